@@ -1,0 +1,116 @@
+//! One simulation of any protocol, for the app and the command-line tool: generic engine
+//! underneath, no trait objects in the hot path.
+
+use crate::node::{InvariantInfo, NodeId, Section, Time, Violation};
+use crate::protocols::raft::Raft;
+use crate::sim::history::{Action, History, MsgId, ViolationRecord};
+use crate::sim::settings::{NetworkSettings, ProtocolKind, Settings};
+use crate::sim::view::{MessageView, Snapshot};
+use crate::sim::{LogLine, Progress, Simulation, StepReport};
+
+pub enum AnySim {
+    Raft(Simulation<Raft>),
+}
+
+/// Calls the same method on whichever simulation is inside.
+macro_rules! each {
+    ($self:expr, $s:ident => $body:expr) => {
+        match $self {
+            AnySim::Raft($s) => $body,
+        }
+    };
+}
+
+impl AnySim {
+    /// Validates the settings and builds the simulation.
+    pub fn new(settings: Settings) -> Result<Self, String> {
+        settings.validate()?;
+        Ok(match settings.protocol {
+            ProtocolKind::Raft => AnySim::Raft(Simulation::new(settings)),
+            other => return Err(format!("{} is not available yet", other.title())),
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        each!(self, s => s.settings())
+    }
+    pub fn set_narrating(&mut self, on: bool) {
+        each!(self, s => s.set_narrating(on))
+    }
+    pub fn now(&self) -> Time {
+        each!(self, s => s.now())
+    }
+    pub fn events(&self) -> u64 {
+        each!(self, s => s.events())
+    }
+    pub fn horizon(&self) -> (u64, Time) {
+        each!(self, s => s.horizon())
+    }
+    pub fn history(&self) -> &History {
+        each!(self, s => s.history())
+    }
+    pub fn trace_hash(&self) -> u64 {
+        each!(self, s => s.trace_hash())
+    }
+    pub fn step(&mut self) -> Option<StepReport> {
+        each!(self, s => s.step())
+    }
+    pub fn step_back(&mut self) {
+        each!(self, s => s.step_back())
+    }
+    pub fn run_until(&mut self, t: Time) -> Vec<Violation> {
+        each!(self, s => s.run_until(t))
+    }
+    pub fn run_until_violation(&mut self, t: Time) -> Option<Violation> {
+        each!(self, s => s.run_until_violation(t))
+    }
+    pub fn next_event_time(&self) -> Option<Time> {
+        each!(self, s => s.next_event_time())
+    }
+    pub fn apply(&mut self, action: Action) -> Result<StepReport, String> {
+        each!(self, s => s.apply(action))
+    }
+    pub fn seek_event(&mut self, k: u64) {
+        each!(self, s => s.seek_event(k))
+    }
+    pub fn seek_time(&mut self, t: Time) {
+        each!(self, s => s.seek_time(t))
+    }
+    pub fn snapshot(&self) -> Snapshot {
+        each!(self, s => s.snapshot())
+    }
+    pub fn inspect_node(&self, id: NodeId) -> Vec<Section> {
+        each!(self, s => s.inspect_node(id))
+    }
+    pub fn inspect_message(&self, id: MsgId) -> Option<(MessageView, Vec<(String, String)>)> {
+        each!(self, s => s.inspect_message(id))
+    }
+    pub fn invariants(&self) -> &'static [InvariantInfo] {
+        each!(self, s => s.invariants())
+    }
+    pub fn violations(&self) -> Vec<ViolationRecord> {
+        each!(self, s => s.violations().cloned().collect())
+    }
+    pub fn log(&self) -> Vec<LogLine> {
+        each!(self, s => s.log().cloned().collect())
+    }
+    pub fn progress(&self, id: NodeId) -> Progress {
+        each!(self, s => s.progress(id))
+    }
+    pub fn network(&self) -> &NetworkSettings {
+        each!(self, s => s.network())
+    }
+    pub fn acked(&self) -> u64 {
+        each!(self, s => s.acked())
+    }
+    pub fn requests_issued(&self) -> u64 {
+        each!(self, s => s.requests_issued())
+    }
+    /// The node that currently leads with the highest term, if any.
+    pub fn leader(&self) -> Option<NodeId> {
+        let n = self.settings().nodes;
+        NodeId::all(n)
+            .filter(|&id| self.progress(id).leader)
+            .max_by_key(|&id| self.progress(id).term)
+    }
+}

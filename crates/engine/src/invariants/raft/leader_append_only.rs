@@ -1,0 +1,38 @@
+//! Leader Append-Only: a leader never overwrites or deletes entries in its log; it only
+//! appends new entries (§5.3).
+
+use super::RaftChecker;
+use crate::node::{InvariantInfo, Violation};
+use crate::protocols::raft::RaftState;
+
+pub const INFO: InvariantInfo = InvariantInfo {
+    name: "Leader Append-Only",
+    statement: "A leader never overwrites or deletes entries in its log; it only appends.",
+    source: "Raft, Figure 3 and §5.3",
+};
+
+pub fn check(c: &mut RaftChecker, s: &RaftState, found: &mut Vec<Violation>) {
+    let len = s.last_index();
+    let last = s.log().last().copied();
+    let i = s.id.idx();
+    if let Some((term, old_len, old_last)) = c.leading[i] {
+        if term == s.term() {
+            // Entries only change by truncating a suffix, so the old last entry standing
+            // where it was means nothing before it changed either.
+            let kept = old_len == 0
+                || (len >= old_len && s.log().get(old_len as usize - 1).copied() == old_last);
+            if !kept {
+                found.push(Violation {
+                    invariant: INFO.name.into(),
+                    nodes: vec![s.id],
+                    explanation: format!(
+                        "leader {} of term {term} changed its log: it had {old_len} entries and \
+                         now has {len}, without entry {old_len} as it was",
+                        s.id
+                    ),
+                });
+            }
+        }
+    }
+    c.leading[i] = Some((s.term(), len, last));
+}

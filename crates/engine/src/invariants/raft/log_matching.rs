@@ -1,0 +1,55 @@
+//! Log Matching: if two logs contain an entry with the same index and term, then the logs are
+//! identical in all entries up through the given index (§5.3).
+
+use super::{extend_hash, RaftChecker};
+use crate::node::{InvariantInfo, Violation};
+use crate::protocols::raft::RaftState;
+use imbl::Vector;
+
+pub const INFO: InvariantInfo = InvariantInfo {
+    name: "Log Matching",
+    statement: "If two logs contain an entry with the same index and term, the logs are identical \
+                up through that index.",
+    source: "Raft, Figure 3 and §5.3",
+};
+
+/// Compares the node's log with the one last checked, hashes the changed suffix and checks each
+/// new (index, term) against every log seen with it. Returns the length of the unchanged prefix.
+pub fn check(c: &mut RaftChecker, s: &RaftState, found: &mut Vec<Violation>) -> u64 {
+    let i = s.id.idx();
+    let log = s.log();
+    let (old, hashes) = &c.shadows[i];
+    // Logs change only by truncating a suffix and appending, and every entry carries its term
+    // and a unique request id: the last equal entry marks the unchanged prefix.
+    let mut p = log.len().min(old.len());
+    while p > 0 && log[p - 1] != old[p - 1] {
+        p -= 1;
+    }
+    if p == log.len() && p == old.len() {
+        return p as u64;
+    }
+    let mut hashes: Vector<u64> = hashes.clone();
+    hashes.truncate(p);
+    let mut h = if p == 0 { 0 } else { hashes[p - 1] };
+    for (k, e) in log.iter().enumerate().skip(p) {
+        h = extend_hash(h, e);
+        hashes.push_back(h);
+        let index = k as u64 + 1;
+        match c.seen.get(&(index, e.term)) {
+            Some(&(other_hash, other)) if other_hash != h => found.push(Violation {
+                invariant: INFO.name.into(),
+                nodes: vec![other, s.id],
+                explanation: format!(
+                    "{} and {} both hold entry {index} of term {}, but their logs differ before it",
+                    other, s.id, e.term
+                ),
+            }),
+            Some(_) => {}
+            None => {
+                c.seen.insert((index, e.term), (h, s.id));
+            }
+        }
+    }
+    c.shadows[i] = (log.clone(), hashes);
+    p as u64
+}

@@ -1,0 +1,110 @@
+//! Raft's safety properties (Figure 3 of the extended Raft paper), plus the client's view:
+//! an acknowledged write is never lost.
+//!
+//! The checks are incremental: after each event only the nodes that changed are examined, and
+//! logs are compared from the point where they changed, so checking stays linear in the run.
+
+mod acknowledged_writes;
+mod election_safety;
+mod leader_append_only;
+mod leader_completeness;
+mod log_matching;
+mod state_machine_safety;
+
+use crate::node::{CheckCtx, Checker, InvariantInfo, NodeId, Violation};
+use crate::protocols::raft::{Entry, Raft, RaftState, Role};
+use imbl::{OrdMap, Vector};
+
+/// An entry known to be committed, with what the checker learned when it saw it committed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Committed {
+    pub entry: Entry,
+    /// The term of the first node seen to commit it: an upper bound on the term it was committed in.
+    pub term: u64,
+    /// The counter after applying entries up to here.
+    pub value: i64,
+}
+
+/// What the Raft checker remembers between events; imbl collections make checkpoints cheap.
+#[derive(Clone, Debug, Default)]
+pub struct RaftChecker {
+    /// Election Safety: the leader of each term.
+    leaders: OrdMap<u64, NodeId>,
+    /// Leader Append-Only: per node, (term, log length, last entry) when last seen leading.
+    leading: Vec<Option<(u64, u64, Option<Entry>)>>,
+    /// Log Matching: each node's log as last checked, and the prefix hash per entry.
+    shadows: Vec<(Vector<Entry>, Vector<u64>)>,
+    /// Log Matching: (index, term) -> (prefix hash, first node seen with it).
+    seen: OrdMap<(u64, u64), (u64, NodeId)>,
+    /// State Machine Safety: the committed prefix of the log, as it was ever seen.
+    committed: Vector<Committed>,
+    /// Per node, the commit index up to which its log was compared with `committed`.
+    checked_commit: Vec<u64>,
+}
+
+pub const INVARIANTS: &[InvariantInfo] = &[
+    election_safety::INFO,
+    leader_append_only::INFO,
+    log_matching::INFO,
+    leader_completeness::INFO,
+    state_machine_safety::INFO,
+    acknowledged_writes::INFO,
+];
+
+impl Checker<Raft> for RaftChecker {
+    fn invariants(&self) -> &'static [InvariantInfo] {
+        INVARIANTS
+    }
+
+    fn check(&mut self, ctx: &CheckCtx<'_, Raft>) -> Vec<Violation> {
+        let n = ctx.nodes.len();
+        if self.leading.len() != n {
+            self.leading = vec![None; n];
+            self.shadows = vec![(Vector::new(), Vector::new()); n];
+            self.checked_commit = vec![0; n];
+        }
+        let mut found = Vec::new();
+        let mut grew: Option<u64> = None;
+        for &id in ctx.changed {
+            let Some(s) = ctx.node(id) else {
+                // Crashed: what it held in memory is gone; it re-learns commits on restart.
+                self.leading[id.idx()] = None;
+                self.checked_commit[id.idx()] = 0;
+                continue;
+            };
+            let unchanged = log_matching::check(self, s, &mut found);
+            if let Some(g) = state_machine_safety::check(self, s, unchanged, &mut found) {
+                grew = Some(grew.map_or(g, |x| x.min(g)));
+            }
+            if s.role == Role::Leader {
+                let new_leader = election_safety::check(self, s, &mut found);
+                if new_leader {
+                    leader_completeness::check_new_leader(self, s, &mut found);
+                }
+                leader_append_only::check(self, s, &mut found);
+            } else {
+                self.leading[id.idx()] = None;
+            }
+        }
+        if let Some(from) = grew {
+            leader_completeness::check_new_commits(self, ctx, from, &mut found);
+        }
+        acknowledged_writes::check(self, ctx, &mut found);
+        found
+    }
+}
+
+/// A stable hash of a log prefix, extended by one entry.
+fn extend_hash(prev: u64, e: &Entry) -> u64 {
+    let mut h = prev ^ 0x9e37_79b9_7f4a_7c15;
+    for x in [e.term, e.request.id, e.request.delta as u64] {
+        h = (h ^ x).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+    }
+    h
+}
+
+fn live_leaders<'a>(ctx: &'a CheckCtx<'_, Raft>) -> impl Iterator<Item = &'a RaftState> {
+    ctx.live()
+        .map(|(_, s)| s)
+        .filter(|s| s.role == Role::Leader)
+}

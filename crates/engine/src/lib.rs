@@ -1,0 +1,14 @@
+//! Consensus Lab's engine: a deterministic simulator and sans-IO protocols with their
+//! invariants. No web dependencies: the app and the `lab` command-line tool both drive it.
+
+pub mod any;
+pub mod invariants;
+pub mod node;
+pub mod protocols;
+pub mod script;
+pub mod sim;
+
+pub use node::{NodeId, Time, MS, SECOND};
+pub use sim::history::Action;
+pub use sim::settings::{Bug, NetworkSettings, ProtocolKind, Settings};
+pub use sim::Simulation;

@@ -1,0 +1,287 @@
+//! The sans-IO node interface every protocol implements.
+//!
+//! A protocol never sees the clock's randomness, the network or the history: its handlers take one
+//! event and push effects into an [`Out`]. The simulator turns those effects into deliveries,
+//! timers, stable storage and the trace. Configuration lives in `&self`, state is a plain value, so
+//! a checkpoint is a clone and a handler is unit-tested by feeding an event and comparing effects.
+
+use serde::{Deserialize, Serialize};
+use std::fmt::{self, Debug};
+
+/// Virtual time in microseconds.
+pub type Time = u64;
+
+pub const MS: Time = 1_000;
+pub const SECOND: Time = 1_000_000;
+
+/// A node's identity, 1-based as in the papers' S1..S5.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(transparent)]
+pub struct NodeId(pub u8);
+
+impl NodeId {
+    /// Position in per-node vectors.
+    pub fn idx(self) -> usize {
+        usize::from(self.0) - 1
+    }
+    pub fn from_idx(i: usize) -> Self {
+        NodeId(u8::try_from(i + 1).expect("at most 255 nodes"))
+    }
+    /// All ids of a cluster of `n` nodes.
+    pub fn all(n: usize) -> impl Iterator<Item = NodeId> + Clone {
+        (0..n).map(NodeId::from_idx)
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "S{}", self.0)
+    }
+}
+
+/// A client command: the counter transaction `counter += delta`, tagged with a unique id so that
+/// acknowledgements can be traced back to log entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: u64,
+    pub delta: i64,
+}
+
+/// What a node answers a client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    /// The request is durable in the replicated state: it was applied at `index` and the counter
+    /// then held `value`.
+    Committed { index: u64, value: i64 },
+    /// Not the leader; try this one if known.
+    Redirect(Option<NodeId>),
+    /// Cannot serve the request now (e.g. a 2PC participant holding a lock); not retried.
+    Rejected(String),
+}
+
+/// An effect a handler asks the simulator to carry out.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect<P: Protocol> {
+    Send { to: NodeId, msg: P::Msg },
+    /// (Re)arm `timer` to fire after a delay the simulator draws from `min..=max`.
+    SetTimer { timer: P::Timer, min: Time, max: Time },
+    CancelTimer(P::Timer),
+    /// Write the durable state to stable storage; a restarted node gets the last one written.
+    Persist(P::Durable),
+    Reply { request: u64, reply: Reply },
+    /// One plain-English sentence on what happened and why.
+    Narrate(String),
+}
+
+/// The effects one handler produced, in order.
+pub struct Out<P: Protocol> {
+    pub effects: Vec<Effect<P>>,
+    narrating: bool,
+}
+
+impl<P: Protocol> Out<P> {
+    /// `narrating` off skips formatting sentences nobody will read (benchmarks, property tests).
+    pub fn new(narrating: bool) -> Self {
+        Out { effects: Vec::new(), narrating }
+    }
+    pub fn send(&mut self, to: NodeId, msg: P::Msg) {
+        self.effects.push(Effect::Send { to, msg });
+    }
+    pub fn broadcast(&mut self, me: NodeId, n: usize, msg: impl Fn(NodeId) -> P::Msg) {
+        for to in NodeId::all(n).filter(|&to| to != me) {
+            self.send(to, msg(to));
+        }
+    }
+    pub fn set_timer(&mut self, timer: P::Timer, min: Time, max: Time) {
+        self.effects.push(Effect::SetTimer { timer, min, max });
+    }
+    pub fn cancel_timer(&mut self, timer: P::Timer) {
+        self.effects.push(Effect::CancelTimer(timer));
+    }
+    pub fn persist(&mut self, durable: P::Durable) {
+        self.effects.push(Effect::Persist(durable));
+    }
+    pub fn reply(&mut self, request: u64, reply: Reply) {
+        self.effects.push(Effect::Reply { request, reply });
+    }
+    pub fn narrating(&self) -> bool {
+        self.narrating
+    }
+    /// Use through the [`narrate!`](crate::narrate) macro so the sentence is only formatted
+    /// when someone reads it.
+    pub fn narrate(&mut self, line: String) {
+        self.effects.push(Effect::Narrate(line));
+    }
+    /// The effects without narration, for tests that assert behaviour, not wording.
+    pub fn actions(&self) -> Vec<Effect<P>> {
+        self.effects
+            .iter()
+            .filter(|e| !matches!(e, Effect::Narrate(_)))
+            .cloned()
+            .collect()
+    }
+    pub fn narration(&self) -> Vec<&str> {
+        self.effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Narrate(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// `narrate!(out, "S{} votes", id)`: formats only when the output is narrating.
+#[macro_export]
+macro_rules! narrate {
+    ($out:expr, $($arg:tt)*) => {
+        if $out.narrating() {
+            $out.narrate(format!($($arg)*));
+        }
+    };
+}
+
+/// A protocol message, as the views and the trace describe it.
+pub trait Message: Clone + Debug + PartialEq + Serialize {
+    /// Index into [`Protocol::MESSAGE_KINDS`].
+    fn kind(&self) -> usize;
+    /// A short label for the message in flight, e.g. `AE t3 [4..6]`.
+    fn label(&self) -> String;
+    /// Every field, for the inspector.
+    fn fields(&self) -> Vec<(String, String)>;
+}
+
+/// A timer's role, as the views describe it.
+pub trait TimerKind: Clone + Debug + Ord + Serialize {
+    fn label(&self) -> String;
+}
+
+/// How a node looks in the cluster view; built by the protocol, drawn by the app.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeSummary {
+    /// Role or state in words: "leader", "candidate", "prepared (blocked)"...
+    pub role: String,
+    /// A css-friendly role class the app colours by (always shown with `role` as text).
+    pub class: &'static str,
+    /// Term, ballot or transaction number as a number, for tests and ordering.
+    pub term: u64,
+    /// How to say it: "term 3", "ballot 2.1".
+    pub term_label: String,
+    /// The last few log cells or decisions, oldest first.
+    pub log: Vec<LogCell>,
+    /// Entries (or slots, or transactions) in total.
+    pub log_len: u64,
+    /// How many of them are committed / chosen / decided.
+    pub committed: u64,
+    /// The state machine's value (the counter), where there is one.
+    pub value: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogCell {
+    /// 1-based position (index, slot, transaction id).
+    pub index: u64,
+    /// Term or ballot of the entry, shown as the cell's colour band.
+    pub term: u64,
+    pub text: String,
+    pub committed: bool,
+}
+
+/// One block of the inspector: a list of fields or a table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Section {
+    Fields {
+        title: String,
+        fields: Vec<(String, String)>,
+    },
+    Table {
+        title: String,
+        columns: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+}
+
+/// A sans-IO protocol: configuration in `self`, one value of `State` per live node.
+pub trait Protocol: Clone + Debug + Sized + 'static {
+    type Msg: Message;
+    type Timer: TimerKind;
+    /// Survives a crash: what the node last persisted.
+    type Durable: Clone + Debug + Default + PartialEq + Serialize;
+    /// Everything else; lost on a crash.
+    type State: Clone + Debug + Serialize;
+    /// The invariants of this protocol, with whatever history they keep.
+    type Checker: Checker<Self>;
+
+    /// Display name, e.g. "Raft".
+    const NAME: &'static str;
+    /// Names of the message kinds, indexed by [`Message::kind`].
+    const MESSAGE_KINDS: &'static [&'static str];
+
+    fn cluster_size(&self) -> usize;
+    /// A node starts, or restarts with what it persisted before its crash.
+    fn on_start(&self, id: NodeId, durable: &Self::Durable, out: &mut Out<Self>) -> Self::State;
+    fn on_msg(&self, s: &mut Self::State, from: NodeId, msg: Self::Msg, out: &mut Out<Self>);
+    fn on_timer(&self, s: &mut Self::State, timer: Self::Timer, out: &mut Out<Self>);
+    fn on_request(&self, s: &mut Self::State, req: Request, out: &mut Out<Self>);
+
+    /// Whom a client should send requests to first (e.g. 2PC's coordinator).
+    fn client_target(&self) -> NodeId {
+        NodeId(1)
+    }
+    fn summary(&self, s: &Self::State) -> NodeSummary;
+    fn inspect(&self, s: &Self::State) -> Vec<Section>;
+    /// How a crashed node looks: what its stable storage holds.
+    fn inspect_durable(&self, d: &Self::Durable) -> Vec<Section>;
+}
+
+/// Static facts about one safety property.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct InvariantInfo {
+    pub name: &'static str,
+    /// One line: what must always hold.
+    pub statement: &'static str,
+    /// Where in the literature it is stated.
+    pub source: &'static str,
+}
+
+/// A broken invariant: which, where and why, in a sentence the UI can show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    pub invariant: String,
+    pub nodes: Vec<NodeId>,
+    pub explanation: String,
+}
+
+/// What an invariant may look at after each event. `changed` are the nodes whose handlers just
+/// ran or that crashed (checkers look only at them, to stay incremental); `replies` are the
+/// answers to clients that event sent.
+pub struct CheckCtx<'a, P: Protocol> {
+    pub proto: &'a P,
+    pub nodes: &'a [Option<P::State>],
+    pub durable: &'a [P::Durable],
+    pub changed: &'a [NodeId],
+    pub replies: &'a [(NodeId, u64, Reply)],
+    pub requests: &'a imbl::OrdMap<u64, Request>,
+}
+
+impl<P: Protocol> CheckCtx<'_, P> {
+    pub fn live(&self) -> impl Iterator<Item = (NodeId, &P::State)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|s| (NodeId::from_idx(i), s)))
+    }
+    pub fn node(&self, id: NodeId) -> Option<&P::State> {
+        self.nodes.get(id.idx()).and_then(Option::as_ref)
+    }
+}
+
+/// The invariants of a protocol, checked after every event. Implementations keep the history
+/// they need (leaders per term, what was ever chosen); it is cloned into checkpoints, so time
+/// travel restores it with the cluster.
+pub trait Checker<P: Protocol>: Clone + Debug + Default {
+    fn invariants(&self) -> &'static [InvariantInfo];
+    fn check(&mut self, ctx: &CheckCtx<'_, P>) -> Vec<Violation>;
+}

@@ -1,0 +1,4 @@
+//! The protocols, each a sans-IO state machine: one message enum, one state struct, one
+//! handler per message.
+
+pub mod raft;

@@ -1,0 +1,174 @@
+//! Read-only pictures of a simulation for the app: plain data, no generics, so views never
+//! touch protocol types.
+
+use super::history::{LossReason, MsgId, TimerId};
+use super::{SimProtocol, Simulation, DROP_FADE};
+use crate::node::{Message, NodeId, NodeSummary, Section, Time, TimerKind};
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeView {
+    pub id: NodeId,
+    pub up: bool,
+    /// For a crashed node: how it looked when it went down, with role "crashed".
+    pub summary: NodeSummary,
+    /// Partition group: nodes in different groups cannot talk.
+    pub group: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MessageView {
+    pub id: MsgId,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub kind: &'static str,
+    pub label: String,
+    pub sent: Time,
+    /// When it arrives, or dies if `lost` is set.
+    pub arrives: Time,
+    /// Set for a message that died (or will die) on its way, with when.
+    pub lost: Option<(LossReason, Time)>,
+}
+
+impl MessageView {
+    /// How far along its line the message is at `now`, from 0 (sender) to 1 (receiver).
+    pub fn progress(&self, now: Time) -> f64 {
+        let end = self.lost.map_or(self.arrives, |(_, t)| t);
+        let span = self.arrives.saturating_sub(self.sent).max(1) as f64;
+        (now.min(end).saturating_sub(self.sent)) as f64 / span
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TimerView {
+    pub id: TimerId,
+    pub node: NodeId,
+    pub label: String,
+    pub set_at: Time,
+    pub fires_at: Time,
+}
+
+/// Everything the cluster view draws for one frame.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Snapshot {
+    pub now: Time,
+    pub events: u64,
+    pub nodes: Vec<NodeView>,
+    /// In flight, plus recently lost ones (with `lost` set) so their death shows.
+    pub messages: Vec<MessageView>,
+    pub timers: Vec<TimerView>,
+    pub cut_links: Vec<(NodeId, NodeId)>,
+    pub acked: u64,
+    pub requests: u64,
+}
+
+fn crashed(mut s: NodeSummary) -> NodeSummary {
+    s.role = "crashed".into();
+    s.class = "crashed";
+    s
+}
+
+impl<P: SimProtocol> Simulation<P> {
+    fn message_view(m: &super::InFlight<P::Msg>) -> MessageView {
+        MessageView {
+            id: m.id,
+            from: m.from,
+            to: m.to,
+            kind: P::MESSAGE_KINDS[m.msg.kind()],
+            label: m.msg.label(),
+            sent: m.sent,
+            arrives: m.deliver_at,
+            lost: m.doomed.map(|r| (r, m.deliver_at)),
+        }
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        let w = &self.world;
+        let nodes = w
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let id = NodeId::from_idx(i);
+                let summary = match s {
+                    Some(s) => self.proto.summary(s),
+                    None => crashed(w.last_seen[i].clone().unwrap_or_else(|| NodeSummary {
+                        role: String::new(),
+                        class: "",
+                        term: 0,
+                        term_label: String::new(),
+                        log: Vec::new(),
+                        log_len: 0,
+                        committed: 0,
+                        value: None,
+                    })),
+                };
+                NodeView {
+                    id,
+                    up: s.is_some(),
+                    summary,
+                    group: w.groups[i],
+                }
+            })
+            .collect();
+        let mut messages: Vec<MessageView> = w.inflight.values().map(Self::message_view).collect();
+        for d in &w.drops {
+            if d.died_at + DROP_FADE >= w.now && d.died_at <= w.now {
+                let mut v = Self::message_view(&d.flight);
+                if d.flight.doomed.is_none() {
+                    // Died at arrival (receiver down, partition) or where the user dropped it.
+                    v.arrives = d.flight.deliver_at.max(d.died_at);
+                }
+                v.lost = Some((d.reason, d.died_at));
+                messages.push(v);
+            }
+        }
+        let timers = w
+            .timers
+            .values()
+            .map(|t| TimerView {
+                id: t.id,
+                node: t.node,
+                label: t.timer.label(),
+                set_at: t.set_at,
+                fires_at: t.fires_at,
+            })
+            .collect();
+        Snapshot {
+            now: w.now,
+            events: w.events,
+            nodes,
+            messages,
+            timers,
+            cut_links: w.cut.iter().copied().collect(),
+            acked: w.acked,
+            requests: w.next_request - 1,
+        }
+    }
+
+    /// The inspector's sections for a node, live or crashed.
+    pub fn inspect_node(&self, id: NodeId) -> Vec<Section> {
+        match self.node(id) {
+            Some(s) => self.proto.inspect(s),
+            None => {
+                let mut v = vec![Section::Fields {
+                    title: "Crashed".into(),
+                    fields: vec![(
+                        "state".into(),
+                        "down: only what it persisted survives".into(),
+                    )],
+                }];
+                if let Some(d) = self.durable(id) {
+                    v.extend(self.proto.inspect_durable(d));
+                }
+                v
+            }
+        }
+    }
+
+    /// Every field of an in-flight message, for the inspector.
+    pub fn inspect_message(&self, id: MsgId) -> Option<(MessageView, Vec<(String, String)>)> {
+        let m = self.world.inflight.get(&id)?;
+        Some((Self::message_view(m), m.msg.fields()))
+    }
+}
