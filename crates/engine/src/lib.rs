@@ -2,6 +2,7 @@
 //! invariants. No web dependencies: the app and the `lab` command-line tool both drive it.
 
 pub mod any;
+pub mod check;
 pub mod invariants;
 pub mod node;
 pub mod protocols;

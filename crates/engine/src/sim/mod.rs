@@ -141,6 +141,8 @@ pub struct StepReport {
     /// The protocol's narration of what it did and why.
     pub lines: Vec<String>,
     pub violations: Vec<Violation>,
+    /// What nodes answered clients during this event: (node, request id, reply).
+    pub replies: Vec<(NodeId, u64, Reply)>,
 }
 
 /// A narrated event, for the app's event log.
@@ -239,6 +241,7 @@ impl<P: SimProtocol> Simulation<P> {
         for i in 0..n {
             sim.world.progress[i] = sim.progress_of(i);
         }
+        sim.prune();
         sim.checkpoints.push((0, sim.world.clone()));
         sim
     }
@@ -344,24 +347,25 @@ impl<P: SimProtocol> Simulation<P> {
         self.history.actions.get(i).filter(|a| a.event == k)
     }
 
-    /// Drops stale queue entries (cancelled timers, delivered or dropped messages) and returns
-    /// the next live one without removing it.
+    /// The next live queue entry. Stale entries (cancelled timers, delivered or dropped
+    /// messages) are pruned off the top after every event, so this is the heap's top.
     fn peek_live(&self) -> Option<&Scheduled> {
-        self.world
-            .queue
-            .iter()
-            .filter(|Reverse(s)| is_live(&self.world, s))
-            .map(|Reverse(s)| s)
-            .min()
+        self.world.queue.peek().map(|Reverse(s)| s)
     }
 
     fn pop_live(&mut self) -> Option<Scheduled> {
-        while let Some(Reverse(s)) = self.world.queue.pop() {
-            if is_live(&self.world, &s) {
-                return Some(s);
+        let top = self.world.queue.pop().map(|Reverse(s)| s);
+        self.prune();
+        top
+    }
+
+    fn prune(&mut self) {
+        while let Some(Reverse(s)) = self.world.queue.peek() {
+            if is_live(&self.world, s) {
+                break;
             }
+            self.world.queue.pop();
         }
-        None
     }
 
     /// Runs exactly one event: the next recorded user action (when replaying), else the
@@ -1005,6 +1009,7 @@ impl<P: SimProtocol> Simulation<P> {
         lines: Vec<String>,
         replies: Vec<(NodeId, u64, Reply)>,
     ) -> StepReport {
+        self.prune();
         for &id in &changed {
             self.after_handler(id);
         }
@@ -1081,6 +1086,7 @@ impl<P: SimProtocol> Simulation<P> {
             headline,
             lines,
             violations,
+            replies,
         }
     }
 

@@ -1,0 +1,413 @@
+//! Random-fault checking: run many seeds, each with a fault schedule drawn from its seed
+//! (crashes, restarts, partitions, loss, duplication), check every invariant after every event,
+//! then heal everything and check liveness. A failing seed comes with a shortened list of
+//! actions that still reproduces it.
+
+use crate::any::AnySim;
+use crate::node::{NodeId, Reply, Time, Violation, MS, SECOND};
+use crate::sim::history::{Action, ActionRecord};
+use crate::sim::rng::SimRng;
+use crate::sim::settings::{NetworkSettings, ProtocolKind, Settings};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::ops::RangeInclusive;
+
+/// How each seed is run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// Draw a random fault schedule from each seed; without, the run is fault-free.
+    pub faults: bool,
+    /// Faults happen in `0..fault_until`; then the network heals and every node restarts.
+    pub fault_until: Time,
+    /// Time the cluster gets after healing before liveness is judged.
+    pub settle: Time,
+    /// Every request sent after settling must be answered within this.
+    pub bound: Time,
+    /// Try to shorten the action list of a failing seed.
+    pub shrink: bool,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            faults: true,
+            fault_until: 8 * SECOND,
+            settle: 3 * SECOND,
+            bound: 3 * SECOND,
+            shrink: true,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    Safety(Violation),
+    /// Nothing unsafe happened, but the cluster did not recover after the faults healed.
+    Liveness(String),
+}
+
+impl FailureKind {
+    fn same_as(&self, other: &FailureKind) -> bool {
+        match (self, other) {
+            (FailureKind::Safety(a), FailureKind::Safety(b)) => a.invariant == b.invariant,
+            (FailureKind::Liveness(_), FailureKind::Liveness(_)) => true,
+            _ => false,
+        }
+    }
+}
+
+/// A seed that broke something, with the user actions that reproduce it from that seed.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub seed: u64,
+    pub time: Time,
+    pub kind: FailureKind,
+    pub actions: Vec<ActionRecord>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = crate::sim::settings::fmt_time(self.time);
+        match &self.kind {
+            FailureKind::Safety(v) => write!(
+                f,
+                "seed {}: {} violated at {t}: {}",
+                self.seed, v.invariant, v.explanation
+            ),
+            FailureKind::Liveness(why) => write!(f, "seed {}: liveness at {t}: {why}", self.seed),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CheckReport {
+    pub seeds: u64,
+    pub events: u64,
+    pub virtual_time: Time,
+    pub failures: Vec<Failure>,
+}
+
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} seeds, {} events, {} of virtual time: {} failed",
+            self.seeds,
+            self.events,
+            crate::sim::settings::fmt_time(self.virtual_time),
+            self.failures.len()
+        )
+    }
+}
+
+/// One seed's run: its outcome and how much it simulated.
+pub struct SeedRun {
+    pub failure: Option<Failure>,
+    pub events: u64,
+    pub end: Time,
+}
+
+/// Draws the faults of one seed. It has its own generator, seeded from the run's seed, and
+/// looks at the cluster when it strikes: like Jepsen's nemeses it prefers to hit the leader,
+/// which is where consensus bugs hide. The simulation is deterministic, so this is too.
+struct Nemesis {
+    rng: SimRng,
+    next: Time,
+}
+
+impl Nemesis {
+    fn new(seed: u64) -> Self {
+        Nemesis {
+            rng: SimRng::new(seed ^ 0x6661_756c_7473), // "faults"
+            next: 0,
+        }
+    }
+
+    /// Faults last a while so a run stays readable (as in TigerBeetle's simulator).
+    fn schedule(&mut self) {
+        self.next += self.rng.range(100 * MS, 600 * MS);
+    }
+
+    fn strike(&mut self, sim: &AnySim) -> Action {
+        let settings = sim.settings();
+        let n = settings.nodes;
+        let snap = sim.snapshot();
+        let down: Vec<NodeId> = snap.nodes.iter().filter(|v| !v.up).map(|v| v.id).collect();
+        let random = NodeId::from_idx(self.rng.range(0, n as u64 - 1) as usize);
+        let target = sim.leader().filter(|_| self.rng.chance(600_000)).unwrap_or(random);
+        match self.rng.range(0, 9) {
+            0..=2 if !down.contains(&target) && down.len() + 1 < n => Action::Crash { node: target },
+            0..=4 if !down.is_empty() => {
+                let pick = self.rng.range(0, down.len() as u64 - 1) as usize;
+                Action::Restart { node: down[pick] }
+            }
+            5 => {
+                // The target ends up in a minority more often than not.
+                let mut minority = vec![target];
+                let mut majority = Vec::new();
+                for id in NodeId::all(n).filter(|&id| id != target) {
+                    if self.rng.chance(300_000) {
+                        minority.push(id);
+                    } else {
+                        majority.push(id);
+                    }
+                }
+                Action::Partition {
+                    groups: vec![minority, majority],
+                }
+            }
+            6 => Action::Isolate { node: target },
+            7 => Action::Heal,
+            8 => Action::SetNetwork {
+                network: NetworkSettings {
+                    loss_ppm: self.rng.range(0, 300_000) as u32,
+                    dup_ppm: self.rng.range(0, 200_000) as u32,
+                    ..settings.network.clone()
+                },
+            },
+            _ => Action::SetNetwork {
+                network: settings.network.clone(),
+            },
+        }
+    }
+}
+
+/// What ends every fault schedule: the network heals and every node comes back.
+fn repair(settings: &Settings) -> [Action; 3] {
+    [
+        Action::Heal,
+        Action::RestartAll,
+        Action::SetNetwork {
+            network: settings.network.clone(),
+        },
+    ]
+}
+
+/// Protocols whose liveness includes having a leader.
+fn has_leader(p: ProtocolKind) -> bool {
+    matches!(p, ProtocolKind::Raft | ProtocolKind::MultiPaxos)
+}
+
+struct Runner {
+    sim: AnySim,
+    /// (request id, when it was sent) for requests sent after the cluster settled.
+    watched: Vec<(u64, Time)>,
+    answered: BTreeSet<u64>,
+    watch_from: Time,
+}
+
+impl Runner {
+    /// Runs every event due at or before `t`; stops at the first violation.
+    fn advance(&mut self, t: Time) -> Option<Violation> {
+        while self.sim.next_event_time().is_some_and(|nt| nt <= t) {
+            let before = self.sim.requests_issued();
+            let r = self.sim.step()?;
+            for id in before + 1..=self.sim.requests_issued() {
+                if self.sim.now() >= self.watch_from {
+                    self.watched.push((id, self.sim.now()));
+                }
+            }
+            for (_, req, reply) in &r.replies {
+                if !matches!(reply, Reply::Redirect(_)) {
+                    self.answered.insert(*req);
+                }
+            }
+            if let Some(v) = r.violations.into_iter().next() {
+                return Some(v);
+            }
+        }
+        self.sim.run_until(t);
+        None
+    }
+}
+
+/// Runs one seed and judges it. Faults come from the seed's nemesis, or, to replay or shrink
+/// a failure, from a given list of timed actions.
+fn run(settings: &Settings, plan: Option<&[(Time, Action)]>, opts: &CheckOptions) -> SeedRun {
+    let mut sim = match AnySim::new(settings.clone()) {
+        Ok(s) => s,
+        Err(e) => panic!("check needs valid settings: {e}"),
+    };
+    sim.set_narrating(false);
+    let settled = opts.fault_until + opts.settle;
+    let end = settled + opts.bound * 2;
+    let mut r = Runner {
+        sim,
+        watched: Vec::new(),
+        answered: BTreeSet::new(),
+        watch_from: settled,
+    };
+    let fail = |r: &Runner, kind: FailureKind| SeedRun {
+        failure: Some(Failure {
+            seed: settings.seed,
+            time: r.sim.now(),
+            kind,
+            actions: r.sim.history().actions.clone(),
+        }),
+        events: r.sim.events(),
+        end: r.sim.now(),
+    };
+    let mut nemesis = Nemesis::new(settings.seed);
+    let mut given = plan.map(|p| p.iter());
+    loop {
+        let (t, action) = match &mut given {
+            Some(it) => match it.next() {
+                Some((t, a)) => (*t, Some(a.clone())),
+                None => break,
+            },
+            None if opts.faults => {
+                nemesis.schedule();
+                if nemesis.next >= opts.fault_until {
+                    break;
+                }
+                (nemesis.next, None)
+            }
+            None => break,
+        };
+        if let Some(v) = r.advance(t) {
+            return fail(&r, FailureKind::Safety(v));
+        }
+        let action = action.unwrap_or_else(|| nemesis.strike(&r.sim));
+        // A shortened plan can make a later action pointless (restarting a node that is
+        // up); skipping it keeps the rest meaningful.
+        if let Ok(report) = r.sim.apply(action) {
+            if let Some(v) = report.violations.into_iter().next() {
+                return fail(&r, FailureKind::Safety(v));
+            }
+        }
+    }
+    if r.sim.now() < opts.fault_until || plan.is_none() {
+        if let Some(v) = r.advance(opts.fault_until) {
+            return fail(&r, FailureKind::Safety(v));
+        }
+    }
+    if plan.is_none() {
+        for action in repair(settings) {
+            if let Ok(report) = r.sim.apply(action) {
+                if let Some(v) = report.violations.into_iter().next() {
+                    return fail(&r, FailureKind::Safety(v));
+                }
+            }
+        }
+    }
+    if let Some(v) = r.advance(end) {
+        return fail(&r, FailureKind::Safety(v));
+    }
+    if let Some(why) = liveness(&r, settings, end, opts) {
+        return fail(&r, FailureKind::Liveness(why));
+    }
+    SeedRun {
+        failure: None,
+        events: r.sim.events(),
+        end,
+    }
+}
+
+fn liveness(r: &Runner, settings: &Settings, end: Time, opts: &CheckOptions) -> Option<String> {
+    let n = settings.nodes;
+    if has_leader(settings.protocol) && r.sim.leader().is_none() {
+        return Some("no leader after the faults healed".into());
+    }
+    let committed = NodeId::all(n)
+        .map(|id| r.sim.progress(id).committed)
+        .max()
+        .unwrap_or(0);
+    if committed == 0 && (settings.request_every.is_some() || !has_leader(settings.protocol)) {
+        return Some("nothing was ever committed or chosen".into());
+    }
+    let late = r
+        .watched
+        .iter()
+        .find(|(id, sent)| *sent + opts.bound <= end && !r.answered.contains(id));
+    late.map(|(id, sent)| {
+        format!(
+            "request #{id} sent at {} was not answered within {}",
+            crate::sim::settings::fmt_time(*sent),
+            crate::sim::settings::fmt_time(opts.bound)
+        )
+    })
+}
+
+/// Runs one seed (the settings' own) and, if it fails, shortens the actions that led there.
+pub fn check_seed(settings: &Settings, opts: &CheckOptions) -> SeedRun {
+    let first = run(settings, None, opts);
+    let Some(failure) = &first.failure else {
+        return first;
+    };
+    if !opts.shrink {
+        return first;
+    }
+    let kind = failure.kind.clone();
+    let mut plan: Vec<(Time, Action)> = failure
+        .actions
+        .iter()
+        .map(|a| (a.time, a.action.clone()))
+        .collect();
+    // The recorded actions must reproduce the failure on their own before shrinking them.
+    let mut best = run(settings, Some(&plan), opts);
+    if !best.failure.as_ref().is_some_and(|f| f.kind.same_as(&kind)) {
+        return first;
+    }
+    // Greedy: drop one action at a time, last first, keeping every drop after which the same
+    // kind of failure still happens.
+    let mut i = plan.len();
+    while i > 0 {
+        i -= 1;
+        let mut shorter = plan.clone();
+        shorter.remove(i);
+        let again = run(settings, Some(&shorter), opts);
+        if again.failure.as_ref().is_some_and(|f| f.kind.same_as(&kind)) {
+            plan = shorter;
+            best = again;
+        }
+    }
+    best
+}
+
+/// Checks every seed in `seeds` with the base settings.
+pub fn check_seeds(
+    base: &Settings,
+    seeds: RangeInclusive<u64>,
+    opts: &CheckOptions,
+    mut progress: impl FnMut(&SeedRun),
+) -> CheckReport {
+    let mut report = CheckReport::default();
+    for seed in seeds {
+        let settings = Settings {
+            seed,
+            ..base.clone()
+        };
+        let run = check_seed(&settings, opts);
+        report.seeds += 1;
+        report.events += run.events;
+        report.virtual_time += run.end;
+        progress(&run);
+        if let Some(f) = run.failure {
+            report.failures.push(f);
+        }
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_are_deterministic_and_differ() {
+        let s = Settings::default();
+        let o = CheckOptions::default();
+        let a = run(&s, None, &o);
+        let b = run(&s, None, &o);
+        assert_eq!(a.events, b.events);
+        let c = run(&Settings { seed: 2, ..s }, None, &o);
+        assert_ne!(a.events, c.events);
+    }
+
+    #[test]
+    fn healthy_raft_passes_a_seed() {
+        let run = check_seed(&Settings::default(), &CheckOptions::default());
+        assert!(run.failure.is_none(), "{}", run.failure.unwrap());
+        assert!(run.events > 1000);
+    }
+}
