@@ -134,9 +134,14 @@ impl Nemesis {
         let snap = sim.snapshot();
         let down: Vec<NodeId> = snap.nodes.iter().filter(|v| !v.up).map(|v| v.id).collect();
         let random = NodeId::from_idx(self.rng.range(0, n as u64 - 1) as usize);
-        let target = sim.leader().filter(|_| self.rng.chance(600_000)).unwrap_or(random);
+        let target = sim
+            .leader()
+            .filter(|_| self.rng.chance(600_000))
+            .unwrap_or(random);
         match self.rng.range(0, 9) {
-            0..=2 if !down.contains(&target) && down.len() + 1 < n => Action::Crash { node: target },
+            0..=2 if !down.contains(&target) && down.len() + 1 < n => {
+                Action::Crash { node: target }
+            }
             0..=4 if !down.is_empty() => {
                 let pick = self.rng.range(0, down.len() as u64 - 1) as usize;
                 Action::Restart { node: down[pick] }
@@ -356,7 +361,11 @@ pub fn check_seed(settings: &Settings, opts: &CheckOptions) -> SeedRun {
         let mut shorter = plan.clone();
         shorter.remove(i);
         let again = run(settings, Some(&shorter), opts);
-        if again.failure.as_ref().is_some_and(|f| f.kind.same_as(&kind)) {
+        if again
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.kind.same_as(&kind))
+        {
             plan = shorter;
             best = again;
         }

@@ -2,6 +2,7 @@
 //! invariants. No web dependencies: the app and the `lab` command-line tool both drive it.
 
 pub mod any;
+pub mod bench;
 pub mod check;
 pub mod invariants;
 pub mod node;

@@ -64,13 +64,23 @@ pub enum Reply {
 /// An effect a handler asks the simulator to carry out.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect<P: Protocol> {
-    Send { to: NodeId, msg: P::Msg },
+    Send {
+        to: NodeId,
+        msg: P::Msg,
+    },
     /// (Re)arm `timer` to fire after a delay the simulator draws from `min..=max`.
-    SetTimer { timer: P::Timer, min: Time, max: Time },
+    SetTimer {
+        timer: P::Timer,
+        min: Time,
+        max: Time,
+    },
     CancelTimer(P::Timer),
     /// Write the durable state to stable storage; a restarted node gets the last one written.
     Persist(P::Durable),
-    Reply { request: u64, reply: Reply },
+    Reply {
+        request: u64,
+        reply: Reply,
+    },
     /// One plain-English sentence on what happened and why.
     Narrate(String),
 }
@@ -84,7 +94,10 @@ pub struct Out<P: Protocol> {
 impl<P: Protocol> Out<P> {
     /// `narrating` off skips formatting sentences nobody will read (benchmarks, property tests).
     pub fn new(narrating: bool) -> Self {
-        Out { effects: Vec::new(), narrating }
+        Out {
+            effects: Vec::new(),
+            narrating,
+        }
     }
     pub fn send(&mut self, to: NodeId, msg: P::Msg) {
         self.effects.push(Effect::Send { to, msg });

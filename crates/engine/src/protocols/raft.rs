@@ -4,8 +4,7 @@
 
 use crate::narrate;
 use crate::node::{
-    LogCell, Message, NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, Time,
-    TimerKind,
+    LogCell, Message, NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, Time, TimerKind,
 };
 use crate::sim::settings::{Bug, Settings};
 use crate::sim::{Progress, SimProtocol};
@@ -29,7 +28,10 @@ pub enum RaftMsg {
         last_log_index: u64,
         last_log_term: u64,
     },
-    RequestVoteReply { term: u64, vote_granted: bool },
+    RequestVoteReply {
+        term: u64,
+        vote_granted: bool,
+    },
     /// Invoked by the leader to replicate log entries (§5.3); also used as heartbeat (§5.2).
     AppendEntries {
         term: u64,
@@ -52,7 +54,10 @@ pub enum RaftMsg {
         last_log_index: u64,
         last_log_term: u64,
     },
-    PreVoteReply { term: u64, vote_granted: bool },
+    PreVoteReply {
+        term: u64,
+        vote_granted: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -269,13 +274,9 @@ impl Raft {
         let next = s.next_index[to.idx()];
         let prev_log_index = next - 1;
         let end = (s.last_index() as usize).min(prev_log_index as usize + MAX_BATCH);
-        let entries: Vec<Entry> = s
-            .durable
-            .log
-            .iter()
-            .skip(prev_log_index as usize)
-            .take(end - prev_log_index as usize)
-            .copied()
+        // Indexing, not iter().skip(): skipping through an imbl vector is linear.
+        let entries: Vec<Entry> = (prev_log_index as usize..end)
+            .map(|i| s.durable.log[i])
             .collect();
         s.next_index[to.idx()] = prev_log_index + entries.len() as u64 + 1;
         out.send(
@@ -354,7 +355,8 @@ impl Raft {
         last_log_term: u64,
         out: &mut Out<Self>,
     ) {
-        let log_ok = self.bug_vote_without_log_check || self.log_ok(s, last_log_index, last_log_term);
+        let log_ok =
+            self.bug_vote_without_log_check || self.log_ok(s, last_log_index, last_log_term);
         let free = s.durable.voted_for.is_none_or(|v| v == from);
         let grant = term == s.term() && free && log_ok;
         if grant {
@@ -396,7 +398,14 @@ impl Raft {
         );
     }
 
-    fn on_vote_reply(&self, s: &mut RaftState, from: NodeId, term: u64, granted: bool, out: &mut Out<Self>) {
+    fn on_vote_reply(
+        &self,
+        s: &mut RaftState,
+        from: NodeId,
+        term: u64,
+        granted: bool,
+        out: &mut Out<Self>,
+    ) {
         if s.role != Role::Candidate || term != s.term() {
             return;
         }
@@ -428,7 +437,8 @@ impl Raft {
         last_log_term: u64,
         out: &mut Out<Self>,
     ) {
-        let log_ok = self.bug_vote_without_log_check || self.log_ok(s, last_log_index, last_log_term);
+        let log_ok =
+            self.bug_vote_without_log_check || self.log_ok(s, last_log_index, last_log_term);
         let leader_alive = s.heard_leader && s.leader.is_some() || s.role == Role::Leader;
         let grant = term > s.term() && log_ok && !leader_alive;
         if grant {
@@ -452,7 +462,14 @@ impl Raft {
         );
     }
 
-    fn on_pre_vote_reply(&self, s: &mut RaftState, from: NodeId, term: u64, granted: bool, out: &mut Out<Self>) {
+    fn on_pre_vote_reply(
+        &self,
+        s: &mut RaftState,
+        from: NodeId,
+        term: u64,
+        granted: bool,
+        out: &mut Out<Self>,
+    ) {
         if s.role != Role::PreCandidate || !granted || term != s.term() + 1 {
             return;
         }
@@ -460,7 +477,11 @@ impl Raft {
             s.votes.push(from);
         }
         if s.votes.len() >= self.majority() {
-            narrate!(out, "{} has a majority of pre-votes and starts a real election", s.id);
+            narrate!(
+                out,
+                "{} has a majority of pre-votes and starts a real election",
+                s.id
+            );
             self.start_election(s, out);
         }
     }
@@ -547,11 +568,7 @@ impl Raft {
         let last_new = prev_log_index + entries.len() as u64;
         if changed {
             self.persist(s, out);
-            narrate!(
-                out,
-                "{} appends entries up to {last_new} from {from}",
-                s.id
-            );
+            narrate!(out, "{} appends entries up to {last_new} from {from}", s.id);
         }
         if leader_commit > s.commit_index {
             let c = leader_commit.min(last_new);
@@ -600,11 +617,7 @@ impl Raft {
             }
         } else {
             let next = (s.next_index[i] - 1).min(last_index + 1).max(1);
-            narrate!(
-                out,
-                "{} backs nextIndex for {from} off to {next}",
-                s.id
-            );
+            narrate!(out, "{} backs nextIndex for {from} off to {next}", s.id);
             s.next_index[i] = next;
             self.send_append(s, from, out);
         }
@@ -612,7 +625,10 @@ impl Raft {
 }
 
 fn names(ids: &[NodeId]) -> String {
-    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Message for RaftMsg {
@@ -663,7 +679,10 @@ impl Message for RaftMsg {
             }
             RaftMsg::PreVote { term, .. } => format!("PreVote t{term}"),
             RaftMsg::PreVoteReply { term, vote_granted } => {
-                format!("PreVote t{term} {}", if *vote_granted { "yes" } else { "no" })
+                format!(
+                    "PreVote t{term} {}",
+                    if *vote_granted { "yes" } else { "no" }
+                )
             }
         }
     }
@@ -1011,7 +1030,12 @@ fn log_table(log: &Vector<Entry>, commit: u64, applied: u64) -> Section {
         } else {
             "Log".into()
         },
-        columns: vec!["index".into(), "term".into(), "command".into(), "status".into()],
+        columns: vec![
+            "index".into(),
+            "term".into(),
+            "command".into(),
+            "status".into(),
+        ],
         rows: (from + 1..=len)
             .rev()
             .map(|i| {

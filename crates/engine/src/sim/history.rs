@@ -13,22 +13,46 @@ pub type TimerId = u64;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "kebab-case")]
 pub enum Action {
-    Crash { node: NodeId },
-    Restart { node: NodeId },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
     RestartAll,
     /// Split the cluster into these groups; nodes not named form one more group.
-    Partition { groups: Vec<Vec<NodeId>> },
+    Partition {
+        groups: Vec<Vec<NodeId>>,
+    },
     /// Cut one node off from every other.
-    Isolate { node: NodeId },
+    Isolate {
+        node: NodeId,
+    },
     /// Cut a single link, both directions.
-    CutLink { a: NodeId, b: NodeId },
+    CutLink {
+        a: NodeId,
+        b: NodeId,
+    },
     Heal,
-    Drop { msg: MsgId },
-    Deliver { msg: MsgId },
-    Duplicate { msg: MsgId },
-    FireTimer { timer: TimerId },
-    Request { node: NodeId, delta: i64 },
-    SetNetwork { network: NetworkSettings },
+    Drop {
+        msg: MsgId,
+    },
+    Deliver {
+        msg: MsgId,
+    },
+    Duplicate {
+        msg: MsgId,
+    },
+    FireTimer {
+        timer: TimerId,
+    },
+    Request {
+        node: NodeId,
+        delta: i64,
+    },
+    SetNetwork {
+        network: NetworkSettings,
+    },
     /// Make every pending timer fire at the same moment (provokes split votes).
     AlignTimers,
     /// Redraw every pending timer from its own range.
@@ -56,7 +80,11 @@ impl Action {
                 "partition {}",
                 groups
                     .iter()
-                    .map(|g| g.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" "))
+                    .map(|g| g
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "))
                     .collect::<Vec<_>>()
                     .join(" | ")
             ),
@@ -67,7 +95,9 @@ impl Action {
             Action::Deliver { msg } => format!("deliver message #{msg} now"),
             Action::Duplicate { msg } => format!("duplicate message #{msg}"),
             Action::FireTimer { timer } => format!("fire timer #{timer} now"),
-            Action::Request { node, delta } => format!("client request counter += {delta} to {node}"),
+            Action::Request { node, delta } => {
+                format!("client request counter += {delta} to {node}")
+            }
             Action::SetNetwork { network } => format!(
                 "network: latency {}..{}, loss {}%, duplication {}%",
                 crate::sim::settings::fmt_time(network.latency_min),
@@ -104,6 +134,12 @@ pub enum LossReason {
 }
 
 impl LossReason {
+    pub const ALL: [LossReason; 4] = [
+        LossReason::Lost,
+        LossReason::Partitioned,
+        LossReason::ReceiverDown,
+        LossReason::Dropped,
+    ];
     pub fn describe(self) -> &'static str {
         match self {
             LossReason::Lost => "lost by the network",
@@ -114,7 +150,7 @@ impl LossReason {
     }
 }
 
-/// One event of the trace, 24 bytes: enough to index, hash and draw it.
+/// What one event was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum EventKind {
@@ -128,6 +164,7 @@ pub enum EventKind {
         msg: MsgId,
         from: NodeId,
         to: NodeId,
+        kind: u8,
         reason: LossReason,
     },
     Timer {
@@ -145,11 +182,108 @@ pub enum EventKind {
     },
 }
 
+/// One event of the trace in 16 bytes: a virtual hour holds about a million of them. The kind
+/// is packed into one word: ids take 37 bits (a run never sends 10^11 messages), then the two
+/// nodes, the message kind, the loss reason and a 3-bit tag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "EventRepr", from = "EventRepr")]
 pub struct EventRecord {
     pub time: Time,
+    packed: u64,
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize)]
+struct EventRepr {
+    time: Time,
     #[serde(flatten)]
-    pub kind: EventKind,
+    kind: EventKind,
+}
+
+impl From<EventRecord> for EventRepr {
+    fn from(e: EventRecord) -> Self {
+        EventRepr {
+            time: e.time,
+            kind: e.kind(),
+        }
+    }
+}
+
+impl From<EventRepr> for EventRecord {
+    fn from(r: EventRepr) -> Self {
+        EventRecord::new(r.time, r.kind)
+    }
+}
+
+const ID_MASK: u64 = (1 << 37) - 1;
+
+fn pack_msg(msg: MsgId, from: NodeId, to: NodeId, kind: u8) -> u64 {
+    (msg & ID_MASK) | u64::from(from.0) << 37 | u64::from(to.0) << 45 | u64::from(kind & 0x1f) << 53
+}
+
+impl EventRecord {
+    pub fn new(time: Time, kind: EventKind) -> Self {
+        let packed = match kind {
+            EventKind::Deliver {
+                msg,
+                from,
+                to,
+                kind,
+            } => pack_msg(msg, from, to, kind),
+            EventKind::Loss {
+                msg,
+                from,
+                to,
+                kind,
+                reason,
+            } => pack_msg(msg, from, to, kind) | (reason as u64) << 58 | 1 << 61,
+            EventKind::Timer { timer, node } => {
+                (timer & ID_MASK) | u64::from(node.0) << 37 | 2 << 61
+            }
+            EventKind::Request { request, node } => {
+                (request & ID_MASK) | u64::from(node.0) << 37 | 3 << 61
+            }
+            EventKind::Action { index } => u64::from(index) | 4 << 61,
+        };
+        EventRecord { time, packed }
+    }
+
+    pub fn kind(&self) -> EventKind {
+        let p = self.packed;
+        let id = p & ID_MASK;
+        let a = NodeId((p >> 37) as u8);
+        let b = NodeId((p >> 45) as u8);
+        let kind = ((p >> 53) & 0x1f) as u8;
+        match p >> 61 {
+            0 => EventKind::Deliver {
+                msg: id,
+                from: a,
+                to: b,
+                kind,
+            },
+            1 => EventKind::Loss {
+                msg: id,
+                from: a,
+                to: b,
+                kind,
+                reason: LossReason::ALL[((p >> 58) & 0x3) as usize],
+            },
+            2 => EventKind::Timer { timer: id, node: a },
+            3 => EventKind::Request {
+                request: id,
+                node: a,
+            },
+            _ => EventKind::Action { index: p as u32 },
+        }
+    }
+
+    /// The node the event happened at, if one.
+    pub fn node(&self) -> Option<NodeId> {
+        match self.kind() {
+            EventKind::Deliver { to, .. } | EventKind::Loss { to, .. } => Some(to),
+            EventKind::Timer { node, .. } | EventKind::Request { node, .. } => Some(node),
+            EventKind::Action { .. } => None,
+        }
+    }
 }
 
 /// What the timeline marks.
@@ -180,15 +314,15 @@ pub struct ViolationRecord {
 }
 
 /// A message's whole life, for the space-time diagram.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageRecord {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MessageSpan {
     pub id: MsgId,
     pub from: NodeId,
     pub to: NodeId,
     pub kind: u8,
     pub sent: Time,
-    /// When it arrived or died; `None` while in flight.
-    pub end: Option<Time>,
+    /// When it arrived or died.
+    pub end: Time,
     pub lost: Option<LossReason>,
 }
 
@@ -199,24 +333,60 @@ pub struct History {
     pub actions: Vec<ActionRecord>,
     pub markers: Vec<Marker>,
     pub violations: Vec<ViolationRecord>,
-    pub messages: Vec<MessageRecord>,
+    /// When each message was sent: message `id` is entry `id - 1`. Everything else about a
+    /// message is in the event that ended it, so an hour of messages costs 8 bytes each.
+    pub sent: Vec<Time>,
+    /// The longest any message travelled, to bound searches by time.
+    pub max_travel: Time,
 }
 
 impl History {
     /// Forget everything after event `k`: the user changed the past. `next_msg` is the first
-    /// message id not yet sent at `k`, `in_flight` tells which were still travelling then.
-    pub fn truncate(&mut self, k: u64, next_msg: MsgId, in_flight: impl Fn(MsgId) -> bool) {
+    /// message id not yet sent at `k`.
+    pub fn truncate(&mut self, k: u64, next_msg: MsgId) {
         self.events.truncate(k as usize);
         self.actions.retain(|a| a.event < k);
         self.markers.retain(|m| m.event <= k);
         self.violations.retain(|v| v.event <= k);
-        self.messages.retain(|m| m.id < next_msg);
-        for m in &mut self.messages {
-            if in_flight(m.id) {
-                m.end = None;
-                m.lost = None;
-            }
-        }
+        self.sent.truncate(next_msg as usize - 1);
+    }
+
+    /// Messages that ended (arrived or died) and were in the air at some point in `t0..=t1`.
+    /// Those still in flight at the horizon are in the simulation's snapshot instead.
+    pub fn messages_between(&self, t0: Time, t1: Time) -> Vec<MessageSpan> {
+        let first = self.events_until(t0.saturating_sub(1)) as usize;
+        let last = self.events_until(t1.saturating_add(self.max_travel)) as usize;
+        self.events[first..last]
+            .iter()
+            .filter_map(|e| {
+                let (msg, from, to, kind, lost) = match e.kind() {
+                    EventKind::Deliver {
+                        msg,
+                        from,
+                        to,
+                        kind,
+                    } => (msg, from, to, kind, None),
+                    EventKind::Loss {
+                        msg,
+                        from,
+                        to,
+                        kind,
+                        reason,
+                    } => (msg, from, to, kind, Some(reason)),
+                    _ => return None,
+                };
+                let sent = *self.sent.get(msg as usize - 1)?;
+                (sent <= t1).then_some(MessageSpan {
+                    id: msg,
+                    from,
+                    to,
+                    kind,
+                    sent,
+                    end: e.time,
+                    lost,
+                })
+            })
+            .collect()
     }
 
     /// How many events happened at or before `t`.

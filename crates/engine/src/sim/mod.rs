@@ -11,7 +11,7 @@ pub mod settings;
 pub mod view;
 
 use crate::node::{
-    Checker, CheckCtx, Effect, InvariantInfo, Message, NodeId, NodeSummary, Out, Protocol, Reply,
+    CheckCtx, Checker, Effect, InvariantInfo, Message, NodeId, NodeSummary, Out, Protocol, Reply,
     Request, Time, TimerKind, Violation, MS,
 };
 use history::*;
@@ -21,7 +21,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 
 /// Events between checkpoints: a seek replays at most this many.
-pub const CHECKPOINT_EVERY: u64 = 1024;
+pub const CHECKPOINT_EVERY: u64 = 4096;
 /// Narrated lines kept for the event log.
 pub const LOG_LINES: usize = 400;
 /// How long a dropped message stays visible where it died.
@@ -373,7 +373,10 @@ impl<P: SimProtocol> Simulation<P> {
     pub fn step(&mut self) -> Option<StepReport> {
         if let Some(a) = self.next_recorded_action().cloned() {
             self.world.now = self.world.now.max(a.time);
-            return Some(self.execute_action(a.action, true).expect("recorded actions replay"));
+            return Some(
+                self.execute_action(a.action, true)
+                    .expect("recorded actions replay"),
+            );
         }
         let s = self.pop_live()?;
         self.world.now = s.time;
@@ -408,9 +411,8 @@ impl<P: SimProtocol> Simulation<P> {
     pub fn apply(&mut self, action: Action) -> Result<StepReport, String> {
         self.validate_action(&action)?;
         if self.world.events < self.history.events.len() as u64 {
-            let w = &self.world;
             self.history
-                .truncate(w.events, w.next_msg, |id| w.inflight.contains_key(&id));
+                .truncate(self.world.events, self.world.next_msg);
             let k = self.world.events;
             self.checkpoints.retain(|(e, _)| *e <= k);
         }
@@ -500,10 +502,34 @@ impl<P: SimProtocol> Simulation<P> {
             });
             (self.history.actions.len() - 1) as u32
         };
-        let record = EventRecord {
-            time: self.world.now,
-            kind: EventKind::Action { index },
-        };
+        // Dropping or delivering a message by hand ends it, and its event says so, so that
+        // message histories come from events alone.
+        let record = EventRecord::new(
+            self.world.now,
+            match &action {
+                Action::Drop { msg } | Action::Deliver { msg } => {
+                    let m = &self.world.inflight[msg];
+                    let (msg, from, to, kind) = (m.id, m.from, m.to, m.msg.kind() as u8);
+                    if matches!(action, Action::Drop { .. }) {
+                        EventKind::Loss {
+                            msg,
+                            from,
+                            to,
+                            kind,
+                            reason: LossReason::Dropped,
+                        }
+                    } else {
+                        EventKind::Deliver {
+                            msg,
+                            from,
+                            to,
+                            kind,
+                        }
+                    }
+                }
+                _ => EventKind::Action { index },
+            },
+        );
         let mut headline = String::new();
         if self.narrating {
             headline = format!("You: {}", action.describe());
@@ -556,7 +582,7 @@ impl<P: SimProtocol> Simulation<P> {
             }
             Action::Deliver { msg } => {
                 let m = self.world.inflight.remove(&msg).expect("validated");
-                self.end_message(m.id, None);
+                self.end_message(m.id);
                 changed.push(m.to);
                 self.deliver(m, &mut lines, &mut replies);
             }
@@ -650,14 +676,14 @@ impl<P: SimProtocol> Simulation<P> {
                         msg: m.id,
                         from: m.from,
                         to: m.to,
+                        kind: m.msg.kind() as u8,
                         reason,
                     };
                     self.kill(m, reason);
                     (rec, vec![])
                 } else {
                     if self.narrating {
-                        headline =
-                            format!("{} receives {} from {}", m.to, m.msg.label(), m.from);
+                        headline = format!("{} receives {} from {}", m.to, m.msg.label(), m.from);
                     }
                     let rec = EventKind::Deliver {
                         msg: m.id,
@@ -666,7 +692,7 @@ impl<P: SimProtocol> Simulation<P> {
                         kind: m.msg.kind() as u8,
                     };
                     let to = m.to;
-                    self.end_message(m.id, None);
+                    self.end_message(m.id);
                     self.deliver(m, &mut lines, &mut replies);
                     (rec, vec![to])
                 }
@@ -715,7 +741,7 @@ impl<P: SimProtocol> Simulation<P> {
                 (EventKind::Request { request, node }, vec![node])
             }
         };
-        let record = EventRecord { time: now, kind: record };
+        let record = EventRecord::new(now, record);
         self.finish(record, changed, headline, lines, replies)
     }
 
@@ -949,7 +975,7 @@ impl<P: SimProtocol> Simulation<P> {
     /// A message dies: it is remembered for a moment so the view can show where.
     fn kill(&mut self, m: InFlight<P::Msg>, reason: LossReason) {
         let now = self.world.now;
-        self.end_message(m.id, Some(reason));
+        self.end_message(m.id);
         let drops = &mut self.world.drops;
         while drops.front().is_some_and(|d| d.died_at + DROP_FADE < now) {
             drops.pop_front();
@@ -961,10 +987,10 @@ impl<P: SimProtocol> Simulation<P> {
         });
     }
 
-    fn end_message(&mut self, id: MsgId, lost: Option<LossReason>) {
-        if let Some(r) = self.history.messages.get_mut(id as usize - 1) {
-            r.end = Some(self.world.now);
-            r.lost = lost;
+    fn end_message(&mut self, id: MsgId) {
+        if let Some(&sent) = self.history.sent.get(id as usize - 1) {
+            let travel = self.world.now - sent;
+            self.history.max_travel = self.history.max_travel.max(travel);
         }
     }
 
@@ -1026,11 +1052,16 @@ impl<P: SimProtocol> Simulation<P> {
         violations.retain(|v| w.violated.insert(v.invariant.clone()));
         w.events += 1;
         w.hash = mix(w.hash, record.time);
-        w.hash = mix(w.hash, hash_kind(&record.kind));
+        w.hash = mix(w.hash, hash_kind(&record.kind()));
         let index = w.events;
         let new_event = index > self.history.events.len() as u64;
+        let is_action = self
+            .history
+            .actions
+            .binary_search_by_key(&(index - 1), |a| a.event)
+            .is_ok();
         if new_event {
-            self.history.events.push(record);
+            push_tight(&mut self.history.events, record);
             for v in &violations {
                 self.history.violations.push(ViolationRecord {
                     event: index,
@@ -1050,23 +1081,24 @@ impl<P: SimProtocol> Simulation<P> {
             self.checkpoints.push((index, self.world.clone()));
         }
         if self.narrating {
-            let node = match record.kind {
-                EventKind::Deliver { to, .. } => Some(to),
-                EventKind::Loss { to, .. } => Some(to),
-                EventKind::Timer { node, .. } | EventKind::Request { node, .. } => Some(node),
-                EventKind::Action { .. } => changed.first().copied(),
-            };
-            let category = match record.kind {
-                EventKind::Deliver { .. } => "message",
-                EventKind::Loss { .. } => "loss",
-                EventKind::Timer { .. } => "timer",
-                EventKind::Request { .. } => "request",
-                EventKind::Action { .. } => "action",
+            let node = record.node().or_else(|| changed.first().copied());
+            let category = if is_action {
+                "action"
+            } else {
+                match record.kind() {
+                    EventKind::Deliver { .. } => "message",
+                    EventKind::Loss { .. } => "loss",
+                    EventKind::Timer { .. } => "timer",
+                    EventKind::Request { .. } => "request",
+                    EventKind::Action { .. } => "action",
+                }
             };
             let mut all = lines.clone();
-            all.extend(violations.iter().map(|v| {
-                format!("VIOLATION of {}: {}", v.invariant, v.explanation)
-            }));
+            all.extend(
+                violations
+                    .iter()
+                    .map(|v| format!("VIOLATION of {}: {}", v.invariant, v.explanation)),
+            );
             if self.log.len() == LOG_LINES {
                 self.log.pop_front();
             }
@@ -1134,6 +1166,15 @@ impl<P: SimProtocol> Simulation<P> {
     }
 }
 
+/// Pushes with at most 1/8 spare capacity: an hour's history is tens of megabytes, and
+/// doubling would hold up to twice that.
+fn push_tight<T>(v: &mut Vec<T>, x: T) {
+    if v.len() == v.capacity() {
+        v.reserve_exact(v.len() / 8 + 1024);
+    }
+    v.push(x);
+}
+
 fn is_live<P: Protocol>(w: &World<P>, s: &Scheduled) -> bool {
     match s.item {
         Item::Deliver(id) => w.inflight.get(&id).is_some_and(|m| m.seq == s.seq),
@@ -1176,17 +1217,8 @@ fn launch<P: Protocol>(
     let id = w.next_msg;
     w.next_msg += 1;
     w.seq += 1;
-    let kind = msg.kind() as u8;
-    if history.messages.len() as u64 == id - 1 {
-        history.messages.push(MessageRecord {
-            id,
-            from,
-            to,
-            kind,
-            sent: w.now,
-            end: None,
-            lost: None,
-        });
+    if history.sent.len() as u64 == id - 1 {
+        push_tight(&mut history.sent, w.now);
     }
     w.inflight.insert(
         id,
@@ -1214,15 +1246,22 @@ fn launch<P: Protocol>(
 
 fn hash_kind(k: &EventKind) -> u64 {
     match *k {
-        EventKind::Deliver { msg, from, to, kind } => {
-            msg << 24 | u64::from(from.0) << 16 | u64::from(to.0) << 8 | u64::from(kind)
-        }
+        EventKind::Deliver {
+            msg,
+            from,
+            to,
+            kind,
+        } => msg << 24 | u64::from(from.0) << 16 | u64::from(to.0) << 8 | u64::from(kind),
         EventKind::Loss {
             msg,
             from,
             to,
+            kind,
             reason,
-        } => (msg << 24 | u64::from(from.0) << 16 | u64::from(to.0) << 8) ^ (reason as u64 + 101),
+        } => {
+            (msg << 24 | u64::from(from.0) << 16 | u64::from(to.0) << 8 | u64::from(kind))
+                ^ (reason as u64 + 101)
+        }
         EventKind::Timer { timer, node } => (timer << 8 | u64::from(node.0)) ^ 0x5555,
         EventKind::Request { request, node } => (request << 8 | u64::from(node.0)) ^ 0xaaaa,
         EventKind::Action { index } => u64::from(index) ^ 0xffff_0000,

@@ -42,12 +42,15 @@ impl ProtocolKind {
         }
     }
     pub fn parse(s: &str) -> Result<Self, String> {
-        Self::ALL.into_iter().find(|p| p.slug() == s).ok_or_else(|| {
-            format!(
-                "unknown protocol '{s}'; valid: {}",
-                Self::ALL.map(|p| p.slug()).join(", ")
-            )
-        })
+        Self::ALL
+            .into_iter()
+            .find(|p| p.slug() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown protocol '{s}'; valid: {}",
+                    Self::ALL.map(|p| p.slug()).join(", ")
+                )
+            })
     }
 }
 
@@ -126,12 +129,15 @@ impl Bug {
         }
     }
     pub fn parse(s: &str) -> Result<Self, String> {
-        Self::ALL.into_iter().find(|b| b.slug() == s).ok_or_else(|| {
-            format!(
-                "unknown bug '{s}'; valid: {}",
-                Self::ALL.map(|b| b.slug()).join(", ")
-            )
-        })
+        Self::ALL
+            .into_iter()
+            .find(|b| b.slug() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown bug '{s}'; valid: {}",
+                    Self::ALL.map(|b| b.slug()).join(", ")
+                )
+            })
     }
 }
 
@@ -321,7 +327,9 @@ pub fn parse_time(s: &str) -> Result<Time, String> {
     let mut place = scale;
     for d in frac.chars() {
         place /= 10;
-        let d = d.to_digit(10).ok_or_else(|| format!("'{s}' is not a time"))?;
+        let d = d
+            .to_digit(10)
+            .ok_or_else(|| format!("'{s}' is not a time"))?;
         value += u64::from(d) * place;
     }
     Ok(value)
@@ -382,6 +390,8 @@ mod tests {
         s.nodes = 5;
         s.bugs.push(Bug::TwoPcUnilateralAbort);
         assert!(s.validate().unwrap_err().contains("does not apply"));
-        assert!(Bug::parse("nope").unwrap_err().contains("raft-commit-old-term"));
+        assert!(Bug::parse("nope")
+            .unwrap_err()
+            .contains("raft-commit-old-term"));
     }
 }

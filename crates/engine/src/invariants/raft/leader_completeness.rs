@@ -49,12 +49,8 @@ pub fn check_new_commits(
     found: &mut Vec<Violation>,
 ) {
     for s in live_leaders(ctx) {
-        if let Some(v) = c
-            .committed
-            .iter()
-            .enumerate()
-            .skip(from as usize)
-            .find_map(|(k, e)| missing(s, k as u64 + 1, e))
+        if let Some(v) = (from as usize..c.committed.len())
+            .find_map(|k| missing(s, k as u64 + 1, &c.committed[k]))
         {
             found.push(v);
         }

@@ -31,7 +31,9 @@ pub fn check(c: &mut RaftChecker, s: &RaftState, found: &mut Vec<Violation>) -> 
     let mut hashes: Vector<u64> = hashes.clone();
     hashes.truncate(p);
     let mut h = if p == 0 { 0 } else { hashes[p - 1] };
-    for (k, e) in log.iter().enumerate().skip(p) {
+    // Indexing, not iter().skip(): skipping through an imbl vector is linear.
+    for k in p..log.len() {
+        let e = &log[k];
         h = extend_hash(h, e);
         hashes.push_back(h);
         let index = k as u64 + 1;

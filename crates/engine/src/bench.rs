@@ -1,0 +1,161 @@
+//! The reference benchmarks behind `lab bench` / `make bench`. The engine never reads the host's
+//! clock, so the caller passes a [`Meter`] that measures wall time and heap use (the `lab`
+//! binary's is in `src/bin/lab/meter.rs`: `mod meter;` in lab.rs, then
+//! `bench::run(&meter::HostMeter::new(), hours)`).
+
+use crate::any::AnySim;
+use crate::check::{check_seeds, CheckOptions};
+use crate::node::{Time, MS, SECOND};
+use crate::sim::rng::SimRng;
+use crate::sim::settings::{ProtocolKind, Settings};
+use std::fmt::Write;
+
+/// Measures the host, which the engine itself never looks at.
+pub trait Meter {
+    /// Seconds since some fixed point.
+    fn seconds(&self) -> f64;
+    /// Bytes currently allocated on the heap.
+    fn allocated(&self) -> usize;
+    /// Most bytes allocated at once since the last reset.
+    fn peak(&self) -> usize;
+    fn reset_peak(&self);
+}
+
+/// The issue's reference workload: 5 Raft nodes, 10–15 ms latency, 150–300 ms election
+/// timeout, 50 ms heartbeat, a client request every 100 ms.
+pub fn reference() -> Settings {
+    Settings {
+        protocol: ProtocolKind::Raft,
+        nodes: 5,
+        seed: 7,
+        election_timeout: (150 * MS, 300 * MS),
+        heartbeat: 50 * MS,
+        request_every: Some(100 * MS),
+        ..Settings::default()
+    }
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Runs `settings` for `span` of virtual time; returns (events, wall seconds).
+fn timed_run(m: &dyn Meter, sim: &mut AnySim, span: Time) -> (u64, f64) {
+    let e0 = sim.events();
+    let t0 = m.seconds();
+    sim.run_until(sim.now() + span);
+    (sim.events() - e0, m.seconds() - t0)
+}
+
+/// Runs every benchmark and returns the printed report. `hours` scales the long run.
+pub fn run(m: &dyn Meter, hours: u64) -> Result<String, String> {
+    let mut out = String::new();
+    let span = hours * 3600 * SECOND;
+    let _ = writeln!(
+        out,
+        "reference workload: 5 Raft nodes, latency 10-15ms, election timeout 150-300ms, \
+         heartbeat 50ms, a request every 100ms, {hours} virtual hour(s), narration off"
+    );
+
+    // One virtual hour with its full time-travel history, in two halves to show cost stays
+    // linear in virtual time.
+    let base = m.allocated();
+    m.reset_peak();
+    let mut sim = AnySim::new(reference())?;
+    sim.set_narrating(false);
+    let (e1, w1) = timed_run(m, &mut sim, span / 2);
+    let (e2, w2) = timed_run(m, &mut sim, span / 2);
+    let held = m.allocated().saturating_sub(base);
+    let peak = m.peak().saturating_sub(base);
+    let events = e1 + e2;
+    let wall = w1 + w2;
+    let _ = writeln!(
+        out,
+        "simulate:    {events} events in {wall:.3}s = {:.2} M events/s (target >= 1 M/s)",
+        events as f64 / wall / 1e6
+    );
+    let _ = writeln!(
+        out,
+        "hour:        {wall:.3}s of wall time per {hours} virtual hour(s) (target < 1s per hour)"
+    );
+    let _ = writeln!(
+        out,
+        "linearity:   first half {:.0} ns/event, second half {:.0} ns/event",
+        w1 / e1.max(1) as f64 * 1e9,
+        w2 / e2.max(1) as f64 * 1e9
+    );
+    let _ = writeln!(
+        out,
+        "memory:      {:.1} MB held with full history, {:.1} MB peak (target < 64 MB)",
+        mb(held),
+        mb(peak)
+    );
+    let _ = writeln!(
+        out,
+        "history:     {} events, {} messages, {} markers recorded; {} acked of {} requests",
+        sim.history().events.len(),
+        sim.history().sent.len(),
+        sim.history().markers.len(),
+        sim.acked(),
+        sim.requests_issued()
+    );
+
+    // Seeks to points spread over the hour, in a fixed pseudo-random order.
+    let end = sim.now();
+    let mut rng = SimRng::new(99);
+    let mut times: Vec<f64> = (0..200)
+        .map(|_| {
+            let target = rng.range(0, end);
+            let t0 = m.seconds();
+            sim.seek_time(target);
+            m.seconds() - t0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let _ = writeln!(
+        out,
+        "seek:        200 random seeks: median {:.2} ms, p95 {:.2} ms, max {:.2} ms (target < 20 ms)",
+        times[100] * 1e3,
+        times[190] * 1e3,
+        times[199] * 1e3
+    );
+    sim.set_narrating(true);
+    let t0 = m.seconds();
+    sim.seek_time(end / 2);
+    let _ = writeln!(
+        out,
+        "seek+log:    seek with the narrated event log rebuilt: {:.2} ms",
+        (m.seconds() - t0) * 1e3
+    );
+    drop(sim);
+
+    // Every protocol the engine offers, one virtual minute each, narration on and off.
+    for p in ProtocolKind::ALL {
+        let Ok(mut sim) = AnySim::new(Settings::for_protocol(p)) else {
+            continue;
+        };
+        for narrating in [false, true] {
+            sim.set_narrating(narrating);
+            let (e, w) = timed_run(m, &mut sim, 60 * SECOND);
+            let _ = writeln!(
+                out,
+                "{:<12} {:>8} events/virtual minute, {:>6.2} M events/s{}",
+                p.slug(),
+                e,
+                e as f64 / w.max(1e-9) / 1e6,
+                if narrating { " (narrated)" } else { "" }
+            );
+        }
+    }
+
+    // The random-fault checker, as `lab check` runs it.
+    let t0 = m.seconds();
+    let report = check_seeds(&reference(), 1..=200, &CheckOptions::default(), |_| {});
+    let w = m.seconds() - t0;
+    let _ = writeln!(
+        out,
+        "check:       {report} in {w:.2}s = {:.0} seeds/s",
+        200.0 / w
+    );
+    Ok(out)
+}

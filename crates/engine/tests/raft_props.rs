@@ -1,0 +1,113 @@
+//! Raft under random faults: thousands of seeds, every invariant after every event, liveness
+//! after healing; and each Raft bug must be caught within a bounded number of seeds, so the
+//! checker can never go blind. A failure prints the seed: `lab check --seeds S..S` replays it.
+
+use lab_engine::check::{check_seeds, CheckOptions, FailureKind};
+use lab_engine::{Bug, Settings};
+
+fn opts() -> CheckOptions {
+    CheckOptions {
+        shrink: false,
+        ..CheckOptions::default()
+    }
+}
+
+#[test]
+fn raft_is_safe_and_live_over_2000_faulty_seeds() {
+    let report = check_seeds(&Settings::default(), 1..=2000, &opts(), |_| {});
+    assert!(
+        report.failures.is_empty(),
+        "{report}\n{}",
+        report
+            .failures
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(report.seeds, 2000);
+}
+
+#[test]
+fn raft_options_are_safe_and_live() {
+    for (prevote, check_quorum) in [(true, false), (false, true), (true, true)] {
+        let base = Settings {
+            prevote,
+            check_quorum,
+            nodes: 3,
+            ..Settings::default()
+        };
+        let report = check_seeds(&base, 1..=300, &opts(), |_| {});
+        assert!(
+            report.failures.is_empty(),
+            "prevote={prevote} check_quorum={check_quorum}: {}",
+            report.failures[0]
+        );
+    }
+}
+
+/// The first seed in `1..=limit` at which `bug` breaks a safety property.
+fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
+    let base = Settings {
+        bugs: vec![bug],
+        ..Settings::default()
+    };
+    for seed in 1..=limit {
+        let report = check_seeds(&base, seed..=seed, &opts(), |_| {});
+        if let Some(f) = report.failures.first() {
+            if let FailureKind::Safety(v) = &f.kind {
+                return Some((seed, v.invariant.clone()));
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn vote_without_log_check_is_caught() {
+    let (seed, invariant) = first_catch(Bug::RaftVoteWithoutLogCheck, 50).expect("caught");
+    assert!(seed <= 50);
+    assert!(
+        ["Leader Completeness", "State Machine Safety"].contains(&invariant.as_str()),
+        "{invariant}"
+    );
+}
+
+#[test]
+fn commit_old_term_is_caught() {
+    let (_, invariant) = first_catch(Bug::RaftCommitOldTerm, 500).expect("caught within 500 seeds");
+    assert!(
+        ["Leader Completeness", "State Machine Safety"].contains(&invariant.as_str()),
+        "{invariant}"
+    );
+}
+
+#[test]
+fn shrinking_keeps_the_failure_and_shortens_the_actions() {
+    let base = Settings {
+        bugs: vec![Bug::RaftVoteWithoutLogCheck],
+        ..Settings::default()
+    };
+    let (seed, _) = first_catch(Bug::RaftVoteWithoutLogCheck, 50).expect("caught");
+    let long = check_seeds(
+        &Settings {
+            seed,
+            ..base.clone()
+        },
+        seed..=seed,
+        &opts(),
+        |_| {},
+    );
+    let short = check_seeds(
+        &Settings { seed, ..base },
+        seed..=seed,
+        &CheckOptions::default(),
+        |_| {},
+    );
+    let (long, short) = (&long.failures[0], &short.failures[0]);
+    assert!(short.actions.len() <= long.actions.len());
+    match (&long.kind, &short.kind) {
+        (FailureKind::Safety(a), FailureKind::Safety(b)) => assert_eq!(a.invariant, b.invariant),
+        other => panic!("{other:?}"),
+    }
+}
