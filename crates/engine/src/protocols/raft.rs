@@ -20,44 +20,49 @@ pub struct Entry {
     pub request: Request,
 }
 
+/// RequestVote RPC arguments (§5.2); PreVote asks the same question hypothetically.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RequestVote {
+    pub term: u64,
+    pub last_log_index: u64,
+    pub last_log_term: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VoteReply {
+    pub term: u64,
+    pub vote_granted: bool,
+}
+
+/// AppendEntries RPC arguments (§5.3); with no entries it is a heartbeat (§5.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppendEntries {
+    pub term: u64,
+    pub prev_log_index: u64,
+    pub prev_log_term: u64,
+    pub entries: Vec<Entry>,
+    pub leader_commit: u64,
+}
+
+/// On failure `last_index` is where the follower's log could match, so the leader backs off
+/// nextIndex in one step instead of one entry per round trip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppendReply {
+    pub term: u64,
+    pub success: bool,
+    pub match_index: u64,
+    pub last_index: u64,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum RaftMsg {
-    /// Invoked by candidates to gather votes (§5.2).
-    RequestVote {
-        term: u64,
-        last_log_index: u64,
-        last_log_term: u64,
-    },
-    RequestVoteReply {
-        term: u64,
-        vote_granted: bool,
-    },
-    /// Invoked by the leader to replicate log entries (§5.3); also used as heartbeat (§5.2).
-    AppendEntries {
-        term: u64,
-        prev_log_index: u64,
-        prev_log_term: u64,
-        entries: Vec<Entry>,
-        leader_commit: u64,
-    },
-    /// On failure `last_index` is where the follower's log could match, so the leader backs off
-    /// nextIndex in one step instead of one entry per round trip.
-    AppendEntriesReply {
-        term: u64,
-        success: bool,
-        match_index: u64,
-        last_index: u64,
-    },
-    /// Asks whether the sender could win an election in `term` without disrupting anyone.
-    PreVote {
-        term: u64,
-        last_log_index: u64,
-        last_log_term: u64,
-    },
-    PreVoteReply {
-        term: u64,
-        vote_granted: bool,
-    },
+    RequestVote(RequestVote),
+    RequestVoteReply(VoteReply),
+    AppendEntries(AppendEntries),
+    AppendEntriesReply(AppendReply),
+    /// Could the sender win an election in `term` without disrupting anyone? (thesis §9.6)
+    PreVote(RequestVote),
+    PreVoteReply(VoteReply),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -206,11 +211,11 @@ impl Raft {
             s.id,
             s.term() + 1
         );
-        let msg = RaftMsg::PreVote {
+        let msg = RaftMsg::PreVote(RequestVote {
             term: s.term() + 1,
             last_log_index: s.last_index(),
             last_log_term: s.last_term(),
-        };
+        });
         out.broadcast(s.id, self.nodes, |_| msg.clone());
         self.reset_election_timer(s, out);
         if s.votes.len() >= self.majority() {
@@ -232,11 +237,11 @@ impl Raft {
             s.id,
             s.term()
         );
-        let msg = RaftMsg::RequestVote {
+        let msg = RaftMsg::RequestVote(RequestVote {
             term: s.term(),
             last_log_index: s.last_index(),
             last_log_term: s.last_term(),
-        };
+        });
         out.broadcast(s.id, self.nodes, |_| msg.clone());
         self.reset_election_timer(s, out);
         if s.votes.len() >= self.majority() {
@@ -281,13 +286,13 @@ impl Raft {
         s.next_index[to.idx()] = prev_log_index + entries.len() as u64 + 1;
         out.send(
             to,
-            RaftMsg::AppendEntries {
+            RaftMsg::AppendEntries(AppendEntries {
                 term: s.term(),
                 prev_log_index,
                 prev_log_term: s.term_at(prev_log_index),
                 entries,
                 leader_commit: s.commit_index,
-            },
+            }),
         );
     }
 
@@ -350,11 +355,14 @@ impl Raft {
         &self,
         s: &mut RaftState,
         from: NodeId,
-        term: u64,
-        last_log_index: u64,
-        last_log_term: u64,
+        m: RequestVote,
         out: &mut Out<Self>,
     ) {
+        let RequestVote {
+            term,
+            last_log_index,
+            last_log_term,
+        } = m;
         let log_ok =
             self.bug_vote_without_log_check || self.log_ok(s, last_log_index, last_log_term);
         let free = s.durable.voted_for.is_none_or(|v| v == from);
@@ -391,21 +399,18 @@ impl Raft {
         }
         out.send(
             from,
-            RaftMsg::RequestVoteReply {
+            RaftMsg::RequestVoteReply(VoteReply {
                 term: s.term(),
                 vote_granted: grant,
-            },
+            }),
         );
     }
 
-    fn on_vote_reply(
-        &self,
-        s: &mut RaftState,
-        from: NodeId,
-        term: u64,
-        granted: bool,
-        out: &mut Out<Self>,
-    ) {
+    fn on_vote_reply(&self, s: &mut RaftState, from: NodeId, m: VoteReply, out: &mut Out<Self>) {
+        let VoteReply {
+            term,
+            vote_granted: granted,
+        } = m;
         if s.role != Role::Candidate || term != s.term() {
             return;
         }
@@ -428,15 +433,12 @@ impl Raft {
         }
     }
 
-    fn on_pre_vote(
-        &self,
-        s: &mut RaftState,
-        from: NodeId,
-        term: u64,
-        last_log_index: u64,
-        last_log_term: u64,
-        out: &mut Out<Self>,
-    ) {
+    fn on_pre_vote(&self, s: &mut RaftState, from: NodeId, m: RequestVote, out: &mut Out<Self>) {
+        let RequestVote {
+            term,
+            last_log_index,
+            last_log_term,
+        } = m;
         let log_ok =
             self.bug_vote_without_log_check || self.log_ok(s, last_log_index, last_log_term);
         let leader_alive = s.heard_leader && s.leader.is_some() || s.role == Role::Leader;
@@ -455,10 +457,10 @@ impl Raft {
         }
         out.send(
             from,
-            RaftMsg::PreVoteReply {
+            RaftMsg::PreVoteReply(VoteReply {
                 term: if grant { term } else { s.term() },
                 vote_granted: grant,
-            },
+            }),
         );
     }
 
@@ -466,10 +468,13 @@ impl Raft {
         &self,
         s: &mut RaftState,
         from: NodeId,
-        term: u64,
-        granted: bool,
+        m: VoteReply,
         out: &mut Out<Self>,
     ) {
+        let VoteReply {
+            term,
+            vote_granted: granted,
+        } = m;
         if s.role != Role::PreCandidate || !granted || term != s.term() + 1 {
             return;
         }
@@ -490,13 +495,16 @@ impl Raft {
         &self,
         s: &mut RaftState,
         from: NodeId,
-        term: u64,
-        prev_log_index: u64,
-        prev_log_term: u64,
-        entries: Vec<Entry>,
-        leader_commit: u64,
+        m: AppendEntries,
         out: &mut Out<Self>,
     ) {
+        let AppendEntries {
+            term,
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit,
+        } = m;
         if term < s.term() {
             narrate!(
                 out,
@@ -506,12 +514,12 @@ impl Raft {
             );
             out.send(
                 from,
-                RaftMsg::AppendEntriesReply {
+                RaftMsg::AppendEntriesReply(AppendReply {
                     term: s.term(),
                     success: false,
                     match_index: 0,
                     last_index: s.last_index(),
-                },
+                }),
             );
             return;
         }
@@ -537,12 +545,12 @@ impl Raft {
             );
             out.send(
                 from,
-                RaftMsg::AppendEntriesReply {
+                RaftMsg::AppendEntriesReply(AppendReply {
                     term: s.term(),
                     success: false,
                     match_index: 0,
                     last_index: s.last_index().min(prev_log_index.saturating_sub(1)),
-                },
+                }),
             );
             return;
         }
@@ -580,12 +588,12 @@ impl Raft {
         }
         out.send(
             from,
-            RaftMsg::AppendEntriesReply {
+            RaftMsg::AppendEntriesReply(AppendReply {
                 term: s.term(),
                 success: true,
                 match_index: last_new,
                 last_index: s.last_index(),
-            },
+            }),
         );
     }
 
@@ -593,12 +601,15 @@ impl Raft {
         &self,
         s: &mut RaftState,
         from: NodeId,
-        term: u64,
-        success: bool,
-        match_index: u64,
-        last_index: u64,
+        m: AppendReply,
         out: &mut Out<Self>,
     ) {
+        let AppendReply {
+            term,
+            success,
+            match_index,
+            last_index,
+        } = m;
         if s.role != Role::Leader || term != s.term() {
             return;
         }
@@ -634,55 +645,34 @@ fn names(ids: &[NodeId]) -> String {
 impl Message for RaftMsg {
     fn kind(&self) -> usize {
         match self {
-            RaftMsg::RequestVote { .. } => 0,
-            RaftMsg::RequestVoteReply { .. } => 1,
-            RaftMsg::AppendEntries { .. } => 2,
-            RaftMsg::AppendEntriesReply { .. } => 3,
-            RaftMsg::PreVote { .. } => 4,
-            RaftMsg::PreVoteReply { .. } => 5,
+            RaftMsg::RequestVote(_) => 0,
+            RaftMsg::RequestVoteReply(_) => 1,
+            RaftMsg::AppendEntries(_) => 2,
+            RaftMsg::AppendEntriesReply(_) => 3,
+            RaftMsg::PreVote(_) => 4,
+            RaftMsg::PreVoteReply(_) => 5,
         }
     }
 
     fn label(&self) -> String {
+        let yes_no = |v: bool| if v { "yes" } else { "no" };
         match self {
-            RaftMsg::RequestVote { term, .. } => format!("RequestVote t{term}"),
-            RaftMsg::RequestVoteReply { term, vote_granted } => {
-                format!("Vote t{term} {}", if *vote_granted { "yes" } else { "no" })
+            RaftMsg::RequestVote(m) => format!("RequestVote t{}", m.term),
+            RaftMsg::RequestVoteReply(m) => format!("Vote t{} {}", m.term, yes_no(m.vote_granted)),
+            RaftMsg::AppendEntries(m) if m.entries.is_empty() => format!("Heartbeat t{}", m.term),
+            RaftMsg::AppendEntries(m) => format!(
+                "Append t{} [{}..{}]",
+                m.term,
+                m.prev_log_index + 1,
+                m.prev_log_index + m.entries.len() as u64
+            ),
+            RaftMsg::AppendEntriesReply(m) if m.success => {
+                format!("Ack t{} ≤{}", m.term, m.match_index)
             }
-            RaftMsg::AppendEntries {
-                term,
-                prev_log_index,
-                entries,
-                ..
-            } => {
-                if entries.is_empty() {
-                    format!("Heartbeat t{term}")
-                } else {
-                    format!(
-                        "Append t{term} [{}..{}]",
-                        prev_log_index + 1,
-                        prev_log_index + entries.len() as u64
-                    )
-                }
-            }
-            RaftMsg::AppendEntriesReply {
-                term,
-                success,
-                match_index,
-                ..
-            } => {
-                if *success {
-                    format!("Ack t{term} ≤{match_index}")
-                } else {
-                    format!("Nack t{term}")
-                }
-            }
-            RaftMsg::PreVote { term, .. } => format!("PreVote t{term}"),
-            RaftMsg::PreVoteReply { term, vote_granted } => {
-                format!(
-                    "PreVote t{term} {}",
-                    if *vote_granted { "yes" } else { "no" }
-                )
+            RaftMsg::AppendEntriesReply(m) => format!("Nack t{}", m.term),
+            RaftMsg::PreVote(m) => format!("PreVote t{}", m.term),
+            RaftMsg::PreVoteReply(m) => {
+                format!("PreVote t{} {}", m.term, yes_no(m.vote_granted))
             }
         }
     }
@@ -690,59 +680,38 @@ impl Message for RaftMsg {
     fn fields(&self) -> Vec<(String, String)> {
         let f = |k: &str, v: String| (k.to_string(), v);
         match self {
-            RaftMsg::RequestVote {
-                term,
-                last_log_index,
-                last_log_term,
-            }
-            | RaftMsg::PreVote {
-                term,
-                last_log_index,
-                last_log_term,
-            } => vec![
-                f("term", term.to_string()),
-                f("lastLogIndex", last_log_index.to_string()),
-                f("lastLogTerm", last_log_term.to_string()),
+            RaftMsg::RequestVote(m) | RaftMsg::PreVote(m) => vec![
+                f("term", m.term.to_string()),
+                f("lastLogIndex", m.last_log_index.to_string()),
+                f("lastLogTerm", m.last_log_term.to_string()),
             ],
-            RaftMsg::RequestVoteReply { term, vote_granted }
-            | RaftMsg::PreVoteReply { term, vote_granted } => vec![
-                f("term", term.to_string()),
-                f("voteGranted", vote_granted.to_string()),
+            RaftMsg::RequestVoteReply(m) | RaftMsg::PreVoteReply(m) => vec![
+                f("term", m.term.to_string()),
+                f("voteGranted", m.vote_granted.to_string()),
             ],
-            RaftMsg::AppendEntries {
-                term,
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-            } => vec![
-                f("term", term.to_string()),
-                f("prevLogIndex", prev_log_index.to_string()),
-                f("prevLogTerm", prev_log_term.to_string()),
+            RaftMsg::AppendEntries(m) => vec![
+                f("term", m.term.to_string()),
+                f("prevLogIndex", m.prev_log_index.to_string()),
+                f("prevLogTerm", m.prev_log_term.to_string()),
                 f(
                     "entries",
-                    if entries.is_empty() {
+                    if m.entries.is_empty() {
                         "none (heartbeat)".into()
                     } else {
-                        entries
+                        m.entries
                             .iter()
                             .map(|e| format!("t{}:+{}", e.term, e.request.delta))
                             .collect::<Vec<_>>()
                             .join(" ")
                     },
                 ),
-                f("leaderCommit", leader_commit.to_string()),
+                f("leaderCommit", m.leader_commit.to_string()),
             ],
-            RaftMsg::AppendEntriesReply {
-                term,
-                success,
-                match_index,
-                last_index,
-            } => vec![
-                f("term", term.to_string()),
-                f("success", success.to_string()),
-                f("matchIndex", match_index.to_string()),
-                f("lastIndex", last_index.to_string()),
+            RaftMsg::AppendEntriesReply(m) => vec![
+                f("term", m.term.to_string()),
+                f("success", m.success.to_string()),
+                f("matchIndex", m.match_index.to_string()),
+                f("lastIndex", m.last_index.to_string()),
             ],
         }
     }
@@ -799,58 +768,23 @@ impl Protocol for Raft {
         // §5.1: any RPC with a newer term makes this node a follower in that term. Pre-votes
         // are hypothetical and must not disturb terms; a refused pre-vote carries a real one.
         let term = match &msg {
-            RaftMsg::RequestVote { term, .. }
-            | RaftMsg::RequestVoteReply { term, .. }
-            | RaftMsg::AppendEntries { term, .. }
-            | RaftMsg::AppendEntriesReply { term, .. } => Some(*term),
-            RaftMsg::PreVoteReply {
-                term,
-                vote_granted: false,
-            } => Some(*term),
-            RaftMsg::PreVote { .. } | RaftMsg::PreVoteReply { .. } => None,
+            RaftMsg::RequestVote(m) => Some(m.term),
+            RaftMsg::AppendEntries(m) => Some(m.term),
+            RaftMsg::AppendEntriesReply(m) => Some(m.term),
+            RaftMsg::RequestVoteReply(m) => Some(m.term),
+            RaftMsg::PreVoteReply(m) if !m.vote_granted => Some(m.term),
+            RaftMsg::PreVote(_) | RaftMsg::PreVoteReply(_) => None,
         };
         if let Some(t) = term.filter(|&t| t > s.term()) {
             self.step_down(s, t, out);
         }
         match msg {
-            RaftMsg::RequestVote {
-                term,
-                last_log_index,
-                last_log_term,
-            } => self.on_request_vote(s, from, term, last_log_index, last_log_term, out),
-            RaftMsg::RequestVoteReply { term, vote_granted } => {
-                self.on_vote_reply(s, from, term, vote_granted, out)
-            }
-            RaftMsg::AppendEntries {
-                term,
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-            } => self.on_append_entries(
-                s,
-                from,
-                term,
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-                out,
-            ),
-            RaftMsg::AppendEntriesReply {
-                term,
-                success,
-                match_index,
-                last_index,
-            } => self.on_append_reply(s, from, term, success, match_index, last_index, out),
-            RaftMsg::PreVote {
-                term,
-                last_log_index,
-                last_log_term,
-            } => self.on_pre_vote(s, from, term, last_log_index, last_log_term, out),
-            RaftMsg::PreVoteReply { term, vote_granted } => {
-                self.on_pre_vote_reply(s, from, term, vote_granted, out)
-            }
+            RaftMsg::RequestVote(m) => self.on_request_vote(s, from, m, out),
+            RaftMsg::RequestVoteReply(m) => self.on_vote_reply(s, from, m, out),
+            RaftMsg::AppendEntries(m) => self.on_append_entries(s, from, m, out),
+            RaftMsg::AppendEntriesReply(m) => self.on_append_reply(s, from, m, out),
+            RaftMsg::PreVote(m) => self.on_pre_vote(s, from, m, out),
+            RaftMsg::PreVoteReply(m) => self.on_pre_vote_reply(s, from, m, out),
         }
     }
 

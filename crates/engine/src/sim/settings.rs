@@ -289,9 +289,8 @@ pub fn fmt_time(t: Time) -> String {
     } else if t % MS == 0 {
         format!("{}ms", t / MS)
     } else if t >= MS {
-        format!("{}.{:03}ms", t / MS, t % MS)
-            .trim_end_matches('0')
-            .to_string()
+        let frac = format!("{:03}", t % MS);
+        format!("{}.{}ms", t / MS, frac.trim_end_matches('0'))
     } else {
         format!("{t}us")
     }
