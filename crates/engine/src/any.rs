@@ -3,7 +3,8 @@
 
 use crate::node::{InvariantInfo, NodeId, Section, Time, Violation};
 use crate::protocols::raft::Raft;
-use crate::sim::history::{Action, History, MsgId, ViolationRecord};
+use crate::share;
+use crate::sim::history::{Action, ActionRecord, History, MsgId, ViolationRecord};
 use crate::sim::settings::{NetworkSettings, ProtocolKind, Settings};
 use crate::sim::view::{MessageView, Snapshot};
 use crate::sim::{LogLine, Progress, Simulation, StepReport};
@@ -24,11 +25,64 @@ macro_rules! each {
 impl AnySim {
     /// Validates the settings and builds the simulation.
     pub fn new(settings: Settings) -> Result<Self, String> {
+        Self::replay(settings, Vec::new())
+    }
+
+    /// A run that replays recorded actions (from a link or a trace file) as it reaches them.
+    pub fn replay(settings: Settings, actions: Vec<ActionRecord>) -> Result<Self, String> {
         settings.validate()?;
         Ok(match settings.protocol {
-            ProtocolKind::Raft => AnySim::Raft(Simulation::new(settings)),
+            ProtocolKind::Raft => AnySim::Raft(Simulation::replay(settings, actions)),
             other => return Err(format!("{} is not available yet", other.title())),
         })
+    }
+
+    /// Recorded actions that could not be replayed, in words for the user.
+    pub fn skipped(&self) -> Vec<String> {
+        each!(self, s => s.skipped().to_vec())
+    }
+
+    /// The query string that replays this run: settings, seed and every action so far.
+    pub fn link(&self, view: &[(&str, &str)]) -> String {
+        share::encode_link(self.settings(), &self.history().actions, view)
+    }
+
+    /// The whole run as a trace file (JSON).
+    pub fn export_trace(&self) -> String {
+        let h = self.history();
+        let t = share::TraceFile {
+            format: share::TRACE_FORMAT.into(),
+            version: share::TRACE_VERSION,
+            settings: self.settings().clone(),
+            actions: h.actions.clone(),
+            events: h.events.clone(),
+            now: self.now(),
+        };
+        serde_json::to_string(&t).expect("traces serialize")
+    }
+
+    /// Reads a trace file and replays it, checking that every event comes out as recorded.
+    /// On any problem the error says what, and nothing else changes.
+    pub fn import_trace(bytes: &[u8]) -> Result<Self, String> {
+        let t = share::parse_trace(bytes)?;
+        let mut sim = AnySim::replay(t.settings, t.actions.clone())?;
+        sim.set_narrating(false);
+        for (i, want) in t.events.iter().enumerate() {
+            let got = sim.step().map(|r| r.record);
+            if got.as_ref() != Some(want) {
+                return Err(format!(
+                    "the trace does not replay: event {} differs from what the file records \
+                     (was it edited, or made by another version?)",
+                    i + 1
+                ));
+            }
+        }
+        if sim.history().actions != t.actions {
+            return Err("some of the trace's actions could not be replayed".into());
+        }
+        sim.set_narrating(true);
+        sim.seek_time(t.now);
+        Ok(sim)
     }
 
     pub fn settings(&self) -> &Settings {
@@ -103,6 +157,9 @@ impl AnySim {
     pub fn acked(&self) -> u64 {
         each!(self, s => s.acked())
     }
+    pub fn overflowed(&self) -> u64 {
+        each!(self, s => s.overflowed())
+    }
     pub fn requests_issued(&self) -> u64 {
         each!(self, s => s.requests_issued())
     }
@@ -112,5 +169,16 @@ impl AnySim {
         NodeId::all(n)
             .filter(|&id| self.progress(id).leader)
             .max_by_key(|&id| self.progress(id).term)
+    }
+}
+
+impl std::fmt::Debug for AnySim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnySim")
+            .field("protocol", &self.settings().protocol)
+            .field("seed", &self.settings().seed)
+            .field("events", &self.events())
+            .field("now", &self.now())
+            .finish()
     }
 }

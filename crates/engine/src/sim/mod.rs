@@ -24,6 +24,10 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 pub const CHECKPOINT_EVERY: u64 = 4096;
 /// Narrated lines kept for the event log.
 pub const LOG_LINES: usize = 400;
+/// The network's capacity: messages sent while this many are in flight are lost. Only
+/// extreme settings (many nodes, tiny timeouts, huge latency) get near it; it keeps memory
+/// bounded whatever the settings.
+pub const MAX_IN_FLIGHT: usize = 20_000;
 /// How long a dropped message stays visible where it died.
 pub const DROP_FADE: Time = 400 * MS;
 
@@ -127,6 +131,8 @@ struct World<P: Protocol> {
     committed_max: u64,
     checker: P::Checker,
     drops: VecDeque<Dropped<P::Msg>>,
+    /// Messages lost because the network was at capacity.
+    overflowed: u64,
     hash: u64,
 }
 
@@ -166,6 +172,7 @@ pub struct Simulation<P: SimProtocol> {
     checkpoints: Vec<(u64, World<P>)>,
     narrating: bool,
     log: VecDeque<LogLine>,
+    skipped: Vec<String>,
 }
 
 fn mix(h: u64, x: u64) -> u64 {
@@ -204,6 +211,7 @@ impl<P: SimProtocol> Simulation<P> {
             committed_max: 0,
             checker: P::Checker::default(),
             drops: VecDeque::new(),
+            overflowed: 0,
             hash: 0xcbf2_9ce4_8422_2325,
         };
         let mut sim_history = History::default();
@@ -237,6 +245,7 @@ impl<P: SimProtocol> Simulation<P> {
             checkpoints: Vec::new(),
             narrating: true,
             log: VecDeque::new(),
+            skipped: Vec::new(),
         };
         for i in 0..n {
             sim.world.progress[i] = sim.progress_of(i);
@@ -244,6 +253,22 @@ impl<P: SimProtocol> Simulation<P> {
         sim.prune();
         sim.checkpoints.push((0, sim.world.clone()));
         sim
+    }
+
+    /// A run that will replay `actions` (recorded by [`apply`](Self::apply), or read from a
+    /// link or a trace file) as it reaches them. Actions that turn out invalid are skipped
+    /// and listed in [`skipped`](Self::skipped); nothing a list holds can make it panic.
+    pub fn replay(settings: Settings, mut actions: Vec<ActionRecord>) -> Self {
+        let mut sim = Self::new(settings);
+        actions.sort_by_key(|a| (a.event, a.time));
+        normalize(&mut actions);
+        sim.history.actions = actions;
+        sim
+    }
+
+    /// What could not be replayed, in words for the user.
+    pub fn skipped(&self) -> &[String] {
+        &self.skipped
     }
 
     /// Narration off makes a run several times faster (benchmarks, property tests).
@@ -294,6 +319,10 @@ impl<P: SimProtocol> Simulation<P> {
     }
     pub fn acked(&self) -> u64 {
         self.world.acked
+    }
+    /// Messages lost to the network's capacity ([`MAX_IN_FLIGHT`]).
+    pub fn overflowed(&self) -> u64 {
+        self.world.overflowed
     }
     pub fn requests_issued(&self) -> u64 {
         self.world.next_request - 1
@@ -371,11 +400,28 @@ impl<P: SimProtocol> Simulation<P> {
     /// Runs exactly one event: the next recorded user action (when replaying), else the
     /// earliest scheduled delivery, timer or client request. `None` when nothing is scheduled.
     pub fn step(&mut self) -> Option<StepReport> {
-        if let Some(a) = self.next_recorded_action().cloned() {
+        while let Some(a) = self.next_recorded_action().cloned() {
+            let pos = self.history.actions.partition_point(|x| x.event < a.event);
+            if self.peek_live().is_some_and(|s| s.time < a.time) {
+                // Only a hand-made list (a link, a file) can put an action after an event
+                // that is due earlier; it moves one event later so time never runs backwards.
+                self.history.actions[pos].event += 1;
+                normalize(&mut self.history.actions);
+                break;
+            }
+            if let Err(e) = self.validate_action(&a.action) {
+                self.history.actions.remove(pos);
+                self.skipped.push(format!(
+                    "skipped '{}' at {}: {e}",
+                    a.action.describe(),
+                    settings::fmt_time(a.time)
+                ));
+                continue;
+            }
             self.world.now = self.world.now.max(a.time);
             return Some(
                 self.execute_action(a.action, true)
-                    .expect("recorded actions replay"),
+                    .expect("validated just before"),
             );
         }
         let s = self.pop_live()?;
@@ -410,7 +456,9 @@ impl<P: SimProtocol> Simulation<P> {
     /// changed) and runs as one event. Invalid actions are refused with a reason.
     pub fn apply(&mut self, action: Action) -> Result<StepReport, String> {
         self.validate_action(&action)?;
-        if self.world.events < self.history.events.len() as u64 {
+        let k = self.world.events;
+        let future_actions = self.history.actions.last().is_some_and(|a| a.event >= k);
+        if k < self.history.events.len() as u64 || future_actions {
             self.history
                 .truncate(self.world.events, self.world.next_msg);
             let k = self.world.events;
@@ -1077,7 +1125,12 @@ impl<P: SimProtocol> Simulation<P> {
                 });
             }
         }
-        if index % CHECKPOINT_EVERY == 0 && self.checkpoints.last().is_none_or(|c| c.0 < index) {
+        // A checkpoint costs about as much as what is in flight; spacing them by at least
+        // eight events per message keeps memory linear even when a run floods the network.
+        let last = self.checkpoints.last().map_or(0, |c| c.0);
+        let every =
+            CHECKPOINT_EVERY.max(8 * (self.world.inflight.len() + self.world.queue.len()) as u64);
+        if index >= last + every {
             self.checkpoints.push((index, self.world.clone()));
         }
         if self.narrating {
@@ -1166,6 +1219,16 @@ impl<P: SimProtocol> Simulation<P> {
     }
 }
 
+/// Every action is its own event, so their event numbers must strictly increase.
+fn normalize(actions: &mut [ActionRecord]) {
+    for i in 1..actions.len() {
+        let before = actions[i - 1].event;
+        if actions[i].event <= before {
+            actions[i].event = before + 1;
+        }
+    }
+}
+
 /// Pushes with at most 1/8 spare capacity: an hour's history is tens of megabytes, and
 /// doubling would hold up to twice that.
 fn push_tight<T>(v: &mut Vec<T>, x: T) {
@@ -1203,6 +1266,10 @@ fn launch<P: Protocol>(
     latency: Time,
     doomed: Option<LossReason>,
 ) {
+    if w.inflight.len() >= MAX_IN_FLIGHT {
+        w.overflowed += 1;
+        return;
+    }
     let mut doomed = doomed;
     let mut travel = latency;
     if doomed.is_none() && w.rng.chance(w.network.loss_ppm) {

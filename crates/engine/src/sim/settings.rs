@@ -251,16 +251,17 @@ impl Settings {
         }
         self.network.validate()?;
         let (lo, hi) = self.election_timeout;
-        if lo == 0 || lo > hi || hi > 60 * crate::node::SECOND {
+        if lo < MS || lo > hi || hi > 60 * crate::node::SECOND {
             return Err(format!(
-                "election timeout must be a range with 0 < min <= max <= 60s (got {}..{})",
+                "election timeout must be a range with 1ms <= min <= max <= 60s (got {}..{})",
                 fmt_time(lo),
                 fmt_time(hi)
             ));
         }
-        if self.heartbeat == 0 || self.heartbeat >= lo {
+        // Below a millisecond a run drowns in timers and messages in flight.
+        if self.heartbeat < MS / 10 || self.heartbeat >= lo {
             return Err(format!(
-                "heartbeat must be positive and shorter than the election timeout (got {})",
+                "heartbeat must be at least 100us and shorter than the election timeout (got {})",
                 fmt_time(self.heartbeat)
             ));
         }
