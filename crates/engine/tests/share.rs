@@ -146,3 +146,17 @@ fn extreme_settings_stay_bounded() {
     assert!(sim.snapshot().messages.len() <= lab_engine::sim::MAX_IN_FLIGHT);
     assert!(sim.overflowed() > 0);
 }
+
+#[test]
+fn replayed_links_mark_their_faults_on_the_timeline() {
+    let sim = eventful_run();
+    let d = decode_link(&sim.link(&[]));
+    let mut again = AnySim::replay(d.settings, d.actions).unwrap();
+    again.run_until(sim.now());
+    assert_eq!(again.history().markers, sim.history().markers);
+    assert!(again
+        .history()
+        .markers
+        .iter()
+        .any(|m| matches!(m.kind, lab_engine::sim::history::MarkerKind::Fault { .. })));
+}

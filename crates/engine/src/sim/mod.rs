@@ -668,7 +668,9 @@ impl<P: SimProtocol> Simulation<P> {
                 }
             }
         }
-        if action.is_fault() && !replaying {
+        // Markers are recorded once, when the event is first reached (a preloaded action
+        // from a link is replayed, yet new to this history).
+        if action.is_fault() && self.world.events >= self.history.events.len() as u64 {
             self.history.markers.push(Marker {
                 event: self.world.events + 1,
                 time: now,
