@@ -2,6 +2,7 @@
 //! underneath, no trait objects in the hot path.
 
 use crate::node::{InvariantInfo, NodeId, Section, Time, Violation};
+use crate::protocols::paxos::Paxos;
 use crate::protocols::raft::Raft;
 use crate::share;
 use crate::sim::history::{Action, ActionRecord, History, MsgId, ViolationRecord};
@@ -11,6 +12,7 @@ use crate::sim::{LogLine, Progress, Simulation, StepReport};
 
 pub enum AnySim {
     Raft(Simulation<Raft>),
+    Paxos(Simulation<Paxos>),
 }
 
 /// Calls the same method on whichever simulation is inside.
@@ -18,6 +20,7 @@ macro_rules! each {
     ($self:expr, $s:ident => $body:expr) => {
         match $self {
             AnySim::Raft($s) => $body,
+            AnySim::Paxos($s) => $body,
         }
     };
 }
@@ -33,6 +36,7 @@ impl AnySim {
         settings.validate()?;
         Ok(match settings.protocol {
             ProtocolKind::Raft => AnySim::Raft(Simulation::replay(settings, actions)),
+            ProtocolKind::Paxos => AnySim::Paxos(Simulation::replay(settings, actions)),
             other => return Err(format!("{} is not available yet", other.title())),
         })
     }
@@ -163,6 +167,11 @@ impl AnySim {
     pub fn requests_issued(&self) -> u64 {
         each!(self, s => s.requests_issued())
     }
+    /// Where clients send requests when no leader is known (2PC's coordinator).
+    pub fn protocol_target(&self) -> NodeId {
+        each!(self, s => lab_engine_target(s))
+    }
+
     /// The node that currently leads with the highest term, if any.
     pub fn leader(&self) -> Option<NodeId> {
         let n = self.settings().nodes;
@@ -170,6 +179,10 @@ impl AnySim {
             .filter(|&id| self.progress(id).leader)
             .max_by_key(|&id| self.progress(id).term)
     }
+}
+
+fn lab_engine_target<P: crate::sim::SimProtocol>(s: &Simulation<P>) -> NodeId {
+    crate::node::Protocol::client_target(s.protocol())
 }
 
 impl std::fmt::Debug for AnySim {

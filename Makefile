@@ -1,0 +1,44 @@
+# Consensus Lab: `make serve` and `make test` are the whole set-up on a fresh machine.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: serve build test check-format lint unit e2e bench tools browser-tools clean
+
+## Install what is missing, build the release bundle and serve it on http://127.0.0.1:8080
+serve: tools
+	trunk serve --release --no-autoreload --address 127.0.0.1 --port 8080
+
+## The release bundle in dist/: a static site that works from any sub-path
+build: tools
+	trunk build --release
+
+## Everything CI runs
+test: tools browser-tools check-format lint unit build e2e
+
+tools:
+	@scripts/install-tools.sh build
+
+browser-tools:
+	@scripts/install-tools.sh browser
+
+check-format:
+	cargo fmt --all --check
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+# Release mode: the property tests run thousands of seeds with faults, ~20x faster optimised.
+unit:
+	cargo test --workspace --release
+
+e2e:
+	cd tests/e2e && node --test --test-concurrency=1 *.test.mjs
+
+## Figures for the speed and size targets (never asserted)
+bench: tools browser-tools build
+	cargo run --release -p lab-engine --bin lab -- bench
+	cd tests/e2e && node bench.mjs
+
+clean:
+	cargo clean
+	rm -rf dist tests/e2e/node_modules

@@ -1,0 +1,82 @@
+//! The selected node (its sections come from the protocol) or message (every field), with the
+//! actions that apply to it.
+
+use crate::app::{App, Msg, Selection};
+use lab_engine::any::AnySim;
+use lab_engine::node::Section;
+use lab_engine::sim::history::Action;
+use lab_engine::sim::settings::fmt_time;
+use lab_engine::sim::view::Snapshot;
+use yew::html::Scope;
+use yew::prelude::*;
+
+fn section(s: &Section) -> Html {
+    match s {
+        Section::Fields { title, fields } => html! {
+            <div class="section">
+                <h3>{ title }</h3>
+                <dl>{ for fields.iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }</dl>
+            </div>
+        },
+        Section::Table { title, columns, rows } => html! {
+            <div class="section">
+                <h3>{ title }</h3>
+                <div class="scroll">
+                    <table>
+                        <thead><tr>{ for columns.iter().map(|c| html! { <th>{ c }</th> }) }</tr></thead>
+                        <tbody>{ for rows.iter().map(|r| html! { <tr>{ for r.iter().map(|c| html! { <td>{ c }</td> }) }</tr> }) }</tbody>
+                    </table>
+                </div>
+            </div>
+        },
+    }
+}
+
+pub fn view(sim: &AnySim, snap: &Snapshot, sel: Selection, link: &Scope<App>) -> Html {
+    let act = |a: Action| link.callback(move |_| Msg::Act(a.clone()));
+    let body = match sel {
+        Selection::Node(node) => {
+            let up = snap.nodes.get(node.idx()).is_some_and(|v| v.up);
+            html! { <>
+                <div class="actions">
+                    if up {
+                        <button data-testid="crash" onclick={act(Action::Crash { node })}>{ "Crash" }</button>
+                    } else {
+                        <button data-testid="restart" onclick={act(Action::Restart { node })}>{ "Restart" }</button>
+                    }
+                    <button data-testid="timeout" disabled={!up} onclick={link.callback(move |_| Msg::FireTimeout(node))}>{ "Fire timeout" }</button>
+                    <button data-testid="request" onclick={act(Action::Request { node, delta: 1 })}>{ "Client request" }</button>
+                    <button data-testid="isolate" onclick={act(Action::Isolate { node })}>{ "Isolate" }</button>
+                </div>
+                { for sim.inspect_node(node).iter().map(section) }
+            </> }
+        }
+        Selection::Message(msg) => match sim.inspect_message(msg) {
+            Some((m, fields)) => html! { <>
+                <div class="actions">
+                    <button data-testid="drop" onclick={act(Action::Drop { msg })}>{ "Drop" }</button>
+                    <button data-testid="deliver" onclick={act(Action::Deliver { msg })}>{ "Deliver now" }</button>
+                    <button data-testid="duplicate" onclick={act(Action::Duplicate { msg })}>{ "Duplicate" }</button>
+                </div>
+                <div class="section">
+                    <h3>{ format!("#{} {}: {} → {}", m.id, m.kind, m.from, m.to) }</h3>
+                    <dl>
+                        <dt>{ "sent" }</dt><dd>{ fmt_time(m.sent) }</dd>
+                        <dt>{ "arrives" }</dt><dd>{ fmt_time(m.arrives) }{ m.lost.map(|(r, _)| format!(" — will be lost: {}", r.describe())) }</dd>
+                        { for fields.iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }
+                    </dl>
+                </div>
+            </> },
+            None => html! { <p class="hint">{ "That message has arrived or died." }</p> },
+        },
+        Selection::None => html! {
+            <p class="hint">{ "Click a node or a message in flight to inspect it. Press ? for shortcuts." }</p>
+        },
+    };
+    html! {
+        <section class="panel inspector" data-testid="inspector" aria-label="inspector">
+            <h2>{ "Inspector" }</h2>
+            { body }
+        </section>
+    }
+}

@@ -1,0 +1,28 @@
+//! One line per invariant: green while it holds, red with the explanation once broken.
+
+use lab_engine::node::InvariantInfo;
+use lab_engine::sim::history::ViolationRecord;
+use yew::prelude::*;
+
+pub fn view(all: &[InvariantInfo], violations: &[ViolationRecord]) -> Html {
+    html! {
+        <section class="panel invariants" data-testid="invariants" aria-label="invariants">
+            <h2>{ "Invariants" }<small>{ " checked after every event" }</small></h2>
+            <ul>
+                { for all.iter().map(|i| {
+                    let broken = violations.iter().find(|v| v.violation.invariant == i.name);
+                    html! {
+                        <li class={if broken.is_some() { "broken" } else { "holds" }}
+                            data-invariant={i.name} data-holds={broken.is_none().to_string()}
+                            title={format!("{} ({})", i.statement, i.source)}>
+                            <span class="mark" aria-hidden="true">{ if broken.is_some() { "✗" } else { "✓" } }</span>
+                            <span class="name">{ i.name }</span>
+                            <span class="state">{ if broken.is_some() { " violated" } else { " holds" } }</span>
+                            { broken.map(|v| html! { <p class="why">{ &v.violation.explanation }</p> }) }
+                        </li>
+                    }
+                }) }
+            </ul>
+        </section>
+    }
+}

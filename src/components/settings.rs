@@ -1,0 +1,140 @@
+//! The run's settings: protocol, size, seed, network, options and buggy variants. Changing
+//! anything but the network starts a new run; network changes are recorded actions.
+
+use crate::app::{App, Msg};
+use lab_engine::sim::history::Action;
+use lab_engine::{Bug, NetworkSettings, ProtocolKind, Settings, MS};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::html::Scope;
+use yew::prelude::*;
+
+const SIZES: [usize; 9] = [3, 4, 5, 6, 7, 8, 9, 15, 25];
+
+fn select_value(e: &Event) -> String {
+    e.target_unchecked_into::<HtmlSelectElement>().value()
+}
+fn input_value(e: &Event) -> String {
+    e.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+pub fn view(s: &Settings, net: &NetworkSettings, link: &Scope<App>) -> Html {
+    let with = |f: fn(&mut Settings, String)| {
+        let s = s.clone();
+        link.callback(move |e: Event| {
+            let mut next = s.clone();
+            f(&mut next, select_or_input(&e));
+            Msg::Configure(Box::new(next))
+        })
+    };
+    let on_protocol = {
+        let s = s.clone();
+        link.callback(move |e: Event| {
+            let p = ProtocolKind::parse(&select_value(&e)).unwrap_or(ProtocolKind::Raft);
+            Msg::Configure(Box::new(Settings {
+                nodes: s.nodes,
+                seed: s.seed,
+                ..Settings::for_protocol(p)
+            }))
+        })
+    };
+    let network = |f: fn(&mut NetworkSettings, f64)| {
+        let net = net.clone();
+        link.callback(move |e: Event| {
+            let mut n = net.clone();
+            match input_value(&e).trim().parse::<f64>() {
+                Ok(v) if v.is_finite() && v >= 0.0 => {
+                    f(&mut n, v);
+                    Msg::Act(Action::SetNetwork { network: n })
+                }
+                _ => Msg::Act(Action::SetNetwork { network: NetworkSettings { latency_min: 0, ..n } }),
+            }
+        })
+    };
+    let bugs = Bug::ALL.into_iter().filter(|b| b.applies_to(s.protocol)).map(|b| {
+        let on = s.bugs.contains(&b);
+        let st = s.clone();
+        let onchange = link.callback(move |_| {
+            let mut next = st.clone();
+            if on {
+                next.bugs.retain(|x| *x != b);
+            } else {
+                next.bugs.push(b);
+            }
+            Msg::Configure(Box::new(next))
+        });
+        html! {
+            <label class="toggle bug" title={b.describe()}>
+                <input type="checkbox" data-testid={format!("bug-{}", b.slug())} checked={on} {onchange} />
+                { format!(" {}", b.slug()) }
+            </label>
+        }
+    });
+    let option = |name: &'static str, on: bool, f: fn(&mut Settings)| {
+        let st = s.clone();
+        let onchange = link.callback(move |_| {
+            let mut next = st.clone();
+            f(&mut next);
+            Msg::Configure(Box::new(next))
+        });
+        html! {
+            <label class="toggle"><input type="checkbox" data-testid={format!("opt-{}", name.replace(' ', "-"))} checked={on} {onchange} />{ format!(" {name}") }</label>
+        }
+    };
+    let options = match s.protocol {
+        ProtocolKind::Raft => html! { <>
+            { option("prevote", s.prevote, |s| s.prevote = !s.prevote) }
+            { option("check quorum", s.check_quorum, |s| s.check_quorum = !s.check_quorum) }
+        </> },
+        ProtocolKind::TwoPc => option("cooperative termination", s.cooperative_termination, |s| {
+            s.cooperative_termination = !s.cooperative_termination
+        }),
+        _ => html! {},
+    };
+    let ms = |t: u64| format!("{}", t as f64 / MS as f64);
+    html! {
+        <div class="settings">
+            <label>{ "protocol " }
+                <select data-testid="protocol" onchange={on_protocol}>
+                    { for ProtocolKind::ALL.iter().map(|p| html! {
+                        <option value={p.slug()} selected={*p == s.protocol}>{ p.title() }</option>
+                    }) }
+                </select>
+            </label>
+            <label>{ "nodes " }
+                <select data-testid="cluster-size" onchange={with(|s, v| s.nodes = v.parse().unwrap_or(s.nodes))}>
+                    { for SIZES.iter().map(|n| html! { <option value={n.to_string()} selected={*n == s.nodes}>{ n }</option> }) }
+                </select>
+            </label>
+            <label>{ "seed " }
+                <input data-testid="seed" type="number" min="0" value={s.seed.to_string()}
+                    onchange={with(|s, v| s.seed = v.trim().parse().unwrap_or(s.seed))} />
+            </label>
+            <button data-testid="reset" title="start this run again from the beginning" onclick={link.callback(|_| Msg::Reset)}>{ "↺ Reset" }</button>
+            <button data-testid="copy-link" title="a link that replays this run exactly" onclick={link.callback(|_| Msg::CopyLink)}>{ "Copy link" }</button>
+            <details class="more">
+                <summary>{ "network & variants" }</summary>
+                <div class="grid">
+                    <label>{ "latency min (ms) " }<input data-testid="latency-min" type="number" min="0.001" step="1" value={ms(net.latency_min)}
+                        onchange={network(|n, v| n.latency_min = (v * MS as f64) as u64)} /></label>
+                    <label>{ "latency max (ms) " }<input data-testid="latency-max" type="number" min="0.001" step="1" value={ms(net.latency_max)}
+                        onchange={network(|n, v| n.latency_max = (v * MS as f64) as u64)} /></label>
+                    <label>{ "loss % " }<input data-testid="loss" type="number" min="0" max="100" step="1" value={format!("{}", net.loss_ppm as f64 / 10_000.0)}
+                        onchange={network(|n, v| n.loss_ppm = (v * 10_000.0).round().min(2e6) as u32)} /></label>
+                    <label>{ "duplication % " }<input data-testid="dup" type="number" min="0" max="100" step="1" value={format!("{}", net.dup_ppm as f64 / 10_000.0)}
+                        onchange={network(|n, v| n.dup_ppm = (v * 10_000.0).round().min(2e6) as u32)} /></label>
+                    { options }
+                </div>
+                <div class="bugs" data-testid="bugs"><span class="label">{ "buggy variants: " }</span>{ for bugs }</div>
+            </details>
+        </div>
+    }
+}
+
+fn select_or_input(e: &Event) -> String {
+    let t = e.target_unchecked_into::<web_sys::Element>();
+    if t.tag_name() == "SELECT" {
+        select_value(e)
+    } else {
+        input_value(e)
+    }
+}
