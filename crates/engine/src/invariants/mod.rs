@@ -2,3 +2,4 @@
 //! checker keeps the history its properties need and runs them after every event.
 
 pub mod raft;
+pub mod paxos;

@@ -2,3 +2,4 @@
 //! handler per message.
 
 pub mod raft;
+pub mod paxos;
