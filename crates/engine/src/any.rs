@@ -4,6 +4,7 @@
 use crate::node::{InvariantInfo, NodeId, Section, Time, Violation};
 use crate::protocols::paxos::Paxos;
 use crate::protocols::raft::Raft;
+use crate::protocols::two_phase_commit::TwoPc;
 use crate::share;
 use crate::sim::history::{Action, ActionRecord, History, MsgId, ViolationRecord};
 use crate::sim::settings::{NetworkSettings, ProtocolKind, Settings};
@@ -13,6 +14,7 @@ use crate::sim::{LogLine, Progress, Simulation, StepReport};
 pub enum AnySim {
     Raft(Simulation<Raft>),
     Paxos(Simulation<Paxos>),
+    TwoPc(Simulation<TwoPc>),
 }
 
 /// Calls the same method on whichever simulation is inside.
@@ -21,6 +23,7 @@ macro_rules! each {
         match $self {
             AnySim::Raft($s) => $body,
             AnySim::Paxos($s) => $body,
+            AnySim::TwoPc($s) => $body,
         }
     };
 }
@@ -37,6 +40,7 @@ impl AnySim {
         Ok(match settings.protocol {
             ProtocolKind::Raft => AnySim::Raft(Simulation::replay(settings, actions)),
             ProtocolKind::Paxos => AnySim::Paxos(Simulation::replay(settings, actions)),
+            ProtocolKind::TwoPc => AnySim::TwoPc(Simulation::replay(settings, actions)),
             other => return Err(format!("{} is not available yet", other.title())),
         })
     }

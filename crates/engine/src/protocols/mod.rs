@@ -3,3 +3,4 @@
 
 pub mod raft;
 pub mod paxos;
+pub mod two_phase_commit;
