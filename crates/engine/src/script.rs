@@ -1,1 +1,600 @@
-pub fn placeholder() {}
+//! Scripts: the action files of `lab run --actions` and the scenario transcripts of the tests,
+//! in the spirit of etcd raft's datadriven testdata.
+//!
+//! One command a line, `#` starts a comment:
+//! - time: `run 2s` (advance by), `run until 5s`, `step 3` (prints the narrated events),
+//!   `at 1.5s <command>` (advance to an absolute time, then do it).
+//! - faults: `crash 1`, `restart 1`, `restart all`, `partition 1 2 | 3 4 5`, `isolate 3`,
+//!   `cut 1 2`, `heal`, `drop 17`, `deliver 17`, `duplicate 17`, `fire 3` (node 3's next timer),
+//!   `fire-timer 9` (timer #9), `align timers`, `spread timers`,
+//!   `network latency 10ms..15ms loss 0.1 dup 0.05`.
+//! - clients: `request 2 +5`, `request leader +5`.
+//! - looking: `print nodes`, `print log 3`.
+//! - expectations, which fail the script with the line number: `expect leader 3`,
+//!   `expect leader any`, `expect no leader`, `expect term 3 >= 2`, `expect role 2 follower`,
+//!   `expect committed 5 >= 10`, `expect logs equal`, `expect values equal`,
+//!   `expect no violation`, `expect violation "Election Safety"`.
+
+use crate::any::AnySim;
+use crate::node::{NodeId, Time};
+use crate::sim::history::{Action, ActionRecord};
+use crate::sim::settings::{fmt_time, parse_probability, parse_time, parse_time_range, Settings};
+use crate::sim::StepReport;
+use std::fmt::Write;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    Run(Time),
+    RunUntil(Time),
+    Step(u64),
+    At(Time, Box<Command>),
+    Do(Action),
+    /// Fire the node's earliest pending timer.
+    Fire(NodeId),
+    RequestLeader(i64),
+    Network {
+        latency: Option<(Time, Time)>,
+        loss: Option<u32>,
+        dup: Option<u32>,
+    },
+    PrintNodes,
+    PrintLog(NodeId),
+    Expect(Expectation),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cmp {
+    Ge,
+    Le,
+    Eq,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expectation {
+    Leader(Option<NodeId>),
+    AnyLeader,
+    Term(NodeId, Cmp, u64),
+    Committed(NodeId, Cmp, u64),
+    Role(NodeId, String),
+    LogsEqual,
+    ValuesEqual,
+    NoViolation,
+    Violation(String),
+}
+
+/// A parsed line with its number, for messages.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub number: usize,
+    pub text: String,
+    pub command: Command,
+}
+
+fn node(s: Option<&str>) -> Result<NodeId, String> {
+    let s = s.ok_or("a node number is missing")?;
+    let n: u8 = s
+        .trim_start_matches('S')
+        .parse()
+        .map_err(|_| format!("'{s}' is not a node"))?;
+    if n == 0 {
+        return Err("nodes are numbered from 1".into());
+    }
+    Ok(NodeId(n))
+}
+
+fn number<T: std::str::FromStr>(s: Option<&str>, what: &str) -> Result<T, String> {
+    let s = s.ok_or_else(|| format!("{what} is missing"))?;
+    s.parse().map_err(|_| format!("'{s}' is not {what}"))
+}
+
+fn cmp(s: Option<&str>) -> Result<Cmp, String> {
+    match s {
+        Some(">=") => Ok(Cmp::Ge),
+        Some("<=") => Ok(Cmp::Le),
+        Some("=" | "==") => Ok(Cmp::Eq),
+        other => Err(format!("expected >=, <= or =, got {other:?}")),
+    }
+}
+
+fn delta(s: Option<&str>) -> Result<i64, String> {
+    let s = s.unwrap_or("+1");
+    s.trim_start_matches('+')
+        .parse()
+        .map_err(|_| format!("'{s}' is not an amount like +5"))
+}
+
+/// Parses one command (without its line number).
+pub fn parse_command(text: &str) -> Result<Command, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut w = words.iter().copied();
+    let first = w.next().ok_or("empty command")?;
+    let rest = || words[1..].join(" ");
+    Ok(match first {
+        "run" => match w.next() {
+            Some("until") => Command::RunUntil(parse_time(&rest()[6..])?),
+            Some(t) => Command::Run(parse_time(t)?),
+            None => return Err("run needs a duration, e.g. run 2s".into()),
+        },
+        "step" => Command::Step(w.next().map_or(Ok(1), |n| number(Some(n), "a count"))?),
+        "at" => {
+            let t = parse_time(w.next().ok_or("at needs a time")?)?;
+            let inner = words[2..].join(" ");
+            Command::At(t, Box::new(parse_command(&inner)?))
+        }
+        "crash" => Command::Do(Action::Crash {
+            node: node(w.next())?,
+        }),
+        "restart" if words.get(1) == Some(&"all") => Command::Do(Action::RestartAll),
+        "restart" => Command::Do(Action::Restart {
+            node: node(w.next())?,
+        }),
+        "isolate" => Command::Do(Action::Isolate {
+            node: node(w.next())?,
+        }),
+        "cut" => Command::Do(Action::CutLink {
+            a: node(w.next())?,
+            b: node(w.next())?,
+        }),
+        "heal" => Command::Do(Action::Heal),
+        "partition" => Command::Do(Action::Partition {
+            groups: rest()
+                .split('|')
+                .map(|g| g.split_whitespace().map(|n| node(Some(n))).collect())
+                .collect::<Result<_, _>>()?,
+        }),
+        "drop" => Command::Do(Action::Drop {
+            msg: number(w.next(), "a message id")?,
+        }),
+        "deliver" => Command::Do(Action::Deliver {
+            msg: number(w.next(), "a message id")?,
+        }),
+        "duplicate" => Command::Do(Action::Duplicate {
+            msg: number(w.next(), "a message id")?,
+        }),
+        "fire" => Command::Fire(node(w.next())?),
+        "fire-timer" => Command::Do(Action::FireTimer {
+            timer: number(w.next(), "a timer id")?,
+        }),
+        "align" => Command::Do(Action::AlignTimers),
+        "spread" => Command::Do(Action::SpreadTimers),
+        "request" => match w.next() {
+            Some("leader") => Command::RequestLeader(delta(w.next())?),
+            n => Command::Do(Action::Request {
+                node: node(n)?,
+                delta: delta(w.next())?,
+            }),
+        },
+        "network" => {
+            let (mut latency, mut loss, mut dup) = (None, None, None);
+            while let Some(k) = w.next() {
+                let v = w.next().ok_or_else(|| format!("{k} needs a value"))?;
+                match k {
+                    "latency" => latency = Some(parse_time_range(v)?),
+                    "loss" => loss = Some(parse_probability(v)?),
+                    "dup" => dup = Some(parse_probability(v)?),
+                    _ => return Err(format!("unknown network setting '{k}'")),
+                }
+            }
+            Command::Network { latency, loss, dup }
+        }
+        "print" => match w.next() {
+            Some("nodes") => Command::PrintNodes,
+            Some("log") => Command::PrintLog(node(w.next())?),
+            other => return Err(format!("print what? {other:?} (nodes, log N)")),
+        },
+        "expect" => Command::Expect(match w.next() {
+            Some("leader") => match w.next() {
+                Some("any") => Expectation::AnyLeader,
+                n => Expectation::Leader(Some(node(n)?)),
+            },
+            Some("no") => match w.next() {
+                Some("leader") => Expectation::Leader(None),
+                Some("violation") => Expectation::NoViolation,
+                other => return Err(format!("expect no what? {other:?}")),
+            },
+            Some("term") => {
+                Expectation::Term(node(w.next())?, cmp(w.next())?, number(w.next(), "a term")?)
+            }
+            Some("committed") => Expectation::Committed(
+                node(w.next())?,
+                cmp(w.next())?,
+                number(w.next(), "a count")?,
+            ),
+            Some("role") => Expectation::Role(node(w.next())?, w.collect::<Vec<_>>().join(" ")),
+            Some("logs") => Expectation::LogsEqual,
+            Some("values") => Expectation::ValuesEqual,
+            Some("violation") => {
+                Expectation::Violation(rest()[10..].trim().trim_matches('"').to_string())
+            }
+            other => return Err(format!("unknown expectation {other:?}")),
+        }),
+        other => return Err(format!("unknown command '{other}'")),
+    })
+}
+
+/// Parses a script; errors name the line.
+pub fn parse(text: &str) -> Result<Vec<Line>, String> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let code = l.split('#').next().unwrap_or("").trim();
+            (!code.is_empty()).then(|| {
+                parse_command(code)
+                    .map(|command| Line {
+                        number: i + 1,
+                        text: code.to_string(),
+                        command,
+                    })
+                    .map_err(|e| format!("line {}: {e}", i + 1))
+            })
+        })
+        .collect()
+}
+
+/// One narrated event as a transcript shows it.
+pub fn format_event(r: &StepReport) -> String {
+    let mut s = format!("{:>10}  {}", fmt_time(r.record.time), r.headline);
+    for l in &r.lines {
+        let _ = write!(s, "\n{:>10}    {l}", "");
+    }
+    for v in &r.violations {
+        let _ = write!(
+            s,
+            "\n{:>10}    VIOLATION {}: {}",
+            "", v.invariant, v.explanation
+        );
+    }
+    s
+}
+
+/// How nodes look, one line each.
+pub fn format_nodes(sim: &AnySim) -> String {
+    sim.snapshot()
+        .nodes
+        .iter()
+        .map(|n| {
+            let s = &n.summary;
+            format!(
+                "{} {} {} log {} committed {}{}",
+                n.id,
+                if n.up { s.role.as_str() } else { "crashed" },
+                s.term_label,
+                s.log_len,
+                s.committed,
+                s.value.map_or(String::new(), |v| format!(" value {v}"))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn compare(have: u64, c: &Cmp, want: u64) -> bool {
+    match c {
+        Cmp::Ge => have >= want,
+        Cmp::Le => have <= want,
+        Cmp::Eq => have == want,
+    }
+}
+
+fn check(sim: &AnySim, e: &Expectation) -> Result<(), String> {
+    let snap = sim.snapshot();
+    let get = |n: NodeId| {
+        snap.nodes
+            .get(n.idx())
+            .ok_or_else(|| format!("there is no node {n}"))
+    };
+    match e {
+        Expectation::Leader(want) => {
+            let have = sim.leader();
+            if have != *want {
+                return Err(format!("leader is {have:?}, expected {want:?}"));
+            }
+        }
+        Expectation::AnyLeader => {
+            sim.leader().ok_or("there is no leader")?;
+        }
+        Expectation::Term(n, c, want) => {
+            let have = get(*n)?.summary.term;
+            if !compare(have, c, *want) {
+                return Err(format!("{n}'s term is {have}"));
+            }
+        }
+        Expectation::Committed(n, c, want) => {
+            let have = get(*n)?.summary.committed;
+            if !compare(have, c, *want) {
+                return Err(format!("{n} has committed {have}"));
+            }
+        }
+        Expectation::Role(n, want) => {
+            let v = get(*n)?;
+            let have = if v.up {
+                v.summary.role.as_str()
+            } else {
+                "crashed"
+            };
+            if have != want {
+                return Err(format!("{n} is {have}"));
+            }
+        }
+        Expectation::LogsEqual => {
+            let live: Vec<_> = snap.nodes.iter().filter(|n| n.up).collect();
+            let first = live.first().ok_or("no node is up")?;
+            for n in &live {
+                let (a, b) = (&first.summary, &n.summary);
+                if (a.log_len, a.committed, &a.log) != (b.log_len, b.committed, &b.log) {
+                    return Err(format!("{} and {} hold different logs", first.id, n.id));
+                }
+            }
+        }
+        Expectation::ValuesEqual => {
+            let values: Vec<_> = snap
+                .nodes
+                .iter()
+                .filter(|n| n.up)
+                .map(|n| n.summary.value)
+                .collect();
+            if values.windows(2).any(|w| w[0] != w[1]) {
+                return Err(format!("values differ: {values:?}"));
+            }
+        }
+        Expectation::NoViolation => {
+            if let Some(v) = sim.violations().first() {
+                return Err(format!("{} was violated", v.violation.invariant));
+            }
+        }
+        Expectation::Violation(name) => {
+            if !sim
+                .violations()
+                .iter()
+                .any(|v| &v.violation.invariant == name)
+            {
+                return Err(format!("{name} was not violated"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs one command; returns what it prints (possibly nothing).
+pub fn run_command(sim: &mut AnySim, c: &Command) -> Result<String, String> {
+    match c {
+        Command::Run(d) => {
+            sim.run_until(sim.now() + d);
+        }
+        Command::RunUntil(t) | Command::At(t, _) if *t < sim.now() => {
+            return Err(format!(
+                "time {} has passed (now {})",
+                fmt_time(*t),
+                fmt_time(sim.now())
+            ));
+        }
+        Command::RunUntil(t) => {
+            sim.run_until(*t);
+        }
+        Command::At(t, inner) => {
+            sim.run_until(*t);
+            return run_command(sim, inner);
+        }
+        Command::Step(n) => {
+            let mut out = Vec::new();
+            for _ in 0..*n {
+                match sim.step() {
+                    Some(r) => out.push(format_event(&r)),
+                    None => break,
+                }
+            }
+            return Ok(out.join("\n"));
+        }
+        Command::Do(a) => {
+            sim.apply(a.clone())?;
+        }
+        Command::Fire(n) => {
+            let timer = sim
+                .snapshot()
+                .timers
+                .iter()
+                .filter(|t| t.node == *n)
+                .min_by_key(|t| t.fires_at)
+                .map(|t| t.id)
+                .ok_or_else(|| format!("{n} has no pending timer"))?;
+            sim.apply(Action::FireTimer { timer })?;
+        }
+        Command::RequestLeader(delta) => {
+            let node = sim.leader().ok_or("there is no leader to send to")?;
+            sim.apply(Action::Request {
+                node,
+                delta: *delta,
+            })?;
+        }
+        Command::Network { latency, loss, dup } => {
+            let mut network = sim.network().clone();
+            if let Some((a, b)) = latency {
+                network.latency_min = *a;
+                network.latency_max = *b;
+            }
+            if let Some(l) = loss {
+                network.loss_ppm = *l;
+            }
+            if let Some(d) = dup {
+                network.dup_ppm = *d;
+            }
+            sim.apply(Action::SetNetwork { network })?;
+        }
+        Command::PrintNodes => return Ok(format_nodes(sim)),
+        Command::PrintLog(n) => {
+            return Ok(sim
+                .inspect_node(*n)
+                .iter()
+                .filter_map(|s| match s {
+                    crate::node::Section::Table { title, rows, .. } if title.starts_with("Log") => {
+                        Some(
+                            rows.iter()
+                                .rev()
+                                .map(|r| r.join(" "))
+                                .collect::<Vec<_>>()
+                                .join("\n"),
+                        )
+                    }
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+        Command::Expect(e) => check(sim, e)?,
+    }
+    Ok(String::new())
+}
+
+/// Writes recorded actions as a script of `at TIME command` lines that replays them.
+pub fn format_actions(actions: &[ActionRecord]) -> String {
+    actions
+        .iter()
+        .map(|a| format!("at {} {}", fmt_time(a.time), action_command(&a.action)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn action_command(a: &Action) -> String {
+    let ids = |g: &[NodeId]| {
+        g.iter()
+            .map(|n| n.0.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    match a {
+        Action::Crash { node } => format!("crash {}", node.0),
+        Action::Restart { node } => format!("restart {}", node.0),
+        Action::RestartAll => "restart all".into(),
+        Action::Partition { groups } => format!(
+            "partition {}",
+            groups
+                .iter()
+                .map(|g| ids(g))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+        Action::Isolate { node } => format!("isolate {}", node.0),
+        Action::CutLink { a, b } => format!("cut {} {}", a.0, b.0),
+        Action::Heal => "heal".into(),
+        Action::Drop { msg } => format!("drop {msg}"),
+        Action::Deliver { msg } => format!("deliver {msg}"),
+        Action::Duplicate { msg } => format!("duplicate {msg}"),
+        Action::FireTimer { timer } => format!("fire-timer {timer}"),
+        Action::Request { node, delta } => format!("request {} {delta:+}", node.0),
+        Action::SetNetwork { network: n } => format!(
+            "network latency {}..{} loss {} dup {}",
+            fmt_time(n.latency_min),
+            fmt_time(n.latency_max),
+            f64::from(n.loss_ppm) / 1e6,
+            f64::from(n.dup_ppm) / 1e6
+        ),
+        Action::AlignTimers => "align timers".into(),
+        Action::SpreadTimers => "spread timers".into(),
+    }
+}
+
+/// Reads `key=value` settings from a transcript's `# settings:` header line.
+pub fn parse_settings(line: &str) -> Result<Settings, String> {
+    let mut s = Settings::default();
+    let mut protocol = None;
+    let mut rest = Vec::new();
+    for kv in line.split_whitespace() {
+        match kv.split_once('=') {
+            Some(("protocol", p)) => protocol = Some(crate::ProtocolKind::parse(p)?),
+            _ => rest.push(kv),
+        }
+    }
+    if let Some(p) = protocol {
+        s = Settings::for_protocol(p);
+    }
+    for kv in rest {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, "true"));
+        match k {
+            "nodes" => s.nodes = number(Some(v), "a node count")?,
+            "seed" => s.seed = number(Some(v), "a seed")?,
+            "requests" if v == "off" => s.request_every = None,
+            "requests" => s.request_every = Some(parse_time(v)?),
+            "bug" => s.bugs.push(crate::Bug::parse(v)?),
+            "prevote" => s.prevote = true,
+            "check-quorum" => s.check_quorum = true,
+            "cooperative-termination" => s.cooperative_termination = true,
+            "election-timeout" => s.election_timeout = parse_time_range(v)?,
+            "latency" => {
+                let (a, b) = parse_time_range(v)?;
+                s.network.latency_min = a;
+                s.network.latency_max = b;
+            }
+            _ => return Err(format!("unknown setting '{k}'")),
+        }
+    }
+    s.validate()?;
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_command_and_reports_lines() {
+        let s = parse(
+            "# comment\nrun 2s\nat 1.5s crash 3\npartition 1 2 | 3 4 5\nrequest leader +5\n\
+             network latency 5ms..9ms loss 0.1\nexpect term 3 >= 2\nexpect violation \"Log Matching\"\n\
+             expect no leader\nprint log 2\nrun until 9s\nrestart all\nfire-timer 4",
+        )
+        .unwrap();
+        assert_eq!(s.len(), 12);
+        assert_eq!(
+            s[1].command,
+            Command::At(
+                1_500_000,
+                Box::new(Command::Do(Action::Crash { node: NodeId(3) }))
+            )
+        );
+        assert_eq!(
+            s[6].command,
+            Command::Expect(Expectation::Violation("Log Matching".into()))
+        );
+        assert_eq!(s[9].command, Command::RunUntil(9_000_000));
+        assert_eq!(
+            parse("run 2s\nfrobnicate").unwrap_err(),
+            "line 2: unknown command 'frobnicate'"
+        );
+        assert!(parse("crash x").unwrap_err().starts_with("line 1:"));
+        assert!(parse("run").is_err());
+    }
+
+    #[test]
+    fn recorded_actions_format_back_into_a_script() {
+        let actions = vec![
+            ActionRecord {
+                time: 1_500_000,
+                event: 3,
+                action: Action::Partition {
+                    groups: vec![vec![NodeId(1)], vec![NodeId(2), NodeId(3)]],
+                },
+            },
+            ActionRecord {
+                time: 2_000_000,
+                event: 9,
+                action: Action::Request {
+                    node: NodeId(2),
+                    delta: -4,
+                },
+            },
+        ];
+        let text = format_actions(&actions);
+        assert_eq!(text, "at 1500ms partition 1 | 2 3\nat 2s request 2 -4");
+        let back = parse(&text).unwrap();
+        assert_eq!(
+            back[1].command,
+            Command::At(
+                2_000_000,
+                Box::new(Command::Do(Action::Request {
+                    node: NodeId(2),
+                    delta: -4
+                }))
+            )
+        );
+    }
+}

@@ -1,1 +1,336 @@
-fn main() {}
+//! `lab`: run, check and benchmark the protocols from the command line.
+//!
+//! ```text
+//! lab run   --protocol raft --nodes 5 --seed 7 --until 30s [--actions FILE] [--json]
+//! lab check --protocol raft --nodes 5 --seeds 1..10000 --faults random
+//! lab bench [--hours 1]
+//! ```
+
+#[path = "lab/meter.rs"]
+mod meter;
+
+use lab_engine::any::AnySim;
+use lab_engine::check::{check_seeds, CheckOptions, FailureKind};
+use lab_engine::script::{self, format_event};
+use lab_engine::sim::settings::{
+    fmt_time, parse_probability, parse_time, parse_time_range, Bug, ProtocolKind, Settings,
+};
+use lab_engine::Time;
+use std::process::ExitCode;
+
+const HELP: &str = "\
+lab: deterministic simulations of consensus protocols
+
+USAGE
+  lab run   [SETTINGS] [--until 30s] [--actions FILE] [--json]
+  lab check [SETTINGS] [--seeds 1..1000] [--faults random|none] [--no-shrink]
+  lab bench [--hours 1]
+
+SETTINGS (shared by every subcommand)
+  --protocol raft|paxos|multi-paxos|2pc   --nodes N          --seed S
+  --latency 10ms..15ms   --loss 0.1   --dup 0.05
+  --election-timeout 150ms..300ms   --heartbeat 50ms   --request-every 100ms|off
+  --bug NAME (repeatable)   --prevote   --check-quorum   --cooperative-termination
+
+Times take a unit: us, ms, s, m, h. Exit status: 0 ok, 1 a violation or failed check, 2 bad usage.";
+
+struct Args {
+    settings: Settings,
+    until: Time,
+    actions: Option<String>,
+    json: bool,
+    seeds: (u64, u64),
+    faults: bool,
+    shrink: bool,
+    hours: u64,
+}
+
+fn parse_args(words: &[String]) -> Result<Args, String> {
+    let mut protocol = None;
+    let mut rest: Vec<(&str, Option<&str>)> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let flag = words[i].as_str();
+        let takes_value = !matches!(
+            flag,
+            "--json" | "--prevote" | "--check-quorum" | "--cooperative-termination" | "--no-shrink"
+        );
+        let value = if takes_value {
+            i += 1;
+            Some(
+                words
+                    .get(i)
+                    .map(String::as_str)
+                    .ok_or_else(|| format!("{flag} needs a value"))?,
+            )
+        } else {
+            None
+        };
+        if flag == "--protocol" {
+            protocol = Some(ProtocolKind::parse(value.unwrap_or_default())?);
+        } else {
+            rest.push((flag, value));
+        }
+        i += 1;
+    }
+    let mut a = Args {
+        settings: Settings::for_protocol(protocol.unwrap_or(ProtocolKind::Raft)),
+        until: 30 * lab_engine::SECOND,
+        actions: None,
+        json: false,
+        seeds: (1, 1000),
+        faults: true,
+        shrink: true,
+        hours: 1,
+    };
+    let s = &mut a.settings;
+    for (flag, value) in rest {
+        let v = value.unwrap_or_default();
+        let num = |what: &str| -> Result<u64, String> {
+            v.parse()
+                .map_err(|_| format!("{flag}: '{v}' is not {what}"))
+        };
+        match flag {
+            "--nodes" => s.nodes = num("a node count")? as usize,
+            "--seed" => s.seed = num("a seed")?,
+            "--latency" => {
+                let (lo, hi) = parse_time_range(v)?;
+                s.network.latency_min = lo;
+                s.network.latency_max = hi;
+            }
+            "--loss" => s.network.loss_ppm = parse_probability(v)?,
+            "--dup" => s.network.dup_ppm = parse_probability(v)?,
+            "--election-timeout" => s.election_timeout = parse_time_range(v)?,
+            "--heartbeat" => s.heartbeat = parse_time(v)?,
+            "--request-every" if v == "off" => s.request_every = None,
+            "--request-every" => s.request_every = Some(parse_time(v)?),
+            "--bug" => s.bugs.push(Bug::parse(v)?),
+            "--prevote" => s.prevote = true,
+            "--check-quorum" => s.check_quorum = true,
+            "--cooperative-termination" => s.cooperative_termination = true,
+            "--until" => a.until = parse_time(v)?,
+            "--actions" => a.actions = Some(v.to_string()),
+            "--json" => a.json = true,
+            "--seeds" => {
+                let (lo, hi) = v.split_once("..").unwrap_or((v, v));
+                let lo: u64 = lo
+                    .parse()
+                    .map_err(|_| format!("--seeds: '{v}' is not a range like 1..1000"))?;
+                let hi: u64 = hi
+                    .parse()
+                    .map_err(|_| format!("--seeds: '{v}' is not a range like 1..1000"))?;
+                if lo > hi {
+                    return Err(format!("--seeds: {lo} is above {hi}"));
+                }
+                a.seeds = (lo, hi);
+            }
+            "--faults" => {
+                a.faults = match v {
+                    "random" => true,
+                    "none" => false,
+                    _ => return Err(format!("--faults takes random or none, not '{v}'")),
+                }
+            }
+            "--no-shrink" => a.shrink = false,
+            "--hours" => a.hours = num("a number of hours")?.max(1),
+            _ => return Err(format!("unknown option '{flag}' (see lab --help)")),
+        }
+    }
+    a.settings.validate()?;
+    Ok(a)
+}
+
+/// Prints a line; a closed pipe (`lab run | head`) ends the program quietly.
+fn say(line: impl std::fmt::Display) {
+    use std::io::Write;
+    if writeln!(std::io::stdout().lock(), "{line}").is_err() {
+        std::process::exit(0);
+    }
+}
+
+fn run(a: &Args) -> Result<ExitCode, String> {
+    let lines = match &a.actions {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+            script::parse(&text).map_err(|e| format!("{path}: {e}"))?
+        }
+        None => Vec::new(),
+    };
+    let mut sim = AnySim::new(a.settings.clone())?;
+    let mut broken = false;
+    let mut emit = |r: &lab_engine::sim::StepReport| {
+        broken |= !r.violations.is_empty();
+        if a.json {
+            let line = serde_json::json!({
+                "index": r.index,
+                "time": r.record.time,
+                "event": r.record,
+                "headline": r.headline,
+                "narration": r.lines,
+                "violations": r.violations,
+            });
+            say(line);
+        } else {
+            say(format_event(r));
+        }
+    };
+    // Every event is printed as it happens, including those an action script causes.
+    let advance =
+        |sim: &mut AnySim, t: Time, emit: &mut dyn FnMut(&lab_engine::sim::StepReport)| {
+            while sim.next_event_time().is_some_and(|nt| nt <= t) {
+                match sim.step() {
+                    Some(r) => emit(&r),
+                    None => break,
+                }
+            }
+            sim.run_until(t);
+        };
+    for l in &lines {
+        let (at, cmd) = match &l.command {
+            script::Command::At(t, inner) => (Some(*t), inner.as_ref()),
+            other => (None, other),
+        };
+        if let Some(t) = at {
+            if t > a.until {
+                break;
+            }
+            advance(&mut sim, t, &mut emit);
+        }
+        let e0 = sim.events();
+        let out =
+            script::run_command(&mut sim, cmd).map_err(|e| format!("line {}: {e}", l.number))?;
+        if !out.is_empty() && !a.json {
+            say(out);
+        }
+        if sim.events() > e0 && !matches!(cmd, script::Command::Step(_)) {
+            // Actions are events too: show them like the rest.
+            if let Some(line) = sim.log().last() {
+                if a.json {
+                    say(format!(
+                        "{}",
+                        serde_json::json!({ "index": line.index, "time": line.time, "headline": line.headline, "narration": line.lines })
+                    ));
+                } else {
+                    say(format!("{:>10}  {}", fmt_time(line.time), line.headline));
+                    for n in &line.lines {
+                        say(format!("{:>10}    {n}", ""));
+                    }
+                }
+            }
+        }
+    }
+    advance(&mut sim, a.until, &mut emit);
+    if !a.json {
+        say(format!(
+            "\n--- after {} ({} events, trace {:016x})",
+            fmt_time(sim.now()),
+            sim.events(),
+            sim.trace_hash()
+        ));
+        say(script::format_nodes(&sim));
+        say(format!(
+            "leader: {}; client requests acknowledged: {} of {}",
+            sim.leader().map_or("none".into(), |l| l.to_string()),
+            sim.acked(),
+            sim.requests_issued()
+        ));
+        for v in sim.violations() {
+            say(format!(
+                "VIOLATION at {} (event #{}): {}: {}",
+                fmt_time(v.time),
+                v.event,
+                v.violation.invariant,
+                v.violation.explanation
+            ));
+        }
+    }
+    Ok(if broken || !sim.violations().is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn check(a: &Args) -> Result<ExitCode, String> {
+    let opts = CheckOptions {
+        faults: a.faults,
+        shrink: a.shrink,
+        ..CheckOptions::default()
+    };
+    let (lo, hi) = a.seeds;
+    let mut done = 0u64;
+    let report = check_seeds(&a.settings, lo..=hi, &opts, |run| {
+        done += 1;
+        if let Some(f) = &run.failure {
+            say(format!("FAIL {f}"));
+        } else if done % 1000 == 0 {
+            eprintln!("... {done} seeds");
+        }
+    });
+    say(format!(
+        "{} {}: {report}",
+        a.settings.protocol.title(),
+        if a.faults {
+            "with random faults"
+        } else {
+            "without faults"
+        }
+    ));
+    if let Some(f) = report.failures.first() {
+        let kind = match &f.kind {
+            FailureKind::Safety(v) => format!("{} violated", v.invariant),
+            FailureKind::Liveness(why) => format!("liveness: {why}"),
+        };
+        say(format!(
+            "\nfirst failure: seed {} ({kind}). Reproduce with:",
+            f.seed
+        ));
+        say(format!(
+            "  lab run --protocol {} --nodes {} --seed {} --until {}{} --actions repro.txt",
+            a.settings.protocol.slug(),
+            a.settings.nodes,
+            f.seed,
+            fmt_time(f.time + lab_engine::MS),
+            a.settings
+                .bugs
+                .iter()
+                .map(|b| format!(" --bug {}", b.slug()))
+                .collect::<String>()
+        ));
+        say(format!(
+            "where repro.txt holds these {} actions:",
+            f.actions.len()
+        ));
+        say(script::format_actions(&f.actions));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    let words: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = words.first().map(String::as_str) else {
+        eprintln!("{HELP}");
+        return ExitCode::from(2);
+    };
+    if matches!(cmd, "-h" | "--help" | "help") {
+        println!("{HELP}");
+        return ExitCode::SUCCESS;
+    }
+    let result = parse_args(&words[1..]).and_then(|a| match cmd {
+        "run" => run(&a),
+        "check" => check(&a),
+        "bench" => lab_engine::bench::run(&meter::HostMeter::new(), a.hours).map(|out| {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }),
+        other => Err(format!("unknown subcommand '{other}' (run, check, bench)")),
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("lab: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
