@@ -311,7 +311,13 @@ impl Component for App {
                     .unwrap_or_else(|| self.sim.protocol_target());
                 self.act(Action::Request { node, delta: 1 });
             }
-            Msg::Select(s) => self.selected = if self.selected == s { Selection::None } else { s },
+            Msg::Select(s) => {
+                self.selected = if self.selected == s {
+                    Selection::None
+                } else {
+                    s
+                }
+            }
             Msg::Configure(s) => {
                 self.playing = false;
                 self.rebuild(*s);
@@ -353,7 +359,8 @@ impl Component for App {
                 if let Some(w) = web_sys::window() {
                     let url = format!("{}?{q}", w.location().pathname().unwrap_or_default());
                     if let Ok(h) = w.history() {
-                        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+                        let _ =
+                            h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
                     }
                     let full = w.location().href().unwrap_or(url);
                     let _ = w.navigator().clipboard().write_text(&full);
@@ -373,7 +380,12 @@ impl Component for App {
         let snap = self.sim.snapshot();
         let violations = self.sim.violations();
         let on_select = link.callback(Msg::Select);
-        let cluster = cluster::view(&snap, self.selected, self.sim.settings().protocol, &on_select);
+        let cluster = cluster::view(
+            &snap,
+            self.selected,
+            self.sim.settings().protocol,
+            &on_select,
+        );
         let transport = controls::transport(&controls::Transport {
             playing: self.playing,
             manual: self.manual,

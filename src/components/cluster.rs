@@ -29,7 +29,9 @@ fn term_hue(term: u64) -> u64 {
 fn kind_class(kind: &str) -> String {
     format!(
         "msg k{}",
-        kind.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into())) % 8
+        kind.bytes()
+            .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
+            % 8
     )
 }
 
@@ -44,10 +46,7 @@ pub fn view(
     let pos: Vec<(f64, f64)> = (0..n).map(|i| position(i, n)).collect();
     let pos = &pos;
     let cut = |a: &NodeView, b: &NodeView| {
-        a.group != b.group
-            || snap
-                .cut_links
-                .contains(&(a.id.min(b.id), a.id.max(b.id)))
+        a.group != b.group || snap.cut_links.contains(&(a.id.min(b.id), a.id.max(b.id)))
     };
     let cut = &cut;
     let links = snap.nodes.iter().enumerate().flat_map(move |(i, a)| {

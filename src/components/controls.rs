@@ -60,7 +60,11 @@ fn timeline(t: &Transport) -> Html {
         })
     });
     let oninput = t.link.callback(|e: InputEvent| {
-        let v: f64 = e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(0.0);
+        let v: f64 = e
+            .target_unchecked_into::<HtmlInputElement>()
+            .value()
+            .parse()
+            .unwrap_or(0.0);
         Msg::Seek(v as Time)
     });
     html! {
@@ -77,7 +81,11 @@ fn timeline(t: &Transport) -> Html {
 pub fn transport(t: &Transport) -> Html {
     let link = t.link;
     let on_speed = link.callback(|e: Event| {
-        Msg::Speed(e.target_unchecked_into::<HtmlSelectElement>().selected_index().max(0) as usize)
+        Msg::Speed(
+            e.target_unchecked_into::<HtmlSelectElement>()
+                .selected_index()
+                .max(0) as usize,
+        )
     });
     html! {
         <div class="transport">
@@ -185,7 +193,10 @@ pub fn help(link: &Scope<App>) -> Html {
         ("space", "play / pause"),
         ("→", "step one event"),
         ("←", "step back one event"),
-        ("c / u / t", "crash / restart / fire the timeout of the selected node"),
+        (
+            "c / u / t",
+            "crash / restart / fire the timeout of the selected node",
+        ),
         ("R", "restart every crashed node"),
         ("A / S", "align every timer (split vote) / spread them"),
         ("L", "client request to the leader"),

@@ -18,7 +18,11 @@ fn section(s: &Section) -> Html {
                 <dl>{ for fields.iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }</dl>
             </div>
         },
-        Section::Table { title, columns, rows } => html! {
+        Section::Table {
+            title,
+            columns,
+            rows,
+        } => html! {
             <div class="section">
                 <h3>{ title }</h3>
                 <div class="scroll">

@@ -46,7 +46,12 @@ pub fn view(s: &Settings, net: &NetworkSettings, link: &Scope<App>) -> Html {
                     f(&mut n, v);
                     Msg::Act(Action::SetNetwork { network: n })
                 }
-                _ => Msg::Act(Action::SetNetwork { network: NetworkSettings { latency_min: 0, ..n } }),
+                _ => Msg::Act(Action::SetNetwork {
+                    network: NetworkSettings {
+                        latency_min: 0,
+                        ..n
+                    },
+                }),
             }
         })
     };
