@@ -2,6 +2,7 @@
 //! underneath, no trait objects in the hot path.
 
 use crate::node::{InvariantInfo, NodeId, Section, Time, Violation};
+use crate::protocols::multi_paxos::MultiPaxos;
 use crate::protocols::paxos::Paxos;
 use crate::protocols::raft::Raft;
 use crate::protocols::two_phase_commit::TwoPc;
@@ -15,6 +16,7 @@ pub enum AnySim {
     Raft(Simulation<Raft>),
     Paxos(Simulation<Paxos>),
     TwoPc(Simulation<TwoPc>),
+    MultiPaxos(Simulation<MultiPaxos>),
 }
 
 /// Calls the same method on whichever simulation is inside.
@@ -24,6 +26,7 @@ macro_rules! each {
             AnySim::Raft($s) => $body,
             AnySim::Paxos($s) => $body,
             AnySim::TwoPc($s) => $body,
+            AnySim::MultiPaxos($s) => $body,
         }
     };
 }
@@ -41,7 +44,9 @@ impl AnySim {
             ProtocolKind::Raft => AnySim::Raft(Simulation::replay(settings, actions)),
             ProtocolKind::Paxos => AnySim::Paxos(Simulation::replay(settings, actions)),
             ProtocolKind::TwoPc => AnySim::TwoPc(Simulation::replay(settings, actions)),
-            other => return Err(format!("{} is not available yet", other.title())),
+            ProtocolKind::MultiPaxos => {
+                AnySim::MultiPaxos(Simulation::replay(settings, actions))
+            }
         })
     }
 

@@ -4,3 +4,4 @@
 pub mod paxos;
 pub mod raft;
 pub mod two_phase_commit;
+pub mod multi_paxos;

@@ -1,0 +1,65 @@
+//! Multi-Paxos under random faults: thousands of seeds, every invariant after every event, a
+//! leader and answered requests after healing; and each Paxos bug must be caught within a
+//! bounded number of seeds, so the checker can never go blind.
+
+use lab_engine::check::{check_seeds, CheckOptions, FailureKind};
+use lab_engine::{Bug, ProtocolKind, Settings};
+
+fn opts() -> CheckOptions {
+    CheckOptions {
+        shrink: false,
+        ..CheckOptions::default()
+    }
+}
+
+fn base() -> Settings {
+    Settings::for_protocol(ProtocolKind::MultiPaxos)
+}
+
+#[test]
+fn multi_paxos_is_safe_and_live_over_2000_faulty_seeds() {
+    let report = check_seeds(&base(), 1..=2000, &opts(), |_| {});
+    assert!(
+        report.failures.is_empty(),
+        "{report}\n{}",
+        report
+            .failures
+            .iter()
+            .take(10)
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(report.seeds, 2000);
+}
+
+/// The first seed in `1..=limit` at which `bug` breaks a safety property.
+fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
+    let s = Settings {
+        bugs: vec![bug],
+        ..base()
+    };
+    for seed in 1..=limit {
+        let report = check_seeds(&s, seed..=seed, &opts(), |_| {});
+        if let Some(f) = report.failures.first() {
+            if let FailureKind::Safety(v) = &f.kind {
+                return Some((seed, v.invariant.clone()));
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn ignore_promised_value_is_caught() {
+    let (_, invariant) =
+        first_catch(Bug::PaxosIgnorePromisedValue, 50).expect("caught within 50 seeds");
+    assert_eq!(invariant, "Agreement");
+}
+
+#[test]
+fn accept_below_promise_is_caught() {
+    let (_, invariant) =
+        first_catch(Bug::PaxosAcceptBelowPromise, 100).expect("caught within 100 seeds");
+    assert_eq!(invariant, "Agreement");
+}
