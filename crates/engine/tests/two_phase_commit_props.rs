@@ -3,7 +3,7 @@
 //! number of seeds, so the checker can never go blind.
 
 use lab_engine::check::{check_seeds, CheckOptions, FailureKind};
-use lab_engine::{Bug, ProtocolKind, Settings};
+use lab_engine::{Bug, ProtocolKind, Settings, SECOND};
 
 fn opts() -> CheckOptions {
     CheckOptions {
@@ -16,8 +16,8 @@ fn base() -> Settings {
     Settings::for_protocol(ProtocolKind::TwoPc)
 }
 
-fn assert_clean(s: &Settings, seeds: u64) {
-    let report = check_seeds(s, 1..=seeds, &opts(), |_| {});
+fn assert_clean(s: &Settings, seeds: u64, opts: &CheckOptions) {
+    let report = check_seeds(s, 1..=seeds, opts, |_| {});
     assert!(
         report.failures.is_empty(),
         "{report}\n{}",
@@ -32,9 +32,16 @@ fn assert_clean(s: &Settings, seeds: u64) {
     assert_eq!(report.seeds, seeds);
 }
 
+/// Shorter fault schedules keep 2,000 seeds near 20 s in a debug build.
 #[test]
 fn two_phase_commit_is_safe_and_live_over_2000_faulty_seeds() {
-    assert_clean(&Settings { nodes: 4, ..base() }, 2000);
+    let short = CheckOptions {
+        fault_until: 5 * SECOND,
+        settle: 2 * SECOND,
+        bound: 2 * SECOND,
+        ..opts()
+    };
+    assert_clean(&Settings { nodes: 4, ..base() }, 2000, &short);
 }
 
 #[test]
@@ -45,6 +52,7 @@ fn cooperative_termination_is_safe_and_live() {
             ..base()
         },
         300,
+        &opts(),
     );
 }
 
