@@ -2,7 +2,7 @@
 //! user's input into engine commands. Everything it draws comes from engine snapshots.
 
 use crate::components::{cluster, controls, event_log, inspector, invariants, settings};
-use gloo::events::EventListener;
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use lab_engine::any::AnySim;
 use lab_engine::share::decode_link;
@@ -195,11 +195,17 @@ impl Component for App {
             sim.settings().clone()
         };
         let link = ctx.link().clone();
-        let keys = EventListener::new(&gloo::utils::document(), "keydown", move |e| {
-            if let Some(e) = e.dyn_ref::<KeyboardEvent>() {
-                link.send_message(Msg::Key(e.clone()));
-            }
-        });
+        // Not passive: space and the arrows must not also scroll the page.
+        let keys = EventListener::new_with_options(
+            &gloo::utils::document(),
+            "keydown",
+            EventListenerOptions::enable_prevent_default(),
+            move |e| {
+                if let Some(e) = e.dyn_ref::<KeyboardEvent>() {
+                    link.send_message(Msg::Key(e.clone()));
+                }
+            },
+        );
         let mut app = App {
             draft: vec![0; settings.nodes],
             sim,
@@ -219,10 +225,21 @@ impl Component for App {
         };
         // A link's actions replay up to the time they reach, so the page opens where the
         // sender was.
-        if let Some(last) = app.sim.history().actions.last().map(|a| a.time) {
-            app.sim.run_until(last);
-            app.notices.extend(app.sim.skipped());
+        let at = d
+            .view
+            .iter()
+            .find(|(k, _)| k == "t")
+            .map(|(_, v)| v.clone());
+        let last = app.sim.history().actions.last().map(|a| a.time);
+        match at.map(|t| lab_engine::sim::settings::parse_time(&t)) {
+            Some(Ok(t)) => app.sim.seek_time(t),
+            Some(Err(e)) => app.notices.push(format!("ignored t: {e}")),
+            None => {}
         }
+        if let Some(last) = last.filter(|&l| l > app.sim.now()) {
+            app.sim.run_until(last);
+        }
+        app.notices.extend(app.sim.skipped());
         app.violations_seen = app.sim.violations().len();
         if app.playing {
             app.schedule(ctx);

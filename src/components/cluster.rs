@@ -147,7 +147,7 @@ pub fn view(
         _ => "",
     };
     html! {
-        <svg class="cluster" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
+        <svg class={classes!("cluster", (n > 9).then_some("small"))} viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
             aria-label={format!("cluster of {n} nodes at {}", lab_engine::sim::settings::fmt_time(snap.now))}>
             <g class="links">{ for links }</g>
             <g class="messages">{ for messages }</g>

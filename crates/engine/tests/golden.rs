@@ -10,6 +10,19 @@ pub const STEPS: u64 = 2000;
 /// ...has this trace hash (shown in hex by the app).
 pub const RAFT_SEED1_2000: u64 = 0xc562_8d35_6d81_b93c;
 
+/// The default Raft run at 5 s of virtual time (what `?t=5s` opens in the app).
+pub const RAFT_SEED1_AT_5S: u64 = 0xbc3f_6ca2_ca3d_05e7;
+
+#[test]
+fn default_raft_run_at_5s_has_the_pinned_fingerprint() {
+    let mut sim = AnySim::new(Settings::for_protocol(ProtocolKind::Raft)).unwrap();
+    sim.seek_time(5 * lab_engine::SECOND);
+    assert_eq!(
+        format!("{:016x}", sim.trace_hash()),
+        format!("{RAFT_SEED1_AT_5S:016x}")
+    );
+}
+
 #[test]
 fn default_raft_run_has_the_pinned_fingerprint() {
     for narrating in [false, true] {
