@@ -155,7 +155,8 @@ impl MpState {
     }
 }
 
-#[derive(Clone, Debug)]
+/// `PartialEq` lets tests compare effects.
+#[derive(Clone, Debug, PartialEq)]
 pub struct MultiPaxos {
     pub nodes: usize,
     pub election_timeout: (Time, Time),

@@ -135,7 +135,8 @@ impl TpcState {
     }
 }
 
-#[derive(Clone, Debug)]
+/// `PartialEq` lets tests compare effects.
+#[derive(Clone, Debug, PartialEq)]
 pub struct TwoPc {
     pub nodes: usize,
     pub timeout: (Time, Time),
