@@ -123,7 +123,7 @@ pub fn view(
                 <circle class="body" cx={x.to_string()} cy={y.to_string()} r={r.to_string()} />
                 <text class="id" x={x.to_string()} y={(y - if big { 8.0 } else { -4.0 }).to_string()}>{ v.id.to_string() }</text>
                 if big {
-                    <text class="role" x={x.to_string()} y={(y + 8.0).to_string()}>{ s.role.clone() }</text>
+                    { role_text(&s.role, x, y) }
                     <text class="term" x={x.to_string()} y={(y + 21.0).to_string()}>{ s.term_label.clone() }</text>
                 }
                 { cells }
@@ -155,6 +155,25 @@ pub fn view(
             <g class="drops">{ for drops }</g>
             <text class="caption" x={CENTER.to_string()} y={(SIZE - 6.0).to_string()}>{ title }</text>
         </svg>
+    }
+}
+
+/// The role inside the circle; a long one ("prepared #3 (blocked)") takes two smaller lines.
+fn role_text(role: &str, x: f64, y: f64) -> Html {
+    if role.chars().count() <= 11 {
+        return html! { <text class="role" x={x.to_string()} y={(y + 8.0).to_string()}>{ role }</text> };
+    }
+    let mid = role.len() / 2;
+    let cut = role[..mid]
+        .rfind(' ')
+        .or_else(|| role[mid..].find(' ').map(|i| i + mid))
+        .unwrap_or(mid);
+    let (a, b) = role.split_at(cut);
+    html! {
+        <text class="role long" x={x.to_string()} y={(y + 3.0).to_string()}>
+            <tspan x={x.to_string()}>{ a.trim() }</tspan>
+            <tspan x={x.to_string()} dy="9">{ b.trim() }</tspan>
+        </text>
     }
 }
 
