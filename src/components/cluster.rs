@@ -163,7 +163,11 @@ fn role_text(role: &str, x: f64, y: f64) -> Html {
     if role.chars().count() <= 11 {
         return html! { <text class="role" x={x.to_string()} y={(y + 8.0).to_string()}>{ role }</text> };
     }
-    let mid = role.len() / 2;
+    // A char boundary: slicing mid-character would panic, and a panic kills the page.
+    let mid = role
+        .char_indices()
+        .nth(role.chars().count() / 2)
+        .map_or(role.len(), |(i, _)| i);
     let cut = role[..mid]
         .rfind(' ')
         .or_else(|| role[mid..].find(' ').map(|i| i + mid))

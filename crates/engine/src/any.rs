@@ -44,9 +44,7 @@ impl AnySim {
             ProtocolKind::Raft => AnySim::Raft(Simulation::replay(settings, actions)),
             ProtocolKind::Paxos => AnySim::Paxos(Simulation::replay(settings, actions)),
             ProtocolKind::TwoPc => AnySim::TwoPc(Simulation::replay(settings, actions)),
-            ProtocolKind::MultiPaxos => {
-                AnySim::MultiPaxos(Simulation::replay(settings, actions))
-            }
+            ProtocolKind::MultiPaxos => AnySim::MultiPaxos(Simulation::replay(settings, actions)),
         })
     }
 
