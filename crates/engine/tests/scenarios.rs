@@ -1,0 +1,99 @@
+//! Scenario transcripts, in the spirit of etcd raft's datadriven testdata: each file in
+//! `tests/scenarios/` is a script (see `lab_engine::script`) whose commands that print are
+//! followed by `----` and the expected output, up to a blank line. The first line
+//! `# settings: key=value ...` sets up the run.
+//!
+//! After an intended change of behaviour, `REWRITE=1 cargo test --test scenarios` rewrites the
+//! expected outputs; review the diff like any other change.
+
+use lab_engine::any::AnySim;
+use lab_engine::script::{parse_command, parse_settings, run_command};
+use std::fs;
+use std::path::Path;
+
+/// Runs one transcript; returns the text it should contain and the mismatches found.
+fn run_transcript(text: &str, name: &str) -> (String, Vec<String>) {
+    let mut lines = text.lines().peekable();
+    let header = lines.peek().copied().unwrap_or("");
+    let settings_line = header
+        .strip_prefix("# settings:")
+        .unwrap_or_else(|| panic!("{name}: the first line must be '# settings: ...'"));
+    let settings = parse_settings(settings_line).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut sim = AnySim::new(settings).unwrap();
+    let mut out = String::new();
+    let mut errors = Vec::new();
+    let mut number = 0;
+    while let Some(line) = lines.next() {
+        number += 1;
+        out.push_str(line);
+        out.push('\n');
+        let code = line.split('#').next().unwrap_or("").trim();
+        if code.is_empty() {
+            continue;
+        }
+        let command = parse_command(code).unwrap_or_else(|e| panic!("{name}:{number}: {e}"));
+        let got = match run_command(&mut sim, &command) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push(format!("{name}:{number}: {code}: {e}"));
+                String::new()
+            }
+        };
+        // The expected block, if the file has one here.
+        let mut want = None;
+        if lines.peek() == Some(&"----") {
+            lines.next();
+            number += 1;
+            let mut block = Vec::new();
+            while let Some(l) = lines.peek() {
+                if l.is_empty() {
+                    break;
+                }
+                block.push(*l);
+                lines.next();
+                number += 1;
+            }
+            want = Some(block.join("\n"));
+        }
+        if !got.is_empty() {
+            out.push_str("----\n");
+            out.push_str(&got);
+            out.push('\n');
+            if lines.peek().is_some_and(|l| !l.is_empty()) || lines.peek().is_none() {
+                out.push('\n');
+            }
+        }
+        if want.as_deref().unwrap_or("") != got {
+            errors.push(format!(
+                "{name}:{number}: '{code}' printed\n{got}\n--- but the transcript expects\n{}",
+                want.unwrap_or_default()
+            ));
+        }
+    }
+    (out, errors)
+}
+
+#[test]
+fn transcripts() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let rewrite = std::env::var_os("REWRITE").is_some();
+    let mut files: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "the scenarios are missing");
+    let mut failures = Vec::new();
+    for path in files {
+        let text = fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let (expected, errors) = run_transcript(&text, &name);
+        if rewrite {
+            fs::write(&path, expected).unwrap();
+        } else {
+            failures.extend(errors);
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
