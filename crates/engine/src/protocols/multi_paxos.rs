@@ -282,13 +282,23 @@ impl MultiPaxos {
                 s.id
             );
         }
-        narrate!(
-            out,
-            "{} leads with ballot {ballot} (promises from {}); it re-proposes slots \
-             {start}..{end}: {kept} recovered values, {noops} gaps filled with no-ops",
-            s.id,
-            names(&s.promises)
-        );
+        if start > end {
+            narrate!(
+                out,
+                "{} leads with ballot {ballot} (promises from {}); no slot was left unfinished",
+                s.id,
+                names(&s.promises)
+            );
+        } else {
+            narrate!(
+                out,
+                "{} leads with ballot {ballot} (promises from {}); it re-proposes {}: {kept} \
+                 recovered values, {noops} gaps filled with no-ops",
+                s.id,
+                names(&s.promises),
+                slots(start, end)
+            );
+        }
         s.recovered = OrdMap::new();
         for (slot, cmd) in plan {
             self.propose(s, slot, cmd, out);
@@ -403,10 +413,9 @@ impl MultiPaxos {
         if s.applied > before {
             narrate!(
                 out,
-                "{} learns slots {}..{} are chosen (counter = {})",
+                "{} learns {} chosen (counter = {})",
                 s.id,
-                before + 1,
-                s.applied,
+                slots(before + 1, s.applied),
                 s.value
             );
         }
@@ -592,10 +601,9 @@ impl MultiPaxos {
         }
         narrate!(
             out,
-            "{} sends {from} the chosen values of slots {}..{}",
+            "{} sends {from} the chosen values of {}",
             s.id,
-            have + 1,
-            have + entries.len() as u64
+            slots(have + 1, have + entries.len() as u64)
         );
         out.send(
             from,
@@ -622,14 +630,15 @@ impl MultiPaxos {
         }
         self.persist(s, out);
         self.apply(s, out);
-        narrate!(
-            out,
-            "{} applies chosen slots {}..{} (counter = {})",
-            s.id,
-            before + 1,
-            s.applied,
-            s.value
-        );
+        if s.applied > before {
+            narrate!(
+                out,
+                "{} applies chosen {} (counter = {})",
+                s.id,
+                slots(before + 1, s.applied),
+                s.value
+            );
+        }
         if s.applied < commit {
             out.send(from, MpMsg::Catchup { have: s.applied });
         }
@@ -641,6 +650,15 @@ fn names(ids: &[NodeId]) -> String {
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// "slot 3" or "slots 3..5".
+fn slots(from: u64, to: u64) -> String {
+    if from == to {
+        format!("slot {from}")
+    } else {
+        format!("slots {from}..{to}")
+    }
 }
 
 fn ballot_or_none(b: Option<Ballot>) -> String {

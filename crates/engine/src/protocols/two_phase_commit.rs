@@ -325,6 +325,13 @@ impl TwoPc {
                          it has no changes to apply",
                         s.id
                     );
+                } else if rec.is_none() {
+                    narrate!(
+                        out,
+                        "{} learns ABORT for txn #{txn} from {from} before its Prepare arrived \
+                         and logs it",
+                        s.id
+                    );
                 } else {
                     narrate!(
                         out,
@@ -598,8 +605,11 @@ impl Protocol for TwoPc {
         if s.is_coordinator() {
             narrate!(
                 out,
-                "{id} starts as the coordinator with {} transactions in its log",
-                durable.log.len()
+                "{id} starts as the coordinator with {} in its log",
+                match durable.log.len() {
+                    1 => "1 transaction".to_string(),
+                    n => format!("{n} transactions"),
+                }
             );
             self.recover(&mut s, out);
         } else if let Some(txn) = durable.lock {
