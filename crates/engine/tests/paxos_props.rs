@@ -2,8 +2,11 @@
 //! event, a value chosen after healing; and each Paxos bug must be caught within a bounded
 //! number of seeds, so the checker can never go blind.
 
+use lab_engine::any::AnySim;
 use lab_engine::check::{check_seeds, CheckOptions, FailureKind};
-use lab_engine::{Bug, ProtocolKind, Settings};
+use lab_engine::node::Violation;
+use lab_engine::sim::rng::SimRng;
+use lab_engine::{Action, Bug, NetworkSettings, NodeId, ProtocolKind, Settings, MS, SECOND};
 
 fn opts() -> CheckOptions {
     CheckOptions {
@@ -72,4 +75,96 @@ fn accept_below_promise_is_caught() {
     let (_, invariant) =
         first_catch(Bug::PaxosAcceptBelowPromise, 100).expect("caught within 100 seeds");
     assert_eq!(invariant, "Agreement");
+}
+
+/// The checker's nemesis strikes mostly after the value is chosen. This loop keeps proposals
+/// coming: client requests land on random nodes between crashes, restarts, partitions and
+/// lossy spells, so many proposers duel under faults; then, healed, any node must answer.
+fn proposals_under_faults(bugs: Vec<Bug>, seeds: u64) -> Option<(u64, Violation)> {
+    for seed in 1..=seeds {
+        let settings = Settings {
+            seed,
+            bugs: bugs.clone(),
+            ..base()
+        };
+        let n = settings.nodes;
+        let mut rng = SimRng::new(seed ^ 0x7061_786f_73); // "paxos"
+        let mut sim = AnySim::new(settings.clone()).unwrap();
+        sim.set_narrating(false);
+        let mut t = 0;
+        for _ in 0..30 {
+            t += rng.range(5 * MS, 120 * MS);
+            if let Some(v) = sim.run_until_violation(t) {
+                return Some((seed, v));
+            }
+            let node = NodeId::from_idx(rng.range(0, n as u64 - 1) as usize);
+            let action = match rng.range(0, 9) {
+                0..=3 => Action::Request {
+                    node,
+                    delta: rng.range(1, 9) as i64,
+                },
+                4 => Action::Crash { node },
+                5 => Action::Restart { node },
+                6 => Action::Isolate { node },
+                7 => Action::Heal,
+                _ => Action::SetNetwork {
+                    network: NetworkSettings {
+                        loss_ppm: rng.range(0, 300_000) as u32,
+                        dup_ppm: rng.range(0, 200_000) as u32,
+                        ..settings.network.clone()
+                    },
+                },
+            };
+            // Crashing a crashed node or restarting a live one is refused: that is fine.
+            if let Ok(r) = sim.apply(action) {
+                if let Some(v) = r.violations.into_iter().next() {
+                    return Some((seed, v));
+                }
+            }
+        }
+        for a in [
+            Action::Heal,
+            Action::RestartAll,
+            Action::SetNetwork {
+                network: settings.network.clone(),
+            },
+        ] {
+            sim.apply(a).unwrap();
+        }
+        if let Some(v) = sim.run_until_violation(t + 2 * SECOND) {
+            return Some((seed, v));
+        }
+        let asked = NodeId::from_idx(rng.range(0, n as u64 - 1) as usize);
+        let r = sim.apply(Action::Request {
+            node: asked,
+            delta: 1,
+        });
+        let mut answered = !r.unwrap().replies.is_empty();
+        let until = sim.now() + 2 * SECOND;
+        while !answered && sim.next_event_time().is_some_and(|nt| nt <= until) {
+            let r = sim.step().unwrap();
+            assert!(r.violations.is_empty(), "seed {seed}: {:?}", r.violations);
+            answered = !r.replies.is_empty();
+        }
+        assert!(
+            answered,
+            "seed {seed}: {asked} never answered after healing"
+        );
+    }
+    None
+}
+
+#[test]
+fn many_proposers_under_faults_choose_one_value() {
+    if let Some((seed, v)) = proposals_under_faults(Vec::new(), 2000) {
+        panic!("seed {seed}: {} violated: {}", v.invariant, v.explanation);
+    }
+}
+
+#[test]
+fn many_proposers_expose_both_bugs() {
+    for bug in [Bug::PaxosIgnorePromisedValue, Bug::PaxosAcceptBelowPromise] {
+        let (_, v) = proposals_under_faults(vec![bug], 100).expect("caught within 100 seeds");
+        assert_eq!(v.invariant, "Agreement", "{bug:?}");
+    }
 }
