@@ -88,7 +88,7 @@ fn proposals_under_faults(bugs: Vec<Bug>, seeds: u64) -> Option<(u64, Violation)
             ..base()
         };
         let n = settings.nodes;
-        let mut rng = SimRng::new(seed ^ 0x7061_786f_73); // "paxos"
+        let mut rng = SimRng::new(seed ^ 0x0070_6178_6f73); // "paxos"
         let mut sim = AnySim::new(settings.clone()).unwrap();
         sim.set_narrating(false);
         let mut t = 0;
