@@ -13,6 +13,13 @@
 //! that voted yes cannot decide alone: until the decision reaches it, it keeps the lock and is
 //! blocked. It asks the coordinator again on a timer and, with cooperative termination, its
 //! peers; a peer that has not voted yet may then abort the transaction and say so.
+//!
+//! There is no separate execution phase: a participant learns of a transaction from its Prepare
+//! and votes at once. So "a participant that has not voted may abort" shows in two places: a
+//! no vote is a unilateral abort, and a participant asked about a transaction whose Prepare has
+//! not reached it (cooperative termination) aborts it, and later votes no. A recovered
+//! coordinator re-sends the decisions it logged and aborts the transactions it had not decided;
+//! an END record, written once every participant acknowledged, keeps it from re-sending forever.
 
 use crate::narrate;
 use crate::node::{
