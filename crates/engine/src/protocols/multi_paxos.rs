@@ -1239,4 +1239,25 @@ mod tests {
             "{values:?}"
         );
     }
+
+    #[test]
+    fn the_summary_and_inspector_show_slots() {
+        let mut sim: Simulation<MultiPaxos> =
+            Simulation::new(Settings::for_protocol(ProtocolKind::MultiPaxos));
+        sim.run_until(SECOND);
+        let p = sim.protocol().clone();
+        let leader = NodeId::all(5).find(|&id| sim.progress(id).leader).unwrap();
+        let s = sim.node(leader).unwrap();
+        let sum = p.summary(s);
+        assert_eq!(sum.role, "leader");
+        assert!(sum.term_label.starts_with("ballot "));
+        assert!(sum.committed >= 5 && !sum.log.is_empty());
+        assert_eq!(sum.value, Some(s.value));
+        let sections = p.inspect(s);
+        assert!(matches!(&sections[1], Section::Table { title, .. } if title == "Open slots"));
+        let Section::Table { rows, .. } = &sections[2] else {
+            panic!("slots")
+        };
+        assert_eq!(rows[0][0], sum.log_len.to_string());
+    }
 }

@@ -1029,4 +1029,25 @@ mod tests {
         };
         assert!([10, 20].contains(&value));
     }
+
+    #[test]
+    fn the_inspector_shows_promise_and_acceptance_live_and_on_disk() {
+        let mut sim = AnySim::new(Settings::for_protocol(ProtocolKind::Paxos)).unwrap();
+        sim.run_until(SECOND);
+        let Section::Fields { fields, .. } = &sim.inspect_node(NodeId(3))[0] else {
+            panic!("fields first")
+        };
+        let get = |k: &str| fields.iter().find(|(n, _)| n == k).unwrap().1.clone();
+        assert!(get("promised").contains('.'));
+        assert!(get("accepted").contains("in ballot"));
+        assert!(get("learned").contains("in ballot"));
+        sim.apply(crate::sim::history::Action::Crash { node: NodeId(3) })
+            .unwrap();
+        let Section::Fields { title, fields } = &sim.inspect_node(NodeId(3))[1] else {
+            panic!("stable storage after the crash notice")
+        };
+        assert_eq!(title, "Stable storage");
+        assert_eq!(fields[0].0, "promised");
+        assert_eq!(fields[1].0, "accepted");
+    }
 }

@@ -1219,4 +1219,27 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn the_inspector_shows_lock_and_blocking() {
+        let mut sim = sim(false);
+        all_prepared(&mut sim);
+        sim.apply(Action::Crash { node: COORDINATOR }).unwrap();
+        run(&mut sim, SECOND);
+        let p = sim.protocol().clone();
+        let s = sim.node(NodeId(2)).unwrap();
+        let Section::Fields { fields, .. } = &p.inspect(s)[0] else {
+            panic!("fields first")
+        };
+        assert_eq!(fields[0], ("state".into(), "prepared #1, blocked".into()));
+        assert_eq!(fields[1], ("lock".into(), "held by txn #1".into()));
+        let d = sim.durable(COORDINATOR).unwrap();
+        let Section::Table { rows, .. } = &p.inspect_durable(d)[1] else {
+            panic!("the log")
+        };
+        assert_eq!(
+            rows,
+            &vec![vec!["#1".to_string(), "+4".into(), "voting".into()]]
+        );
+    }
 }
