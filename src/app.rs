@@ -417,7 +417,7 @@ impl Component for App {
         let notices = (!self.notices.is_empty()).then(|| {
             html! {
                 <div class="notice" data-testid="notice" role="status">
-                    <ul>{ for self.notices.iter().rev().take(4).map(|n| html! { <li>{ n }</li> }) }</ul>
+                    <ul>{ for self.notices.iter().rev().take(8).map(|n| html! { <li>{ n }</li> }) }</ul>
                     <button onclick={link.callback(|_| Msg::Dismiss)} aria-label="dismiss">{ "×" }</button>
                 </div>
             }

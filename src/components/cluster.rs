@@ -235,7 +235,7 @@ fn log_strip(v: &NodeView, x: f64, y: f64) -> Html {
             { for s.log.iter().enumerate().map(|(i, c)| html! {
                 <g class={classes!("cell", (!c.committed).then_some("pending"))}>
                     <rect x={(start + i as f64 * w).to_string()} y={y.to_string()} width={(w - 2.0).to_string()} height="12"
-                        style={format!("fill: hsl({} 65% 55%)", term_hue(c.term))} />
+                        fill={format!("hsl({} 65% 55%)", term_hue(c.term))} />
                     <title>{ format!("#{} term {} {}{}", c.index, c.term, c.text, if c.committed { " (committed)" } else { "" }) }</title>
                 </g>
             }) }

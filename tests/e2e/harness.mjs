@@ -36,7 +36,7 @@ export async function serve({ dir = DIST, base = '/lab/', headers = {}, pages = 
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     requests.push(path);
-    if (pages[path]) {
+    if (Object.hasOwn(pages, path)) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers });
       res.end(pages[path]);
       return;
