@@ -155,8 +155,7 @@ impl MpState {
     }
 }
 
-/// `PartialEq` lets tests compare effects.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct MultiPaxos {
     pub nodes: usize,
     pub election_timeout: (Time, Time),

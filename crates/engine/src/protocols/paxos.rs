@@ -132,8 +132,7 @@ pub struct PaxosState {
 }
 
 /// The cluster and its options.
-/// `PartialEq` lets tests compare effects.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Paxos {
     pub nodes: usize,
     pub retry_timeout: (Time, Time),

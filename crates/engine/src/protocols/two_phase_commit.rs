@@ -142,8 +142,7 @@ impl TpcState {
     }
 }
 
-/// `PartialEq` lets tests compare effects.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct TwoPc {
     pub nodes: usize,
     pub timeout: (Time, Time),
