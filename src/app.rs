@@ -1,7 +1,7 @@
 //! The app's one stateful component: it owns the simulation, runs the frame loop and turns the
 //! user's input into engine commands. Everything it draws comes from engine snapshots.
 
-use crate::components::{cluster, controls, event_log, inspector, invariants, settings};
+use crate::components::{cluster, controls, event_log, inspector, invariants, settings, spacetime};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use lab_engine::any::AnySim;
@@ -59,6 +59,12 @@ pub enum Msg {
     ApplyPartition,
     CopyLink,
     Dismiss,
+    /// Show the cluster (false) or the space-time diagram (true).
+    SpaceTime(bool),
+    ExportTrace,
+    ExportSvg,
+    ImportTrace(web_sys::File),
+    Imported(Result<Box<AnySim>, String>),
 }
 
 pub struct App {
@@ -77,7 +83,28 @@ pub struct App {
     /// The partition editor's groups: 0 = A, 1 = B, 2 = C.
     draft: Vec<u8>,
     violations_seen: usize,
+    spacetime: bool,
     _keys: EventListener,
+}
+
+/// Offers `body` as a file download (a Blob behind a temporary link).
+fn download(name: &str, body: &str, mime: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(body));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+        .map_err(|_| "the browser refused to build the file".to_string())?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| "the browser refused to offer the file".to_string())?;
+    let a: web_sys::HtmlAnchorElement = gloo::utils::document()
+        .create_element("a")
+        .map_err(|_| "no document".to_string())?
+        .unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
 }
 
 fn query() -> String {
@@ -221,6 +248,7 @@ impl Component for App {
             notices,
             filter: event_log::Filter::default(),
             violations_seen: 0,
+            spacetime: false,
             _keys: keys,
         };
         // A link's actions replay up to the time they reach, so the page opens where the
@@ -388,6 +416,64 @@ impl Component for App {
                 }
             }
             Msg::Dismiss => self.notices.clear(),
+            Msg::SpaceTime(on) => self.spacetime = on,
+            Msg::ExportTrace => {
+                let s = self.sim.settings();
+                let name = format!("consensus-lab-{}-seed{}.json", s.protocol.slug(), s.seed);
+                if let Err(e) = download(&name, &self.sim.export_trace(), "application/json") {
+                    self.notices.push(e);
+                }
+            }
+            Msg::ExportSvg => {
+                let svg = gloo::utils::document()
+                    .get_element_by_id("spacetime")
+                    .map(|e| e.outer_html());
+                match svg {
+                    Some(svg) => {
+                        let style = "<style>line{stroke:#555}.lane line{stroke:#bbb}.tick,.lane text,.fault text{font:11px sans-serif}.cross{fill:#dc2626}</style>";
+                        let body = svg.replacen("</defs>", &format!("</defs>{style}"), 1);
+                        if let Err(e) = download("space-time.svg", &body, "image/svg+xml") {
+                            self.notices.push(e);
+                        }
+                    }
+                    None => self.notices.push("Open the space-time view first.".into()),
+                }
+            }
+            Msg::ImportTrace(file) => {
+                let limit = lab_engine::share::MAX_TRACE_BYTES as f64;
+                if file.size() > limit {
+                    self.notices.push(format!(
+                        "{} is {:.0} MB; traces above {:.0} MB are refused",
+                        file.name(),
+                        file.size() / 1048576.0,
+                        limit / 1048576.0
+                    ));
+                    return true;
+                }
+                let link = ctx.link().clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+                    let result = match text.ok().and_then(|t| t.as_string()) {
+                        Some(t) => AnySim::import_trace(t.as_bytes()).map(Box::new),
+                        None => Err("the file could not be read as text".into()),
+                    };
+                    link.send_message(Msg::Imported(result));
+                });
+            }
+            Msg::Imported(Ok(sim)) => {
+                self.playing = false;
+                self.settings = sim.settings().clone();
+                self.draft = vec![0; self.settings.nodes];
+                self.sim = *sim;
+                self.selected = Selection::None;
+                self.violations_seen = self.sim.violations().len();
+                self.notices
+                    .push("Trace imported: it replayed event for event.".into());
+            }
+            Msg::Imported(Err(e)) => {
+                self.notices
+                    .push(format!("Import failed, nothing changed: {e}"));
+            }
         }
         true
     }
@@ -397,12 +483,16 @@ impl Component for App {
         let snap = self.sim.snapshot();
         let violations = self.sim.violations();
         let on_select = link.callback(Msg::Select);
-        let cluster = cluster::view(
-            &snap,
-            self.selected,
-            self.sim.settings().protocol,
-            &on_select,
-        );
+        let cluster = if self.spacetime {
+            spacetime::view(&self.sim, &snap, self.selected, &on_select)
+        } else {
+            cluster::view(
+                &snap,
+                self.selected,
+                self.sim.settings().protocol,
+                &on_select,
+            )
+        };
         let transport = controls::transport(&controls::Transport {
             playing: self.playing,
             manual: self.manual,
@@ -452,6 +542,27 @@ impl Component for App {
                 { notices }
                 { banner }
                 <main class="stage">
+                    <div class="tabs" role="tablist">
+                        <button role="tab" data-testid="view-cluster" aria-selected={(!self.spacetime).to_string()}
+                            onclick={link.callback(|_| Msg::SpaceTime(false))}>{ "Cluster" }</button>
+                        <button role="tab" data-testid="view-spacetime" aria-selected={self.spacetime.to_string()}
+                            onclick={link.callback(|_| Msg::SpaceTime(true))}>{ "Space-time" }</button>
+                        if self.spacetime {
+                            <button data-testid="export-svg" onclick={link.callback(|_| Msg::ExportSvg)}>{ "Export SVG" }</button>
+                        }
+                        <span class="grow"></span>
+                        <button data-testid="export-trace" title="the whole run as a JSON file"
+                            onclick={link.callback(|_| Msg::ExportTrace)}>{ "Export trace" }</button>
+                        <label class="import" title="replay a trace file">{ "Import trace " }
+                            <input type="file" accept=".json,application/json" data-testid="import-trace"
+                                onchange={link.batch_callback(|e: Event| {
+                                    let input = e.target_unchecked_into::<web_sys::HtmlInputElement>();
+                                    let file = input.files().and_then(|f| f.get(0));
+                                    input.set_value("");
+                                    file.map(Msg::ImportTrace)
+                                })} />
+                        </label>
+                    </div>
                     { cluster }
                     { transport }
                     { controls::faults(&controls::Faults {

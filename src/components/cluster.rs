@@ -25,8 +25,8 @@ fn term_hue(term: u64) -> u64 {
     (term * 67 + 200) % 360
 }
 
-/// Message kinds get fixed colours by position in the protocol's list.
-fn kind_class(kind: &str) -> String {
+/// Message kinds get fixed colours (from their name, so both views agree).
+pub fn kind_class(kind: &str) -> String {
     format!(
         "msg k{}",
         kind.bytes()

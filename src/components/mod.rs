@@ -7,3 +7,4 @@ pub mod event_log;
 pub mod inspector;
 pub mod invariants;
 pub mod settings;
+pub mod spacetime;

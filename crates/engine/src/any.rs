@@ -174,6 +174,16 @@ impl AnySim {
     pub fn requests_issued(&self) -> u64 {
         each!(self, s => s.requests_issued())
     }
+    /// Names of the protocol's message kinds, indexed by the kind numbers in the history.
+    pub fn message_kinds(&self) -> &'static [&'static str] {
+        match self {
+            AnySim::Raft(_) => <Raft as crate::node::Protocol>::MESSAGE_KINDS,
+            AnySim::Paxos(_) => <Paxos as crate::node::Protocol>::MESSAGE_KINDS,
+            AnySim::MultiPaxos(_) => <MultiPaxos as crate::node::Protocol>::MESSAGE_KINDS,
+            AnySim::TwoPc(_) => <TwoPc as crate::node::Protocol>::MESSAGE_KINDS,
+        }
+    }
+
     /// Where clients send requests when no leader is known (2PC's coordinator).
     pub fn protocol_target(&self) -> NodeId {
         each!(self, s => lab_engine_target(s))
