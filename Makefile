@@ -36,7 +36,7 @@ e2e:
 
 ## Figures for the speed and size targets (never asserted)
 bench: tools browser-tools build
-	cargo run --release -p lab-engine --bin lab -- bench
+	cargo run --profile bench -p lab-engine --bin lab -- bench
 	cd tests/e2e && node bench.mjs
 
 clean:
