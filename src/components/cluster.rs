@@ -202,7 +202,7 @@ fn message(
     on_select: &Callback<Selection>,
 ) -> Html {
     if m.lost.is_some_and(|(_, t)| now >= t) {
-        return html! {};
+        return html! { <g key={m.id} /> };
     }
     let (x, y) = along(m, pos, r, now);
     let id = m.id;
@@ -211,12 +211,16 @@ fn message(
         html! { <text class="msg-label" x={x.to_string()} y={(y - 10.0).to_string()}>{ m.label.clone() }</text> }
     });
     html! {
-        <g class={classes!(kind_class(m.kind), sel.then_some("selected"), m.lost.is_some().then_some("doomed"))}
+        <g key={m.id} class={classes!(kind_class(m.kind), sel.then_some("selected"), m.lost.is_some().then_some("doomed"))}
             data-testid={format!("message-{id}")} data-kind={m.kind}
             onclick={on_select.reform(move |_| Selection::Message(id))}>
             <circle cx={x.to_string()} cy={y.to_string()} r={if sel { "9" } else { "7" }} />
             { label }
-            <title>{ format!("#{} {} from {} to {}", m.id, m.label, m.from, m.to) }</title>
+            // Tooltips only for a readable number of messages: hundreds of hidden nodes cost
+            // every frame.
+            if labels || sel {
+                <title>{ format!("#{} {} from {} to {}", m.id, m.label, m.from, m.to) }</title>
+            }
         </g>
     }
 }

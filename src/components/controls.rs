@@ -32,7 +32,9 @@ const MARKS: usize = 300;
 
 fn timeline(t: &Transport) -> Html {
     let end = t.horizon.1.max(t.now).max(1);
-    let x = |time: Time| format!("{:.3}%", time as f64 / end as f64 * 100.0);
+    // Marks sit at their virtual time; only the viewBox follows the horizon, so a growing
+    // run does not move every mark on every frame.
+    let x = |time: Time| time.to_string();
     let commits = t
         .markers
         .iter()
@@ -54,7 +56,8 @@ fn timeline(t: &Transport) -> Html {
             MarkerKind::Violation { invariant } => ("violation", format!("{invariant} violated")),
         };
         Some(html! {
-            <line class={classes!("mark", class)} x1={x(m.time)} x2={x(m.time)} y1="0" y2="14">
+            <line key={m.event * 8 + m.time % 8} class={classes!("mark", class)} x1={x(m.time)} x2={x(m.time)} y1="0" y2="14"
+                vector-effect="non-scaling-stroke">
                 <title>{ format!("{} at {}", title, fmt_time(m.time)) }</title>
             </line>
         })
@@ -69,8 +72,8 @@ fn timeline(t: &Transport) -> Html {
     });
     html! {
         <div class="timeline">
-            <svg class="marks" aria-hidden="true" preserveAspectRatio="none">{ for marks }
-                <line class="cursor" x1={x(t.now)} x2={x(t.now)} y1="0" y2="14" />
+            <svg class="marks" aria-hidden="true" preserveAspectRatio="none" viewBox={format!("0 0 {end} 14")}>{ for marks }
+                <line class="cursor" x1={x(t.now)} x2={x(t.now)} y1="0" y2="14" vector-effect="non-scaling-stroke" />
             </svg>
             <input type="range" data-testid="timeline" aria-label="timeline" min="0" max={end.to_string()}
                 step="1000" value={t.now.to_string()} {oninput} />

@@ -59,7 +59,7 @@ pub fn view(lines: &[LogLine], f: &Filter, nodes: usize, link: &Scope<App>) -> H
                 { for shown.map(|l| {
                     let k = l.index;
                     html! {
-                        <li class={classes!(l.category, l.violation.then_some("violation"))} data-event={k.to_string()}
+                        <li key={k} class={classes!(l.category, l.violation.then_some("violation"))} data-event={k.to_string()}
                             title="go to this event" onclick={link.callback(move |_| Msg::SeekEvent(k))}>
                             <span class="t">{ fmt_time(l.time) }</span>
                             <span class="h">{ &l.headline }</span>
