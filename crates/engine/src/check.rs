@@ -398,6 +398,25 @@ pub fn check_seeds(
     report
 }
 
+/// The first seed in `seeds` at which a safety property breaks, with the violation. The tests
+/// use it to prove the checker catches every buggy variant within a bounded number of seeds.
+pub fn first_violation(
+    base: &Settings,
+    seeds: RangeInclusive<u64>,
+    opts: &CheckOptions,
+) -> Option<(u64, Violation)> {
+    seeds.into_iter().find_map(|seed| {
+        let settings = Settings {
+            seed,
+            ..base.clone()
+        };
+        match check_seed(&settings, opts).failure?.kind {
+            FailureKind::Safety(v) => Some((seed, v)),
+            FailureKind::Liveness(_) => None,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! leader and answered requests after healing; and each Paxos bug must be caught within a
 //! bounded number of seeds, so the checker can never go blind.
 
-use lab_engine::check::{check_seeds, CheckOptions, FailureKind};
+use lab_engine::check::{check_seeds, first_violation, CheckOptions};
 use lab_engine::{Bug, ProtocolKind, Settings, SECOND};
 
 fn opts() -> CheckOptions {
@@ -50,19 +50,11 @@ fn five_node_multi_paxos_is_safe_and_live() {
 
 /// The first seed in `1..=limit` at which `bug` breaks a safety property.
 fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
-    let s = Settings {
+    let base = Settings {
         bugs: vec![bug],
         ..base()
     };
-    for seed in 1..=limit {
-        let report = check_seeds(&s, seed..=seed, &opts(), |_| {});
-        if let Some(f) = report.failures.first() {
-            if let FailureKind::Safety(v) = &f.kind {
-                return Some((seed, v.invariant.clone()));
-            }
-        }
-    }
-    None
+    first_violation(&base, 1..=limit, &opts()).map(|(seed, v)| (seed, v.invariant))
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! number of seeds, so the checker can never go blind.
 
 use lab_engine::any::AnySim;
-use lab_engine::check::{check_seeds, CheckOptions, FailureKind};
+use lab_engine::check::{check_seeds, first_violation, CheckOptions};
 use lab_engine::node::Violation;
 use lab_engine::sim::rng::SimRng;
 use lab_engine::{Action, Bug, NetworkSettings, NodeId, ProtocolKind, Settings, MS, SECOND};
@@ -48,19 +48,11 @@ fn paxos_with_three_nodes_and_client_requests_is_safe() {
 
 /// The first seed in `1..=limit` at which `bug` breaks a safety property.
 fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
-    let s = Settings {
+    let base = Settings {
         bugs: vec![bug],
         ..base()
     };
-    for seed in 1..=limit {
-        let report = check_seeds(&s, seed..=seed, &opts(), |_| {});
-        if let Some(f) = report.failures.first() {
-            if let FailureKind::Safety(v) = &f.kind {
-                return Some((seed, v.invariant.clone()));
-            }
-        }
-    }
-    None
+    first_violation(&base, 1..=limit, &opts()).map(|(seed, v)| (seed, v.invariant))
 }
 
 #[test]

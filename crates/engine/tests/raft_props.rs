@@ -2,7 +2,7 @@
 //! after healing; and each Raft bug must be caught within a bounded number of seeds, so the
 //! checker can never go blind. A failure prints the seed: `lab check --seeds S..S` replays it.
 
-use lab_engine::check::{check_seeds, CheckOptions, FailureKind};
+use lab_engine::check::{check_seeds, first_violation, CheckOptions, FailureKind};
 use lab_engine::{Bug, Settings};
 
 fn opts() -> CheckOptions {
@@ -52,15 +52,7 @@ fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
         bugs: vec![bug],
         ..Settings::default()
     };
-    for seed in 1..=limit {
-        let report = check_seeds(&base, seed..=seed, &opts(), |_| {});
-        if let Some(f) = report.failures.first() {
-            if let FailureKind::Safety(v) = &f.kind {
-                return Some((seed, v.invariant.clone()));
-            }
-        }
-    }
-    None
+    first_violation(&base, 1..=limit, &opts()).map(|(seed, v)| (seed, v.invariant))
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! every transaction answered after healing; and each 2PC bug must be caught within a bounded
 //! number of seeds, so the checker can never go blind.
 
-use lab_engine::check::{check_seeds, CheckOptions, FailureKind};
+use lab_engine::check::{check_seeds, first_violation, CheckOptions};
 use lab_engine::{Bug, ProtocolKind, Settings, SECOND};
 
 fn opts() -> CheckOptions {
@@ -58,19 +58,11 @@ fn cooperative_termination_is_safe_and_live() {
 
 /// The first seed in `1..=limit` at which `bug` breaks a safety property.
 fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
-    let s = Settings {
+    let base = Settings {
         bugs: vec![bug],
         ..base()
     };
-    for seed in 1..=limit {
-        let report = check_seeds(&s, seed..=seed, &opts(), |_| {});
-        if let Some(f) = report.failures.first() {
-            if let FailureKind::Safety(v) = &f.kind {
-                return Some((seed, v.invariant.clone()));
-            }
-        }
-    }
-    None
+    first_violation(&base, 1..=limit, &opts()).map(|(seed, v)| (seed, v.invariant))
 }
 
 #[test]
