@@ -84,6 +84,8 @@ pub struct App {
     draft: Vec<u8>,
     violations_seen: usize,
     spacetime: bool,
+    /// Messages are painted here when there are too many for SVG (see cluster::BUSY).
+    canvas: NodeRef,
     _keys: EventListener,
 }
 
@@ -249,6 +251,7 @@ impl Component for App {
             filter: event_log::Filter::default(),
             violations_seen: 0,
             spacetime: false,
+            canvas: NodeRef::default(),
             _keys: keys,
         };
         // A link's actions replay up to the time they reach, so the page opens where the
@@ -478,6 +481,12 @@ impl Component for App {
         true
     }
 
+    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+        if let Some(canvas) = self.canvas.cast::<web_sys::HtmlCanvasElement>() {
+            cluster::paint_messages(&canvas, &self.sim.snapshot());
+        }
+    }
+
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let snap = self.sim.snapshot();
@@ -486,12 +495,12 @@ impl Component for App {
         let cluster = if self.spacetime {
             spacetime::view(&self.sim, &snap, self.selected, &on_select)
         } else {
-            cluster::view(
-                &snap,
-                self.selected,
-                self.sim.settings().protocol,
-                &on_select,
-            )
+            html! {
+                <div class="cluster-box" data-testid="cluster" data-messages={snap.messages.len().to_string()}>
+                    { cluster::view(&snap, self.selected, self.sim.settings().protocol, &on_select) }
+                    <canvas class="messages-canvas" ref={self.canvas.clone()} aria-hidden="true" />
+                </div>
+            }
         };
         let transport = controls::transport(&controls::Transport {
             playing: self.playing,

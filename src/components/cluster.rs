@@ -25,14 +25,16 @@ fn term_hue(term: u64) -> u64 {
     (term * 67 + 200) % 360
 }
 
-/// Message kinds get fixed colours (from their name, so both views agree).
+/// Message kinds get fixed colours (from their name, so every view agrees).
+fn kind_index(kind: &str) -> usize {
+    (kind
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
+        % 8) as usize
+}
+
 pub fn kind_class(kind: &str) -> String {
-    format!(
-        "msg k{}",
-        kind.bytes()
-            .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
-            % 8
-    )
+    format!("msg k{}", kind_index(kind))
 }
 
 pub fn view(
@@ -74,9 +76,11 @@ pub fn view(
             })
     });
     let labels = n <= 9 && snap.messages.len() <= 40;
+    let busy = snap.messages.len() > BUSY;
     let messages = snap
         .messages
         .iter()
+        .filter(|_| !busy)
         .map(|m| message(m, pos, r, snap.now, labels, selected, on_select));
     let timers = |id: NodeId| {
         snap.timers
@@ -178,6 +182,63 @@ fn role_text(role: &str, x: f64, y: f64) -> Html {
             <tspan x={x.to_string()}>{ a.trim() }</tspan>
             <tspan x={x.to_string()} dy="9">{ b.trim() }</tspan>
         </text>
+    }
+}
+
+/// Above this many messages in flight they are painted on a canvas: hundreds of SVG elements
+/// restyled every frame cost more than a frame has.
+pub const BUSY: usize = 150;
+
+/// The message colours of the stylesheet's `.msg.kN` classes, for the canvas.
+const KIND_COLOURS: [&str; 8] = [
+    "#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#ca8a04",
+];
+
+/// Paints the messages in flight on `canvas`, laid over the SVG (same box, same viewBox
+/// mapping), when there are too many for SVG elements; clears it otherwise.
+pub fn paint_messages(canvas: &web_sys::HtmlCanvasElement, snap: &Snapshot) {
+    use wasm_bindgen::JsCast;
+    let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
+    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let (pw, ph) = ((w * ratio) as u32, (h * ratio) as u32);
+    if canvas.width() != pw || canvas.height() != ph {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
+    }
+    let Some(ctx) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    ctx.clear_rect(0.0, 0.0, f64::from(pw), f64::from(ph));
+    if snap.messages.len() <= BUSY {
+        return;
+    }
+    // The SVG's viewBox is centred and scaled to fit (preserveAspectRatio meet).
+    let scale = (w.min(h) / SIZE) * ratio;
+    let ox = (f64::from(pw) - SIZE * scale) / 2.0;
+    let oy = (f64::from(ph) - SIZE * scale) / 2.0;
+    let n = snap.nodes.len();
+    let pos: Vec<(f64, f64)> = (0..n).map(|i| position(i, n)).collect();
+    let r = radius(n);
+    for m in &snap.messages {
+        if m.lost.is_some_and(|(_, t)| snap.now >= t) {
+            continue;
+        }
+        let (x, y) = along(m, &pos, r, snap.now);
+        ctx.set_fill_style_str(KIND_COLOURS[kind_index(m.kind)]);
+        ctx.begin_path();
+        let _ = ctx.arc(
+            ox + x * scale,
+            oy + y * scale,
+            6.0 * scale,
+            0.0,
+            std::f64::consts::TAU,
+        );
+        ctx.fill();
     }
 }
 

@@ -19,8 +19,9 @@ console.log(`bundle:      wasm + js ${(raw / 1024).toFixed(0)} KB, gzip ${(gz / 
 const app = await open('n=9&hb=5ms&lat=300ms..400ms&et=600ms..900ms&speed=7&autoplay=1');
 const { page } = app;
 // Wait for a leader: its heartbeats fill the network.
-await page.waitForFunction(() => document.querySelectorAll('[data-testid^="message-"]').length >= 450, null, { timeout: 30000 });
-const inFlight = await page.$$eval('[data-testid^="message-"]', (els) => els.length);
+const inFlightNow = () => Number(document.querySelector('[data-testid="cluster"]').dataset.messages);
+await page.waitForFunction(`(${inFlightNow})() >= 450`, null, { timeout: 30000 });
+const inFlight = await page.evaluate(inFlightNow);
 const frames = await page.evaluate(
   () =>
     new Promise((done) => {
