@@ -130,6 +130,11 @@ pub fn view(
                     { role_text(&s.role, x, y) }
                     <text class="term" x={x.to_string()} y={(y + 21.0).to_string()}>{ s.term_label.clone() }</text>
                 }
+                if !big {
+                    // Small circles have no room inside: the role goes underneath, never
+                    // colour alone.
+                    <text class="role-below" x={x.to_string()} y={(y + r + 10.0).to_string()}>{ s.role.clone() }</text>
+                }
                 { cells }
             </g>
         }
