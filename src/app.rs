@@ -8,7 +8,9 @@ use lab_engine::any::AnySim;
 use lab_engine::share::decode_link;
 use lab_engine::sim::history::{Action, MsgId};
 use lab_engine::sim::settings::fmt_time;
+use lab_engine::sim::view::Snapshot;
 use lab_engine::{NodeId, Settings, Time};
+use std::cell::RefCell;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -86,6 +88,8 @@ pub struct App {
     spacetime: bool,
     /// Messages are painted here when there are too many for SVG (see cluster::BUSY).
     canvas: NodeRef,
+    /// The snapshot the last render drew, so the canvas paints the same moment.
+    drawn: RefCell<Option<Snapshot>>,
     _keys: EventListener,
 }
 
@@ -252,6 +256,7 @@ impl Component for App {
             violations_seen: 0,
             spacetime: false,
             canvas: NodeRef::default(),
+            drawn: RefCell::new(None),
             _keys: keys,
         };
         // A link's actions replay up to the time they reach, so the page opens where the
@@ -482,22 +487,31 @@ impl Component for App {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
-        if let Some(canvas) = self.canvas.cast::<web_sys::HtmlCanvasElement>() {
-            cluster::paint_messages(&canvas, &self.sim.snapshot());
+        let canvas = self.canvas.cast::<web_sys::HtmlCanvasElement>();
+        if let (Some(canvas), Some(snap)) = (canvas, self.drawn.borrow().as_ref()) {
+            cluster::paint_messages(&canvas, snap);
         }
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
         let snap = self.sim.snapshot();
+        let html = self.draw(ctx, &snap);
+        *self.drawn.borrow_mut() = Some(snap);
+        html
+    }
+}
+
+impl App {
+    fn draw(&self, ctx: &Context<Self>, snap: &Snapshot) -> Html {
+        let link = ctx.link();
         let violations = self.sim.violations();
         let on_select = link.callback(Msg::Select);
         let cluster = if self.spacetime {
-            spacetime::view(&self.sim, &snap, self.selected, &on_select)
+            spacetime::view(&self.sim, snap, self.selected, &on_select)
         } else {
             html! {
                 <div class="cluster-box" data-testid="cluster" data-messages={snap.messages.len().to_string()}>
-                    { cluster::view(&snap, self.selected, self.sim.settings().protocol, &on_select) }
+                    { cluster::view(snap, self.selected, self.sim.settings().protocol, &on_select) }
                     <canvas class="messages-canvas" ref={self.canvas.clone()} aria-hidden="true" />
                 </div>
             }
@@ -578,12 +592,12 @@ impl Component for App {
                         nodes: self.settings.nodes,
                         draft: &self.draft,
                         manual: self.manual,
-                        snap: &snap,
+                        snap,
                         link,
                     }) }
                 </main>
                 <aside class="side">
-                    { inspector::view(&self.sim, &snap, self.selected, link) }
+                    { inspector::view(&self.sim, snap, self.selected, link) }
                     { invariants::view(self.sim.invariants(), &violations) }
                     { event_log::view(&self.sim.log(), &self.filter, self.settings.nodes, link) }
                 </aside>
