@@ -7,7 +7,7 @@ use gloo::render::{request_animation_frame, AnimationFrame};
 use lab_engine::any::AnySim;
 use lab_engine::share::decode_link;
 use lab_engine::sim::history::{Action, MsgId};
-use lab_engine::sim::settings::fmt_time;
+use lab_engine::time::fmt_time;
 use lab_engine::sim::view::Snapshot;
 use lab_engine::{NodeId, Settings, Time};
 use std::cell::RefCell;
@@ -267,7 +267,7 @@ impl Component for App {
             .find(|(k, _)| k == "t")
             .map(|(_, v)| v.clone());
         let last = app.sim.history().actions.last().map(|a| a.time);
-        match at.map(|t| lab_engine::sim::settings::parse_time(&t)) {
+        match at.map(|t| lab_engine::time::parse_time(&t)) {
             Some(Ok(t)) => app.sim.seek_time(t),
             Some(Err(e)) => app.notices.push(format!("ignored t: {e}")),
             None => {}

@@ -103,7 +103,7 @@ pub fn view(
                 <circle class="timer-arc" cx={x.to_string()} cy={y.to_string()} r={ar.to_string()}
                     stroke-dasharray={format!("{:.1} {:.1}", c * left, c)}
                     transform={format!("rotate(-90 {x} {y})")}>
-                    <title>{ format!("{} timer: fires in {}", t.label, lab_engine::sim::settings::fmt_time(t.fires_at.saturating_sub(snap.now))) }</title>
+                    <title>{ format!("{} timer: fires in {}", t.label, lab_engine::time::fmt_time(t.fires_at.saturating_sub(snap.now))) }</title>
                 </circle>
             }
         });
@@ -151,13 +151,10 @@ pub fn view(
             }
         })
     });
-    let title = match protocol {
-        ProtocolKind::TwoPc => "S1 coordinates; the others are participants",
-        _ => "",
-    };
+    let title = protocol.entry().caption;
     html! {
         <svg class={classes!("cluster", (n > 9).then_some("small"))} viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
-            aria-label={format!("cluster of {n} nodes at {}", lab_engine::sim::settings::fmt_time(snap.now))}>
+            aria-label={format!("cluster of {n} nodes at {}", lab_engine::time::fmt_time(snap.now))}>
             <g class="links">{ for links }</g>
             <g class="messages">{ for messages }</g>
             <g class="nodes">{ for nodes }</g>

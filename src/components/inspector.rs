@@ -5,7 +5,7 @@ use crate::app::{App, Msg, Selection};
 use lab_engine::any::AnySim;
 use lab_engine::node::Section;
 use lab_engine::sim::history::Action;
-use lab_engine::sim::settings::fmt_time;
+use lab_engine::time::fmt_time;
 use lab_engine::sim::view::Snapshot;
 use yew::html::Scope;
 use yew::prelude::*;

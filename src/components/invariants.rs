@@ -1,6 +1,6 @@
 //! One line per invariant: green while it holds, red with the explanation once broken.
 
-use lab_engine::node::InvariantInfo;
+use lab_engine::invariants::InvariantInfo;
 use lab_engine::sim::history::ViolationRecord;
 use yew::prelude::*;
 

@@ -3,7 +3,7 @@
 
 use crate::app::{App, Msg};
 use lab_engine::sim::history::Action;
-use lab_engine::{Bug, NetworkSettings, ProtocolKind, Settings, MS};
+use lab_engine::{NetworkSettings, ProtocolKind, Settings, MS};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::html::Scope;
 use yew::prelude::*;
@@ -55,7 +55,7 @@ pub fn view(s: &Settings, net: &NetworkSettings, link: &Scope<App>) -> Html {
             }
         })
     };
-    let bugs = Bug::ALL.into_iter().filter(|b| b.applies_to(s.protocol)).map(|b| {
+    let bugs = s.protocol.entry().bugs.iter().copied().map(|b| {
         let on = s.bugs.contains(&b);
         let st = s.clone();
         let onchange = link.callback(move |_| {
@@ -74,27 +74,18 @@ pub fn view(s: &Settings, net: &NetworkSettings, link: &Scope<App>) -> Html {
             </label>
         }
     });
-    let option = |name: &'static str, on: bool, f: fn(&mut Settings)| {
+    let options = s.protocol.entry().options.iter().map(|&o| {
         let st = s.clone();
+        let on = o.get(s);
         let onchange = link.callback(move |_| {
             let mut next = st.clone();
-            f(&mut next);
+            o.set(&mut next, !on);
             Msg::Configure(Box::new(next))
         });
         html! {
-            <label class="toggle"><input type="checkbox" data-testid={format!("opt-{}", name.replace(' ', "-"))} checked={on} {onchange} />{ format!(" {name}") }</label>
+            <label class="toggle" title={o.describe()}><input type="checkbox" data-testid={format!("opt-{}", o.slug())} checked={on} {onchange} />{ format!(" {}", o.slug().replace('-', " ")) }</label>
         }
-    };
-    let options = match s.protocol {
-        ProtocolKind::Raft => html! { <>
-            { option("prevote", s.prevote, |s| s.prevote = !s.prevote) }
-            { option("check quorum", s.check_quorum, |s| s.check_quorum = !s.check_quorum) }
-        </> },
-        ProtocolKind::TwoPc => option("cooperative termination", s.cooperative_termination, |s| {
-            s.cooperative_termination = !s.cooperative_termination
-        }),
-        _ => html! {},
-    };
+    });
     let ms = |t: u64| format!("{}", t as f64 / MS as f64);
     html! {
         <div class="settings">
@@ -127,7 +118,7 @@ pub fn view(s: &Settings, net: &NetworkSettings, link: &Scope<App>) -> Html {
                         onchange={network(|n, v| n.loss_ppm = (v * 10_000.0).round().min(2e6) as u32)} /></label>
                     <label>{ "duplication % " }<input data-testid="dup" type="number" min="0" max="100" step="1" value={format!("{}", net.dup_ppm as f64 / 10_000.0)}
                         onchange={network(|n, v| n.dup_ppm = (v * 10_000.0).round().min(2e6) as u32)} /></label>
-                    { options }
+                    { for options }
                 </div>
                 <div class="bugs" data-testid="bugs"><span class="label">{ "buggy variants: " }</span>{ for bugs }</div>
             </details>

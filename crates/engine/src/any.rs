@@ -1,51 +1,48 @@
 //! One simulation of any protocol, for the app and the command-line tool: generic engine
 //! underneath, no trait objects in the hot path.
 
-use crate::node::{InvariantInfo, NodeId, Section, Time, Violation};
-use crate::protocols::multi_paxos::MultiPaxos;
-use crate::protocols::paxos::Paxos;
-use crate::protocols::raft::Raft;
-use crate::protocols::two_phase_commit::TwoPc;
+use crate::catalog::{Model, NetworkSettings, Progress, ProtocolKind, Settings};
+use crate::invariants::{InvariantInfo, Violation};
+use crate::node::{NodeId, Section, Time};
 use crate::share;
 use crate::sim::history::{Action, ActionRecord, History, MsgId, ViolationRecord};
-use crate::sim::settings::{NetworkSettings, ProtocolKind, Settings};
 use crate::sim::view::{MessageView, Snapshot};
-use crate::sim::{LogLine, Progress, Simulation, StepReport};
+use crate::sim::{LogLine, Simulation, StepReport};
 
-pub enum AnySim {
-    Raft(Simulation<Raft>),
-    Paxos(Simulation<Paxos>),
-    TwoPc(Simulation<TwoPc>),
-    MultiPaxos(Simulation<MultiPaxos>),
-}
+macro_rules! define_any {
+    ($d:tt $($kind:ident($ty:ty)),* $(,)?) => {
+        /// A simulation of whichever protocol the settings name.
+        pub enum AnySim {
+            $($kind(Simulation<$ty>)),*
+        }
 
-/// Calls the same method on whichever simulation is inside.
-macro_rules! each {
-    ($self:expr, $s:ident => $body:expr) => {
-        match $self {
-            AnySim::Raft($s) => $body,
-            AnySim::Paxos($s) => $body,
-            AnySim::TwoPc($s) => $body,
-            AnySim::MultiPaxos($s) => $body,
+        /// Calls the same method on whichever simulation is inside.
+        macro_rules! each {
+            ($d this:expr, $d s:ident => $d body:expr) => {
+                match $d this {
+                    $(AnySim::$kind($d s) => $d body,)*
+                }
+            };
+        }
+
+        impl AnySim {
+            /// A run that replays recorded actions (from a link or a trace file) as it reaches
+            /// them.
+            pub fn replay(settings: Settings, actions: Vec<ActionRecord>) -> Result<Self, String> {
+                settings.validate()?;
+                Ok(match settings.protocol {
+                    $(ProtocolKind::$kind => AnySim::$kind(Simulation::replay(settings, actions)),)*
+                })
+            }
         }
     };
 }
+crate::for_each_protocol!(define_any!($));
 
 impl AnySim {
     /// Validates the settings and builds the simulation.
     pub fn new(settings: Settings) -> Result<Self, String> {
         Self::replay(settings, Vec::new())
-    }
-
-    /// A run that replays recorded actions (from a link or a trace file) as it reaches them.
-    pub fn replay(settings: Settings, actions: Vec<ActionRecord>) -> Result<Self, String> {
-        settings.validate()?;
-        Ok(match settings.protocol {
-            ProtocolKind::Raft => AnySim::Raft(Simulation::replay(settings, actions)),
-            ProtocolKind::Paxos => AnySim::Paxos(Simulation::replay(settings, actions)),
-            ProtocolKind::TwoPc => AnySim::TwoPc(Simulation::replay(settings, actions)),
-            ProtocolKind::MultiPaxos => AnySim::MultiPaxos(Simulation::replay(settings, actions)),
-        })
     }
 
     /// Recorded actions that could not be replayed, in words for the user.
@@ -176,12 +173,7 @@ impl AnySim {
     }
     /// Names of the protocol's message kinds, indexed by the kind numbers in the history.
     pub fn message_kinds(&self) -> &'static [&'static str] {
-        match self {
-            AnySim::Raft(_) => <Raft as crate::node::Protocol>::MESSAGE_KINDS,
-            AnySim::Paxos(_) => <Paxos as crate::node::Protocol>::MESSAGE_KINDS,
-            AnySim::MultiPaxos(_) => <MultiPaxos as crate::node::Protocol>::MESSAGE_KINDS,
-            AnySim::TwoPc(_) => <TwoPc as crate::node::Protocol>::MESSAGE_KINDS,
-        }
+        each!(self, s => kinds_of(s))
     }
 
     /// Where clients send requests when no leader is known (2PC's coordinator).
@@ -198,8 +190,12 @@ impl AnySim {
     }
 }
 
-fn lab_engine_target<P: crate::sim::SimProtocol>(s: &Simulation<P>) -> NodeId {
-    crate::node::Protocol::client_target(s.protocol())
+fn lab_engine_target<P: Model>(s: &Simulation<P>) -> NodeId {
+    s.protocol().client_target()
+}
+
+fn kinds_of<P: Model>(_: &Simulation<P>) -> &'static [&'static str] {
+    P::MESSAGE_KINDS
 }
 
 impl std::fmt::Debug for AnySim {

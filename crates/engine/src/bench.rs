@@ -4,10 +4,10 @@
 //! `bench::run(&meter::HostMeter::new(), hours)`).
 
 use crate::any::AnySim;
+use crate::catalog::{ProtocolKind, Settings};
 use crate::check::{check_seeds, CheckOptions};
 use crate::node::{Time, MS, SECOND};
 use crate::sim::rng::SimRng;
-use crate::sim::settings::{ProtocolKind, Settings};
 use std::fmt::Write;
 
 /// Measures the host, which the engine itself never looks at.
@@ -130,7 +130,7 @@ pub fn run(m: &dyn Meter, hours: u64) -> Result<String, String> {
     drop(sim);
 
     // Every protocol the engine offers, one virtual minute each, narration on and off.
-    for p in ProtocolKind::ALL {
+    for &p in ProtocolKind::ALL {
         let Ok(mut sim) = AnySim::new(Settings::for_protocol(p)) else {
             continue;
         };

@@ -4,10 +4,11 @@
 //! actions that still reproduces it.
 
 use crate::any::AnySim;
-use crate::node::{NodeId, Reply, Time, Violation, MS, SECOND};
+use crate::catalog::{NetworkSettings, Settings};
+use crate::invariants::Violation;
+use crate::node::{NodeId, Reply, Time, MS, SECOND};
 use crate::sim::history::{Action, ActionRecord};
 use crate::sim::rng::SimRng;
-use crate::sim::settings::{NetworkSettings, ProtocolKind, Settings};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::RangeInclusive;
@@ -67,7 +68,7 @@ pub struct Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = crate::sim::settings::fmt_time(self.time);
+        let t = crate::time::fmt_time(self.time);
         match &self.kind {
             FailureKind::Safety(v) => write!(
                 f,
@@ -94,7 +95,7 @@ impl fmt::Display for CheckReport {
             "{} seeds, {} events, {} of virtual time: {} failed",
             self.seeds,
             self.events,
-            crate::sim::settings::fmt_time(self.virtual_time),
+            crate::time::fmt_time(self.virtual_time),
             self.failures.len()
         )
     }
@@ -186,11 +187,6 @@ fn repair(settings: &Settings) -> [Action; 3] {
             network: settings.network.clone(),
         },
     ]
-}
-
-/// Protocols whose liveness includes having a leader.
-fn has_leader(p: ProtocolKind) -> bool {
-    matches!(p, ProtocolKind::Raft | ProtocolKind::MultiPaxos)
 }
 
 struct Runner {
@@ -310,14 +306,15 @@ fn run(settings: &Settings, plan: Option<&[(Time, Action)]>, opts: &CheckOptions
 
 fn liveness(r: &Runner, settings: &Settings, end: Time, opts: &CheckOptions) -> Option<String> {
     let n = settings.nodes;
-    if has_leader(settings.protocol) && r.sim.leader().is_none() {
+    if settings.protocol.entry().has_leader && r.sim.leader().is_none() {
         return Some("no leader after the faults healed".into());
     }
     let committed = NodeId::all(n)
         .map(|id| r.sim.progress(id).committed)
         .max()
         .unwrap_or(0);
-    if committed == 0 && (settings.request_every.is_some() || !has_leader(settings.protocol)) {
+    if committed == 0 && (settings.request_every.is_some() || !settings.protocol.entry().has_leader)
+    {
         return Some("nothing was ever committed or chosen".into());
     }
     let late = r
@@ -327,8 +324,8 @@ fn liveness(r: &Runner, settings: &Settings, end: Time, opts: &CheckOptions) -> 
     late.map(|(id, sent)| {
         format!(
             "request #{id} sent at {} was not answered within {}",
-            crate::sim::settings::fmt_time(*sent),
-            crate::sim::settings::fmt_time(opts.bound)
+            crate::time::fmt_time(*sent),
+            crate::time::fmt_time(opts.bound)
         )
     })
 }

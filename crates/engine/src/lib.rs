@@ -3,6 +3,7 @@
 
 pub mod any;
 pub mod bench;
+pub mod catalog;
 pub mod check;
 pub mod invariants;
 pub mod node;
@@ -10,8 +11,9 @@ pub mod protocols;
 pub mod script;
 pub mod share;
 pub mod sim;
+pub mod time;
 
+pub use catalog::{Bug, NetworkSettings, ProtocolKind, Settings};
 pub use node::{NodeId, Time, MS, SECOND};
 pub use sim::history::Action;
-pub use sim::settings::{Bug, NetworkSettings, ProtocolKind, Settings};
 pub use sim::Simulation;

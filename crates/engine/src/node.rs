@@ -260,8 +260,6 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     type Durable: Clone + Debug + Default + PartialEq + Serialize;
     /// Everything else; lost on a crash.
     type State: Clone + Debug + Serialize;
-    /// The invariants of this protocol, with whatever history they keep.
-    type Checker: Checker<Self>;
 
     /// Display name, e.g. "Raft".
     const NAME: &'static str;
@@ -283,54 +281,4 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     fn inspect(&self, s: &Self::State) -> Vec<Section>;
     /// How a crashed node looks: what its stable storage holds.
     fn inspect_durable(&self, d: &Self::Durable) -> Vec<Section>;
-}
-
-/// Static facts about one safety property.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct InvariantInfo {
-    pub name: &'static str,
-    /// One line: what must always hold.
-    pub statement: &'static str,
-    /// Where in the literature it is stated.
-    pub source: &'static str,
-}
-
-/// A broken invariant: which, where and why, in a sentence the UI can show.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Violation {
-    pub invariant: String,
-    pub nodes: Vec<NodeId>,
-    pub explanation: String,
-}
-
-/// What an invariant may look at after each event. `changed` are the nodes whose handlers just
-/// ran or that crashed (checkers look only at them, to stay incremental); `replies` are the
-/// answers to clients that event sent.
-pub struct CheckCtx<'a, P: Protocol> {
-    pub proto: &'a P,
-    pub nodes: &'a [Option<P::State>],
-    pub durable: &'a [P::Durable],
-    pub changed: &'a [NodeId],
-    pub replies: &'a [(NodeId, u64, Reply)],
-    pub requests: &'a imbl::OrdMap<u64, Request>,
-}
-
-impl<P: Protocol> CheckCtx<'_, P> {
-    pub fn live(&self) -> impl Iterator<Item = (NodeId, &P::State)> {
-        self.nodes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.as_ref().map(|s| (NodeId::from_idx(i), s)))
-    }
-    pub fn node(&self, id: NodeId) -> Option<&P::State> {
-        self.nodes.get(id.idx()).and_then(Option::as_ref)
-    }
-}
-
-/// The invariants of a protocol, checked after every event. Implementations keep the history
-/// they need (leaders per term, what was ever chosen); it is cloned into checkpoints, so time
-/// travel restores it with the cluster.
-pub trait Checker<P: Protocol>: Clone + Debug + Default {
-    fn invariants(&self) -> &'static [InvariantInfo];
-    fn check(&mut self, ctx: &CheckCtx<'_, P>) -> Vec<Violation>;
 }

@@ -16,10 +16,11 @@
 //!   `expect no violation`, `expect violation "Election Safety"`.
 
 use crate::any::AnySim;
+use crate::catalog::Settings;
 use crate::node::{NodeId, Time};
 use crate::sim::history::{Action, ActionRecord};
-use crate::sim::settings::{fmt_time, parse_probability, parse_time, parse_time_range, Settings};
 use crate::sim::StepReport;
+use crate::time::{fmt_time, parse_probability, parse_time, parse_time_range};
 use std::fmt::Write;
 
 #[derive(Clone, Debug, PartialEq)]

@@ -15,12 +15,10 @@
 //! `nMIN.MAX.LOSS.DUP` network (microseconds, parts per million), `A` align and `S` spread
 //! timers.
 
+use crate::catalog::{Bug, NetworkSettings, ProtocolKind, Settings, MAX_NODES};
 use crate::node::{NodeId, Time};
 use crate::sim::history::{Action, ActionRecord, EventRecord};
-use crate::sim::settings::{
-    fmt_time, parse_probability, parse_time, parse_time_range, Bug, NetworkSettings, ProtocolKind,
-    Settings, MAX_NODES,
-};
+use crate::time::{fmt_time, parse_probability, parse_time, parse_time_range};
 use serde::{Deserialize, Serialize};
 
 /// Links longer than this are refused whole: no address bar holds them anyway.
@@ -440,7 +438,7 @@ mod tests {
         let s = Settings {
             nodes: 7,
             seed: 42,
-            bugs: vec![Bug::RaftCommitOldTerm],
+            bugs: vec![crate::catalog::COMMIT_OLD_TERM],
             prevote: true,
             network: NetworkSettings {
                 loss_ppm: 100_000,

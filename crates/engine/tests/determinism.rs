@@ -26,7 +26,7 @@ fn traced(settings: &Settings) -> (u64, String) {
 
 #[test]
 fn same_seed_same_trace_for_every_protocol() {
-    for p in ProtocolKind::ALL {
+    for &p in ProtocolKind::ALL {
         let s = Settings {
             seed: 9,
             network: lab_engine::NetworkSettings {

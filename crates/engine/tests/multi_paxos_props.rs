@@ -2,6 +2,7 @@
 //! leader and answered requests after healing; and each Paxos bug must be caught within a
 //! bounded number of seeds, so the checker can never go blind.
 
+use lab_engine::catalog;
 use lab_engine::check::{check_seeds, first_violation, CheckOptions};
 use lab_engine::{Bug, ProtocolKind, Settings, SECOND};
 
@@ -60,13 +61,13 @@ fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
 #[test]
 fn ignore_promised_value_is_caught() {
     let (_, invariant) =
-        first_catch(Bug::PaxosIgnorePromisedValue, 50).expect("caught within 50 seeds");
+        first_catch(catalog::IGNORE_PROMISED_VALUE, 50).expect("caught within 50 seeds");
     assert_eq!(invariant, "Agreement");
 }
 
 #[test]
 fn accept_below_promise_is_caught() {
     let (_, invariant) =
-        first_catch(Bug::PaxosAcceptBelowPromise, 100).expect("caught within 100 seeds");
+        first_catch(catalog::ACCEPT_BELOW_PROMISE, 100).expect("caught within 100 seeds");
     assert_eq!(invariant, "Agreement");
 }

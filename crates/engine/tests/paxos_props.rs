@@ -3,8 +3,9 @@
 //! number of seeds, so the checker can never go blind.
 
 use lab_engine::any::AnySim;
+use lab_engine::catalog;
 use lab_engine::check::{check_seeds, first_violation, CheckOptions};
-use lab_engine::node::Violation;
+use lab_engine::invariants::Violation;
 use lab_engine::sim::rng::SimRng;
 use lab_engine::{Action, Bug, NetworkSettings, NodeId, ProtocolKind, Settings, MS, SECOND};
 
@@ -58,14 +59,14 @@ fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
 #[test]
 fn ignore_promised_value_is_caught() {
     let (_, invariant) =
-        first_catch(Bug::PaxosIgnorePromisedValue, 100).expect("caught within 100 seeds");
+        first_catch(catalog::IGNORE_PROMISED_VALUE, 100).expect("caught within 100 seeds");
     assert_eq!(invariant, "Agreement");
 }
 
 #[test]
 fn accept_below_promise_is_caught() {
     let (_, invariant) =
-        first_catch(Bug::PaxosAcceptBelowPromise, 100).expect("caught within 100 seeds");
+        first_catch(catalog::ACCEPT_BELOW_PROMISE, 100).expect("caught within 100 seeds");
     assert_eq!(invariant, "Agreement");
 }
 
@@ -155,7 +156,10 @@ fn many_proposers_under_faults_choose_one_value() {
 
 #[test]
 fn many_proposers_expose_both_bugs() {
-    for bug in [Bug::PaxosIgnorePromisedValue, Bug::PaxosAcceptBelowPromise] {
+    for bug in [
+        catalog::IGNORE_PROMISED_VALUE,
+        catalog::ACCEPT_BELOW_PROMISE,
+    ] {
         let (_, v) = proposals_under_faults(vec![bug], 100).expect("caught within 100 seeds");
         assert_eq!(v.invariant, "Agreement", "{bug:?}");
     }

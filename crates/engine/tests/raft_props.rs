@@ -2,6 +2,7 @@
 //! after healing; and each Raft bug must be caught within a bounded number of seeds, so the
 //! checker can never go blind. A failure prints the seed: `lab check --seeds S..S` replays it.
 
+use lab_engine::catalog;
 use lab_engine::check::{check_seeds, first_violation, CheckOptions, FailureKind};
 use lab_engine::{Bug, Settings};
 
@@ -57,7 +58,7 @@ fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
 
 #[test]
 fn vote_without_log_check_is_caught() {
-    let (seed, invariant) = first_catch(Bug::RaftVoteWithoutLogCheck, 50).expect("caught");
+    let (seed, invariant) = first_catch(catalog::VOTE_WITHOUT_LOG_CHECK, 50).expect("caught");
     assert!(seed <= 50);
     assert!(
         ["Leader Completeness", "State Machine Safety"].contains(&invariant.as_str()),
@@ -67,7 +68,8 @@ fn vote_without_log_check_is_caught() {
 
 #[test]
 fn commit_old_term_is_caught() {
-    let (_, invariant) = first_catch(Bug::RaftCommitOldTerm, 500).expect("caught within 500 seeds");
+    let (_, invariant) =
+        first_catch(catalog::COMMIT_OLD_TERM, 500).expect("caught within 500 seeds");
     assert!(
         ["Leader Completeness", "State Machine Safety"].contains(&invariant.as_str()),
         "{invariant}"
@@ -77,10 +79,10 @@ fn commit_old_term_is_caught() {
 #[test]
 fn shrinking_keeps_the_failure_and_shortens_the_actions() {
     let base = Settings {
-        bugs: vec![Bug::RaftVoteWithoutLogCheck],
+        bugs: vec![catalog::VOTE_WITHOUT_LOG_CHECK],
         ..Settings::default()
     };
-    let (seed, _) = first_catch(Bug::RaftVoteWithoutLogCheck, 50).expect("caught");
+    let (seed, _) = first_catch(catalog::VOTE_WITHOUT_LOG_CHECK, 50).expect("caught");
     let long = check_seeds(
         &Settings {
             seed,

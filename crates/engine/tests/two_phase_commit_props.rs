@@ -2,6 +2,7 @@
 //! every transaction answered after healing; and each 2PC bug must be caught within a bounded
 //! number of seeds, so the checker can never go blind.
 
+use lab_engine::catalog;
 use lab_engine::check::{check_seeds, first_violation, CheckOptions};
 use lab_engine::{Bug, ProtocolKind, Settings, SECOND};
 
@@ -68,13 +69,13 @@ fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
 #[test]
 fn unilateral_abort_is_caught() {
     let (_, invariant) =
-        first_catch(Bug::TwoPcUnilateralAbort, 50).expect("caught within 50 seeds");
+        first_catch(catalog::UNILATERAL_ABORT, 50).expect("caught within 50 seeds");
     assert_eq!(invariant, "Atomicity");
 }
 
 #[test]
 fn commit_missing_vote_is_caught() {
     let (_, invariant) =
-        first_catch(Bug::TwoPcCommitMissingVote, 50).expect("caught within 50 seeds");
+        first_catch(catalog::COMMIT_MISSING_VOTE, 50).expect("caught within 50 seeds");
     assert_eq!(invariant, "Commit Validity");
 }

@@ -10,11 +10,10 @@
 mod meter;
 
 use lab_engine::any::AnySim;
+use lab_engine::catalog::{Bug, ProtocolKind, Settings};
 use lab_engine::check::{check_seeds, CheckOptions, FailureKind};
 use lab_engine::script::{self, format_event};
-use lab_engine::sim::settings::{
-    fmt_time, parse_probability, parse_time, parse_time_range, Bug, ProtocolKind, Settings,
-};
+use lab_engine::time::{fmt_time, parse_probability, parse_time, parse_time_range};
 use lab_engine::Time;
 use std::process::ExitCode;
 

@@ -6,8 +6,6 @@ use crate::narrate;
 use crate::node::{
     LogCell, Message, NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, Time, TimerKind,
 };
-use crate::sim::settings::{Bug, Settings};
-use crate::sim::{Progress, SimProtocol};
 use imbl::Vector;
 use serde::{Deserialize, Serialize};
 
@@ -722,7 +720,6 @@ impl Protocol for Raft {
     type Timer = RaftTimer;
     type Durable = RaftDurable;
     type State = RaftState;
-    type Checker = crate::invariants::raft::RaftChecker;
 
     const NAME: &'static str = "Raft";
     const MESSAGE_KINDS: &'static [&'static str] = &[
@@ -989,27 +986,5 @@ fn log_table(log: &Vector<Entry>, commit: u64, applied: u64) -> Section {
                 ]
             })
             .collect(),
-    }
-}
-
-impl SimProtocol for Raft {
-    fn from_settings(st: &Settings) -> Self {
-        Raft {
-            nodes: st.nodes,
-            election_timeout: st.election_timeout,
-            heartbeat: st.heartbeat,
-            prevote: st.prevote,
-            check_quorum: st.check_quorum,
-            bug_commit_old_term: st.has_bug(Bug::RaftCommitOldTerm),
-            bug_vote_without_log_check: st.has_bug(Bug::RaftVoteWithoutLogCheck),
-        }
-    }
-
-    fn progress(&self, s: &RaftState) -> Progress {
-        Progress {
-            leader: s.role == Role::Leader,
-            term: s.term(),
-            committed: s.commit_index,
-        }
     }
 }

@@ -1,8 +1,9 @@
 //! What happened: a compact record per event, the user's actions with their position, markers
 //! for the timeline and the violations found. Everything here is plain data and serde-ready.
 
-use crate::node::{NodeId, Time, Violation};
-use crate::sim::settings::NetworkSettings;
+use crate::catalog::NetworkSettings;
+use crate::invariants::Violation;
+use crate::node::{NodeId, Time};
 use serde::{Deserialize, Serialize};
 
 pub type MsgId = u64;
@@ -100,8 +101,8 @@ impl Action {
             }
             Action::SetNetwork { network } => format!(
                 "network: latency {}..{}, loss {}%, duplication {}%",
-                crate::sim::settings::fmt_time(network.latency_min),
-                crate::sim::settings::fmt_time(network.latency_max),
+                crate::time::fmt_time(network.latency_min),
+                crate::time::fmt_time(network.latency_max),
                 f64::from(network.loss_ppm) / 10_000.0,
                 f64::from(network.dup_ppm) / 10_000.0
             ),

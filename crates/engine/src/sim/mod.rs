@@ -7,16 +7,13 @@
 
 pub mod history;
 pub mod rng;
-pub mod settings;
 pub mod view;
 
-use crate::node::{
-    CheckCtx, Checker, Effect, InvariantInfo, Message, NodeId, NodeSummary, Out, Protocol, Reply,
-    Request, Time, TimerKind, Violation, MS,
-};
+use crate::catalog::{Model, NetworkSettings, Progress, Settings};
+use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
+use crate::node::{Effect, Message, NodeId, NodeSummary, Out, Reply, Request, Time, TimerKind, MS};
 use history::*;
 use rng::SimRng;
-use settings::{NetworkSettings, Settings};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 
@@ -30,20 +27,6 @@ pub const LOG_LINES: usize = 400;
 pub const MAX_IN_FLIGHT: usize = 20_000;
 /// How long a dropped message stays visible where it died.
 pub const DROP_FADE: Time = 400 * MS;
-
-/// Leadership and commit progress, cheap to read after every event.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Progress {
-    pub leader: bool,
-    pub term: u64,
-    pub committed: u64,
-}
-
-/// What the simulator needs from a protocol beyond the node interface.
-pub trait SimProtocol: Protocol {
-    fn from_settings(settings: &Settings) -> Self;
-    fn progress(&self, s: &Self::State) -> Progress;
-}
 
 #[derive(Clone, Debug)]
 pub struct InFlight<M> {
@@ -100,7 +83,7 @@ struct Scheduled {
 
 /// Everything that changes as the run goes on; a checkpoint is a clone of it.
 #[derive(Clone, Debug)]
-struct World<P: Protocol> {
+struct World<P: Model> {
     now: Time,
     events: u64,
     seq: u64,
@@ -164,7 +147,7 @@ pub struct LogLine {
     pub violation: bool,
 }
 
-pub struct Simulation<P: SimProtocol> {
+pub struct Simulation<P: Model> {
     settings: Settings,
     proto: P,
     world: World<P>,
@@ -180,7 +163,7 @@ fn mix(h: u64, x: u64) -> u64 {
     (h ^ x).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(23)
 }
 
-impl<P: SimProtocol> Simulation<P> {
+impl<P: Model> Simulation<P> {
     /// A new run; `settings` must have passed [`Settings::validate`].
     pub fn new(settings: Settings) -> Self {
         let proto = P::from_settings(&settings);
@@ -414,7 +397,7 @@ impl<P: SimProtocol> Simulation<P> {
                 self.skipped.push(format!(
                     "skipped '{}' at {}: {e}",
                     a.action.describe(),
-                    settings::fmt_time(a.time)
+                    crate::time::fmt_time(a.time)
                 ));
                 continue;
             }
@@ -1240,7 +1223,7 @@ fn push_tight<T>(v: &mut Vec<T>, x: T) {
     v.push(x);
 }
 
-fn is_live<P: Protocol>(w: &World<P>, s: &Scheduled) -> bool {
+fn is_live<P: Model>(w: &World<P>, s: &Scheduled) -> bool {
     match s.item {
         Item::Deliver(id) => w.inflight.get(&id).is_some_and(|m| m.seq == s.seq),
         Item::Timer(id) => w.timers.get(&id).is_some_and(|t| t.seq == s.seq),
@@ -1248,18 +1231,18 @@ fn is_live<P: Protocol>(w: &World<P>, s: &Scheduled) -> bool {
     }
 }
 
-fn reachable<P: Protocol>(w: &World<P>, a: NodeId, b: NodeId) -> bool {
+fn reachable<P: Model>(w: &World<P>, a: NodeId, b: NodeId) -> bool {
     w.groups[a.idx()] == w.groups[b.idx()] && !w.cut.contains(&(a.min(b), a.max(b)))
 }
 
-fn draw_latency<P: Protocol>(w: &mut World<P>) -> Time {
+fn draw_latency<P: Model>(w: &mut World<P>) -> Time {
     let (lo, hi) = (w.network.latency_min, w.network.latency_max);
     w.rng.range(lo, hi)
 }
 
 /// Puts a message on the wire. The network decides now, with fixed draws in a fixed order,
 /// whether it is lost (and where it dies) and whether it is duplicated.
-fn launch<P: Protocol>(
+fn launch<P: Model>(
     w: &mut World<P>,
     history: &mut History,
     from: NodeId,

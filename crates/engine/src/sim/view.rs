@@ -2,7 +2,8 @@
 //! touch protocol types.
 
 use super::history::{LossReason, MsgId, TimerId};
-use super::{SimProtocol, Simulation, DROP_FADE};
+use super::{Simulation, DROP_FADE};
+use crate::catalog::Model;
 use crate::node::{Message, NodeId, NodeSummary, Section, Time, TimerKind};
 use serde::Serialize;
 
@@ -68,7 +69,7 @@ fn crashed(mut s: NodeSummary) -> NodeSummary {
     s
 }
 
-impl<P: SimProtocol> Simulation<P> {
+impl<P: Model> Simulation<P> {
     fn message_view(m: &super::InFlight<P::Msg>) -> MessageView {
         MessageView {
             id: m.id,

@@ -1,7 +1,8 @@
 //! A node learns (and applies) only a chosen value: never a command that no majority accepted
 //! in its slot.
 
-use crate::node::{InvariantInfo, NodeId, Violation};
+use crate::invariants::{InvariantInfo, Violation};
+use crate::node::NodeId;
 use crate::protocols::multi_paxos::Cmd;
 use crate::protocols::paxos::Ballot;
 

@@ -10,7 +10,8 @@ mod learned_only_chosen;
 mod slot_agreement;
 mod state_machine_safety;
 
-use crate::node::{CheckCtx, Checker, InvariantInfo, NodeId, Violation};
+use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
+use crate::node::NodeId;
 use crate::protocols::multi_paxos::{Cmd, MultiPaxos};
 use crate::protocols::paxos::Ballot;
 use imbl::ordmap::DiffItem;
@@ -87,53 +88,5 @@ impl Checker<MultiPaxos> for MultiPaxosChecker {
             }
         }
         found
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::node::{Out, Protocol, Request};
-    use crate::protocols::multi_paxos::{MpDurable, MpState};
-    use crate::sim::settings::{ProtocolKind, Settings};
-    use crate::sim::SimProtocol;
-
-    #[test]
-    fn two_nodes_applying_different_commands_in_a_slot_are_caught() {
-        let p = MultiPaxos::from_settings(&Settings {
-            nodes: 3,
-            ..Settings::for_protocol(ProtocolKind::MultiPaxos)
-        });
-        let b = Ballot {
-            round: 1,
-            node: NodeId(1),
-        };
-        let write = |id, delta| Cmd::Write(Request { id, delta });
-        let mut d = vec![MpDurable::default(); 3];
-        for n in &mut d[..2] {
-            n.accepted.insert(1, (b, write(1, 5)));
-        }
-        d[0].chosen.insert(1, write(1, 5));
-        d[2].chosen.insert(1, write(2, 6));
-        let nodes: Vec<Option<MpState>> = (0..3)
-            .map(|i| Some(p.on_start(NodeId::from_idx(i), &d[i], &mut Out::new(false))))
-            .collect();
-        let requests = imbl::OrdMap::new();
-        let mut c = MultiPaxosChecker::default();
-        let changed = [NodeId(1), NodeId(2), NodeId(3)];
-        let v = c.check(&CheckCtx {
-            proto: &p,
-            nodes: &nodes,
-            durable: &d,
-            changed: &changed,
-            replies: &[],
-            requests: &requests,
-        });
-        let names: Vec<&str> = v.iter().map(|v| v.invariant.as_str()).collect();
-        assert_eq!(names, ["Learned Only Chosen", "State Machine Safety"]);
-        assert_eq!(
-            v[1].explanation,
-            "S3 applies +6 (#2) in slot 1, but +5 (#1) was applied there before"
-        );
     }
 }

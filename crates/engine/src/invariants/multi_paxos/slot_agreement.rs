@@ -1,7 +1,8 @@
 //! Agreement, per slot: in each slot at most one value is chosen.
 
 use super::MultiPaxosChecker;
-use crate::node::{InvariantInfo, NodeId, Violation};
+use crate::invariants::{InvariantInfo, Violation};
+use crate::node::NodeId;
 use crate::protocols::multi_paxos::Cmd;
 use crate::protocols::paxos::Ballot;
 

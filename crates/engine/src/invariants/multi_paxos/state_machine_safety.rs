@@ -2,7 +2,7 @@
 //! passes through the same values.
 
 use super::{learned_only_chosen, MultiPaxosChecker};
-use crate::node::{InvariantInfo, Violation};
+use crate::invariants::{InvariantInfo, Violation};
 use crate::protocols::multi_paxos::{Cmd, MpState};
 
 pub const INFO: InvariantInfo = InvariantInfo {

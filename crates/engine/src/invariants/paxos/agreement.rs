@@ -1,7 +1,8 @@
 //! Agreement (Lamport calls it safety, others Consistency): only a single value is chosen.
 
 use super::PaxosChecker;
-use crate::node::{InvariantInfo, NodeId, Violation};
+use crate::invariants::{InvariantInfo, Violation};
+use crate::node::NodeId;
 use crate::protocols::paxos::{Ballot, Value};
 
 pub const INFO: InvariantInfo = InvariantInfo {

@@ -2,7 +2,7 @@
 //! unless it actually has been.
 
 use super::PaxosChecker;
-use crate::node::{InvariantInfo, Violation};
+use crate::invariants::{InvariantInfo, Violation};
 use crate::protocols::paxos::PaxosState;
 
 pub const INFO: InvariantInfo = InvariantInfo {

@@ -1,6 +1,6 @@
 //! Validity (Nontriviality): only a value that has been proposed may be chosen.
 
-use crate::node::{CheckCtx, InvariantInfo, Violation};
+use crate::invariants::{CheckCtx, InvariantInfo, Violation};
 use crate::protocols::paxos::{start_value, Ballot, Origin, Paxos, Value};
 
 pub const INFO: InvariantInfo = InvariantInfo {

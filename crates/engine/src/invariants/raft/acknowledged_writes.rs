@@ -3,7 +3,8 @@
 //! (by State Machine Safety and Leader Completeness) stays there.
 
 use super::RaftChecker;
-use crate::node::{CheckCtx, InvariantInfo, Reply, Violation};
+use crate::invariants::{CheckCtx, InvariantInfo, Violation};
+use crate::node::Reply;
 use crate::protocols::raft::Raft;
 
 pub const INFO: InvariantInfo = InvariantInfo {

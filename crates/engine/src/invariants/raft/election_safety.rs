@@ -1,7 +1,7 @@
 //! Election Safety: at most one leader can be elected in a given term (§5.2).
 
 use super::RaftChecker;
-use crate::node::{InvariantInfo, Violation};
+use crate::invariants::{InvariantInfo, Violation};
 use crate::protocols::raft::RaftState;
 
 pub const INFO: InvariantInfo = InvariantInfo {

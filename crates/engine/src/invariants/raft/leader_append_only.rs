@@ -2,7 +2,7 @@
 //! appends new entries (§5.3).
 
 use super::RaftChecker;
-use crate::node::{InvariantInfo, Violation};
+use crate::invariants::{InvariantInfo, Violation};
 use crate::protocols::raft::RaftState;
 
 pub const INFO: InvariantInfo = InvariantInfo {

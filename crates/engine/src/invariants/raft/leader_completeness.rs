@@ -2,7 +2,7 @@
 //! present in the logs of the leaders for all higher-numbered terms (§5.4).
 
 use super::{live_leaders, Committed, RaftChecker};
-use crate::node::{CheckCtx, InvariantInfo, Violation};
+use crate::invariants::{CheckCtx, InvariantInfo, Violation};
 use crate::protocols::raft::{Raft, RaftState};
 
 pub const INFO: InvariantInfo = InvariantInfo {

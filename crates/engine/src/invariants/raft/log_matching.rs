@@ -2,7 +2,7 @@
 //! identical in all entries up through the given index (§5.3).
 
 use super::{extend_hash, RaftChecker};
-use crate::node::{InvariantInfo, Violation};
+use crate::invariants::{InvariantInfo, Violation};
 use crate::protocols::raft::RaftState;
 use imbl::Vector;
 

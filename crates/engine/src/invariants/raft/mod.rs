@@ -11,7 +11,8 @@ mod leader_completeness;
 mod log_matching;
 mod state_machine_safety;
 
-use crate::node::{CheckCtx, Checker, InvariantInfo, NodeId, Violation};
+use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
+use crate::node::NodeId;
 use crate::protocols::raft::{Entry, Raft, RaftState, Role};
 use imbl::{OrdMap, Vector};
 

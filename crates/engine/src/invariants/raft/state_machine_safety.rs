@@ -2,7 +2,7 @@
 //! machine, no other server will ever apply a different log entry for the same index (§5.4.3).
 
 use super::{Committed, RaftChecker};
-use crate::node::{InvariantInfo, Violation};
+use crate::invariants::{InvariantInfo, Violation};
 use crate::protocols::raft::RaftState;
 
 pub const INFO: InvariantInfo = InvariantInfo {

@@ -2,7 +2,8 @@
 //! commits at one node and aborts at another.
 
 use super::{word, TwoPcChecker};
-use crate::node::{InvariantInfo, NodeId, Violation};
+use crate::invariants::{InvariantInfo, Violation};
+use crate::node::NodeId;
 
 pub const INFO: InvariantInfo = InvariantInfo {
     name: "Atomicity",

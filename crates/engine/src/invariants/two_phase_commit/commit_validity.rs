@@ -1,7 +1,8 @@
 //! Commit Validity (AC3): the commit decision can only be reached if all processes voted yes.
 
 use super::TwoPcChecker;
-use crate::node::{CheckCtx, InvariantInfo, NodeId, Violation};
+use crate::invariants::{CheckCtx, InvariantInfo, Violation};
+use crate::node::NodeId;
 use crate::protocols::two_phase_commit::{TwoPc, COORDINATOR};
 
 pub const INFO: InvariantInfo = InvariantInfo {

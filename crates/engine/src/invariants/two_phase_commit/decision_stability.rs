@@ -1,7 +1,8 @@
 //! Decision Stability (AC2): a process cannot reverse its decision after it has reached one.
 
 use super::word;
-use crate::node::{InvariantInfo, NodeId, Violation};
+use crate::invariants::{InvariantInfo, Violation};
+use crate::node::NodeId;
 
 pub const INFO: InvariantInfo = InvariantInfo {
     name: "Decision Stability",

@@ -11,7 +11,8 @@ mod atomicity;
 mod commit_validity;
 mod decision_stability;
 
-use crate::node::{CheckCtx, Checker, InvariantInfo, NodeId, Violation};
+use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
+use crate::node::NodeId;
 use crate::protocols::two_phase_commit::{Status, TwoPc, TxnRecord, COORDINATOR};
 use imbl::ordmap::DiffItem;
 use imbl::OrdMap;
@@ -85,83 +86,5 @@ fn word(commit: bool) -> &'static str {
         "committed"
     } else {
         "aborted"
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::protocols::two_phase_commit::TpcDurable;
-    use crate::sim::settings::{ProtocolKind, Settings};
-    use crate::sim::SimProtocol;
-
-    fn log(entries: &[(u64, Status)]) -> TpcDurable {
-        let mut d = TpcDurable::default();
-        for &(txn, status) in entries {
-            d.log.insert(
-                txn,
-                TxnRecord {
-                    delta: 1,
-                    status,
-                    ended: false,
-                },
-            );
-        }
-        d
-    }
-
-    /// Feeds the checker one event in which `changed` nodes have these logs.
-    fn event(c: &mut TwoPcChecker, durable: &[TpcDurable], changed: &[u8]) -> Vec<Violation> {
-        let p = TwoPc::from_settings(&Settings {
-            nodes: durable.len(),
-            ..Settings::for_protocol(ProtocolKind::TwoPc)
-        });
-        let nodes = vec![None; durable.len()];
-        let changed: Vec<NodeId> = changed.iter().map(|&i| NodeId(i)).collect();
-        let requests = imbl::OrdMap::new();
-        c.check(&CheckCtx {
-            proto: &p,
-            nodes: &nodes,
-            durable,
-            changed: &changed,
-            replies: &[],
-            requests: &requests,
-        })
-    }
-
-    #[test]
-    fn a_reversed_decision_breaks_decision_stability() {
-        let mut c = TwoPcChecker::default();
-        let mut d = vec![log(&[]), log(&[(1, Status::Prepared)]), log(&[])];
-        assert!(event(&mut c, &d, &[2]).is_empty());
-        d[1] = log(&[(1, Status::Aborted)]);
-        assert!(event(&mut c, &d, &[2]).is_empty());
-        d[1] = log(&[(1, Status::Committed)]);
-        let v = event(&mut c, &d, &[2]);
-        assert_eq!(v[0].invariant, "Decision Stability");
-        assert_eq!(
-            v[0].explanation,
-            "S2 had aborted txn #1 and now says it committed"
-        );
-    }
-
-    #[test]
-    fn opposite_decisions_break_atomicity_and_a_missing_yes_breaks_commit_validity() {
-        let mut c = TwoPcChecker::default();
-        let d = vec![
-            log(&[(1, Status::Committed)]),
-            log(&[(1, Status::Prepared)]),
-            log(&[(1, Status::Aborted)]),
-        ];
-        let v = event(&mut c, &d, &[2, 3]);
-        assert!(v.is_empty(), "{v:?}");
-        let v = event(&mut c, &d, &[1]);
-        let names: Vec<&str> = v.iter().map(|v| v.invariant.as_str()).collect();
-        assert_eq!(names, ["Commit Validity", "Atomicity"]);
-        assert_eq!(
-            v[0].explanation,
-            "txn #1 committed at S1, but S3 never voted yes"
-        );
-        assert_eq!(v[1].explanation, "txn #1 committed at S1 but aborted at S3");
     }
 }

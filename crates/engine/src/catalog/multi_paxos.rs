@@ -1,0 +1,39 @@
+//! Multi-Paxos in the lab: a distinguished leader, one Paxos instance per slot.
+
+use super::{Entry, Model, Progress, Settings, ACCEPT_BELOW_PROMISE, IGNORE_PROMISED_VALUE};
+use crate::invariants::multi_paxos::MultiPaxosChecker;
+use crate::protocols::multi_paxos::{MpState, MultiPaxos, Role};
+
+pub const MULTI_PAXOS: Entry = Entry {
+    slug: "multi-paxos",
+    title: "Multi-Paxos",
+    caption: "",
+    has_leader: true,
+    bugs: &[IGNORE_PROMISED_VALUE, ACCEPT_BELOW_PROMISE],
+    options: &[],
+    defaults: |_| {},
+    min_nodes: (1, "Multi-Paxos needs at least one node"),
+};
+
+impl Model for MultiPaxos {
+    type Checker = MultiPaxosChecker;
+    const ENTRY: Entry = MULTI_PAXOS;
+
+    fn from_settings(st: &Settings) -> Self {
+        MultiPaxos {
+            nodes: st.nodes,
+            election_timeout: st.election_timeout,
+            heartbeat: st.heartbeat,
+            bug_ignore_promised_value: st.has_bug(IGNORE_PROMISED_VALUE),
+            bug_accept_below_promise: st.has_bug(ACCEPT_BELOW_PROMISE),
+        }
+    }
+
+    fn progress(&self, s: &MpState) -> Progress {
+        Progress {
+            leader: s.role == Role::Leader,
+            term: s.term(),
+            committed: s.applied,
+        }
+    }
+}

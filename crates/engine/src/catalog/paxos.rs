@@ -1,0 +1,56 @@
+//! Single-decree Paxos in the lab. Its two buggy variants apply to Multi-Paxos too.
+
+use super::{Bug, BugInfo, Entry, Model, Progress, Settings};
+use crate::invariants::paxos::PaxosChecker;
+use crate::protocols::paxos::{Paxos, PaxosState, Phase};
+
+pub const IGNORE_PROMISED_VALUE: Bug = Bug(&BugInfo {
+    slug: "paxos-ignore-promised-value",
+    describe: "A proposer ignores the accepted values reported in promises.",
+    why: "A proposer must propose the value of the highest-numbered proposal reported by a \
+          majority of promises (Paxos Made Simple §2.2, P2c): otherwise a second value can be \
+          chosen, breaking Agreement.",
+});
+
+pub const ACCEPT_BELOW_PROMISE: Bug = Bug(&BugInfo {
+    slug: "paxos-accept-below-promise",
+    describe: "An acceptor accepts a ballot lower than the one it promised.",
+    why: "An acceptor that promised ballot n must not accept a lower one (Paxos Made Simple \
+          §2.2, P1a): the promise is what lets a proposer learn every value that may be \
+          chosen, so breaking it breaks Agreement.",
+});
+
+pub const PAXOS: Entry = Entry {
+    slug: "paxos",
+    title: "Paxos",
+    caption: "",
+    has_leader: false,
+    bugs: &[IGNORE_PROMISED_VALUE, ACCEPT_BELOW_PROMISE],
+    options: &[],
+    // Single-decree: a few competing proposals, not a stream.
+    defaults: |s| s.request_every = None,
+    min_nodes: (1, "Paxos needs at least one node"),
+};
+
+impl Model for Paxos {
+    type Checker = PaxosChecker;
+    const ENTRY: Entry = PAXOS;
+
+    fn from_settings(st: &Settings) -> Self {
+        Paxos {
+            nodes: st.nodes,
+            retry_timeout: st.election_timeout,
+            start_delay: (st.heartbeat, 2 * st.heartbeat),
+            bug_ignore_promised_value: st.has_bug(IGNORE_PROMISED_VALUE),
+            bug_accept_below_promise: st.has_bug(ACCEPT_BELOW_PROMISE),
+        }
+    }
+
+    fn progress(&self, s: &PaxosState) -> Progress {
+        Progress {
+            leader: s.phase == Phase::Accepting && s.learned.is_none(),
+            term: s.ballot.map_or(0, |b| b.round),
+            committed: u64::from(s.learned.is_some()),
+        }
+    }
+}

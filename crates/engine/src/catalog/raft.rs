@@ -1,0 +1,56 @@
+//! Raft in the lab: its checker, its settings, its buggy variants.
+
+use super::{Bug, BugInfo, Entry, Model, Opt, Progress, Settings};
+use crate::invariants::raft::RaftChecker;
+use crate::protocols::raft::{Raft, RaftState, Role};
+
+pub const COMMIT_OLD_TERM: Bug = Bug(&BugInfo {
+    slug: "raft-commit-old-term",
+    describe: "A leader commits an entry from an earlier term by counting replicas (Figure 8).",
+    why: "A leader may only count replicas of entries from its own term (Raft §5.4.2, Figure 8): \
+          an old-term entry on a majority can still be overwritten, so committing it breaks \
+          State Machine Safety.",
+});
+
+pub const VOTE_WITHOUT_LOG_CHECK: Bug = Bug(&BugInfo {
+    slug: "raft-vote-without-log-check",
+    describe: "A node grants its vote without checking that the candidate's log is up to date.",
+    why: "A voter must refuse a candidate whose log is behind its own (Raft §5.4.1): otherwise \
+          a leader can be elected without a committed entry, breaking Leader Completeness.",
+});
+
+pub const RAFT: Entry = Entry {
+    slug: "raft",
+    title: "Raft",
+    caption: "",
+    has_leader: true,
+    bugs: &[COMMIT_OLD_TERM, VOTE_WITHOUT_LOG_CHECK],
+    options: &[Opt::PreVote, Opt::CheckQuorum],
+    defaults: |_| {},
+    min_nodes: (1, "Raft needs at least one node"),
+};
+
+impl Model for Raft {
+    type Checker = RaftChecker;
+    const ENTRY: Entry = RAFT;
+
+    fn from_settings(st: &Settings) -> Self {
+        Raft {
+            nodes: st.nodes,
+            election_timeout: st.election_timeout,
+            heartbeat: st.heartbeat,
+            prevote: st.prevote,
+            check_quorum: st.check_quorum,
+            bug_commit_old_term: st.has_bug(COMMIT_OLD_TERM),
+            bug_vote_without_log_check: st.has_bug(VOTE_WITHOUT_LOG_CHECK),
+        }
+    }
+
+    fn progress(&self, s: &RaftState) -> Progress {
+        Progress {
+            leader: s.role == Role::Leader,
+            term: s.term(),
+            committed: s.commit_index,
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Everything that shapes a run besides the seed's randomness and the user's actions.
+
+use super::{Bug, ProtocolKind};
+use crate::node::{Time, MS, SECOND};
+use crate::time::fmt_time;
+use serde::{Deserialize, Serialize};
+
+/// The network's behaviour; the user can change it while a run goes on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkSettings {
+    pub latency_min: Time,
+    pub latency_max: Time,
+    /// Probability a message is lost, in parts per million.
+    pub loss_ppm: u32,
+    /// Probability a message is delivered twice, in parts per million.
+    pub dup_ppm: u32,
+}
+
+impl Default for NetworkSettings {
+    fn default() -> Self {
+        NetworkSettings {
+            latency_min: 10 * MS,
+            latency_max: 15 * MS,
+            loss_ppm: 0,
+            dup_ppm: 0,
+        }
+    }
+}
+
+impl NetworkSettings {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.latency_min == 0 || self.latency_min > self.latency_max {
+            return Err(format!(
+                "latency must be a range with 0 < min <= max (got {}..{})",
+                fmt_time(self.latency_min),
+                fmt_time(self.latency_max)
+            ));
+        }
+        if self.latency_max > 10 * SECOND {
+            return Err("latency above 10s is not supported".into());
+        }
+        if self.loss_ppm > 1_000_000 || self.dup_ppm > 1_000_000 {
+            return Err("loss and duplication are probabilities between 0 and 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// All settings of a run. With the seed and the user's actions they determine the whole trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub protocol: ProtocolKind,
+    pub nodes: usize,
+    pub seed: u64,
+    pub network: NetworkSettings,
+    /// Raft's election timeout; the retry / decision timeout of the other protocols.
+    pub election_timeout: (Time, Time),
+    pub heartbeat: Time,
+    /// A client request every so often; `None` for none.
+    pub request_every: Option<Time>,
+    pub bugs: Vec<Bug>,
+    pub prevote: bool,
+    pub check_quorum: bool,
+    /// 2PC: a blocked participant may ask its peers for the decision.
+    pub cooperative_termination: bool,
+}
+
+pub const MAX_NODES: usize = 25;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            protocol: ProtocolKind::Raft,
+            nodes: 5,
+            seed: 1,
+            network: NetworkSettings::default(),
+            election_timeout: (150 * MS, 300 * MS),
+            heartbeat: 50 * MS,
+            request_every: Some(100 * MS),
+            bugs: Vec::new(),
+            prevote: false,
+            check_quorum: false,
+            cooperative_termination: false,
+        }
+    }
+}
+
+impl Settings {
+    pub fn for_protocol(protocol: ProtocolKind) -> Self {
+        let mut s = Settings {
+            protocol,
+            ..Settings::default()
+        };
+        (protocol.entry().defaults)(&mut s);
+        s
+    }
+
+    pub fn has_bug(&self, b: Bug) -> bool {
+        self.bugs.contains(&b)
+    }
+
+    /// Checks every setting and says what is wrong in words a user can act on.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=MAX_NODES).contains(&self.nodes) {
+            return Err(format!(
+                "cluster size must be between 1 and {MAX_NODES} (got {})",
+                self.nodes
+            ));
+        }
+        let entry = self.protocol.entry();
+        if self.nodes < entry.min_nodes.0 {
+            return Err(entry.min_nodes.1.into());
+        }
+        self.network.validate()?;
+        let (lo, hi) = self.election_timeout;
+        if lo < MS || lo > hi || hi > 60 * SECOND {
+            return Err(format!(
+                "election timeout must be a range with 1ms <= min <= max <= 60s (got {}..{})",
+                fmt_time(lo),
+                fmt_time(hi)
+            ));
+        }
+        // Below a millisecond a run drowns in timers and messages in flight.
+        if self.heartbeat < MS / 10 || self.heartbeat >= lo {
+            return Err(format!(
+                "heartbeat must be at least 100us and shorter than the election timeout (got {})",
+                fmt_time(self.heartbeat)
+            ));
+        }
+        if let Some(every) = self.request_every {
+            if every < MS {
+                return Err("requests can come at most every 1ms".into());
+            }
+        }
+        if let Some(b) = self.bugs.iter().find(|b| !b.applies_to(self.protocol)) {
+            return Err(format!(
+                "bug '{}' does not apply to {}",
+                b.slug(),
+                entry.title
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_explains() {
+        let mut s = Settings::default();
+        assert!(s.validate().is_ok());
+        s.nodes = 0;
+        assert!(s.validate().unwrap_err().contains("cluster size"));
+        s.nodes = 5;
+        s.bugs.push(super::super::UNILATERAL_ABORT);
+        assert!(s.validate().unwrap_err().contains("does not apply"));
+        assert!(Bug::parse("nope")
+            .unwrap_err()
+            .contains("raft-commit-old-term"));
+    }
+}

@@ -1,0 +1,57 @@
+//! Two-Phase Commit in the lab: S1 coordinates, the others participate.
+
+use super::{Bug, BugInfo, Entry, Model, Opt, Progress, Settings};
+use crate::invariants::two_phase_commit::TwoPcChecker;
+use crate::protocols::two_phase_commit::{TpcState, TwoPc};
+
+pub const UNILATERAL_ABORT: Bug = Bug(&BugInfo {
+    slug: "2pc-unilateral-abort",
+    describe: "A participant that voted yes aborts on its own after a timeout.",
+    why: "A participant that voted yes is uncertain and must wait for the decision (Gray and \
+          Lamport, Consensus on Transaction Commit §3): deciding alone can contradict a commit, \
+          breaking Atomicity.",
+});
+
+pub const COMMIT_MISSING_VOTE: Bug = Bug(&BugInfo {
+    slug: "2pc-commit-missing-vote",
+    describe: "The coordinator decides commit although a vote is missing.",
+    why: "Commit needs a yes vote from every participant (Gray and Lamport §3): committing \
+          without one can commit what a participant aborted, breaking Commit Validity.",
+});
+
+pub const TWO_PC: Entry = Entry {
+    slug: "2pc",
+    title: "Two-Phase Commit",
+    caption: "S1 coordinates; the others are participants",
+    has_leader: false,
+    bugs: &[UNILATERAL_ABORT, COMMIT_MISSING_VOTE],
+    options: &[Opt::CooperativeTermination],
+    defaults: |_| {},
+    min_nodes: (
+        2,
+        "two-phase commit needs a coordinator and at least one participant",
+    ),
+};
+
+impl Model for TwoPc {
+    type Checker = TwoPcChecker;
+    const ENTRY: Entry = TWO_PC;
+
+    fn from_settings(st: &Settings) -> Self {
+        TwoPc {
+            nodes: st.nodes,
+            timeout: st.election_timeout,
+            cooperative_termination: st.cooperative_termination,
+            bug_unilateral_abort: st.has_bug(UNILATERAL_ABORT),
+            bug_commit_missing_vote: st.has_bug(COMMIT_MISSING_VOTE),
+        }
+    }
+
+    fn progress(&self, s: &TpcState) -> Progress {
+        Progress {
+            leader: s.is_coordinator(),
+            term: s.durable.log.get_max().map_or(0, |(t, _)| *t),
+            committed: s.durable.decided,
+        }
+    }
+}
