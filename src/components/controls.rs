@@ -3,8 +3,8 @@
 
 use crate::app::{App, Msg, SPEEDS};
 use lab_engine::sim::history::{Action, Marker, MarkerKind};
-use lab_engine::time::fmt_time;
 use lab_engine::sim::view::Snapshot;
+use lab_engine::time::fmt_time;
 use lab_engine::{NodeId, Time};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::html::Scope;

@@ -1,8 +1,8 @@
 //! The narrated event log, newest first, filterable by node and kind; a click seeks there.
 
 use crate::app::{App, Msg};
-use lab_engine::time::fmt_time;
 use lab_engine::sim::LogLine;
+use lab_engine::time::fmt_time;
 use lab_engine::NodeId;
 use web_sys::HtmlSelectElement;
 use yew::html::Scope;

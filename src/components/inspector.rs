@@ -5,8 +5,8 @@ use crate::app::{App, Msg, Selection};
 use lab_engine::any::AnySim;
 use lab_engine::node::Section;
 use lab_engine::sim::history::Action;
-use lab_engine::time::fmt_time;
 use lab_engine::sim::view::Snapshot;
+use lab_engine::time::fmt_time;
 use yew::html::Scope;
 use yew::prelude::*;
 

@@ -6,8 +6,8 @@ use crate::app::Selection;
 use crate::components::cluster::kind_class;
 use lab_engine::any::AnySim;
 use lab_engine::sim::history::{Action, MessageSpan};
-use lab_engine::time::fmt_time;
 use lab_engine::sim::view::Snapshot;
+use lab_engine::time::fmt_time;
 use lab_engine::{NodeId, Time, MS};
 use yew::prelude::*;
 
