@@ -15,15 +15,17 @@
 //! Distributed Caching Protocols for Relieving Hot Spots on the World Wide Web" (STOC 1997), hash
 //! servers and keys onto the same circle, the 64-bit integers here, and give each key to the first
 //! server clockwise from it. Adding a server only splits arcs: the keys that move are exactly those
-//! on the arcs the newcomer now covers, they all move *to* it, and their expected number is
-//! `1/(n + 1)` of the keys (Karger et al.'s *monotonicity* and low *spread*). Removing a server
-//! hands each of its arcs to the next server clockwise and moves nothing else.
+//! on the arcs the newcomer now covers and they all move *to* it (Karger et al.'s
+//! *monotonicity*); with balanced arcs they are `1/(n + 1)` of the keys. Removing a server hands
+//! each of its arcs to the next server clockwise and moves nothing else.
 //!
 //! With one point per server the arcs are uneven: their lengths are roughly exponentially
 //! distributed, and the largest is about `ln n` times the mean. Each server therefore gets `v`
 //! *virtual nodes* (Karger et al. use `O(log n)` copies per server; Stoica et al.'s Chord, 2001,
 //! and Dynamo do the same): its load is then a sum of `v` arcs, whose relative spread shrinks like
-//! `1/sqrt(v)`. [`load`](Assignment::load) reports min, mean, max and the spread `max / mean`.
+//! `1/sqrt(v)`. [`load`](Assignment::load) reports min, mean, max and the spread `max / mean`
+//! (a load figure here, not Karger et al.'s *spread*, which counts the servers one key is sent to
+//! across different views).
 //!
 //! # Replicas: Dynamo's preference list
 //!
@@ -207,14 +209,6 @@ impl Ring {
                 .remove(&(vnode_position(self.seed, node, i), node, i));
         }
         Ok(())
-    }
-
-    pub fn seed(&self) -> u64 {
-        self.seed
-    }
-
-    pub fn vnodes(&self) -> u32 {
-        self.vnodes
     }
 
     pub fn members(&self) -> &BTreeSet<RingNode> {
@@ -460,7 +454,7 @@ struct Options {
     replicas: u64,
     seed: u64,
     add: u64,
-    remove: Vec<RingNode>,
+    remove: Vec<u64>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -502,7 +496,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--seed" => o.seed = num(0, u64::MAX)?,
             "--add" => o.add = num(1, MAX_NODES)?,
             "--remove" => {
-                let id = num(0, u64::from(RingNode::MAX))? as RingNode;
+                let id = num(0, u64::MAX)?;
                 if o.remove.contains(&id) {
                     return Err(format!("ring: --remove {id} is given twice"));
                 }
@@ -518,11 +512,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     if o.add == 0 && o.remove.is_empty() {
         return Err("ring: nothing changes: give --add COUNT or --remove ID".into());
     }
-    if let Some(id) = o
-        .remove
-        .iter()
-        .find(|&&id| id == 0 || u64::from(id) > o.nodes)
-    {
+    if let Some(id) = o.remove.iter().find(|&&id| id == 0 || id > o.nodes) {
         return Err(format!(
             "ring: --remove {id}: no such node (the nodes are 1..={})",
             o.nodes
@@ -561,13 +551,15 @@ pub fn cli(args: &[String]) -> Result<String, String> {
     let first = 1..=o.nodes as RingNode;
     let before = Ring::new(o.seed, o.vnodes, first.clone()).map_err(|e| format!("ring: {e}"))?;
     let mut after = before.clone();
+    // parse() checked every id against --nodes, so they fit.
+    let removed: Vec<RingNode> = o.remove.iter().map(|&id| id as RingNode).collect();
     let added: Vec<RingNode> = (1..=o.add as RingNode)
         .map(|i| o.nodes as RingNode + i)
         .collect();
     for &id in &added {
         after.add(id).map_err(|e| format!("ring: {e}"))?;
     }
-    for &id in &o.remove {
+    for &id in &removed {
         after.remove(id).map_err(|e| format!("ring: {e}"))?;
     }
     let mod_before = ModN::new(o.seed, first).map_err(|e| format!("ring: {e}"))?;
@@ -598,7 +590,7 @@ pub fn cli(args: &[String]) -> Result<String, String> {
         change.push(format!("add node {}", list(&added)));
     }
     if !o.remove.is_empty() {
-        change.push(format!("remove node {}", list(&o.remove)));
+        change.push(format!("remove node {}", list(&removed)));
     }
     let _ = writeln!(
         out,
@@ -607,7 +599,7 @@ pub fn cli(args: &[String]) -> Result<String, String> {
         after.members().len()
     );
     // A perfectly balanced placement moves exactly the newcomers' or the leavers' share.
-    let ideal = match (added.len() as u64, o.remove.len() as u64) {
+    let ideal = match (added.len() as u64, removed.len() as u64) {
         (a, 0) => format!("; perfect balance moves {}", percent(a, o.nodes + a)),
         (0, r) => format!("; perfect balance moves {}", percent(r, o.nodes)),
         _ => String::new(),
@@ -780,5 +772,29 @@ mod tests {
             owners: vec![],
         };
         assert_eq!(none.load().spread, 1.0);
+    }
+
+    struct StillClock;
+    impl crate::bench::Meter for StillClock {
+        fn seconds(&self) -> f64 {
+            0.0
+        }
+        fn allocated(&self) -> usize {
+            0
+        }
+        fn peak(&self) -> usize {
+            0
+        }
+        fn reset_peak(&self) {}
+    }
+
+    #[test]
+    fn bench_reports_the_reference_placement() {
+        let line = bench(&StillClock);
+        assert!(
+            line.starts_with("ring:        100000 keys on 10 nodes x 100 vnodes"),
+            "{line}"
+        );
+        assert!(line.contains("keys moved"), "{line}");
     }
 }

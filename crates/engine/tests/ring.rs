@@ -210,6 +210,7 @@ fn bad_cli_input_is_an_error_never_a_panic() {
         ("--nodes 0 --add 1", "--nodes must be at least 1"),
         ("--remove 11", "no such node"),
         ("--remove 0", "no such node"),
+        ("--remove 99999999999", "no such node"),
         ("--vnodes 0 --add 1", "--vnodes must be at least 1"),
         ("--vnodes 1000000 --add 1", "above the limit"),
         ("--keys 99999999999999999999999 --add 1", "above the limit"),
