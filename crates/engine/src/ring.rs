@@ -61,6 +61,9 @@ pub const MAX_NODES: u64 = 10_000;
 pub const MAX_VNODES: u64 = 10_000;
 /// Most virtual nodes on one ring (members × virtual nodes), which bounds memory at a few tens of MB.
 pub const MAX_POINTS: u64 = 1_000_000;
+/// Most replicas `lab ring` places per key: Dynamo runs with 3, and each extra one lengthens
+/// every preference-list walk.
+pub const MAX_REPLICAS: u64 = 10;
 /// Most keys `lab ring` places, which bounds its run time at seconds and its memory at ~50 MB.
 pub const MAX_KEYS: u64 = 1_000_000;
 
@@ -492,7 +495,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--nodes" => o.nodes = num(1, MAX_NODES)?,
             "--vnodes" => o.vnodes = num(1, MAX_VNODES)?,
             "--keys" => o.keys = num(1, MAX_KEYS)?,
-            "--replicas" => o.replicas = num(1, MAX_NODES)?,
+            "--replicas" => o.replicas = num(1, MAX_REPLICAS)?,
             "--seed" => o.seed = num(0, u64::MAX)?,
             "--add" => o.add = num(1, MAX_NODES)?,
             "--remove" => {
