@@ -34,7 +34,7 @@
 //! next nodes clockwise until `N` *distinct physical* nodes hold it; virtual nodes of a server
 //! already on the list are skipped, so that one machine failing never takes two copies with it.
 //! [`Ring::preference_list`] returns that list, coordinator first. (Dynamo's §6.2 later moved to
-//! equal-sized fixed partitions to make membership changes cheaper to ship; the ring here is the
+//! equal-sized fixed partitions, decoupling partitioning from placement; the ring here is the
 //! §4.2 scheme, the one the literature and Cassandra's token ring teach.)
 //!
 //! # Determinism
@@ -442,8 +442,8 @@ USAGE
   lab ring [--nodes 10] [--vnodes 100] [--keys 100000] [--replicas 3] [--seed 1]
            (--add COUNT | --remove ID)...
 
-Nodes are numbered 1..=nodes; --add adds COUNT new nodes numbered after them, --remove (which
-may be repeated) takes one away. Prints the fraction of keys that change owner with the ring and
+Nodes are numbered 1..=nodes; --add adds COUNT new nodes numbered after them, --remove takes
+node ID away; both may be repeated and combined. Prints the fraction of keys that change owner with the ring and
 with hash mod N, the replica copies to ship, the load per node before and after, and the moved
 keys per destination node.";
 
@@ -497,7 +497,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--keys" => o.keys = num(1, MAX_KEYS)?,
             "--replicas" => o.replicas = num(1, MAX_REPLICAS)?,
             "--seed" => o.seed = num(0, u64::MAX)?,
-            "--add" => o.add = num(1, MAX_NODES)?,
+            "--add" => o.add = o.add.saturating_add(num(1, MAX_NODES)?),
             "--remove" => {
                 let id = num(0, u64::MAX)?;
                 if o.remove.contains(&id) {
@@ -521,15 +521,17 @@ fn parse(args: &[String]) -> Result<Options, String> {
             o.nodes
         ));
     }
+    // Checked before any arithmetic: repeated --add could otherwise overflow.
+    if o.nodes.saturating_add(o.add) > MAX_NODES {
+        return Err(format!(
+            "ring: {} nodes plus {} added is above the limit of {MAX_NODES}",
+            o.nodes, o.add
+        ));
+    }
+    // Every removed id is distinct and among the first nodes, so this cannot underflow.
     let after = o.nodes + o.add - o.remove.len() as u64;
     if after == 0 {
         return Err("ring: removing every node leaves nowhere to put the keys".into());
-    }
-    if o.nodes + o.add > MAX_NODES {
-        return Err(format!(
-            "ring: {} nodes after --add is above the limit of {MAX_NODES}",
-            o.nodes + o.add
-        ));
     }
     if o.replicas > o.nodes.min(after) {
         return Err(format!(

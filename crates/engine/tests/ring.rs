@@ -202,6 +202,11 @@ fn the_cli_reports_moves_loads_and_destinations() {
     }
     let out = cli(&words("--remove 4")).unwrap();
     assert!(out.contains("remove node 4 -> 9 nodes"), "{out}");
+    let out = cli(&words("--add 2 --add 1 --remove 3 --keys 1000")).unwrap();
+    assert!(
+        out.contains("add node 11, 12, 13, remove node 3 -> 12 nodes"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -216,6 +221,7 @@ fn bad_cli_input_is_an_error_never_a_panic() {
         ("--keys 99999999999999999999999 --add 1", "above the limit"),
         ("--nodes 5000 --vnodes 1000 --add 1", "above the limit"),
         ("--nodes 10000 --add 1", "above the limit"),
+        ("--add 10000 --add 10000", "above the limit"),
         ("--add 1 --replicas 11", "above the limit"),
         ("--nodes 3 --add 1 --replicas 4", "distinct nodes"),
         ("--nodes 1 --remove 1", "nowhere to put the keys"),
