@@ -8,6 +8,7 @@ pub mod check;
 pub mod invariants;
 pub mod node;
 pub mod protocols;
+pub mod ring;
 pub mod script;
 pub mod share;
 pub mod sim;

@@ -24,6 +24,7 @@ USAGE
   lab run   [SETTINGS] [--until 30s] [--actions FILE] [--json]
   lab check [SETTINGS] [--seeds 1..1000] [--faults random|none] [--no-shrink]
   lab bench [--hours 1]
+  lab ring  [--nodes 10] [--vnodes 100] [--keys 100000] [--replicas 3] --add N | --remove ID
 
 SETTINGS (shared by every subcommand)
   --protocol raft|paxos|multi-paxos|2pc   --nodes N          --seed S
@@ -315,6 +316,19 @@ fn main() -> ExitCode {
     if matches!(cmd, "-h" | "--help" | "help") {
         println!("{HELP}");
         return ExitCode::SUCCESS;
+    }
+    if cmd == "ring" {
+        // Its own flags: the simulation settings do not apply to a hash ring.
+        return match lab_engine::ring::cli(&words[1..]) {
+            Ok(out) => {
+                say(out.trim_end());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("lab: {e}");
+                ExitCode::from(2)
+            }
+        };
     }
     let result = parse_args(&words[1..]).and_then(|a| match cmd {
         "run" => run(&a),
