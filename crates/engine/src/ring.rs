@@ -411,30 +411,6 @@ pub fn replica_transfers(before: &Ring, after: &Ring, keys: u64, n: usize) -> u6
         .sum()
 }
 
-/// `lab ring`'s placement benchmark, timed with the caller's meter: 100,000 keys on 10 nodes of
-/// 100 virtual nodes, then one node added and the moves found.
-pub fn bench(m: &dyn crate::bench::Meter) -> String {
-    const KEYS: u64 = 100_000;
-    let t0 = m.seconds();
-    let Ok(mut ring) = Ring::new(1, 100, 1..=10) else {
-        return "ring:        could not build the reference ring".into();
-    };
-    let t1 = m.seconds();
-    let before = ring.assign(KEYS);
-    let t2 = m.seconds();
-    let added = ring.add(11).map(|()| before.moves_to(&ring.assign(KEYS)));
-    let t3 = m.seconds();
-    let moved = added.map_or(0, |moves| moves.len());
-    format!(
-        "ring:        {KEYS} keys on 10 nodes x 100 vnodes: build {:.2} ms, place {:.1} ms \
-         ({:.2} M keys/s); add a node, re-place and diff {:.1} ms ({moved} keys moved)\n",
-        (t1 - t0) * 1e3,
-        (t2 - t1) * 1e3,
-        KEYS as f64 / (t2 - t1).max(1e-9) / 1e6,
-        (t3 - t2) * 1e3,
-    )
-}
-
 const USAGE: &str = "\
 lab ring: where consistent hashing and hash mod N put keys, and what moves
 
@@ -777,29 +753,5 @@ mod tests {
             owners: vec![],
         };
         assert_eq!(none.load().spread, 1.0);
-    }
-
-    struct StillClock;
-    impl crate::bench::Meter for StillClock {
-        fn seconds(&self) -> f64 {
-            0.0
-        }
-        fn allocated(&self) -> usize {
-            0
-        }
-        fn peak(&self) -> usize {
-            0
-        }
-        fn reset_peak(&self) {}
-    }
-
-    #[test]
-    fn bench_reports_the_reference_placement() {
-        let line = bench(&StillClock);
-        assert!(
-            line.starts_with("ring:        100000 keys on 10 nodes x 100 vnodes"),
-            "{line}"
-        );
-        assert!(line.contains("keys moved"), "{line}");
     }
 }
