@@ -108,7 +108,7 @@ impl<P: Model> Simulation<P> {
                     id,
                     up: s.is_some(),
                     summary,
-                    group: w.groups[i],
+                    group: w.net.groups()[i],
                 }
             })
             .collect();
@@ -141,7 +141,7 @@ impl<P: Model> Simulation<P> {
             nodes,
             messages,
             timers,
-            cut_links: w.cut.iter().copied().collect(),
+            cut_links: w.net.cut_links().copied().collect(),
             acked: w.acked,
             requests: w.next_request - 1,
         }
