@@ -4,11 +4,13 @@
 //! One command a line, `#` starts a comment:
 //! - time: `run 2s` (advance by), `run until 5s`, `step 3` (prints the narrated events),
 //!   `at 1.5s <command>` (advance to an absolute time, then do it).
-//! - faults: `crash 1`, `restart 1`, `restart all`, `partition 1 2 | 3 4 5`, `isolate 3`,
-//!   `cut 1 2`, `heal`, `drop 17`, `deliver 17`, `duplicate 17`, `fire 3` (node 3's next timer),
-//!   `fire-timer 9` (timer #9), `align timers`, `spread timers`,
-//!   `network latency 10ms..15ms loss 0.1 dup 0.05`.
-//! - clients: `request 2 +5`, `request leader +5`.
+//! - actions, in the form the event log and links use too (see `Action`'s `Display`):
+//!   `crash S1`, `restart S1`, `restart all`, `partition S1 S2 | S3 S4 S5`, `isolate S3`,
+//!   `cut S1 S2`, `heal`, `drop #17`, `deliver #17`, `duplicate #17`, `fire timer #9`,
+//!   `request S2 +5`, `network latency 10ms..15ms loss 0.1 dup 0.05`, `align timers`,
+//!   `spread timers`; node and message numbers may be written bare (`crash 1`).
+//! - script-only: `fire 3` (node S3's next timer), `request leader +5`, and `network` with
+//!   only the values to change (`network loss 0.1`).
 //! - looking: `print nodes`, `print log 3`.
 //! - expectations, which fail the script with the line number: `expect leader 3`,
 //!   `expect leader any`, `expect no leader`, `expect term 3 >= 2`, `expect role 2 follower`,
@@ -18,7 +20,7 @@
 use crate::any::AnySim;
 use crate::catalog::Settings;
 use crate::node::{NodeId, Time};
-use crate::sim::history::{Action, ActionRecord};
+use crate::sim::history::{parse_node, Action, ActionRecord};
 use crate::sim::StepReport;
 use crate::time::{fmt_time, parse_probability, parse_time, parse_time_range};
 use std::fmt::Write;
@@ -72,15 +74,7 @@ pub struct Line {
 }
 
 fn node(s: Option<&str>) -> Result<NodeId, String> {
-    let s = s.ok_or("a node number is missing")?;
-    let n: u8 = s
-        .trim_start_matches('S')
-        .parse()
-        .map_err(|_| format!("'{s}' is not a node"))?;
-    if n == 0 {
-        return Err("nodes are numbered from 1".into());
-    }
-    Ok(NodeId(n))
+    parse_node(s.ok_or("needs a node like S3")?)
 }
 
 fn number<T: std::str::FromStr>(s: Option<&str>, what: &str) -> Result<T, String> {
@@ -122,49 +116,11 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
             let inner = words[2..].join(" ");
             Command::At(t, Box::new(parse_command(&inner)?))
         }
-        "crash" => Command::Do(Action::Crash {
-            node: node(w.next())?,
-        }),
-        "restart" if words.get(1) == Some(&"all") => Command::Do(Action::RestartAll),
-        "restart" => Command::Do(Action::Restart {
-            node: node(w.next())?,
-        }),
-        "isolate" => Command::Do(Action::Isolate {
-            node: node(w.next())?,
-        }),
-        "cut" => Command::Do(Action::CutLink {
-            a: node(w.next())?,
-            b: node(w.next())?,
-        }),
-        "heal" => Command::Do(Action::Heal),
-        "partition" => Command::Do(Action::Partition {
-            groups: rest()
-                .split('|')
-                .map(|g| g.split_whitespace().map(|n| node(Some(n))).collect())
-                .collect::<Result<_, _>>()?,
-        }),
-        "drop" => Command::Do(Action::Drop {
-            msg: number(w.next(), "a message id")?,
-        }),
-        "deliver" => Command::Do(Action::Deliver {
-            msg: number(w.next(), "a message id")?,
-        }),
-        "duplicate" => Command::Do(Action::Duplicate {
-            msg: number(w.next(), "a message id")?,
-        }),
-        "fire" => Command::Fire(node(w.next())?),
-        "fire-timer" => Command::Do(Action::FireTimer {
-            timer: number(w.next(), "a timer id")?,
-        }),
-        "align" => Command::Do(Action::AlignTimers),
-        "spread" => Command::Do(Action::SpreadTimers),
-        "request" => match w.next() {
-            Some("leader") => Command::RequestLeader(delta(w.next())?),
-            n => Command::Do(Action::Request {
-                node: node(n)?,
-                delta: delta(w.next())?,
-            }),
-        },
+        "fire" if words.get(1) != Some(&"timer") => Command::Fire(node(w.next())?),
+        "request" if words.get(1) == Some(&"leader") => {
+            w.next();
+            Command::RequestLeader(delta(w.next())?)
+        }
         "network" => {
             let (mut latency, mut loss, mut dup) = (None, None, None);
             while let Some(k) = w.next() {
@@ -209,7 +165,13 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
             }
             other => return Err(format!("unknown expectation {other:?}")),
         }),
-        other => return Err(format!("unknown command '{other}'")),
+        _ => Command::Do(text.parse::<Action>().map_err(|e| {
+            if e.starts_with("unknown action") {
+                format!("unknown command '{first}'")
+            } else {
+                e
+            }
+        })?),
     })
 }
 
@@ -450,84 +412,18 @@ pub fn run_command(sim: &mut AnySim, c: &Command) -> Result<String, String> {
 pub fn format_actions(actions: &[ActionRecord]) -> String {
     actions
         .iter()
-        .map(|a| format!("at {} {}", fmt_time(a.time), action_command(&a.action)))
+        .map(|a| format!("at {} {}", fmt_time(a.time), a.action))
         .collect::<Vec<_>>()
         .join("\n")
 }
 
-fn action_command(a: &Action) -> String {
-    let ids = |g: &[NodeId]| {
-        g.iter()
-            .map(|n| n.0.to_string())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    match a {
-        Action::Crash { node } => format!("crash {}", node.0),
-        Action::Restart { node } => format!("restart {}", node.0),
-        Action::RestartAll => "restart all".into(),
-        Action::Partition { groups } => format!(
-            "partition {}",
-            groups
-                .iter()
-                .map(|g| ids(g))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        ),
-        Action::Isolate { node } => format!("isolate {}", node.0),
-        Action::CutLink { a, b } => format!("cut {} {}", a.0, b.0),
-        Action::Heal => "heal".into(),
-        Action::Drop { msg } => format!("drop {msg}"),
-        Action::Deliver { msg } => format!("deliver {msg}"),
-        Action::Duplicate { msg } => format!("duplicate {msg}"),
-        Action::FireTimer { timer } => format!("fire-timer {timer}"),
-        Action::Request { node, delta } => format!("request {} {delta:+}", node.0),
-        Action::SetNetwork { network: n } => format!(
-            "network latency {}..{} loss {} dup {}",
-            fmt_time(n.latency_min),
-            fmt_time(n.latency_max),
-            f64::from(n.loss_ppm) / 1e6,
-            f64::from(n.dup_ppm) / 1e6
-        ),
-        Action::AlignTimers => "align timers".into(),
-        Action::SpreadTimers => "spread timers".into(),
-    }
-}
-
-/// Reads `key=value` settings from a transcript's `# settings:` header line.
+/// Reads `key=value` settings (and bare option words like `prevote`) from a transcript's
+/// `# settings:` header line, in the vocabulary links and the command line use.
 pub fn parse_settings(line: &str) -> Result<Settings, String> {
-    let mut s = Settings::default();
-    let mut protocol = None;
-    let mut rest = Vec::new();
-    for kv in line.split_whitespace() {
-        match kv.split_once('=') {
-            Some(("protocol", p)) => protocol = Some(crate::ProtocolKind::parse(p)?),
-            _ => rest.push(kv),
-        }
-    }
-    if let Some(p) = protocol {
-        s = Settings::for_protocol(p);
-    }
-    for kv in rest {
-        let (k, v) = kv.split_once('=').unwrap_or((kv, "true"));
-        match k {
-            "nodes" => s.nodes = number(Some(v), "a node count")?,
-            "seed" => s.seed = number(Some(v), "a seed")?,
-            "requests" if v == "off" => s.request_every = None,
-            "requests" => s.request_every = Some(parse_time(v)?),
-            "bug" => s.bugs.push(crate::Bug::parse(v)?),
-            "prevote" => s.prevote = true,
-            "check-quorum" => s.check_quorum = true,
-            "cooperative-termination" => s.cooperative_termination = true,
-            "election-timeout" => s.election_timeout = parse_time_range(v)?,
-            "latency" => {
-                let (a, b) = parse_time_range(v)?;
-                s.network.latency_min = a;
-                s.network.latency_max = b;
-            }
-            _ => return Err(format!("unknown setting '{k}'")),
-        }
-    }
+    let s = Settings::from_words(line.split_whitespace().map(|kv| match kv.split_once('=') {
+        Some((k, v)) => (k, Some(v)),
+        None => (kv, None),
+    }))?;
     s.validate()?;
     Ok(s)
 }
@@ -585,7 +481,7 @@ mod tests {
             },
         ];
         let text = format_actions(&actions);
-        assert_eq!(text, "at 1500ms partition 1 | 2 3\nat 2s request 2 -4");
+        assert_eq!(text, "at 1500ms partition S1 | S2 S3\nat 2s request S2 -4");
         let back = parse(&text).unwrap();
         assert_eq!(
             back[1].command,

@@ -5,20 +5,21 @@
 //! plain words and replaced by the defaults.
 //!
 //! # Link format
-//! `p=raft&n=5&seed=7&lat=10ms..15ms&loss=0.1&dup=0.05&et=150ms..300ms&hb=50ms&req=100ms`
-//! `&bug=raft-commit-old-term&opt=prevote,check-quorum,coop&a=ACTIONS`, every key optional.
-//! `req=off` turns the client off. `ACTIONS` is a `~`-separated list of `EVENT.TIME.CODE`:
-//! the action was event number EVENT, at virtual time TIME in microseconds, and CODE is one of
-//! `c3` crash S3, `r3` restart S3, `R` restart all, `p1.2-3.4.5` partition {S1,S2} | {S3,S4,S5},
-//! `i3` isolate S3, `k1.2` cut link S1-S2, `h` heal, `d17` drop message 17, `v17` deliver it now,
-//! `u17` duplicate it, `f9` fire timer 9, `q2.5` client request `counter += 5` to S2,
-//! `nMIN.MAX.LOSS.DUP` network (microseconds, parts per million), `A` align and `S` spread
-//! timers.
+//! `protocol=raft&nodes=5&seed=7&latency=10ms..15ms&loss=0.1&prevote=on&bug=raft-commit-old-term`
+//! `&a=ACTIONS`: the settings in the vocabulary of `catalog::vocabulary` (only those that differ
+//! from the protocol's defaults, plus protocol and seed), then the actions. `ACTIONS` is a
+//! `~`-separated list of `EVENT.TIME.ACTION`: the action was event number EVENT, at virtual time
+//! TIME in microseconds, and ACTION is its text as scripts and the event log write it
+//! (`crash S3`, `partition S1 S2 | S3 S4 S5`, `request S2 +5`...), percent-encoded.
+//!
+//! Links made by earlier versions still open: their short keys (`p`, `n`, `et`, `opt`...) are
+//! aliases in the vocabulary, and their one-letter action codes (`c3`, `p1.2-3.4.5`, ...) are
+//! read by [`legacy_action`].
 
-use crate::catalog::{Bug, NetworkSettings, ProtocolKind, Settings, MAX_NODES};
+use crate::catalog::vocabulary::canonical;
+use crate::catalog::{NetworkSettings, ProtocolKind, Settings, MAX_NODES};
 use crate::node::{NodeId, Time};
 use crate::sim::history::{Action, ActionRecord, EventRecord};
-use crate::time::{fmt_time, parse_probability, parse_time, parse_time_range};
 use serde::{Deserialize, Serialize};
 
 /// Links longer than this are refused whole: no address bar holds them anyway.
@@ -41,38 +42,6 @@ pub struct Decoded {
 /// Keys the app (not the engine) interprets; passed through untouched.
 const VIEW_KEYS: &[&str] = &["embed", "autoplay", "speed", "view", "t"];
 
-fn encode_action(a: &Action) -> String {
-    let ids = |g: &[NodeId]| {
-        g.iter()
-            .map(|n| n.0.to_string())
-            .collect::<Vec<_>>()
-            .join(".")
-    };
-    match a {
-        Action::Crash { node } => format!("c{}", node.0),
-        Action::Restart { node } => format!("r{}", node.0),
-        Action::RestartAll => "R".into(),
-        Action::Partition { groups } => format!(
-            "p{}",
-            groups.iter().map(|g| ids(g)).collect::<Vec<_>>().join("-")
-        ),
-        Action::Isolate { node } => format!("i{}", node.0),
-        Action::CutLink { a, b } => format!("k{}.{}", a.0, b.0),
-        Action::Heal => "h".into(),
-        Action::Drop { msg } => format!("d{msg}"),
-        Action::Deliver { msg } => format!("v{msg}"),
-        Action::Duplicate { msg } => format!("u{msg}"),
-        Action::FireTimer { timer } => format!("f{timer}"),
-        Action::Request { node, delta } => format!("q{}.{delta}", node.0),
-        Action::SetNetwork { network: n } => format!(
-            "n{}.{}.{}.{}",
-            n.latency_min, n.latency_max, n.loss_ppm, n.dup_ppm
-        ),
-        Action::AlignTimers => "A".into(),
-        Action::SpreadTimers => "S".into(),
-    }
-}
-
 fn node(s: &str) -> Result<NodeId, String> {
     let n: u8 = s
         .parse()
@@ -87,7 +56,11 @@ fn num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
     s.parse().map_err(|_| format!("'{s}' is not a number"))
 }
 
-fn decode_action(code: &str) -> Result<Action, String> {
+/// A one-letter action code of links made before actions were written as text: `c3` crash S3,
+/// `r3` restart, `R` restart all, `p1.2-3.4.5` partition, `i3` isolate, `k1.2` cut link, `h`
+/// heal, `d17` drop, `v17` deliver, `u17` duplicate, `f9` fire timer, `q2.5` request,
+/// `nMIN.MAX.LOSS.DUP` network, `A` align and `S` spread timers.
+fn legacy_action(code: &str) -> Result<Action, String> {
     let mut chars = code.chars();
     let op = chars.next().ok_or("an empty action")?;
     let rest = chars.as_str();
@@ -147,75 +120,42 @@ fn decode_action(code: &str) -> Result<Action, String> {
 
 /// The query string (without `?`) for a run. `view` adds the app's own parameters.
 pub fn encode_link(s: &Settings, actions: &[ActionRecord], view: &[(&str, &str)]) -> String {
-    let d = Settings::for_protocol(s.protocol);
-    let mut q = vec![format!("p={}", s.protocol.slug())];
-    let mut put = |k: &str, v: String| q.push(format!("{k}={v}"));
-    if s.nodes != d.nodes {
-        put("n", s.nodes.to_string());
-    }
-    put("seed", s.seed.to_string());
-    let net = &s.network;
-    if (net.latency_min, net.latency_max) != (d.network.latency_min, d.network.latency_max) {
-        put(
-            "lat",
-            format!(
-                "{}..{}",
-                fmt_time(net.latency_min),
-                fmt_time(net.latency_max)
-            ),
-        );
-    }
-    if net.loss_ppm != 0 {
-        put("loss", (f64::from(net.loss_ppm) / 1e6).to_string());
-    }
-    if net.dup_ppm != 0 {
-        put("dup", (f64::from(net.dup_ppm) / 1e6).to_string());
-    }
-    if s.election_timeout != d.election_timeout {
-        let (a, b) = s.election_timeout;
-        put("et", format!("{}..{}", fmt_time(a), fmt_time(b)));
-    }
-    if s.heartbeat != d.heartbeat {
-        put("hb", fmt_time(s.heartbeat));
-    }
-    if s.request_every != d.request_every {
-        put("req", s.request_every.map_or("off".into(), fmt_time));
-    }
-    if !s.bugs.is_empty() {
-        put(
-            "bug",
-            s.bugs
-                .iter()
-                .map(|b| b.slug())
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-    }
-    let opts: Vec<&str> = [
-        (s.prevote, "prevote"),
-        (s.check_quorum, "check-quorum"),
-        (s.cooperative_termination, "coop"),
-    ]
-    .into_iter()
-    .filter_map(|(on, name)| on.then_some(name))
-    .collect();
-    if !opts.is_empty() {
-        put("opt", opts.join(","));
-    }
+    let mut q: Vec<String> = s
+        .changed_words()
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", percent_encode(&v)))
+        .collect();
     if !actions.is_empty() {
-        put(
-            "a",
-            actions
-                .iter()
-                .map(|a| format!("{}.{}.{}", a.event, a.time, encode_action(&a.action)))
-                .collect::<Vec<_>>()
-                .join("~"),
-        );
+        let list: Vec<String> = actions
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}.{}.{}",
+                    a.event,
+                    a.time,
+                    percent_encode(&a.action.to_string())
+                )
+            })
+            .collect();
+        q.push(format!("a={}", list.join("~")));
     }
     for (k, v) in view {
-        put(k, v.to_string());
+        q.push(format!("{k}={}", percent_encode(v)));
     }
     q.join("&")
+}
+
+/// Escapes what a query value cannot hold as is (space, `#`, `&`, `+`, `%`, `|`...).
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.,:~*!".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Reads a query string (with or without the leading `?`). Never fails: every unusable part
@@ -246,7 +186,7 @@ pub fn decode_link(query: &str) -> Decoded {
         .collect();
     let protocol = pairs
         .iter()
-        .find(|(k, _)| k == "p")
+        .find(|(k, _)| canonical(k) == Some("protocol"))
         .map_or(Ok(ProtocolKind::Raft), |(_, v)| ProtocolKind::parse(v))
         .unwrap_or_else(|e| {
             warnings.push(e);
@@ -255,46 +195,19 @@ pub fn decode_link(query: &str) -> Decoded {
     let mut s = Settings::for_protocol(protocol);
     let mut actions = Vec::new();
     for (k, v) in &pairs {
-        let r: Result<(), String> = (|| {
-            match k.as_str() {
-                "p" => {}
-                "n" => s.nodes = num(v)?,
-                "seed" => s.seed = num(v)?,
-                "lat" => {
-                    let (a, b) = parse_time_range(v)?;
-                    s.network.latency_min = a;
-                    s.network.latency_max = b;
-                }
-                "loss" => s.network.loss_ppm = parse_probability(v)?,
-                "dup" => s.network.dup_ppm = parse_probability(v)?,
-                "et" => s.election_timeout = parse_time_range(v)?,
-                "hb" => s.heartbeat = parse_time(v)?,
-                "req" if v == "off" => s.request_every = None,
-                "req" => s.request_every = Some(parse_time(v)?),
-                "bug" => {
-                    for b in v.split(',').filter(|b| !b.is_empty()) {
-                        let b = Bug::parse(b)?;
-                        if !s.bugs.contains(&b) {
-                            s.bugs.push(b);
-                        }
-                    }
-                }
-                "opt" => {
-                    for o in v.split(',').filter(|o| !o.is_empty()) {
-                        match o {
-                            "prevote" => s.prevote = true,
-                            "check-quorum" => s.check_quorum = true,
-                            "coop" => s.cooperative_termination = true,
-                            _ => return Err(format!("unknown option '{o}'")),
-                        }
-                    }
-                }
-                "a" => actions = decode_actions(v, &mut warnings),
-                k if VIEW_KEYS.contains(&k) => view.push((k.to_string(), v.clone())),
-                _ => return Err(format!("unknown parameter '{k}'")),
+        let r = match k.as_str() {
+            "a" => {
+                actions = decode_actions(v, &mut warnings);
+                Ok(())
             }
-            Ok(())
-        })();
+            k if VIEW_KEYS.contains(&k) => {
+                view.push((k.to_string(), v.clone()));
+                Ok(())
+            }
+            k if canonical(k) == Some("protocol") => Ok(()),
+            k if canonical(k).is_none() => Err(format!("unknown parameter '{k}'")),
+            k => s.set(k, Some(v)),
+        };
         if let Err(e) = r {
             warnings.push(format!("ignored {k}={v}: {e}"));
         }
@@ -327,7 +240,15 @@ fn decode_actions(v: &str, warnings: &mut Vec<String>) -> Vec<ActionRecord> {
             let mut it = item.splitn(3, '.');
             let event: u64 = num(it.next().unwrap_or(""))?;
             let time: Time = num(it.next().ok_or("no time")?)?;
-            let action = decode_action(it.next().ok_or("no action")?)?;
+            let code = it.next().ok_or("no action")?;
+            // One-letter codes of older links never hold a space.
+            let action = code.parse::<Action>().or_else(|e| {
+                if code.contains(' ') {
+                    Err(e)
+                } else {
+                    legacy_action(code)
+                }
+            })?;
             Ok(ActionRecord {
                 time,
                 event,
@@ -373,8 +294,10 @@ fn percent_decode(s: &str) -> String {
 pub struct TraceFile {
     /// Always "consensus-lab-trace".
     pub format: String,
-    /// 1 for this layout.
+    /// 2 for this layout; version 1 differed only in how it wrote the settings.
     pub version: u32,
+    /// As the vocabulary names them: `{"protocol": "raft", "nodes": "5", ...}`.
+    #[serde(with = "settings_words")]
     pub settings: Settings,
     pub actions: Vec<ActionRecord>,
     /// Every event, in order; the replay must produce exactly these.
@@ -384,7 +307,43 @@ pub struct TraceFile {
 }
 
 pub const TRACE_FORMAT: &str = "consensus-lab-trace";
-pub const TRACE_VERSION: u32 = 1;
+pub const TRACE_VERSION: u32 = 2;
+/// The oldest trace layout this build still reads.
+const OLDEST_TRACE_VERSION: u32 = 1;
+
+/// Trace settings in the vocabulary's words; version 1 files wrote the settings struct as is.
+mod settings_words {
+    use crate::catalog::Settings;
+    use serde::ser::SerializeMap;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(s: &Settings, ser: S) -> Result<S::Ok, S::Error> {
+        let words = s.words();
+        let mut map = ser.serialize_map(Some(words.len()))?;
+        for (k, v) in &words {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Words(BTreeMap<String, String>),
+        Version1(Settings),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Settings, D::Error> {
+        match Written::deserialize(d)? {
+            Written::Words(w) => {
+                Settings::from_words(w.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))))
+                    .map_err(serde::de::Error::custom)
+            }
+            Written::Version1(s) => Ok(s),
+        }
+    }
+}
 
 /// Parses and checks a trace file's shape. Replaying it (and comparing the events) is the
 /// caller's next step: see `AnySim::import`.
@@ -406,9 +365,12 @@ pub fn parse_trace(bytes: &[u8]) -> Result<TraceFile, String> {
         );
     }
     let version = value.get("version").and_then(|v| v.as_u64());
-    if version != Some(u64::from(TRACE_VERSION)) {
+    if !version
+        .is_some_and(|v| (u64::from(OLDEST_TRACE_VERSION)..=u64::from(TRACE_VERSION)).contains(&v))
+    {
         return Err(format!(
-            "trace version {} is not supported; this build reads version {TRACE_VERSION}",
+            "trace version {} is not supported; this build reads versions \
+             {OLDEST_TRACE_VERSION} to {TRACE_VERSION}",
             version.map_or("(missing)".into(), |v| v.to_string())
         ));
     }
@@ -518,10 +480,10 @@ mod tests {
         assert!(parse_trace(b"{\"format\":\"other\"}")
             .unwrap_err()
             .contains("not a Consensus Lab"));
-        let v2 = format!("{{\"format\":\"{TRACE_FORMAT}\",\"version\":2}}");
-        assert!(parse_trace(v2.as_bytes())
+        let v3 = format!("{{\"format\":\"{TRACE_FORMAT}\",\"version\":3}}");
+        assert!(parse_trace(v3.as_bytes())
             .unwrap_err()
-            .contains("version 2"));
+            .contains("version 3"));
         let big = vec![b' '; MAX_TRACE_BYTES + 1];
         assert!(parse_trace(&big).unwrap_err().contains("refused"));
     }

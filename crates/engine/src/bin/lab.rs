@@ -10,14 +10,15 @@
 mod meter;
 
 use lab_engine::any::AnySim;
-use lab_engine::catalog::{Bug, ProtocolKind, Settings};
+use lab_engine::catalog::vocabulary::{canonical, KEYS};
+use lab_engine::catalog::{Bug, Opt, ProtocolKind, Settings};
 use lab_engine::check::{check_seeds, CheckOptions, FailureKind};
 use lab_engine::script::{self, format_event};
-use lab_engine::time::{fmt_time, parse_probability, parse_time, parse_time_range};
+use lab_engine::time::{fmt_time, parse_time};
 use lab_engine::Time;
 use std::process::ExitCode;
 
-const HELP: &str = "\
+const USAGE: &str = "\
 lab: deterministic simulations of consensus protocols
 
 USAGE
@@ -25,14 +26,39 @@ USAGE
   lab check [SETTINGS] [--seeds 1..1000] [--faults random|none] [--no-shrink]
   lab bench [--hours 1]
   lab ring  [--nodes 10] [--vnodes 100] [--keys 100000] [--replicas 3] --add N | --remove ID
+";
 
-SETTINGS (shared by every subcommand)
-  --protocol raft|paxos|multi-paxos|2pc   --nodes N          --seed S
-  --latency 10ms..15ms   --loss 0.1   --dup 0.05
-  --election-timeout 150ms..300ms   --heartbeat 50ms   --request-every 100ms|off
-  --bug NAME (repeatable)   --prevote   --check-quorum   --cooperative-termination
-
-Times take a unit: us, ms, s, m, h. Exit status: 0 ok, 1 a violation or failed check, 2 bad usage.";
+/// The usage, then every setting, option and buggy variant from the catalog, so the help
+/// cannot fall behind it.
+fn help() -> String {
+    let mut h = format!("{USAGE}\nPROTOCOLS (--protocol NAME)\n");
+    for p in ProtocolKind::ALL {
+        h += &format!("  {:<30} {}\n", p.slug(), p.title());
+    }
+    h += "\nSETTINGS (run and check; links and scripts use the same names)\n";
+    for k in KEYS {
+        h += &format!("  --{:<26} {:<14} {}\n", k.name, k.value, k.help);
+    }
+    for o in Opt::ALL {
+        h += &format!("  --{:<26} {:<14} {}\n", o.slug(), "[on|off]", o.describe());
+    }
+    h += "\nBUGGY VARIANTS (--bug NAME, repeatable), each caught by the checker\n";
+    for b in Bug::all() {
+        let protocols: Vec<_> = ProtocolKind::ALL
+            .iter()
+            .filter(|p| b.applies_to(**p))
+            .map(|p| p.slug())
+            .collect();
+        h += &format!(
+            "  {:<30} [{}] {}\n",
+            b.slug(),
+            protocols.join(", "),
+            b.describe()
+        );
+    }
+    h + "\nTimes take a unit: us, ms, s, m, h. Exit status: 0 ok, 1 a violation or failed check, 2 bad \
+         usage."
+}
 
 struct Args {
     settings: Settings,
@@ -46,35 +72,9 @@ struct Args {
 }
 
 fn parse_args(words: &[String]) -> Result<Args, String> {
-    let mut protocol = None;
-    let mut rest: Vec<(&str, Option<&str>)> = Vec::new();
-    let mut i = 0;
-    while i < words.len() {
-        let flag = words[i].as_str();
-        let takes_value = !matches!(
-            flag,
-            "--json" | "--prevote" | "--check-quorum" | "--cooperative-termination" | "--no-shrink"
-        );
-        let value = if takes_value {
-            i += 1;
-            Some(
-                words
-                    .get(i)
-                    .map(String::as_str)
-                    .ok_or_else(|| format!("{flag} needs a value"))?,
-            )
-        } else {
-            None
-        };
-        if flag == "--protocol" {
-            protocol = Some(ProtocolKind::parse(value.unwrap_or_default())?);
-        } else {
-            rest.push((flag, value));
-        }
-        i += 1;
-    }
+    let mut settings: Vec<(&str, Option<&str>)> = Vec::new();
     let mut a = Args {
-        settings: Settings::for_protocol(protocol.unwrap_or(ProtocolKind::Raft)),
+        settings: Settings::default(),
         until: 30 * lab_engine::SECOND,
         actions: None,
         json: false,
@@ -83,59 +83,58 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
         shrink: true,
         hours: 1,
     };
-    let s = &mut a.settings;
-    for (flag, value) in rest {
-        let v = value.unwrap_or_default();
-        let num = |what: &str| -> Result<u64, String> {
-            v.parse()
-                .map_err(|_| format!("{flag}: '{v}' is not {what}"))
-        };
-        match flag {
-            "--nodes" => s.nodes = num("a node count")? as usize,
-            "--seed" => s.seed = num("a seed")?,
-            "--latency" => {
-                let (lo, hi) = parse_time_range(v)?;
-                s.network.latency_min = lo;
-                s.network.latency_max = hi;
+    let mut i = 0;
+    while i < words.len() {
+        let flag = words[i].as_str();
+        let name = flag
+            .strip_prefix("--")
+            .ok_or_else(|| format!("'{flag}' is not an option (see lab --help)"))?;
+        // Options are switches; a following on/off is their value.
+        let switch = Opt::parse(name).is_ok();
+        let takes_value = !switch && !matches!(name, "json" | "no-shrink");
+        let value = match words.get(i + 1).map(String::as_str) {
+            Some(v) if takes_value || (switch && matches!(v, "on" | "off")) => {
+                i += 1;
+                Some(v)
             }
-            "--loss" => s.network.loss_ppm = parse_probability(v)?,
-            "--dup" => s.network.dup_ppm = parse_probability(v)?,
-            "--election-timeout" => s.election_timeout = parse_time_range(v)?,
-            "--heartbeat" => s.heartbeat = parse_time(v)?,
-            "--request-every" if v == "off" => s.request_every = None,
-            "--request-every" => s.request_every = Some(parse_time(v)?),
-            "--bug" => s.bugs.push(Bug::parse(v)?),
-            "--prevote" => s.prevote = true,
-            "--check-quorum" => s.check_quorum = true,
-            "--cooperative-termination" => s.cooperative_termination = true,
-            "--until" => a.until = parse_time(v)?,
-            "--actions" => a.actions = Some(v.to_string()),
-            "--json" => a.json = true,
-            "--seeds" => {
+            None if takes_value => return Err(format!("{flag} needs a value")),
+            _ => None,
+        };
+        i += 1;
+        let v = value.unwrap_or_default();
+        match name {
+            "until" => a.until = parse_time(v)?,
+            "actions" => a.actions = Some(v.to_string()),
+            "json" => a.json = true,
+            "seeds" => {
+                let bad = || format!("--seeds: '{v}' is not a range like 1..1000");
                 let (lo, hi) = v.split_once("..").unwrap_or((v, v));
-                let lo: u64 = lo
-                    .parse()
-                    .map_err(|_| format!("--seeds: '{v}' is not a range like 1..1000"))?;
-                let hi: u64 = hi
-                    .parse()
-                    .map_err(|_| format!("--seeds: '{v}' is not a range like 1..1000"))?;
+                let lo: u64 = lo.parse().map_err(|_| bad())?;
+                let hi: u64 = hi.parse().map_err(|_| bad())?;
                 if lo > hi {
                     return Err(format!("--seeds: {lo} is above {hi}"));
                 }
                 a.seeds = (lo, hi);
             }
-            "--faults" => {
+            "faults" => {
                 a.faults = match v {
                     "random" => true,
                     "none" => false,
                     _ => return Err(format!("--faults takes random or none, not '{v}'")),
                 }
             }
-            "--no-shrink" => a.shrink = false,
-            "--hours" => a.hours = num("a number of hours")?.max(1),
+            "no-shrink" => a.shrink = false,
+            "hours" => {
+                a.hours = v
+                    .parse::<u64>()
+                    .map_err(|_| format!("--hours: '{v}' is not a number of hours"))?
+                    .max(1)
+            }
+            _ if canonical(name).is_some() => settings.push((name, value)),
             _ => return Err(format!("unknown option '{flag}' (see lab --help)")),
         }
     }
+    a.settings = Settings::from_words(settings)?;
     a.settings.validate()?;
     Ok(a)
 }
@@ -286,16 +285,13 @@ fn check(a: &Args) -> Result<ExitCode, String> {
             f.seed
         ));
         say(format!(
-            "  lab run --protocol {} --nodes {} --seed {} --until {}{} --actions repro.txt",
-            a.settings.protocol.slug(),
-            a.settings.nodes,
-            f.seed,
+            "  lab run {} --until {} --actions repro.txt",
+            Settings {
+                seed: f.seed,
+                ..a.settings.clone()
+            }
+            .to_flags(),
             fmt_time(f.time + lab_engine::MS),
-            a.settings
-                .bugs
-                .iter()
-                .map(|b| format!(" --bug {}", b.slug()))
-                .collect::<String>()
         ));
         say(format!(
             "where repro.txt holds these {} actions:",
@@ -310,11 +306,11 @@ fn check(a: &Args) -> Result<ExitCode, String> {
 fn main() -> ExitCode {
     let words: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = words.first().map(String::as_str) else {
-        eprintln!("{HELP}");
+        eprintln!("{}", help());
         return ExitCode::from(2);
     };
     if matches!(cmd, "-h" | "--help" | "help") {
-        println!("{HELP}");
+        println!("{}", help());
         return ExitCode::SUCCESS;
     }
     if cmd == "ring" {

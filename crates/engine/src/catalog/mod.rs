@@ -15,6 +15,7 @@ mod paxos;
 mod raft;
 mod settings;
 mod two_phase_commit;
+pub mod vocabulary;
 
 pub use multi_paxos::MULTI_PAXOS;
 pub use paxos::{ACCEPT_BELOW_PROMISE, IGNORE_PROMISED_VALUE, PAXOS};

@@ -144,7 +144,7 @@ impl<P: Model> Simulation<P> {
         );
         let mut headline = String::new();
         if self.narrating {
-            headline = format!("You: {}", action.describe());
+            headline = format!("You: {action}");
         }
         let mut lines = Vec::new();
         let mut changed = Vec::new();
@@ -223,7 +223,7 @@ impl<P: Model> Simulation<P> {
                 event: self.world.events + 1,
                 time: now,
                 kind: MarkerKind::Fault {
-                    text: action.describe(),
+                    text: action.to_string(),
                 },
             });
         }

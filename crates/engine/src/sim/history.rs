@@ -1,10 +1,12 @@
 //! What happened: a compact record per event, the user's actions with their position, markers
 //! for the timeline and the violations found. Everything here is plain data and serde-ready.
 
-use crate::catalog::NetworkSettings;
+use crate::catalog::{NetworkSettings, MAX_NODES};
 use crate::invariants::Violation;
 use crate::node::{NodeId, Time};
+use crate::time::{fmt_time, parse_probability, parse_time_range};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 pub type MsgId = u64;
 pub type TimerId = u64;
@@ -71,43 +73,176 @@ impl Action {
                 | Action::SetNetwork { .. }
         )
     }
+}
 
-    pub fn describe(&self) -> String {
+/// The one textual form of an action, shared by scripts, links, the event log and the command
+/// line: `crash S3`, `restart S3`, `restart all`, `partition S1 S2 | S3 S4 S5`, `isolate S3`,
+/// `cut S1 S2`, `heal`, `drop #17`, `deliver #17`, `duplicate #17`, `fire timer #9`,
+/// `request S2 +5`, `network latency 10ms..15ms loss 0.1 dup 0.05`, `align timers`,
+/// `spread timers`.
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = |g: &[NodeId]| {
+            g.iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         match self {
-            Action::Crash { node } => format!("crash {node}"),
-            Action::Restart { node } => format!("restart {node}"),
-            Action::RestartAll => "restart all crashed nodes".into(),
-            Action::Partition { groups } => format!(
-                "partition {}",
-                groups
-                    .iter()
-                    .map(|g| g
-                        .iter()
-                        .map(|n| n.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" "))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            ),
-            Action::Isolate { node } => format!("isolate {node}"),
-            Action::CutLink { a, b } => format!("cut link {a}-{b}"),
-            Action::Heal => "heal the network".into(),
-            Action::Drop { msg } => format!("drop message #{msg}"),
-            Action::Deliver { msg } => format!("deliver message #{msg} now"),
-            Action::Duplicate { msg } => format!("duplicate message #{msg}"),
-            Action::FireTimer { timer } => format!("fire timer #{timer} now"),
-            Action::Request { node, delta } => {
-                format!("client request counter += {delta} to {node}")
+            Action::Crash { node } => write!(f, "crash {node}"),
+            Action::Restart { node } => write!(f, "restart {node}"),
+            Action::RestartAll => f.write_str("restart all"),
+            Action::Partition { groups } => {
+                let groups: Vec<String> = groups.iter().map(|g| names(g)).collect();
+                write!(f, "partition {}", groups.join(" | "))
             }
-            Action::SetNetwork { network } => format!(
-                "network: latency {}..{}, loss {}%, duplication {}%",
-                crate::time::fmt_time(network.latency_min),
-                crate::time::fmt_time(network.latency_max),
-                f64::from(network.loss_ppm) / 10_000.0,
-                f64::from(network.dup_ppm) / 10_000.0
+            Action::Isolate { node } => write!(f, "isolate {node}"),
+            Action::CutLink { a, b } => write!(f, "cut {a} {b}"),
+            Action::Heal => f.write_str("heal"),
+            Action::Drop { msg } => write!(f, "drop #{msg}"),
+            Action::Deliver { msg } => write!(f, "deliver #{msg}"),
+            Action::Duplicate { msg } => write!(f, "duplicate #{msg}"),
+            Action::FireTimer { timer } => write!(f, "fire timer #{timer}"),
+            Action::Request { node, delta } => write!(f, "request {node} {delta:+}"),
+            Action::SetNetwork { network: n } => write!(
+                f,
+                "network latency {}..{} loss {} dup {}",
+                fmt_time(n.latency_min),
+                fmt_time(n.latency_max),
+                f64::from(n.loss_ppm) / 1e6,
+                f64::from(n.dup_ppm) / 1e6
             ),
-            Action::AlignTimers => "align every timer".into(),
-            Action::SpreadTimers => "spread timers apart".into(),
+            Action::AlignTimers => f.write_str("align timers"),
+            Action::SpreadTimers => f.write_str("spread timers"),
+        }
+    }
+}
+
+/// A node named `S3`, `s3` or `3`.
+pub fn parse_node(s: &str) -> Result<NodeId, String> {
+    let digits = s.strip_prefix(['S', 's']).unwrap_or(s);
+    match digits.parse::<u8>() {
+        Ok(n) if n > 0 && usize::from(n) <= MAX_NODES => Ok(NodeId(n)),
+        _ => Err(format!("'{s}' is not a node like S3 (1..{MAX_NODES})")),
+    }
+}
+
+/// A message or timer number, `#17` or `17`.
+fn parse_number(s: Option<&str>, what: &str) -> Result<u64, String> {
+    let s = s.ok_or_else(|| format!("needs {what}"))?;
+    s.trim_start_matches('#')
+        .parse()
+        .map_err(|_| format!("'{s}' is not {what}"))
+}
+
+impl std::str::FromStr for Action {
+    type Err = String;
+
+    /// Reads what [`Display`](fmt::Display) writes. Node and message numbers may also be
+    /// written bare (`crash 3`, `drop 17`), and `fire-timer 9`, `align` and `spread` are
+    /// accepted as older spellings.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let mut w = words.iter().copied();
+        let first = w.next().ok_or("an empty action")?;
+        let node = |s: Option<&str>| parse_node(s.ok_or("needs a node like S3")?);
+        let action = match first {
+            "crash" => Action::Crash {
+                node: node(w.next())?,
+            },
+            "restart" if words.get(1) == Some(&"all") => {
+                w.next();
+                Action::RestartAll
+            }
+            "restart" => Action::Restart {
+                node: node(w.next())?,
+            },
+            "isolate" => Action::Isolate {
+                node: node(w.next())?,
+            },
+            "cut" => Action::CutLink {
+                a: node(w.next())?,
+                b: node(w.next())?,
+            },
+            "heal" => Action::Heal,
+            "partition" => {
+                let rest = words[1..].join(" ");
+                let groups = rest
+                    .split('|')
+                    .map(|g| g.split_whitespace().map(parse_node).collect())
+                    .collect::<Result<Vec<Vec<NodeId>>, _>>()?;
+                if groups.iter().any(Vec::is_empty) {
+                    return Err("a partition lists groups of nodes like S1 S2 | S3".into());
+                }
+                return Ok(Action::Partition { groups });
+            }
+            "drop" => Action::Drop {
+                msg: parse_number(w.next(), "a message number")?,
+            },
+            "deliver" => Action::Deliver {
+                msg: parse_number(w.next(), "a message number")?,
+            },
+            "duplicate" => Action::Duplicate {
+                msg: parse_number(w.next(), "a message number")?,
+            },
+            "fire" if words.get(1) == Some(&"timer") => {
+                w.next();
+                Action::FireTimer {
+                    timer: parse_number(w.next(), "a timer number")?,
+                }
+            }
+            "fire-timer" => Action::FireTimer {
+                timer: parse_number(w.next(), "a timer number")?,
+            },
+            "request" => {
+                let node = node(w.next())?;
+                let d = w.next().unwrap_or("+1");
+                let delta = d
+                    .trim_start_matches('+')
+                    .parse()
+                    .map_err(|_| format!("'{d}' is not an amount like +5"))?;
+                Action::Request { node, delta }
+            }
+            "network" => {
+                let (mut latency, mut loss, mut dup) = (None, None, None);
+                while let Some(k) = w.next() {
+                    let v = w.next().ok_or_else(|| format!("{k} needs a value"))?;
+                    match k {
+                        "latency" => latency = Some(parse_time_range(v)?),
+                        "loss" => loss = Some(parse_probability(v)?),
+                        "dup" => dup = Some(parse_probability(v)?),
+                        _ => return Err(format!("unknown network setting '{k}'")),
+                    }
+                }
+                let ((latency_min, latency_max), loss_ppm, dup_ppm) = latency
+                    .zip(loss)
+                    .zip(dup)
+                    .map(|((l, p), d)| (l, p, d))
+                    .ok_or("network needs latency, loss and dup")?;
+                return Ok(Action::SetNetwork {
+                    network: NetworkSettings {
+                        latency_min,
+                        latency_max,
+                        loss_ppm,
+                        dup_ppm,
+                    },
+                });
+            }
+            "align" | "spread" => {
+                if words.get(1) == Some(&"timers") {
+                    w.next();
+                }
+                if first == "align" {
+                    Action::AlignTimers
+                } else {
+                    Action::SpreadTimers
+                }
+            }
+            other => return Err(format!("unknown action '{other}'")),
+        };
+        match w.next() {
+            None => Ok(action),
+            Some(extra) => Err(format!("unexpected '{extra}' after '{first}'")),
         }
     }
 }

@@ -222,7 +222,7 @@ impl<P: Model> Simulation<P> {
                 self.history.actions.remove(pos);
                 self.skipped.push(format!(
                     "skipped '{}' at {}: {e}",
-                    a.action.describe(),
+                    a.action,
                     crate::time::fmt_time(a.time)
                 ));
                 continue;
