@@ -1,5 +1,13 @@
 //! The protocols, each a sans-IO state machine: one message enum, one state struct, one
 //! handler per message.
+//!
+//! Each protocol is a folder split by concern: `mod.rs` holds the module essay, the messages,
+//! state and configuration types, the helpers its parts share and the `impl Protocol` dispatch;
+//! one file per part of the paper holds the rules (Raft's `election` and `replication`, Paxos's
+//! `proposer`, `acceptor` and `learner`, ...); `present.rs` holds the text for people (message
+//! labels and fields, timer names, the node summary and the inspector). A protocol imports only
+//! `crate::node`, `crate::narrate` and other protocols' types, never the checkers, the catalog or
+//! the simulator.
 
 pub mod multi_paxos;
 pub mod paxos;

@@ -1,0 +1,359 @@
+//! Raft, as in Ongaro and Ousterhout's extended paper, "In Search of an Understandable Consensus
+//! Algorithm" (Figure 2), with PreVote and CheckQuorum (Ongaro's thesis, §9.6 and §6.2) as
+//! options. The replicated state machine is a counter; each log entry is `counter += delta`.
+//!
+//! The rules live by concern: `election` (§5.2 and §5.4.1, with PreVote), `replication`
+//! (§5.3 and §5.4.2: AppendEntries, commit, apply) and `present` (message labels, the node
+//! summary and the inspector: text for people, no rules). This file holds the messages, the state
+//! (Figure 2's "State" box), the configuration, the helpers every concern shares (§5.1's step
+//! down) and the `Protocol` dispatch: start, messages, timers (CheckQuorum's check among them) and
+//! client requests.
+
+mod election;
+mod present;
+mod replication;
+
+use crate::narrate;
+use crate::node::{NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, Time};
+use imbl::Vector;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub term: u64,
+    pub request: Request,
+}
+
+/// RequestVote RPC arguments (§5.2); PreVote asks the same question hypothetically.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RequestVote {
+    pub term: u64,
+    pub last_log_index: u64,
+    pub last_log_term: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VoteReply {
+    pub term: u64,
+    pub vote_granted: bool,
+}
+
+/// AppendEntries RPC arguments (§5.3); with no entries it is a heartbeat (§5.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppendEntries {
+    pub term: u64,
+    pub prev_log_index: u64,
+    pub prev_log_term: u64,
+    pub entries: Vec<Entry>,
+    pub leader_commit: u64,
+}
+
+/// On failure `last_index` is where the follower's log could match, so the leader backs off
+/// nextIndex in one step instead of one entry per round trip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppendReply {
+    pub term: u64,
+    pub success: bool,
+    pub match_index: u64,
+    pub last_index: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum RaftMsg {
+    RequestVote(RequestVote),
+    RequestVoteReply(VoteReply),
+    AppendEntries(AppendEntries),
+    AppendEntriesReply(AppendReply),
+    /// Could the sender win an election in `term` without disrupting anyone? (thesis §9.6)
+    PreVote(RequestVote),
+    PreVoteReply(VoteReply),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum RaftTimer {
+    Election,
+    Heartbeat,
+    CheckQuorum,
+}
+
+/// Persistent state on all servers, updated on stable storage before responding to RPCs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RaftDurable {
+    pub current_term: u64,
+    pub voted_for: Option<NodeId>,
+    /// 1-based as in the paper: entry i is `log[i - 1]`.
+    pub log: Vector<Entry>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Role {
+    Follower,
+    PreCandidate,
+    Candidate,
+    Leader,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RaftState {
+    pub id: NodeId,
+    pub durable: RaftDurable,
+    pub role: Role,
+    /// The leader this node last heard from in its current term.
+    pub leader: Option<NodeId>,
+    pub commit_index: u64,
+    pub last_applied: u64,
+    /// The state machine: the counter after applying entries 1..=last_applied.
+    pub value: i64,
+    /// Votes (or pre-votes) received while campaigning, own included.
+    pub votes: Vec<NodeId>,
+    /// Leader only, indexed by node: next entry to send and highest entry known replicated.
+    pub next_index: Vec<u64>,
+    pub match_index: Vec<u64>,
+    /// Leader only: log indices whose clients await an answer from this leader.
+    pub waiting: Vec<u64>,
+    /// Heard from a leader since the election timer was last armed (PreVote's check).
+    pub heard_leader: bool,
+    /// Leader with CheckQuorum: followers heard from in this round.
+    pub heard_from: Vec<NodeId>,
+}
+
+impl RaftState {
+    pub fn term(&self) -> u64 {
+        self.durable.current_term
+    }
+    pub fn log(&self) -> &Vector<Entry> {
+        &self.durable.log
+    }
+    pub fn last_index(&self) -> u64 {
+        self.durable.log.len() as u64
+    }
+    pub fn term_at(&self, index: u64) -> u64 {
+        term_at(&self.durable.log, index)
+    }
+    pub fn last_term(&self) -> u64 {
+        self.term_at(self.last_index())
+    }
+}
+
+/// Term of entry `index`, 0 for index 0 (the empty prefix).
+pub fn term_at(log: &Vector<Entry>, index: u64) -> u64 {
+    if index == 0 {
+        0
+    } else {
+        log.get(index as usize - 1).map_or(0, |e| e.term)
+    }
+}
+
+/// The cluster configuration and the options every node runs with.
+#[derive(Clone, Debug)]
+pub struct Raft {
+    pub nodes: usize,
+    pub election_timeout: (Time, Time),
+    pub heartbeat: Time,
+    pub prevote: bool,
+    pub check_quorum: bool,
+    pub bug_commit_old_term: bool,
+    pub bug_vote_without_log_check: bool,
+}
+
+impl Raft {
+    fn majority(&self) -> usize {
+        self.nodes / 2 + 1
+    }
+
+    fn persist(&self, s: &RaftState, out: &mut Out<Self>) {
+        out.persist(s.durable.clone());
+    }
+
+    fn reset_election_timer(&self, s: &mut RaftState, out: &mut Out<Self>) {
+        s.heard_leader = false;
+        let (lo, hi) = self.election_timeout;
+        out.set_timer(RaftTimer::Election, lo, hi);
+    }
+
+    /// §5.1: a server that sees a higher term updates its term and reverts to follower.
+    fn step_down(&self, s: &mut RaftState, term: u64, out: &mut Out<Self>) {
+        let was = s.role;
+        s.durable.current_term = term;
+        s.durable.voted_for = None;
+        s.role = Role::Follower;
+        s.leader = None;
+        s.votes.clear();
+        s.waiting.clear();
+        self.persist(s, out);
+        if was == Role::Leader {
+            out.cancel_timer(RaftTimer::Heartbeat);
+            out.cancel_timer(RaftTimer::CheckQuorum);
+            self.reset_election_timer(s, out);
+        }
+        narrate!(out, "{} sees term {term} and becomes a follower", s.id);
+    }
+}
+
+impl Protocol for Raft {
+    type Msg = RaftMsg;
+    type Timer = RaftTimer;
+    type Durable = RaftDurable;
+    type State = RaftState;
+
+    const NAME: &'static str = "Raft";
+    const MESSAGE_KINDS: &'static [&'static str] = &[
+        "RequestVote",
+        "RequestVoteReply",
+        "AppendEntries",
+        "AppendEntriesReply",
+        "PreVote",
+        "PreVoteReply",
+    ];
+
+    fn cluster_size(&self) -> usize {
+        self.nodes
+    }
+
+    fn on_start(&self, id: NodeId, durable: &RaftDurable, out: &mut Out<Self>) -> RaftState {
+        let mut s = RaftState {
+            id,
+            durable: durable.clone(),
+            role: Role::Follower,
+            leader: None,
+            commit_index: 0,
+            last_applied: 0,
+            value: 0,
+            votes: Vec::new(),
+            next_index: Vec::new(),
+            match_index: Vec::new(),
+            waiting: Vec::new(),
+            heard_leader: false,
+            heard_from: Vec::new(),
+        };
+        narrate!(
+            out,
+            "{id} starts as a follower in term {} with {} log entries",
+            s.term(),
+            s.last_index()
+        );
+        self.reset_election_timer(&mut s, out);
+        s
+    }
+
+    fn on_msg(&self, s: &mut RaftState, from: NodeId, msg: RaftMsg, out: &mut Out<Self>) {
+        // §5.1: any RPC with a newer term makes this node a follower in that term. Pre-votes
+        // are hypothetical and must not disturb terms; a refused pre-vote carries a real one.
+        let term = match &msg {
+            RaftMsg::RequestVote(m) => Some(m.term),
+            RaftMsg::AppendEntries(m) => Some(m.term),
+            RaftMsg::AppendEntriesReply(m) => Some(m.term),
+            RaftMsg::RequestVoteReply(m) => Some(m.term),
+            RaftMsg::PreVoteReply(m) if !m.vote_granted => Some(m.term),
+            RaftMsg::PreVote(_) | RaftMsg::PreVoteReply(_) => None,
+        };
+        if let Some(t) = term.filter(|&t| t > s.term()) {
+            self.step_down(s, t, out);
+        }
+        match msg {
+            RaftMsg::RequestVote(m) => self.on_request_vote(s, from, m, out),
+            RaftMsg::RequestVoteReply(m) => self.on_vote_reply(s, from, m, out),
+            RaftMsg::AppendEntries(m) => self.on_append_entries(s, from, m, out),
+            RaftMsg::AppendEntriesReply(m) => self.on_append_reply(s, from, m, out),
+            RaftMsg::PreVote(m) => self.on_pre_vote(s, from, m, out),
+            RaftMsg::PreVoteReply(m) => self.on_pre_vote_reply(s, from, m, out),
+        }
+    }
+
+    fn on_timer(&self, s: &mut RaftState, timer: RaftTimer, out: &mut Out<Self>) {
+        match timer {
+            RaftTimer::Election => {
+                if s.role == Role::Leader {
+                    return;
+                }
+                narrate!(
+                    out,
+                    "{} heard from no leader before its election timeout",
+                    s.id
+                );
+                if self.prevote {
+                    self.start_pre_vote(s, out);
+                } else {
+                    self.start_election(s, out);
+                }
+            }
+            RaftTimer::Heartbeat => {
+                if s.role == Role::Leader {
+                    self.broadcast_append(s, out);
+                    out.set_timer(RaftTimer::Heartbeat, self.heartbeat, self.heartbeat);
+                }
+            }
+            RaftTimer::CheckQuorum => {
+                if s.role != Role::Leader {
+                    return;
+                }
+                if s.heard_from.len() + 1 < self.majority() {
+                    narrate!(
+                        out,
+                        "{} heard from only {} followers in an election timeout and steps down \
+                         (CheckQuorum)",
+                        s.id,
+                        s.heard_from.len()
+                    );
+                    s.role = Role::Follower;
+                    s.leader = None;
+                    s.waiting.clear();
+                    out.cancel_timer(RaftTimer::Heartbeat);
+                    self.reset_election_timer(s, out);
+                } else {
+                    s.heard_from.clear();
+                    let lo = self.election_timeout.0;
+                    out.set_timer(RaftTimer::CheckQuorum, lo, lo);
+                }
+            }
+        }
+    }
+
+    fn on_request(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
+        if s.role != Role::Leader {
+            narrate!(
+                out,
+                "{} is not the leader and points the client to {}",
+                s.id,
+                s.leader.map_or("no one yet".into(), |l| l.to_string())
+            );
+            out.reply(req.id, Reply::Redirect(s.leader.filter(|&l| l != s.id)));
+            return;
+        }
+        s.durable.log.push_back(Entry {
+            term: s.term(),
+            request: req,
+        });
+        let index = s.last_index();
+        s.match_index[s.id.idx()] = index;
+        s.waiting.push(index);
+        self.persist(s, out);
+        narrate!(
+            out,
+            "{} appends counter += {} as entry {index} in term {}",
+            s.id,
+            req.delta,
+            s.term()
+        );
+        let me = s.id;
+        for to in NodeId::all(self.nodes).filter(|&n| n != me) {
+            // Followers already caught up get the new entry at once; others are mid-repair.
+            if s.next_index[to.idx()] == index {
+                self.send_append(s, to, out);
+            }
+        }
+        self.advance_commit(s, out);
+    }
+
+    fn summary(&self, s: &RaftState) -> NodeSummary {
+        present::summary(s)
+    }
+
+    fn inspect(&self, s: &RaftState) -> Vec<Section> {
+        present::inspect(self, s)
+    }
+
+    fn inspect_durable(&self, d: &RaftDurable) -> Vec<Section> {
+        present::inspect_durable(d)
+    }
+}

@@ -1,0 +1,217 @@
+//! Raft in words for people: message labels and fields, timer names, the node summary drawn on
+//! the cluster view and the inspector's sections (Figure 2's state variables by their paper
+//! names, the replication table and the log). No rule of the protocol lives here.
+
+use super::{Entry, Raft, RaftDurable, RaftMsg, RaftState, RaftTimer, Role};
+use crate::node::{LogCell, Message, NodeId, NodeSummary, Section, TimerKind};
+use imbl::Vector;
+
+impl TimerKind for RaftTimer {
+    fn label(&self) -> String {
+        match self {
+            RaftTimer::Election => "election".into(),
+            RaftTimer::Heartbeat => "heartbeat".into(),
+            RaftTimer::CheckQuorum => "check-quorum".into(),
+        }
+    }
+}
+
+impl Message for RaftMsg {
+    fn kind(&self) -> usize {
+        match self {
+            RaftMsg::RequestVote(_) => 0,
+            RaftMsg::RequestVoteReply(_) => 1,
+            RaftMsg::AppendEntries(_) => 2,
+            RaftMsg::AppendEntriesReply(_) => 3,
+            RaftMsg::PreVote(_) => 4,
+            RaftMsg::PreVoteReply(_) => 5,
+        }
+    }
+
+    fn label(&self) -> String {
+        let yes_no = |v: bool| if v { "yes" } else { "no" };
+        match self {
+            RaftMsg::RequestVote(m) => format!("RequestVote t{}", m.term),
+            RaftMsg::RequestVoteReply(m) => format!("Vote t{} {}", m.term, yes_no(m.vote_granted)),
+            RaftMsg::AppendEntries(m) if m.entries.is_empty() => format!("Heartbeat t{}", m.term),
+            RaftMsg::AppendEntries(m) => format!(
+                "Append t{} [{}..{}]",
+                m.term,
+                m.prev_log_index + 1,
+                m.prev_log_index + m.entries.len() as u64
+            ),
+            RaftMsg::AppendEntriesReply(m) if m.success => {
+                format!("Ack t{} ≤{}", m.term, m.match_index)
+            }
+            RaftMsg::AppendEntriesReply(m) => format!("Nack t{}", m.term),
+            RaftMsg::PreVote(m) => format!("PreVote t{}", m.term),
+            RaftMsg::PreVoteReply(m) => {
+                format!("PreVote t{} {}", m.term, yes_no(m.vote_granted))
+            }
+        }
+    }
+
+    fn fields(&self) -> Vec<(String, String)> {
+        let f = |k: &str, v: String| (k.to_string(), v);
+        match self {
+            RaftMsg::RequestVote(m) | RaftMsg::PreVote(m) => vec![
+                f("term", m.term.to_string()),
+                f("lastLogIndex", m.last_log_index.to_string()),
+                f("lastLogTerm", m.last_log_term.to_string()),
+            ],
+            RaftMsg::RequestVoteReply(m) | RaftMsg::PreVoteReply(m) => vec![
+                f("term", m.term.to_string()),
+                f("voteGranted", m.vote_granted.to_string()),
+            ],
+            RaftMsg::AppendEntries(m) => vec![
+                f("term", m.term.to_string()),
+                f("prevLogIndex", m.prev_log_index.to_string()),
+                f("prevLogTerm", m.prev_log_term.to_string()),
+                f(
+                    "entries",
+                    if m.entries.is_empty() {
+                        "none (heartbeat)".into()
+                    } else {
+                        m.entries
+                            .iter()
+                            .map(|e| format!("t{}:+{}", e.term, e.request.delta))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    },
+                ),
+                f("leaderCommit", m.leader_commit.to_string()),
+            ],
+            RaftMsg::AppendEntriesReply(m) => vec![
+                f("term", m.term.to_string()),
+                f("success", m.success.to_string()),
+                f("matchIndex", m.match_index.to_string()),
+                f("lastIndex", m.last_index.to_string()),
+            ],
+        }
+    }
+}
+
+pub(super) fn summary(s: &RaftState) -> NodeSummary {
+    let (role, class) = match s.role {
+        Role::Follower => ("follower", "follower"),
+        Role::PreCandidate => ("pre-candidate", "candidate"),
+        Role::Candidate => ("candidate", "candidate"),
+        Role::Leader => ("leader", "leader"),
+    };
+    let len = s.last_index();
+    let from = len.saturating_sub(8);
+    NodeSummary {
+        role: role.into(),
+        class,
+        term: s.term(),
+        term_label: format!("term {}", s.term()),
+        log: (from + 1..=len)
+            .map(|i| {
+                let e = s.durable.log[i as usize - 1];
+                LogCell {
+                    index: i,
+                    term: e.term,
+                    text: format!("+{}", e.request.delta),
+                    committed: i <= s.commit_index,
+                }
+            })
+            .collect(),
+        log_len: len,
+        committed: s.commit_index,
+        value: Some(s.value),
+    }
+}
+
+pub(super) fn inspect(raft: &Raft, s: &RaftState) -> Vec<Section> {
+    let opt = |n: Option<NodeId>| n.map_or("none".to_string(), |n| n.to_string());
+    let mut v = vec![Section::Fields {
+        title: format!("{} · {:?}", s.id, s.role),
+        fields: vec![
+            ("currentTerm".into(), s.term().to_string()),
+            ("votedFor".into(), opt(s.durable.voted_for)),
+            ("leader".into(), opt(s.leader)),
+            ("commitIndex".into(), s.commit_index.to_string()),
+            ("lastApplied".into(), s.last_applied.to_string()),
+            ("counter".into(), s.value.to_string()),
+        ],
+    }];
+    if s.role == Role::Leader {
+        v.push(Section::Table {
+            title: "Replication".into(),
+            columns: vec!["node".into(), "nextIndex".into(), "matchIndex".into()],
+            rows: NodeId::all(raft.nodes)
+                .filter(|&n| n != s.id)
+                .map(|n| {
+                    vec![
+                        n.to_string(),
+                        s.next_index[n.idx()].to_string(),
+                        s.match_index[n.idx()].to_string(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    v.push(log_table(&s.durable.log, s.commit_index, s.last_applied));
+    v
+}
+
+pub(super) fn inspect_durable(d: &RaftDurable) -> Vec<Section> {
+    vec![
+        Section::Fields {
+            title: "Stable storage".into(),
+            fields: vec![
+                ("currentTerm".into(), d.current_term.to_string()),
+                (
+                    "votedFor".into(),
+                    d.voted_for.map_or("none".into(), |n| n.to_string()),
+                ),
+            ],
+        },
+        log_table(&d.log, 0, 0),
+    ]
+}
+
+pub(super) fn names(ids: &[NodeId]) -> String {
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The last 50 entries; a long log would swamp the inspector.
+fn log_table(log: &Vector<Entry>, commit: u64, applied: u64) -> Section {
+    let len = log.len() as u64;
+    let from = len.saturating_sub(50);
+    Section::Table {
+        title: if from > 0 {
+            format!("Log (last 50 of {len})")
+        } else {
+            "Log".into()
+        },
+        columns: vec![
+            "index".into(),
+            "term".into(),
+            "command".into(),
+            "status".into(),
+        ],
+        rows: (from + 1..=len)
+            .rev()
+            .map(|i| {
+                let e = log[i as usize - 1];
+                let status = if i <= applied {
+                    "applied"
+                } else if i <= commit {
+                    "committed"
+                } else {
+                    ""
+                };
+                vec![
+                    i.to_string(),
+                    e.term.to_string(),
+                    format!("counter += {} (#{})", e.request.delta, e.request.id),
+                    status.into(),
+                ]
+            })
+            .collect(),
+    }
+}

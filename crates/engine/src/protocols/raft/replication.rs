@@ -1,0 +1,234 @@
+//! Log replication (§5.3) and commitment (§5.4.2): the leader sends AppendEntries, followers
+//! check consistency and repair their logs, the leader backs nextIndex off on a rejection and
+//! commits an entry of its own term once a majority stores it; committed entries are applied to
+//! the counter and the waiting clients answered.
+
+use super::{AppendEntries, AppendReply, Entry, Raft, RaftMsg, RaftState, Role};
+use crate::narrate;
+use crate::node::{NodeId, Out, Reply};
+
+/// Largest number of entries one AppendEntries carries.
+const MAX_BATCH: usize = 64;
+
+impl Raft {
+    /// Sends the entries from nextIndex on and assumes they arrive (etcd's "replicate" state):
+    /// nextIndex moves past them, so a later send does not repeat them; a rejection backs it off.
+    pub(super) fn send_append(&self, s: &mut RaftState, to: NodeId, out: &mut Out<Self>) {
+        let next = s.next_index[to.idx()];
+        let prev_log_index = next - 1;
+        let end = (s.last_index() as usize).min(prev_log_index as usize + MAX_BATCH);
+        // Indexing, not iter().skip(): skipping through an imbl vector is linear.
+        let entries: Vec<Entry> = (prev_log_index as usize..end)
+            .map(|i| s.durable.log[i])
+            .collect();
+        s.next_index[to.idx()] = prev_log_index + entries.len() as u64 + 1;
+        out.send(
+            to,
+            RaftMsg::AppendEntries(AppendEntries {
+                term: s.term(),
+                prev_log_index,
+                prev_log_term: s.term_at(prev_log_index),
+                entries,
+                leader_commit: s.commit_index,
+            }),
+        );
+    }
+
+    pub(super) fn broadcast_append(&self, s: &mut RaftState, out: &mut Out<Self>) {
+        let me = s.id;
+        for to in NodeId::all(self.nodes).filter(|&n| n != me) {
+            self.send_append(s, to, out);
+        }
+    }
+
+    /// §5.3, §5.4.2: commit the highest index stored on a majority, if it is of this term.
+    pub(super) fn advance_commit(&self, s: &mut RaftState, out: &mut Out<Self>) {
+        let mut matched = s.match_index.clone();
+        matched.sort_unstable_by(|a, b| b.cmp(a));
+        let n = matched[self.majority() - 1];
+        if n <= s.commit_index {
+            return;
+        }
+        if s.term_at(n) != s.term() && !self.bug_commit_old_term {
+            narrate!(
+                out,
+                "{} does not commit entry {n} yet: it is from term {}, and a leader only \
+                 commits entries of its own term by counting replicas",
+                s.id,
+                s.term_at(n)
+            );
+            return;
+        }
+        narrate!(
+            out,
+            "{} commits up to entry {n}: a majority stores it",
+            s.id
+        );
+        s.commit_index = n;
+        self.apply(s, out);
+    }
+
+    /// Applies committed entries to the counter; the leader answers the clients waiting.
+    fn apply(&self, s: &mut RaftState, out: &mut Out<Self>) {
+        while s.last_applied < s.commit_index {
+            s.last_applied += 1;
+            let e = s.durable.log[s.last_applied as usize - 1];
+            s.value += e.request.delta;
+            if s.role == Role::Leader {
+                if let Some(pos) = s.waiting.iter().position(|&i| i == s.last_applied) {
+                    s.waiting.swap_remove(pos);
+                    out.reply(
+                        e.request.id,
+                        Reply::Committed {
+                            index: s.last_applied,
+                            value: s.value,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_append_entries(
+        &self,
+        s: &mut RaftState,
+        from: NodeId,
+        m: AppendEntries,
+        out: &mut Out<Self>,
+    ) {
+        let AppendEntries {
+            term,
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit,
+        } = m;
+        if term < s.term() {
+            narrate!(
+                out,
+                "{} rejects AppendEntries from {from}: term {term} is stale (current {})",
+                s.id,
+                s.term()
+            );
+            out.send(
+                from,
+                RaftMsg::AppendEntriesReply(AppendReply {
+                    term: s.term(),
+                    success: false,
+                    match_index: 0,
+                    last_index: s.last_index(),
+                }),
+            );
+            return;
+        }
+        if s.role != Role::Follower {
+            narrate!(
+                out,
+                "{} learns that {from} leads term {term} and returns to follower",
+                s.id
+            );
+            s.role = Role::Follower;
+            s.votes.clear();
+        }
+        s.leader = Some(from);
+        self.reset_election_timer(s, out);
+        s.heard_leader = true;
+        // Consistency check (§5.3).
+        if prev_log_index > s.last_index() || s.term_at(prev_log_index) != prev_log_term {
+            narrate!(
+                out,
+                "{} rejects AppendEntries from {from}: its log has no entry {prev_log_index} of \
+                 term {prev_log_term}",
+                s.id
+            );
+            out.send(
+                from,
+                RaftMsg::AppendEntriesReply(AppendReply {
+                    term: s.term(),
+                    success: false,
+                    match_index: 0,
+                    last_index: s.last_index().min(prev_log_index.saturating_sub(1)),
+                }),
+            );
+            return;
+        }
+        let mut changed = false;
+        for (i, e) in entries.iter().enumerate() {
+            let index = prev_log_index + 1 + i as u64;
+            if index <= s.last_index() {
+                if s.term_at(index) == e.term {
+                    continue;
+                }
+                // A conflicting entry: delete it and all that follow (§5.3).
+                narrate!(
+                    out,
+                    "{} deletes entries {index}..{} that conflict with the leader's log",
+                    s.id,
+                    s.last_index()
+                );
+                s.durable.log.truncate(index as usize - 1);
+            }
+            s.durable.log.push_back(*e);
+            changed = true;
+        }
+        let last_new = prev_log_index + entries.len() as u64;
+        if changed {
+            self.persist(s, out);
+            narrate!(out, "{} appends entries up to {last_new} from {from}", s.id);
+        }
+        if leader_commit > s.commit_index {
+            let c = leader_commit.min(last_new);
+            if c > s.commit_index {
+                s.commit_index = c;
+                narrate!(out, "{} learns entries up to {c} are committed", s.id);
+                self.apply(s, out);
+            }
+        }
+        out.send(
+            from,
+            RaftMsg::AppendEntriesReply(AppendReply {
+                term: s.term(),
+                success: true,
+                match_index: last_new,
+                last_index: s.last_index(),
+            }),
+        );
+    }
+
+    pub(super) fn on_append_reply(
+        &self,
+        s: &mut RaftState,
+        from: NodeId,
+        m: AppendReply,
+        out: &mut Out<Self>,
+    ) {
+        let AppendReply {
+            term,
+            success,
+            match_index,
+            last_index,
+        } = m;
+        if s.role != Role::Leader || term != s.term() {
+            return;
+        }
+        if !s.heard_from.contains(&from) {
+            s.heard_from.push(from);
+        }
+        let i = from.idx();
+        if success {
+            if match_index > s.match_index[i] {
+                s.match_index[i] = match_index;
+            }
+            s.next_index[i] = s.next_index[i].max(match_index + 1);
+            self.advance_commit(s, out);
+            if s.next_index[i] <= s.last_index() {
+                self.send_append(s, from, out);
+            }
+        } else {
+            let next = (s.next_index[i] - 1).min(last_index + 1).max(1);
+            narrate!(out, "{} backs nextIndex for {from} off to {next}", s.id);
+            s.next_index[i] = next;
+            self.send_append(s, from, out);
+        }
+    }
+}
