@@ -1,0 +1,399 @@
+//! Raft's rules, one test per rule of Figure 2 of the extended Raft paper (Ongaro and
+//! Ousterhout, "In Search of an Understandable Consensus Algorithm"). Each test feeds a node one
+//! event and asserts what the rule demands of the effects and the state, so that breaking the
+//! rule fails a test named after it, not only a transcript whose printed output happens to move.
+
+use imbl::Vector;
+use lab_engine::catalog::Model;
+use lab_engine::node::{Effect, NodeId, Out, Protocol, Request};
+use lab_engine::protocols::raft::{
+    AppendEntries, AppendReply, Entry, Raft, RaftDurable, RaftMsg, RaftState, RaftTimer,
+    RequestVote, Role, VoteReply,
+};
+use lab_engine::{ProtocolKind, Settings};
+
+const S1: NodeId = NodeId(1);
+const S2: NodeId = NodeId(2);
+const S3: NodeId = NodeId(3);
+
+/// Three nodes, no options, no bugs. Built from settings so new options keep their defaults.
+fn raft() -> Raft {
+    Raft::from_settings(&Settings {
+        nodes: 3,
+        ..Settings::for_protocol(ProtocolKind::Raft)
+    })
+}
+
+fn entry(term: u64, id: u64) -> Entry {
+    Entry {
+        term,
+        request: Request { id, delta: 1 },
+    }
+}
+
+fn durable(term: u64, voted_for: Option<NodeId>, log: &[Entry]) -> RaftDurable {
+    RaftDurable {
+        current_term: term,
+        voted_for,
+        log: log.iter().copied().collect::<Vector<_>>(),
+    }
+}
+
+/// A node (re)started from what it had on stable storage.
+fn start(r: &Raft, id: NodeId, d: &RaftDurable) -> RaftState {
+    r.on_start(id, d, &mut Out::new(false))
+}
+
+fn election_timer(r: &Raft) -> Effect<Raft> {
+    Effect::SetTimer {
+        timer: RaftTimer::Election,
+        min: r.election_timeout.0,
+        max: r.election_timeout.1,
+    }
+}
+
+fn deliver(r: &Raft, s: &mut RaftState, from: NodeId, msg: RaftMsg) -> Out<Raft> {
+    let mut out = Out::new(false);
+    r.on_msg(s, from, msg, &mut out);
+    out
+}
+
+fn vote_request(term: u64, last_log_index: u64, last_log_term: u64) -> RaftMsg {
+    RaftMsg::RequestVote(RequestVote {
+        term,
+        last_log_index,
+        last_log_term,
+    })
+}
+
+fn vote_reply(to: NodeId, term: u64, vote_granted: bool) -> Effect<Raft> {
+    Effect::Send {
+        to,
+        msg: RaftMsg::RequestVoteReply(VoteReply { term, vote_granted }),
+    }
+}
+
+fn append_reply(to: NodeId, term: u64, success: bool, match_index: u64, last: u64) -> Effect<Raft> {
+    Effect::Send {
+        to,
+        msg: RaftMsg::AppendEntriesReply(AppendReply {
+            term,
+            success,
+            match_index,
+            last_index: last,
+        }),
+    }
+}
+
+/// S1 as a candidate of term 5 (it was in term 4 and timed out), holding only its own vote.
+fn candidate(r: &Raft) -> RaftState {
+    let mut s = start(r, S1, &durable(4, None, &[entry(1, 1), entry(2, 2)]));
+    r.on_timer(&mut s, RaftTimer::Election, &mut Out::new(false));
+    assert_eq!(
+        (s.role, s.term(), s.votes.clone()),
+        (Role::Candidate, 5, vec![S1])
+    );
+    s
+}
+
+/// S1 as the leader of term 5, elected with S2's vote.
+fn leader(r: &Raft) -> RaftState {
+    let mut s = candidate(r);
+    deliver(r, &mut s, S2, RaftMsg::RequestVoteReply(granted(5)));
+    assert_eq!(s.role, Role::Leader);
+    s
+}
+
+fn granted(term: u64) -> VoteReply {
+    VoteReply {
+        term,
+        vote_granted: true,
+    }
+}
+
+// ---- RequestVote RPC, receiver implementation (Figure 2) ----
+
+/// Figure 2, RequestVote receiver rule 1: "Reply false if term < currentTerm (§5.1)". The
+/// candidate's log is up to date and the voter has not voted, so only the term check refuses;
+/// the reply carries the voter's term so the candidate learns it is behind.
+#[test]
+fn figure2_request_vote_1_refuses_a_candidate_with_a_lower_term() {
+    let r = raft();
+    let mut s = start(&r, S2, &durable(5, None, &[entry(1, 1)]));
+    let out = deliver(&r, &mut s, S1, vote_request(4, 9, 4));
+    assert_eq!(out.actions(), vec![vote_reply(S1, 5, false)]);
+    assert_eq!((s.term(), s.durable.voted_for), (5, None));
+}
+
+/// Figure 2, "Persistent state on all servers (updated on stable storage before responding to
+/// RPCs)": the vote must be on disk before the granting reply leaves, or a crash in between
+/// lets the node vote again in the same term after it restarts (§5.2: at most one vote per
+/// term). Handlers' effects are carried out in order, so order in the list is the contract.
+#[test]
+fn figure2_persistent_state_a_granted_vote_is_persisted_before_the_reply() {
+    let r = raft();
+    let mut s = start(&r, S2, &durable(3, None, &[entry(1, 1)]));
+    let out = deliver(&r, &mut s, S1, vote_request(3, 1, 1));
+    let actions = out.actions();
+    let reply = actions
+        .iter()
+        .position(|e| *e == vote_reply(S1, 3, true))
+        .expect("S2 grants its vote");
+    let persisted = actions
+        .iter()
+        .position(|e| *e == Effect::Persist(durable(3, Some(S1), &[entry(1, 1)])))
+        .expect("S2 persists votedFor = S1");
+    assert!(
+        persisted < reply,
+        "votedFor is persisted after the reply: {actions:?}"
+    );
+}
+
+/// Figure 2, persistent state: votedFor survives a crash. S2 voted for S1 in term 3 and
+/// restarted; S3, also a candidate of term 3, must be refused, or term 3 could have two leaders
+/// (Election Safety, §5.2). S1 asking again still gets the vote it already has.
+#[test]
+fn figure2_persistent_state_voted_for_survives_a_restart() {
+    let r = raft();
+    let mut s = start(&r, S2, &durable(3, Some(S1), &[]));
+    assert_eq!(s.durable.voted_for, Some(S1));
+    let out = deliver(&r, &mut s, S3, vote_request(3, 0, 0));
+    assert_eq!(out.actions(), vec![vote_reply(S3, 3, false)]);
+    assert_eq!(s.durable.voted_for, Some(S1));
+    let out = deliver(&r, &mut s, S1, vote_request(3, 0, 0));
+    assert!(out.actions().contains(&vote_reply(S1, 3, true)));
+}
+
+/// Figure 2, "Rules for Servers, Followers (§5.2)": the election timer restarts when the
+/// follower grants a vote (a candidate is about to win, so it should not run against it), and
+/// only then: a refused vote leaves the timer alone (checked by the lower-term test above).
+#[test]
+fn figure2_followers_reset_the_election_timer_when_granting_a_vote() {
+    let r = raft();
+    let mut s = start(&r, S2, &durable(3, None, &[entry(1, 1)]));
+    let out = deliver(&r, &mut s, S1, vote_request(3, 1, 1));
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::Persist(durable(3, Some(S1), &[entry(1, 1)])),
+            election_timer(&r),
+            vote_reply(S1, 3, true),
+        ]
+    );
+}
+
+// ---- Candidates and leaders (Figure 2, "Rules for Servers") ----
+
+/// Figure 2, Candidates (§5.2): "If votes received from majority of servers: become leader" --
+/// votes for the current term. A granted vote from term 4 (a delayed reply to the previous
+/// campaign) must not count toward term 5: that voter may have voted for someone else in 5.
+#[test]
+fn figure2_candidates_ignore_vote_replies_from_an_older_term() {
+    let r = raft();
+    let mut s = candidate(&r);
+    let out = deliver(&r, &mut s, S2, RaftMsg::RequestVoteReply(granted(4)));
+    assert_eq!(out.actions(), vec![]);
+    assert_eq!(
+        (s.role, s.term(), s.votes.clone()),
+        (Role::Candidate, 5, vec![S1])
+    );
+}
+
+/// Figure 2, All Servers: "If RPC request or response contains term T > currentTerm: set
+/// currentTerm = T, convert to follower (§5.1)" -- here a response, a refused vote of term 6.
+#[test]
+fn figure2_all_servers_step_down_on_a_vote_reply_with_a_higher_term() {
+    let r = raft();
+    let mut s = candidate(&r);
+    let log = s.durable.log.clone();
+    let reply = VoteReply {
+        term: 6,
+        vote_granted: false,
+    };
+    let out = deliver(&r, &mut s, S2, RaftMsg::RequestVoteReply(reply));
+    assert_eq!(
+        out.actions(),
+        vec![Effect::Persist(RaftDurable {
+            current_term: 6,
+            voted_for: None,
+            log,
+        })]
+    );
+    assert_eq!(
+        (s.role, s.term(), s.durable.voted_for),
+        (Role::Follower, 6, None)
+    );
+}
+
+/// Figure 2, All Servers (§5.1), for an AppendEntries response: a leader that hears of term 6
+/// from a follower is deposed: it persists the term, stops its heartbeats and becomes a
+/// follower with an election timer.
+#[test]
+fn figure2_all_servers_step_down_on_an_append_reply_with_a_higher_term() {
+    let r = raft();
+    let mut s = leader(&r);
+    let log = s.durable.log.clone();
+    let reply = AppendReply {
+        term: 6,
+        success: false,
+        match_index: 0,
+        last_index: 0,
+    };
+    let out = deliver(&r, &mut s, S2, RaftMsg::AppendEntriesReply(reply));
+    let actions = out.actions();
+    assert_eq!(
+        actions.first(),
+        Some(&Effect::Persist(RaftDurable {
+            current_term: 6,
+            voted_for: None,
+            log,
+        }))
+    );
+    assert!(actions.contains(&Effect::CancelTimer(RaftTimer::Heartbeat)));
+    assert!(actions.contains(&election_timer(&r)));
+    assert!(
+        !actions.iter().any(|e| matches!(e, Effect::Send { .. })),
+        "a deposed leader sends nothing: {actions:?}"
+    );
+    assert_eq!((s.role, s.term(), s.leader), (Role::Follower, 6, None));
+}
+
+/// Figure 2, Leaders: "Upon election: send initial empty AppendEntries RPCs (heartbeat) to each
+/// server" (§5.2), at once, so the other candidates of the term stand down before they time out.
+/// The heartbeat also carries leaderCommit (Figure 2, AppendEntries arguments).
+#[test]
+fn figure2_leaders_send_a_heartbeat_to_every_peer_upon_election() {
+    let r = raft();
+    let mut s = candidate(&r);
+    let out = deliver(&r, &mut s, S2, RaftMsg::RequestVoteReply(granted(5)));
+    assert_eq!(s.role, Role::Leader);
+    let heartbeat = |to| Effect::Send {
+        to,
+        msg: RaftMsg::AppendEntries(AppendEntries {
+            term: 5,
+            prev_log_index: 2,
+            prev_log_term: 2,
+            entries: vec![],
+            leader_commit: 0,
+        }),
+    };
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::CancelTimer(RaftTimer::Election),
+            heartbeat(S2),
+            heartbeat(S3),
+            Effect::SetTimer {
+                timer: RaftTimer::Heartbeat,
+                min: r.heartbeat,
+                max: r.heartbeat,
+            },
+        ]
+    );
+}
+
+/// Figure 2, AppendEntries arguments: "leaderCommit: leader's commitIndex". Followers learn what
+/// is committed only from this field (receiver rule 5), so every AppendEntries carries the
+/// leader's current commitIndex.
+#[test]
+fn figure2_append_entries_carry_the_leaders_commit_index() {
+    let r = raft();
+    let mut s = leader(&r);
+    r.on_request(&mut s, Request { id: 9, delta: 5 }, &mut Out::new(false));
+    let ack = AppendReply {
+        term: 5,
+        success: true,
+        match_index: 3,
+        last_index: 3,
+    };
+    deliver(&r, &mut s, S3, RaftMsg::AppendEntriesReply(ack));
+    assert_eq!(s.commit_index, 3);
+    let mut out = Out::new(false);
+    r.on_timer(&mut s, RaftTimer::Heartbeat, &mut out);
+    let commits: Vec<(NodeId, u64)> = out
+        .actions()
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send {
+                to,
+                msg: RaftMsg::AppendEntries(ae),
+            } => Some((*to, ae.leader_commit)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(commits, vec![(S2, 3), (S3, 3)]);
+}
+
+// ---- AppendEntries RPC, receiver implementation (Figure 2) ----
+
+/// Figure 2, AppendEntries receiver rule 1: "Reply false if term < currentTerm (§5.1)". A
+/// deposed leader of term 4 must not change the log of a follower in term 5, nor be taken for
+/// its leader, nor hold off its election timer.
+#[test]
+fn figure2_append_entries_1_refuses_a_stale_term_and_keeps_the_log() {
+    let r = raft();
+    let mut s = start(&r, S2, &durable(5, None, &[entry(1, 1)]));
+    let ae = AppendEntries {
+        term: 4,
+        prev_log_index: 1,
+        prev_log_term: 1,
+        entries: vec![entry(4, 2)],
+        leader_commit: 2,
+    };
+    let out = deliver(&r, &mut s, S1, RaftMsg::AppendEntries(ae));
+    assert_eq!(out.actions(), vec![append_reply(S1, 5, false, 0, 1)]);
+    assert_eq!(s.durable, durable(5, None, &[entry(1, 1)]));
+    assert_eq!(
+        (s.role, s.leader, s.commit_index),
+        (Role::Follower, None, 0)
+    );
+}
+
+/// Figure 2, AppendEntries receiver rule 3: "If an existing entry conflicts with a new one (same
+/// index but different terms), delete the existing entry and all that follow it" -- only then.
+/// A delayed AppendEntries whose entries are already in the log must not cut off the entries
+/// after them: they may be committed (the leader sent them later, and they were acknowledged).
+#[test]
+fn figure2_append_entries_3_keeps_the_entries_after_ones_that_match() {
+    let r = raft();
+    let log = [entry(1, 1), entry(1, 2), entry(2, 3)];
+    let mut s = start(&r, S2, &durable(2, None, &log));
+    let ae = AppendEntries {
+        term: 2,
+        prev_log_index: 0,
+        prev_log_term: 0,
+        entries: vec![entry(1, 1)],
+        leader_commit: 0,
+    };
+    let out = deliver(&r, &mut s, S1, RaftMsg::AppendEntries(ae));
+    // Nothing changed, so nothing to persist; the ack covers entry 1, the log ends at 3.
+    assert_eq!(
+        out.actions(),
+        vec![election_timer(&r), append_reply(S1, 2, true, 1, 3)]
+    );
+    assert_eq!(s.durable.log, durable(2, None, &log).log);
+}
+
+/// Figure 2, AppendEntries receiver rule 5: "If leaderCommit > commitIndex, set commitIndex =
+/// min(leaderCommit, index of last new entry)". Entries 2 and 3 here came from a deposed leader
+/// of term 2; the heartbeat vouches only for the log up to prevLogIndex 1, so only entry 1 may
+/// be committed and applied, although the leader has committed 3 entries of its own.
+#[test]
+fn figure2_append_entries_5_commits_no_further_than_the_last_new_entry() {
+    let r = raft();
+    let log = [entry(1, 1), entry(2, 2), entry(2, 3)];
+    let mut s = start(&r, S2, &durable(3, None, &log));
+    let heartbeat = AppendEntries {
+        term: 3,
+        prev_log_index: 1,
+        prev_log_term: 1,
+        entries: vec![],
+        leader_commit: 3,
+    };
+    let out = deliver(&r, &mut s, S1, RaftMsg::AppendEntries(heartbeat));
+    assert_eq!(
+        out.actions(),
+        vec![election_timer(&r), append_reply(S1, 3, true, 1, 3)]
+    );
+    assert_eq!((s.commit_index, s.last_applied, s.value), (1, 1, 1));
+}
