@@ -8,6 +8,7 @@ pub mod invariants;
 pub mod node;
 pub mod protocols;
 pub mod script;
+pub mod session;
 pub mod share;
 pub mod sim;
 
