@@ -1,41 +1,27 @@
 //! The app's one stateful component: it owns the simulation, runs the frame loop and turns the
-//! user's input into engine commands. Everything it draws comes from engine snapshots.
+//! user's input into engine commands. Components get engine data as props and report back
+//! through typed callbacks; none of them knows this module.
 
-use crate::components::{cluster, controls, event_log, inspector, invariants, settings, spacetime};
+use crate::components::cluster::Cluster;
+use crate::components::controls::{Faults, Help, Transport};
+use crate::components::event_log::EventLog;
+use crate::components::inspector::{Inspected, Inspector};
+use crate::components::invariants::Invariants;
+use crate::components::settings::SettingsBar;
+use crate::components::spacetime::{self, SpaceTime};
+use crate::ui_state::{LogFilter, Memo, Selection, DEFAULT_SPEED, SPEEDS};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use lab_engine::any::AnySim;
-use lab_engine::share::decode_link;
-use lab_engine::sim::history::{Action, MsgId};
+use lab_engine::session::{self, Arrow, Lifecycle};
+use lab_engine::sim::history::{Action, Marker, ViolationRecord};
 use lab_engine::sim::settings::fmt_time;
 use lab_engine::sim::view::Snapshot;
+use lab_engine::sim::LogLine;
 use lab_engine::{NodeId, Settings, Time};
 use std::cell::RefCell;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
-
-/// What the inspector shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Selection {
-    None,
-    Node(NodeId),
-    Message(MsgId),
-}
-
-/// Playback speeds: virtual time per real time. Messages take 10-15 ms, so the default slow
-/// motion makes them visible.
-pub const SPEEDS: [(f64, &str); 9] = [
-    (0.01, "1/100×"),
-    (0.02, "1/50×"),
-    (0.05, "1/20×"),
-    (0.1, "1/10×"),
-    (0.25, "1/4×"),
-    (0.5, "1/2×"),
-    (1.0, "1×"),
-    (4.0, "4×"),
-    (20.0, "20×"),
-];
-const DEFAULT_SPEED: usize = 2;
 
 pub enum Msg {
     Frame(f64),
@@ -56,7 +42,7 @@ pub enum Msg {
     ToggleManual,
     Help(bool),
     Key(KeyboardEvent),
-    Filter(event_log::Filter),
+    Filter(LogFilter),
     PartitionDraft(NodeId, u8),
     ApplyPartition,
     CopyLink,
@@ -69,8 +55,72 @@ pub enum Msg {
     Imported(Result<Box<AnySim>, String>),
 }
 
+/// Callbacks made once: a component's props compare equal only if its callbacks are the
+/// same ones, so new closures every frame would redraw every panel.
+struct Callbacks {
+    select: Callback<Selection>,
+    act: Callback<Action>,
+    timeout: Callback<NodeId>,
+    play: Callback<()>,
+    step: Callback<()>,
+    step_back: Callback<()>,
+    speed: Callback<usize>,
+    seek: Callback<Time>,
+    seek_event: Callback<u64>,
+    filter: Callback<LogFilter>,
+    configure: Callback<Settings>,
+    reset: Callback<()>,
+    copy_link: Callback<()>,
+    draft: Callback<(NodeId, u8)>,
+    partition: Callback<()>,
+    request_leader: Callback<()>,
+    manual: Callback<()>,
+    close_help: Callback<()>,
+}
+
+impl Callbacks {
+    fn new(link: &html::Scope<App>) -> Self {
+        Callbacks {
+            select: link.callback(Msg::Select),
+            act: link.callback(Msg::Act),
+            timeout: link.callback(Msg::FireTimeout),
+            play: link.callback(|_| Msg::TogglePlay),
+            step: link.callback(|_| Msg::Step),
+            step_back: link.callback(|_| Msg::StepBack),
+            speed: link.callback(Msg::Speed),
+            seek: link.callback(Msg::Seek),
+            seek_event: link.callback(Msg::SeekEvent),
+            filter: link.callback(Msg::Filter),
+            configure: link.callback(|s| Msg::Configure(Box::new(s))),
+            reset: link.callback(|_| Msg::Reset),
+            copy_link: link.callback(|_| Msg::CopyLink),
+            draft: link.callback(|(n, g)| Msg::PartitionDraft(n, g)),
+            partition: link.callback(|_| Msg::ApplyPartition),
+            request_leader: link.callback(|_| Msg::RequestToLeader),
+            manual: link.callback(|_| Msg::ToggleManual),
+            close_help: link.callback(|_| Msg::Help(false)),
+        }
+    }
+}
+
+/// The engine data handed to components, rebuilt only when what it depends on changed.
+/// `gen` changes whenever the run itself changes (new settings, an action, an import); within
+/// one generation the data at a moment depends only on the event count and the time.
+#[derive(Default)]
+struct Memos {
+    snap: Memo<(u64, u64, Time), Snapshot>,
+    log: Memo<(u64, u64), Vec<LogLine>>,
+    violations: Memo<(u64, u64), Vec<ViolationRecord>>,
+    markers: Memo<(u64, usize), Vec<Marker>>,
+    inspected: Memo<(u64, u64, Selection), Inspected>,
+    arrows: Memo<(u64, u64, Time), Vec<Arrow>>,
+    crashes: Memo<(u64, Time), Vec<Lifecycle>>,
+}
+
 pub struct App {
     sim: AnySim,
+    /// Bumped whenever the run changes other than by moving in time (see [`Memos`]).
+    gen: u64,
     settings: Settings,
     playing: bool,
     speed: usize,
@@ -81,15 +131,13 @@ pub struct App {
     help: bool,
     embed: bool,
     notices: Vec<String>,
-    filter: event_log::Filter,
+    filter: LogFilter,
     /// The partition editor's groups: 0 = A, 1 = B, 2 = C.
     draft: Vec<u8>,
     violations_seen: usize,
     spacetime: bool,
-    /// Messages are painted here when there are too many for SVG (see cluster::BUSY).
-    canvas: NodeRef,
-    /// The snapshot the last render drew, so the canvas paints the same moment.
-    drawn: RefCell<Option<Snapshot>>,
+    cb: Callbacks,
+    memos: RefCell<Memos>,
     _keys: EventListener,
 }
 
@@ -132,18 +180,20 @@ impl App {
     fn rebuild(&mut self, settings: Settings) {
         match AnySim::new(settings.clone()) {
             Ok(sim) => {
+                self.gen += 1;
                 self.draft = vec![0; settings.nodes];
                 self.sim = sim;
                 self.settings = settings;
                 self.selected = Selection::None;
                 self.violations_seen = 0;
-                self.filter = event_log::Filter::default();
+                self.filter = LogFilter::default();
             }
             Err(e) => self.notices.push(e),
         }
     }
 
     fn act(&mut self, action: Action) {
+        self.gen += 1;
         match self.sim.apply(action) {
             Ok(r) => {
                 if !r.violations.is_empty() {
@@ -202,31 +252,15 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let d = decode_link(&query());
-        let mut notices = d.warnings;
-        let flag = |k: &str| d.view.iter().any(|(key, v)| key == k && v != "0");
-        let embed = flag("embed");
-        let autoplay = flag("autoplay");
-        let speed = d
-            .view
-            .iter()
-            .find(|(k, _)| k == "speed")
-            .and_then(|(_, v)| v.parse::<usize>().ok())
+        let opened = session::open_link(&query());
+        let speed = opened
+            .param("speed")
+            .and_then(|v| v.parse::<usize>().ok())
             .filter(|&i| i < SPEEDS.len())
             .unwrap_or(DEFAULT_SPEED);
-        let settings = d.settings.clone();
-        let sim = match AnySim::replay(d.settings, d.actions) {
-            Ok(sim) => sim,
-            Err(e) => {
-                notices.push(format!("{e}; showing Raft instead"));
-                AnySim::new(Settings::default()).expect("default settings are valid")
-            }
-        };
-        let settings = if sim.settings() == &settings {
-            settings
-        } else {
-            sim.settings().clone()
-        };
+        let (embed, playing) = (opened.flag("embed"), opened.flag("autoplay"));
+        let sim = opened.sim;
+        let settings = sim.settings().clone();
         let link = ctx.link().clone();
         // Not passive: space and the arrows must not also scroll the page.
         let keys = EventListener::new_with_options(
@@ -241,9 +275,11 @@ impl Component for App {
         );
         let mut app = App {
             draft: vec![0; settings.nodes],
+            violations_seen: sim.violations().len(),
             sim,
+            gen: 0,
             settings,
-            playing: autoplay,
+            playing,
             speed,
             last_frame: None,
             frame: None,
@@ -251,32 +287,13 @@ impl Component for App {
             manual: false,
             help: false,
             embed,
-            notices,
-            filter: event_log::Filter::default(),
-            violations_seen: 0,
+            notices: opened.notices,
+            filter: LogFilter::default(),
             spacetime: false,
-            canvas: NodeRef::default(),
-            drawn: RefCell::new(None),
+            cb: Callbacks::new(ctx.link()),
+            memos: RefCell::default(),
             _keys: keys,
         };
-        // A link's actions replay up to the time they reach, so the page opens where the
-        // sender was.
-        let at = d
-            .view
-            .iter()
-            .find(|(k, _)| k == "t")
-            .map(|(_, v)| v.clone());
-        let last = app.sim.history().actions.last().map(|a| a.time);
-        match at.map(|t| lab_engine::sim::settings::parse_time(&t)) {
-            Some(Ok(t)) => app.sim.seek_time(t),
-            Some(Err(e)) => app.notices.push(format!("ignored t: {e}")),
-            None => {}
-        }
-        if let Some(last) = last.filter(|&l| l > app.sim.now()) {
-            app.sim.run_until(last);
-        }
-        app.notices.extend(app.sim.skipped());
-        app.violations_seen = app.sim.violations().len();
         if app.playing {
             app.schedule(ctx);
         }
@@ -343,27 +360,11 @@ impl Component for App {
                 Selection::Node(n) => self.act(f(n)),
                 _ => self.notices.push("Select a node first (click it).".into()),
             },
-            Msg::FireTimeout(node) => {
-                let timer = self
-                    .sim
-                    .snapshot()
-                    .timers
-                    .iter()
-                    .filter(|t| t.node == node)
-                    .min_by_key(|t| t.fires_at)
-                    .map(|t| t.id);
-                match timer {
-                    Some(timer) => self.act(Action::FireTimer { timer }),
-                    None => self.notices.push(format!("{node} has no pending timer")),
-                }
-            }
-            Msg::RequestToLeader => {
-                let node = self
-                    .sim
-                    .leader()
-                    .unwrap_or_else(|| self.sim.protocol_target());
-                self.act(Action::Request { node, delta: 1 });
-            }
+            Msg::FireTimeout(node) => match session::fire_timeout(&self.sim.snapshot(), node) {
+                Ok(a) => self.act(a),
+                Err(e) => self.notices.push(e),
+            },
+            Msg::RequestToLeader => self.act(session::request_to_leader(&self.sim)),
             Msg::Select(s) => {
                 self.selected = if self.selected == s {
                     Selection::None
@@ -391,22 +392,10 @@ impl Component for App {
                     *slot = g;
                 }
             }
-            Msg::ApplyPartition => {
-                let groups: Vec<Vec<NodeId>> = (0..3u8)
-                    .map(|g| {
-                        NodeId::all(self.settings.nodes)
-                            .filter(|n| self.draft.get(n.idx()) == Some(&g))
-                            .collect()
-                    })
-                    .filter(|g: &Vec<NodeId>| !g.is_empty())
-                    .collect();
-                if groups.len() < 2 {
-                    self.notices
-                        .push("Put the nodes in at least two groups to partition.".into());
-                } else {
-                    self.act(Action::Partition { groups });
-                }
-            }
+            Msg::ApplyPartition => match session::partition(&self.draft) {
+                Ok(a) => self.act(a),
+                Err(e) => self.notices.push(e),
+            },
             Msg::CopyLink => {
                 let q = self.sim.link(&[]);
                 if let Some(w) = web_sys::window() {
@@ -469,6 +458,7 @@ impl Component for App {
                 });
             }
             Msg::Imported(Ok(sim)) => {
+                self.gen += 1;
                 self.playing = false;
                 self.settings = sim.settings().clone();
                 self.draft = vec![0; self.settings.nodes];
@@ -486,47 +476,35 @@ impl Component for App {
         true
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
-        let canvas = self.canvas.cast::<web_sys::HtmlCanvasElement>();
-        if let (Some(canvas), Some(snap)) = (canvas, self.drawn.borrow().as_ref()) {
-            cluster::paint_messages(&canvas, snap);
-        }
-    }
-
     fn view(&self, ctx: &Context<Self>) -> Html {
-        let snap = self.sim.snapshot();
-        let html = self.draw(ctx, &snap);
-        *self.drawn.borrow_mut() = Some(snap);
-        html
-    }
-}
-
-impl App {
-    fn draw(&self, ctx: &Context<Self>, snap: &Snapshot) -> Html {
+        let memos = &mut *self.memos.borrow_mut();
+        let (gen, sim) = (self.gen, &self.sim);
+        let (events, now) = (sim.events(), sim.now());
+        let snap = memos.snap.get((gen, events, now), || sim.snapshot());
+        let cb = &self.cb;
         let link = ctx.link();
-        let violations = self.sim.violations();
-        let on_select = link.callback(Msg::Select);
         let cluster = if self.spacetime {
-            spacetime::view(&self.sim, snap, self.selected, &on_select)
+            let t0 = now.saturating_sub(spacetime::WINDOW);
+            let arrows = memos
+                .arrows
+                .get((gen, events, now), || session::arrows(sim, &snap, t0));
+            let crashes = memos
+                .crashes
+                .get((gen, now), || session::crashes(sim, t0, now));
+            html! { <SpaceTime snap={snap.clone()} {arrows} {crashes} selected={self.selected} on_select={cb.select.clone()} /> }
         } else {
-            html! {
-                <div class="cluster-box" data-testid="cluster" data-messages={snap.messages.len().to_string()}>
-                    { cluster::view(snap, self.selected, self.sim.settings().protocol, &on_select) }
-                    <canvas class="messages-canvas" ref={self.canvas.clone()} aria-hidden="true" />
-                </div>
-            }
+            html! { <Cluster snap={snap.clone()} selected={self.selected} protocol={self.settings.protocol} on_select={cb.select.clone()} /> }
         };
-        let transport = controls::transport(&controls::Transport {
-            playing: self.playing,
-            manual: self.manual,
-            speed: self.speed,
-            now: snap.now,
-            events: snap.events,
-            horizon: self.sim.horizon(),
-            markers: &self.sim.history().markers,
-            hash: self.sim.trace_hash(),
-            link,
+        let markers = memos.markers.get((gen, sim.history().markers.len()), || {
+            sim.history().markers.clone()
         });
+        let transport = html! {
+            <Transport playing={self.playing} manual={self.manual} speed={self.speed} now={snap.now}
+                events={snap.events} horizon={sim.horizon()} {markers} hash={sim.trace_hash()}
+                on_play={cb.play.clone()} on_step={cb.step.clone()} on_step_back={cb.step_back.clone()}
+                on_speed={cb.speed.clone()} on_seek={cb.seek.clone()} />
+        };
+        let violations = memos.violations.get((gen, events), || sim.violations());
         let notices = (!self.notices.is_empty()).then(|| {
             html! {
                 <div class="notice" data-testid="notice" role="status">
@@ -546,7 +524,7 @@ impl App {
             }
         });
         if self.embed {
-            let full = format!("./?{}", self.sim.link(&[]));
+            let full = format!("./?{}", sim.link(&[]));
             return html! {
                 <div class="app embed">
                     { banner }
@@ -556,11 +534,31 @@ impl App {
                 </div>
             };
         }
+        let selected = self.selected;
+        let inspected = memos
+            .inspected
+            .get((gen, events, selected), || match selected {
+                Selection::Node(node) => Inspected::Node {
+                    node,
+                    up: snap.nodes.get(node.idx()).is_some_and(|v| v.up),
+                    sections: sim.inspect_node(node),
+                },
+                Selection::Message(id) => Inspected::Message {
+                    id,
+                    found: sim.inspect_message(id),
+                },
+                Selection::None => Inspected::Nothing,
+            });
+        let lines = memos.log.get((gen, events), || sim.log());
+        // Only the manual scheduler lists the queue: otherwise the panel stays still.
+        let queue = self.manual.then(|| snap.clone());
         html! {
             <div class="app">
                 <header class="top">
                     <h1><span class="logo" aria-hidden="true">{ "◉" }</span>{ "Consensus Lab" }</h1>
-                    { settings::view(&self.settings, self.sim.network(), link) }
+                    <SettingsBar settings={self.settings.clone()} network={sim.network().clone()}
+                        on_configure={cb.configure.clone()} on_action={cb.act.clone()}
+                        on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()} />
                 </header>
                 { notices }
                 { banner }
@@ -588,20 +586,19 @@ impl App {
                     </div>
                     { cluster }
                     { transport }
-                    { controls::faults(&controls::Faults {
-                        nodes: self.settings.nodes,
-                        draft: &self.draft,
-                        manual: self.manual,
-                        snap,
-                        link,
-                    }) }
+                    <Faults draft={self.draft.clone()} manual={self.manual} {queue}
+                        on_action={cb.act.clone()} on_draft={cb.draft.clone()} on_partition={cb.partition.clone()}
+                        on_request_leader={cb.request_leader.clone()} on_manual={cb.manual.clone()} />
                 </main>
                 <aside class="side">
-                    { inspector::view(&self.sim, snap, self.selected, link) }
-                    { invariants::view(self.sim.invariants(), &violations) }
-                    { event_log::view(&self.sim.log(), &self.filter, self.settings.nodes, link) }
+                    <Inspector data={inspected} on_action={cb.act.clone()} on_timeout={cb.timeout.clone()} />
+                    <Invariants all={sim.invariants()} {violations} />
+                    <EventLog {lines} filter={self.filter.clone()} nodes={self.settings.nodes}
+                        on_filter={cb.filter.clone()} on_seek_event={cb.seek_event.clone()} />
                 </aside>
-                { self.help.then(|| controls::help(link)) }
+                if self.help {
+                    <Help on_close={cb.close_help.clone()} />
+                }
             </div>
         }
     }

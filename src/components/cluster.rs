@@ -1,7 +1,7 @@
 //! The cluster as an SVG ring: nodes with role, term, timer arc and log strip; messages moving
 //! along the links by virtual time; cut links and lost messages marked.
 
-use crate::app::Selection;
+use crate::ui_state::{Selection, Shared};
 use lab_engine::sim::view::{MessageView, NodeView, Snapshot};
 use lab_engine::{NodeId, ProtocolKind, Time};
 use yew::prelude::*;
@@ -37,7 +37,26 @@ pub fn kind_class(kind: &str) -> String {
     format!("msg k{}", kind_index(kind))
 }
 
-pub fn view(
+#[derive(Properties, PartialEq)]
+pub struct ClusterProps {
+    pub snap: Shared<Snapshot>,
+    pub selected: Selection,
+    pub protocol: ProtocolKind,
+    pub on_select: Callback<Selection>,
+}
+
+/// The ring with its messages; hundreds of messages go to [`MessagesCanvas`] instead.
+#[function_component]
+pub fn Cluster(props: &ClusterProps) -> Html {
+    html! {
+        <div class="cluster-box" data-testid="cluster" data-messages={props.snap.messages.len().to_string()}>
+            { ring(&props.snap, props.selected, props.protocol, &props.on_select) }
+            <MessagesCanvas snap={props.snap.clone()} />
+        </div>
+    }
+}
+
+fn ring(
     snap: &Snapshot,
     selected: Selection,
     protocol: ProtocolKind,
@@ -199,9 +218,30 @@ const KIND_COLOURS: [&str; 8] = [
     "#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#ca8a04",
 ];
 
+#[derive(Properties, PartialEq)]
+pub struct MessagesCanvasProps {
+    pub snap: Shared<Snapshot>,
+}
+
+/// A canvas laid over the ring that paints the messages when there are too many for SVG.
+/// It paints after each render, from the same snapshot the ring drew.
+#[function_component]
+pub fn MessagesCanvas(props: &MessagesCanvasProps) -> Html {
+    let canvas = use_node_ref();
+    {
+        let canvas = canvas.clone();
+        use_effect_with(props.snap.clone(), move |snap| {
+            if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                paint_messages(&c, snap);
+            }
+        });
+    }
+    html! { <canvas class="messages-canvas" ref={canvas} aria-hidden="true" /> }
+}
+
 /// Paints the messages in flight on `canvas`, laid over the SVG (same box, same viewBox
 /// mapping), when there are too many for SVG elements; clears it otherwise.
-pub fn paint_messages(canvas: &web_sys::HtmlCanvasElement, snap: &Snapshot) {
+fn paint_messages(canvas: &web_sys::HtmlCanvasElement, snap: &Snapshot) {
     use wasm_bindgen::JsCast;
     let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());

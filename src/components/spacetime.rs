@@ -2,10 +2,9 @@
 //! one ends in a cross), crashes and restarts marked. It shows the 300 ms of virtual time up
 //! to the current moment, so it follows the timeline scrubber.
 
-use crate::app::Selection;
 use crate::components::cluster::kind_class;
-use lab_engine::any::AnySim;
-use lab_engine::sim::history::{Action, MessageSpan};
+use crate::ui_state::{Selection, Shared};
+use lab_engine::session::{Arrow, Lifecycle};
 use lab_engine::sim::settings::fmt_time;
 use lab_engine::sim::view::Snapshot;
 use lab_engine::{NodeId, Time, MS};
@@ -17,46 +16,27 @@ const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 600.0;
 const TOP: f64 = 34.0;
 
-pub fn view(
-    sim: &AnySim,
-    snap: &Snapshot,
-    selected: Selection,
-    on_select: &Callback<Selection>,
-) -> Html {
+#[derive(Properties, PartialEq)]
+pub struct SpaceTimeProps {
+    pub snap: Shared<Snapshot>,
+    /// Messages in the air during the window ending at `snap.now` (see `session::arrows`).
+    pub arrows: Shared<Vec<Arrow>>,
+    /// Crashes (false) and restarts (true) in the window.
+    pub crashes: Shared<Vec<Lifecycle>>,
+    pub selected: Selection,
+    pub on_select: Callback<Selection>,
+}
+
+#[function_component]
+pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
+    let (snap, selected, on_select) = (&p.snap, p.selected, &p.on_select);
     let n = snap.nodes.len();
     let now = snap.now;
     let t0 = now.saturating_sub(WINDOW);
     let lane = |id: NodeId| 40.0 + (WIDTH - 80.0) * (id.idx() as f64 + 0.5) / n as f64;
     let y = |t: Time| TOP + (HEIGHT - TOP - 10.0) * (t.saturating_sub(t0)) as f64 / WINDOW as f64;
-    let kinds = sim.message_kinds();
-    // Ended messages from the history, plus those still in flight at this moment.
-    let mut spans: Vec<(MessageSpan, bool)> = sim
-        .history()
-        .messages_between(t0, now)
-        .into_iter()
-        .filter(|m| m.end > t0 && m.sent <= now)
-        .map(|m| (m, false))
-        .collect();
-    spans.extend(
-        snap.messages
-            .iter()
-            .filter(|m| m.lost.is_none_or(|(_, t)| t > now))
-            .map(|m| {
-                (
-                    MessageSpan {
-                        id: m.id,
-                        from: m.from,
-                        to: m.to,
-                        kind: kinds.iter().position(|k| *k == m.kind).unwrap_or(0) as u8,
-                        sent: m.sent,
-                        end: m.arrives,
-                        lost: m.lost.map(|(r, _)| r),
-                    },
-                    true,
-                )
-            }),
-    );
-    let arrows = spans.iter().map(|(m, flying)| {
+    let arrows = p.arrows.iter().map(|a| {
+        let (m, flying, kind) = (&a.span, &a.flying, a.kind);
         let (x1, y1) = (lane(m.from), y(m.sent.max(t0)));
         // Behind the horizon a message may end after the moment shown: draw it part way.
         let end = m.end.min(now);
@@ -68,7 +48,6 @@ pub fn view(
         let x2 = lane(m.from) + (lane(m.to) - lane(m.from)) * frac;
         let y2 = y(end);
         let id = m.id;
-        let kind = kinds.get(usize::from(m.kind)).copied().unwrap_or("?");
         let sel = selected == Selection::Message(id);
         let cross = m.lost.filter(|_| m.end <= now).map(|_| html! {
             <text class="cross" x={x2.to_string()} y={(y2 + 4.0).to_string()}>{ "✕" }</text>
@@ -84,19 +63,15 @@ pub fn view(
             </g>
         }
     });
-    let faults = sim.history().actions.iter().filter(|a| a.time >= t0 && a.time <= now).filter_map(|a| {
-        let (node, text, class) = match a.action {
-            Action::Crash { node } => (node, "crash", "crash"),
-            Action::Restart { node } => (node, "restart", "restart"),
-            _ => return None,
-        };
-        let (x, yy) = (lane(node), y(a.time));
-        Some(html! {
+    let faults = p.crashes.iter().map(|&Lifecycle { time, node, restart }| {
+        let (text, class) = if restart { ("restart", "restart") } else { ("crash", "crash") };
+        let (x, yy) = (lane(node), y(time));
+        html! {
             <g class={classes!("fault", class)}>
                 <line x1={(x - 12.0).to_string()} x2={(x + 12.0).to_string()} y1={yy.to_string()} y2={yy.to_string()} />
                 <text x={(x + 14.0).to_string()} y={(yy + 4.0).to_string()}>{ text }</text>
             </g>
-        })
+        }
     });
     let ticks = (0..=4).map(|i| {
         let t = t0 + WINDOW * i / 3;
