@@ -5,11 +5,16 @@
 //! can use it too.
 
 use crate::any::AnySim;
-use crate::node::{NodeId, Time};
+use crate::node::{NodeId, Time, MS};
 use crate::share::decode_link;
 use crate::sim::history::{Action, MessageSpan};
-use crate::sim::settings::{parse_time, Settings};
+use crate::sim::settings::{fmt_time, parse_time, Settings};
 use crate::sim::view::Snapshot;
+
+/// View keys only front ends read, on top of those `share` passes through: `ev` (the event
+/// count at `t`, since several events can share one moment), `sel` (the selection, `n3` or
+/// `m17`), presenter options `big`, `controls` and `loop`.
+const FRONT_END_KEYS: &[&str] = &["ev", "sel", "big", "controls", "loop"];
 
 /// A simulation opened from a link, with the view parameters the front end interprets and
 /// what could not be used.
@@ -41,7 +46,21 @@ impl Opened {
 /// at `t=` when given, else at the last recorded action. Never fails: bad settings fall back
 /// to Raft's defaults and every problem becomes a notice.
 pub fn open_link(query: &str) -> Opened {
-    let d = decode_link(query);
+    let mut own = Vec::new();
+    let rest: Vec<&str> = query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let mine = FRONT_END_KEYS.contains(&k);
+            if mine {
+                own.push((k.to_string(), v.to_string()));
+            }
+            !mine
+        })
+        .collect();
+    let mut d = decode_link(&rest.join("&"));
+    d.view.extend(own);
     let mut notices = d.warnings;
     let mut sim = match AnySim::replay(d.settings, d.actions) {
         Ok(sim) => sim,
@@ -50,22 +69,89 @@ pub fn open_link(query: &str) -> Opened {
             AnySim::new(Settings::default()).expect("default settings are valid")
         }
     };
-    let at = d.view.iter().find(|(k, _)| k == "t").map(|(_, v)| v);
-    let last = sim.history().actions.last().map(|a| a.time);
-    match at.map(|t| parse_time(t)) {
+    let param = |key: &str| d.view.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+    // Replay every recorded action first, so none is left out of the run (or of the next
+    // link copied from it); then go back to the moment the link names.
+    if let Some(last) = sim.history().actions.last().map(|a| a.time) {
+        sim.run_until(last);
+    }
+    match param("t").map(|t| parse_time(t)) {
         Some(Ok(t)) => sim.seek_time(t),
         Some(Err(e)) => notices.push(format!("ignored t: {e}")),
         None => {}
     }
-    // Replay at least every recorded action, so none is silently left out of the run.
-    if let Some(last) = last.filter(|&l| l > sim.now()) {
-        sim.run_until(last);
+    match param("ev").map(|e| e.parse::<u64>()) {
+        Some(Ok(e)) => sim.seek_event(e),
+        Some(Err(_)) => notices.push("ignored ev: not an event number".into()),
+        None => {}
     }
     notices.extend(sim.skipped());
     Opened {
         sim,
         view: d.view,
         notices,
+    }
+}
+
+/// The link that reopens this run at this very moment (`t=` and `ev=`), plus the front end's
+/// own view keys (`view`, `sel`, `embed`, ...).
+pub fn link_here(sim: &AnySim, view: &[(&str, String)]) -> String {
+    let mut keys: Vec<(&str, String)> = Vec::new();
+    if sim.now() > 0 {
+        keys.push(("t", fmt_time(sim.now())));
+    }
+    if sim.events() > 0 {
+        keys.push(("ev", sim.events().to_string()));
+    }
+    keys.extend(view.iter().cloned());
+    let borrowed: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    sim.link(&borrowed)
+}
+
+/// Nodes that still think they lead although some node has a higher term (or ballot): a
+/// partitioned old leader, say. Drawn apart so nobody mistakes two leaders for a broken
+/// Election Safety.
+pub fn stale_leaders(snap: &Snapshot) -> Vec<NodeId> {
+    let top = snap.nodes.iter().map(|v| v.summary.term).max().unwrap_or(0);
+    snap.nodes
+        .iter()
+        .filter(|v| v.up && v.summary.class == "leader" && v.summary.term < top)
+        .map(|v| v.id)
+        .collect()
+}
+
+/// The partition groups in effect, as a partition editor numbers them (0, 1, 2): the groups
+/// of a partition made from a draft come back as drafted; after Heal every node is in group 0.
+pub fn current_groups(snap: &Snapshot) -> Vec<u8> {
+    // A partition numbers its groups from 1 and leaves unnamed nodes in 0.
+    let base = snap.nodes.iter().map(|v| v.group).min().unwrap_or(0);
+    snap.nodes.iter().map(|v| (v.group - base).min(2)).collect()
+}
+
+/// How long one message flight lasts on screen at the smart speed, in real milliseconds.
+pub const FLIGHT_ON_SCREEN_MS: f64 = 1000.0;
+/// The smart speed's pace while nothing is in flight: virtual time per real time.
+pub const IDLE_RATE: f64 = 2.0;
+
+/// The smart speed: how far virtual time moves in `real_ms` of real time. While messages fly,
+/// the shortest flight takes [`FLIGHT_ON_SCREEN_MS`] on screen, so every label can be read
+/// and clicked; while nothing flies, time runs at [`IDLE_RATE`] up to the next event, so
+/// election timeouts do not take seconds of shrinking rings.
+pub fn smart_advance(snap: &Snapshot, next_event: Option<Time>, real_ms: f64) -> Time {
+    let now = snap.now;
+    let shortest = snap
+        .messages
+        .iter()
+        .filter(|m| m.lost.is_none_or(|(_, t)| t > now) && m.arrives > now)
+        .map(|m| m.arrives.saturating_sub(m.sent).max(1))
+        .min();
+    match shortest {
+        Some(flight) => ((real_ms / FLIGHT_ON_SCREEN_MS) * flight as f64).max(1.0) as Time,
+        None => {
+            let idle = (real_ms * IDLE_RATE * MS as f64) as Time;
+            // Stop at the next event: it may send messages that must be seen slowly.
+            next_event.map_or(idle, |t| idle.min(t.saturating_sub(now).max(1)))
+        }
     }
 }
 
@@ -118,41 +204,45 @@ pub struct Arrow {
     pub flying: bool,
 }
 
-/// Every message in the air at some point of `t0..=now`: those that ended from the history,
-/// plus those still in flight in `snap` (taken at `now`).
-pub fn arrows(sim: &AnySim, snap: &Snapshot, t0: Time) -> Vec<Arrow> {
+/// Every message in the air at some point of `t0..=t1` (`t1` no later than the moment shown):
+/// those that ended, from the history, plus those still in flight in `snap`. A message that
+/// ends after the moment shown (the run was stepped back) is listed once, as flying.
+pub fn arrows(sim: &AnySim, snap: &Snapshot, t0: Time, t1: Time) -> Vec<Arrow> {
     let now = snap.now;
+    let t1 = t1.min(now);
     let kinds = sim.message_kinds();
     let name = |k: u8| kinds.get(usize::from(k)).copied().unwrap_or("?");
+    let flying: Vec<Arrow> = snap
+        .messages
+        .iter()
+        .filter(|m| m.sent <= t1 && m.lost.is_none_or(|(_, t)| t > now))
+        .map(|m| Arrow {
+            span: MessageSpan {
+                id: m.id,
+                from: m.from,
+                to: m.to,
+                kind: kinds.iter().position(|k| *k == m.kind).unwrap_or(0) as u8,
+                sent: m.sent,
+                end: m.arrives,
+                lost: m.lost.map(|(r, _)| r),
+            },
+            kind: m.kind,
+            flying: true,
+        })
+        .collect();
+    let in_air: std::collections::BTreeSet<u64> = flying.iter().map(|a| a.span.id).collect();
     let mut out: Vec<Arrow> = sim
         .history()
-        .messages_between(t0, now)
+        .messages_between(t0, t1)
         .into_iter()
-        .filter(|m| m.end > t0 && m.sent <= now)
+        .filter(|m| m.end > t0 && m.sent <= t1 && !in_air.contains(&m.id))
         .map(|span| Arrow {
             kind: name(span.kind),
             span,
             flying: false,
         })
         .collect();
-    out.extend(
-        snap.messages
-            .iter()
-            .filter(|m| m.lost.is_none_or(|(_, t)| t > now))
-            .map(|m| Arrow {
-                span: MessageSpan {
-                    id: m.id,
-                    from: m.from,
-                    to: m.to,
-                    kind: kinds.iter().position(|k| *k == m.kind).unwrap_or(0) as u8,
-                    sent: m.sent,
-                    end: m.arrives,
-                    lost: m.lost.map(|(r, _)| r),
-                },
-                kind: m.kind,
-                flying: true,
-            }),
-    );
+    out.extend(flying);
     out
 }
 
@@ -203,12 +293,85 @@ mod tests {
     }
 
     #[test]
-    fn a_link_with_actions_opens_at_the_last_one_unless_t_is_later() {
+    fn a_link_with_actions_keeps_them_all_and_opens_at_t() {
         let o = open_link("p=raft&seed=3&a=1.400000.c2");
         assert_eq!(o.sim.now(), 400 * MS);
         assert_eq!(o.sim.history().actions.len(), 1);
         let later = open_link("p=raft&seed=3&a=1.400000.c2&t=2s");
         assert_eq!(later.sim.now(), 2000 * MS);
+        let earlier = open_link("p=raft&seed=3&a=1.400000.c2&t=100ms");
+        assert_eq!(earlier.sim.now(), 100 * MS);
+        assert_eq!(earlier.sim.history().actions.len(), 1, "the crash is kept");
+    }
+
+    #[test]
+    fn a_link_copied_here_reopens_at_the_same_event_with_view_keys() {
+        let mut sim = open_link("p=raft&seed=5&a=1.300000.c2").sim;
+        sim.run_until(700 * MS);
+        // A few events in: a moment that `t=` alone might not pin down when events share it.
+        for _ in 0..3 {
+            sim.step();
+        }
+        let q = link_here(&sim, &[("view", "spacetime".into()), ("sel", "n3".into())]);
+        let o = open_link(&q);
+        assert!(o.notices.is_empty(), "{:?}", o.notices);
+        assert_eq!((o.sim.now(), o.sim.events()), (sim.now(), sim.events()));
+        assert_eq!(o.sim.trace_hash(), sim.trace_hash());
+        assert_eq!(o.param("view"), Some("spacetime"));
+        assert_eq!(o.param("sel"), Some("n3"));
+        assert_eq!(o.sim.history().actions, sim.history().actions);
+        let fresh = AnySim::new(Settings::default()).unwrap();
+        assert!(!link_here(&fresh, &[]).contains("t="), "no moment at 0");
+    }
+
+    #[test]
+    fn a_partitioned_old_leader_is_stale() {
+        let mut sim = AnySim::new(Settings::default()).unwrap();
+        sim.run_until(2000 * MS);
+        let old = sim.leader().expect("a leader");
+        assert!(stale_leaders(&sim.snapshot()).is_empty());
+        sim.apply(Action::Isolate { node: old }).unwrap();
+        sim.run_until(5000 * MS);
+        let snap = sim.snapshot();
+        let new = sim.leader().expect("a new leader");
+        assert_ne!(new, old);
+        assert_eq!(stale_leaders(&snap), vec![old]);
+    }
+
+    #[test]
+    fn current_groups_follow_partitions_and_heal() {
+        let mut sim = AnySim::new(Settings::default()).unwrap();
+        assert_eq!(current_groups(&sim.snapshot()), vec![0; 5]);
+        sim.apply(partition(&[0, 0, 1, 1, 1]).unwrap()).unwrap();
+        assert_eq!(current_groups(&sim.snapshot()), vec![0, 0, 1, 1, 1]);
+        sim.apply(partition(&[1, 1, 0, 0, 2]).unwrap()).unwrap();
+        assert_eq!(current_groups(&sim.snapshot()), vec![1, 1, 0, 0, 2]);
+        sim.apply(Action::Heal).unwrap();
+        assert_eq!(current_groups(&sim.snapshot()), vec![0; 5]);
+    }
+
+    #[test]
+    fn smart_speed_slows_for_flights_and_skips_idle_time() {
+        let mut sim = AnySim::new(Settings::default()).unwrap();
+        // Before the first election nothing flies: idle time runs fast, up to the next event.
+        let snap = sim.snapshot();
+        let next = sim.next_event_time();
+        let idle = smart_advance(&snap, next, 16.0);
+        assert_eq!(idle, (32 * MS).min(next.unwrap()));
+        // During an election a flight of 10-15 ms lasts about a second.
+        while sim.snapshot().messages.is_empty() {
+            sim.step();
+        }
+        let snap = sim.snapshot();
+        let flight = snap
+            .messages
+            .iter()
+            .map(|m| m.arrives - m.sent)
+            .min()
+            .unwrap();
+        let per_second = smart_advance(&snap, sim.next_event_time(), 1000.0);
+        assert_eq!(per_second, flight);
+        assert!(smart_advance(&snap, None, 0.0) >= 1, "time always moves");
     }
 
     #[test]
@@ -276,13 +439,23 @@ mod tests {
         let mut sim = AnySim::new(Settings::default()).unwrap();
         sim.run_until(2000 * MS);
         let snap = sim.snapshot();
-        let all = arrows(&sim, &snap, 0);
+        let all = arrows(&sim, &snap, 0, snap.now);
         assert!(all.iter().any(|a| !a.flying), "messages that arrived");
         assert!(all.iter().all(|a| a.span.sent <= snap.now));
         let flying = all.iter().filter(|a| a.flying).count();
         let live = snap.messages.iter().filter(|m| m.lost.is_none()).count();
         assert_eq!(flying, live);
         assert!(all.iter().all(|a| sim.message_kinds().contains(&a.kind)));
+        let early = arrows(&sim, &snap, 0, 500 * MS);
+        assert!(early.len() < all.len() && early.iter().all(|a| a.span.sent <= 500 * MS));
+        // Stepped back: messages in flight now are listed once, even though they ended later.
+        sim.seek_time(1500 * MS);
+        let back = sim.snapshot();
+        let again = arrows(&sim, &back, 0, back.now);
+        let mut ids: Vec<u64> = again.iter().map(|a| a.span.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), again.len());
     }
 
     #[test]
