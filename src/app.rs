@@ -7,9 +7,10 @@ use crate::components::controls::{Faults, Help, Transport};
 use crate::components::event_log::EventLog;
 use crate::components::inspector::{Inspected, Inspector};
 use crate::components::invariants::Invariants;
+use crate::components::legend::Legend;
 use crate::components::settings::SettingsBar;
-use crate::components::spacetime::{self, SpaceTime};
-use crate::ui_state::{LogFilter, Memo, Selection, DEFAULT_SPEED, SPEEDS};
+use crate::components::spacetime::{self, SpaceTime, Window};
+use crate::ui_state::{LogFilter, Memo, Selection, Speed, SPEEDS};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use lab_engine::any::AnySim;
@@ -28,7 +29,7 @@ pub enum Msg {
     TogglePlay,
     Step,
     StepBack,
-    Speed(usize),
+    Speed(Speed),
     Seek(Time),
     SeekEvent(u64),
     Act(Action),
@@ -49,10 +50,14 @@ pub enum Msg {
     Dismiss,
     /// Show the cluster (false) or the space-time diagram (true).
     SpaceTime(bool),
+    /// Scroll or zoom the space-time diagram.
+    StWindow(Window),
     ExportTrace,
     ExportSvg,
     ImportTrace(web_sys::File),
     Imported(Result<Box<AnySim>, String>),
+    /// The browser went Back or Forward to another configuration.
+    PopState,
 }
 
 /// Callbacks made once: a component's props compare equal only if its callbacks are the
@@ -64,7 +69,7 @@ struct Callbacks {
     play: Callback<()>,
     step: Callback<()>,
     step_back: Callback<()>,
-    speed: Callback<usize>,
+    speed: Callback<Speed>,
     seek: Callback<Time>,
     seek_event: Callback<u64>,
     filter: Callback<LogFilter>,
@@ -76,6 +81,8 @@ struct Callbacks {
     request_leader: Callback<()>,
     manual: Callback<()>,
     close_help: Callback<()>,
+    deselect: Callback<()>,
+    st_window: Callback<Window>,
 }
 
 impl Callbacks {
@@ -99,6 +106,8 @@ impl Callbacks {
             request_leader: link.callback(|_| Msg::RequestToLeader),
             manual: link.callback(|_| Msg::ToggleManual),
             close_help: link.callback(|_| Msg::Help(false)),
+            deselect: link.callback(|_| Msg::Select(Selection::None)),
+            st_window: link.callback(Msg::StWindow),
         }
     }
 }
@@ -113,8 +122,8 @@ struct Memos {
     violations: Memo<(u64, u64), Vec<ViolationRecord>>,
     markers: Memo<(u64, usize), Vec<Marker>>,
     inspected: Memo<(u64, u64, Selection), Inspected>,
-    arrows: Memo<(u64, u64, Time), Vec<Arrow>>,
-    crashes: Memo<(u64, Time), Vec<Lifecycle>>,
+    arrows: Memo<(u64, u64, Time, Window), Vec<Arrow>>,
+    crashes: Memo<(u64, Time, Window), Vec<Lifecycle>>,
 }
 
 pub struct App {
@@ -123,7 +132,7 @@ pub struct App {
     gen: u64,
     settings: Settings,
     playing: bool,
-    speed: usize,
+    speed: Speed,
     last_frame: Option<f64>,
     frame: Option<AnimationFrame>,
     selected: Selection,
@@ -136,9 +145,55 @@ pub struct App {
     draft: Vec<u8>,
     violations_seen: usize,
     spacetime: bool,
+    st_window: Window,
+    /// Presenter mode (`big=1`): large text, side panels hidden.
+    big: bool,
+    /// `controls=0`: the embed shows the cluster only.
+    controls: bool,
+    /// `loop=`: restart from 0 at this virtual time, or when nothing is left to happen.
+    loop_at: Option<Time>,
+    /// The last link copied, shown for browsers that block the clipboard.
+    shared: Option<String>,
     cb: Callbacks,
     memos: RefCell<Memos>,
     _keys: EventListener,
+    _history: EventListener,
+}
+
+/// `loop=1` restarts after this much virtual time if the run has not ended before.
+const LOOP_DEFAULT: Time = 30 * lab_engine::SECOND;
+
+/// What the cluster view's badges say: the active buggy variants and options.
+fn badges(s: &Settings) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = s
+        .bugs
+        .iter()
+        .map(|b| (format!("bug: {}", b.slug()), b.describe().to_string()))
+        .collect();
+    let options = [
+        (
+            s.prevote,
+            "prevote",
+            "Raft §9.6: a node asks whether it could win before raising its term",
+        ),
+        (
+            s.check_quorum,
+            "check quorum",
+            "Raft §6.2: a leader that hears from no majority steps down",
+        ),
+        (
+            s.cooperative_termination,
+            "cooperative termination",
+            "a blocked 2PC participant asks the others for the decision",
+        ),
+    ];
+    out.extend(
+        options
+            .into_iter()
+            .filter(|(on, _, _)| *on)
+            .map(|(_, name, why)| (name.to_string(), why.to_string())),
+    );
+    out
 }
 
 /// Offers `body` as a file download (a Blob behind a temporary link).
@@ -180,6 +235,7 @@ impl App {
     fn rebuild(&mut self, settings: Settings) {
         match AnySim::new(settings.clone()) {
             Ok(sim) => {
+                self.push_history(&sim);
                 self.gen += 1;
                 self.draft = vec![0; settings.nodes];
                 self.sim = sim;
@@ -202,6 +258,102 @@ impl App {
             }
             Err(e) => self.notices.push(e),
         }
+        self.sync_draft();
+    }
+
+    /// The partition editor shows the groups in effect (after Heal: one group again).
+    fn sync_draft(&mut self) {
+        self.draft = session::current_groups(&self.sim.snapshot());
+    }
+
+    /// The view keys a copied link carries: which view, what is selected.
+    fn view_keys(&self) -> Vec<(&'static str, String)> {
+        let mut keys = Vec::new();
+        if self.spacetime {
+            keys.push(("view", "spacetime".to_string()));
+        }
+        match self.selected {
+            Selection::Node(n) => keys.push(("sel", format!("n{}", n.0))),
+            Selection::Message(m) => keys.push(("sel", format!("m{m}"))),
+            Selection::None => {}
+        }
+        keys
+    }
+
+    /// Takes over a run opened from a link (at start, or Back to an earlier configuration).
+    fn load(&mut self, opened: session::Opened) {
+        self.gen += 1;
+        let (view, flags) = (
+            |k: &str| opened.param(k).map(str::to_string),
+            |k: &str| opened.flag(k),
+        );
+        let (sel, speed, spacetime, embed, big, controls, looping) = (
+            view("sel"),
+            view("speed"),
+            view("view").as_deref() == Some("spacetime"),
+            flags("embed"),
+            flags("big"),
+            view("controls").as_deref() != Some("0"),
+            view("loop"),
+        );
+        self.sim = opened.sim;
+        self.settings = self.sim.settings().clone();
+        self.notices.extend(opened.notices);
+        self.selected = match sel.as_deref() {
+            Some(v) if v.starts_with('n') => v[1..]
+                .parse::<u8>()
+                .ok()
+                .filter(|&n| n >= 1 && usize::from(n) <= self.settings.nodes)
+                .map_or(Selection::None, |n| Selection::Node(NodeId(n))),
+            Some(v) if v.starts_with('m') => {
+                v[1..].parse().map_or(Selection::None, Selection::Message)
+            }
+            _ => Selection::None,
+        };
+        if let Some(s) = speed {
+            match Speed::parse(&s) {
+                Some(s) => self.speed = s,
+                None => self.notices.push(format!(
+                    "ignored speed={s}: smart or 0..{}",
+                    SPEEDS.len() - 1
+                )),
+            }
+        }
+        self.spacetime = spacetime;
+        self.embed = embed;
+        self.big = big;
+        self.controls = controls;
+        self.loop_at = match looping.as_deref() {
+            None | Some("0") => None,
+            Some("1") => Some(LOOP_DEFAULT),
+            Some(v) => match lab_engine::sim::settings::parse_time(v) {
+                Ok(t) if t > 0 => Some(t),
+                _ => {
+                    self.notices
+                        .push(format!("ignored loop={v}: 1 or a time such as 20s"));
+                    None
+                }
+            },
+        };
+        self.violations_seen = self.sim.violations().len();
+        self.filter = LogFilter::default();
+        self.sync_draft();
+    }
+
+    /// Makes the current configuration a browser history entry (at the moment shown), then
+    /// a new one for `next`: Back returns to the run that was replaced.
+    fn push_history(&self, next: &AnySim) {
+        let Some(w) = web_sys::window() else { return };
+        let (Ok(h), Ok(path)) = (w.history(), w.location().pathname()) else {
+            return;
+        };
+        let here = format!(
+            "{path}?{}",
+            session::link_here(&self.sim, &self.view_keys())
+        );
+        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&here));
+        let there = format!("{path}?{}", next.link(&[]));
+        let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&there));
     }
 
     /// Pauses when a violation appears that was not there before.
@@ -214,14 +366,23 @@ impl App {
     }
 
     fn key(&mut self, ctx: &Context<Self>, e: KeyboardEvent) -> bool {
-        let typing = e
+        let target = e
             .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let typing = target
+            .as_ref()
             .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        // Space and Enter belong to a focused control (a button, a node): they press it.
+        let control = target.as_ref().is_some_and(|el| {
+            matches!(el.tag_name().as_str(), "BUTTON" | "A" | "SUMMARY")
+                || el.has_attribute("tabindex")
+                || el.get_attribute("role").as_deref() == Some("button")
+        });
         if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
             return false;
         }
         let msg = match e.key().as_str() {
+            " " if control => return false,
             " " => Msg::TogglePlay,
             "ArrowRight" => Msg::Step,
             "ArrowLeft" => Msg::StepBack,
@@ -253,14 +414,7 @@ impl Component for App {
 
     fn create(ctx: &Context<Self>) -> Self {
         let opened = session::open_link(&query());
-        let speed = opened
-            .param("speed")
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|&i| i < SPEEDS.len())
-            .unwrap_or(DEFAULT_SPEED);
-        let (embed, playing) = (opened.flag("embed"), opened.flag("autoplay"));
-        let sim = opened.sim;
-        let settings = sim.settings().clone();
+        let playing = opened.flag("autoplay");
         let link = ctx.link().clone();
         // Not passive: space and the arrows must not also scroll the page.
         let keys = EventListener::new_with_options(
@@ -273,27 +427,39 @@ impl Component for App {
                 }
             },
         );
+        let link = ctx.link().clone();
+        let history = EventListener::new(&gloo::utils::window(), "popstate", move |_| {
+            link.send_message(Msg::PopState)
+        });
+        let sim = AnySim::new(Settings::default()).expect("default settings are valid");
         let mut app = App {
-            draft: vec![0; settings.nodes],
-            violations_seen: sim.violations().len(),
+            draft: Vec::new(),
+            violations_seen: 0,
+            settings: sim.settings().clone(),
             sim,
             gen: 0,
-            settings,
             playing,
-            speed,
+            speed: Speed::default(),
             last_frame: None,
             frame: None,
             selected: Selection::None,
             manual: false,
             help: false,
-            embed,
-            notices: opened.notices,
+            embed: false,
+            notices: Vec::new(),
             filter: LogFilter::default(),
             spacetime: false,
+            st_window: Window::default(),
+            big: false,
+            controls: true,
+            loop_at: None,
+            shared: None,
             cb: Callbacks::new(ctx.link()),
             memos: RefCell::default(),
             _keys: keys,
+            _history: history,
         };
+        app.load(opened);
         if app.playing {
             app.schedule(ctx);
         }
@@ -310,7 +476,19 @@ impl Component for App {
                 }
                 let dt = self.last_frame.map_or(0.0, |l| (ts - l).clamp(0.0, 100.0));
                 self.last_frame = Some(ts);
-                let advance = (dt * 1000.0 * SPEEDS[self.speed].0) as Time;
+                let advance = match self.speed {
+                    Speed::Smart => {
+                        session::smart_advance(&self.sim.snapshot(), self.sim.next_event_time(), dt)
+                    }
+                    Speed::Fixed(i) => (dt * 1000.0 * SPEEDS[i.min(SPEEDS.len() - 1)].0) as Time,
+                };
+                if let Some(end) = self.loop_at {
+                    // Presenter loop: start again at the end time, or when nothing is left.
+                    if self.sim.now() >= end || self.sim.next_event_time().is_none() {
+                        self.sim.seek_time(0);
+                        self.violations_seen = self.sim.violations().len();
+                    }
+                }
                 if self
                     .sim
                     .run_until_violation(self.sim.now() + advance)
@@ -344,16 +522,19 @@ impl Component for App {
                 self.playing = false;
                 self.sim.step_back();
                 self.violations_seen = self.sim.violations().len();
+                self.sync_draft();
             }
-            Msg::Speed(i) => self.speed = i.min(SPEEDS.len() - 1),
+            Msg::Speed(s) => self.speed = s,
             Msg::Seek(t) => {
                 self.sim.seek_time(t);
                 self.violations_seen = self.sim.violations().len();
+                self.sync_draft();
             }
             Msg::SeekEvent(k) => {
                 self.playing = false;
                 self.sim.seek_event(k);
                 self.violations_seen = self.sim.violations().len();
+                self.sync_draft();
             }
             Msg::Act(a) => self.act(a),
             Msg::NodeAct(f) => match self.selected {
@@ -366,6 +547,10 @@ impl Component for App {
             },
             Msg::RequestToLeader => self.act(session::request_to_leader(&self.sim)),
             Msg::Select(s) => {
+                // A message is picked to be read or acted on: stop it moving away.
+                if matches!(s, Selection::Message(_)) {
+                    self.playing = false;
+                }
                 self.selected = if self.selected == s {
                     Selection::None
                 } else {
@@ -397,7 +582,7 @@ impl Component for App {
                 Err(e) => self.notices.push(e),
             },
             Msg::CopyLink => {
-                let q = self.sim.link(&[]);
+                let q = session::link_here(&self.sim, &self.view_keys());
                 if let Some(w) = web_sys::window() {
                     let url = format!("{}?{q}", w.location().pathname().unwrap_or_default());
                     if let Ok(h) = w.history() {
@@ -406,14 +591,17 @@ impl Component for App {
                     }
                     let full = w.location().href().unwrap_or(url);
                     let _ = w.navigator().clipboard().write_text(&full);
+                    self.shared = Some(full);
                     self.notices.push(
-                        "Link copied: it replays this run exactly (also in the address bar)."
+                        "Link copied: it replays this run and opens at this moment (also in the \
+                         address bar and the field below the settings)."
                             .into(),
                     );
                 }
             }
             Msg::Dismiss => self.notices.clear(),
             Msg::SpaceTime(on) => self.spacetime = on,
+            Msg::StWindow(w) => self.st_window = w,
             Msg::ExportTrace => {
                 let s = self.sim.settings();
                 let name = format!("consensus-lab-{}-seed{}.json", s.protocol.slug(), s.seed);
@@ -427,7 +615,7 @@ impl Component for App {
                     .map(|e| e.outer_html());
                 match svg {
                     Some(svg) => {
-                        let style = "<style>line{stroke:#555}.lane line{stroke:#bbb}.tick,.lane text,.fault text{font:11px sans-serif}.cross{fill:#dc2626}</style>";
+                        let style = format!("<style>{}</style>", spacetime::export_style());
                         let body = svg.replacen("</defs>", &format!("</defs>{style}"), 1);
                         if let Err(e) = download("space-time.svg", &body, "image/svg+xml") {
                             self.notices.push(e);
@@ -461,8 +649,8 @@ impl Component for App {
                 self.gen += 1;
                 self.playing = false;
                 self.settings = sim.settings().clone();
-                self.draft = vec![0; self.settings.nodes];
                 self.sim = *sim;
+                self.sync_draft();
                 self.selected = Selection::None;
                 self.violations_seen = self.sim.violations().len();
                 self.notices
@@ -471,6 +659,10 @@ impl Component for App {
             Msg::Imported(Err(e)) => {
                 self.notices
                     .push(format!("Import failed, nothing changed: {e}"));
+            }
+            Msg::PopState => {
+                self.playing = false;
+                self.load(session::open_link(&query()));
             }
         }
         true
@@ -484,16 +676,19 @@ impl Component for App {
         let cb = &self.cb;
         let link = ctx.link();
         let cluster = if self.spacetime {
-            let t0 = now.saturating_sub(spacetime::WINDOW);
-            let arrows = memos
-                .arrows
-                .get((gen, events, now), || session::arrows(sim, &snap, t0));
+            let window = self.st_window;
+            let (t0, t1) = window.range(now);
+            let arrows = memos.arrows.get((gen, events, now, window), || {
+                session::arrows(sim, &snap, t0, t1)
+            });
             let crashes = memos
                 .crashes
-                .get((gen, now), || session::crashes(sim, t0, now));
-            html! { <SpaceTime snap={snap.clone()} {arrows} {crashes} selected={self.selected} on_select={cb.select.clone()} /> }
+                .get((gen, now, window), || session::crashes(sim, t0, t1));
+            html! { <SpaceTime snap={snap.clone()} {arrows} {crashes} {window} selected={self.selected}
+            on_select={cb.select.clone()} on_window={cb.st_window.clone()} /> }
         } else {
-            html! { <Cluster snap={snap.clone()} selected={self.selected} protocol={self.settings.protocol} on_select={cb.select.clone()} /> }
+            html! { <Cluster snap={snap.clone()} selected={self.selected} protocol={self.settings.protocol}
+            on_select={cb.select.clone()} badges={badges(&self.settings)} /> }
         };
         let markers = memos.markers.get((gen, sim.history().markers.len()), || {
             sim.history().markers.clone()
@@ -523,14 +718,18 @@ impl Component for App {
                 </div>
             }
         });
+        let legend = html! { <Legend kinds={sim.message_kinds()} compact={self.embed} /> };
         if self.embed {
-            let full = format!("./?{}", sim.link(&[]));
+            // The way out keeps the moment, the view and the selection.
+            let full = format!("./?{}", session::link_here(sim, &self.view_keys()));
             return html! {
                 <div class="app embed">
                     { banner }
-                    <div class="stage">{ cluster }</div>
-                    { transport }
-                    <a class="open-full" href={full} target="_blank" rel="noopener">{ "open in Consensus Lab ↗" }</a>
+                    <div class="stage">{ cluster }{ legend }</div>
+                    if self.controls {
+                        { transport }
+                    }
+                    <a class="open-full" data-testid="open-full" href={full} target="_blank" rel="noopener">{ "open in Consensus Lab ↗" }</a>
                 </div>
             };
         }
@@ -552,13 +751,22 @@ impl Component for App {
         let lines = memos.log.get((gen, events), || sim.log());
         // Only the manual scheduler lists the queue: otherwise the panel stays still.
         let queue = self.manual.then(|| snap.clone());
+        let shared = self.shared.as_ref().map(|url| {
+            html! {
+                <label class="share">{ "link " }
+                    <input type="text" readonly=true data-testid="share-link" value={url.clone()}
+                        aria-label="link to this moment of the run" />
+                </label>
+            }
+        });
         html! {
-            <div class="app">
+            <div class={classes!("app", self.big.then_some("big"))}>
                 <header class="top">
                     <h1><span class="logo" aria-hidden="true">{ "◉" }</span>{ "Consensus Lab" }</h1>
                     <SettingsBar settings={self.settings.clone()} network={sim.network().clone()}
                         on_configure={cb.configure.clone()} on_action={cb.act.clone()}
                         on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()} />
+                    { shared }
                 </header>
                 { notices }
                 { banner }
@@ -586,12 +794,13 @@ impl Component for App {
                     </div>
                     { cluster }
                     { transport }
+                    { legend }
                     <Faults draft={self.draft.clone()} manual={self.manual} {queue}
                         on_action={cb.act.clone()} on_draft={cb.draft.clone()} on_partition={cb.partition.clone()}
                         on_request_leader={cb.request_leader.clone()} on_manual={cb.manual.clone()} />
                 </main>
                 <aside class="side">
-                    <Inspector data={inspected} on_action={cb.act.clone()} on_timeout={cb.timeout.clone()} />
+                    <Inspector data={inspected} on_action={cb.act.clone()} on_timeout={cb.timeout.clone()} on_close={cb.deselect.clone()} />
                     <Invariants all={sim.invariants()} {violations} />
                     <EventLog {lines} filter={self.filter.clone()} nodes={self.settings.nodes}
                         on_filter={cb.filter.clone()} on_seek_event={cb.seek_event.clone()} />

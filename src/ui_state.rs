@@ -14,8 +14,8 @@ pub enum Selection {
     Message(MsgId),
 }
 
-/// Playback speeds: virtual time per real time. Messages take 10-15 ms, so the default slow
-/// motion makes them visible. Links name a speed by its index here (`speed=6`).
+/// Fixed playback speeds: virtual time per real time. Links name one by its index here
+/// (`speed=6`).
 pub const SPEEDS: [(f64, &str); 9] = [
     (0.01, "1/100×"),
     (0.02, "1/50×"),
@@ -27,7 +27,39 @@ pub const SPEEDS: [(f64, &str); 9] = [
     (4.0, "4×"),
     (20.0, "20×"),
 ];
-pub const DEFAULT_SPEED: usize = 2;
+
+/// How fast virtual time runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Speed {
+    /// Slow while messages fly (each flight lasts about a second), fast through idle time
+    /// (`lab_engine::session::smart_advance`).
+    #[default]
+    Smart,
+    /// One of [`SPEEDS`].
+    Fixed(usize),
+}
+
+impl Speed {
+    /// From a link's or a menu's value: `smart` or an index into [`SPEEDS`].
+    pub fn parse(v: &str) -> Option<Speed> {
+        match v {
+            "smart" => Some(Speed::Smart),
+            _ => v
+                .parse::<usize>()
+                .ok()
+                .filter(|&i| i < SPEEDS.len())
+                .map(Speed::Fixed),
+        }
+    }
+
+    /// The inverse of [`Speed::parse`].
+    pub fn value(self) -> String {
+        match self {
+            Speed::Smart => "smart".into(),
+            Speed::Fixed(i) => i.to_string(),
+        }
+    }
+}
 
 /// The event log's filter.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -95,6 +127,15 @@ impl<K: PartialEq, T> Memo<K, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn speeds_read_back_what_they_write() {
+        for s in [Speed::Smart, Speed::Fixed(0), Speed::Fixed(8)] {
+            assert_eq!(Speed::parse(&s.value()), Some(s));
+        }
+        assert_eq!(Speed::parse("9"), None);
+        assert_eq!(Speed::parse("fast"), None);
+    }
 
     #[test]
     fn a_memo_rebuilds_only_for_a_new_key() {

@@ -1,7 +1,7 @@
 //! Playback (play, step, speed, the timeline) and fault injection (partitions, cluster-wide
 //! actions, manual scheduling).
 
-use crate::ui_state::{Shared, SPEEDS};
+use crate::ui_state::{Shared, Speed, SPEEDS};
 use lab_engine::sim::history::{Action, Marker, MarkerKind};
 use lab_engine::sim::settings::fmt_time;
 use lab_engine::sim::view::Snapshot;
@@ -13,7 +13,7 @@ use yew::prelude::*;
 pub struct TransportProps {
     pub playing: bool,
     pub manual: bool,
-    pub speed: usize,
+    pub speed: Speed,
     pub now: Time,
     pub events: u64,
     pub horizon: (u64, Time),
@@ -22,7 +22,7 @@ pub struct TransportProps {
     pub on_play: Callback<()>,
     pub on_step: Callback<()>,
     pub on_step_back: Callback<()>,
-    pub on_speed: Callback<usize>,
+    pub on_speed: Callback<Speed>,
     pub on_seek: Callback<Time>,
 }
 
@@ -110,9 +110,7 @@ fn timeline(t: &TransportProps) -> Html {
 #[function_component]
 pub fn Transport(t: &TransportProps) -> Html {
     let on_speed = t.on_speed.reform(|e: Event| {
-        e.target_unchecked_into::<HtmlSelectElement>()
-            .selected_index()
-            .max(0) as usize
+        Speed::parse(&e.target_unchecked_into::<HtmlSelectElement>().value()).unwrap_or_default()
     });
     html! {
         <div class="transport">
@@ -125,9 +123,11 @@ pub fn Transport(t: &TransportProps) -> Html {
                 <button data-testid="step" title="Step one event (→)" aria-label="step"
                     onclick={t.on_step.reform(|_| ())}>{ "Step ›" }</button>
                 <label class="speed">{ "speed " }
-                    <select data-testid="speed" onchange={on_speed}>
+                    <select data-testid="speed" onchange={on_speed}
+                        title="smart: slow while messages fly, fast through idle time">
+                        <option selected={t.speed == Speed::Smart} value={Speed::Smart.value()}>{ "smart" }</option>
                         { for SPEEDS.iter().enumerate().map(|(i, (_, name))| html! {
-                            <option selected={i == t.speed} value={i.to_string()}>{ *name }</option>
+                            <option selected={t.speed == Speed::Fixed(i)} value={Speed::Fixed(i).value()}>{ *name }</option>
                         }) }
                     </select>
                 </label>

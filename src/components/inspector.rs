@@ -30,6 +30,7 @@ pub struct InspectorProps {
     pub data: Shared<Inspected>,
     pub on_action: Callback<Action>,
     pub on_timeout: Callback<NodeId>,
+    pub on_close: Callback<()>,
 }
 
 fn section(s: &Section) -> Html {
@@ -104,8 +105,14 @@ pub fn Inspector(p: &InspectorProps) -> Html {
         },
     };
     html! {
-        <section class="panel inspector" data-testid="inspector" aria-label="inspector">
-            <h2>{ "Inspector" }</h2>
+        <section class={classes!("panel", "inspector", (*p.data != Inspected::Nothing).then_some("open"))}
+            data-testid="inspector" aria-label="inspector">
+            <h2>{ "Inspector" }
+                if *p.data != Inspected::Nothing {
+                    <button class="close" data-testid="inspector-close" aria-label="close the inspector"
+                        onclick={p.on_close.reform(|_| ())}>{ "×" }</button>
+                }
+            </h2>
             { body }
         </section>
     }

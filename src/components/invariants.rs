@@ -27,6 +27,8 @@ pub fn Invariants(p: &InvariantsProps) -> Html {
                             <span class="mark" aria-hidden="true">{ if broken.is_some() { "✗" } else { "✓" } }</span>
                             <span class="name">{ i.name }</span>
                             <span class="state">{ if broken.is_some() { " violated" } else { " holds" } }</span>
+                            // Why it matters, always in view: not only in a tooltip.
+                            <p class="about">{ i.statement }<cite>{ format!(" ({})", i.source) }</cite></p>
                             { broken.map(|v| html! { <p class="why">{ &v.violation.explanation }</p> }) }
                         </li>
                     }

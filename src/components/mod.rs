@@ -6,5 +6,6 @@ pub mod controls;
 pub mod event_log;
 pub mod inspector;
 pub mod invariants;
+pub mod legend;
 pub mod settings;
 pub mod spacetime;

@@ -83,6 +83,7 @@ pub fn settings_bar(p: &SettingsProps) -> Html {
             <label class="toggle bug" title={b.describe()}>
                 <input type="checkbox" data-testid={format!("bug-{}", b.slug())} checked={on} {onchange} />
                 { format!(" {}", b.slug()) }
+                <span class="why">{ b.describe() }</span>
             </label>
         }
     });
