@@ -25,57 +25,119 @@ const LINE: f64 = 14.0;
 const CELL: f64 = 13.0;
 const CELL_H: f64 = 12.0;
 
-/// Where everything goes for one box size and cluster size.
+/// Where everything goes for one box size and cluster size. It depends on nothing else, so
+/// nodes never move while the run plays.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layout {
     pub w: f64,
     pub h: f64,
     /// Node radius.
     pub r: f64,
-    /// Room for a node's text and log strip under it: the distance to the nearest neighbour.
+    /// Width of the block under a node that its text and log strip may use.
     pub room: f64,
+    /// Lines of text allowed under a node (role and term when they do not fit inside).
+    pub lines: usize,
+    /// Whether there is room for the log strip.
+    pub strip: bool,
     pub pos: Vec<(f64, f64)>,
 }
 
 impl Layout {
+    /// Tries, from the most detailed to the barest, every radius from large to small, on an
+    /// ellipse and (for wide boxes) in two rows, and keeps the first where no node's block
+    /// (circle, text under it, log strip) runs into another's. Text keeps its size; circles
+    /// shrink and details go instead.
     pub fn new(n: usize, w: f64, h: f64) -> Self {
         let (w, h) = (w.max(200.0), h.max(160.0));
-        let angle =
-            |i: usize| -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n as f64;
-        let place = |r: f64| {
-            // Under a node: two lines of text and the log strip.
-            let below = 2.0 * LINE + CELL_H + 10.0;
-            let side = r + 46.0;
-            let (top, bottom) = (r + 10.0, r + below);
-            let rx = (w / 2.0 - side).max(10.0);
+        let levels = [(2, true), (2, false), (1, false)];
+        let mut last = None;
+        // Circles big enough for their name come first; tiny ones only when nothing else fits.
+        for (floor, (lines, strip)) in [20.0, 12.0]
+            .into_iter()
+            .flat_map(|f| levels.into_iter().map(move |l| (f, l)))
+        {
+            let mut r: f64 = 40.0;
+            while r >= floor {
+                for rows in [false, true] {
+                    if rows && (w < 1.25 * h || n < 4) {
+                        continue;
+                    }
+                    let l = Self::place(n, w, h, r, lines, strip, rows);
+                    if l.fits() {
+                        return l;
+                    }
+                    last = Some(l);
+                }
+                r -= 2.0;
+            }
+        }
+        last.unwrap_or_else(|| Self::place(n, w, h, 12.0, 1, false, false))
+    }
+
+    /// Height under the circle: text lines, then the strip.
+    fn below(lines: usize, strip: bool) -> f64 {
+        lines as f64 * LINE + if strip { CELL_H + 8.0 } else { 0.0 } + 4.0
+    }
+
+    fn place(n: usize, w: f64, h: f64, r: f64, lines: usize, strip: bool, rows: bool) -> Layout {
+        let room = (2.0 * r + 12.0).max(84.0);
+        let (top, bottom) = (r + 9.0, r + Self::below(lines, strip));
+        let pos: Vec<(f64, f64)> = if rows {
+            // Clockwise: the top row left to right, the bottom row right to left.
+            let upper = n.div_ceil(2);
+            let lower = n - upper;
+            let (y1, y2) = (top, h - bottom);
+            (0..n)
+                .map(|i| {
+                    if i < upper {
+                        (w * (i as f64 + 0.5) / upper as f64, y1)
+                    } else {
+                        let j = lower - 1 - (i - upper);
+                        (w * (j as f64 + 0.5) / lower as f64, y2)
+                    }
+                })
+                .collect()
+        } else {
+            let rx = (w / 2.0 - room / 2.0 - 4.0).max(10.0);
             let ry = ((h - top - bottom) / 2.0).max(10.0);
             let (cx, cy) = (w / 2.0, top + ry);
-            let pos: Vec<(f64, f64)> = (0..n)
-                .map(|i| (cx + rx * angle(i).cos(), cy + ry * angle(i).sin()))
-                .collect();
-            let room = (0..n)
+            (0..n)
                 .map(|i| {
-                    let (a, b) = (pos[i], pos[(i + 1) % n]);
-                    ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt()
+                    let a =
+                        -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n as f64;
+                    (cx + rx * a.cos(), cy + ry * a.sin())
                 })
-                .fold(f64::INFINITY, f64::min)
-                .min(w);
-            (pos, room)
+                .collect()
         };
-        // The radius depends on the spacing, which depends on the radius: a few rounds settle.
-        let mut r = 40.0;
-        let mut laid = place(r);
-        for _ in 0..3 {
-            r = (laid.1 * 0.3).clamp(12.0, 40.0);
-            laid = place(r);
-        }
         Layout {
             w,
             h,
             r,
-            room: laid.1,
-            pos: laid.0,
+            room,
+            lines,
+            strip,
+            pos,
         }
+    }
+
+    /// The box a node and what is written under it take.
+    fn block(&self, i: usize) -> Rect {
+        let (x, y) = self.pos[i];
+        Rect {
+            x: x - self.room / 2.0,
+            y: y - self.r - 7.0,
+            w: self.room,
+            h: 2.0 * self.r + 7.0 + Self::below(self.lines, self.strip),
+        }
+    }
+
+    fn fits(&self) -> bool {
+        let n = self.pos.len();
+        let inside = (0..n).all(|i| {
+            let b = self.block(i);
+            b.y >= 0.0 && b.y + b.h <= self.h + 1.0
+        });
+        inside && (0..n).all(|i| (i + 1..n).all(|j| !self.block(i).hits(&self.block(j))))
     }
 }
 
@@ -101,7 +163,9 @@ pub fn Cluster(props: &ClusterProps) -> Html {
         use_effect_with((), move |_| {
             let measure = move || {
                 if let Some(el) = svg.cast::<web_sys::Element>() {
-                    let next = (f64::from(el.client_width()), f64::from(el.client_height()));
+                    // Exact, not rounded: one SVG unit must be one CSS pixel.
+                    let b = el.get_bounding_client_rect();
+                    let next = (b.width(), b.height());
                     if next.0 > 0.0 && next.1 > 0.0 && *size != next {
                         size.set(next);
                     }
@@ -127,7 +191,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
     };
     html! {
         <div class="cluster-box" data-testid="cluster" data-messages={props.snap.messages.len().to_string()}>
-            <svg ref={svg} class={classes!("cluster", (n > 9).then_some("small"))}
+            <svg ref={svg} class={classes!("cluster", (layout.r < 18.0).then_some("small"))}
                 viewBox={format!("0 0 {} {}", layout.w, layout.h)} role="img"
                 aria-label={format!("cluster of {n} nodes at {}", lab_engine::sim::settings::fmt_time(props.snap.now))}>
                 { ring(props, &layout, *hovered, &on_hover) }
@@ -172,14 +236,16 @@ impl Rect {
 
 /// The lines written under a node (role and term when they do not fit inside, wrapped to
 /// the room there is), and whether the role and term fit inside the circle.
-fn node_text(role: &str, term: &str, r: f64, room: f64) -> (bool, Vec<String>) {
+fn node_text(role: &str, term: &str, r: f64, room: f64, max_lines: usize) -> (bool, Vec<String>) {
     let chord = |dy: f64| 2.0 * (r * r - dy * dy).max(0.0).sqrt() - 6.0;
     if r >= 34.0 && text_width(role, 12.0) <= chord(8.0) && text_width(term, 11.0) <= chord(21.0) {
         return (true, Vec::new());
     }
-    let width = (room - 12.0).max(2.0 * r);
+    let width = room - 4.0;
     let mut lines: Vec<String> = Vec::new();
-    for word in role.split_whitespace().chain(std::iter::once(term)) {
+    // With one line only, the role: the term is in the inspector and the node's label.
+    let term = (max_lines > 1).then_some(term);
+    for word in role.split_whitespace().chain(term) {
         match lines.last_mut() {
             Some(l) if text_width(&format!("{l} {word}"), 11.0) <= width => {
                 l.push(' ');
@@ -188,11 +254,11 @@ fn node_text(role: &str, term: &str, r: f64, room: f64) -> (bool, Vec<String>) {
             _ => lines.push(word.to_string()),
         }
     }
-    // Two lines at most; a word wider than the room is cut with an ellipsis.
+    // Lines past the limit are left out; a word wider than the room is cut with an ellipsis.
     let max_chars = ((width - 2.0) / (11.0 * 0.62)).floor().max(1.0) as usize;
     let mut out: Vec<String> = lines
         .into_iter()
-        .take(2)
+        .take(max_lines)
         .map(|l| {
             if l.chars().count() > max_chars {
                 let cut: String = l.chars().take(max_chars.saturating_sub(1)).collect();
@@ -255,12 +321,17 @@ fn ring(
             } else {
                 v.summary.role.as_str()
             };
-            node_text(role, &v.summary.term_label, r, layout.room)
+            node_text(role, &v.summary.term_label, r, layout.room, layout.lines)
         })
         .collect();
     let strip_cells = |v: &NodeView| {
-        let fit = ((layout.room - 30.0) / CELL).floor().max(0.0) as usize;
-        v.summary.log.len().min(fit).min(8)
+        // Room for the "12…" before the cells too.
+        let fit = ((layout.room - 40.0) / CELL).floor().max(0.0) as usize;
+        if layout.strip {
+            v.summary.log.len().min(fit).min(8)
+        } else {
+            0
+        }
     };
     let mut taken: Vec<Rect> = Vec::new();
     for (i, v) in snap.nodes.iter().enumerate() {
@@ -299,16 +370,33 @@ fn ring(
     let mut order: Vec<&MessageView> = if busy { Vec::new() } else { live.clone() };
     // The selected message is placed first so it always gets its label.
     order.sort_by_key(|m| (selected != Selection::Message(m.id), m.id));
-    let messages: Vec<Html> = order
+    let placed: Vec<(&MessageView, OnLane)> = order
         .into_iter()
-        .map(|m| {
+        .map(|m| (m, lane(m, pos, r, snap.now)))
+        .collect();
+    // Labels keep off every dot too, not only off nodes and each other.
+    taken.extend(placed.iter().map(|(_, (x, y, _, _))| Rect {
+        x: x - 7.0,
+        y: y - 7.0,
+        w: 14.0,
+        h: 14.0,
+    }));
+    let mut labels: Vec<Html> = Vec::new();
+    let messages: Vec<Html> = placed
+        .iter()
+        .map(|&(m, (x, y, nx, ny))| {
             let sel = selected == Selection::Message(m.id);
             let wants = sel || !crowded || focus.is_some_and(|f| f == m.from || f == m.to);
-            let (x, y, nx, ny) = lane(m, pos, r, snap.now);
-            let label = wants
+            let spot = wants
                 .then(|| place_label(&m.label, (x, y), (nx, ny), (layout.w, layout.h), &mut taken))
                 .flatten();
-            message(m, x, y, label, sel, on_select)
+            if let Some((lx, ly)) = spot {
+                labels.push(html! {
+                    <text key={m.id} class="msg-label" data-msg={m.id.to_string()}
+                        x={lx.to_string()} y={ly.to_string()}>{ m.label.clone() }</text>
+                });
+            }
+            message(m, x, y, sel, on_select)
         })
         .collect();
     let timers = |id: NodeId| {
@@ -329,7 +417,9 @@ fn ring(
         html! {
             <g class={classes!("node-under", (!v.up).then_some("down"))} data-testid={format!("under-{}", v.id.0)}>
                 { for under }
-                { log_strip(v, x, strip_y, strip_cells(v)) }
+                if layout.strip {
+                    { log_strip(v, x, strip_y, strip_cells(v)) }
+                }
             </g>
         }
     });
@@ -420,9 +510,12 @@ fn ring(
         <g class="links">{ for links }</g>
         <g class="unders">{ for unders }</g>
         <g class="messages">{ for messages }</g>
+        // Above every dot: a label is never hidden under another message.
+        <g class="labels">{ for labels }</g>
         <g class="nodes">{ for nodes }</g>
         <g class="drops">{ for drops }</g>
-        <text class="caption" x="8" y={(layout.h - 8.0).to_string()}>{ title }</text>
+        // Bottom right: the embed's legend button takes the bottom left corner.
+        <text class="caption" x={(layout.w - 8.0).to_string()} y={(layout.h - 8.0).to_string()}>{ title }</text>
     </> }
 }
 
@@ -550,10 +643,13 @@ fn paint_messages(canvas: &web_sys::HtmlCanvasElement, snap: &Snapshot, layout: 
     }
 }
 
+/// A point on a message's lane (x, y) and the unit normal pointing to the lane's side.
+type OnLane = (f64, f64, f64, f64);
+
 /// Where a message is at `now`: on its lane (the right-hand side of the line from sender to
 /// receiver, so the two directions of a link never share a track) between the two rims.
 /// Returns the point and the unit normal pointing to the lane's side.
-fn lane(m: &MessageView, pos: &[(f64, f64)], r: f64, now: Time) -> (f64, f64, f64, f64) {
+fn lane(m: &MessageView, pos: &[(f64, f64)], r: f64, now: Time) -> OnLane {
     let (x1, y1) = pos.get(m.from.idx()).copied().unwrap_or_default();
     let (x2, y2) = pos.get(m.to.idx()).copied().unwrap_or_default();
     let (dx, dy) = (x2 - x1, y2 - y1);
@@ -565,18 +661,8 @@ fn lane(m: &MessageView, pos: &[(f64, f64)], r: f64, now: Time) -> (f64, f64, f6
     (x1 + dx * p + nx * off, y1 + dy * p + ny * off, nx, ny)
 }
 
-fn message(
-    m: &MessageView,
-    x: f64,
-    y: f64,
-    label: Option<(f64, f64)>,
-    sel: bool,
-    on_select: &Callback<Selection>,
-) -> Html {
+fn message(m: &MessageView, x: f64, y: f64, sel: bool, on_select: &Callback<Selection>) -> Html {
     let id = m.id;
-    let label = label.map(|(lx, ly)| {
-        html! { <text class="msg-label" x={lx.to_string()} y={ly.to_string()}>{ m.label.clone() }</text> }
-    });
     // Pressed, not clicked: a moving message leaves the pointer before a click completes.
     let onpointerdown = on_select.reform(move |e: PointerEvent| {
         e.prevent_default();
@@ -598,7 +684,6 @@ fn message(
             {onpointerdown} {onkeydown}>
             <circle class="hit" cx={x.to_string()} cy={y.to_string()} r="13" />
             <circle cx={x.to_string()} cy={y.to_string()} r={if sel { "8" } else { "6" }} />
-            { label }
             <title>{ format!("#{} {} from {} to {}", m.id, m.label, m.from, m.to) }</title>
         </g>
     }

@@ -97,7 +97,9 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
         use_effect_with((), move |_| {
             let measure = move || {
                 if let Some(el) = svg.cast::<web_sys::Element>() {
-                    let next = (f64::from(el.client_width()), f64::from(el.client_height()));
+                    // Exact, not rounded: one SVG unit must be one CSS pixel.
+                    let b = el.get_bounding_client_rect();
+                    let next = (b.width(), b.height());
                     if next.0 > 0.0 && next.1 > 0.0 && *size != next {
                         size.set(next);
                     }
