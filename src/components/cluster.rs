@@ -177,7 +177,9 @@ pub fn Cluster(props: &ClusterProps) -> Html {
         });
     }
     let n = props.snap.nodes.len();
-    let layout = Layout::new(n, size.0, size.1);
+    // Searched once per box and cluster size, not every frame.
+    let layout = use_memo((n, size.0, size.1), |&(n, w, h)| Layout::new(n, w, h));
+    let layout = &*layout;
     let badges = (!props.badges.is_empty()).then(|| {
         html! {
             <ul class="badges" data-testid="badges">
@@ -194,7 +196,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
             <svg ref={svg} class={classes!("cluster", (layout.r < 18.0).then_some("small"))}
                 viewBox={format!("0 0 {} {}", layout.w, layout.h)} role="img"
                 aria-label={format!("cluster of {n} nodes at {}", lab_engine::sim::settings::fmt_time(props.snap.now))}>
-                { ring(props, &layout, *hovered, &on_hover) }
+                { ring(props, layout, *hovered, &on_hover) }
             </svg>
             <MessagesCanvas snap={props.snap.clone()} layout={layout.clone()} />
             { badges }

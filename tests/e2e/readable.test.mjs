@@ -384,6 +384,8 @@ test('screenshots: every protocol at 1440x900, in the 640x400 embed and on a pho
   const runs = [
     ['raft', 'p=raft&seed=1&t=0.688s'],
     ['raft-9', 'p=raft&n=9&seed=2&t=3s'],
+    // The README's picture: S1 and S2 (the leader) cut off at 1 s; the majority elects anew.
+    ['raft-partition', 'p=raft&seed=1&a=242.1000000.p1.2-3.4.5&t=1.8s'],
     ['paxos', 'p=paxos&seed=1&t=0.3s'],
     ['paxos-bug', 'p=paxos&seed=1&bug=paxos-accept-below-promise&t=0.3s'],
     ['multi-paxos', 'p=multi-paxos&seed=1&t=1.5s'],
