@@ -688,7 +688,7 @@ impl Component for App {
             on_select={cb.select.clone()} on_window={cb.st_window.clone()} /> }
         } else {
             html! { <Cluster snap={snap.clone()} selected={self.selected} protocol={self.settings.protocol}
-            on_select={cb.select.clone()} badges={badges(&self.settings)} /> }
+            on_select={cb.select.clone()} badges={badges(&self.settings)} big={self.big} /> }
         };
         let markers = memos.markers.get((gen, sim.history().markers.len()), || {
             sim.history().markers.clone()

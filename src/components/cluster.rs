@@ -39,6 +39,8 @@ pub struct Layout {
     pub lines: usize,
     /// Whether there is room for the log strip.
     pub strip: bool,
+    /// Text size factor: 1, or larger for presenting (`big=1`).
+    pub k: f64,
     pub pos: Vec<(f64, f64)>,
 }
 
@@ -47,7 +49,7 @@ impl Layout {
     /// ellipse and (for wide boxes) in two rows, and keeps the first where no node's block
     /// (circle, text under it, log strip) runs into another's. Text keeps its size; circles
     /// shrink and details go instead.
-    pub fn new(n: usize, w: f64, h: f64) -> Self {
+    pub fn new(n: usize, w: f64, h: f64, k: f64) -> Self {
         let (w, h) = (w.max(200.0), h.max(160.0));
         let levels = [(2, true), (2, false), (1, false)];
         let mut last = None;
@@ -56,13 +58,13 @@ impl Layout {
             .into_iter()
             .flat_map(|f| levels.into_iter().map(move |l| (f, l)))
         {
-            let mut r: f64 = 40.0;
+            let mut r: f64 = 40.0 * k;
             while r >= floor {
                 for rows in [false, true] {
                     if rows && (w < 1.25 * h || n < 4) {
                         continue;
                     }
-                    let l = Self::place(n, w, h, r, lines, strip, rows);
+                    let l = Self::place(n, w, h, k, (r, lines, strip, rows));
                     if l.fits() {
                         return l;
                     }
@@ -71,17 +73,28 @@ impl Layout {
                 r -= 2.0;
             }
         }
-        last.unwrap_or_else(|| Self::place(n, w, h, 12.0, 1, false, false))
+        last.unwrap_or_else(|| Self::place(n, w, h, k, (12.0, 1, false, false)))
     }
 
     /// Height under the circle: text lines, then the strip.
-    fn below(lines: usize, strip: bool) -> f64 {
-        lines as f64 * LINE + if strip { CELL_H + 8.0 } else { 0.0 } + 4.0
+    fn below(&self) -> f64 {
+        Self::under(self.lines, self.strip, self.k)
     }
 
-    fn place(n: usize, w: f64, h: f64, r: f64, lines: usize, strip: bool, rows: bool) -> Layout {
-        let room = (2.0 * r + 12.0).max(84.0);
-        let (top, bottom) = (r + 9.0, r + Self::below(lines, strip));
+    fn under(lines: usize, strip: bool, k: f64) -> f64 {
+        lines as f64 * LINE * k + if strip { CELL_H + 8.0 } else { 0.0 } + 4.0
+    }
+
+    /// One candidate: radius, lines of text under a node, log strip, two rows (or ellipse).
+    fn place(
+        n: usize,
+        w: f64,
+        h: f64,
+        k: f64,
+        (r, lines, strip, rows): (f64, usize, bool, bool),
+    ) -> Layout {
+        let room = (2.0 * r + 12.0).max(84.0 * k);
+        let (top, bottom) = (r + 9.0, r + Self::under(lines, strip, k));
         let pos: Vec<(f64, f64)> = if rows {
             // Clockwise: the top row left to right, the bottom row right to left.
             let upper = n.div_ceil(2);
@@ -116,6 +129,7 @@ impl Layout {
             room,
             lines,
             strip,
+            k,
             pos,
         }
     }
@@ -127,7 +141,7 @@ impl Layout {
             x: x - self.room / 2.0,
             y: y - self.r - 7.0,
             w: self.room,
-            h: 2.0 * self.r + 7.0 + Self::below(self.lines, self.strip),
+            h: 2.0 * self.r + 7.0 + self.below(),
         }
     }
 
@@ -149,7 +163,12 @@ pub struct ClusterProps {
     pub on_select: Callback<Selection>,
     /// Active buggy variants and options, as (label, explanation).
     pub badges: Vec<(String, String)>,
+    /// Presenter mode: larger text (the stylesheet's `.cluster.big` sizes, [`BIG`] times).
+    pub big: bool,
 }
+
+/// How much larger text is in presenter mode.
+const BIG: f64 = 1.35;
 
 /// The ring with its messages; hundreds of messages go to [`MessagesCanvas`] instead.
 #[function_component]
@@ -178,7 +197,10 @@ pub fn Cluster(props: &ClusterProps) -> Html {
     }
     let n = props.snap.nodes.len();
     // Searched once per box and cluster size, not every frame.
-    let layout = use_memo((n, size.0, size.1), |&(n, w, h)| Layout::new(n, w, h));
+    let k = if props.big { BIG } else { 1.0 };
+    let layout = use_memo((n, size.0, size.1, k), |&(n, w, h, k)| {
+        Layout::new(n, w, h, k)
+    });
     let layout = &*layout;
     let badges = (!props.badges.is_empty()).then(|| {
         html! {
@@ -193,7 +215,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
     };
     html! {
         <div class="cluster-box" data-testid="cluster" data-messages={props.snap.messages.len().to_string()}>
-            <svg ref={svg} class={classes!("cluster", (layout.r < 18.0).then_some("small"))}
+            <svg ref={svg} class={classes!("cluster", (layout.r < 18.0).then_some("small"), props.big.then_some("big"))}
                 viewBox={format!("0 0 {} {}", layout.w, layout.h)} role="img"
                 aria-label={format!("cluster of {n} nodes at {}", lab_engine::sim::settings::fmt_time(props.snap.now))}>
                 { ring(props, layout, *hovered, &on_hover) }
@@ -238,9 +260,13 @@ impl Rect {
 
 /// The lines written under a node (role and term when they do not fit inside, wrapped to
 /// the room there is), and whether the role and term fit inside the circle.
-fn node_text(role: &str, term: &str, r: f64, room: f64, max_lines: usize) -> (bool, Vec<String>) {
+fn node_text(role: &str, term: &str, layout: &Layout) -> (bool, Vec<String>) {
+    let (r, room, max_lines, k) = (layout.r, layout.room, layout.lines, layout.k);
     let chord = |dy: f64| 2.0 * (r * r - dy * dy).max(0.0).sqrt() - 6.0;
-    if r >= 34.0 && text_width(role, 12.0) <= chord(8.0) && text_width(term, 11.0) <= chord(21.0) {
+    if r >= 34.0 * k
+        && text_width(role, 12.0 * k) <= chord(8.0 * k)
+        && text_width(term, 11.0 * k) <= chord(21.0 * k)
+    {
         return (true, Vec::new());
     }
     let width = room - 4.0;
@@ -249,7 +275,7 @@ fn node_text(role: &str, term: &str, r: f64, room: f64, max_lines: usize) -> (bo
     let term = (max_lines > 1).then_some(term);
     for word in role.split_whitespace().chain(term) {
         match lines.last_mut() {
-            Some(l) if text_width(&format!("{l} {word}"), 11.0) <= width => {
+            Some(l) if text_width(&format!("{l} {word}"), 11.0 * k) <= width => {
                 l.push(' ');
                 l.push_str(word);
             }
@@ -257,7 +283,7 @@ fn node_text(role: &str, term: &str, r: f64, room: f64, max_lines: usize) -> (bo
         }
     }
     // Lines past the limit are left out; a word wider than the room is cut with an ellipsis.
-    let max_chars = ((width - 2.0) / (11.0 * 0.62)).floor().max(1.0) as usize;
+    let max_chars = ((width - 2.0) / (11.0 * k * 0.62)).floor().max(1.0) as usize;
     let mut out: Vec<String> = lines
         .into_iter()
         .take(max_lines)
@@ -323,7 +349,7 @@ fn ring(
             } else {
                 v.summary.role.as_str()
             };
-            node_text(role, &v.summary.term_label, r, layout.room, layout.lines)
+            node_text(role, &v.summary.term_label, layout)
         })
         .collect();
     let strip_cells = |v: &NodeView| {
@@ -347,9 +373,9 @@ fn ring(
         let lines = &texts[i].1;
         let wide = lines
             .iter()
-            .map(|l| text_width(l, 11.0))
+            .map(|l| text_width(l, 11.0 * layout.k))
             .fold(strip_cells(v) as f64 * CELL + 26.0, f64::max);
-        let tall = lines.len() as f64 * LINE + CELL_H + 8.0;
+        let tall = lines.len() as f64 * LINE * layout.k + CELL_H + 8.0;
         taken.push(Rect {
             x: x - wide / 2.0,
             y: y + r,
@@ -390,7 +416,16 @@ fn ring(
             let sel = selected == Selection::Message(m.id);
             let wants = sel || !crowded || focus.is_some_and(|f| f == m.from || f == m.to);
             let spot = wants
-                .then(|| place_label(&m.label, (x, y), (nx, ny), (layout.w, layout.h), &mut taken))
+                .then(|| {
+                    place_label(
+                        &m.label,
+                        layout.k,
+                        (x, y),
+                        (nx, ny),
+                        (layout.w, layout.h),
+                        &mut taken,
+                    )
+                })
                 .flatten();
             if let Some((lx, ly)) = spot {
                 labels.push(html! {
@@ -413,9 +448,9 @@ fn ring(
         let (x, y) = pos[i];
         let below = &texts[i].1;
         let under = below.iter().enumerate().map(|(k, l)| html! {
-            <text class="below" x={x.to_string()} y={(y + r + 13.0 + k as f64 * LINE).to_string()}>{ l }</text>
+            <text class="below" x={x.to_string()} y={(y + r + 13.0 * layout.k + k as f64 * LINE * layout.k).to_string()}>{ l }</text>
         });
-        let strip_y = y + r + 6.0 + below.len() as f64 * LINE;
+        let strip_y = y + r + 6.0 + below.len() as f64 * LINE * layout.k;
         html! {
             <g class={classes!("node-under", (!v.up).then_some("down"))} data-testid={format!("under-{}", v.id.0)}>
                 { for under }
@@ -465,7 +500,8 @@ fn ring(
             s.committed,
             s.value.map_or(String::new(), |v| v.to_string())
         );
-        let id_y = if inside { y - 6.0 } else { y + 5.0 };
+        let k = layout.k;
+        let id_y = if inside { y - 6.0 * k } else { y + 5.0 * k };
         html! {
             <g class={classes!("node", format!("role-{}", s.class), (!v.up).then_some("down"), sel.then_some("selected"), is_stale.then_some("stale"))}
                 data-testid={format!("node-{}", v.id.0)}
@@ -481,8 +517,8 @@ fn ring(
                 }
                 <text class="id" x={x.to_string()} y={id_y.to_string()}>{ v.id.to_string() }</text>
                 if inside {
-                    <text class="role" x={x.to_string()} y={(y + 9.0).to_string()}>{ role }</text>
-                    <text class="term" x={x.to_string()} y={(y + 23.0).to_string()}>{ s.term_label.clone() }</text>
+                    <text class="role" x={x.to_string()} y={(y + 9.0 * k).to_string()}>{ role }</text>
+                    <text class="term" x={x.to_string()} y={(y + 23.0 * k).to_string()}>{ s.term_label.clone() }</text>
                 }
             </g>
         }
@@ -525,13 +561,14 @@ fn ring(
 /// out if needed; `None` when every spot is taken (the message keeps its tooltip).
 fn place_label(
     text: &str,
+    k: f64,
     (x, y): (f64, f64),
     (nx, ny): (f64, f64),
     bounds: (f64, f64),
     taken: &mut Vec<Rect>,
 ) -> Option<(f64, f64)> {
-    let w = text_width(text, 11.0);
-    let h = 13.0;
+    let w = text_width(text, 11.0 * k);
+    let h = 13.0 * k;
     // Along the normal (the lane's side), then along the link both ways.
     let (tx, ty) = (-ny, nx);
     let spots = [
@@ -560,7 +597,7 @@ fn place_label(
             rect.x >= 0.0 && rect.y >= 0.0 && rect.x + w <= bounds.0 && rect.y + h <= bounds.1;
         if inside && !taken.iter().any(|t| t.hits(&rect)) {
             taken.push(rect);
-            return Some((cx, cy + 4.0));
+            return Some((cx, cy + 4.0 * k));
         }
     }
     None
