@@ -29,6 +29,8 @@ pub const DEFAULT_SPAN: usize = 3;
 const LABELLED_SPAN: Time = 100 * MS;
 /// Beyond this many arrows, labels are left out (hover keeps the tooltip).
 const MAX_LABELS: usize = 400;
+/// At most about this many arrows are drawn; a long run zoomed out shows every nth.
+const MAX_ARROWS: usize = 3000;
 const TOP: f64 = 34.0;
 const LEFT: f64 = 70.0;
 
@@ -120,7 +122,12 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
     let y = |t: Time| TOP + (height - TOP - 12.0) * (t.saturating_sub(t0)) as f64 / span as f64;
     let labelled = span <= LABELLED_SPAN && p.arrows.len() <= MAX_LABELS;
     let hover_labels = p.arrows.len() <= MAX_LABELS;
-    let arrows = p.arrows.iter().map(|a| {
+    let stride = p.arrows.len() / MAX_ARROWS + 1;
+    let arrows = p.arrows.iter().enumerate().filter_map(|(i, a)| {
+        let sel = selected == Selection::Message(a.span.id);
+        (i % stride == 0 || sel).then_some(a)
+    });
+    let arrows = arrows.map(|a| {
         let (m, flying, kind) = (&a.span, a.flying, a.kind);
         let (x1, y1) = (lane(m.from), y(m.sent.max(t0)));
         // A message may end after the window: draw it part way.
@@ -222,6 +229,9 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
                 <button data-testid="st-follow" aria-pressed={window.end.is_none().to_string()} onclick={follow}
                     title="keep the end of the diagram at the current moment">{ "follow" }</button>
                 <span class="span" data-testid="st-span">{ format!("{} – {}", fmt_time(t0), fmt_time(t1)) }</span>
+                if stride > 1 {
+                    <span class="span">{ format!("(every {stride}th message: zoom in for all)") }</span>
+                }
             </div>
             <svg ref={svg} class={classes!("spacetime", labelled.then_some("zoomed"))} id="spacetime" data-testid="spacetime"
                 xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {width} {height}")} role="img" {onwheel}
