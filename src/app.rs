@@ -1,48 +1,35 @@
 //! The app's one stateful component: it owns the simulation, runs the frame loop and turns the
-//! user's input into engine commands. Everything it draws comes from engine snapshots.
+//! user's input into engine commands. Components get engine data as props and report back
+//! through typed callbacks; none of them knows this module.
 
-use crate::components::{cluster, controls, event_log, inspector, invariants, settings, spacetime};
+use crate::components::cluster::Cluster;
+use crate::components::controls::{Faults, Help, Transport};
+use crate::components::event_log::EventLog;
+use crate::components::inspector::{Inspected, Inspector};
+use crate::components::invariants::Invariants;
+use crate::components::legend::Legend;
+use crate::components::settings::SettingsBar;
+use crate::components::spacetime::{self, SpaceTime, Window};
+use crate::ui_state::{LogFilter, Memo, Selection, Speed, SPEEDS};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use lab_engine::any::AnySim;
-use lab_engine::share::decode_link;
-use lab_engine::sim::history::{Action, MsgId};
+use lab_engine::session::{self, Arrow, Lifecycle};
+use lab_engine::sim::history::{Action, Marker, ViolationRecord};
 use lab_engine::sim::view::Snapshot;
+use lab_engine::sim::LogLine;
 use lab_engine::time::fmt_time;
 use lab_engine::{NodeId, Settings, Time};
 use std::cell::RefCell;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// What the inspector shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Selection {
-    None,
-    Node(NodeId),
-    Message(MsgId),
-}
-
-/// Playback speeds: virtual time per real time. Messages take 10-15 ms, so the default slow
-/// motion makes them visible.
-pub const SPEEDS: [(f64, &str); 9] = [
-    (0.01, "1/100×"),
-    (0.02, "1/50×"),
-    (0.05, "1/20×"),
-    (0.1, "1/10×"),
-    (0.25, "1/4×"),
-    (0.5, "1/2×"),
-    (1.0, "1×"),
-    (4.0, "4×"),
-    (20.0, "20×"),
-];
-const DEFAULT_SPEED: usize = 2;
-
 pub enum Msg {
     Frame(f64),
     TogglePlay,
     Step,
     StepBack,
-    Speed(usize),
+    Speed(Speed),
     Seek(Time),
     SeekEvent(u64),
     Act(Action),
@@ -56,24 +43,96 @@ pub enum Msg {
     ToggleManual,
     Help(bool),
     Key(KeyboardEvent),
-    Filter(event_log::Filter),
+    Filter(LogFilter),
     PartitionDraft(NodeId, u8),
     ApplyPartition,
     CopyLink,
     Dismiss,
     /// Show the cluster (false) or the space-time diagram (true).
     SpaceTime(bool),
+    /// Scroll or zoom the space-time diagram.
+    StWindow(Window),
     ExportTrace,
     ExportSvg,
     ImportTrace(web_sys::File),
     Imported(Result<Box<AnySim>, String>),
+    /// The browser went Back or Forward to another configuration.
+    PopState,
+}
+
+/// Callbacks made once: a component's props compare equal only if its callbacks are the
+/// same ones, so new closures every frame would redraw every panel.
+struct Callbacks {
+    select: Callback<Selection>,
+    act: Callback<Action>,
+    timeout: Callback<NodeId>,
+    play: Callback<()>,
+    step: Callback<()>,
+    step_back: Callback<()>,
+    speed: Callback<Speed>,
+    seek: Callback<Time>,
+    seek_event: Callback<u64>,
+    filter: Callback<LogFilter>,
+    configure: Callback<Settings>,
+    reset: Callback<()>,
+    copy_link: Callback<()>,
+    draft: Callback<(NodeId, u8)>,
+    partition: Callback<()>,
+    request_leader: Callback<()>,
+    manual: Callback<()>,
+    close_help: Callback<()>,
+    deselect: Callback<()>,
+    st_window: Callback<Window>,
+}
+
+impl Callbacks {
+    fn new(link: &html::Scope<App>) -> Self {
+        Callbacks {
+            select: link.callback(Msg::Select),
+            act: link.callback(Msg::Act),
+            timeout: link.callback(Msg::FireTimeout),
+            play: link.callback(|_| Msg::TogglePlay),
+            step: link.callback(|_| Msg::Step),
+            step_back: link.callback(|_| Msg::StepBack),
+            speed: link.callback(Msg::Speed),
+            seek: link.callback(Msg::Seek),
+            seek_event: link.callback(Msg::SeekEvent),
+            filter: link.callback(Msg::Filter),
+            configure: link.callback(|s| Msg::Configure(Box::new(s))),
+            reset: link.callback(|_| Msg::Reset),
+            copy_link: link.callback(|_| Msg::CopyLink),
+            draft: link.callback(|(n, g)| Msg::PartitionDraft(n, g)),
+            partition: link.callback(|_| Msg::ApplyPartition),
+            request_leader: link.callback(|_| Msg::RequestToLeader),
+            manual: link.callback(|_| Msg::ToggleManual),
+            close_help: link.callback(|_| Msg::Help(false)),
+            deselect: link.callback(|_| Msg::Select(Selection::None)),
+            st_window: link.callback(Msg::StWindow),
+        }
+    }
+}
+
+/// The engine data handed to components, rebuilt only when what it depends on changed.
+/// `gen` changes whenever the run itself changes (new settings, an action, an import); within
+/// one generation the data at a moment depends only on the event count and the time.
+#[derive(Default)]
+struct Memos {
+    snap: Memo<(u64, u64, Time), Snapshot>,
+    log: Memo<(u64, u64), Vec<LogLine>>,
+    violations: Memo<(u64, u64), Vec<ViolationRecord>>,
+    markers: Memo<(u64, usize), Vec<Marker>>,
+    inspected: Memo<(u64, u64, Selection), Inspected>,
+    arrows: Memo<(u64, u64, Time, Window), Vec<Arrow>>,
+    crashes: Memo<(u64, Time, Window), Vec<Lifecycle>>,
 }
 
 pub struct App {
     sim: AnySim,
+    /// Bumped whenever the run changes other than by moving in time (see [`Memos`]).
+    gen: u64,
     settings: Settings,
     playing: bool,
-    speed: usize,
+    speed: Speed,
     last_frame: Option<f64>,
     frame: Option<AnimationFrame>,
     selected: Selection,
@@ -81,16 +140,45 @@ pub struct App {
     help: bool,
     embed: bool,
     notices: Vec<String>,
-    filter: event_log::Filter,
+    filter: LogFilter,
     /// The partition editor's groups: 0 = A, 1 = B, 2 = C.
     draft: Vec<u8>,
     violations_seen: usize,
     spacetime: bool,
-    /// Messages are painted here when there are too many for SVG (see cluster::BUSY).
-    canvas: NodeRef,
-    /// The snapshot the last render drew, so the canvas paints the same moment.
-    drawn: RefCell<Option<Snapshot>>,
+    st_window: Window,
+    /// Presenter mode (`big=1`): large text, side panels hidden.
+    big: bool,
+    /// `controls=0`: the embed shows the cluster only.
+    controls: bool,
+    /// `loop=`: restart from 0 at this virtual time, or when nothing is left to happen.
+    loop_at: Option<Time>,
+    /// The last link copied, shown for browsers that block the clipboard.
+    shared: Option<String>,
+    cb: Callbacks,
+    memos: RefCell<Memos>,
     _keys: EventListener,
+    _history: EventListener,
+}
+
+/// `loop=1` restarts after this much virtual time if the run has not ended before.
+const LOOP_DEFAULT: Time = 30 * lab_engine::SECOND;
+
+/// What the cluster view's badges say: the active buggy variants and options.
+fn badges(s: &Settings) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = s
+        .bugs
+        .iter()
+        .map(|b| (format!("bug: {}", b.slug()), b.why().to_string()))
+        .collect();
+    out.extend(
+        s.protocol
+            .entry()
+            .options
+            .iter()
+            .filter(|o| o.get(s))
+            .map(|o| (o.slug().replace('-', " "), o.describe().to_string())),
+    );
+    out
 }
 
 /// Offers `body` as a file download (a Blob behind a temporary link).
@@ -132,18 +220,21 @@ impl App {
     fn rebuild(&mut self, settings: Settings) {
         match AnySim::new(settings.clone()) {
             Ok(sim) => {
+                self.push_history(&sim);
+                self.gen += 1;
                 self.draft = vec![0; settings.nodes];
                 self.sim = sim;
                 self.settings = settings;
                 self.selected = Selection::None;
                 self.violations_seen = 0;
-                self.filter = event_log::Filter::default();
+                self.filter = LogFilter::default();
             }
             Err(e) => self.notices.push(e),
         }
     }
 
     fn act(&mut self, action: Action) {
+        self.gen += 1;
         match self.sim.apply(action) {
             Ok(r) => {
                 if !r.violations.is_empty() {
@@ -152,6 +243,102 @@ impl App {
             }
             Err(e) => self.notices.push(e),
         }
+        self.sync_draft();
+    }
+
+    /// The partition editor shows the groups in effect (after Heal: one group again).
+    fn sync_draft(&mut self) {
+        self.draft = session::current_groups(&self.sim.snapshot());
+    }
+
+    /// The view keys a copied link carries: which view, what is selected.
+    fn view_keys(&self) -> Vec<(&'static str, String)> {
+        let mut keys = Vec::new();
+        if self.spacetime {
+            keys.push(("view", "spacetime".to_string()));
+        }
+        match self.selected {
+            Selection::Node(n) => keys.push(("sel", format!("n{}", n.0))),
+            Selection::Message(m) => keys.push(("sel", format!("m{m}"))),
+            Selection::None => {}
+        }
+        keys
+    }
+
+    /// Takes over a run opened from a link (at start, or Back to an earlier configuration).
+    fn load(&mut self, opened: session::Opened) {
+        self.gen += 1;
+        let (view, flags) = (
+            |k: &str| opened.param(k).map(str::to_string),
+            |k: &str| opened.flag(k),
+        );
+        let (sel, speed, spacetime, embed, big, controls, looping) = (
+            view("sel"),
+            view("speed"),
+            view("view").as_deref() == Some("spacetime"),
+            flags("embed"),
+            flags("big"),
+            view("controls").as_deref() != Some("0"),
+            view("loop"),
+        );
+        self.sim = opened.sim;
+        self.settings = self.sim.settings().clone();
+        self.notices.extend(opened.notices);
+        self.selected = match sel.as_deref() {
+            Some(v) if v.starts_with('n') => v[1..]
+                .parse::<u8>()
+                .ok()
+                .filter(|&n| n >= 1 && usize::from(n) <= self.settings.nodes)
+                .map_or(Selection::None, |n| Selection::Node(NodeId(n))),
+            Some(v) if v.starts_with('m') => {
+                v[1..].parse().map_or(Selection::None, Selection::Message)
+            }
+            _ => Selection::None,
+        };
+        if let Some(s) = speed {
+            match Speed::parse(&s) {
+                Some(s) => self.speed = s,
+                None => self.notices.push(format!(
+                    "ignored speed={s}: smart or 0..{}",
+                    SPEEDS.len() - 1
+                )),
+            }
+        }
+        self.spacetime = spacetime;
+        self.embed = embed;
+        self.big = big;
+        self.controls = controls;
+        self.loop_at = match looping.as_deref() {
+            None | Some("0") => None,
+            Some("1") => Some(LOOP_DEFAULT),
+            Some(v) => match lab_engine::time::parse_time(v) {
+                Ok(t) if t > 0 => Some(t),
+                _ => {
+                    self.notices
+                        .push(format!("ignored loop={v}: 1 or a time such as 20s"));
+                    None
+                }
+            },
+        };
+        self.violations_seen = self.sim.violations().len();
+        self.filter = LogFilter::default();
+        self.sync_draft();
+    }
+
+    /// Makes the current configuration a browser history entry (at the moment shown), then
+    /// a new one for `next`: Back returns to the run that was replaced.
+    fn push_history(&self, next: &AnySim) {
+        let Some(w) = web_sys::window() else { return };
+        let (Ok(h), Ok(path)) = (w.history(), w.location().pathname()) else {
+            return;
+        };
+        let here = format!(
+            "{path}?{}",
+            session::link_here(&self.sim, &self.view_keys())
+        );
+        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&here));
+        let there = format!("{path}?{}", next.link(&[]));
+        let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&there));
     }
 
     /// Pauses when a violation appears that was not there before.
@@ -164,14 +351,23 @@ impl App {
     }
 
     fn key(&mut self, ctx: &Context<Self>, e: KeyboardEvent) -> bool {
-        let typing = e
+        let target = e
             .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let typing = target
+            .as_ref()
             .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        // Space and Enter belong to a focused control (a button, a node): they press it.
+        let control = target.as_ref().is_some_and(|el| {
+            matches!(el.tag_name().as_str(), "BUTTON" | "A" | "SUMMARY")
+                || el.has_attribute("tabindex")
+                || el.get_attribute("role").as_deref() == Some("button")
+        });
         if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
             return false;
         }
         let msg = match e.key().as_str() {
+            " " if control => return false,
             " " => Msg::TogglePlay,
             "ArrowRight" => Msg::Step,
             "ArrowLeft" => Msg::StepBack,
@@ -202,31 +398,8 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let d = decode_link(&query());
-        let mut notices = d.warnings;
-        let flag = |k: &str| d.view.iter().any(|(key, v)| key == k && v != "0");
-        let embed = flag("embed");
-        let autoplay = flag("autoplay");
-        let speed = d
-            .view
-            .iter()
-            .find(|(k, _)| k == "speed")
-            .and_then(|(_, v)| v.parse::<usize>().ok())
-            .filter(|&i| i < SPEEDS.len())
-            .unwrap_or(DEFAULT_SPEED);
-        let settings = d.settings.clone();
-        let sim = match AnySim::replay(d.settings, d.actions) {
-            Ok(sim) => sim,
-            Err(e) => {
-                notices.push(format!("{e}; showing Raft instead"));
-                AnySim::new(Settings::default()).expect("default settings are valid")
-            }
-        };
-        let settings = if sim.settings() == &settings {
-            settings
-        } else {
-            sim.settings().clone()
-        };
+        let opened = session::open_link(&query());
+        let playing = opened.flag("autoplay");
         let link = ctx.link().clone();
         // Not passive: space and the arrows must not also scroll the page.
         let keys = EventListener::new_with_options(
@@ -239,44 +412,39 @@ impl Component for App {
                 }
             },
         );
+        let link = ctx.link().clone();
+        let history = EventListener::new(&gloo::utils::window(), "popstate", move |_| {
+            link.send_message(Msg::PopState)
+        });
+        let sim = AnySim::new(Settings::default()).expect("default settings are valid");
         let mut app = App {
-            draft: vec![0; settings.nodes],
+            draft: Vec::new(),
+            violations_seen: 0,
+            settings: sim.settings().clone(),
             sim,
-            settings,
-            playing: autoplay,
-            speed,
+            gen: 0,
+            playing,
+            speed: Speed::default(),
             last_frame: None,
             frame: None,
             selected: Selection::None,
             manual: false,
             help: false,
-            embed,
-            notices,
-            filter: event_log::Filter::default(),
-            violations_seen: 0,
+            embed: false,
+            notices: Vec::new(),
+            filter: LogFilter::default(),
             spacetime: false,
-            canvas: NodeRef::default(),
-            drawn: RefCell::new(None),
+            st_window: Window::default(),
+            big: false,
+            controls: true,
+            loop_at: None,
+            shared: None,
+            cb: Callbacks::new(ctx.link()),
+            memos: RefCell::default(),
             _keys: keys,
+            _history: history,
         };
-        // A link's actions replay up to the time they reach, so the page opens where the
-        // sender was.
-        let at = d
-            .view
-            .iter()
-            .find(|(k, _)| k == "t")
-            .map(|(_, v)| v.clone());
-        let last = app.sim.history().actions.last().map(|a| a.time);
-        match at.map(|t| lab_engine::time::parse_time(&t)) {
-            Some(Ok(t)) => app.sim.seek_time(t),
-            Some(Err(e)) => app.notices.push(format!("ignored t: {e}")),
-            None => {}
-        }
-        if let Some(last) = last.filter(|&l| l > app.sim.now()) {
-            app.sim.run_until(last);
-        }
-        app.notices.extend(app.sim.skipped());
-        app.violations_seen = app.sim.violations().len();
+        app.load(opened);
         if app.playing {
             app.schedule(ctx);
         }
@@ -293,7 +461,19 @@ impl Component for App {
                 }
                 let dt = self.last_frame.map_or(0.0, |l| (ts - l).clamp(0.0, 100.0));
                 self.last_frame = Some(ts);
-                let advance = (dt * 1000.0 * SPEEDS[self.speed].0) as Time;
+                let advance = match self.speed {
+                    Speed::Smart => {
+                        session::smart_advance(&self.sim.snapshot(), self.sim.next_event_time(), dt)
+                    }
+                    Speed::Fixed(i) => (dt * 1000.0 * SPEEDS[i.min(SPEEDS.len() - 1)].0) as Time,
+                };
+                if let Some(end) = self.loop_at {
+                    // Presenter loop: start again at the end time, or when nothing is left.
+                    if self.sim.now() >= end || self.sim.next_event_time().is_none() {
+                        self.sim.seek_time(0);
+                        self.violations_seen = self.sim.violations().len();
+                    }
+                }
                 if self
                     .sim
                     .run_until_violation(self.sim.now() + advance)
@@ -327,44 +507,35 @@ impl Component for App {
                 self.playing = false;
                 self.sim.step_back();
                 self.violations_seen = self.sim.violations().len();
+                self.sync_draft();
             }
-            Msg::Speed(i) => self.speed = i.min(SPEEDS.len() - 1),
+            Msg::Speed(s) => self.speed = s,
             Msg::Seek(t) => {
                 self.sim.seek_time(t);
                 self.violations_seen = self.sim.violations().len();
+                self.sync_draft();
             }
             Msg::SeekEvent(k) => {
                 self.playing = false;
                 self.sim.seek_event(k);
                 self.violations_seen = self.sim.violations().len();
+                self.sync_draft();
             }
             Msg::Act(a) => self.act(a),
             Msg::NodeAct(f) => match self.selected {
                 Selection::Node(n) => self.act(f(n)),
                 _ => self.notices.push("Select a node first (click it).".into()),
             },
-            Msg::FireTimeout(node) => {
-                let timer = self
-                    .sim
-                    .snapshot()
-                    .timers
-                    .iter()
-                    .filter(|t| t.node == node)
-                    .min_by_key(|t| t.fires_at)
-                    .map(|t| t.id);
-                match timer {
-                    Some(timer) => self.act(Action::FireTimer { timer }),
-                    None => self.notices.push(format!("{node} has no pending timer")),
-                }
-            }
-            Msg::RequestToLeader => {
-                let node = self
-                    .sim
-                    .leader()
-                    .unwrap_or_else(|| self.sim.protocol_target());
-                self.act(Action::Request { node, delta: 1 });
-            }
+            Msg::FireTimeout(node) => match session::fire_timeout(&self.sim.snapshot(), node) {
+                Ok(a) => self.act(a),
+                Err(e) => self.notices.push(e),
+            },
+            Msg::RequestToLeader => self.act(session::request_to_leader(&self.sim)),
             Msg::Select(s) => {
+                // A message is picked to be read or acted on: stop it moving away.
+                if matches!(s, Selection::Message(_)) {
+                    self.playing = false;
+                }
                 self.selected = if self.selected == s {
                     Selection::None
                 } else {
@@ -391,24 +562,12 @@ impl Component for App {
                     *slot = g;
                 }
             }
-            Msg::ApplyPartition => {
-                let groups: Vec<Vec<NodeId>> = (0..3u8)
-                    .map(|g| {
-                        NodeId::all(self.settings.nodes)
-                            .filter(|n| self.draft.get(n.idx()) == Some(&g))
-                            .collect()
-                    })
-                    .filter(|g: &Vec<NodeId>| !g.is_empty())
-                    .collect();
-                if groups.len() < 2 {
-                    self.notices
-                        .push("Put the nodes in at least two groups to partition.".into());
-                } else {
-                    self.act(Action::Partition { groups });
-                }
-            }
+            Msg::ApplyPartition => match session::partition(&self.draft) {
+                Ok(a) => self.act(a),
+                Err(e) => self.notices.push(e),
+            },
             Msg::CopyLink => {
-                let q = self.sim.link(&[]);
+                let q = session::link_here(&self.sim, &self.view_keys());
                 if let Some(w) = web_sys::window() {
                     let url = format!("{}?{q}", w.location().pathname().unwrap_or_default());
                     if let Ok(h) = w.history() {
@@ -417,14 +576,17 @@ impl Component for App {
                     }
                     let full = w.location().href().unwrap_or(url);
                     let _ = w.navigator().clipboard().write_text(&full);
+                    self.shared = Some(full);
                     self.notices.push(
-                        "Link copied: it replays this run exactly (also in the address bar)."
+                        "Link copied: it replays this run and opens at this moment (also in the \
+                         address bar and the field below the settings)."
                             .into(),
                     );
                 }
             }
             Msg::Dismiss => self.notices.clear(),
             Msg::SpaceTime(on) => self.spacetime = on,
+            Msg::StWindow(w) => self.st_window = w,
             Msg::ExportTrace => {
                 let s = self.sim.settings();
                 let name = format!("consensus-lab-{}-seed{}.json", s.protocol.slug(), s.seed);
@@ -438,7 +600,7 @@ impl Component for App {
                     .map(|e| e.outer_html());
                 match svg {
                     Some(svg) => {
-                        let style = "<style>line{stroke:#555}.lane line{stroke:#bbb}.tick,.lane text,.fault text{font:11px sans-serif}.cross{fill:#dc2626}</style>";
+                        let style = format!("<style>{}</style>", spacetime::export_style());
                         let body = svg.replacen("</defs>", &format!("</defs>{style}"), 1);
                         if let Err(e) = download("space-time.svg", &body, "image/svg+xml") {
                             self.notices.push(e);
@@ -469,10 +631,11 @@ impl Component for App {
                 });
             }
             Msg::Imported(Ok(sim)) => {
+                self.gen += 1;
                 self.playing = false;
                 self.settings = sim.settings().clone();
-                self.draft = vec![0; self.settings.nodes];
                 self.sim = *sim;
+                self.sync_draft();
                 self.selected = Selection::None;
                 self.violations_seen = self.sim.violations().len();
                 self.notices
@@ -482,51 +645,46 @@ impl Component for App {
                 self.notices
                     .push(format!("Import failed, nothing changed: {e}"));
             }
+            Msg::PopState => {
+                self.playing = false;
+                self.load(session::open_link(&query()));
+            }
         }
         true
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
-        let canvas = self.canvas.cast::<web_sys::HtmlCanvasElement>();
-        if let (Some(canvas), Some(snap)) = (canvas, self.drawn.borrow().as_ref()) {
-            cluster::paint_messages(&canvas, snap);
-        }
-    }
-
     fn view(&self, ctx: &Context<Self>) -> Html {
-        let snap = self.sim.snapshot();
-        let html = self.draw(ctx, &snap);
-        *self.drawn.borrow_mut() = Some(snap);
-        html
-    }
-}
-
-impl App {
-    fn draw(&self, ctx: &Context<Self>, snap: &Snapshot) -> Html {
+        let memos = &mut *self.memos.borrow_mut();
+        let (gen, sim) = (self.gen, &self.sim);
+        let (events, now) = (sim.events(), sim.now());
+        let snap = memos.snap.get((gen, events, now), || sim.snapshot());
+        let cb = &self.cb;
         let link = ctx.link();
-        let violations = self.sim.violations();
-        let on_select = link.callback(Msg::Select);
         let cluster = if self.spacetime {
-            spacetime::view(&self.sim, snap, self.selected, &on_select)
+            let window = self.st_window;
+            let (t0, t1) = window.range(now);
+            let arrows = memos.arrows.get((gen, events, now, window), || {
+                session::arrows(sim, &snap, t0, t1)
+            });
+            let crashes = memos
+                .crashes
+                .get((gen, now, window), || session::crashes(sim, t0, t1));
+            html! { <SpaceTime snap={snap.clone()} {arrows} {crashes} {window} selected={self.selected}
+            on_select={cb.select.clone()} on_window={cb.st_window.clone()} /> }
         } else {
-            html! {
-                <div class="cluster-box" data-testid="cluster" data-messages={snap.messages.len().to_string()}>
-                    { cluster::view(snap, self.selected, self.sim.settings().protocol, &on_select) }
-                    <canvas class="messages-canvas" ref={self.canvas.clone()} aria-hidden="true" />
-                </div>
-            }
+            html! { <Cluster snap={snap.clone()} selected={self.selected} protocol={self.settings.protocol}
+            on_select={cb.select.clone()} badges={badges(&self.settings)} big={self.big} /> }
         };
-        let transport = controls::transport(&controls::Transport {
-            playing: self.playing,
-            manual: self.manual,
-            speed: self.speed,
-            now: snap.now,
-            events: snap.events,
-            horizon: self.sim.horizon(),
-            markers: &self.sim.history().markers,
-            hash: self.sim.trace_hash(),
-            link,
+        let markers = memos.markers.get((gen, sim.history().markers.len()), || {
+            sim.history().markers.clone()
         });
+        let transport = html! {
+            <Transport playing={self.playing} manual={self.manual} speed={self.speed} now={snap.now}
+                events={snap.events} horizon={sim.horizon()} {markers} hash={sim.trace_hash()}
+                on_play={cb.play.clone()} on_step={cb.step.clone()} on_step_back={cb.step_back.clone()}
+                on_speed={cb.speed.clone()} on_seek={cb.seek.clone()} />
+        };
+        let violations = memos.violations.get((gen, events), || sim.violations());
         let notices = (!self.notices.is_empty()).then(|| {
             html! {
                 <div class="notice" data-testid="notice" role="status">
@@ -545,22 +703,55 @@ impl App {
                 </div>
             }
         });
+        let legend = html! { <Legend kinds={sim.message_kinds()} compact={self.embed} /> };
         if self.embed {
-            let full = format!("./?{}", self.sim.link(&[]));
+            // The way out keeps the moment, the view and the selection.
+            let full = format!("./?{}", session::link_here(sim, &self.view_keys()));
             return html! {
                 <div class="app embed">
                     { banner }
-                    <div class="stage">{ cluster }</div>
-                    { transport }
-                    <a class="open-full" href={full} target="_blank" rel="noopener">{ "open in Consensus Lab ↗" }</a>
+                    <div class="stage">{ cluster }{ legend }</div>
+                    if self.controls {
+                        { transport }
+                    }
+                    <a class="open-full" data-testid="open-full" href={full} target="_blank" rel="noopener">{ "open in Consensus Lab ↗" }</a>
                 </div>
             };
         }
+        let selected = self.selected;
+        let inspected = memos
+            .inspected
+            .get((gen, events, selected), || match selected {
+                Selection::Node(node) => Inspected::Node {
+                    node,
+                    up: snap.nodes.get(node.idx()).is_some_and(|v| v.up),
+                    sections: sim.inspect_node(node),
+                },
+                Selection::Message(id) => Inspected::Message {
+                    id,
+                    found: sim.inspect_message(id),
+                },
+                Selection::None => Inspected::Nothing,
+            });
+        let lines = memos.log.get((gen, events), || sim.log());
+        // Only the manual scheduler lists the queue: otherwise the panel stays still.
+        let queue = self.manual.then(|| snap.clone());
+        let shared = self.shared.as_ref().map(|url| {
+            html! {
+                <label class="share">{ "link " }
+                    <input type="text" readonly=true data-testid="share-link" value={url.clone()}
+                        aria-label="link to this moment of the run" />
+                </label>
+            }
+        });
         html! {
-            <div class="app">
+            <div class={classes!("app", self.big.then_some("big"))}>
                 <header class="top">
                     <h1><span class="logo" aria-hidden="true">{ "◉" }</span>{ "Consensus Lab" }</h1>
-                    { settings::view(&self.settings, self.sim.network(), link) }
+                    <SettingsBar settings={self.settings.clone()} network={sim.network().clone()}
+                        on_configure={cb.configure.clone()} on_action={cb.act.clone()}
+                        on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()} />
+                    { shared }
                 </header>
                 { notices }
                 { banner }
@@ -588,20 +779,20 @@ impl App {
                     </div>
                     { cluster }
                     { transport }
-                    { controls::faults(&controls::Faults {
-                        nodes: self.settings.nodes,
-                        draft: &self.draft,
-                        manual: self.manual,
-                        snap,
-                        link,
-                    }) }
+                    { legend }
+                    <Faults draft={self.draft.clone()} manual={self.manual} {queue}
+                        on_action={cb.act.clone()} on_draft={cb.draft.clone()} on_partition={cb.partition.clone()}
+                        on_request_leader={cb.request_leader.clone()} on_manual={cb.manual.clone()} />
                 </main>
                 <aside class="side">
-                    { inspector::view(&self.sim, snap, self.selected, link) }
-                    { invariants::view(self.sim.invariants(), &violations) }
-                    { event_log::view(&self.sim.log(), &self.filter, self.settings.nodes, link) }
+                    <Inspector data={inspected} on_action={cb.act.clone()} on_timeout={cb.timeout.clone()} on_close={cb.deselect.clone()} />
+                    <Invariants all={sim.invariants()} {violations} />
+                    <EventLog {lines} filter={self.filter.clone()} nodes={self.settings.nodes}
+                        on_filter={cb.filter.clone()} on_seek_event={cb.seek_event.clone()} />
                 </aside>
-                { self.help.then(|| controls::help(link)) }
+                if self.help {
+                    <Help on_close={cb.close_help.clone()} />
+                }
             </div>
         }
     }

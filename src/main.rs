@@ -3,6 +3,7 @@
 
 mod app;
 mod components;
+mod ui_state;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

@@ -1,23 +1,229 @@
-//! The cluster as an SVG ring: nodes with role, term, timer arc and log strip; messages moving
-//! along the links by virtual time; cut links and lost messages marked.
+//! The cluster: nodes on an ellipse that fills the box, with role, term, timer arc and log
+//! strip; messages moving along the links by virtual time, each direction of a link in its own
+//! lane, with labels placed where they cover nothing; cut links and lost messages marked.
+//!
+//! One SVG unit is one CSS pixel (the viewBox follows the measured box), so the stylesheet's
+//! font sizes are what the reader sees: text never shrinks below 11 px. A small box gets
+//! smaller circles, text under them and fewer labels instead.
 
-use crate::app::Selection;
+use crate::ui_state::{Selection, Shared};
+use gloo::events::EventListener;
+use lab_engine::session::stale_leaders;
 use lab_engine::sim::view::{MessageView, NodeView, Snapshot};
 use lab_engine::{NodeId, ProtocolKind, Time};
 use yew::prelude::*;
 
-const SIZE: f64 = 640.0;
-const CENTER: f64 = SIZE / 2.0;
-
-/// Node radius: large for small clusters, small enough that 25 still fit the ring.
-fn radius(n: usize) -> f64 {
-    (230.0 / n as f64).clamp(15.0, 40.0)
+/// Estimated width of a text in the UI font: generous, so a label never overlaps because
+/// its real width was underestimated.
+fn text_width(text: &str, px: f64) -> f64 {
+    text.chars().count() as f64 * px * 0.62 + 2.0
 }
 
-fn position(i: usize, n: usize) -> (f64, f64) {
-    let ring = if n <= 9 { 220.0 } else { 255.0 };
-    let a = -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n as f64;
-    (CENTER + ring * a.cos(), CENTER + ring * a.sin())
+/// Height of one line of 11-12 px text under a node.
+const LINE: f64 = 14.0;
+/// Log cell width (with its gap) and height.
+const CELL: f64 = 13.0;
+const CELL_H: f64 = 12.0;
+
+/// Where everything goes for one box size and cluster size. It depends on nothing else, so
+/// nodes never move while the run plays.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layout {
+    pub w: f64,
+    pub h: f64,
+    /// Node radius.
+    pub r: f64,
+    /// Width of the block under a node that its text and log strip may use.
+    pub room: f64,
+    /// Lines of text allowed under a node (role and term when they do not fit inside).
+    pub lines: usize,
+    /// Whether there is room for the log strip.
+    pub strip: bool,
+    /// Text size factor: 1, or larger for presenting (`big=1`).
+    pub k: f64,
+    pub pos: Vec<(f64, f64)>,
+}
+
+impl Layout {
+    /// Tries, from the most detailed to the barest, every radius from large to small, on an
+    /// ellipse and (for wide boxes) in two rows, and keeps the first where no node's block
+    /// (circle, text under it, log strip) runs into another's. Text keeps its size; circles
+    /// shrink and details go instead.
+    pub fn new(n: usize, w: f64, h: f64, k: f64) -> Self {
+        let (w, h) = (w.max(200.0), h.max(160.0));
+        let levels = [(2, true), (2, false), (1, false)];
+        let mut last = None;
+        // Circles big enough for their name come first; tiny ones only when nothing else fits.
+        for (floor, (lines, strip)) in [20.0, 12.0]
+            .into_iter()
+            .flat_map(|f| levels.into_iter().map(move |l| (f, l)))
+        {
+            let mut r: f64 = 40.0 * k;
+            while r >= floor {
+                for rows in [false, true] {
+                    if rows && (w < 1.25 * h || n < 4) {
+                        continue;
+                    }
+                    let l = Self::place(n, w, h, k, (r, lines, strip, rows));
+                    if l.fits() {
+                        return l;
+                    }
+                    last = Some(l);
+                }
+                r -= 2.0;
+            }
+        }
+        last.unwrap_or_else(|| Self::place(n, w, h, k, (12.0, 1, false, false)))
+    }
+
+    /// Height under the circle: text lines, then the strip.
+    fn below(&self) -> f64 {
+        Self::under(self.lines, self.strip, self.k)
+    }
+
+    fn under(lines: usize, strip: bool, k: f64) -> f64 {
+        lines as f64 * LINE * k + if strip { CELL_H + 8.0 } else { 0.0 } + 4.0
+    }
+
+    /// One candidate: radius, lines of text under a node, log strip, two rows (or ellipse).
+    fn place(
+        n: usize,
+        w: f64,
+        h: f64,
+        k: f64,
+        (r, lines, strip, rows): (f64, usize, bool, bool),
+    ) -> Layout {
+        let room = (2.0 * r + 12.0).max(84.0 * k);
+        let (top, bottom) = (r + 9.0, r + Self::under(lines, strip, k));
+        let pos: Vec<(f64, f64)> = if rows {
+            // Clockwise: the top row left to right, the bottom row right to left.
+            let upper = n.div_ceil(2);
+            let lower = n - upper;
+            let (y1, y2) = (top, h - bottom);
+            (0..n)
+                .map(|i| {
+                    if i < upper {
+                        (w * (i as f64 + 0.5) / upper as f64, y1)
+                    } else {
+                        let j = lower - 1 - (i - upper);
+                        (w * (j as f64 + 0.5) / lower as f64, y2)
+                    }
+                })
+                .collect()
+        } else {
+            let rx = (w / 2.0 - room / 2.0 - 4.0).max(10.0);
+            let ry = ((h - top - bottom) / 2.0).max(10.0);
+            let (cx, cy) = (w / 2.0, top + ry);
+            (0..n)
+                .map(|i| {
+                    let a =
+                        -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n as f64;
+                    (cx + rx * a.cos(), cy + ry * a.sin())
+                })
+                .collect()
+        };
+        Layout {
+            w,
+            h,
+            r,
+            room,
+            lines,
+            strip,
+            k,
+            pos,
+        }
+    }
+
+    /// The box a node and what is written under it take.
+    fn block(&self, i: usize) -> Rect {
+        let (x, y) = self.pos[i];
+        Rect {
+            x: x - self.room / 2.0,
+            y: y - self.r - 7.0,
+            w: self.room,
+            h: 2.0 * self.r + 7.0 + self.below(),
+        }
+    }
+
+    fn fits(&self) -> bool {
+        let n = self.pos.len();
+        let inside = (0..n).all(|i| {
+            let b = self.block(i);
+            b.y >= 0.0 && b.y + b.h <= self.h + 1.0
+        });
+        inside && (0..n).all(|i| (i + 1..n).all(|j| !self.block(i).hits(&self.block(j))))
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ClusterProps {
+    pub snap: Shared<Snapshot>,
+    pub selected: Selection,
+    pub protocol: ProtocolKind,
+    pub on_select: Callback<Selection>,
+    /// Active buggy variants and options, as (label, explanation).
+    pub badges: Vec<(String, String)>,
+    /// Presenter mode: larger text (the stylesheet's `.cluster.big` sizes, [`BIG`] times).
+    pub big: bool,
+}
+
+/// How much larger text is in presenter mode.
+const BIG: f64 = 1.35;
+
+/// The ring with its messages; hundreds of messages go to [`MessagesCanvas`] instead.
+#[function_component]
+pub fn Cluster(props: &ClusterProps) -> Html {
+    let svg = use_node_ref();
+    let size = use_state(|| (640.0, 640.0));
+    let hovered = use_state(|| None::<NodeId>);
+    {
+        // Measure the box now and whenever the window changes size.
+        let (svg, size) = (svg.clone(), size.clone());
+        use_effect_with((), move |_| {
+            let measure = move || {
+                if let Some(el) = svg.cast::<web_sys::Element>() {
+                    // Exact, not rounded: one SVG unit must be one CSS pixel.
+                    let b = el.get_bounding_client_rect();
+                    let next = (b.width(), b.height());
+                    if next.0 > 0.0 && next.1 > 0.0 && *size != next {
+                        size.set(next);
+                    }
+                }
+            };
+            measure();
+            let resize = EventListener::new(&gloo::utils::window(), "resize", move |_| measure());
+            move || drop(resize)
+        });
+    }
+    let n = props.snap.nodes.len();
+    // Searched once per box and cluster size, not every frame.
+    let k = if props.big { BIG } else { 1.0 };
+    let layout = use_memo((n, size.0, size.1, k), |&(n, w, h, k)| {
+        Layout::new(n, w, h, k)
+    });
+    let layout = &*layout;
+    let badges = (!props.badges.is_empty()).then(|| {
+        html! {
+            <ul class="badges" data-testid="badges">
+                { for props.badges.iter().map(|(label, why)| html! { <li class="badge" title={why.clone()}>{ label }</li> }) }
+            </ul>
+        }
+    });
+    let on_hover = {
+        let hovered = hovered.clone();
+        Callback::from(move |h: Option<NodeId>| hovered.set(h))
+    };
+    html! {
+        <div class="cluster-box" data-testid="cluster" data-messages={props.snap.messages.len().to_string()}>
+            <svg ref={svg} class={classes!("cluster", (layout.r < 18.0).then_some("small"), props.big.then_some("big"))}
+                viewBox={format!("0 0 {} {}", layout.w, layout.h)} role="img"
+                aria-label={format!("cluster of {n} nodes at {}", lab_engine::time::fmt_time(props.snap.now))}>
+                { ring(props, layout, *hovered, &on_hover) }
+            </svg>
+            <MessagesCanvas snap={props.snap.clone()} layout={layout.clone()} />
+            { badges }
+        </div>
+    }
 }
 
 /// A stable, readable colour per term or ballot, so log cells of one term match.
@@ -26,7 +232,7 @@ fn term_hue(term: u64) -> u64 {
 }
 
 /// Message kinds get fixed colours (from their name, so every view agrees).
-fn kind_index(kind: &str) -> usize {
+pub fn kind_index(kind: &str) -> usize {
     (kind
         .bytes()
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
@@ -37,16 +243,74 @@ pub fn kind_class(kind: &str) -> String {
     format!("msg k{}", kind_index(kind))
 }
 
-pub fn view(
-    snap: &Snapshot,
-    selected: Selection,
-    protocol: ProtocolKind,
-    on_select: &Callback<Selection>,
+/// An axis-aligned box, for keeping labels off nodes and off each other.
+#[derive(Clone, Copy, Debug)]
+struct Rect {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+impl Rect {
+    fn hits(&self, o: &Rect) -> bool {
+        self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
+    }
+}
+
+/// The lines written under a node (role and term when they do not fit inside, wrapped to
+/// the room there is), and whether the role and term fit inside the circle.
+fn node_text(role: &str, term: &str, layout: &Layout) -> (bool, Vec<String>) {
+    let (r, room, max_lines, k) = (layout.r, layout.room, layout.lines, layout.k);
+    let chord = |dy: f64| 2.0 * (r * r - dy * dy).max(0.0).sqrt() - 6.0;
+    if r >= 34.0 * k
+        && text_width(role, 12.0 * k) <= chord(8.0 * k)
+        && text_width(term, 11.0 * k) <= chord(21.0 * k)
+    {
+        return (true, Vec::new());
+    }
+    let width = room - 4.0;
+    let mut lines: Vec<String> = Vec::new();
+    // With one line only, the role: the term is in the inspector and the node's label.
+    let term = (max_lines > 1).then_some(term);
+    for word in role.split_whitespace().chain(term) {
+        match lines.last_mut() {
+            Some(l) if text_width(&format!("{l} {word}"), 11.0 * k) <= width => {
+                l.push(' ');
+                l.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    // Lines past the limit are left out; a word wider than the room is cut with an ellipsis.
+    let max_chars = ((width - 2.0) / (11.0 * k * 0.62)).floor().max(1.0) as usize;
+    let mut out: Vec<String> = lines
+        .into_iter()
+        .take(max_lines)
+        .map(|l| {
+            if l.chars().count() > max_chars {
+                let cut: String = l.chars().take(max_chars.saturating_sub(1)).collect();
+                format!("{cut}…")
+            } else {
+                l
+            }
+        })
+        .collect();
+    out.retain(|l| !l.is_empty());
+    (false, out)
+}
+
+fn ring(
+    p: &ClusterProps,
+    layout: &Layout,
+    hovered: Option<NodeId>,
+    on_hover: &Callback<Option<NodeId>>,
 ) -> Html {
+    let (snap, selected, on_select) = (&*p.snap, p.selected, &p.on_select);
     let n = snap.nodes.len();
-    let r = radius(n);
-    let pos: Vec<(f64, f64)> = (0..n).map(|i| position(i, n)).collect();
-    let pos = &pos;
+    let r = layout.r;
+    let pos = &layout.pos;
+    let stale = stale_leaders(snap);
     let cut = |a: &NodeView, b: &NodeView| {
         a.group != b.group || snap.cut_links.contains(&(a.id.min(b.id), a.id.max(b.id)))
     };
@@ -75,29 +339,149 @@ pub fn view(
                 })
             })
     });
-    let labels = n <= 9 && snap.messages.len() <= 40;
-    let busy = snap.messages.len() > BUSY;
-    let messages = snap
+    // What each node writes, decided first: labels must keep clear of it.
+    let texts: Vec<(bool, Vec<String>)> = snap
+        .nodes
+        .iter()
+        .map(|v| {
+            let role = if stale.contains(&v.id) {
+                "stale leader"
+            } else {
+                v.summary.role.as_str()
+            };
+            node_text(role, &v.summary.term_label, layout)
+        })
+        .collect();
+    let strip_cells = |v: &NodeView| {
+        // Room for the "12…" before the cells too.
+        let fit = ((layout.room - 40.0) / CELL).floor().max(0.0) as usize;
+        if layout.strip {
+            v.summary.log.len().min(fit).min(8)
+        } else {
+            0
+        }
+    };
+    let mut taken: Vec<Rect> = Vec::new();
+    for (i, v) in snap.nodes.iter().enumerate() {
+        let (x, y) = pos[i];
+        taken.push(Rect {
+            x: x - r - 8.0,
+            y: y - r - 8.0,
+            w: 2.0 * r + 16.0,
+            h: 2.0 * r + 16.0,
+        });
+        let lines = &texts[i].1;
+        let wide = lines
+            .iter()
+            .map(|l| text_width(l, 11.0 * layout.k))
+            .fold(strip_cells(v) as f64 * CELL + 26.0, f64::max);
+        let tall = lines.len() as f64 * LINE * layout.k + CELL_H + 8.0;
+        taken.push(Rect {
+            x: x - wide / 2.0,
+            y: y + r,
+            w: wide,
+            h: tall,
+        });
+    }
+    let focus = match selected {
+        Selection::Node(id) => Some(id),
+        _ => hovered,
+    };
+    let live: Vec<&MessageView> = snap
         .messages
         .iter()
-        .filter(|_| !busy)
-        .map(|m| message(m, pos, r, snap.now, labels, selected, on_select));
+        .filter(|m| m.lost.is_none_or(|(_, t)| snap.now < t))
+        .collect();
+    let busy = snap.messages.len() > BUSY;
+    // Crowded: only the messages of the node in focus are labelled.
+    let crowded = n > 9 || live.len() > 24;
+    let mut order: Vec<&MessageView> = if busy { Vec::new() } else { live.clone() };
+    // The selected message is placed first so it always gets its label.
+    order.sort_by_key(|m| (selected != Selection::Message(m.id), m.id));
+    let placed: Vec<(&MessageView, OnLane)> = order
+        .into_iter()
+        .map(|m| (m, lane(m, pos, r, snap.now)))
+        .collect();
+    // Labels keep off every dot too, not only off nodes and each other.
+    taken.extend(placed.iter().map(|(_, (x, y, _, _))| Rect {
+        x: x - 7.0,
+        y: y - 7.0,
+        w: 14.0,
+        h: 14.0,
+    }));
+    let mut labels: Vec<Html> = Vec::new();
+    let messages: Vec<Html> = placed
+        .iter()
+        .map(|&(m, (x, y, nx, ny))| {
+            let sel = selected == Selection::Message(m.id);
+            let wants = sel || !crowded || focus.is_some_and(|f| f == m.from || f == m.to);
+            let spot = wants
+                .then(|| {
+                    place_label(
+                        &m.label,
+                        layout.k,
+                        (x, y),
+                        (nx, ny),
+                        (layout.w, layout.h),
+                        &mut taken,
+                    )
+                })
+                .flatten();
+            if let Some((lx, ly)) = spot {
+                labels.push(html! {
+                    <text key={m.id} class="msg-label" data-msg={m.id.to_string()}
+                        x={lx.to_string()} y={ly.to_string()}>{ m.label.clone() }</text>
+                });
+            }
+            message(m, x, y, sel, on_select)
+        })
+        .collect();
     let timers = |id: NodeId| {
         snap.timers
             .iter()
             .filter(|t| t.node == id)
             .min_by_key(|t| t.fires_at)
     };
+    // Text and log strip under each node, apart from the node itself: the node's box (what
+    // a click or a tap aims at) is then its circle.
+    let unders = snap.nodes.iter().enumerate().map(|(i, v)| {
+        let (x, y) = pos[i];
+        let below = &texts[i].1;
+        let under = below.iter().enumerate().map(|(k, l)| html! {
+            <text class="below" x={x.to_string()} y={(y + r + 13.0 * layout.k + k as f64 * LINE * layout.k).to_string()}>{ l }</text>
+        });
+        let strip_y = y + r + 6.0 + below.len() as f64 * LINE * layout.k;
+        html! {
+            <g class={classes!("node-under", (!v.up).then_some("down"))} data-testid={format!("under-{}", v.id.0)}>
+                { for under }
+                if layout.strip {
+                    { log_strip(v, x, strip_y, strip_cells(v)) }
+                }
+            </g>
+        }
+    });
     let nodes = snap.nodes.iter().enumerate().map(|(i, v)| {
         let (x, y) = pos[i];
         let s = &v.summary;
         let sel = selected == Selection::Node(v.id);
+        let is_stale = stale.contains(&v.id);
         let id = v.id;
         let onclick = on_select.reform(move |_| Selection::Node(id));
+        let onkeydown = {
+            let on_select = on_select.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if matches!(e.key().as_str(), "Enter" | " ") {
+                    e.prevent_default();
+                    on_select.emit(Selection::Node(id));
+                }
+            })
+        };
+        let onmouseenter = on_hover.reform(move |_| Some(id));
+        let onmouseleave = on_hover.reform(|_| None);
         let arc = timers(v.id).filter(|_| v.up).map(|t| {
             let total = t.fires_at.saturating_sub(t.set_at).max(1) as f64;
             let left = t.fires_at.saturating_sub(snap.now) as f64 / total;
-            let ar = r + 6.0;
+            let ar = r + 5.0;
             let c = std::f64::consts::TAU * ar;
             html! {
                 <circle class="timer-arc" cx={x.to_string()} cy={y.to_string()} r={ar.to_string()}
@@ -107,7 +491,8 @@ pub fn view(
                 </circle>
             }
         });
-        let cells = (n <= 9).then(|| log_strip(v, x, y + r + 14.0));
+        let inside = texts[i].0;
+        let role = if is_stale { "stale leader".to_string() } else { s.role.clone() };
         let log_attr = format!(
             "{}|{}|{}|{}",
             s.log.iter().map(|c| format!("{}/{}/{}", c.index, c.term, c.text)).collect::<Vec<_>>().join(","),
@@ -115,34 +500,33 @@ pub fn view(
             s.committed,
             s.value.map_or(String::new(), |v| v.to_string())
         );
-        let big = n <= 9;
+        let k = layout.k;
+        let id_y = if inside { y - 6.0 * k } else { y + 5.0 * k };
         html! {
-            <g class={classes!("node", format!("role-{}", s.class), (!v.up).then_some("down"), sel.then_some("selected"))}
+            <g class={classes!("node", format!("role-{}", s.class), (!v.up).then_some("down"), sel.then_some("selected"), is_stale.then_some("stale"))}
                 data-testid={format!("node-{}", v.id.0)}
                 data-role={s.role.clone()} data-state={s.role.clone()} data-term={s.term.to_string()}
-                data-up={v.up.to_string()} data-log={log_attr}
-                role="button" tabindex="0" aria-label={format!("{} {} {}", v.id, s.role, s.term_label)}
-                {onclick}>
+                data-up={v.up.to_string()} data-log={log_attr} data-stale={is_stale.then_some("true")}
+                role="button" tabindex="0" aria-pressed={sel.to_string()}
+                aria-label={format!("{} {} {}", v.id, role, s.term_label)}
+                {onclick} {onkeydown} {onmouseenter} {onmouseleave}>
                 { arc }
                 <circle class="body" cx={x.to_string()} cy={y.to_string()} r={r.to_string()} />
-                <text class="id" x={x.to_string()} y={(y - if big { 8.0 } else { -4.0 }).to_string()}>{ v.id.to_string() }</text>
-                if big {
-                    { role_text(&s.role, x, y) }
-                    <text class="term" x={x.to_string()} y={(y + 21.0).to_string()}>{ s.term_label.clone() }</text>
+                if is_stale {
+                    <circle class="hatch" cx={x.to_string()} cy={y.to_string()} r={r.to_string()} />
                 }
-                if !big {
-                    // Small circles have no room inside: the role goes underneath, never
-                    // colour alone.
-                    <text class="role-below" x={x.to_string()} y={(y + r + 10.0).to_string()}>{ s.role.clone() }</text>
+                <text class="id" x={x.to_string()} y={id_y.to_string()}>{ v.id.to_string() }</text>
+                if inside {
+                    <text class="role" x={x.to_string()} y={(y + 9.0 * k).to_string()}>{ role }</text>
+                    <text class="term" x={x.to_string()} y={(y + 23.0 * k).to_string()}>{ s.term_label.clone() }</text>
                 }
-                { cells }
             </g>
         }
     });
     let drops = snap.messages.iter().filter_map(|m| {
-        let (reason, _) = m.lost?;
-        (snap.now >= m.lost?.1).then(|| {
-            let (x, y) = along(m, pos, r, snap.now);
+        let (reason, at) = m.lost?;
+        (snap.now >= at).then(|| {
+            let (x, y, _, _) = lane(m, pos, r, snap.now);
             html! {
                 <g class="dead">
                     <text x={x.to_string()} y={(y + 5.0).to_string()}>{ "✕" }</text>
@@ -151,54 +535,108 @@ pub fn view(
             }
         })
     });
-    let title = protocol.entry().caption;
-    html! {
-        <svg class={classes!("cluster", (n > 9).then_some("small"))} viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
-            aria-label={format!("cluster of {n} nodes at {}", lab_engine::time::fmt_time(snap.now))}>
-            <g class="links">{ for links }</g>
-            <g class="messages">{ for messages }</g>
-            <g class="nodes">{ for nodes }</g>
-            <g class="drops">{ for drops }</g>
-            <text class="caption" x={CENTER.to_string()} y={(SIZE - 6.0).to_string()}>{ title }</text>
-        </svg>
-    }
+    let title = p.protocol.entry().caption;
+    html! { <>
+        <defs>
+            <pattern id="stale-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                <rect width="3" height="8" class="hatch-line" />
+            </pattern>
+        </defs>
+        <g class="links">{ for links }</g>
+        <g class="unders">{ for unders }</g>
+        <g class="messages">{ for messages }</g>
+        // Above every dot: a label is never hidden under another message.
+        <g class="labels">{ for labels }</g>
+        <g class="nodes">{ for nodes }</g>
+        <g class="drops">{ for drops }</g>
+        // Bottom right: the embed's legend button takes the bottom left corner.
+        <text class="caption" x={(layout.w - 8.0).to_string()} y={(layout.h - 8.0).to_string()}>{ title }</text>
+    </> }
 }
 
-/// The role inside the circle; a long one ("prepared #3 (blocked)") takes two smaller lines.
-fn role_text(role: &str, x: f64, y: f64) -> Html {
-    if role.chars().count() <= 11 {
-        return html! { <text class="role" x={x.to_string()} y={(y + 8.0).to_string()}>{ role }</text> };
+/// Places a label near its message, first on the message's own side of the link, further
+/// out if needed; `None` when every spot is taken (the message keeps its tooltip).
+fn place_label(
+    text: &str,
+    k: f64,
+    (x, y): (f64, f64),
+    (nx, ny): (f64, f64),
+    bounds: (f64, f64),
+    taken: &mut Vec<Rect>,
+) -> Option<(f64, f64)> {
+    let w = text_width(text, 11.0 * k);
+    let h = 13.0 * k;
+    // Along the normal (the lane's side), then along the link both ways.
+    let (tx, ty) = (-ny, nx);
+    let spots = [
+        (14.0, 0.0),
+        (28.0, 0.0),
+        (14.0, 22.0),
+        (14.0, -22.0),
+        (42.0, 0.0),
+        (28.0, 30.0),
+        (28.0, -30.0),
+    ];
+    // How far the box reaches along the normal from its centre.
+    let reach = (nx.abs() * w + ny.abs() * h) / 2.0;
+    for (out, along) in spots {
+        let (cx, cy) = (
+            x + nx * (out + reach - 6.0) + tx * along,
+            y + ny * (out + reach - 6.0) + ty * along,
+        );
+        let rect = Rect {
+            x: cx - w / 2.0,
+            y: cy - h / 2.0,
+            w,
+            h,
+        };
+        let inside =
+            rect.x >= 0.0 && rect.y >= 0.0 && rect.x + w <= bounds.0 && rect.y + h <= bounds.1;
+        if inside && !taken.iter().any(|t| t.hits(&rect)) {
+            taken.push(rect);
+            return Some((cx, cy + 4.0 * k));
+        }
     }
-    // A char boundary: slicing mid-character would panic, and a panic kills the page.
-    let mid = role
-        .char_indices()
-        .nth(role.chars().count() / 2)
-        .map_or(role.len(), |(i, _)| i);
-    let cut = role[..mid]
-        .rfind(' ')
-        .or_else(|| role[mid..].find(' ').map(|i| i + mid))
-        .unwrap_or(mid);
-    let (a, b) = role.split_at(cut);
-    html! {
-        <text class="role long" x={x.to_string()} y={(y + 3.0).to_string()}>
-            <tspan x={x.to_string()}>{ a.trim() }</tspan>
-            <tspan x={x.to_string()} dy="9">{ b.trim() }</tspan>
-        </text>
+    None
+}
+
+#[derive(Properties, PartialEq)]
+pub struct MessagesCanvasProps {
+    pub snap: Shared<Snapshot>,
+    pub layout: Layout,
+}
+
+/// A canvas laid over the ring that paints the messages when there are too many for SVG.
+/// It paints after each render, from the same snapshot the ring drew.
+#[function_component]
+pub fn MessagesCanvas(props: &MessagesCanvasProps) -> Html {
+    let canvas = use_node_ref();
+    {
+        let canvas = canvas.clone();
+        use_effect_with(
+            (props.snap.clone(), props.layout.clone()),
+            move |(snap, layout)| {
+                if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                    paint_messages(&c, snap, layout);
+                }
+            },
+        );
     }
+    html! { <canvas class="messages-canvas" ref={canvas} aria-hidden="true" /> }
 }
 
 /// Above this many messages in flight they are painted on a canvas: hundreds of SVG elements
 /// restyled every frame cost more than a frame has.
 pub const BUSY: usize = 150;
 
-/// The message colours of the stylesheet's `.msg.kN` classes, for the canvas.
-const KIND_COLOURS: [&str; 8] = [
+/// The message colours of the stylesheet's `.msg.kN` classes, for the canvas and exports.
+pub const KIND_COLOURS: [&str; 8] = [
     "#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#ca8a04",
 ];
 
-/// Paints the messages in flight on `canvas`, laid over the SVG (same box, same viewBox
-/// mapping), when there are too many for SVG elements; clears it otherwise.
-pub fn paint_messages(canvas: &web_sys::HtmlCanvasElement, snap: &Snapshot) {
+/// Paints the messages in flight on `canvas`, laid over the SVG (same box: one SVG unit is one
+/// CSS pixel), when there are too many for SVG elements; clears it otherwise.
+fn paint_messages(canvas: &web_sys::HtmlCanvasElement, snap: &Snapshot, layout: &Layout) {
     use wasm_bindgen::JsCast;
     let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
@@ -219,24 +657,21 @@ pub fn paint_messages(canvas: &web_sys::HtmlCanvasElement, snap: &Snapshot) {
     if snap.messages.len() <= BUSY {
         return;
     }
-    // The SVG's viewBox is centred and scaled to fit (preserveAspectRatio meet).
-    let scale = (w.min(h) / SIZE) * ratio;
-    let ox = (f64::from(pw) - SIZE * scale) / 2.0;
-    let oy = (f64::from(ph) - SIZE * scale) / 2.0;
-    let n = snap.nodes.len();
-    let pos: Vec<(f64, f64)> = (0..n).map(|i| position(i, n)).collect();
-    let r = radius(n);
+    // The SVG's viewBox is its measured size, centred (preserveAspectRatio meet).
+    let scale = (w / layout.w).min(h / layout.h) * ratio;
+    let ox = (f64::from(pw) - layout.w * scale) / 2.0;
+    let oy = (f64::from(ph) - layout.h * scale) / 2.0;
     for m in &snap.messages {
         if m.lost.is_some_and(|(_, t)| snap.now >= t) {
             continue;
         }
-        let (x, y) = along(m, &pos, r, snap.now);
+        let (x, y, _, _) = lane(m, &layout.pos, layout.r, snap.now);
         ctx.set_fill_style_str(KIND_COLOURS[kind_index(m.kind)]);
         ctx.begin_path();
         let _ = ctx.arc(
             ox + x * scale,
             oy + y * scale,
-            6.0 * scale,
+            5.0 * scale,
             0.0,
             std::f64::consts::TAU,
         );
@@ -244,64 +679,67 @@ pub fn paint_messages(canvas: &web_sys::HtmlCanvasElement, snap: &Snapshot) {
     }
 }
 
-/// Where a message is at `now`: on the line between the two nodes' rims.
-fn along(m: &MessageView, pos: &[(f64, f64)], r: f64, now: Time) -> (f64, f64) {
-    let (x1, y1) = pos[m.from.idx()];
-    let (x2, y2) = pos[m.to.idx()];
+/// A point on a message's lane (x, y) and the unit normal pointing to the lane's side.
+type OnLane = (f64, f64, f64, f64);
+
+/// Where a message is at `now`: on its lane (the right-hand side of the line from sender to
+/// receiver, so the two directions of a link never share a track) between the two rims.
+/// Returns the point and the unit normal pointing to the lane's side.
+fn lane(m: &MessageView, pos: &[(f64, f64)], r: f64, now: Time) -> OnLane {
+    let (x1, y1) = pos.get(m.from.idx()).copied().unwrap_or_default();
+    let (x2, y2) = pos.get(m.to.idx()).copied().unwrap_or_default();
     let (dx, dy) = (x2 - x1, y2 - y1);
     let len = (dx * dx + dy * dy).sqrt().max(1.0);
+    let (nx, ny) = (-dy / len, dx / len);
     let rim = (r / len).min(0.45);
     let p = rim + (1.0 - 2.0 * rim) * m.progress(now).clamp(0.0, 1.0);
-    (x1 + dx * p, y1 + dy * p)
+    let off = 5.0;
+    (x1 + dx * p + nx * off, y1 + dy * p + ny * off, nx, ny)
 }
 
-fn message(
-    m: &MessageView,
-    pos: &[(f64, f64)],
-    r: f64,
-    now: Time,
-    labels: bool,
-    selected: Selection,
-    on_select: &Callback<Selection>,
-) -> Html {
-    if m.lost.is_some_and(|(_, t)| now >= t) {
-        return html! { <g key={m.id} /> };
-    }
-    let (x, y) = along(m, pos, r, now);
+fn message(m: &MessageView, x: f64, y: f64, sel: bool, on_select: &Callback<Selection>) -> Html {
     let id = m.id;
-    let sel = selected == Selection::Message(id);
-    let label = (labels || sel).then(|| {
-        html! { <text class="msg-label" x={x.to_string()} y={(y - 10.0).to_string()}>{ m.label.clone() }</text> }
+    // Pressed, not clicked: a moving message leaves the pointer before a click completes.
+    let onpointerdown = on_select.reform(move |e: PointerEvent| {
+        e.prevent_default();
+        Selection::Message(id)
     });
+    let onkeydown = {
+        let on_select = on_select.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if matches!(e.key().as_str(), "Enter" | " ") {
+                e.prevent_default();
+                on_select.emit(Selection::Message(id));
+            }
+        })
+    };
     html! {
         <g key={m.id} class={classes!(kind_class(m.kind), sel.then_some("selected"), m.lost.is_some().then_some("doomed"))}
-            data-testid={format!("message-{id}")} data-kind={m.kind}
-            onclick={on_select.reform(move |_| Selection::Message(id))}>
-            <circle cx={x.to_string()} cy={y.to_string()} r={if sel { "9" } else { "7" }} />
-            { label }
-            // Tooltips only for a readable number of messages: hundreds of hidden nodes cost
-            // every frame.
-            if labels || sel {
-                <title>{ format!("#{} {} from {} to {}", m.id, m.label, m.from, m.to) }</title>
-            }
+            data-testid={format!("message-{id}")} data-kind={m.kind} role="button" tabindex="0"
+            aria-label={format!("message {} from {} to {}", m.label, m.from, m.to)}
+            {onpointerdown} {onkeydown}>
+            <circle class="hit" cx={x.to_string()} cy={y.to_string()} r="13" />
+            <circle cx={x.to_string()} cy={y.to_string()} r={if sel { "8" } else { "6" }} />
+            <title>{ format!("#{} {} from {} to {}", m.id, m.label, m.from, m.to) }</title>
         </g>
     }
 }
 
 /// The last few log cells under a node, coloured by term; committed ones solid.
-fn log_strip(v: &NodeView, x: f64, y: f64) -> Html {
+fn log_strip(v: &NodeView, x: f64, y: f64, shown: usize) -> Html {
     let s = &v.summary;
-    let w = 13.0;
-    let start = x - w * s.log.len() as f64 / 2.0;
-    let more = (s.log_len > s.log.len() as u64).then(|| {
-        html! { <text class="log-more" x={(start - 4.0).to_string()} y={(y + 9.0).to_string()}>{ format!("{}…", s.log_len - s.log.len() as u64) }</text> }
+    let cells = &s.log[s.log.len() - shown..];
+    let start = x - CELL * shown as f64 / 2.0;
+    let hidden = s.log_len.saturating_sub(shown as u64);
+    let more = (hidden > 0).then(|| {
+        html! { <text class="log-more" x={(start - 3.0).to_string()} y={(y + 10.0).to_string()}>{ format!("{hidden}…") }</text> }
     });
     html! {
         <g class="log">
             { more }
-            { for s.log.iter().enumerate().map(|(i, c)| html! {
+            { for cells.iter().enumerate().map(|(i, c)| html! {
                 <g class={classes!("cell", (!c.committed).then_some("pending"))}>
-                    <rect x={(start + i as f64 * w).to_string()} y={y.to_string()} width={(w - 2.0).to_string()} height="12"
+                    <rect x={(start + i as f64 * CELL).to_string()} y={y.to_string()} width={(CELL - 2.0).to_string()} height={CELL_H.to_string()}
                         fill={format!("hsl({} 65% 55%)", term_hue(c.term))} />
                     <title>{ format!("#{} term {} {}{}", c.index, c.term, c.text, if c.committed { " (committed)" } else { "" }) }</title>
                 </g>

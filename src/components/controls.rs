@@ -1,25 +1,29 @@
 //! Playback (play, step, speed, the timeline) and fault injection (partitions, cluster-wide
 //! actions, manual scheduling).
 
-use crate::app::{App, Msg, SPEEDS};
+use crate::ui_state::{Shared, Speed, SPEEDS};
 use lab_engine::sim::history::{Action, Marker, MarkerKind};
 use lab_engine::sim::view::Snapshot;
 use lab_engine::time::fmt_time;
 use lab_engine::{NodeId, Time};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
-use yew::html::Scope;
 use yew::prelude::*;
 
-pub struct Transport<'a> {
+#[derive(Properties, PartialEq)]
+pub struct TransportProps {
     pub playing: bool,
     pub manual: bool,
-    pub speed: usize,
+    pub speed: Speed,
     pub now: Time,
     pub events: u64,
     pub horizon: (u64, Time),
-    pub markers: &'a [Marker],
+    pub markers: Shared<Vec<Marker>>,
     pub hash: u64,
-    pub link: &'a Scope<App>,
+    pub on_play: Callback<()>,
+    pub on_step: Callback<()>,
+    pub on_step_back: Callback<()>,
+    pub on_speed: Callback<Speed>,
+    pub on_seek: Callback<Time>,
 }
 
 fn clock_text(t: Time) -> String {
@@ -30,19 +34,27 @@ fn clock_text(t: Time) -> String {
 /// At most this many markers of each kind are drawn; a long run keeps every nth.
 const MARKS: usize = 300;
 
-fn timeline(t: &Transport) -> Html {
-    let end = t.horizon.1.max(t.now).max(1);
+#[derive(Properties, PartialEq)]
+struct MarksProps {
+    markers: Shared<Vec<Marker>>,
+    end: Time,
+}
+
+/// The timeline's marks: leader changes, commits, faults, violations. Apart from the cursor,
+/// so replaying the past (same marks, same end) does not redraw hundreds of them per frame.
+#[function_component]
+fn Marks(p: &MarksProps) -> Html {
     // Marks sit at their virtual time; only the viewBox follows the horizon, so a growing
     // run does not move every mark on every frame.
     let x = |time: Time| time.to_string();
-    let commits = t
+    let commits = p
         .markers
         .iter()
         .filter(|m| matches!(m.kind, MarkerKind::Commit { .. }))
         .count();
     let step = commits / MARKS + 1;
     let mut seen = 0;
-    let marks = t.markers.iter().filter_map(|m| {
+    let marks = p.markers.iter().filter_map(|m| {
         let (class, title) = match &m.kind {
             MarkerKind::Leader { node, term } => ("leader", format!("{node} leads term {term}")),
             MarkerKind::Commit { committed } => {
@@ -62,48 +74,60 @@ fn timeline(t: &Transport) -> Html {
             </line>
         })
     });
-    let oninput = t.link.callback(|e: InputEvent| {
+    html! {
+        <svg class="marks" aria-hidden="true" preserveAspectRatio="none" viewBox={format!("0 0 {} 14", p.end)}>
+            { for marks }
+        </svg>
+    }
+}
+
+fn timeline(t: &TransportProps) -> Html {
+    let end = t.horizon.1.max(t.now).max(1);
+    let on_seek = t.on_seek.clone();
+    let oninput = Callback::from(move |e: InputEvent| {
         let v: f64 = e
             .target_unchecked_into::<HtmlInputElement>()
             .value()
             .parse()
             .unwrap_or(0.0);
-        Msg::Seek(v as Time)
+        on_seek.emit(v as Time)
     });
+    let cursor = format!("{:.4}%", t.now as f64 * 100.0 / end as f64);
     html! {
         <div class="timeline">
-            <svg class="marks" aria-hidden="true" preserveAspectRatio="none" viewBox={format!("0 0 {end} 14")}>{ for marks }
-                <line class="cursor" x1={x(t.now)} x2={x(t.now)} y1="0" y2="14" vector-effect="non-scaling-stroke" />
-            </svg>
+            <div class="marks-box">
+                <Marks markers={t.markers.clone()} {end} />
+                <svg class="cursor-box" aria-hidden="true">
+                    <line class="cursor" x1={cursor.clone()} x2={cursor} y1="0" y2="14" />
+                </svg>
+            </div>
             <input type="range" data-testid="timeline" aria-label="timeline" min="0" max={end.to_string()}
                 step="1000" value={t.now.to_string()} {oninput} />
         </div>
     }
 }
 
-pub fn transport(t: &Transport) -> Html {
-    let link = t.link;
-    let on_speed = link.callback(|e: Event| {
-        Msg::Speed(
-            e.target_unchecked_into::<HtmlSelectElement>()
-                .selected_index()
-                .max(0) as usize,
-        )
+#[function_component]
+pub fn Transport(t: &TransportProps) -> Html {
+    let on_speed = t.on_speed.reform(|e: Event| {
+        Speed::parse(&e.target_unchecked_into::<HtmlSelectElement>().value()).unwrap_or_default()
     });
     html! {
         <div class="transport">
             <div class="buttons">
                 <button data-testid="step-back" title="Step back one event (←)" aria-label="step back"
-                    onclick={link.callback(|_| Msg::StepBack)}>{ "‹ Back" }</button>
+                    onclick={t.on_step_back.reform(|_| ())}>{ "‹ Back" }</button>
                 <button data-testid="play" class="play" title="Play / pause (space)" disabled={t.manual}
-                    aria-pressed={t.playing.to_string()} onclick={link.callback(|_| Msg::TogglePlay)}>
+                    aria-pressed={t.playing.to_string()} onclick={t.on_play.reform(|_| ())}>
                     { if t.playing { "❚❚ Pause" } else { "▶ Play" } }</button>
                 <button data-testid="step" title="Step one event (→)" aria-label="step"
-                    onclick={link.callback(|_| Msg::Step)}>{ "Step ›" }</button>
+                    onclick={t.on_step.reform(|_| ())}>{ "Step ›" }</button>
                 <label class="speed">{ "speed " }
-                    <select data-testid="speed" onchange={on_speed}>
+                    <select data-testid="speed" onchange={on_speed}
+                        title="smart: slow while messages fly, fast through idle time">
+                        <option selected={t.speed == Speed::Smart} value={Speed::Smart.value()}>{ "smart" }</option>
                         { for SPEEDS.iter().enumerate().map(|(i, (_, name))| html! {
-                            <option selected={i == t.speed} value={i.to_string()}>{ *name }</option>
+                            <option selected={t.speed == Speed::Fixed(i)} value={Speed::Fixed(i).value()}>{ *name }</option>
                         }) }
                     </select>
                 </label>
@@ -119,30 +143,36 @@ pub fn transport(t: &Transport) -> Html {
     }
 }
 
-pub struct Faults<'a> {
-    pub nodes: usize,
-    pub draft: &'a [u8],
+#[derive(Properties, PartialEq)]
+pub struct FaultsProps {
+    /// The partition editor's groups: 0 = A, 1 = B, 2 = C, one per node.
+    pub draft: Vec<u8>,
     pub manual: bool,
-    pub snap: &'a Snapshot,
-    pub link: &'a Scope<App>,
+    /// The snapshot, only in manual mode (its queue is listed); `None` otherwise, so the panel
+    /// does not redraw every frame.
+    pub queue: Option<Shared<Snapshot>>,
+    pub on_action: Callback<Action>,
+    pub on_draft: Callback<(NodeId, u8)>,
+    pub on_partition: Callback<()>,
+    pub on_request_leader: Callback<()>,
+    pub on_manual: Callback<()>,
 }
 
 /// Partition editor, cluster-wide actions and the manual scheduler.
-pub fn faults(f: &Faults) -> Html {
-    let link = f.link;
-    let groups = NodeId::all(f.nodes).map(|id| {
-        let g = f.draft.get(id.idx()).copied().unwrap_or(0);
-        let onclick = link.callback(move |_| Msg::PartitionDraft(id, (g + 1) % 3));
+#[function_component]
+pub fn Faults(f: &FaultsProps) -> Html {
+    let groups = f.draft.iter().enumerate().map(|(i, &g)| {
+        let id = NodeId::from_idx(i);
+        let onclick = f.on_draft.reform(move |_| (id, (g + 1) % 3));
         html! {
             <button class={classes!("group", format!("g{g}"))} data-testid={format!("group-{}", id.0)}
                 title="click to move between groups A, B and C" {onclick}>
-                { format!("{id}: {}", ["A", "B", "C"][usize::from(g)]) }</button>
+                { format!("{id}: {}", ["A", "B", "C"][usize::from(g.min(2))]) }</button>
         }
     });
-    let act = |a: Action| link.callback(move |_| Msg::Act(a.clone()));
-    let manual = f.manual.then(|| {
-        let mut next: Vec<(Time, Html)> = f
-            .snap
+    let act = |a: Action| f.on_action.reform(move |_| a.clone());
+    let manual = f.queue.as_ref().filter(|_| f.manual).map(|snap| {
+        let mut next: Vec<(Time, Html)> = snap
             .messages
             .iter()
             .filter(|m| m.lost.is_none())
@@ -153,7 +183,7 @@ pub fn faults(f: &Faults) -> Html {
                     { format!(" {} → {}: {} (due {})", m.from, m.to, m.label, fmt_time(m.arrives)) }</li>
                 })
             })
-            .chain(f.snap.timers.iter().map(|t| {
+            .chain(snap.timers.iter().map(|t| {
                 let timer = t.id;
                 (t.fires_at, html! {
                     <li><button data-testid={format!("fire-{timer}")} onclick={act(Action::FireTimer { timer })}>{ "fire" }</button>
@@ -174,7 +204,7 @@ pub fn faults(f: &Faults) -> Html {
             <div class="row">
                 <span class="label">{ "Partition" }</span>
                 { for groups }
-                <button data-testid="partition" onclick={link.callback(|_| Msg::ApplyPartition)}>{ "Split" }</button>
+                <button data-testid="partition" onclick={f.on_partition.reform(|_| ())}>{ "Split" }</button>
                 <button data-testid="heal" onclick={act(Action::Heal)} title="H">{ "Heal" }</button>
             </div>
             <div class="row">
@@ -182,16 +212,22 @@ pub fn faults(f: &Faults) -> Html {
                 <button data-testid="restart-all" onclick={act(Action::RestartAll)} title="R">{ "Restart crashed" }</button>
                 <button data-testid="align" onclick={act(Action::AlignTimers)} title="A: every timer fires at once (split votes)">{ "Align timers" }</button>
                 <button data-testid="spread" onclick={act(Action::SpreadTimers)} title="S">{ "Spread timers" }</button>
-                <button data-testid="request-leader" onclick={link.callback(|_| Msg::RequestToLeader)} title="L">{ "Request → leader" }</button>
+                <button data-testid="request-leader" onclick={f.on_request_leader.reform(|_| ())} title="L">{ "Request → leader" }</button>
                 <label class="toggle"><input type="checkbox" data-testid="manual" checked={f.manual}
-                    onchange={link.callback(|_| Msg::ToggleManual)} />{ " manual scheduling (M)" }</label>
+                    onchange={f.on_manual.reform(|_| ())} />{ " manual scheduling (M)" }</label>
             </div>
             { manual }
         </section>
     }
 }
 
-pub fn help(link: &Scope<App>) -> Html {
+#[derive(Properties, PartialEq)]
+pub struct HelpProps {
+    pub on_close: Callback<()>,
+}
+
+#[function_component]
+pub fn Help(p: &HelpProps) -> Html {
     let keys = [
         ("space", "play / pause"),
         ("→", "step one event"),
@@ -209,7 +245,7 @@ pub fn help(link: &Scope<App>) -> Html {
     ];
     html! {
         <div class="overlay" data-testid="help" role="dialog" aria-label="keyboard shortcuts"
-            onclick={link.callback(|_| Msg::Help(false))}>
+            onclick={p.on_close.reform(|_| ())}>
             <div class="card">
                 <h2>{ "Keyboard" }</h2>
                 <dl>{ for keys.iter().map(|(k, v)| html! { <><dt><kbd>{ *k }</kbd></dt><dd>{ *v }</dd></> }) }</dl>

@@ -1,23 +1,29 @@
 //! The narrated event log, newest first, filterable by node and kind; a click seeks there.
 
-use crate::app::{App, Msg};
+use crate::ui_state::{LogFilter, Shared};
 use lab_engine::sim::LogLine;
 use lab_engine::time::fmt_time;
 use lab_engine::NodeId;
 use web_sys::HtmlSelectElement;
-use yew::html::Scope;
 use yew::prelude::*;
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Filter {
-    pub node: Option<NodeId>,
-    pub category: Option<String>,
+#[derive(Properties, PartialEq)]
+pub struct EventLogProps {
+    pub lines: Shared<Vec<LogLine>>,
+    pub filter: LogFilter,
+    pub nodes: usize,
+    pub on_filter: Callback<LogFilter>,
+    /// Go to the moment right after this event.
+    pub on_seek_event: Callback<u64>,
 }
 
 const CATEGORIES: [&str; 5] = ["message", "timer", "request", "loss", "action"];
 
-pub fn view(lines: &[LogLine], f: &Filter, nodes: usize, link: &Scope<App>) -> Html {
-    let shown = lines
+#[function_component]
+pub fn EventLog(p: &EventLogProps) -> Html {
+    let (f, nodes) = (&p.filter, p.nodes);
+    let shown = p
+        .lines
         .iter()
         .rev()
         .filter(|l| f.node.is_none() || l.node == f.node)
@@ -25,22 +31,22 @@ pub fn view(lines: &[LogLine], f: &Filter, nodes: usize, link: &Scope<App>) -> H
         .take(120);
     let on_node = {
         let f = f.clone();
-        link.callback(move |e: Event| {
+        p.on_filter.reform(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            Msg::Filter(Filter {
+            LogFilter {
                 node: v.parse::<u8>().ok().map(NodeId),
                 ..f.clone()
-            })
+            }
         })
     };
     let on_kind = {
         let f = f.clone();
-        link.callback(move |e: Event| {
+        p.on_filter.reform(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            Msg::Filter(Filter {
+            LogFilter {
                 category: (!v.is_empty()).then_some(v),
                 ..f.clone()
-            })
+            }
         })
     };
     html! {
@@ -60,7 +66,7 @@ pub fn view(lines: &[LogLine], f: &Filter, nodes: usize, link: &Scope<App>) -> H
                     let k = l.index;
                     html! {
                         <li key={k} class={classes!(l.category, l.violation.then_some("violation"))} data-event={k.to_string()}
-                            title="go to this event" onclick={link.callback(move |_| Msg::SeekEvent(k))}>
+                            title="go to this event" onclick={p.on_seek_event.reform(move |_| k)}>
                             <span class="t">{ fmt_time(l.time) }</span>
                             <span class="h">{ &l.headline }</span>
                             { for l.lines.iter().map(|x| html! { <span class="n">{ x }</span> }) }

@@ -1,14 +1,37 @@
 //! The selected node (its sections come from the protocol) or message (every field), with the
 //! actions that apply to it.
 
-use crate::app::{App, Msg, Selection};
-use lab_engine::any::AnySim;
+use crate::ui_state::Shared;
 use lab_engine::node::Section;
-use lab_engine::sim::history::Action;
-use lab_engine::sim::view::Snapshot;
+use lab_engine::sim::history::{Action, MsgId};
+use lab_engine::sim::view::MessageView;
 use lab_engine::time::fmt_time;
-use yew::html::Scope;
+use lab_engine::NodeId;
 use yew::prelude::*;
+
+/// What the inspector shows, as the engine describes it.
+#[derive(Debug, PartialEq)]
+pub enum Inspected {
+    Nothing,
+    Node {
+        node: NodeId,
+        up: bool,
+        sections: Vec<Section>,
+    },
+    /// `None` once the message has arrived or died.
+    Message {
+        id: MsgId,
+        found: Option<(MessageView, Vec<(String, String)>)>,
+    },
+}
+
+#[derive(Properties, PartialEq)]
+pub struct InspectorProps {
+    pub data: Shared<Inspected>,
+    pub on_action: Callback<Action>,
+    pub on_timeout: Callback<NodeId>,
+    pub on_close: Callback<()>,
+}
 
 fn section(s: &Section) -> Html {
     match s {
@@ -36,11 +59,15 @@ fn section(s: &Section) -> Html {
     }
 }
 
-pub fn view(sim: &AnySim, snap: &Snapshot, sel: Selection, link: &Scope<App>) -> Html {
-    let act = |a: Action| link.callback(move |_| Msg::Act(a.clone()));
-    let body = match sel {
-        Selection::Node(node) => {
-            let up = snap.nodes.get(node.idx()).is_some_and(|v| v.up);
+#[function_component]
+pub fn Inspector(p: &InspectorProps) -> Html {
+    let act = |a: Action| p.on_action.reform(move |_| a.clone());
+    let body = match &*p.data {
+        &Inspected::Node {
+            node,
+            up,
+            ref sections,
+        } => {
             html! { <>
                 <div class="actions">
                     if up {
@@ -48,14 +75,14 @@ pub fn view(sim: &AnySim, snap: &Snapshot, sel: Selection, link: &Scope<App>) ->
                     } else {
                         <button data-testid="restart" onclick={act(Action::Restart { node })}>{ "Restart" }</button>
                     }
-                    <button data-testid="timeout" disabled={!up} onclick={link.callback(move |_| Msg::FireTimeout(node))}>{ "Fire timeout" }</button>
+                    <button data-testid="timeout" disabled={!up} onclick={p.on_timeout.reform(move |_| node)}>{ "Fire timeout" }</button>
                     <button data-testid="request" onclick={act(Action::Request { node, delta: 1 })}>{ "Client request" }</button>
                     <button data-testid="isolate" onclick={act(Action::Isolate { node })}>{ "Isolate" }</button>
                 </div>
-                { for sim.inspect_node(node).iter().map(section) }
+                { for sections.iter().map(section) }
             </> }
         }
-        Selection::Message(msg) => match sim.inspect_message(msg) {
+        &Inspected::Message { id: msg, ref found } => match found {
             Some((m, fields)) => html! { <>
                 <div class="actions">
                     <button data-testid="drop" onclick={act(Action::Drop { msg })}>{ "Drop" }</button>
@@ -73,13 +100,19 @@ pub fn view(sim: &AnySim, snap: &Snapshot, sel: Selection, link: &Scope<App>) ->
             </> },
             None => html! { <p class="hint">{ "That message has arrived or died." }</p> },
         },
-        Selection::None => html! {
+        Inspected::Nothing => html! {
             <p class="hint">{ "Click a node or a message in flight to inspect it. Press ? for shortcuts." }</p>
         },
     };
     html! {
-        <section class="panel inspector" data-testid="inspector" aria-label="inspector">
-            <h2>{ "Inspector" }</h2>
+        <section class={classes!("panel", "inspector", (*p.data != Inspected::Nothing).then_some("open"))}
+            data-testid="inspector" aria-label="inspector">
+            <h2>{ "Inspector" }
+                if *p.data != Inspected::Nothing {
+                    <button class="close" data-testid="inspector-close" aria-label="close the inspector"
+                        onclick={p.on_close.reform(|_| ())}>{ "×" }</button>
+                }
+            </h2>
             { body }
         </section>
     }

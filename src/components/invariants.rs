@@ -1,10 +1,19 @@
 //! One line per invariant: green while it holds, red with the explanation once broken.
 
+use crate::ui_state::Shared;
 use lab_engine::invariants::InvariantInfo;
 use lab_engine::sim::history::ViolationRecord;
 use yew::prelude::*;
 
-pub fn view(all: &[InvariantInfo], violations: &[ViolationRecord]) -> Html {
+#[derive(Properties, PartialEq)]
+pub struct InvariantsProps {
+    pub all: &'static [InvariantInfo],
+    pub violations: Shared<Vec<ViolationRecord>>,
+}
+
+#[function_component]
+pub fn Invariants(p: &InvariantsProps) -> Html {
+    let (all, violations) = (p.all, &p.violations);
     html! {
         <section class="panel invariants" data-testid="invariants" aria-label="invariants">
             <h2>{ "Invariants" }<small>{ " checked after every event" }</small></h2>
@@ -18,6 +27,8 @@ pub fn view(all: &[InvariantInfo], violations: &[ViolationRecord]) -> Html {
                             <span class="mark" aria-hidden="true">{ if broken.is_some() { "✗" } else { "✓" } }</span>
                             <span class="name">{ i.name }</span>
                             <span class="state">{ if broken.is_some() { " violated" } else { " holds" } }</span>
+                            // Why it matters, always in view: not only in a tooltip.
+                            <p class="about">{ i.statement }<cite>{ format!(" ({})", i.source) }</cite></p>
                             { broken.map(|v| html! { <p class="why">{ &v.violation.explanation }</p> }) }
                         </li>
                     }

@@ -1,10 +1,11 @@
-//! Views. Each is a function of engine snapshots and sends [`crate::app::Msg`]s; none holds
-//! protocol logic.
+//! Components. Each draws engine data it gets as props and reports the user's intent through
+//! typed callbacks; none knows the app module or holds protocol logic.
 
 pub mod cluster;
 pub mod controls;
 pub mod event_log;
 pub mod inspector;
 pub mod invariants;
+pub mod legend;
 pub mod settings;
 pub mod spacetime;

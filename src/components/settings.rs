@@ -1,12 +1,22 @@
 //! The run's settings: protocol, size, seed, network, options and buggy variants. Changing
 //! anything but the network starts a new run; network changes are recorded actions.
 
-use crate::app::{App, Msg};
 use lab_engine::sim::history::Action;
 use lab_engine::{NetworkSettings, ProtocolKind, Settings, MS};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
-use yew::html::Scope;
 use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct SettingsProps {
+    pub settings: Settings,
+    pub network: NetworkSettings,
+    /// A new run with these settings.
+    pub on_configure: Callback<Settings>,
+    /// Network changes are recorded actions of the current run.
+    pub on_action: Callback<Action>,
+    pub on_reset: Callback<()>,
+    pub on_copy_link: Callback<()>,
+}
 
 const SIZES: [usize; 9] = [3, 4, 5, 6, 7, 8, 9, 15, 25];
 
@@ -17,73 +27,80 @@ fn input_value(e: &Event) -> String {
     e.target_unchecked_into::<HtmlInputElement>().value()
 }
 
-pub fn view(s: &Settings, net: &NetworkSettings, link: &Scope<App>) -> Html {
+#[function_component(SettingsBar)]
+pub fn settings_bar(p: &SettingsProps) -> Html {
+    let (s, net) = (&p.settings, &p.network);
     let with = |f: fn(&mut Settings, String)| {
         let s = s.clone();
-        link.callback(move |e: Event| {
+        p.on_configure.reform(move |e: Event| {
             let mut next = s.clone();
             f(&mut next, select_or_input(&e));
-            Msg::Configure(Box::new(next))
+            next
         })
     };
     let on_protocol = {
         let s = s.clone();
-        link.callback(move |e: Event| {
+        p.on_configure.reform(move |e: Event| {
             let p = ProtocolKind::parse(&select_value(&e)).unwrap_or(ProtocolKind::Raft);
-            Msg::Configure(Box::new(Settings {
+            Settings {
                 nodes: s.nodes,
                 seed: s.seed,
                 ..Settings::for_protocol(p)
-            }))
+            }
         })
     };
     let network = |f: fn(&mut NetworkSettings, f64)| {
         let net = net.clone();
-        link.callback(move |e: Event| {
+        p.on_action.reform(move |e: Event| {
             let mut n = net.clone();
             match input_value(&e).trim().parse::<f64>() {
                 Ok(v) if v.is_finite() && v >= 0.0 => {
                     f(&mut n, v);
-                    Msg::Act(Action::SetNetwork { network: n })
+                    Action::SetNetwork { network: n }
                 }
-                _ => Msg::Act(Action::SetNetwork {
+                _ => Action::SetNetwork {
                     network: NetworkSettings {
                         latency_min: 0,
                         ..n
                     },
-                }),
+                },
             }
         })
     };
     let bugs = s.protocol.entry().bugs.iter().copied().map(|b| {
         let on = s.bugs.contains(&b);
         let st = s.clone();
-        let onchange = link.callback(move |_| {
+        let onchange = p.on_configure.reform(move |_| {
             let mut next = st.clone();
             if on {
                 next.bugs.retain(|x| *x != b);
             } else {
                 next.bugs.push(b);
             }
-            Msg::Configure(Box::new(next))
+            next
         });
         html! {
             <label class="toggle bug" title={b.describe()}>
                 <input type="checkbox" data-testid={format!("bug-{}", b.slug())} checked={on} {onchange} />
                 { format!(" {}", b.slug()) }
+                <span class="why">{ b.why() }</span>
             </label>
         }
     });
     let options = s.protocol.entry().options.iter().map(|&o| {
         let st = s.clone();
         let on = o.get(s);
-        let onchange = link.callback(move |_| {
+        let onchange = p.on_configure.reform(move |_| {
             let mut next = st.clone();
             o.set(&mut next, !on);
-            Msg::Configure(Box::new(next))
+            next
         });
         html! {
-            <label class="toggle" title={o.describe()}><input type="checkbox" data-testid={format!("opt-{}", o.slug())} checked={on} {onchange} />{ format!(" {}", o.slug().replace('-', " ")) }</label>
+            <label class="toggle" title={o.describe()}>
+                <input type="checkbox" data-testid={format!("opt-{}", o.slug())} checked={on} {onchange} />
+                { format!(" {}", o.slug().replace('-', " ")) }
+                <span class="why">{ o.describe() }</span>
+            </label>
         }
     });
     let ms = |t: u64| format!("{}", t as f64 / MS as f64);
@@ -105,8 +122,8 @@ pub fn view(s: &Settings, net: &NetworkSettings, link: &Scope<App>) -> Html {
                 <input data-testid="seed" type="number" min="0" value={s.seed.to_string()}
                     onchange={with(|s, v| s.seed = v.trim().parse().unwrap_or(s.seed))} />
             </label>
-            <button data-testid="reset" title="start this run again from the beginning" onclick={link.callback(|_| Msg::Reset)}>{ "↺ Reset" }</button>
-            <button data-testid="copy-link" title="a link that replays this run exactly" onclick={link.callback(|_| Msg::CopyLink)}>{ "Copy link" }</button>
+            <button data-testid="reset" title="start this run again from the beginning" onclick={p.on_reset.reform(|_| ())}>{ "↺ Reset" }</button>
+            <button data-testid="copy-link" title="a link that replays this run exactly" onclick={p.on_copy_link.reform(|_| ())}>{ "Copy link" }</button>
             <details class="more">
                 <summary>{ "network & variants" }</summary>
                 <div class="grid">

@@ -1,65 +1,137 @@
 //! The space-time diagram: one lane per node, time flowing down, an arrow per message (a lost
-//! one ends in a cross), crashes and restarts marked. It shows the 300 ms of virtual time up
-//! to the current moment, so it follows the timeline scrubber.
+//! one ends in a cross), crashes and restarts marked. It shows a window of the run that ends at
+//! the current moment (following the timeline scrubber) or, once scrolled, where the user put
+//! it; zoom goes from milliseconds to the whole run.
 
-use crate::app::Selection;
-use crate::components::cluster::kind_class;
-use lab_engine::any::AnySim;
-use lab_engine::sim::history::{Action, MessageSpan};
+use crate::components::cluster::{kind_class, KIND_COLOURS};
+use crate::ui_state::{Selection, Shared};
+use gloo::events::EventListener;
+use lab_engine::session::{Arrow, Lifecycle};
 use lab_engine::sim::view::Snapshot;
 use lab_engine::time::fmt_time;
 use lab_engine::{NodeId, Time, MS};
 use yew::prelude::*;
 
-/// How much virtual time the diagram spans.
-pub const WINDOW: Time = 300 * MS;
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 600.0;
+/// Zoom levels: how much virtual time the diagram spans.
+pub const SPANS: [Time; 9] = [
+    10 * MS,
+    30 * MS,
+    100 * MS,
+    300 * MS,
+    1000 * MS,
+    3000 * MS,
+    10_000 * MS,
+    30_000 * MS,
+    100_000 * MS,
+];
+pub const DEFAULT_SPAN: usize = 3;
+/// At or below this span every arrow is labelled; above, only the one under the pointer.
+const LABELLED_SPAN: Time = 100 * MS;
+/// Beyond this many arrows, labels are left out (hover keeps the tooltip).
+const MAX_LABELS: usize = 400;
+/// At most about this many arrows are drawn; a long run zoomed out shows every nth.
+const MAX_ARROWS: usize = 3000;
 const TOP: f64 = 34.0;
+const LEFT: f64 = 70.0;
 
-pub fn view(
-    sim: &AnySim,
-    snap: &Snapshot,
-    selected: Selection,
-    on_select: &Callback<Selection>,
-) -> Html {
-    let n = snap.nodes.len();
+/// The part of the run the diagram shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// An index into [`SPANS`], or `None` for the whole run so far.
+    pub zoom: Option<usize>,
+    /// Where the window ends; `None` follows the current moment.
+    pub end: Option<Time>,
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Window {
+            zoom: Some(DEFAULT_SPAN),
+            end: None,
+        }
+    }
+}
+
+impl Window {
+    /// The window's start and end at moment `now`.
+    pub fn range(self, now: Time) -> (Time, Time) {
+        let t1 = self.end.map_or(now, |e| e.min(now));
+        let span = self
+            .zoom
+            .map_or(now.max(MS), |z| SPANS[z.min(SPANS.len() - 1)]);
+        (t1.saturating_sub(span), t1.max(1))
+    }
+}
+
+/// Tick spacing of 1, 2 or 5 times a power of ten: ticks land on round values.
+fn tick_step(span: Time) -> Time {
+    let target = (span / 6).max(1);
+    let mut p: Time = 1;
+    loop {
+        for m in [1, 2, 5] {
+            if p * m >= target {
+                return p * m;
+            }
+        }
+        p *= 10;
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SpaceTimeProps {
+    pub snap: Shared<Snapshot>,
+    /// Messages in the air during the window (see `session::arrows`).
+    pub arrows: Shared<Vec<Arrow>>,
+    /// Crashes and restarts in the window.
+    pub crashes: Shared<Vec<Lifecycle>>,
+    pub window: Window,
+    pub selected: Selection,
+    pub on_select: Callback<Selection>,
+    pub on_window: Callback<Window>,
+}
+
+#[function_component]
+pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
+    let svg = use_node_ref();
+    let size = use_state(|| (640.0, 600.0));
+    {
+        let (svg, size) = (svg.clone(), size.clone());
+        use_effect_with((), move |_| {
+            let measure = move || {
+                if let Some(el) = svg.cast::<web_sys::Element>() {
+                    // Exact, not rounded: one SVG unit must be one CSS pixel.
+                    let b = el.get_bounding_client_rect();
+                    let next = (b.width(), b.height());
+                    if next.0 > 0.0 && next.1 > 0.0 && *size != next {
+                        size.set(next);
+                    }
+                }
+            };
+            measure();
+            let resize = EventListener::new(&gloo::utils::window(), "resize", move |_| measure());
+            move || drop(resize)
+        });
+    }
+    let (width, height) = *size;
+    let (snap, selected, on_select) = (&p.snap, p.selected, &p.on_select);
+    let n = snap.nodes.len().max(1);
     let now = snap.now;
-    let t0 = now.saturating_sub(WINDOW);
-    let lane = |id: NodeId| 40.0 + (WIDTH - 80.0) * (id.idx() as f64 + 0.5) / n as f64;
-    let y = |t: Time| TOP + (HEIGHT - TOP - 10.0) * (t.saturating_sub(t0)) as f64 / WINDOW as f64;
-    let kinds = sim.message_kinds();
-    // Ended messages from the history, plus those still in flight at this moment.
-    let mut spans: Vec<(MessageSpan, bool)> = sim
-        .history()
-        .messages_between(t0, now)
-        .into_iter()
-        .filter(|m| m.end > t0 && m.sent <= now)
-        .map(|m| (m, false))
-        .collect();
-    spans.extend(
-        snap.messages
-            .iter()
-            .filter(|m| m.lost.is_none_or(|(_, t)| t > now))
-            .map(|m| {
-                (
-                    MessageSpan {
-                        id: m.id,
-                        from: m.from,
-                        to: m.to,
-                        kind: kinds.iter().position(|k| *k == m.kind).unwrap_or(0) as u8,
-                        sent: m.sent,
-                        end: m.arrives,
-                        lost: m.lost.map(|(r, _)| r),
-                    },
-                    true,
-                )
-            }),
-    );
-    let arrows = spans.iter().map(|(m, flying)| {
+    let (t0, t1) = p.window.range(now);
+    let span = (t1 - t0).max(1);
+    let lane = |id: NodeId| LEFT + (width - LEFT - 20.0) * (id.idx() as f64 + 0.5) / n as f64;
+    let y = |t: Time| TOP + (height - TOP - 12.0) * (t.saturating_sub(t0)) as f64 / span as f64;
+    let labelled = span <= LABELLED_SPAN && p.arrows.len() <= MAX_LABELS;
+    let hover_labels = p.arrows.len() <= MAX_LABELS;
+    let stride = p.arrows.len() / MAX_ARROWS + 1;
+    let arrows = p.arrows.iter().enumerate().filter_map(|(i, a)| {
+        let sel = selected == Selection::Message(a.span.id);
+        (i % stride == 0 || sel).then_some(a)
+    });
+    let arrows = arrows.map(|a| {
+        let (m, flying, kind) = (&a.span, a.flying, a.kind);
         let (x1, y1) = (lane(m.from), y(m.sent.max(t0)));
-        // Behind the horizon a message may end after the moment shown: draw it part way.
-        let end = m.end.min(now);
+        // A message may end after the window: draw it part way.
+        let end = m.end.min(t1);
         let frac = if m.end > m.sent {
             (end - m.sent) as f64 / (m.end - m.sent) as f64
         } else {
@@ -68,63 +140,173 @@ pub fn view(
         let x2 = lane(m.from) + (lane(m.to) - lane(m.from)) * frac;
         let y2 = y(end);
         let id = m.id;
-        let kind = kinds.get(usize::from(m.kind)).copied().unwrap_or("?");
         let sel = selected == Selection::Message(id);
-        let cross = m.lost.filter(|_| m.end <= now).map(|_| html! {
+        let cross = m.lost.filter(|_| m.end <= t1).map(|_| html! {
             <text class="cross" x={x2.to_string()} y={(y2 + 4.0).to_string()}>{ "✕" }</text>
         });
+        let label = (hover_labels || sel).then(|| {
+            let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+            html! { <text class={classes!("arrow-label", (labelled || sel).then_some("shown"))}
+                x={(mx + 4.0).to_string()} y={(my - 3.0).to_string()}>{ kind }</text> }
+        });
         html! {
-            <g class={classes!(kind_class(kind), sel.then_some("selected"), m.lost.is_some().then_some("lost"))}
+            <g key={id} class={classes!(kind_class(kind), sel.then_some("selected"), m.lost.is_some().then_some("lost"))}
                 data-testid={format!("arrow-{id}")} onclick={on_select.reform(move |_| Selection::Message(id))}>
                 <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()}
-                    marker-end={(m.lost.is_none() && !*flying).then_some("url(#arrowhead)")} />
+                    marker-end={(m.lost.is_none() && !flying && m.end <= t1).then_some("url(#arrowhead)")} />
                 { cross }
+                { label }
                 <title>{ format!("#{id} {kind} {} → {}: sent {}, {} {}", m.from, m.to, fmt_time(m.sent),
-                    if m.lost.is_some() { "lost" } else if *flying { "due" } else { "arrived" }, fmt_time(m.end)) }</title>
+                    if m.lost.is_some() { "lost" } else if flying { "due" } else { "arrived" }, fmt_time(m.end)) }</title>
             </g>
         }
     });
-    let faults = sim.history().actions.iter().filter(|a| a.time >= t0 && a.time <= now).filter_map(|a| {
-        let (node, text, class) = match a.action {
-            Action::Crash { node } => (node, "crash", "crash"),
-            Action::Restart { node } => (node, "restart", "restart"),
-            _ => return None,
-        };
-        let (x, yy) = (lane(node), y(a.time));
-        Some(html! {
+    let faults = p.crashes.iter().map(|&Lifecycle { time, node, restart }| {
+        let (text, class) = if restart { ("restart", "restart") } else { ("crash", "crash") };
+        let (x, yy) = (lane(node), y(time));
+        html! {
             <g class={classes!("fault", class)}>
                 <line x1={(x - 12.0).to_string()} x2={(x + 12.0).to_string()} y1={yy.to_string()} y2={yy.to_string()} />
                 <text x={(x + 14.0).to_string()} y={(yy + 4.0).to_string()}>{ text }</text>
             </g>
-        })
+        }
     });
-    let ticks = (0..=4).map(|i| {
-        let t = t0 + WINDOW * i / 3;
-        html! { <text class="tick" x="4" y={(y(t) + 4.0).to_string()}>{ fmt_time(t) }</text> }
+    let step = tick_step(span);
+    let ticks = (t0.div_ceil(step)..=t1 / step).map(|k| {
+        let t = k * step;
+        html! {
+            <g class="tick">
+                <line x1={(LEFT - 8.0).to_string()} x2={(width - 10.0).to_string()} y1={y(t).to_string()} y2={y(t).to_string()} />
+                <text x="4" y={(y(t) + 4.0).to_string()}>{ fmt_time(t) }</text>
+            </g>
+        }
     });
     let lanes = snap.nodes.iter().map(|v| {
         let x = lane(v.id);
         html! {
             <g class={classes!("lane", (!v.up).then_some("down"))}>
-                <text x={x.to_string()} y="18">{ v.id.to_string() }</text>
-                <line x1={x.to_string()} x2={x.to_string()} y1={TOP.to_string()} y2={(HEIGHT - 10.0).to_string()} />
+                <text x={x.to_string()} y="20">{ v.id.to_string() }</text>
+                <line x1={x.to_string()} x2={x.to_string()} y1={TOP.to_string()} y2={(height - 10.0).to_string()} />
             </g>
         }
     });
+    let window = p.window;
+    let on_window = p.on_window.clone();
+    // The wheel scrolls through time; the window then stays where it was put.
+    let onwheel = Callback::from(move |e: WheelEvent| {
+        e.prevent_default();
+        let shift = (e.delta_y() / 600.0 * span as f64) as i64;
+        let end = (window.end.unwrap_or(now) as i64 + shift).clamp(span.min(now) as i64, now as i64)
+            as Time;
+        on_window.emit(Window {
+            end: (end < now).then_some(end),
+            ..window
+        });
+    });
+    let zoom = |z: Option<usize>| p.on_window.reform(move |_| Window { zoom: z, ..window });
+    let zoom_in = window
+        .zoom
+        .map_or(Some(SPANS.len() - 1), |z| Some(z.saturating_sub(1)));
+    let zoom_out = window
+        .zoom
+        .and_then(|z| (z + 1 < SPANS.len()).then_some(z + 1));
+    let follow = p.on_window.reform(move |_| Window {
+        end: None,
+        ..window
+    });
+    let kinds: Vec<&'static str> = {
+        let mut k: Vec<&'static str> = p.arrows.iter().map(|a| a.kind).collect();
+        k.sort_unstable();
+        k.dedup();
+        k
+    };
     html! {
-        <svg class="spacetime" id="spacetime" data-testid="spacetime" xmlns="http://www.w3.org/2000/svg"
-            viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
-            aria-label={format!("space-time diagram from {} to {}", fmt_time(t0), fmt_time(now))}>
-            <defs>
-                <marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
-                    <path d="M 0 0 L 10 5 L 0 10 z" />
-                </marker>
-            </defs>
-            { for ticks }
-            { for lanes }
-            <g class="arrows">{ for arrows }</g>
-            { for faults }
-            <line class="now" x1="30" x2={(WIDTH - 10.0).to_string()} y1={y(now).to_string()} y2={y(now).to_string()} />
-        </svg>
+        <div class="spacetime-box">
+            <div class="spacetime-bar">
+                <button data-testid="st-zoom-in" title="zoom in" aria-label="zoom in" onclick={zoom(zoom_in)}>{ "+" }</button>
+                <button data-testid="st-zoom-out" title="zoom out" aria-label="zoom out" onclick={zoom(zoom_out)}>{ "−" }</button>
+                <button data-testid="st-whole" aria-pressed={window.zoom.is_none().to_string()} onclick={zoom(None)}>{ "whole run" }</button>
+                <button data-testid="st-follow" aria-pressed={window.end.is_none().to_string()} onclick={follow}
+                    title="keep the end of the diagram at the current moment">{ "follow" }</button>
+                <span class="span" data-testid="st-span">{ format!("{} – {}", fmt_time(t0), fmt_time(t1)) }</span>
+                if stride > 1 {
+                    <span class="span">{ format!("(every {stride}th message: zoom in for all)") }</span>
+                }
+            </div>
+            <svg ref={svg} class={classes!("spacetime", labelled.then_some("zoomed"))} id="spacetime" data-testid="spacetime"
+                xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {width} {height}")} role="img" {onwheel}
+                aria-label={format!("space-time diagram from {} to {}", fmt_time(t0), fmt_time(t1))}>
+                <defs>
+                    <marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z" />
+                    </marker>
+                </defs>
+                <g class="ticks">{ for ticks }</g>
+                { for lanes }
+                <g class="arrows">{ for arrows }</g>
+                { for faults }
+                if now <= t1 {
+                    <line class="now" x1={LEFT.to_string()} x2={(width - 10.0).to_string()} y1={y(now).to_string()} y2={y(now).to_string()} />
+                }
+            </svg>
+            <ul class="st-legend" data-testid="st-legend" aria-label="space-time legend">
+                { for kinds.iter().map(|k| html! { <li><span class={classes!("swatch", "dot", kind_class(k))} aria-hidden="true"></span>{ *k }</li> }) }
+                <li><span class="sample bad">{ "✕" }</span>{ "lost (dashed line)" }</li>
+                <li><span class="swatch bar fault" aria-hidden="true"></span>{ "crash (red) / restart (green)" }</li>
+                <li>{ "time flows down; dotted line: now" }</li>
+            </ul>
+        </div>
+    }
+}
+
+/// The diagram's look as plain CSS with literal colours, for an exported file: opened on its
+/// own it has no stylesheet and no theme variables.
+pub fn export_style() -> String {
+    let mut css = String::from(
+        "svg{background:#fff;font-family:sans-serif}\
+         .lane line{stroke:#c8cbd0;stroke-width:2}.lane.down line{stroke-dasharray:4 4}\
+         .lane text{fill:#1c1e21;font-weight:700;font-size:13px;text-anchor:middle}\
+         .tick text{fill:#60646c;font-size:11px}.tick line{stroke:#eceef1}\
+         .msg line{stroke-width:1.6;stroke:#60646c}.msg.lost line{stroke-dasharray:3 3}\
+         .msg.selected line{stroke-width:4}\
+         .cross{fill:#dc2626;font-size:12px;text-anchor:middle;font-weight:700}\
+         marker path{fill:#60646c}.fault line{stroke:#dc2626;stroke-width:3}\
+         .fault.restart line{stroke:#16a34a}.fault text{fill:#1c1e21;font-size:11px}\
+         .now{stroke:#1c1e21;stroke-dasharray:2 3}\
+         .arrow-label{display:none}.arrow-label.shown{display:inline;fill:#1c1e21;font-size:11px}",
+    );
+    for (i, c) in KIND_COLOURS.iter().enumerate() {
+        css.push_str(&format!(".msg.k{i} line{{stroke:{c}}}"));
+    }
+    css
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(tick_step(300 * MS), 50 * MS);
+        assert_eq!(tick_step(10 * MS), 2 * MS);
+        assert_eq!(tick_step(3_105), 1_000);
+        assert_eq!(tick_step(1), 1);
+    }
+
+    #[test]
+    fn a_window_follows_now_or_stays_put() {
+        let w = Window::default();
+        assert_eq!(w.range(1000 * MS), (700 * MS, 1000 * MS));
+        assert_eq!(w.range(100 * MS), (0, 100 * MS));
+        let put = Window {
+            end: Some(500 * MS),
+            ..w
+        };
+        assert_eq!(put.range(1000 * MS), (200 * MS, 500 * MS));
+        let whole = Window {
+            zoom: None,
+            end: None,
+        };
+        assert_eq!(whole.range(4000 * MS), (0, 4000 * MS));
     }
 }

@@ -31,7 +31,7 @@ test('a copied link replays the same run', async () => {
     for (let i = 0; i < 20; i++) await page.click(byTestId('step'));
     await page.click(byTestId('copy-link'));
     const url = page.url();
-    assert.match(url, /a=\d+\.\d+\.c3/);
+    assert.match(url, /a=\d+\.\d+\.crash%20S3/);
     const want = {
       hash: await page.textContent(byTestId('trace-hash')),
       nodes: await nodes(page),

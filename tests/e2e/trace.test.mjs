@@ -53,7 +53,7 @@ test('a trace exports and imports back to the same state; bad files are refused'
     const file = await readFile(await download.path());
     const trace = JSON.parse(file);
     assert.equal(trace.format, 'consensus-lab-trace');
-    assert.equal(trace.version, 1);
+    assert.equal(trace.version, 2);
 
     const fresh = await context.newPage();
     await fresh.goto(app.site.url + '?p=2pc');
@@ -62,7 +62,7 @@ test('a trace exports and imports back to the same state; bad files are refused'
     const original = await fresh.textContent(byTestId('trace-hash'));
     const bad = [
       ['truncated.json', file.subarray(0, file.length / 2), /not a readable trace file/],
-      ['v9.json', Buffer.from(file.toString().replace('"version":1', '"version":9')), /version 9 is not supported/],
+      ['v9.json', Buffer.from(file.toString().replace('"version":2', '"version":9')), /version 9 is not supported/],
       ['other.json', Buffer.from('{"hello": 1}'), /not a Consensus Lab trace file/],
       ['edited.json', Buffer.from(file.toString().replace('"time":', '"time":9')), /does not replay|back in time/],
       ['huge.json', null, /refused/],

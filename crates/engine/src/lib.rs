@@ -10,6 +10,7 @@ pub mod node;
 pub mod protocols;
 pub mod ring;
 pub mod script;
+pub mod session;
 pub mod share;
 pub mod sim;
 pub mod time;

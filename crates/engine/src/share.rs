@@ -40,7 +40,12 @@ pub struct Decoded {
 }
 
 /// Keys the app (not the engine) interprets; passed through untouched.
-const VIEW_KEYS: &[&str] = &["embed", "autoplay", "speed", "view", "t"];
+/// `t` and `ev` are the moment (several events can share one time), `sel` the selection (`n3`
+/// or `m17`), `view` cluster or space-time; `embed`, `autoplay`, `speed`, `big`, `controls` and
+/// `loop` are presentation options.
+const VIEW_KEYS: &[&str] = &[
+    "embed", "autoplay", "speed", "view", "t", "ev", "sel", "big", "controls", "loop",
+];
 
 fn node(s: &str) -> Result<NodeId, String> {
     let n: u8 = s
