@@ -53,7 +53,7 @@ test('the keyboard drives the simulation and ? lists the shortcuts', async () =>
     await page.keyboard.press(' ');
     await page.keyboard.press('a');
     const log = await page.textContent(byTestId('event-log'));
-    assert.match(log, /align every timer/);
+    assert.match(log, /You: align timers/);
     assert.deepEqual(problems, []);
   } finally {
     await app.close();
