@@ -1,5 +1,16 @@
 //! Consensus Lab's engine: a deterministic simulator and sans-IO protocols with their
 //! invariants. No web dependencies: the app and the `lab` command-line tool both drive it.
+//!
+//! The modules form layers that only look down (`tests/layers.rs` checks it):
+//! - [`node`] and [`time`]: the node interface (events in, effects out) and virtual time;
+//! - [`protocols`]: the state machines, each reading like its paper, knowing nothing else;
+//! - [`invariants`]: one file per safety property, reading protocol state;
+//! - [`catalog`]: pairs each protocol with its checker, settings, buggy variants and captions,
+//!   and holds the settings' one vocabulary;
+//! - [`sim`]: the deterministic simulator (world, network, user actions, timeline);
+//! - the users of a simulation: [`share`] (links, traces), [`any`] (any protocol behind one
+//!   type), [`script`], [`check`] (random faults), [`session`] (what a front end decides),
+//!   [`bench`](mod@bench). [`ring`] (consistent hashing) stands apart.
 
 pub mod any;
 pub mod bench;

@@ -14,7 +14,7 @@
 //!
 //! Links made by earlier versions still open: their short keys (`p`, `n`, `et`, `opt`...) are
 //! aliases in the vocabulary, and their one-letter action codes (`c3`, `p1.2-3.4.5`, ...) are
-//! read by [`legacy_action`].
+//! read by `legacy_action`.
 
 use crate::catalog::vocabulary::canonical;
 use crate::catalog::{NetworkSettings, ProtocolKind, Settings, MAX_NODES};

@@ -7,7 +7,7 @@
 //! it elects a leader, its caption, its buggy variants and options.
 //!
 //! Adding a protocol: one folder in `protocols/`, one in `invariants/`, one file here, and one
-//! line in [`for_each_protocol!`]. [`ProtocolKind`] and the app's `AnySim` are generated from
+//! line in [`for_each_protocol!`](crate::for_each_protocol). [`ProtocolKind`] and the app's `AnySim` are generated from
 //! that list.
 
 mod multi_paxos;
