@@ -4,6 +4,13 @@
 //! events. Every random draw happens here in a fixed order, so a trace is a pure function of
 //! (settings, seed, user actions). Time travel restores a periodic checkpoint of the whole world
 //! and replays from it.
+//!
+//! The parts, as turmoil splits its world, network and simulation: `world` (everything that
+//! changes, the event queue and the effects a handler asks for), `network` (who reaches whom,
+//! latency, loss and duplication), `actions` (what the user does), `timeline` (checkpoints,
+//! seeking, markers, the event log), `history` (the compact record of a run) and `view` (plain
+//! snapshots for the app). This file runs events: it pops the next one, hands it to the node's
+//! handler, checks the invariants and records the outcome.
 
 mod actions;
 pub mod history;
