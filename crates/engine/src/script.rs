@@ -20,9 +20,9 @@
 use crate::any::AnySim;
 use crate::catalog::Settings;
 use crate::node::{NodeId, Time};
-use crate::sim::history::{parse_node, Action, ActionRecord};
+use crate::sim::history::{parse_node, Action, ActionRecord, NetworkChange};
 use crate::sim::StepReport;
-use crate::time::{fmt_time, parse_probability, parse_time, parse_time_range};
+use crate::time::{fmt_time, parse_time};
 use std::fmt::Write;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -35,11 +35,8 @@ pub enum Command {
     /// Fire the node's earliest pending timer.
     Fire(NodeId),
     RequestLeader(i64),
-    Network {
-        latency: Option<(Time, Time)>,
-        loss: Option<u32>,
-        dup: Option<u32>,
-    },
+    /// Changes only the network values it names.
+    Network(NetworkChange),
     PrintNodes,
     PrintLog(NodeId),
     Expect(Expectation),
@@ -121,19 +118,7 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
             w.next();
             Command::RequestLeader(delta(w.next())?)
         }
-        "network" => {
-            let (mut latency, mut loss, mut dup) = (None, None, None);
-            while let Some(k) = w.next() {
-                let v = w.next().ok_or_else(|| format!("{k} needs a value"))?;
-                match k {
-                    "latency" => latency = Some(parse_time_range(v)?),
-                    "loss" => loss = Some(parse_probability(v)?),
-                    "dup" => dup = Some(parse_probability(v)?),
-                    _ => return Err(format!("unknown network setting '{k}'")),
-                }
-            }
-            Command::Network { latency, loss, dup }
-        }
+        "network" => Command::Network(NetworkChange::parse(w)?),
         "print" => match w.next() {
             Some("nodes") => Command::PrintNodes,
             Some("log") => Command::PrintLog(node(w.next())?),
@@ -369,18 +354,8 @@ pub fn run_command(sim: &mut AnySim, c: &Command) -> Result<String, String> {
                 delta: *delta,
             })?;
         }
-        Command::Network { latency, loss, dup } => {
-            let mut network = sim.network().clone();
-            if let Some((a, b)) = latency {
-                network.latency_min = *a;
-                network.latency_max = *b;
-            }
-            if let Some(l) = loss {
-                network.loss_ppm = *l;
-            }
-            if let Some(d) = dup {
-                network.dup_ppm = *d;
-            }
+        Command::Network(change) => {
+            let network = change.apply(sim.network());
             sim.apply(Action::SetNetwork { network })?;
         }
         Command::PrintNodes => return Ok(format_nodes(sim)),

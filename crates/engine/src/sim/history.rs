@@ -118,6 +118,42 @@ impl fmt::Display for Action {
     }
 }
 
+/// Network values a text names (`latency 10ms..15ms loss 0.1 dup 0.05`, any of them): an
+/// action sets all three, a script may change some.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkChange {
+    pub latency: Option<(Time, Time)>,
+    pub loss: Option<u32>,
+    pub dup: Option<u32>,
+}
+
+impl NetworkChange {
+    pub fn parse<'a>(mut words: impl Iterator<Item = &'a str>) -> Result<Self, String> {
+        let mut c = NetworkChange::default();
+        while let Some(k) = words.next() {
+            let v = words.next().ok_or_else(|| format!("{k} needs a value"))?;
+            match k {
+                "latency" => c.latency = Some(parse_time_range(v)?),
+                "loss" => c.loss = Some(parse_probability(v)?),
+                "dup" => c.dup = Some(parse_probability(v)?),
+                _ => return Err(format!("unknown network setting '{k}'")),
+            }
+        }
+        Ok(c)
+    }
+
+    /// `n` with the named values changed.
+    pub fn apply(&self, n: &NetworkSettings) -> NetworkSettings {
+        let (latency_min, latency_max) = self.latency.unwrap_or((n.latency_min, n.latency_max));
+        NetworkSettings {
+            latency_min,
+            latency_max,
+            loss_ppm: self.loss.unwrap_or(n.loss_ppm),
+            dup_ppm: self.dup.unwrap_or(n.dup_ppm),
+        }
+    }
+}
+
 /// A node named `S3`, `s3` or `3`.
 pub fn parse_node(s: &str) -> Result<NodeId, String> {
     let digits = s.strip_prefix(['S', 's']).unwrap_or(s);
@@ -204,19 +240,11 @@ impl std::str::FromStr for Action {
                 Action::Request { node, delta }
             }
             "network" => {
-                let (mut latency, mut loss, mut dup) = (None, None, None);
-                while let Some(k) = w.next() {
-                    let v = w.next().ok_or_else(|| format!("{k} needs a value"))?;
-                    match k {
-                        "latency" => latency = Some(parse_time_range(v)?),
-                        "loss" => loss = Some(parse_probability(v)?),
-                        "dup" => dup = Some(parse_probability(v)?),
-                        _ => return Err(format!("unknown network setting '{k}'")),
-                    }
-                }
-                let ((latency_min, latency_max), loss_ppm, dup_ppm) = latency
-                    .zip(loss)
-                    .zip(dup)
+                let c = NetworkChange::parse(w)?;
+                let ((latency_min, latency_max), loss_ppm, dup_ppm) = c
+                    .latency
+                    .zip(c.loss)
+                    .zip(c.dup)
                     .map(|((l, p), d)| (l, p, d))
                     .ok_or("network needs latency, loss and dup")?;
                 return Ok(Action::SetNetwork {
