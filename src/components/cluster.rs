@@ -6,8 +6,8 @@
 //! font sizes are what the reader sees: text never shrinks below 11 px. A small box gets
 //! smaller circles, text under them and fewer labels instead.
 
+use crate::components::box_size::use_box_size;
 use crate::ui_state::{Selection, Shared};
-use gloo::events::EventListener;
 use lab_engine::session::stale_leaders;
 use lab_engine::sim::view::{MessageView, NodeView, Snapshot};
 use lab_engine::{NodeId, ProtocolKind, Time};
@@ -174,27 +174,8 @@ const BIG: f64 = 1.35;
 #[function_component]
 pub fn Cluster(props: &ClusterProps) -> Html {
     let svg = use_node_ref();
-    let size = use_state(|| (640.0, 640.0));
+    let size = use_box_size(svg.clone(), (640.0, 640.0));
     let hovered = use_state(|| None::<NodeId>);
-    {
-        // Measure the box now and whenever the window changes size.
-        let (svg, size) = (svg.clone(), size.clone());
-        use_effect_with((), move |_| {
-            let measure = move || {
-                if let Some(el) = svg.cast::<web_sys::Element>() {
-                    // Exact, not rounded: one SVG unit must be one CSS pixel.
-                    let b = el.get_bounding_client_rect();
-                    let next = (b.width(), b.height());
-                    if next.0 > 0.0 && next.1 > 0.0 && *size != next {
-                        size.set(next);
-                    }
-                }
-            };
-            measure();
-            let resize = EventListener::new(&gloo::utils::window(), "resize", move |_| measure());
-            move || drop(resize)
-        });
-    }
     let n = props.snap.nodes.len();
     // Searched once per box and cluster size, not every frame.
     let k = if props.big { BIG } else { 1.0 };

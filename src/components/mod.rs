@@ -1,6 +1,7 @@
 //! Components. Each draws engine data it gets as props and reports the user's intent through
 //! typed callbacks; none knows the app module or holds protocol logic.
 
+pub mod box_size;
 pub mod cluster;
 pub mod controls;
 pub mod event_log;

@@ -3,9 +3,9 @@
 //! the current moment (following the timeline scrubber) or, once scrolled, where the user put
 //! it; zoom goes from milliseconds to the whole run.
 
+use crate::components::box_size::use_box_size;
 use crate::components::cluster::{kind_class, KIND_COLOURS};
 use crate::ui_state::{Selection, Shared};
-use gloo::events::EventListener;
 use lab_engine::session::{Arrow, Lifecycle};
 use lab_engine::sim::view::Snapshot;
 use lab_engine::time::fmt_time;
@@ -93,26 +93,7 @@ pub struct SpaceTimeProps {
 #[function_component]
 pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
     let svg = use_node_ref();
-    let size = use_state(|| (640.0, 600.0));
-    {
-        let (svg, size) = (svg.clone(), size.clone());
-        use_effect_with((), move |_| {
-            let measure = move || {
-                if let Some(el) = svg.cast::<web_sys::Element>() {
-                    // Exact, not rounded: one SVG unit must be one CSS pixel.
-                    let b = el.get_bounding_client_rect();
-                    let next = (b.width(), b.height());
-                    if next.0 > 0.0 && next.1 > 0.0 && *size != next {
-                        size.set(next);
-                    }
-                }
-            };
-            measure();
-            let resize = EventListener::new(&gloo::utils::window(), "resize", move |_| measure());
-            move || drop(resize)
-        });
-    }
-    let (width, height) = *size;
+    let (width, height) = use_box_size(svg.clone(), (640.0, 600.0));
     let (snap, selected, on_select) = (&p.snap, p.selected, &p.on_select);
     let n = snap.nodes.len().max(1);
     let now = snap.now;
