@@ -256,7 +256,8 @@ impl<P: Model> World<P> {
     }
 
     /// Puts a message on the wire with the fate the network gives it; a duplicate follows
-    /// with its own latency and fate.
+    /// with its own latency and fate, and may be duplicated in turn. A loop, not recursion: a
+    /// duplication probability near 1 makes copies until the network is full.
     pub(super) fn launch(
         &mut self,
         history: &mut History,
@@ -265,38 +266,41 @@ impl<P: Model> World<P> {
         msg: P::Msg,
         latency: Time,
     ) {
-        if self.inflight.len() >= MAX_IN_FLIGHT {
-            self.overflowed += 1;
-            return;
-        }
-        let fate = self.net.fate(&mut self.rng, from, to, latency);
-        let id = self.next_msg;
-        self.next_msg += 1;
-        self.seq += 1;
-        if history.sent.len() as u64 == id - 1 {
-            super::push_tight(&mut history.sent, self.now);
-        }
-        self.inflight.insert(
-            id,
-            InFlight {
+        let mut latency = latency;
+        loop {
+            if self.inflight.len() >= MAX_IN_FLIGHT {
+                self.overflowed += 1;
+                return;
+            }
+            let fate = self.net.fate(&mut self.rng, from, to, latency);
+            let id = self.next_msg;
+            self.next_msg += 1;
+            self.seq += 1;
+            if history.sent.len() as u64 == id - 1 {
+                super::push_tight(&mut history.sent, self.now);
+            }
+            self.inflight.insert(
                 id,
-                from,
-                to,
-                msg: msg.clone(),
-                sent: self.now,
-                deliver_at: self.now + fate.travel,
-                doomed: fate.doomed,
+                InFlight {
+                    id,
+                    from,
+                    to,
+                    msg: msg.clone(),
+                    sent: self.now,
+                    deliver_at: self.now + fate.travel,
+                    doomed: fate.doomed,
+                    seq: self.seq,
+                },
+            );
+            self.queue.push(Reverse(Scheduled {
+                time: self.now + fate.travel,
                 seq: self.seq,
-            },
-        );
-        self.queue.push(Reverse(Scheduled {
-            time: self.now + fate.travel,
-            seq: self.seq,
-            item: Item::Deliver(id),
-        }));
-        if fate.duplicate {
-            let latency = self.net.draw_latency(&mut self.rng);
-            self.launch(history, from, to, msg, latency);
+                item: Item::Deliver(id),
+            }));
+            if !fate.duplicate {
+                return;
+            }
+            latency = self.net.draw_latency(&mut self.rng);
         }
     }
 
@@ -443,6 +447,23 @@ mod tests {
             w.last_seen[0].as_ref().map(|s| s.role.as_str()),
             Some("follower")
         );
+    }
+
+    #[test]
+    fn certain_duplication_fills_the_network_without_deep_recursion() {
+        let (mut w, _) = world();
+        w.net.settings.dup_ppm = 1_000_000;
+        let mut h = History::default();
+        // On a small test-thread stack, recursion this deep used to overflow.
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                w.launch(&mut h, NodeId(1), NodeId(2), heartbeat(), 10 * MS);
+                assert_eq!((w.inflight.len(), w.overflowed), (MAX_IN_FLIGHT, 1));
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     #[test]
