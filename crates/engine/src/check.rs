@@ -13,11 +13,24 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::RangeInclusive;
 
+/// What the nemesis may strike with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FaultModel {
+    /// Crashes, restarts, partitions, isolation, loss and duplication.
+    #[default]
+    Random,
+    /// Crashes and restarts only: the fail-stop model with a reliable network that Three-Phase
+    /// Commit (Skeen 1981) is designed for.
+    Crash,
+}
+
 /// How each seed is run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckOptions {
     /// Draw a random fault schedule from each seed; without, the run is fault-free.
     pub faults: bool,
+    /// Which faults the schedule draws from.
+    pub model: FaultModel,
     /// Faults happen in `0..fault_until`; then the network heals and every node restarts.
     pub fault_until: Time,
     /// Time the cluster gets after healing before liveness is judged.
@@ -32,6 +45,7 @@ impl Default for CheckOptions {
     fn default() -> Self {
         CheckOptions {
             faults: true,
+            model: FaultModel::Random,
             fault_until: 8 * SECOND,
             settle: 3 * SECOND,
             bound: 3 * SECOND,
@@ -114,13 +128,15 @@ pub struct SeedRun {
 struct Nemesis {
     rng: SimRng,
     next: Time,
+    model: FaultModel,
 }
 
 impl Nemesis {
-    fn new(seed: u64) -> Self {
+    fn new(seed: u64, model: FaultModel) -> Self {
         Nemesis {
             rng: SimRng::new(seed ^ 0x6661_756c_7473), // "faults"
             next: 0,
+            model,
         }
     }
 
@@ -139,7 +155,12 @@ impl Nemesis {
             .leader()
             .filter(|_| self.rng.chance(600_000))
             .unwrap_or(random);
-        match self.rng.range(0, 9) {
+        // Kinds 0..=4 are crashes and restarts; one of the two is always possible.
+        let kind = match self.model {
+            FaultModel::Random => self.rng.range(0, 9),
+            FaultModel::Crash => self.rng.range(0, 4),
+        };
+        match kind {
             0..=2 if !down.contains(&target) && down.len() + 1 < n => {
                 Action::Crash { node: target }
             }
@@ -248,7 +269,7 @@ fn run(settings: &Settings, plan: Option<&[(Time, Action)]>, opts: &CheckOptions
         events: r.sim.events(),
         end: r.sim.now(),
     };
-    let mut nemesis = Nemesis::new(settings.seed);
+    let mut nemesis = Nemesis::new(settings.seed, opts.model);
     let mut given = plan.map(|p| p.iter());
     loop {
         let (t, action) = match &mut given {

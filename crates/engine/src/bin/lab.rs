@@ -12,7 +12,7 @@ mod meter;
 use lab_engine::any::AnySim;
 use lab_engine::catalog::vocabulary::{canonical, KEYS};
 use lab_engine::catalog::{Bug, Opt, ProtocolKind, Settings};
-use lab_engine::check::{check_seeds, CheckOptions, FailureKind};
+use lab_engine::check::{check_seeds, CheckOptions, FailureKind, FaultModel};
 use lab_engine::script::{self, format_event};
 use lab_engine::time::{fmt_time, parse_time};
 use lab_engine::Time;
@@ -23,7 +23,7 @@ lab: deterministic simulations of consensus protocols
 
 USAGE
   lab run   [SETTINGS] [--until 30s] [--actions FILE] [--json]
-  lab check [SETTINGS] [--seeds 1..1000] [--faults random|none] [--no-shrink]
+  lab check [SETTINGS] [--seeds 1..1000] [--faults random|crash|none] [--no-shrink]
   lab bench [--hours 1]
   lab ring  [--nodes 10] [--vnodes 100] [--keys 100000] [--replicas 3] --add N | --remove ID
 ";
@@ -67,6 +67,7 @@ struct Args {
     json: bool,
     seeds: (u64, u64),
     faults: bool,
+    model: FaultModel,
     shrink: bool,
     hours: u64,
 }
@@ -80,6 +81,7 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
         json: false,
         seeds: (1, 1000),
         faults: true,
+        model: FaultModel::Random,
         shrink: true,
         hours: 1,
     };
@@ -117,10 +119,11 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
                 a.seeds = (lo, hi);
             }
             "faults" => {
-                a.faults = match v {
-                    "random" => true,
-                    "none" => false,
-                    _ => return Err(format!("--faults takes random or none, not '{v}'")),
+                (a.faults, a.model) = match v {
+                    "random" => (true, FaultModel::Random),
+                    "crash" => (true, FaultModel::Crash),
+                    "none" => (false, FaultModel::Random),
+                    _ => return Err(format!("--faults takes random, crash or none, not '{v}'")),
                 }
             }
             "no-shrink" => a.shrink = false,
@@ -253,6 +256,7 @@ fn run(a: &Args) -> Result<ExitCode, String> {
 fn check(a: &Args) -> Result<ExitCode, String> {
     let opts = CheckOptions {
         faults: a.faults,
+        model: a.model,
         shrink: a.shrink,
         ..CheckOptions::default()
     };
@@ -269,10 +273,10 @@ fn check(a: &Args) -> Result<ExitCode, String> {
     say(format!(
         "{} {}: {report}",
         a.settings.protocol.title(),
-        if a.faults {
-            "with random faults"
-        } else {
-            "without faults"
+        match (a.faults, a.model) {
+            (false, _) => "without faults",
+            (true, FaultModel::Random) => "with random faults",
+            (true, FaultModel::Crash) => "with crash faults",
         }
     ));
     if let Some(f) = report.failures.first() {

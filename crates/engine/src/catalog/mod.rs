@@ -14,6 +14,7 @@ mod multi_paxos;
 mod paxos;
 mod raft;
 mod settings;
+mod three_phase_commit;
 mod two_phase_commit;
 pub mod vocabulary;
 
@@ -21,6 +22,9 @@ pub use multi_paxos::MULTI_PAXOS;
 pub use paxos::{ACCEPT_BELOW_PROMISE, IGNORE_PROMISED_VALUE, PAXOS};
 pub use raft::{COMMIT_OLD_TERM, RAFT, VOTE_WITHOUT_LOG_CHECK};
 pub use settings::{NetworkSettings, Settings, MAX_NODES};
+pub use three_phase_commit::{
+    TERMINATION_IGNORES_PRECOMMIT, THREE_PC, UNCERTAIN_COMMITS_ON_TIMEOUT,
+};
 pub use two_phase_commit::{COMMIT_MISSING_VOTE, TWO_PC, UNILATERAL_ABORT};
 
 use crate::invariants::Checker;
@@ -38,6 +42,7 @@ macro_rules! for_each_protocol {
             Paxos($crate::protocols::paxos::Paxos),
             MultiPaxos($crate::protocols::multi_paxos::MultiPaxos),
             TwoPc($crate::protocols::two_phase_commit::TwoPc),
+            ThreePc($crate::protocols::three_phase_commit::ThreePc),
         }
     };
 }
@@ -293,7 +298,7 @@ mod tests {
                 assert_eq!(Bug::parse(b.slug()), Ok(b));
             }
         }
-        assert_eq!(Bug::all().len(), 6, "paxos bugs are listed once");
+        assert_eq!(Bug::all().len(), 8, "paxos bugs are listed once");
         assert!(ProtocolKind::parse("nope")
             .unwrap_err()
             .contains("multi-paxos"));

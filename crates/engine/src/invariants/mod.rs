@@ -6,6 +6,7 @@
 pub mod multi_paxos;
 pub mod paxos;
 pub mod raft;
+pub mod three_phase_commit;
 pub mod two_phase_commit;
 
 use crate::node::{NodeId, Protocol, Reply, Request};
@@ -60,4 +61,8 @@ impl<P: Protocol> CheckCtx<'_, P> {
 pub trait Checker<P: Protocol>: Clone + Debug + Default {
     fn invariants(&self) -> &'static [InvariantInfo];
     fn check(&mut self, ctx: &CheckCtx<'_, P>) -> Vec<Violation>;
+    /// The network stopped being crash-only: a partition, a lost or duplicated message, or loss
+    /// or duplication switched on. Node state does not show this, and properties stated for
+    /// crash faults only (3PC's Non-blocking) stop applying.
+    fn network_fault(&mut self) {}
 }

@@ -12,4 +12,5 @@
 pub mod multi_paxos;
 pub mod paxos;
 pub mod raft;
+pub mod three_phase_commit;
 pub mod two_phase_commit;

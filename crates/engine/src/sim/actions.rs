@@ -8,6 +8,7 @@ use super::history::{
 };
 use super::{Simulation, StepReport};
 use crate::catalog::Model;
+use crate::invariants::Checker;
 use crate::node::{Message, NodeId};
 use std::collections::BTreeSet;
 
@@ -150,6 +151,18 @@ impl<P: Model> Simulation<P> {
         let mut changed = Vec::new();
         let mut replies = Vec::new();
         let now = self.world.now;
+        let network_fault = match &action {
+            Action::Partition { .. }
+            | Action::Isolate { .. }
+            | Action::CutLink { .. }
+            | Action::Drop { .. }
+            | Action::Duplicate { .. } => true,
+            Action::SetNetwork { network } => network.loss_ppm > 0 || network.dup_ppm > 0,
+            _ => false,
+        };
+        if network_fault {
+            self.world.checker.network_fault();
+        }
         match action.clone() {
             Action::Crash { node } => {
                 self.world.crash(node, &self.proto);

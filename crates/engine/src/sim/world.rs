@@ -6,6 +6,7 @@ use super::history::{History, LossReason, MsgId, TimerId};
 use super::network::Network;
 use super::rng::SimRng;
 use crate::catalog::{Model, Progress, Settings};
+use crate::invariants::Checker;
 use crate::node::{Effect, NodeId, NodeSummary, Out, Reply, Request, Time, MS};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
@@ -123,7 +124,13 @@ impl<P: Model> World<P> {
             acked: 0,
             violated: BTreeSet::new(),
             committed_max: 0,
-            checker: P::Checker::default(),
+            checker: {
+                let mut c = P::Checker::default();
+                if settings.network.loss_ppm > 0 || settings.network.dup_ppm > 0 {
+                    c.network_fault();
+                }
+                c
+            },
             drops: VecDeque::new(),
             overflowed: 0,
             hash: 0xcbf2_9ce4_8422_2325,

@@ -1,9 +1,10 @@
 //! Atomicity (AC1): all processes that reach a decision reach the same one; no transaction
 //! commits at one node and aborts at another.
 
-use super::{word, TwoPcChecker};
+use super::word;
 use crate::invariants::{InvariantInfo, Violation};
 use crate::node::NodeId;
+use imbl::OrdMap;
 
 pub const INFO: InvariantInfo = InvariantInfo {
     name: "Atomicity",
@@ -11,8 +12,16 @@ pub const INFO: InvariantInfo = InvariantInfo {
     source: "Bernstein, Hadzilacos, Goodman, §7.2 (AC1)",
 };
 
-pub fn check(c: &mut TwoPcChecker, id: NodeId, txn: u64, commit: bool, found: &mut Vec<Violation>) {
-    match c.outcome.get(&txn) {
+/// `outcome` holds the first decision seen for each transaction and where; Three-Phase Commit's
+/// checker shares this function.
+pub fn check(
+    outcome: &mut OrdMap<u64, (bool, NodeId)>,
+    id: NodeId,
+    txn: u64,
+    commit: bool,
+    found: &mut Vec<Violation>,
+) {
+    match outcome.get(&txn) {
         Some(&(first, at)) if first != commit => found.push(Violation {
             invariant: INFO.name.into(),
             nodes: vec![at, id],
@@ -24,7 +33,7 @@ pub fn check(c: &mut TwoPcChecker, id: NodeId, txn: u64, commit: bool, found: &m
         }),
         Some(_) => {}
         None => {
-            c.outcome.insert(txn, (commit, id));
+            outcome.insert(txn, (commit, id));
         }
     }
 }

@@ -1,9 +1,8 @@
 //! Commit Validity (AC3): the commit decision can only be reached if all processes voted yes.
 
-use super::TwoPcChecker;
-use crate::invariants::{CheckCtx, InvariantInfo, Violation};
+use crate::invariants::{InvariantInfo, Violation};
 use crate::node::NodeId;
-use crate::protocols::two_phase_commit::{TwoPc, COORDINATOR};
+use crate::protocols::two_phase_commit::COORDINATOR;
 
 pub const INFO: InvariantInfo = InvariantInfo {
     name: "Commit Validity",
@@ -11,15 +10,16 @@ pub const INFO: InvariantInfo = InvariantInfo {
     source: "Bernstein, Hadzilacos, Goodman, §7.2 (AC3)",
 };
 
+/// `yes` lists the participants that voted yes on `txn` in a cluster of `nodes` coordinated by
+/// S1; Three-Phase Commit's checker shares this function.
 pub fn check(
-    c: &TwoPcChecker,
-    ctx: &CheckCtx<'_, TwoPc>,
+    yes: Option<&Vec<NodeId>>,
+    nodes: usize,
     id: NodeId,
     txn: u64,
     found: &mut Vec<Violation>,
 ) {
-    let yes = c.yes.get(&txn);
-    let missing: Vec<NodeId> = NodeId::all(ctx.nodes.len())
+    let missing: Vec<NodeId> = NodeId::all(nodes)
         .filter(|&p| p != COORDINATOR && !yes.is_some_and(|y| y.contains(&p)))
         .collect();
     if let Some(&p) = missing.first() {

@@ -7,9 +7,9 @@
 //! still count, and compares it with the copy it saw last: imbl's diff skips the shared parts,
 //! so only the records that changed in this event are examined.
 
-mod atomicity;
-mod commit_validity;
-mod decision_stability;
+pub mod atomicity;
+pub mod commit_validity;
+pub mod decision_stability;
 
 use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
 use crate::node::NodeId;
@@ -72,16 +72,22 @@ impl Checker<TwoPc> for TwoPcChecker {
                 }
                 decision_stability::check(id, txn, before, commit, &mut found);
                 if commit {
-                    commit_validity::check(self, ctx, id, txn, &mut found);
+                    commit_validity::check(
+                        self.yes.get(&txn),
+                        ctx.nodes.len(),
+                        id,
+                        txn,
+                        &mut found,
+                    );
                 }
-                atomicity::check(self, id, txn, commit, &mut found);
+                atomicity::check(&mut self.outcome, id, txn, commit, &mut found);
             }
         }
         found
     }
 }
 
-fn word(commit: bool) -> &'static str {
+pub(crate) fn word(commit: bool) -> &'static str {
     if commit {
         "committed"
     } else {

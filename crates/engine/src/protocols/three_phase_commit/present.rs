@@ -1,0 +1,268 @@
+//! Three-Phase Commit in words for people: message labels and fields, timer names, log statuses,
+//! the node summary drawn on the cluster view and the inspector's sections (lock, counter, the
+//! coordinator's pending votes and acknowledgements, termination, the log), laid out as 2PC's so
+//! the two compare directly. No rule lives here.
+
+use super::{Status, ThreePcDurable, ThreePcMsg, ThreePcState, ThreePcTimer};
+use crate::node::{LogCell, Message, NodeId, NodeSummary, Section, TimerKind};
+use imbl::OrdMap;
+
+impl TimerKind for ThreePcTimer {
+    fn label(&self) -> String {
+        match self {
+            ThreePcTimer::Votes(t) => format!("votes #{t}"),
+            ThreePcTimer::Acks(t) => format!("acks #{t}"),
+            ThreePcTimer::Wait(t) => format!("wait #{t}"),
+            ThreePcTimer::Gather(t) => format!("gather #{t}"),
+        }
+    }
+}
+
+impl Status {
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Voting => "voting",
+            Status::Uncertain => "uncertain",
+            Status::PreCommitted => "pre-committed",
+            Status::Committed => "committed",
+            Status::Aborted => "aborted",
+        }
+    }
+}
+
+pub(super) fn names(ids: &[NodeId]) -> String {
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Message for ThreePcMsg {
+    fn kind(&self) -> usize {
+        match self {
+            ThreePcMsg::CanCommit { .. } => 0,
+            ThreePcMsg::Vote { .. } => 1,
+            ThreePcMsg::PreCommit { .. } => 2,
+            ThreePcMsg::Ack { .. } => 3,
+            ThreePcMsg::Decision { .. } => 4,
+            ThreePcMsg::StateRequest { .. } => 5,
+            ThreePcMsg::StateReply { .. } => 6,
+        }
+    }
+
+    fn label(&self) -> String {
+        match self {
+            ThreePcMsg::CanCommit { txn, delta } => format!("CanCommit #{txn} +{delta}"),
+            ThreePcMsg::Vote { txn, yes: true } => format!("Yes #{txn}"),
+            ThreePcMsg::Vote { txn, yes: false } => format!("No #{txn}"),
+            ThreePcMsg::PreCommit { txn } => format!("PreCommit #{txn}"),
+            ThreePcMsg::Ack { txn } => format!("Ack #{txn}"),
+            ThreePcMsg::Decision { txn, commit: true } => format!("DoCommit #{txn}"),
+            ThreePcMsg::Decision { txn, commit: false } => format!("Abort #{txn}"),
+            ThreePcMsg::StateRequest { txn } => format!("State? #{txn}"),
+            ThreePcMsg::StateReply { txn, status, .. } => format!("{} #{txn}", status.word()),
+        }
+    }
+
+    fn fields(&self) -> Vec<(String, String)> {
+        let f = |k: &str, v: String| (k.to_string(), v);
+        match self {
+            ThreePcMsg::CanCommit { txn, delta } => {
+                vec![f("txn", txn.to_string()), f("delta", delta.to_string())]
+            }
+            ThreePcMsg::Vote { txn, yes } => vec![
+                f("txn", txn.to_string()),
+                f("vote", if *yes { "yes" } else { "no" }.into()),
+            ],
+            ThreePcMsg::Decision { txn, commit } => vec![
+                f("txn", txn.to_string()),
+                f("decision", if *commit { "commit" } else { "abort" }.into()),
+            ],
+            ThreePcMsg::PreCommit { txn }
+            | ThreePcMsg::Ack { txn }
+            | ThreePcMsg::StateRequest { txn } => vec![f("txn", txn.to_string())],
+            ThreePcMsg::StateReply {
+                txn,
+                status,
+                recovering,
+            } => vec![
+                f("txn", txn.to_string()),
+                f("state", status.word().into()),
+                f("recovering", recovering.to_string()),
+            ],
+        }
+    }
+}
+
+/// A participant's state in one phrase: what it holds and whether it is terminating.
+fn phase(s: &ThreePcState) -> Option<(String, &'static str)> {
+    let t = s.pending()?;
+    let st = s.status(t).map_or("uncertain", Status::word);
+    Some(if s.recovering.contains(&t) {
+        (format!("{st} #{t} (recovering)"), "blocked")
+    } else if s.rounds.contains_key(&t) {
+        (format!("{st} #{t} (terminating)"), "blocked")
+    } else {
+        (format!("{st} #{t}"), "candidate")
+    })
+}
+
+pub(super) fn summary(s: &ThreePcState) -> NodeSummary {
+    let d = &s.durable;
+    let (role, class) = if s.is_coordinator() {
+        ("coordinator".to_string(), "leader")
+    } else {
+        phase(s).unwrap_or(("participant".into(), "follower"))
+    };
+    let last = d.log.get_max().map_or(0, |(t, _)| *t);
+    NodeSummary {
+        role,
+        class,
+        term: last,
+        term_label: if last == 0 {
+            "no txn yet".into()
+        } else {
+            format!("txn #{last}")
+        },
+        log: d
+            .log
+            .iter()
+            .rev()
+            .take(8)
+            .rev()
+            .map(|(t, r)| LogCell {
+                index: *t,
+                term: *t,
+                text: match r.status {
+                    Status::Committed => format!("+{}", r.delta),
+                    Status::Aborted => "abort".into(),
+                    Status::PreCommitted => "pc".into(),
+                    Status::Voting | Status::Uncertain => "?".into(),
+                },
+                committed: r.status.decision().is_some(),
+            })
+            .collect(),
+        log_len: d.log.len() as u64,
+        committed: d.decided,
+        value: Some(d.value),
+    }
+}
+
+fn per_txn(m: &OrdMap<u64, Vec<NodeId>>, what: &str) -> String {
+    let text = m
+        .iter()
+        .map(|(t, v)| {
+            format!(
+                "#{t}: {what} from {}",
+                if v.is_empty() {
+                    "none".into()
+                } else {
+                    names(v)
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    if text.is_empty() {
+        "none pending".into()
+    } else {
+        text
+    }
+}
+
+pub(super) fn inspect(s: &ThreePcState) -> Vec<Section> {
+    let d = &s.durable;
+    let state = if s.is_coordinator() {
+        "coordinator".to_string()
+    } else {
+        phase(s).map_or("free".into(), |(p, _)| p)
+    };
+    let mut fields = vec![
+        ("state".into(), state),
+        (
+            "lock".into(),
+            d.lock
+                .map_or("free".into(), |t| format!("held by txn #{t}")),
+        ),
+        ("counter".into(), d.value.to_string()),
+        ("decided".into(), d.decided.to_string()),
+    ];
+    if s.is_coordinator() {
+        fields.push(("votes".into(), per_txn(&s.votes, "yes")));
+        fields.push(("acks".into(), per_txn(&s.acks, "ack")));
+    }
+    if !s.rounds.is_empty() || !s.recovering.is_empty() {
+        let text = s
+            .durable
+            .log
+            .keys()
+            .filter(|&t| s.rounds.contains_key(t) || s.recovering.contains(t))
+            .map(|t| {
+                format!(
+                    "#{t}: {} round(s){}",
+                    s.rounds.get(t).copied().unwrap_or(0),
+                    if s.recovering.contains(t) {
+                        ", recovering"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        fields.push(("termination".into(), text));
+    }
+    vec![
+        Section::Fields {
+            title: format!(
+                "{} · {}",
+                s.id,
+                if s.is_coordinator() {
+                    "coordinator"
+                } else {
+                    "participant"
+                }
+            ),
+            fields,
+        },
+        log_table(d),
+    ]
+}
+
+pub(super) fn inspect_durable(d: &ThreePcDurable) -> Vec<Section> {
+    vec![
+        Section::Fields {
+            title: "Stable storage".into(),
+            fields: vec![
+                (
+                    "lock".into(),
+                    d.lock
+                        .map_or("free".into(), |t| format!("held by txn #{t}")),
+                ),
+                ("counter".into(), d.value.to_string()),
+            ],
+        },
+        log_table(d),
+    ]
+}
+
+/// The last 50 transactions of the log, newest first.
+fn log_table(d: &ThreePcDurable) -> Section {
+    Section::Table {
+        title: "Log".into(),
+        columns: vec!["txn".into(), "delta".into(), "status".into()],
+        rows: d
+            .log
+            .iter()
+            .rev()
+            .take(50)
+            .map(|(t, r)| {
+                vec![
+                    format!("#{t}"),
+                    format!("+{}", r.delta),
+                    r.status.word().into(),
+                ]
+            })
+            .collect(),
+    }
+}
