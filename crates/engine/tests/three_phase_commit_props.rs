@@ -4,14 +4,16 @@
 //! faults within a bounded number of seeds, so the checker can never go blind.
 
 use lab_engine::catalog;
-use lab_engine::check::{check_seeds, first_violation, CheckOptions, FaultModel};
-use lab_engine::{Bug, ProtocolKind, Settings, SECOND};
+mod common;
+
+use common::{assert_clean, first_catch, opts};
+use lab_engine::check::{first_violation, CheckOptions, FaultModel};
+use lab_engine::{ProtocolKind, Settings, SECOND};
 
 fn crash() -> CheckOptions {
     CheckOptions {
         model: FaultModel::Crash,
-        shrink: false,
-        ..CheckOptions::default()
+        ..opts()
     }
 }
 
@@ -31,51 +33,31 @@ fn three_phase_commit_is_safe_non_blocking_and_live_over_2000_crash_seeds() {
         bound: 2 * SECOND,
         ..crash()
     };
-    let report = check_seeds(&base(), 1..=2000, &short, |_| {});
-    assert!(
-        report.failures.is_empty(),
-        "{report}\n{}",
-        report
-            .failures
-            .iter()
-            .take(10)
-            .map(|f| f.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    assert_eq!(report.seeds, 2000);
+    assert_clean(&base(), 2000, &short);
 }
 
 /// One side of a partition commits from PRE-COMMITTED while the other aborts from UNCERTAIN.
 #[test]
 fn partitions_break_atomicity() {
-    let random = CheckOptions {
-        shrink: false,
-        ..CheckOptions::default()
-    };
-    let (seed, v) = first_violation(&base(), 1..=100, &random).expect("caught within 100 seeds");
+    let (seed, v) = first_violation(&base(), 1..=100, &opts()).expect("caught within 100 seeds");
     assert_eq!(v.invariant, "Atomicity", "seed {seed}: {}", v.explanation);
-}
-
-/// The first seed in `1..=limit` at which `bug` breaks a safety property under crash faults.
-fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
-    let base = Settings {
-        bugs: vec![bug],
-        ..base()
-    };
-    first_violation(&base, 1..=limit, &crash()).map(|(seed, v)| (seed, v.invariant))
 }
 
 #[test]
 fn uncertain_commits_on_timeout_is_caught() {
-    let (_, invariant) =
-        first_catch(catalog::UNCERTAIN_COMMITS_ON_TIMEOUT, 20).expect("caught within 20 seeds");
+    let (_, invariant) = first_catch(&base(), catalog::UNCERTAIN_COMMITS_ON_TIMEOUT, 20, &crash())
+        .expect("caught within 20 seeds");
     assert_eq!(invariant, "Atomicity");
 }
 
 #[test]
 fn termination_ignores_precommit_is_caught() {
-    let (_, invariant) =
-        first_catch(catalog::TERMINATION_IGNORES_PRECOMMIT, 20).expect("caught within 20 seeds");
+    let (_, invariant) = first_catch(
+        &base(),
+        catalog::TERMINATION_IGNORES_PRECOMMIT,
+        20,
+        &crash(),
+    )
+    .expect("caught within 20 seeds");
     assert_eq!(invariant, "Committable State");
 }
