@@ -51,6 +51,43 @@ test('2PC: the coordinator crashes after every yes vote; participants block unti
   }
 });
 
+test('3PC: the coordinator crashes after every yes vote; the participants still decide', async () => {
+  const app = await open('p=3pc&n=4');
+  try {
+    const { page, problems } = app;
+    // Step until every participant has voted yes: uncertain, holding its lock.
+    await until(
+      async () => {
+        await page.click(byTestId('step'));
+        return participants(await nodes(page)).every((n) => n.state.startsWith('uncertain'));
+      },
+      { what: 'all participants uncertain', every: 0 },
+    );
+    await page.click(byTestId('node-1'));
+    await page.click(byTestId('crash'));
+    await page.selectOption(byTestId('speed'), { label: '1×' });
+    await page.click(byTestId('play'));
+    // Where 2PC blocks (the test above), 3PC's termination protocol decides without S1.
+    const decided = await until(
+      async () => {
+        const ns = await nodes(page);
+        const ps = participants(ns);
+        return !ns[0].up && ps.every((n) => n.state === 'participant' && n.log === ps[0].log) && ps;
+      },
+      { what: 'every participant decided the same with the coordinator down', timeout: 30000 },
+    );
+    await page.click(byTestId('play'));
+    assert.equal(decided.length, 3);
+    const holds = await page.$$eval('[data-holds]', (els) => els.map((e) => `${e.dataset.invariant}=${e.dataset.holds}`));
+    assert.ok(holds.includes('Non-blocking=true'), holds.join());
+    assert.ok(holds.every((h) => h.endsWith('=true')), holds.join());
+    await screenshot(page, '3pc-decided-without-coordinator');
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
 test('Paxos: two proposers duel and exactly one value is chosen', async () => {
   const app = await open('p=paxos&speed=5');
   try {
