@@ -18,6 +18,8 @@ fn raft(bugs: (bool, bool)) -> Raft {
         check_quorum: false,
         bug_commit_old_term: bugs.0,
         bug_vote_without_log_check: bugs.1,
+        bug_forget_vote_on_restart: false,
+        bug_unpersisted_log: false,
     }
 }
 

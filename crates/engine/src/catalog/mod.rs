@@ -18,8 +18,10 @@ mod two_phase_commit;
 pub mod vocabulary;
 
 pub use multi_paxos::MULTI_PAXOS;
-pub use paxos::{ACCEPT_BELOW_PROMISE, IGNORE_PROMISED_VALUE, PAXOS};
-pub use raft::{COMMIT_OLD_TERM, RAFT, VOTE_WITHOUT_LOG_CHECK};
+pub use paxos::{ACCEPT_BELOW_PROMISE, FORGET_PROMISE_ON_RESTART, IGNORE_PROMISED_VALUE, PAXOS};
+pub use raft::{
+    COMMIT_OLD_TERM, FORGET_VOTE_ON_RESTART, RAFT, UNPERSISTED_LOG, VOTE_WITHOUT_LOG_CHECK,
+};
 pub use settings::{NetworkSettings, Settings, MAX_NODES};
 pub use two_phase_commit::{COMMIT_MISSING_VOTE, TWO_PC, UNILATERAL_ABORT};
 
@@ -293,7 +295,7 @@ mod tests {
                 assert_eq!(Bug::parse(b.slug()), Ok(b));
             }
         }
-        assert_eq!(Bug::all().len(), 6, "paxos bugs are listed once");
+        assert_eq!(Bug::all().len(), 9, "paxos bugs are listed once");
         assert!(ProtocolKind::parse("nope")
             .unwrap_err()
             .contains("multi-paxos"));
