@@ -1,7 +1,7 @@
 //! Random-fault checking: run many seeds, each with a fault schedule drawn from its seed
-//! (crashes, restarts, partitions, loss, duplication), check every invariant after every event,
-//! then heal everything and check liveness. A failing seed comes with a shortened list of
-//! actions that still reproduces it.
+//! (crashes, some right after a write to stable storage, restarts, partitions, loss,
+//! duplication), check every invariant after every event, then heal everything and check
+//! liveness. A failing seed comes with a shortened list of actions that still reproduces it.
 
 use crate::any::AnySim;
 use crate::catalog::{NetworkSettings, Settings};
