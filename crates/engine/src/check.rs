@@ -1,15 +1,16 @@
 //! Random-fault checking: run many seeds, each with a fault schedule drawn from its seed
-//! (crashes, restarts, partitions, loss, duplication), check every invariant after every event,
-//! then heal everything and check liveness. A failing seed comes with a shortened list of
-//! actions that still reproduces it.
+//! (crashes, some right after a write to stable storage, restarts, partitions, loss,
+//! duplication), check every invariant after every event, then heal everything and check
+//! liveness. A failing seed comes with a shortened list of actions that still reproduces it.
 
 use crate::any::AnySim;
 use crate::catalog::{NetworkSettings, Settings};
 use crate::invariants::Violation;
 use crate::node::{NodeId, Reply, Time, MS, SECOND};
-use crate::sim::history::{Action, ActionRecord};
+use crate::sim::history::{Action, ActionRecord, EventKind};
 use crate::sim::rng::SimRng;
-use std::collections::BTreeSet;
+use crate::sim::StepReport;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::RangeInclusive;
 
@@ -125,19 +126,47 @@ pub struct SeedRun {
 /// Draws the faults of one seed. It has its own generator, seeded from the run's seed, and
 /// looks at the cluster when it strikes: like Jepsen's nemeses it prefers to hit the leader,
 /// which is where consensus bugs hide. The simulation is deterministic, so this is too.
+///
+/// Besides its timed strikes it pounces: a couple of times a run it crashes a node right after
+/// the node wrote stable storage and restarts it a moment later, while messages to it are
+/// still on their way. Timed crashes almost never land there, yet that is where a node that
+/// loses what it persisted (a vote, a promise), or acknowledged before persisting, breaks
+/// safety.
 struct Nemesis {
     rng: SimRng,
     next: Time,
     model: FaultModel,
+    /// Pounces draw from their own generator so that the timed strikes draw as they did.
+    pounce_rng: SimRng,
+    /// The node crashed by a pounce, and when it comes back.
+    comeback: Option<(Time, NodeId)>,
+    pounces: u32,
+    /// Events that wrote stable storage so far, by what the event was.
+    writes: BTreeMap<u16, u64>,
+    written: u64,
 }
+
+/// Pounces per run. More of them churn the cluster so much that the timed strikes catch
+/// other bugs less often (raft-commit-old-term, for one).
+const POUNCES: u32 = 2;
+/// The chance, in parts per million, of pouncing on a write of a kind that is as common as
+/// the average kind.
+const POUNCE_PPM: u64 = 300_000;
 
 impl Nemesis {
     fn new(seed: u64, model: FaultModel) -> Self {
-        Nemesis {
+        let mut nemesis = Nemesis {
             rng: SimRng::new(seed ^ 0x6661_756c_7473), // "faults"
             next: 0,
             model,
-        }
+            pounce_rng: SimRng::new(seed ^ 0x706f_756e_6365), // "pounce"
+            comeback: None,
+            pounces: 0,
+            writes: BTreeMap::new(),
+            written: 0,
+        };
+        nemesis.schedule();
+        nemesis
     }
 
     /// Faults last a while so a run stays readable (as in TigerBeetle's simulator).
@@ -145,7 +174,62 @@ impl Nemesis {
         self.next += self.rng.range(100 * MS, 600 * MS);
     }
 
+    /// When the next strike or comeback is due.
+    fn due(&self) -> Time {
+        self.comeback.map_or(self.next, |(at, _)| at.min(self.next))
+    }
+
+    /// Perhaps crashes one of the nodes that just wrote stable storage. Each kind of write (a
+    /// message kind, a timer, a client request) gets an equal share of the pounces however
+    /// often it happens, so the hundredth appended entry rarely draws one and an election's
+    /// votes often do. One pounce at a time, and never on the last node up.
+    fn pounce(&mut self, sim: &AnySim, step: &StepReport) -> Option<NodeId> {
+        if step.persisted.is_empty() || self.comeback.is_some() || self.pounces >= POUNCES {
+            return None;
+        }
+        let what = match step.record.kind() {
+            EventKind::Deliver { kind, .. } => u16::from(kind),
+            EventKind::Loss { .. } => 256,
+            EventKind::Timer { .. } => 257,
+            EventKind::Request { .. } => 258,
+            EventKind::Action { .. } => 259,
+        };
+        let seen = self.writes.entry(what).or_insert(0);
+        *seen += 1;
+        let seen = *seen;
+        self.written += 1;
+        let kinds = self.writes.len() as u64;
+        let ppm = (POUNCE_PPM * self.written / (kinds * seen)).min(1_000_000);
+        if !self.pounce_rng.chance(ppm as u32) {
+            return None;
+        }
+        let node =
+            step.persisted[self.pounce_rng.range(0, step.persisted.len() as u64 - 1) as usize];
+        let snap = sim.snapshot();
+        if snap.nodes.iter().filter(|v| v.up).count() < 2 {
+            return None;
+        }
+        // Back before a message sent at the crash could arrive: the restarted node receives
+        // the rest of the exchange it was part of.
+        let latency = sim.settings().network.latency_min;
+        let back = sim.now() + self.pounce_rng.range(latency / 100, latency / 10);
+        self.comeback = Some((back, node));
+        self.pounces += 1;
+        Some(node)
+    }
+
+    /// The fault due now: a pounced node's comeback, or the next timed strike.
     fn strike(&mut self, sim: &AnySim) -> Action {
+        if let Some((_, node)) = self.comeback.filter(|&(at, _)| at <= self.next) {
+            self.comeback = None;
+            return Action::Restart { node };
+        }
+        let action = self.timed(sim);
+        self.schedule();
+        action
+    }
+
+    fn timed(&mut self, sim: &AnySim) -> Action {
         let settings = sim.settings();
         let n = settings.nodes;
         let snap = sim.snapshot();
@@ -218,12 +302,24 @@ struct Runner {
     watch_from: Time,
 }
 
+/// Where [`Runner::advance`] stopped.
+enum Stop {
+    /// Every event due by then ran.
+    Reached,
+    /// The nemesis pounced on a node that had just persisted; the time was not reached.
+    Pounced,
+    Broken(Violation),
+}
+
 impl Runner {
-    /// Runs every event due at or before `t`; stops at the first violation.
-    fn advance(&mut self, t: Time) -> Option<Violation> {
+    /// Runs every event due at or before `t`; stops at the first violation, or right after a
+    /// write to stable storage that `nemesis`, if given, pounces on.
+    fn advance(&mut self, t: Time, mut nemesis: Option<&mut Nemesis>) -> Stop {
         while self.sim.next_event_time().is_some_and(|nt| nt <= t) {
             let before = self.sim.requests_issued();
-            let r = self.sim.step()?;
+            let Some(r) = self.sim.step() else {
+                return Stop::Reached;
+            };
             for id in before + 1..=self.sim.requests_issued() {
                 if self.sim.now() >= self.watch_from {
                     self.watched.push((id, self.sim.now()));
@@ -234,12 +330,25 @@ impl Runner {
                     self.answered.insert(*req);
                 }
             }
-            if let Some(v) = r.violations.into_iter().next() {
-                return Some(v);
+            if let Some(v) = r.violations.first() {
+                return Stop::Broken(v.clone());
+            }
+            if let Some(node) = nemesis.as_deref_mut().and_then(|n| n.pounce(&self.sim, &r)) {
+                return match self.apply(Action::Crash { node }) {
+                    Some(v) => Stop::Broken(v),
+                    None => Stop::Pounced,
+                };
             }
         }
         self.sim.run_until(t);
-        None
+        Stop::Reached
+    }
+
+    /// Carries out an action; one that became pointless (restarting a node that is up) is
+    /// skipped.
+    fn apply(&mut self, action: Action) -> Option<Violation> {
+        let report = self.sim.apply(action).ok()?;
+        report.violations.into_iter().next()
     }
 }
 
@@ -277,42 +386,36 @@ fn run(settings: &Settings, plan: Option<&[(Time, Action)]>, opts: &CheckOptions
                 Some((t, a)) => (*t, Some(a.clone())),
                 None => break,
             },
-            None if opts.faults => {
-                nemesis.schedule();
-                if nemesis.next >= opts.fault_until {
-                    break;
-                }
-                (nemesis.next, None)
-            }
+            None if opts.faults && nemesis.due() < opts.fault_until => (nemesis.due(), None),
             None => break,
         };
-        if let Some(v) = r.advance(t) {
-            return fail(&r, FailureKind::Safety(v));
+        // A given plan already holds the pounces of the run it was recorded from.
+        let pounce = given.is_none().then_some(&mut nemesis);
+        match r.advance(t, pounce) {
+            Stop::Reached => {}
+            Stop::Pounced => continue,
+            Stop::Broken(v) => return fail(&r, FailureKind::Safety(v)),
         }
         let action = action.unwrap_or_else(|| nemesis.strike(&r.sim));
         // A shortened plan can make a later action pointless (restarting a node that is
         // up); skipping it keeps the rest meaningful.
-        if let Ok(report) = r.sim.apply(action) {
-            if let Some(v) = report.violations.into_iter().next() {
-                return fail(&r, FailureKind::Safety(v));
-            }
+        if let Some(v) = r.apply(action) {
+            return fail(&r, FailureKind::Safety(v));
         }
     }
     if r.sim.now() < opts.fault_until || plan.is_none() {
-        if let Some(v) = r.advance(opts.fault_until) {
+        if let Stop::Broken(v) = r.advance(opts.fault_until, None) {
             return fail(&r, FailureKind::Safety(v));
         }
     }
     if plan.is_none() {
         for action in repair(settings) {
-            if let Ok(report) = r.sim.apply(action) {
-                if let Some(v) = report.violations.into_iter().next() {
-                    return fail(&r, FailureKind::Safety(v));
-                }
+            if let Some(v) = r.apply(action) {
+                return fail(&r, FailureKind::Safety(v));
             }
         }
     }
-    if let Some(v) = r.advance(end) {
+    if let Stop::Broken(v) = r.advance(end, None) {
         return fail(&r, FailureKind::Safety(v));
     }
     if let Some(why) = liveness(&r, settings, end, opts) {

@@ -245,3 +245,25 @@ fn the_summary_and_inspector_show_slots() {
     };
     assert_eq!(rows[0][0], sum.log_len.to_string());
 }
+
+#[test]
+fn the_forget_promise_bug_restarts_an_acceptor_with_nothing_promised_or_accepted() {
+    let mut stored = MpDurable {
+        promised: Some(b(3, 2)),
+        ..MpDurable::default()
+    };
+    stored.accepted.insert(1, (b(2, 1), w(1, 5)));
+    stored.accepted.insert(2, (b(3, 2), w(2, 6)));
+    stored.chosen.insert(1, w(1, 5));
+    assert_eq!(node(&proto(), 3, stored.clone()).durable, stored);
+    let buggy = MultiPaxos {
+        bug_forget_promise_on_restart: true,
+        ..proto()
+    };
+    let s = node(&buggy, 3, stored);
+    assert_eq!(s.durable.promised, None);
+    assert!(s.durable.accepted.is_empty());
+    // What it learned stays, and its proposer still knows the rounds it saw.
+    assert_eq!(s.durable.chosen.get(&1), Some(&w(1, 5)));
+    assert_eq!((s.applied, s.value, s.max_round), (1, 5, 3));
+}

@@ -71,3 +71,10 @@ fn accept_below_promise_is_caught() {
         first_catch(catalog::ACCEPT_BELOW_PROMISE, 100).expect("caught within 100 seeds");
     assert_eq!(invariant, "Agreement");
 }
+
+#[test]
+fn forget_promise_on_restart_is_caught() {
+    let (_, invariant) =
+        first_catch(catalog::FORGET_PROMISE_ON_RESTART, 50).expect("caught within 50 seeds");
+    assert_eq!(invariant, "Agreement");
+}

@@ -339,3 +339,20 @@ fn the_inspector_shows_promise_and_acceptance_live_and_on_disk() {
     assert_eq!(fields[0].0, "promised");
     assert_eq!(fields[1].0, "accepted");
 }
+
+#[test]
+fn the_forget_promise_bug_restarts_an_acceptor_with_nothing_promised_or_accepted() {
+    let stored = PaxosDurable {
+        promised: Some(b(3, 2)),
+        accepted: Some((b(2, 1), start_value(NodeId(1)))),
+    };
+    assert_eq!(node(&proto(), 3, stored.clone()).durable, stored);
+    let buggy = Paxos {
+        bug_forget_promise_on_restart: true,
+        ..proto()
+    };
+    let s = node(&buggy, 3, stored);
+    assert_eq!(s.durable, PaxosDurable::default());
+    // Its proposer still knows the rounds it saw: no ballot is reused.
+    assert_eq!(s.max_round, 3);
+}

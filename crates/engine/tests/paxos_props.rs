@@ -70,6 +70,13 @@ fn accept_below_promise_is_caught() {
     assert_eq!(invariant, "Agreement");
 }
 
+#[test]
+fn forget_promise_on_restart_is_caught() {
+    let (_, invariant) =
+        first_catch(catalog::FORGET_PROMISE_ON_RESTART, 50).expect("caught within 50 seeds");
+    assert_eq!(invariant, "Agreement");
+}
+
 /// The checker's nemesis strikes mostly after the value is chosen. This loop keeps proposals
 /// coming: client requests land on random nodes between crashes, restarts, partitions and
 /// lossy spells, so many proposers duel under faults; then, healed, any node must answer.

@@ -18,6 +18,8 @@ fn raft(bugs: (bool, bool)) -> Raft {
         check_quorum: false,
         bug_commit_old_term: bugs.0,
         bug_vote_without_log_check: bugs.1,
+        bug_forget_vote_on_restart: false,
+        bug_unpersisted_log: false,
     }
 }
 
@@ -315,4 +317,61 @@ fn the_leader_sends_heartbeats_to_every_follower() {
         min: 50 * MS,
         max: 50 * MS,
     }));
+}
+
+#[test]
+fn the_forget_vote_bug_restarts_without_its_vote() {
+    let stored = RaftDurable {
+        current_term: 2,
+        voted_for: Some(NodeId(3)),
+        log: Vector::new(),
+    };
+    let correct = raft((false, false)).on_start(NodeId(2), &stored, &mut Out::new(false));
+    assert_eq!(correct.durable, stored);
+    let buggy = Raft {
+        bug_forget_vote_on_restart: true,
+        ..raft((false, false))
+    };
+    let s = buggy.on_start(NodeId(2), &stored, &mut Out::new(false));
+    assert_eq!((s.term(), s.durable.voted_for), (2, None));
+}
+
+#[test]
+fn the_unpersisted_log_bug_acknowledges_entries_it_has_not_written() {
+    let buggy = Raft {
+        bug_unpersisted_log: true,
+        ..raft((false, false))
+    };
+    let mut s = node(&buggy, 2, 2, &[entry(1, 1)]);
+    let mut out = Out::new(false);
+    let ae = AppendEntries {
+        term: 2,
+        prev_log_index: 1,
+        prev_log_term: 1,
+        entries: vec![entry(2, 5), entry(2, 6)],
+        leader_commit: 1,
+    };
+    buggy.on_msg(&mut s, NodeId(1), RaftMsg::AppendEntries(ae), &mut out);
+    assert_eq!(s.last_index(), 3);
+    // Storage gets the log as it was; the reply claims the new entries.
+    let written = RaftDurable {
+        log: [entry(1, 1)].into_iter().collect(),
+        ..s.durable.clone()
+    };
+    assert_eq!(
+        out.actions(),
+        vec![
+            election_timer(),
+            Effect::Persist(written),
+            Effect::Send {
+                to: NodeId(1),
+                msg: RaftMsg::AppendEntriesReply(AppendReply {
+                    term: 2,
+                    success: true,
+                    match_index: 3,
+                    last_index: 3,
+                }),
+            },
+        ]
+    );
 }

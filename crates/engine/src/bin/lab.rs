@@ -33,14 +33,14 @@ USAGE
 fn help() -> String {
     let mut h = format!("{USAGE}\nPROTOCOLS (--protocol NAME)\n");
     for p in ProtocolKind::ALL {
-        h += &format!("  {:<30} {}\n", p.slug(), p.title());
+        h += &format!("  {:<32} {}\n", p.slug(), p.title());
     }
     h += "\nSETTINGS (run and check; links and scripts use the same names)\n";
     for k in KEYS {
-        h += &format!("  --{:<26} {:<14} {}\n", k.name, k.value, k.help);
+        h += &format!("  --{:<28} {:<14} {}\n", k.name, k.value, k.help);
     }
     for o in Opt::ALL {
-        h += &format!("  --{:<26} {:<14} {}\n", o.slug(), "[on|off]", o.describe());
+        h += &format!("  --{:<28} {:<14} {}\n", o.slug(), "[on|off]", o.describe());
     }
     h += "\nBUGGY VARIANTS (--bug NAME, repeatable), each caught by the checker\n";
     for b in Bug::all() {
@@ -50,7 +50,7 @@ fn help() -> String {
             .map(|p| p.slug())
             .collect();
         h += &format!(
-            "  {:<30} [{}] {}\n",
+            "  {:<32} [{}] {}\n",
             b.slug(),
             protocols.join(", "),
             b.describe()

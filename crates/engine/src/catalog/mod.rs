@@ -19,8 +19,10 @@ mod two_phase_commit;
 pub mod vocabulary;
 
 pub use multi_paxos::MULTI_PAXOS;
-pub use paxos::{ACCEPT_BELOW_PROMISE, IGNORE_PROMISED_VALUE, PAXOS};
-pub use raft::{COMMIT_OLD_TERM, RAFT, VOTE_WITHOUT_LOG_CHECK};
+pub use paxos::{ACCEPT_BELOW_PROMISE, FORGET_PROMISE_ON_RESTART, IGNORE_PROMISED_VALUE, PAXOS};
+pub use raft::{
+    COMMIT_OLD_TERM, FORGET_VOTE_ON_RESTART, RAFT, UNPERSISTED_LOG, VOTE_WITHOUT_LOG_CHECK,
+};
 pub use settings::{NetworkSettings, Settings, MAX_NODES};
 pub use three_phase_commit::{
     TERMINATION_IGNORES_PRECOMMIT, THREE_PC, UNCERTAIN_COMMITS_ON_TIMEOUT,
@@ -298,7 +300,7 @@ mod tests {
                 assert_eq!(Bug::parse(b.slug()), Ok(b));
             }
         }
-        assert_eq!(Bug::all().len(), 8, "paxos bugs are listed once");
+        assert_eq!(Bug::all().len(), 11, "paxos bugs are listed once");
         assert!(ProtocolKind::parse("nope")
             .unwrap_err()
             .contains("multi-paxos"));

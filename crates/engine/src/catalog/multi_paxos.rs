@@ -1,6 +1,9 @@
 //! Multi-Paxos in the lab: a distinguished leader, one Paxos instance per slot.
 
-use super::{Entry, Model, Progress, Settings, ACCEPT_BELOW_PROMISE, IGNORE_PROMISED_VALUE};
+use super::{
+    Entry, Model, Progress, Settings, ACCEPT_BELOW_PROMISE, FORGET_PROMISE_ON_RESTART,
+    IGNORE_PROMISED_VALUE,
+};
 use crate::invariants::multi_paxos::MultiPaxosChecker;
 use crate::protocols::multi_paxos::{MpState, MultiPaxos, Role};
 
@@ -9,7 +12,11 @@ pub const MULTI_PAXOS: Entry = Entry {
     title: "Multi-Paxos",
     caption: "",
     has_leader: true,
-    bugs: &[IGNORE_PROMISED_VALUE, ACCEPT_BELOW_PROMISE],
+    bugs: &[
+        IGNORE_PROMISED_VALUE,
+        ACCEPT_BELOW_PROMISE,
+        FORGET_PROMISE_ON_RESTART,
+    ],
     options: &[],
     defaults: |_| {},
     min_nodes: (1, "Multi-Paxos needs at least one node"),
@@ -26,6 +33,7 @@ impl Model for MultiPaxos {
             heartbeat: st.heartbeat,
             bug_ignore_promised_value: st.has_bug(IGNORE_PROMISED_VALUE),
             bug_accept_below_promise: st.has_bug(ACCEPT_BELOW_PROMISE),
+            bug_forget_promise_on_restart: st.has_bug(FORGET_PROMISE_ON_RESTART),
         }
     }
 

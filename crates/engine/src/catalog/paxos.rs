@@ -1,4 +1,4 @@
-//! Single-decree Paxos in the lab. Its two buggy variants apply to Multi-Paxos too.
+//! Single-decree Paxos in the lab. Its buggy variants apply to Multi-Paxos too.
 
 use super::{Bug, BugInfo, Entry, Model, Progress, Settings};
 use crate::invariants::paxos::PaxosChecker;
@@ -20,12 +20,25 @@ pub const ACCEPT_BELOW_PROMISE: Bug = Bug(&BugInfo {
           chosen, so breaking it breaks Agreement.",
 });
 
+pub const FORGET_PROMISE_ON_RESTART: Bug = Bug(&BugInfo {
+    slug: "paxos-forget-promise-on-restart",
+    describe: "A restarted acceptor forgets the ballot it promised and the proposal it accepted.",
+    why: "\"An acceptor must remember this information even if it fails and then restarts\" \
+          (Paxos Made Simple §2.3): an acceptor that forgets its promise can accept a lower \
+          ballot, and one that forgets what it accepted hides a chosen value from the next \
+          proposer, so a second value can be chosen, breaking Agreement.",
+});
+
 pub const PAXOS: Entry = Entry {
     slug: "paxos",
     title: "Paxos",
     caption: "",
     has_leader: false,
-    bugs: &[IGNORE_PROMISED_VALUE, ACCEPT_BELOW_PROMISE],
+    bugs: &[
+        IGNORE_PROMISED_VALUE,
+        ACCEPT_BELOW_PROMISE,
+        FORGET_PROMISE_ON_RESTART,
+    ],
     options: &[],
     // Single-decree: a few competing proposals, not a stream.
     defaults: |s| s.request_every = None,
@@ -43,6 +56,7 @@ impl Model for Paxos {
             start_delay: (st.heartbeat, 2 * st.heartbeat),
             bug_ignore_promised_value: st.has_bug(IGNORE_PROMISED_VALUE),
             bug_accept_below_promise: st.has_bug(ACCEPT_BELOW_PROMISE),
+            bug_forget_promise_on_restart: st.has_bug(FORGET_PROMISE_ON_RESTART),
         }
     }
 

@@ -19,12 +19,33 @@ pub const VOTE_WITHOUT_LOG_CHECK: Bug = Bug(&BugInfo {
           a leader can be elected without a committed entry, breaking Leader Completeness.",
 });
 
+pub const FORGET_VOTE_ON_RESTART: Bug = Bug(&BugInfo {
+    slug: "raft-forget-vote-on-restart",
+    describe: "A restarted node forgets whom it voted for in its current term.",
+    why: "votedFor is persistent state, kept on stable storage across restarts (Raft Figure 2, \
+          \"Persistent state on all servers\"): a node that forgets it can vote twice in one \
+          term and elect two leaders, breaking Election Safety.",
+});
+
+pub const UNPERSISTED_LOG: Bug = Bug(&BugInfo {
+    slug: "raft-unpersisted-log",
+    describe: "A follower acknowledges AppendEntries before the new entries reach stable storage.",
+    why: "Persistent state is \"updated on stable storage before responding to RPCs\" (Raft \
+          Figure 2): a leader counts the acknowledgement towards a majority, so a follower that \
+          crashes before writing loses a committed entry, breaking Leader Completeness.",
+});
+
 pub const RAFT: Entry = Entry {
     slug: "raft",
     title: "Raft",
     caption: "",
     has_leader: true,
-    bugs: &[COMMIT_OLD_TERM, VOTE_WITHOUT_LOG_CHECK],
+    bugs: &[
+        COMMIT_OLD_TERM,
+        VOTE_WITHOUT_LOG_CHECK,
+        FORGET_VOTE_ON_RESTART,
+        UNPERSISTED_LOG,
+    ],
     options: &[Opt::PreVote, Opt::CheckQuorum],
     defaults: |_| {},
     min_nodes: (1, "Raft needs at least one node"),
@@ -43,6 +64,8 @@ impl Model for Raft {
             check_quorum: st.check_quorum,
             bug_commit_old_term: st.has_bug(COMMIT_OLD_TERM),
             bug_vote_without_log_check: st.has_bug(VOTE_WITHOUT_LOG_CHECK),
+            bug_forget_vote_on_restart: st.has_bug(FORGET_VOTE_ON_RESTART),
+            bug_unpersisted_log: st.has_bug(UNPERSISTED_LOG),
         }
     }
 

@@ -44,6 +44,9 @@ pub struct StepReport {
     pub violations: Vec<Violation>,
     /// What nodes answered clients during this event: (node, request id, reply).
     pub replies: Vec<(NodeId, u64, Reply)>,
+    /// Nodes that wrote stable storage during this event, in order: a crash right after loses
+    /// only what they did not write (the checker's durability faults strike here).
+    pub persisted: Vec<NodeId>,
 }
 
 pub struct Simulation<P: Model> {
@@ -93,6 +96,8 @@ impl<P: Model> Simulation<P> {
             sim.world.progress[i] = sim.progress_of(i);
         }
         sim.world.prune();
+        // Writes at boot belong to no event.
+        sim.world.persisted.clear();
         sim.checkpoints.push((0, sim.world.clone()));
         sim
     }
@@ -508,6 +513,8 @@ impl<P: Model> Simulation<P> {
         replies: Vec<(NodeId, u64, Reply)>,
     ) -> StepReport {
         self.world.prune();
+        // Taken before any checkpoint, so a restored world starts with none.
+        let persisted = std::mem::take(&mut self.world.persisted);
         for &id in &changed {
             self.after_handler(id);
         }
@@ -557,6 +564,7 @@ impl<P: Model> Simulation<P> {
             lines,
             violations,
             replies,
+            persisted,
         };
         if self.narrating {
             self.log_event(&report, &changed, is_action);

@@ -158,11 +158,26 @@ impl<P: Model> Simulation<P> {
 mod tests {
     use super::*;
     use crate::catalog::{ProtocolKind, Settings};
-    use crate::node::SECOND;
+    use crate::node::{NodeId, SECOND};
     use crate::protocols::raft::Raft;
 
     fn sim() -> Simulation<Raft> {
         Simulation::new(Settings::for_protocol(ProtocolKind::Raft))
+    }
+
+    #[test]
+    fn events_report_who_wrote_storage_and_replays_report_the_same() {
+        let persisted = |s: &mut Simulation<Raft>| -> Vec<Vec<NodeId>> {
+            (0..300)
+                .map(|_| s.step().expect("runs").persisted)
+                .collect()
+        };
+        let mut s = sim();
+        let first = persisted(&mut s);
+        // The first election: the candidate persists its term and own vote, each voter its vote.
+        assert!(first.iter().filter(|p| !p.is_empty()).count() >= 3);
+        s.seek_event(0);
+        assert_eq!(persisted(&mut s), first);
     }
 
     #[test]

@@ -97,6 +97,8 @@ pub(super) struct World<P: Model> {
     /// Messages lost because the network was at capacity.
     pub(super) overflowed: u64,
     pub(super) hash: u64,
+    /// Nodes that wrote stable storage during the current event, each once, for its report.
+    pub(super) persisted: Vec<NodeId>,
 }
 impl<P: Model> World<P> {
     /// Every node down with empty storage, nothing scheduled: the simulator then boots them.
@@ -134,6 +136,7 @@ impl<P: Model> World<P> {
             drops: VecDeque::new(),
             overflowed: 0,
             hash: 0xcbf2_9ce4_8422_2325,
+            persisted: Vec::new(),
         }
     }
 
@@ -255,7 +258,12 @@ impl<P: Model> World<P> {
                         self.timers.remove(&old);
                     }
                 }
-                Effect::Persist(d) => self.durable[node.idx()] = d,
+                Effect::Persist(d) => {
+                    self.durable[node.idx()] = d;
+                    if !self.persisted.contains(&node) {
+                        self.persisted.push(node);
+                    }
+                }
                 Effect::Reply { request, reply } => replies.push((node, request, reply)),
                 Effect::Narrate(line) => lines.push(line),
             }
@@ -407,6 +415,7 @@ mod tests {
             ],
         );
         assert_eq!(w.durable[0], durable);
+        assert_eq!(w.persisted, [NodeId(1)]);
         assert_eq!(lines, ["said"]);
         let m = &w.inflight[&1];
         assert_eq!(

@@ -148,6 +148,7 @@ pub struct MultiPaxos {
     pub heartbeat: Time,
     pub bug_ignore_promised_value: bool,
     pub bug_accept_below_promise: bool,
+    pub bug_forget_promise_on_restart: bool,
 }
 
 impl MultiPaxos {
@@ -232,9 +233,25 @@ impl Protocol for MultiPaxos {
                 .max()
                 .unwrap_or(0),
         );
+        let mut durable = durable.clone();
+        // The bug loses the acceptor's memory only: the proposer still knows its rounds and
+        // the learner what it saw chosen, so the broken rule is the acceptor's alone.
+        if self.bug_forget_promise_on_restart
+            && (durable.promised.is_some() || !durable.accepted.is_empty())
+        {
+            narrate!(
+                out,
+                "{id} forgets that it promised {} and accepted {} slots (bug: \
+                 paxos-forget-promise-on-restart)",
+                ballot_or_none(durable.promised),
+                durable.accepted.len()
+            );
+            durable.promised = None;
+            durable.accepted = OrdMap::new();
+        }
         let mut s = MpState {
             id,
-            durable: durable.clone(),
+            durable,
             role: Role::Follower,
             ballot: None,
             leader: None,
@@ -251,7 +268,7 @@ impl Protocol for MultiPaxos {
         narrate!(
             out,
             "{id} starts as a follower (promised {}, {} slots chosen and applied, counter = {})",
-            ballot_or_none(durable.promised),
+            ballot_or_none(s.durable.promised),
             s.applied,
             s.value
         );

@@ -126,6 +126,7 @@ pub struct Paxos {
     pub start_delay: (Time, Time),
     pub bug_ignore_promised_value: bool,
     pub bug_accept_below_promise: bool,
+    pub bug_forget_promise_on_restart: bool,
 }
 
 /// The value a demo proposer proposes on its own.
@@ -175,6 +176,21 @@ impl Protocol for Paxos {
             .promised
             .map_or(0, |b| b.round)
             .max(durable.accepted.map_or(0, |(b, _)| b.round));
+        // The bug loses the acceptor's memory only: the proposer still knows its rounds, so
+        // no ballot is reused and the broken rule is the acceptor's alone.
+        let forgotten = PaxosDurable::default();
+        let durable = if self.bug_forget_promise_on_restart && *durable != forgotten {
+            narrate!(
+                out,
+                "{id} forgets that it promised {} and accepted {} (bug: \
+                 paxos-forget-promise-on-restart)",
+                ballot_or_none(durable.promised),
+                proposal_or_none(durable.accepted)
+            );
+            &forgotten
+        } else {
+            durable
+        };
         let mut s = PaxosState {
             id,
             durable: durable.clone(),

@@ -154,6 +154,8 @@ pub struct Raft {
     pub check_quorum: bool,
     pub bug_commit_old_term: bool,
     pub bug_vote_without_log_check: bool,
+    pub bug_forget_vote_on_restart: bool,
+    pub bug_unpersisted_log: bool,
 }
 
 impl Raft {
@@ -211,9 +213,20 @@ impl Protocol for Raft {
     }
 
     fn on_start(&self, id: NodeId, durable: &RaftDurable, out: &mut Out<Self>) -> RaftState {
+        let mut durable = durable.clone();
+        if self.bug_forget_vote_on_restart {
+            if let Some(v) = durable.voted_for.take() {
+                narrate!(
+                    out,
+                    "{id} forgets that it voted for {v} in term {} (bug: \
+                     raft-forget-vote-on-restart)",
+                    durable.current_term
+                );
+            }
+        }
         let mut s = RaftState {
             id,
-            durable: durable.clone(),
+            durable,
             role: Role::Follower,
             leader: None,
             commit_index: 0,

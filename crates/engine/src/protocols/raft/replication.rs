@@ -3,7 +3,7 @@
 //! commits an entry of its own term once a majority stores it; committed entries are applied to
 //! the counter and the waiting clients answered.
 
-use super::{AppendEntries, AppendReply, Entry, Raft, RaftMsg, RaftState, Role};
+use super::{AppendEntries, AppendReply, Entry, Raft, RaftDurable, RaftMsg, RaftState, Role};
 use crate::narrate;
 use crate::node::{NodeId, Out, Reply};
 
@@ -152,6 +152,9 @@ impl Raft {
             );
             return;
         }
+        // The bug writes the log as it was before this request: the new entries reach storage
+        // only with the next write, after they were acknowledged.
+        let unwritten = self.bug_unpersisted_log.then(|| s.durable.log.clone());
         let mut changed = false;
         for (i, e) in entries.iter().enumerate() {
             let index = prev_log_index + 1 + i as u64;
@@ -173,8 +176,23 @@ impl Raft {
         }
         let last_new = prev_log_index + entries.len() as u64;
         if changed {
-            self.persist(s, out);
+            let early = unwritten.is_some();
+            match unwritten {
+                Some(log) => out.persist(RaftDurable {
+                    log,
+                    ..s.durable.clone()
+                }),
+                None => self.persist(s, out),
+            }
             narrate!(out, "{} appends entries up to {last_new} from {from}", s.id);
+            if early {
+                narrate!(
+                    out,
+                    "{} acknowledges them before they reach stable storage (bug: \
+                     raft-unpersisted-log)",
+                    s.id
+                );
+            }
         }
         if leader_commit > s.commit_index {
             let c = leader_commit.min(last_new);
