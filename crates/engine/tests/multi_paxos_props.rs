@@ -2,16 +2,12 @@
 //! leader and answered requests after healing; and each Paxos bug must be caught within a
 //! bounded number of seeds, so the checker can never go blind.
 
-use lab_engine::catalog;
-use lab_engine::check::{check_seeds, first_violation, CheckOptions};
-use lab_engine::{Bug, ProtocolKind, Settings, SECOND};
+mod common;
 
-fn opts() -> CheckOptions {
-    CheckOptions {
-        shrink: false,
-        ..CheckOptions::default()
-    }
-}
+use common::{assert_clean, first_catch, opts};
+use lab_engine::catalog;
+use lab_engine::check::{check_seeds, CheckOptions};
+use lab_engine::{ProtocolKind, Settings, SECOND};
 
 fn base() -> Settings {
     Settings::for_protocol(ProtocolKind::MultiPaxos)
@@ -28,19 +24,7 @@ fn multi_paxos_is_safe_and_live_over_2000_faulty_seeds() {
         ..opts()
     };
     let s = Settings { nodes: 3, ..base() };
-    let report = check_seeds(&s, 1..=2000, &short, |_| {});
-    assert!(
-        report.failures.is_empty(),
-        "{report}\n{}",
-        report
-            .failures
-            .iter()
-            .take(10)
-            .map(|f| f.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    assert_eq!(report.seeds, 2000);
+    assert_clean(&s, 2000, &short);
 }
 
 #[test]
@@ -49,32 +33,23 @@ fn five_node_multi_paxos_is_safe_and_live() {
     assert!(report.failures.is_empty(), "{}", report.failures[0]);
 }
 
-/// The first seed in `1..=limit` at which `bug` breaks a safety property.
-fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
-    let base = Settings {
-        bugs: vec![bug],
-        ..base()
-    };
-    first_violation(&base, 1..=limit, &opts()).map(|(seed, v)| (seed, v.invariant))
-}
-
 #[test]
 fn ignore_promised_value_is_caught() {
-    let (_, invariant) =
-        first_catch(catalog::IGNORE_PROMISED_VALUE, 50).expect("caught within 50 seeds");
+    let (_, invariant) = first_catch(&base(), catalog::IGNORE_PROMISED_VALUE, 50, &opts())
+        .expect("caught within 50 seeds");
     assert_eq!(invariant, "Agreement");
 }
 
 #[test]
 fn accept_below_promise_is_caught() {
-    let (_, invariant) =
-        first_catch(catalog::ACCEPT_BELOW_PROMISE, 100).expect("caught within 100 seeds");
+    let (_, invariant) = first_catch(&base(), catalog::ACCEPT_BELOW_PROMISE, 100, &opts())
+        .expect("caught within 100 seeds");
     assert_eq!(invariant, "Agreement");
 }
 
 #[test]
 fn forget_promise_on_restart_is_caught() {
-    let (_, invariant) =
-        first_catch(catalog::FORGET_PROMISE_ON_RESTART, 50).expect("caught within 50 seeds");
+    let (_, invariant) = first_catch(&base(), catalog::FORGET_PROMISE_ON_RESTART, 50, &opts())
+        .expect("caught within 50 seeds");
     assert_eq!(invariant, "Agreement");
 }

@@ -3,18 +3,14 @@
 //! number of seeds, so the checker can never go blind.
 
 use lab_engine::any::AnySim;
+mod common;
+
+use common::{assert_clean, first_catch, opts};
 use lab_engine::catalog;
-use lab_engine::check::{check_seeds, first_violation, CheckOptions};
+use lab_engine::check::check_seeds;
 use lab_engine::invariants::Violation;
 use lab_engine::sim::rng::SimRng;
 use lab_engine::{Action, Bug, NetworkSettings, NodeId, ProtocolKind, Settings, MS, SECOND};
-
-fn opts() -> CheckOptions {
-    CheckOptions {
-        shrink: false,
-        ..CheckOptions::default()
-    }
-}
 
 fn base() -> Settings {
     Settings::for_protocol(ProtocolKind::Paxos)
@@ -22,18 +18,7 @@ fn base() -> Settings {
 
 #[test]
 fn paxos_is_safe_and_live_over_2000_faulty_seeds() {
-    let report = check_seeds(&base(), 1..=2000, &opts(), |_| {});
-    assert!(
-        report.failures.is_empty(),
-        "{report}\n{}",
-        report
-            .failures
-            .iter()
-            .map(|f| f.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    assert_eq!(report.seeds, 2000);
+    assert_clean(&base(), 2000, &opts());
 }
 
 #[test]
@@ -47,33 +32,24 @@ fn paxos_with_three_nodes_and_client_requests_is_safe() {
     assert!(report.failures.is_empty(), "{}", report.failures[0]);
 }
 
-/// The first seed in `1..=limit` at which `bug` breaks a safety property.
-fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
-    let base = Settings {
-        bugs: vec![bug],
-        ..base()
-    };
-    first_violation(&base, 1..=limit, &opts()).map(|(seed, v)| (seed, v.invariant))
-}
-
 #[test]
 fn ignore_promised_value_is_caught() {
-    let (_, invariant) =
-        first_catch(catalog::IGNORE_PROMISED_VALUE, 100).expect("caught within 100 seeds");
+    let (_, invariant) = first_catch(&base(), catalog::IGNORE_PROMISED_VALUE, 100, &opts())
+        .expect("caught within 100 seeds");
     assert_eq!(invariant, "Agreement");
 }
 
 #[test]
 fn accept_below_promise_is_caught() {
-    let (_, invariant) =
-        first_catch(catalog::ACCEPT_BELOW_PROMISE, 100).expect("caught within 100 seeds");
+    let (_, invariant) = first_catch(&base(), catalog::ACCEPT_BELOW_PROMISE, 100, &opts())
+        .expect("caught within 100 seeds");
     assert_eq!(invariant, "Agreement");
 }
 
 #[test]
 fn forget_promise_on_restart_is_caught() {
-    let (_, invariant) =
-        first_catch(catalog::FORGET_PROMISE_ON_RESTART, 50).expect("caught within 50 seeds");
+    let (_, invariant) = first_catch(&base(), catalog::FORGET_PROMISE_ON_RESTART, 50, &opts())
+        .expect("caught within 50 seeds");
     assert_eq!(invariant, "Agreement");
 }
 

@@ -2,31 +2,16 @@
 //! after healing; and each Raft bug must be caught within a bounded number of seeds, so the
 //! checker can never go blind. A failure prints the seed: `lab check --seeds S..S` replays it.
 
-use lab_engine::catalog;
-use lab_engine::check::{check_seed, check_seeds, first_violation, CheckOptions, FailureKind};
-use lab_engine::{Action, Bug, Settings, MS};
+mod common;
 
-fn opts() -> CheckOptions {
-    CheckOptions {
-        shrink: false,
-        ..CheckOptions::default()
-    }
-}
+use common::{assert_clean, first_catch, opts};
+use lab_engine::catalog;
+use lab_engine::check::{check_seed, check_seeds, CheckOptions, FailureKind};
+use lab_engine::{Action, Settings, MS};
 
 #[test]
 fn raft_is_safe_and_live_over_2000_faulty_seeds() {
-    let report = check_seeds(&Settings::default(), 1..=2000, &opts(), |_| {});
-    assert!(
-        report.failures.is_empty(),
-        "{report}\n{}",
-        report
-            .failures
-            .iter()
-            .map(|f| f.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    assert_eq!(report.seeds, 2000);
+    assert_clean(&Settings::default(), 2000, &opts());
 }
 
 #[test]
@@ -47,18 +32,15 @@ fn raft_options_are_safe_and_live() {
     }
 }
 
-/// The first seed in `1..=limit` at which `bug` breaks a safety property.
-fn first_catch(bug: Bug, limit: u64) -> Option<(u64, String)> {
-    let base = Settings {
-        bugs: vec![bug],
-        ..Settings::default()
-    };
-    first_violation(&base, 1..=limit, &opts()).map(|(seed, v)| (seed, v.invariant))
-}
-
 #[test]
 fn vote_without_log_check_is_caught() {
-    let (seed, invariant) = first_catch(catalog::VOTE_WITHOUT_LOG_CHECK, 50).expect("caught");
+    let (seed, invariant) = first_catch(
+        &Settings::default(),
+        catalog::VOTE_WITHOUT_LOG_CHECK,
+        50,
+        &opts(),
+    )
+    .expect("caught");
     assert!(seed <= 50);
     assert!(
         ["Leader Completeness", "State Machine Safety"].contains(&invariant.as_str()),
@@ -68,8 +50,8 @@ fn vote_without_log_check_is_caught() {
 
 #[test]
 fn commit_old_term_is_caught() {
-    let (_, invariant) =
-        first_catch(catalog::COMMIT_OLD_TERM, 500).expect("caught within 500 seeds");
+    let (_, invariant) = first_catch(&Settings::default(), catalog::COMMIT_OLD_TERM, 500, &opts())
+        .expect("caught within 500 seeds");
     assert!(
         ["Leader Completeness", "State Machine Safety"].contains(&invariant.as_str()),
         "{invariant}"
@@ -80,8 +62,13 @@ fn commit_old_term_is_caught() {
 /// restart before the rival candidate's request arrives, where the nemesis pounces.
 #[test]
 fn forget_vote_on_restart_is_caught() {
-    let (seed, invariant) =
-        first_catch(catalog::FORGET_VOTE_ON_RESTART, 500).expect("caught within 500 seeds");
+    let (seed, invariant) = first_catch(
+        &Settings::default(),
+        catalog::FORGET_VOTE_ON_RESTART,
+        500,
+        &opts(),
+    )
+    .expect("caught within 500 seeds");
     assert_eq!(invariant, "Election Safety");
     let settings = Settings {
         seed,
@@ -105,8 +92,8 @@ fn forget_vote_on_restart_is_caught() {
 
 #[test]
 fn unpersisted_log_is_caught() {
-    let (_, invariant) =
-        first_catch(catalog::UNPERSISTED_LOG, 100).expect("caught within 100 seeds");
+    let (_, invariant) = first_catch(&Settings::default(), catalog::UNPERSISTED_LOG, 100, &opts())
+        .expect("caught within 100 seeds");
     assert!(
         ["Leader Completeness", "State Machine Safety"].contains(&invariant.as_str()),
         "{invariant}"
@@ -119,7 +106,13 @@ fn shrinking_keeps_the_failure_and_shortens_the_actions() {
         bugs: vec![catalog::VOTE_WITHOUT_LOG_CHECK],
         ..Settings::default()
     };
-    let (seed, _) = first_catch(catalog::VOTE_WITHOUT_LOG_CHECK, 50).expect("caught");
+    let (seed, _) = first_catch(
+        &Settings::default(),
+        catalog::VOTE_WITHOUT_LOG_CHECK,
+        50,
+        &opts(),
+    )
+    .expect("caught");
     let long = check_seeds(
         &Settings {
             seed,
