@@ -186,6 +186,7 @@ pub fn LogGrid(p: &LogGridProps) -> Html {
             } else {
                 <summary>{ t.title.clone() }</summary>
             }
+            <div class="grid-panel">
             <div class="grid-body" data-testid="state-table">
                 <ul class="rheads">
                     <li class="corner">{ corner }</li>
@@ -216,6 +217,7 @@ pub fn LogGrid(p: &LogGridProps) -> Html {
                     </li>
                 }) }
             </ul>
+            </div>
         </details>
     }
 }

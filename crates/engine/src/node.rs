@@ -238,6 +238,10 @@ pub struct LogCell {
     pub committed: bool,
 }
 
+/// At most this many columns of a state table are drawn, the newest; a row builds no more
+/// than its last this many.
+pub const TABLE_COLUMNS: u64 = 60;
+
 /// The state table under the cluster: one row per node, aligned by a column key (log index,
 /// slot, transaction id) or by named columns (an acceptor's promise and acceptance). Built by
 /// the protocol row by row, assembled by the simulator.

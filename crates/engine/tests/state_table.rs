@@ -406,3 +406,25 @@ fn inspector_and_node_label_agree_for_every_kind_of_state() {
     assert_eq!(summary.term_label, "latest txn #3");
     agrees(&summary, &t.inspect(&s));
 }
+
+#[test]
+fn a_long_log_shows_its_newest_columns_and_counts_the_rest() {
+    let r = raft();
+    let log: Vec<_> = (1..=100).map(|i| entry(1, i, 1)).collect();
+    let row = r.table_row(&raft_node(&r, 1, 1, &log));
+    assert_eq!(row.cells.len() as u64, TABLE_COLUMNS);
+    assert_eq!(row.cells[0].key, 100 - TABLE_COLUMNS + 1);
+
+    let mut sim: Simulation<Raft> = Simulation::new(Settings::for_protocol(ProtocolKind::Raft));
+    sim.run_until(20 * SECOND);
+    let t = sim.state_table();
+    let last = t.columns.last().unwrap().0;
+    assert!(last > TABLE_COLUMNS, "a long run: {last} entries");
+    assert_eq!(t.columns.len() as u64, TABLE_COLUMNS);
+    assert_eq!(t.hidden, last - TABLE_COLUMNS);
+    assert!(t
+        .rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .all(|c| c.key > t.hidden));
+}

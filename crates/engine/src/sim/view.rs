@@ -4,11 +4,10 @@
 use super::history::{LossReason, MsgId, TimerId};
 use super::{Simulation, DROP_FADE};
 use crate::catalog::Model;
-use crate::node::{Message, NodeId, NodeSummary, Section, StateTable, Time, TimerKind};
+use crate::node::{
+    Message, NodeId, NodeSummary, Section, StateTable, Time, TimerKind, TABLE_COLUMNS,
+};
 use serde::Serialize;
-
-/// At most this many columns of a state table are drawn: the newest.
-pub const TABLE_COLUMNS: u64 = 60;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeView {

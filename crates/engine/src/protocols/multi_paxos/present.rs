@@ -5,7 +5,7 @@
 use super::{Cmd, MpDurable, MpMsg, MpState, MpTimer, Role};
 use crate::node::{
     LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableMark, TableRow,
-    TimerKind,
+    TimerKind, TABLE_COLUMNS,
 };
 use crate::protocols::paxos::Ballot;
 use std::fmt;
@@ -270,13 +270,14 @@ pub(super) fn table_layout() -> TableLayout {
     }
 }
 
+/// The newest slots, as many as the table draws.
 fn slot_cells(d: &MpDurable) -> Vec<TableCell> {
     let last = d
         .accepted
         .get_max()
         .map_or(0, |(k, _)| *k)
         .max(d.chosen.get_max().map_or(0, |(k, _)| *k));
-    (1..=last)
+    (last.saturating_sub(TABLE_COLUMNS) + 1..=last)
         .filter_map(|k| {
             let chosen = d.chosen.get(&k);
             let acc = d.accepted.get(&k);

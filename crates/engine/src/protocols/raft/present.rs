@@ -5,7 +5,7 @@
 use super::{Entry, Raft, RaftDurable, RaftMsg, RaftState, RaftTimer, Role};
 use crate::node::{
     LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableMark, TableRow,
-    TimerKind,
+    TimerKind, TABLE_COLUMNS,
 };
 use imbl::Vector;
 
@@ -242,8 +242,10 @@ pub(super) fn table_layout() -> TableLayout {
     }
 }
 
+/// The newest entries, as many as the table draws.
 fn log_cells(log: &Vector<Entry>, commit: Option<u64>) -> Vec<TableCell> {
-    (1..=log.len() as u64)
+    let len = log.len() as u64;
+    (len.saturating_sub(TABLE_COLUMNS) + 1..=len)
         .map(|i| {
             let e = log[i as usize - 1];
             let committed = commit.is_some_and(|c| i <= c);

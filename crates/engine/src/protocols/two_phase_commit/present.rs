@@ -5,6 +5,7 @@
 use super::{Status, TpcDurable, TpcMsg, TpcState, TpcTimer, TwoPc, TxnRecord};
 use crate::node::{
     LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableRow, TimerKind,
+    TABLE_COLUMNS,
 };
 
 impl TimerKind for TpcTimer {
@@ -301,13 +302,17 @@ fn txn_cell(t: u64, r: &TxnRecord, lock: bool, blocked: bool, votes: Option<Stri
     }
 }
 
+/// The newest transactions, as many as the table draws.
+fn newest(d: &TpcDurable) -> impl Iterator<Item = (&u64, &TxnRecord)> {
+    let last = d.log.get_max().map_or(0, |(t, _)| *t);
+    d.log.range(last.saturating_sub(TABLE_COLUMNS) + 1..)
+}
+
 pub(super) fn table_row(tpc: &TwoPc, s: &TpcState) -> TableRow {
     let d = &s.durable;
     TableRow {
         notes: vec![role(s).0],
-        cells: d
-            .log
-            .iter()
+        cells: newest(d)
             .map(|(t, r)| {
                 let votes = s
                     .votes
@@ -323,9 +328,7 @@ pub(super) fn table_row(tpc: &TwoPc, s: &TpcState) -> TableRow {
 pub(super) fn table_row_durable(d: &TpcDurable) -> TableRow {
     TableRow {
         notes: vec!["crashed".into()],
-        cells: d
-            .log
-            .iter()
+        cells: newest(d)
             .map(|(t, r)| txn_cell(*t, r, d.lock == Some(*t), false, None))
             .collect(),
         ..TableRow::default()
