@@ -182,3 +182,20 @@ test('the grid at 1440x900, the 640x400 embed and a 390x844 phone, light and dar
     }
   }
 });
+
+test('the inspector says what the node label says', async () => {
+  for (const q of ['p=paxos&t=2s', 'p=2pc&t=300ms', 'p=raft&t=2s', 'p=multi-paxos&t=2s']) {
+    const app = await open(q, { viewport: SIZES.desktop });
+    try {
+      const { page, problems } = app;
+      for (const n of await nodes(page)) {
+        await page.click(byTestId(`node-${n.id}`));
+        const title = await page.textContent(`${byTestId('inspector')} h3`);
+        assert.equal(title, `S${n.id} · ${n.state}`, q);
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await app.close();
+    }
+  }
+});
