@@ -709,7 +709,7 @@ impl Component for App {
         });
         let legend = html! { <Legend kinds={sim.message_kinds()} compact={self.embed} /> };
         let table = memos.table.get_same((gen, events), || sim.state_table());
-        let grid = html! { <LogGrid {table} compact={self.embed} /> };
+        let grid = html! { <LogGrid {table} stale={session::stale_leaders(&snap)} compact={self.embed} /> };
         if self.embed {
             // The way out keeps the moment, the view and the selection.
             let full = format!("./?{}", session::link_here(sim, &self.view_keys()));

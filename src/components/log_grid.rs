@@ -6,6 +6,7 @@
 use crate::components::cluster::term_hue;
 use crate::ui_state::Shared;
 use lab_engine::node::{StateTable, TableCell, TableRow};
+use lab_engine::NodeId;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -15,6 +16,8 @@ pub struct LogGridProps {
     /// The embed's form: closed at first behind a small button, opening over the cluster, so
     /// the cluster keeps its room.
     pub compact: bool,
+    /// Leaders a higher term has replaced elsewhere: their rows say "stale", as their nodes do.
+    pub stale: Vec<NodeId>,
 }
 
 /// Sizes in CSS px: the SVG is drawn one unit per pixel, so text never shrinks below 11 px.
@@ -163,6 +166,9 @@ pub fn LogGrid(p: &LogGridProps) -> Html {
         html! {
             <li class={classes!("rhead", (!r.up).then_some("down"))}>
                 <span class="line"><b class="id">{ r.node.to_string() }</b>
+                    if p.stale.contains(&r.node) {
+                        <span class="stale-tag">{ "stale " }</span>
+                    }
                     { for r.notes.first().map(|n| html! { <span class="note">{ n.clone() }</span> }) }</span>
                 if !marks.is_empty() {
                     <span class="line marks">{ marks.join(" · ") }</span>

@@ -118,6 +118,7 @@ test('Raft: an isolated old leader keeps uncommitted (dashed) entries while the 
     const tail = mine.filter((c) => c.index > last - 2);
     assert.equal(tail.length, 2);
     assert.ok(tail.every((c) => !c.committed && c.term === old.term), JSON.stringify(tail));
+    assert.match(await page.textContent(`.rhead:nth-of-type(${old.id + 1})`), /stale leader/, 'the row says stale, as the node');
     const style = await page.$eval(byTestId(`log-cell-${old.id}-${last}`) + ' rect', (e) => getComputedStyle(e).strokeDasharray);
     assert.notEqual(style, 'none', 'drawn dashed');
     await page.locator(byTestId('log-grid')).scrollIntoViewIfNeeded();
