@@ -8,12 +8,14 @@ use crate::components::event_log::EventLog;
 use crate::components::inspector::{Inspected, Inspector};
 use crate::components::invariants::Invariants;
 use crate::components::legend::Legend;
+use crate::components::log_grid::LogGrid;
 use crate::components::settings::SettingsBar;
 use crate::components::spacetime::{self, SpaceTime, Window};
 use crate::ui_state::{LogFilter, Memo, Selection, Speed, SPEEDS};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use lab_engine::any::AnySim;
+use lab_engine::node::StateTable;
 use lab_engine::session::{self, Arrow, Lifecycle};
 use lab_engine::sim::history::{Action, Marker, ViolationRecord};
 use lab_engine::sim::view::Snapshot;
@@ -118,6 +120,8 @@ impl Callbacks {
 #[derive(Default)]
 struct Memos {
     snap: Memo<(u64, u64, Time), Snapshot>,
+    /// The state table moves only with events, not with the clock.
+    table: Memo<(u64, u64), StateTable>,
     log: Memo<(u64, u64), Vec<LogLine>>,
     violations: Memo<(u64, u64), Vec<ViolationRecord>>,
     markers: Memo<(u64, usize), Vec<Marker>>,
@@ -704,13 +708,15 @@ impl Component for App {
             }
         });
         let legend = html! { <Legend kinds={sim.message_kinds()} compact={self.embed} /> };
+        let table = memos.table.get_same((gen, events), || sim.state_table());
+        let grid = html! { <LogGrid {table} stale={session::stale_leaders(&snap)} compact={self.embed} /> };
         if self.embed {
             // The way out keeps the moment, the view and the selection.
             let full = format!("./?{}", session::link_here(sim, &self.view_keys()));
             return html! {
                 <div class="app embed">
                     { banner }
-                    <div class="stage">{ cluster }{ legend }</div>
+                    <div class="stage">{ cluster }{ legend }{ grid }</div>
                     if self.controls {
                         { transport }
                     }
@@ -779,6 +785,7 @@ impl Component for App {
                     </div>
                     { cluster }
                     { transport }
+                    { grid }
                     { legend }
                     <Faults draft={self.draft.clone()} manual={self.manual} {queue}
                         on_action={cb.act.clone()} on_draft={cb.draft.clone()} on_partition={cb.partition.clone()}

@@ -124,6 +124,26 @@ impl<K: PartialEq, T> Memo<K, T> {
     }
 }
 
+impl<K: PartialEq, T: PartialEq> Memo<K, T> {
+    /// Like [`Memo::get`], but a rebuilt value equal to the last one keeps the last one's
+    /// identity: a component drawing it skips its render when only the key moved on (the
+    /// state table is rebuilt at each event, and most events change nothing in it).
+    pub fn get_same(&mut self, key: K, build: impl FnOnce() -> T) -> Shared<T> {
+        match &mut self.last {
+            Some((k, v)) if *k == key => v.clone(),
+            Some((k, v)) => {
+                let next = build();
+                if **v != next {
+                    *v = Shared::new(next);
+                }
+                *k = key;
+                v.clone()
+            }
+            None => self.get(key, build),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +166,16 @@ mod tests {
         assert_eq!(*b, vec![1]);
         let c = m.get(2, || vec![1]);
         assert_ne!(a, c, "equal content, new identity");
+    }
+
+    #[test]
+    fn an_equal_rebuild_keeps_its_identity() {
+        let mut m = Memo::default();
+        let a = m.get_same(1, || vec![1]);
+        let b = m.get_same(2, || vec![1]);
+        assert_eq!(a, b, "same content, same identity");
+        let c = m.get_same(3, || vec![2]);
+        assert_ne!(a, c);
+        assert_eq!(*c, vec![2]);
     }
 }

@@ -208,7 +208,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
 }
 
 /// A stable, readable colour per term or ballot, so log cells of one term match.
-fn term_hue(term: u64) -> u64 {
+pub fn term_hue(term: u64) -> u64 {
     (term * 67 + 200) % 360
 }
 

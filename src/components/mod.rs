@@ -8,5 +8,6 @@ pub mod event_log;
 pub mod inspector;
 pub mod invariants;
 pub mod legend;
+pub mod log_grid;
 pub mod settings;
 pub mod spacetime;

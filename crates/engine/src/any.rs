@@ -3,7 +3,7 @@
 
 use crate::catalog::{Model, NetworkSettings, Progress, ProtocolKind, Settings};
 use crate::invariants::{InvariantInfo, Violation};
-use crate::node::{NodeId, Section, Time};
+use crate::node::{NodeId, Section, StateTable, Time};
 use crate::share;
 use crate::sim::history::{Action, ActionRecord, History, MsgId, ViolationRecord};
 use crate::sim::view::{MessageView, Snapshot};
@@ -143,6 +143,10 @@ impl AnySim {
     }
     pub fn inspect_node(&self, id: NodeId) -> Vec<Section> {
         each!(self, s => s.inspect_node(id))
+    }
+    /// The state table under the cluster; it changes only with events.
+    pub fn state_table(&self) -> StateTable {
+        each!(self, s => s.state_table())
     }
     pub fn inspect_message(&self, id: MsgId) -> Option<(MessageView, Vec<(String, String)>)> {
         each!(self, s => s.inspect_message(id))

@@ -238,6 +238,92 @@ pub struct LogCell {
     pub committed: bool,
 }
 
+/// At most this many columns of a state table are drawn, the newest; a row builds no more
+/// than its last this many.
+pub const TABLE_COLUMNS: u64 = 60;
+
+/// The state table under the cluster: one row per node, aligned by a column key (log index,
+/// slot, transaction id) or by named columns (an acceptor's promise and acceptance). Built by
+/// the protocol row by row, assembled by the simulator.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StateTable {
+    /// The table's name for people: "Log grid: every node's log by index".
+    pub title: String,
+    /// What a column is, e.g. "index", "slot", "txn"; empty for named columns.
+    pub unit: String,
+    /// Column keys and headers, in order: "1", "2"... or "promised", "accepted"...
+    pub columns: Vec<(u64, String)>,
+    /// Whether cells are log entries aligned by key (Raft, Multi-Paxos) rather than named
+    /// fields or transactions.
+    pub log: bool,
+    /// Older columns left out (a long log shows its newest): keys 1..=hidden.
+    pub hidden: u64,
+    /// One line for a first-time reader: what solid, dashed, the colours and the marks mean.
+    pub legend: Vec<String>,
+    pub rows: Vec<TableRow>,
+}
+
+/// A node's row of the state table.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TableRow {
+    pub node: NodeId,
+    /// Down: the row shows what the node persisted, and says so.
+    pub up: bool,
+    /// Short notes shown beside the node's name: "applied 3", "next 5 · match 4".
+    pub notes: Vec<String>,
+    pub cells: Vec<TableCell>,
+    pub marks: Vec<TableMark>,
+}
+
+/// One cell: a log entry, a slot, a transaction or a named field.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TableCell {
+    /// The column it sits in (1-based index, slot or transaction id; for named columns the
+    /// column's key).
+    pub key: u64,
+    /// Term, ballot round or transaction id: the cell's colour; 0 for none.
+    pub term: u64,
+    /// What the cell says, kept short: "3", "2.1", "yes".
+    pub text: String,
+    /// A second, smaller line: the command ("+5", "no-op"), the lock...
+    pub sub: String,
+    /// Committed, chosen, decided or learned: drawn solid; otherwise dashed.
+    pub committed: bool,
+    /// A css-friendly tone for cells not coloured by term: "commit", "abort", "pending",
+    /// "blocked", "noop"; empty for a term colour.
+    pub tone: &'static str,
+    /// Everything in words, for the tooltip and screen readers.
+    pub detail: String,
+}
+
+/// A mark under a cell of a row: the leader's nextIndex and matchIndex for a follower, the
+/// last applied entry.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TableMark {
+    pub key: u64,
+    /// A css-friendly kind: "applied", "match", "next".
+    pub kind: &'static str,
+    /// The glyph drawn ("✓", "▲", "▷"), explained in the table's legend.
+    pub glyph: &'static str,
+    /// In words, for the tooltip: "nextIndex 5 (S1's view)".
+    pub label: String,
+}
+
+/// How the protocol's table is laid out: the unit of its columns (or its named columns) and
+/// the legend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableLayout {
+    pub title: &'static str,
+    /// "index", "slot", "txn"; empty with named columns.
+    pub unit: &'static str,
+    /// Written before a column's key in its header: "#" for "#3".
+    pub prefix: &'static str,
+    /// Named columns (key, header), for tables that are not aligned by a key.
+    pub named: Vec<(u64, &'static str)>,
+    pub log: bool,
+    pub legend: Vec<String>,
+}
+
 /// One block of the inspector: a list of fields or a table.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Section {
@@ -281,4 +367,17 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     fn inspect(&self, s: &Self::State) -> Vec<Section>;
     /// How a crashed node looks: what its stable storage holds.
     fn inspect_durable(&self, d: &Self::Durable) -> Vec<Section>;
+
+    /// The state table's layout: its column unit or named columns, and its legend.
+    fn table_layout(&self) -> TableLayout;
+    /// A live node's row of the state table (the simulator fills in `node` and `up`).
+    fn table_row(&self, s: &Self::State) -> TableRow;
+    /// A crashed node's row: what its stable storage holds.
+    fn table_row_durable(&self, d: &Self::Durable) -> TableRow;
+    /// Marks a node puts on other nodes' rows, with the rank that decides whose marks are
+    /// shown (the leader of the highest term): e.g. a Raft leader's nextIndex and matchIndex
+    /// per follower. `None` when it has nothing to mark.
+    fn table_marks(&self, _s: &Self::State) -> Option<(u64, Vec<(NodeId, TableMark)>)> {
+        None
+    }
 }

@@ -370,8 +370,8 @@ fn the_inspector_shows_lock_and_blocking() {
     let Section::Fields { fields, .. } = &p.inspect(s)[0] else {
         panic!("fields first")
     };
-    assert_eq!(fields[0], ("state".into(), "prepared #1, blocked".into()));
-    assert_eq!(fields[1], ("lock".into(), "held by txn #1".into()));
+    assert_eq!(fields[0], ("state".into(), "prepared #1 (blocked)".into()));
+    assert_eq!(fields[2], ("lock".into(), "held by txn #1".into()));
     let d = sim.durable(COORDINATOR).unwrap();
     let Section::Table { rows, .. } = &p.inspect_durable(d)[1] else {
         panic!("the log")

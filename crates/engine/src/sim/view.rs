@@ -4,7 +4,9 @@
 use super::history::{LossReason, MsgId, TimerId};
 use super::{Simulation, DROP_FADE};
 use crate::catalog::Model;
-use crate::node::{Message, NodeId, NodeSummary, Section, Time, TimerKind};
+use crate::node::{
+    Message, NodeId, NodeSummary, Section, StateTable, Time, TimerKind, TABLE_COLUMNS,
+};
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -144,6 +146,89 @@ impl<P: Model> Simulation<P> {
             cut_links: w.net.cut_links().copied().collect(),
             acked: w.acked,
             requests: w.next_request - 1,
+        }
+    }
+
+    /// The state table under the cluster: one row per node (a crashed node's from its stable
+    /// storage), columns aligned by index, slot or transaction (or the protocol's named
+    /// columns), and the marks of the highest-ranked node that has any (the leader of the
+    /// highest term) on the others' rows. It changes only with events: build it once per event
+    /// count, not per frame.
+    pub fn state_table(&self) -> StateTable {
+        let layout = self.proto.table_layout();
+        let w = &self.world;
+        let mut rows: Vec<_> = w
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let node = NodeId::from_idx(i);
+                let mut row = match s {
+                    Some(s) => self.proto.table_row(s),
+                    None => self.proto.table_row_durable(&w.durable[i]),
+                };
+                row.node = node;
+                row.up = s.is_some();
+                row
+            })
+            .collect();
+        let marks = w
+            .nodes
+            .iter()
+            .flatten()
+            .filter_map(|s| self.proto.table_marks(s))
+            // The first of the highest rank: ties only under a buggy variant.
+            .fold(None, |best: Option<(u64, Vec<_>)>, (rank, m)| match best {
+                Some((r, _)) if r >= rank => best,
+                _ => Some((rank, m)),
+            });
+        for (node, mark) in marks.map(|(_, m)| m).unwrap_or_default() {
+            if let Some(row) = rows.get_mut(node.idx()) {
+                row.marks.push(mark);
+            }
+        }
+        let mut hidden = 0;
+        let columns = if layout.named.is_empty() {
+            let last = rows
+                .iter()
+                .flat_map(|r| {
+                    let cells = r.cells.iter().map(|c| c.key);
+                    cells.chain(r.marks.iter().map(|m| m.key))
+                })
+                .max()
+                .unwrap_or(0);
+            let first = if layout.log {
+                1
+            } else {
+                rows.iter()
+                    .flat_map(|r| r.cells.iter().map(|c| c.key))
+                    .min()
+                    .unwrap_or(1)
+            };
+            // A long log shows its newest columns: older ones are counted, not drawn.
+            let first = first.max(last.saturating_sub(TABLE_COLUMNS) + 1);
+            for row in &mut rows {
+                row.cells.retain(|c| c.key >= first);
+            }
+            hidden = first.saturating_sub(1);
+            (first..=last)
+                .map(|k| (k, format!("{}{k}", layout.prefix)))
+                .collect()
+        } else {
+            layout
+                .named
+                .iter()
+                .map(|(k, name)| (*k, name.to_string()))
+                .collect()
+        };
+        StateTable {
+            title: layout.title.into(),
+            unit: layout.unit.into(),
+            columns,
+            log: layout.log,
+            hidden,
+            legend: layout.legend,
+            rows,
         }
     }
 

@@ -22,7 +22,9 @@ mod present;
 mod replication;
 
 use crate::narrate;
-use crate::node::{NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, Time};
+use crate::node::{
+    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableRow, Time,
+};
 use crate::protocols::paxos::Ballot;
 use imbl::OrdMap;
 use present::ballot_or_none;
@@ -357,5 +359,17 @@ impl Protocol for MultiPaxos {
 
     fn inspect_durable(&self, d: &MpDurable) -> Vec<Section> {
         present::inspect_durable(d)
+    }
+
+    fn table_layout(&self) -> TableLayout {
+        present::table_layout()
+    }
+
+    fn table_row(&self, s: &MpState) -> TableRow {
+        present::table_row(s)
+    }
+
+    fn table_row_durable(&self, d: &MpDurable) -> TableRow {
+        present::table_row_durable(d)
     }
 }

@@ -3,7 +3,10 @@
 //! sections (promise, leader, the leader's open slots, the slot table). No rule lives here.
 
 use super::{Cmd, MpDurable, MpMsg, MpState, MpTimer, Role};
-use crate::node::{LogCell, Message, NodeId, NodeSummary, Section, TimerKind};
+use crate::node::{
+    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableMark, TableRow,
+    TimerKind, TABLE_COLUMNS,
+};
 use crate::protocols::paxos::Ballot;
 use std::fmt;
 
@@ -135,12 +138,18 @@ impl Message for MpMsg {
     }
 }
 
-pub(super) fn summary(s: &MpState) -> NodeSummary {
-    let (role, class) = match s.role {
+/// The role in words and its colour class: the node's label and the inspector's title say
+/// the same.
+fn role(s: &MpState) -> (&'static str, &'static str) {
+    match s.role {
         Role::Follower => ("follower", "follower"),
         Role::Candidate => ("candidate (phase 1)", "candidate"),
         Role::Leader => ("leader", "leader"),
-    };
+    }
+}
+
+pub(super) fn summary(s: &MpState) -> NodeSummary {
+    let (role, class) = role(s);
     let len = s
         .durable
         .accepted
@@ -177,8 +186,9 @@ pub(super) fn summary(s: &MpState) -> NodeSummary {
 
 pub(super) fn inspect(s: &MpState) -> Vec<Section> {
     let mut v = vec![Section::Fields {
-        title: format!("{} · {:?}", s.id, s.role),
+        title: format!("{} · {}", s.id, role(s).0),
         fields: vec![
+            ("role".into(), role(s).0.into()),
             ("promised".into(), ballot_or_none(s.durable.promised)),
             ("own ballot".into(), ballot_or_none(s.ballot)),
             (
@@ -241,5 +251,88 @@ fn slot_table(d: &MpDurable) -> Section {
                 ]
             })
             .collect(),
+    }
+}
+
+pub(super) fn table_layout() -> TableLayout {
+    TableLayout {
+        title: "Log grid: every node's slots",
+        unit: "slot",
+        prefix: "",
+        named: Vec::new(),
+        log: true,
+        legend: vec![
+            "solid: known chosen here · dashed: accepted, not known chosen".into(),
+            "number and colour: the accepted ballot · small text: the command (no-op fills a gap)"
+                .into(),
+            "✓ chosen and applied up to here".into(),
+        ],
+    }
+}
+
+/// The newest slots, as many as the table draws.
+fn slot_cells(d: &MpDurable) -> Vec<TableCell> {
+    let last = d
+        .accepted
+        .get_max()
+        .map_or(0, |(k, _)| *k)
+        .max(d.chosen.get_max().map_or(0, |(k, _)| *k));
+    (last.saturating_sub(TABLE_COLUMNS) + 1..=last)
+        .filter_map(|k| {
+            let chosen = d.chosen.get(&k);
+            let acc = d.accepted.get(&k);
+            let cmd = chosen.or(acc.map(|(_, c)| c))?;
+            Some(TableCell {
+                key: k,
+                term: acc.map_or(0, |(b, _)| b.round),
+                text: acc.map_or(String::new(), |(b, _)| b.to_string()),
+                sub: match cmd {
+                    Cmd::Noop => "no-op".into(),
+                    Cmd::Write(r) => format!("+{}", r.delta),
+                },
+                committed: chosen.is_some(),
+                tone: "",
+                detail: format!(
+                    "slot {k}: {}{}",
+                    match acc {
+                        Some((b, c)) => format!("accepted {c} in ballot {b}"),
+                        None => "nothing accepted here".into(),
+                    },
+                    match chosen {
+                        Some(c) => format!(", chosen {c}"),
+                        None => ", not known chosen".into(),
+                    }
+                ),
+            })
+        })
+        .collect()
+}
+
+pub(super) fn table_row(s: &MpState) -> TableRow {
+    TableRow {
+        notes: vec![format!(
+            "{} · {}",
+            role(s).0,
+            ballot_or_none(s.shown_ballot())
+        )],
+        cells: slot_cells(&s.durable),
+        marks: (s.applied > 0)
+            .then(|| TableMark {
+                key: s.applied,
+                kind: "applied",
+                glyph: "✓",
+                label: format!("applied {}", s.applied),
+            })
+            .into_iter()
+            .collect(),
+        ..TableRow::default()
+    }
+}
+
+pub(super) fn table_row_durable(d: &MpDurable) -> TableRow {
+    TableRow {
+        notes: vec![format!("crashed · {}", ballot_or_none(d.promised))],
+        cells: slot_cells(d),
+        ..TableRow::default()
     }
 }

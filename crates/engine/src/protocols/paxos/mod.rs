@@ -22,7 +22,9 @@ mod present;
 mod proposer;
 
 use crate::narrate;
-use crate::node::{NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, Time};
+use crate::node::{
+    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableRow, Time,
+};
 use imbl::OrdMap;
 use present::{ballot_or_none, proposal_or_none};
 use serde::{Deserialize, Serialize};
@@ -306,5 +308,17 @@ impl Protocol for Paxos {
 
     fn inspect_durable(&self, d: &PaxosDurable) -> Vec<Section> {
         present::inspect_durable(d)
+    }
+
+    fn table_layout(&self) -> TableLayout {
+        present::table_layout()
+    }
+
+    fn table_row(&self, s: &PaxosState) -> TableRow {
+        present::table_row(s)
+    }
+
+    fn table_row_durable(&self, d: &PaxosDurable) -> TableRow {
+        present::table_row_durable(d)
     }
 }

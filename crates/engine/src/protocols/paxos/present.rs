@@ -3,7 +3,9 @@
 //! promise and acceptance, the proposer's attempt, the learner's tally). No rule lives here.
 
 use super::{Ballot, Origin, PaxosDurable, PaxosMsg, PaxosState, PaxosTimer, Phase, Value};
-use crate::node::{LogCell, Message, NodeId, NodeSummary, Section, TimerKind};
+use crate::node::{
+    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableRow, TimerKind,
+};
 use std::fmt;
 
 impl fmt::Display for Ballot {
@@ -90,14 +92,20 @@ impl Message for PaxosMsg {
     }
 }
 
-pub(super) fn summary(s: &PaxosState) -> NodeSummary {
-    let (role, class) = match (s.learned, s.phase, s.ballot) {
+/// The role in words and its colour class: the node's label and the inspector's title say
+/// the same.
+fn role(s: &PaxosState) -> (String, &'static str) {
+    match (s.learned, s.phase, s.ballot) {
         (Some((_, v)), _, _) => (format!("learned {}", v.value), "learner"),
         (None, Phase::Preparing, Some(b)) => (format!("proposer: prepare {b}"), "candidate"),
         (None, Phase::Accepting, Some(b)) => (format!("proposer: accept {b}"), "leader"),
         (None, _, _) if s.own.is_some() => ("proposer (backing off)".into(), "follower"),
         _ => ("acceptor".into(), "follower"),
-    };
+    }
+}
+
+pub(super) fn summary(s: &PaxosState) -> NodeSummary {
+    let (role, class) = role(s);
     let shown = s.ballot.max(s.durable.promised);
     NodeSummary {
         role,
@@ -122,9 +130,11 @@ pub(super) fn summary(s: &PaxosState) -> NodeSummary {
 }
 
 pub(super) fn inspect(s: &PaxosState) -> Vec<Section> {
+    let role = role(s).0;
     let mut v = vec![Section::Fields {
-        title: format!("{} · {:?}", s.id, s.phase),
+        title: format!("{} · {role}", s.id),
         fields: vec![
+            ("role".into(), role),
             ("promised".into(), ballot_or_none(s.durable.promised)),
             ("accepted".into(), proposal_or_none(s.durable.accepted)),
             ("ballot".into(), ballot_or_none(s.ballot)),
@@ -162,4 +172,115 @@ pub(super) fn inspect_durable(d: &PaxosDurable) -> Vec<Section> {
             ("accepted".into(), proposal_or_none(d.accepted)),
         ],
     }]
+}
+
+/// The acceptor table's columns.
+const PROMISED: u64 = 1;
+const ACCEPTED: u64 = 2;
+const VALUE: u64 = 3;
+const LEARNED: u64 = 4;
+
+pub(super) fn table_layout() -> TableLayout {
+    TableLayout {
+        title: "Acceptor table: each node's promise, acceptance and what it learned",
+        unit: "",
+        prefix: "",
+        named: vec![
+            (PROMISED, "promised"),
+            (ACCEPTED, "accepted ballot"),
+            (VALUE, "accepted value"),
+            (LEARNED, "learned"),
+        ],
+        log: false,
+        legend: vec![
+            "solid: the value is learned (chosen) here · dashed: accepted, not known chosen".into(),
+            "colour: the ballot's round · ballot r.n is round r of proposer Sn".into(),
+        ],
+    }
+}
+
+fn acceptor_cells(d: &PaxosDurable, learned: Option<(Ballot, Value)>, up: bool) -> Vec<TableCell> {
+    let chosen = |b: Ballot| learned.is_some_and(|(lb, _)| lb == b);
+    let none = |key: u64, detail: &str| TableCell {
+        key,
+        text: "—".into(),
+        tone: "empty",
+        detail: detail.into(),
+        ..TableCell::default()
+    };
+    let mut v = vec![match d.promised {
+        Some(b) => TableCell {
+            key: PROMISED,
+            term: b.round,
+            text: b.to_string(),
+            committed: true,
+            tone: "field",
+            detail: format!("promised ballot {b}: ignores lower ballots"),
+            ..TableCell::default()
+        },
+        None => none(PROMISED, "no promise yet"),
+    }];
+    match d.accepted {
+        Some((b, val)) => {
+            let state = if chosen(b) {
+                "learned"
+            } else {
+                "not known chosen"
+            };
+            v.push(TableCell {
+                key: ACCEPTED,
+                term: b.round,
+                text: b.to_string(),
+                committed: chosen(b),
+                detail: format!("accepted in ballot {b}, {state}"),
+                ..TableCell::default()
+            });
+            v.push(TableCell {
+                key: VALUE,
+                term: b.round,
+                text: val.value.to_string(),
+                sub: match val.origin {
+                    Origin::Start(n) => format!("{n}'s"),
+                    Origin::Request(id) => format!("#{id}"),
+                },
+                committed: chosen(b),
+                detail: format!("accepted value {val}, {state}"),
+                ..TableCell::default()
+            });
+        }
+        None => {
+            v.push(none(ACCEPTED, "nothing accepted yet"));
+            v.push(none(VALUE, "nothing accepted yet"));
+        }
+    }
+    v.push(match learned {
+        Some((b, val)) => TableCell {
+            key: LEARNED,
+            term: b.round,
+            text: val.value.to_string(),
+            sub: b.to_string(),
+            committed: true,
+            detail: format!("learned {val}, chosen in ballot {b}"),
+            ..TableCell::default()
+        },
+        None if up => none(LEARNED, "nothing learned yet"),
+        None => none(LEARNED, "what it learned is lost in the crash"),
+    });
+    v
+}
+
+pub(super) fn table_row(s: &PaxosState) -> TableRow {
+    TableRow {
+        notes: vec![role(s).0],
+        cells: acceptor_cells(&s.durable, s.learned, true),
+        ..TableRow::default()
+    }
+}
+
+pub(super) fn table_row_durable(d: &PaxosDurable) -> TableRow {
+    TableRow {
+        notes: vec!["crashed".into()],
+        cells: acceptor_cells(d, None, false),
+        ..TableRow::default()
+    }
 }

@@ -14,7 +14,10 @@ mod present;
 mod replication;
 
 use crate::narrate;
-use crate::node::{NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, Time};
+use crate::node::{
+    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableMark, TableRow,
+    Time,
+};
 use imbl::Vector;
 use serde::{Deserialize, Serialize};
 
@@ -368,5 +371,21 @@ impl Protocol for Raft {
 
     fn inspect_durable(&self, d: &RaftDurable) -> Vec<Section> {
         present::inspect_durable(d)
+    }
+
+    fn table_layout(&self) -> TableLayout {
+        present::table_layout()
+    }
+
+    fn table_row(&self, s: &RaftState) -> TableRow {
+        present::table_row(s)
+    }
+
+    fn table_row_durable(&self, d: &RaftDurable) -> TableRow {
+        present::table_row_durable(d)
+    }
+
+    fn table_marks(&self, s: &RaftState) -> Option<(u64, Vec<(NodeId, TableMark)>)> {
+        present::table_marks(self, s)
     }
 }

@@ -3,7 +3,10 @@
 //! names, the replication table and the log). No rule of the protocol lives here.
 
 use super::{Entry, Raft, RaftDurable, RaftMsg, RaftState, RaftTimer, Role};
-use crate::node::{LogCell, Message, NodeId, NodeSummary, Section, TimerKind};
+use crate::node::{
+    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableMark, TableRow,
+    TimerKind, TABLE_COLUMNS,
+};
 use imbl::Vector;
 
 impl TimerKind for RaftTimer {
@@ -91,13 +94,19 @@ impl Message for RaftMsg {
     }
 }
 
-pub(super) fn summary(s: &RaftState) -> NodeSummary {
-    let (role, class) = match s.role {
+/// The role in words and its colour class: the node's label and the inspector's title say
+/// the same.
+fn role(s: &RaftState) -> (&'static str, &'static str) {
+    match s.role {
         Role::Follower => ("follower", "follower"),
         Role::PreCandidate => ("pre-candidate", "candidate"),
         Role::Candidate => ("candidate", "candidate"),
         Role::Leader => ("leader", "leader"),
-    };
+    }
+}
+
+pub(super) fn summary(s: &RaftState) -> NodeSummary {
+    let (role, class) = role(s);
     let len = s.last_index();
     let from = len.saturating_sub(8);
     NodeSummary {
@@ -125,8 +134,9 @@ pub(super) fn summary(s: &RaftState) -> NodeSummary {
 pub(super) fn inspect(raft: &Raft, s: &RaftState) -> Vec<Section> {
     let opt = |n: Option<NodeId>| n.map_or("none".to_string(), |n| n.to_string());
     let mut v = vec![Section::Fields {
-        title: format!("{} · {:?}", s.id, s.role),
+        title: format!("{} · {}", s.id, role(s).0),
         fields: vec![
+            ("role".into(), role(s).0.into()),
             ("currentTerm".into(), s.term().to_string()),
             ("votedFor".into(), opt(s.durable.voted_for)),
             ("leader".into(), opt(s.leader)),
@@ -214,4 +224,108 @@ fn log_table(log: &Vector<Entry>, commit: u64, applied: u64) -> Section {
             })
             .collect(),
     }
+}
+
+pub(super) fn table_layout() -> TableLayout {
+    TableLayout {
+        title: "Log grid: every node's log by index",
+        unit: "index",
+        prefix: "",
+        named: Vec::new(),
+        log: true,
+        legend: vec![
+            "solid: committed (index ≤ that node's commitIndex) · dashed: not committed yet".into(),
+            "number and colour: the entry's term · small text: its command".into(),
+            "✓ lastApplied · ▲ matchIndex and ▷ nextIndex: what the leader knows of each follower"
+                .into(),
+        ],
+    }
+}
+
+/// The newest entries, as many as the table draws.
+fn log_cells(log: &Vector<Entry>, commit: Option<u64>) -> Vec<TableCell> {
+    let len = log.len() as u64;
+    (len.saturating_sub(TABLE_COLUMNS) + 1..=len)
+        .map(|i| {
+            let e = log[i as usize - 1];
+            let committed = commit.is_some_and(|c| i <= c);
+            TableCell {
+                key: i,
+                term: e.term,
+                text: e.term.to_string(),
+                sub: format!("+{}", e.request.delta),
+                committed,
+                tone: "",
+                detail: format!(
+                    "index {i}, term {}: counter += {} (#{}), {}",
+                    e.term,
+                    e.request.delta,
+                    e.request.id,
+                    match commit {
+                        None => "commitIndex lost in the crash",
+                        Some(_) if committed => "committed",
+                        Some(_) => "not committed yet",
+                    }
+                ),
+            }
+        })
+        .collect()
+}
+
+pub(super) fn table_row(s: &RaftState) -> TableRow {
+    TableRow {
+        notes: vec![format!("{} · t{}", role(s).0, s.term())],
+        cells: log_cells(&s.durable.log, Some(s.commit_index)),
+        marks: (s.last_applied > 0)
+            .then(|| TableMark {
+                key: s.last_applied,
+                kind: "applied",
+                glyph: "✓",
+                label: format!("applied {}", s.last_applied),
+            })
+            .into_iter()
+            .collect(),
+        ..TableRow::default()
+    }
+}
+
+pub(super) fn table_row_durable(d: &RaftDurable) -> TableRow {
+    TableRow {
+        notes: vec![format!("crashed · t{}", d.current_term)],
+        cells: log_cells(&d.log, None),
+        ..TableRow::default()
+    }
+}
+
+/// A leader marks each follower's row with its matchIndex and nextIndex.
+pub(super) fn table_marks(raft: &Raft, s: &RaftState) -> Option<(u64, Vec<(NodeId, TableMark)>)> {
+    (s.role == Role::Leader).then(|| {
+        let marks = NodeId::all(raft.nodes)
+            .filter(|&n| n != s.id)
+            .flat_map(|n| {
+                let (m, next) = (s.match_index[n.idx()], s.next_index[n.idx()]);
+                [
+                    (
+                        n,
+                        TableMark {
+                            key: m,
+                            kind: "match",
+                            glyph: "▲",
+                            label: format!("match {m}"),
+                        },
+                    ),
+                    (
+                        n,
+                        TableMark {
+                            key: next,
+                            kind: "next",
+                            glyph: "▷",
+                            label: format!("next {next}"),
+                        },
+                    ),
+                ]
+            })
+            .collect();
+        (s.term(), marks)
+    })
 }

@@ -36,7 +36,9 @@ mod present;
 mod termination;
 
 use crate::narrate;
-use crate::node::{NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, Time};
+use crate::node::{
+    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableRow, Time,
+};
 use imbl::{OrdMap, OrdSet};
 use serde::Serialize;
 
@@ -330,5 +332,17 @@ impl Protocol for ThreePc {
 
     fn inspect_durable(&self, d: &ThreePcDurable) -> Vec<Section> {
         present::inspect_durable(d)
+    }
+
+    fn table_layout(&self) -> TableLayout {
+        present::table_layout()
+    }
+
+    fn table_row(&self, s: &ThreePcState) -> TableRow {
+        present::table_row(self, s)
+    }
+
+    fn table_row_durable(&self, d: &ThreePcDurable) -> TableRow {
+        present::table_row_durable(d)
     }
 }

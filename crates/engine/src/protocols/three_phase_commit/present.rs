@@ -3,8 +3,11 @@
 //! coordinator's pending votes and acknowledgements, termination, the log), laid out as 2PC's so
 //! the two compare directly. No rule lives here.
 
-use super::{Status, ThreePcDurable, ThreePcMsg, ThreePcState, ThreePcTimer};
-use crate::node::{LogCell, Message, NodeId, NodeSummary, Section, TimerKind};
+use super::{Status, ThreePc, ThreePcDurable, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
+use crate::node::{
+    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableRow, TimerKind,
+    TABLE_COLUMNS,
+};
 use imbl::OrdMap;
 
 impl TimerKind for ThreePcTimer {
@@ -264,5 +267,122 @@ fn log_table(d: &ThreePcDurable) -> Section {
                 ]
             })
             .collect(),
+    }
+}
+
+pub(super) fn table_layout() -> TableLayout {
+    TableLayout {
+        title: "Transactions: each node's vote, pre-commit and decision",
+        unit: "txn",
+        prefix: "#",
+        named: Vec::new(),
+        log: false,
+        legend: vec![
+            "solid: decided here (commit green, abort red) · dashed: not decided yet".into(),
+            "yes: voted yes, uncertain, holds the lock · pre-commit: everyone voted yes, only \
+             commit is left · terminating / recovering: deciding without the coordinator"
+                .into(),
+        ],
+    }
+}
+
+/// One transaction of a node's log; `phase` says whether this node is terminating or
+/// recovering it, `votes` the coordinator's count while voting.
+fn txn_cell(t: u64, r: &TxnRecord, lock: bool, phase: &str, votes: Option<String>) -> TableCell {
+    let undecided = |word: &str, what: &str| {
+        let sub = if phase.is_empty() && lock {
+            "locked".to_string()
+        } else {
+            phase.to_string()
+        };
+        let tone = if phase.is_empty() {
+            "pending"
+        } else {
+            "blocked"
+        };
+        (
+            word.to_string(),
+            sub,
+            tone,
+            format!("txn #{t} (+{}): {what}", r.delta),
+        )
+    };
+    let (text, sub, tone, detail) = match r.status {
+        Status::Voting => (
+            "voting".to_string(),
+            votes.clone().unwrap_or_default(),
+            "pending",
+            format!(
+                "txn #{t} (+{}): collecting votes{}",
+                r.delta,
+                votes.map_or(String::new(), |v| format!(", {v}"))
+            ),
+        ),
+        Status::Uncertain => undecided("yes", "voted yes, uncertain, holds the lock"),
+        Status::PreCommitted => undecided(
+            "pre-commit",
+            "everyone voted yes; pre-committed, commit is the only outcome left",
+        ),
+        Status::Committed => (
+            "commit".into(),
+            format!("+{}", r.delta),
+            "commit",
+            format!("txn #{t} (+{}): committed", r.delta),
+        ),
+        Status::Aborted => (
+            "abort".into(),
+            String::new(),
+            "abort",
+            format!("txn #{t} (+{}): aborted", r.delta),
+        ),
+    };
+    TableCell {
+        key: t,
+        term: t,
+        text,
+        sub,
+        committed: r.status.decision().is_some(),
+        tone,
+        detail,
+    }
+}
+
+/// The newest transactions, as many as the table draws.
+fn newest(d: &ThreePcDurable) -> impl Iterator<Item = (&u64, &TxnRecord)> {
+    let last = d.log.get_max().map_or(0, |(t, _)| *t);
+    d.log.range(last.saturating_sub(TABLE_COLUMNS) + 1..)
+}
+
+pub(super) fn table_row(p: &ThreePc, s: &ThreePcState) -> TableRow {
+    let d = &s.durable;
+    TableRow {
+        notes: vec![summary(s).role],
+        cells: newest(d)
+            .map(|(t, r)| {
+                let phase = if s.recovering.contains(t) {
+                    "recovering"
+                } else if s.rounds.contains_key(t) {
+                    "terminating"
+                } else {
+                    ""
+                };
+                let votes = s
+                    .votes
+                    .get(t)
+                    .map(|v| format!("{}/{} yes", v.len(), p.nodes - 1));
+                txn_cell(*t, r, d.lock == Some(*t), phase, votes)
+            })
+            .collect(),
+        ..TableRow::default()
+    }
+}
+
+pub(super) fn table_row_durable(d: &ThreePcDurable) -> TableRow {
+    TableRow {
+        notes: vec!["crashed".into()],
+        cells: newest(d)
+            .map(|(t, r)| txn_cell(*t, r, d.lock == Some(*t), "", None))
+            .collect(),
+        ..TableRow::default()
     }
 }

@@ -34,7 +34,9 @@ mod present;
 mod termination;
 
 use crate::narrate;
-use crate::node::{NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, Time};
+use crate::node::{
+    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableRow, Time,
+};
 use imbl::OrdMap;
 use serde::Serialize;
 
@@ -269,5 +271,17 @@ impl Protocol for TwoPc {
 
     fn inspect_durable(&self, d: &TpcDurable) -> Vec<Section> {
         present::inspect_durable(d)
+    }
+
+    fn table_layout(&self) -> TableLayout {
+        present::table_layout()
+    }
+
+    fn table_row(&self, s: &TpcState) -> TableRow {
+        present::table_row(self, s)
+    }
+
+    fn table_row_durable(&self, d: &TpcDurable) -> TableRow {
+        present::table_row_durable(d)
     }
 }

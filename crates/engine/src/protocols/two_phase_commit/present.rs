@@ -2,8 +2,11 @@
 //! the node summary drawn on the cluster view and the inspector's sections (lock, counter, the
 //! coordinator's pending votes, the log). No rule lives here.
 
-use super::{Status, TpcDurable, TpcMsg, TpcState, TpcTimer};
-use crate::node::{LogCell, Message, NodeId, NodeSummary, Section, TimerKind};
+use super::{Status, TpcDurable, TpcMsg, TpcState, TpcTimer, TwoPc, TxnRecord};
+use crate::node::{
+    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableRow, TimerKind,
+    TABLE_COLUMNS,
+};
 
 impl TimerKind for TpcTimer {
     fn label(&self) -> String {
@@ -76,27 +79,40 @@ impl Message for TpcMsg {
     }
 }
 
-pub(super) fn summary(s: &TpcState) -> NodeSummary {
-    let d = &s.durable;
-    let (role, class) = if s.is_coordinator() {
+/// The role in words and its colour class: the node's label and the inspector's state say
+/// the same.
+fn role(s: &TpcState) -> (String, &'static str) {
+    if s.is_coordinator() {
         ("coordinator".to_string(), "leader")
     } else {
-        match d.lock {
+        match s.durable.lock {
             Some(t) if s.blocked => (format!("prepared #{t} (blocked)"), "blocked"),
             Some(t) => (format!("prepared #{t}"), "candidate"),
             None => ("participant".into(), "follower"),
         }
-    };
+    }
+}
+
+/// The newest transaction in the log, in words. A participant that holds the lock of an older
+/// one (and voted no on the newer) says "latest", so its label does not read as two
+/// transactions at once.
+fn latest(d: &TpcDurable) -> String {
+    match d.log.get_max().map(|(t, _)| *t) {
+        None => "no txn yet".into(),
+        Some(t) if d.lock.is_some_and(|l| l != t) => format!("latest txn #{t}"),
+        Some(t) => format!("txn #{t}"),
+    }
+}
+
+pub(super) fn summary(s: &TpcState) -> NodeSummary {
+    let d = &s.durable;
+    let (role, class) = role(s);
     let last = d.log.get_max().map_or(0, |(t, _)| *t);
     NodeSummary {
         role,
         class,
         term: last,
-        term_label: if last == 0 {
-            "no txn yet".into()
-        } else {
-            format!("txn #{last}")
-        },
+        term_label: latest(d),
         log: d
             .log
             .iter()
@@ -122,17 +138,10 @@ pub(super) fn summary(s: &TpcState) -> NodeSummary {
 
 pub(super) fn inspect(s: &TpcState) -> Vec<Section> {
     let d = &s.durable;
-    let state = if s.is_coordinator() {
-        "coordinator".to_string()
-    } else {
-        match d.lock {
-            Some(t) if s.blocked => format!("prepared #{t}, blocked"),
-            Some(t) => format!("prepared #{t}, waiting"),
-            None => "free".into(),
-        }
-    };
+    let state = role(s).0;
     let mut fields = vec![
-        ("state".into(), state),
+        ("state".into(), state.clone()),
+        ("newest".into(), latest(d)),
         (
             "lock".into(),
             d.lock
@@ -168,15 +177,7 @@ pub(super) fn inspect(s: &TpcState) -> Vec<Section> {
     }
     vec![
         Section::Fields {
-            title: format!(
-                "{} · {}",
-                s.id,
-                if s.is_coordinator() {
-                    "coordinator"
-                } else {
-                    "participant"
-                }
-            ),
+            title: format!("{} · {state}", s.id),
             fields,
         },
         log_table(d),
@@ -218,5 +219,118 @@ fn log_table(d: &TpcDurable) -> Section {
                 vec![format!("#{t}"), format!("+{}", r.delta), status]
             })
             .collect(),
+    }
+}
+
+pub(super) fn table_layout() -> TableLayout {
+    TableLayout {
+        title: "Transactions: each node's vote, decision and lock",
+        unit: "txn",
+        prefix: "#",
+        named: Vec::new(),
+        log: false,
+        legend: vec![
+            "solid: decided here (commit green, abort red) · dashed: not decided yet".into(),
+            "yes: voted yes, holds the lock until the decision · blocked: the decision is \
+             overdue and it may not decide alone · k/n yes: votes the coordinator has"
+                .into(),
+        ],
+    }
+}
+
+/// One transaction of a node's log. `votes` is the coordinator's yes count while voting;
+/// `blocked` whether this node waits past its timeout.
+fn txn_cell(t: u64, r: &TxnRecord, lock: bool, blocked: bool, votes: Option<String>) -> TableCell {
+    let (text, sub, tone, detail) = match r.status {
+        Status::Voting => (
+            "voting".to_string(),
+            votes.clone().unwrap_or_default(),
+            "pending",
+            format!(
+                "txn #{t} (+{}): collecting votes{}",
+                r.delta,
+                votes.map_or(String::new(), |v| format!(", {v}"))
+            ),
+        ),
+        Status::Prepared if blocked => (
+            "yes".into(),
+            "blocked".into(),
+            "blocked",
+            format!(
+                "txn #{t} (+{}): voted yes, holds the lock, the decision is overdue: blocked",
+                r.delta
+            ),
+        ),
+        Status::Prepared => (
+            "yes".into(),
+            if lock { "locked" } else { "" }.into(),
+            "pending",
+            format!(
+                "txn #{t} (+{}): voted yes, holds the lock, waits for the decision",
+                r.delta
+            ),
+        ),
+        Status::Committed => (
+            "commit".into(),
+            if r.ended {
+                "ended".into()
+            } else {
+                format!("+{}", r.delta)
+            },
+            "commit",
+            format!(
+                "txn #{t} (+{}): committed{}",
+                r.delta,
+                if r.ended { ", every ack in (END)" } else { "" }
+            ),
+        ),
+        Status::Aborted => (
+            "abort".into(),
+            if r.ended { "ended" } else { "" }.into(),
+            "abort",
+            format!("txn #{t} (+{}): aborted", r.delta),
+        ),
+    };
+    TableCell {
+        key: t,
+        term: t,
+        text,
+        sub,
+        committed: r.status.decision().is_some(),
+        tone,
+        detail,
+    }
+}
+
+/// The newest transactions, as many as the table draws.
+fn newest(d: &TpcDurable) -> impl Iterator<Item = (&u64, &TxnRecord)> {
+    let last = d.log.get_max().map_or(0, |(t, _)| *t);
+    d.log.range(last.saturating_sub(TABLE_COLUMNS) + 1..)
+}
+
+pub(super) fn table_row(tpc: &TwoPc, s: &TpcState) -> TableRow {
+    let d = &s.durable;
+    TableRow {
+        notes: vec![role(s).0],
+        cells: newest(d)
+            .map(|(t, r)| {
+                let votes = s
+                    .votes
+                    .get(t)
+                    .map(|v| format!("{}/{} yes", v.len(), tpc.nodes - 1));
+                txn_cell(*t, r, d.lock == Some(*t), s.blocked, votes)
+            })
+            .collect(),
+        ..TableRow::default()
+    }
+}
+
+pub(super) fn table_row_durable(d: &TpcDurable) -> TableRow {
+    TableRow {
+        notes: vec!["crashed".into()],
+        cells: newest(d)
+            .map(|(t, r)| txn_cell(*t, r, d.lock == Some(*t), false, None))
+            .collect(),
+        ..TableRow::default()
     }
 }
