@@ -29,6 +29,13 @@ impl NodeId {
     pub fn from_idx(i: usize) -> Self {
         NodeId(u8::try_from(i + 1).expect("at most 255 nodes"))
     }
+    /// Ids as narration and the inspector list them: `S1, S3, S4`.
+    pub fn list(ids: &[NodeId]) -> String {
+        ids.iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
     /// All ids of a cluster of `n` nodes.
     pub fn all(n: usize) -> impl Iterator<Item = NodeId> + Clone {
         (0..n).map(NodeId::from_idx)

@@ -4,7 +4,7 @@
 //! it re-proposes the highest-numbered value reported for each unfinished slot and fills the gaps
 //! with no-ops. A Nack makes a candidate or leader give its ballot up.
 
-use super::present::{names, slots};
+use super::present::slots;
 use super::{Cmd, MpMsg, MpState, MpTimer, MultiPaxos, Role};
 use crate::narrate;
 use crate::node::{NodeId, Out};
@@ -94,7 +94,7 @@ impl MultiPaxos {
                 out,
                 "{} leads with ballot {ballot} (promises from {}); no slot was left unfinished",
                 s.id,
-                names(&s.promises)
+                NodeId::list(&s.promises)
             );
         } else {
             narrate!(
@@ -102,7 +102,7 @@ impl MultiPaxos {
                 "{} leads with ballot {ballot} (promises from {}); it re-proposes {}: {kept} \
                  recovered values, {noops} gaps filled with no-ops",
                 s.id,
-                names(&s.promises),
+                NodeId::list(&s.promises),
                 slots(start, end)
             );
         }

@@ -28,13 +28,6 @@ impl TimerKind for MpTimer {
     }
 }
 
-pub(super) fn names(ids: &[NodeId]) -> String {
-    ids.iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// "slot 3" or "slots 3..5".
 pub(super) fn slots(from: u64, to: u64) -> String {
     if from == to {
@@ -206,7 +199,7 @@ pub(super) fn inspect(s: &MpState) -> Vec<Section> {
             rows: s
                 .votes
                 .iter()
-                .map(|(k, who)| vec![k.to_string(), names(who)])
+                .map(|(k, who)| vec![k.to_string(), NodeId::list(who)])
                 .collect(),
         });
     }

@@ -29,13 +29,6 @@ impl TimerKind for PaxosTimer {
     }
 }
 
-pub(super) fn names(ids: &[NodeId]) -> String {
-    ids.iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 pub(super) fn ballot_or_none(b: Option<Ballot>) -> String {
     b.map_or("none".into(), |b| b.to_string())
 }
@@ -146,7 +139,7 @@ pub(super) fn inspect(s: &PaxosState) -> Vec<Section> {
                 "proposing".into(),
                 s.proposing.map_or("none".into(), |v| v.to_string()),
             ),
-            ("promises".into(), names(&s.promises)),
+            ("promises".into(), NodeId::list(&s.promises)),
             ("highest reported".into(), proposal_or_none(s.highest)),
             ("learned".into(), proposal_or_none(s.learned)),
         ],
@@ -158,7 +151,7 @@ pub(super) fn inspect(s: &PaxosState) -> Vec<Section> {
             .accepts
             .iter()
             .rev()
-            .map(|(b, (v, who))| vec![b.to_string(), v.to_string(), names(who)])
+            .map(|(b, (v, who))| vec![b.to_string(), v.to_string(), NodeId::list(who)])
             .collect(),
     });
     v

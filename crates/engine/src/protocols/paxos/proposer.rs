@@ -3,7 +3,6 @@
 //! highest-numbered proposal a majority of promises report (or its own if none), sends Accept, and
 //! gives the ballot up on a Nack to retry after a random back-off.
 
-use super::present::names;
 use super::{Ballot, Paxos, PaxosMsg, PaxosState, Phase, Value};
 use crate::narrate;
 use crate::node::{NodeId, Out};
@@ -59,7 +58,7 @@ impl Paxos {
                     "{} has promises for ballot {ballot} from a majority ({}); the highest \
                      accepted proposal they report is {v} in ballot {b}, so it proposes {v}",
                     s.id,
-                    names(&s.promises)
+                    NodeId::list(&s.promises)
                 );
                 v
             }
@@ -70,7 +69,7 @@ impl Paxos {
                      {v} was accepted in ballot {b}; it proposes its own {own} (bug: \
                      paxos-ignore-promised-value)",
                     s.id,
-                    names(&s.promises)
+                    NodeId::list(&s.promises)
                 );
                 own
             }
@@ -80,7 +79,7 @@ impl Paxos {
                     "{} has promises for ballot {ballot} from a majority ({}); none accepted \
                      anything, so it proposes its own {own}",
                     s.id,
-                    names(&s.promises)
+                    NodeId::list(&s.promises)
                 );
                 own
             }

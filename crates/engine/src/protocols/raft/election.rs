@@ -3,7 +3,6 @@
 //! majority makes a leader. PreVote (Ongaro's thesis §9.6) asks the same question first without
 //! raising any term.
 
-use super::present::names;
 use super::{Raft, RaftMsg, RaftState, RaftTimer, RequestVote, Role, VoteReply};
 use crate::narrate;
 use crate::node::{NodeId, Out};
@@ -76,7 +75,7 @@ impl Raft {
             "{} wins the election for term {} with votes from {}",
             s.id,
             s.term(),
-            names(&s.votes)
+            NodeId::list(&s.votes)
         );
         out.cancel_timer(RaftTimer::Election);
         self.broadcast_append(s, out);

@@ -181,13 +181,6 @@ pub(super) fn inspect_durable(d: &RaftDurable) -> Vec<Section> {
     ]
 }
 
-pub(super) fn names(ids: &[NodeId]) -> String {
-    ids.iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The last 50 entries; a long log would swamp the inspector.
 fn log_table(log: &Vector<Entry>, commit: u64, applied: u64) -> Section {
     let len = log.len() as u64;

@@ -5,7 +5,6 @@
 //! coordinator finishes what its log decided, aborts what it had not pre-committed (nobody can
 //! have committed), and asks like any recovering node about what it had pre-committed.
 
-use super::present::names;
 use super::{word, Status, ThreePc, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
 use crate::narrate;
 use crate::node::{NodeId, Out, Reply, Request};
@@ -159,7 +158,7 @@ impl ThreePc {
         }
         let have = s.votes.get(&txn).cloned().unwrap_or_default();
         let missing: Vec<NodeId> = self.participants().filter(|p| !have.contains(p)).collect();
-        let why = format!("no vote from {} in time", names(&missing));
+        let why = format!("no vote from {} in time", NodeId::list(&missing));
         self.coordinator_decides(s, txn, false, &why, out);
     }
 
@@ -172,7 +171,7 @@ impl ThreePc {
         let missing: Vec<NodeId> = self.participants().filter(|p| !have.contains(p)).collect();
         let why = format!(
             "no acknowledgement from {}, which must have crashed; everyone voted yes",
-            names(&missing)
+            NodeId::list(&missing)
         );
         self.coordinator_decides(s, txn, true, &why, out);
     }

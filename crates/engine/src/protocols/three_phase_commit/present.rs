@@ -33,13 +33,6 @@ impl Status {
     }
 }
 
-pub(super) fn names(ids: &[NodeId]) -> String {
-    ids.iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl Message for ThreePcMsg {
     fn kind(&self) -> usize {
         match self {
@@ -160,7 +153,7 @@ fn per_txn(m: &OrdMap<u64, Vec<NodeId>>, what: &str) -> String {
                 if v.is_empty() {
                     "none".into()
                 } else {
-                    names(v)
+                    NodeId::list(v)
                 }
             )
         })

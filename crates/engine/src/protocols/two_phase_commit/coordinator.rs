@@ -4,7 +4,6 @@
 //! record lets it forget the transaction. A recovered coordinator re-sends the decisions in its log
 //! and aborts the transactions it had not decided.
 
-use super::present::names;
 use super::{Status, TpcMsg, TpcState, TpcTimer, TwoPc, TxnRecord};
 use crate::narrate;
 use crate::node::{NodeId, Out, Reply};
@@ -110,7 +109,7 @@ impl TwoPc {
         }
         let have = s.votes.get(&txn).cloned().unwrap_or_default();
         let missing: Vec<NodeId> = self.participants().filter(|p| !have.contains(p)).collect();
-        let why = format!("no vote from {} in time", names(&missing));
+        let why = format!("no vote from {} in time", NodeId::list(&missing));
         if self.bug_commit_missing_vote {
             self.decide(
                 s,

@@ -28,13 +28,6 @@ impl Status {
     }
 }
 
-pub(super) fn names(ids: &[NodeId]) -> String {
-    ids.iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl Message for TpcMsg {
     fn kind(&self) -> usize {
         match self {
@@ -160,7 +153,7 @@ pub(super) fn inspect(s: &TpcState) -> Vec<Section> {
                     if v.is_empty() {
                         "none".into()
                     } else {
-                        names(v)
+                        NodeId::list(v)
                     }
                 )
             })
