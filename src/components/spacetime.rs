@@ -133,6 +133,8 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
         html! {
             <g key={id} class={classes!(kind_class(kind), sel.then_some("selected"), m.lost.is_some().then_some("lost"))}
                 data-testid={format!("arrow-{id}")} onclick={on_select.reform(move |_| Selection::Message(id))}>
+                // A wide invisible stroke along the arrow: a 1.6 px line is too thin to click.
+                <path class="hit" d={format!("M{x1} {y1}L{x2} {y2}")} />
                 <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()}
                     marker-end={(m.lost.is_none() && !flying && m.end <= t1).then_some("url(#arrowhead)")} />
                 { cross }
