@@ -3,6 +3,7 @@
 # Everything comes from package registries (crates.io, Debian, npm): nothing is downloaded otherwise.
 #   scripts/install-tools.sh build    wasm32 target, trunk, wasm-bindgen-cli
 #   scripts/install-tools.sh browser  Debian chromium and the npm packages of tests/e2e
+#   scripts/install-tools.sh mutants  cargo-mutants, for `make mutants` only (`make test` needs none)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,9 +36,16 @@ browser_tools() {
   fi
 }
 
+mutation_tools() {
+  if ! cargo mutants --version >/dev/null 2>&1; then
+    cargo install --locked cargo-mutants
+  fi
+}
+
 case "${1:-all}" in
   build) build_tools ;;
   browser) browser_tools ;;
+  mutants) mutation_tools ;;
   all) build_tools; browser_tools ;;
-  *) echo "usage: $0 [build|browser|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|browser|mutants|all]" >&2; exit 2 ;;
 esac

@@ -397,3 +397,86 @@ fn figure2_append_entries_5_commits_no_further_than_the_last_new_entry() {
     );
     assert_eq!((s.commit_index, s.last_applied, s.value), (1, 1, 1));
 }
+
+// ---- PreVote and CheckQuorum (Ongaro's thesis, §9.6 and §6.2) ----
+
+/// Thesis §9.6 with Figure 2's All Servers rule (§5.1): a pre-vote is hypothetical and raises no
+/// term, but a refusal carries the voter's real term; a pre-candidate that learns of term 6 that
+/// way is behind, and becomes a follower of term 6 like on any other reply with a higher term.
+#[test]
+fn thesis_9_6_a_refused_pre_vote_with_a_higher_term_makes_the_node_a_follower() {
+    let r = Raft {
+        prevote: true,
+        ..raft()
+    };
+    let log = [entry(1, 1), entry(2, 2)];
+    let mut s = start(&r, S1, &durable(4, None, &log));
+    r.on_timer(&mut s, RaftTimer::Election, &mut Out::new(false));
+    assert_eq!((s.role, s.term()), (Role::PreCandidate, 4));
+    let refused = VoteReply {
+        term: 6,
+        vote_granted: false,
+    };
+    let out = deliver(&r, &mut s, S2, RaftMsg::PreVoteReply(refused));
+    assert_eq!(out.actions(), vec![Effect::Persist(durable(6, None, &log))]);
+    assert_eq!((s.role, s.term()), (Role::Follower, 6));
+}
+
+/// S1 leading term 5 with CheckQuorum on (3 nodes: itself and one follower make a majority).
+fn quorum_checking_leader() -> (Raft, RaftState) {
+    let r = Raft {
+        check_quorum: true,
+        ..raft()
+    };
+    let s = leader(&r);
+    (r, s)
+}
+
+fn fire(r: &Raft, s: &mut RaftState, timer: RaftTimer) -> Out<Raft> {
+    let mut out = Out::new(false);
+    r.on_timer(s, timer, &mut out);
+    out
+}
+
+/// Thesis §6.2, CheckQuorum: "if an election timeout elapses without a successful round of
+/// heartbeats to a majority of its cluster, the leader steps down". One follower's reply plus the
+/// leader itself is a majority of three: it keeps leading and starts a new round.
+#[test]
+fn thesis_6_2_a_leader_that_heard_from_a_majority_keeps_leading() {
+    let (r, mut s) = quorum_checking_leader();
+    let ack = AppendReply {
+        term: 5,
+        success: true,
+        match_index: 2,
+        last_index: 2,
+    };
+    deliver(&r, &mut s, S2, RaftMsg::AppendEntriesReply(ack));
+    let out = fire(&r, &mut s, RaftTimer::CheckQuorum);
+    let lo = r.election_timeout.0;
+    assert_eq!(
+        out.actions(),
+        vec![Effect::SetTimer {
+            timer: RaftTimer::CheckQuorum,
+            min: lo,
+            max: lo,
+        }]
+    );
+    assert_eq!((s.role, s.heard_from.clone()), (Role::Leader, vec![]));
+}
+
+/// Thesis §6.2, the other half: a round in which no follower answered (the leader is cut off
+/// from the majority) makes it step down, stop its heartbeats and wait for an election, in the
+/// same term (nothing it heard raised it).
+#[test]
+fn thesis_6_2_a_leader_that_heard_from_no_majority_steps_down() {
+    let (r, mut s) = quorum_checking_leader();
+    let out = fire(&r, &mut s, RaftTimer::CheckQuorum);
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::CancelTimer(RaftTimer::Heartbeat),
+            election_timer(&r)
+        ]
+    );
+    assert_eq!((s.role, s.leader, s.term()), (Role::Follower, None, 5));
+}

@@ -103,7 +103,8 @@ pub(super) struct World<P: Model> {
 impl<P: Model> World<P> {
     /// Every node down with empty storage, nothing scheduled: the simulator then boots them.
     pub(super) fn new(settings: &Settings, proto: &P) -> Self {
-        let n = settings.nodes;
+        // The protocol, built from these settings, is the one that knows its cluster's size.
+        let n = proto.cluster_size();
         World {
             now: 0,
             events: 0,
