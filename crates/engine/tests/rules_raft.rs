@@ -480,3 +480,122 @@ fn thesis_6_2_a_leader_that_heard_from_no_majority_steps_down() {
     );
     assert_eq!((s.role, s.leader, s.term()), (Role::Follower, None, 5));
 }
+
+fn pre_vote(term: u64, last_log_index: u64, last_log_term: u64) -> RaftMsg {
+    RaftMsg::PreVote(RequestVote {
+        term,
+        last_log_index,
+        last_log_term,
+    })
+}
+
+fn pre_vote_reply(to: NodeId, term: u64, vote_granted: bool) -> Effect<Raft> {
+    Effect::Send {
+        to,
+        msg: RaftMsg::PreVoteReply(VoteReply { term, vote_granted }),
+    }
+}
+
+/// S2 in term 3 with PreVote on, log [1, 3], following S3: it has heard from S3 in this
+/// election timeout.
+fn pre_voter() -> (Raft, RaftState) {
+    let r = Raft {
+        prevote: true,
+        ..raft()
+    };
+    let log = [entry(1, 1), entry(3, 2)];
+    let mut s = start(&r, S2, &durable(3, None, &log));
+    let heartbeat = AppendEntries {
+        term: 3,
+        prev_log_index: 2,
+        prev_log_term: 3,
+        entries: vec![],
+        leader_commit: 0,
+    };
+    deliver(&r, &mut s, S3, RaftMsg::AppendEntries(heartbeat));
+    assert_eq!((s.leader, s.heard_leader), (Some(S3), true));
+    (r, s)
+}
+
+/// Thesis §9.6: a server grants a pre-vote for a term above its own to an up-to-date log once an
+/// election timeout went by without a word from its leader. Granting is hypothetical: no term
+/// change, no vote on disk, no timer reset; the reply carries the term asked about.
+#[test]
+fn thesis_9_6_a_pre_vote_is_granted_without_changing_anything_once_the_leader_is_silent() {
+    let (r, mut s) = pre_voter();
+    // The election timeout went by without a heartbeat from S3 (its timer was armed again since).
+    s.heard_leader = false;
+    let before = s.durable.clone();
+    let out = deliver(&r, &mut s, S1, pre_vote(4, 2, 3));
+    assert_eq!(out.actions(), vec![pre_vote_reply(S1, 4, true)]);
+    assert_eq!((s.durable.clone(), s.role), (before, Role::Follower));
+}
+
+/// Thesis §9.6: "a server ... rejects pre-vote requests while it believes a leader exists":
+/// heard from S3 within this election timeout, S2 refuses even an up-to-date log asking for a
+/// higher term, and answers with its own term. This is what keeps a partitioned node from
+/// disrupting a healthy cluster when it comes back.
+#[test]
+fn thesis_9_6_a_pre_vote_is_refused_while_the_leader_is_heard() {
+    let (r, mut s) = pre_voter();
+    let out = deliver(&r, &mut s, S1, pre_vote(4, 2, 3));
+    assert_eq!(out.actions(), vec![pre_vote_reply(S1, 3, false)]);
+}
+
+/// Thesis §9.6: the pre-vote asks "could you win an election for the next term?", so a pre-vote
+/// for a term no higher than the voter's own is refused, and so is one from a log less
+/// up-to-date than the voter's (§5.4.1), leader or no leader.
+#[test]
+fn thesis_9_6_a_pre_vote_needs_a_higher_term_and_an_up_to_date_log() {
+    let (r, mut s) = pre_voter();
+    s.heard_leader = false;
+    for (what, msg) in [
+        ("its own term", pre_vote(3, 2, 3)),
+        ("a shorter log", pre_vote(4, 1, 3)),
+        ("an older last term", pre_vote(4, 5, 1)),
+    ] {
+        let out = deliver(&r, &mut s, S1, msg);
+        assert_eq!(out.actions(), vec![pre_vote_reply(S1, 3, false)], "{what}");
+    }
+}
+
+/// A node leading a term is the leader it hears from: it refuses pre-votes too (§9.6).
+#[test]
+fn thesis_9_6_a_leader_refuses_pre_votes() {
+    // Elected without PreVote (a pre-vote round first would only add steps); the option matters
+    // only to how it answers the pre-vote below.
+    let mut s = leader(&raft());
+    let r = Raft {
+        prevote: true,
+        ..raft()
+    };
+    assert!(!s.heard_leader, "a leader hears from no leader but itself");
+    let out = deliver(&r, &mut s, S3, pre_vote(6, 2, 2));
+    assert_eq!(out.actions(), vec![pre_vote_reply(S3, 5, false)]);
+}
+
+/// §5.2 with the narration as the contract: a refused vote tells why, naming the rule that
+/// refused it (the event log is how a student follows an election).
+#[test]
+fn figure2_request_vote_a_refusal_says_which_rule_refused() {
+    let r = raft();
+    let mut s = start(&r, S2, &durable(5, Some(S3), &[entry(5, 1)]));
+    let why = |s: &mut RaftState, msg| {
+        let mut out = Out::new(true);
+        r.on_msg(s, S1, msg, &mut out);
+        out.narration().join(" | ")
+    };
+    assert_eq!(
+        why(&mut s, vote_request(4, 9, 5)),
+        "S2 rejects the vote for S1: its term 4 is behind 5"
+    );
+    assert_eq!(
+        why(&mut s, vote_request(5, 9, 5)),
+        "S2 rejects the vote for S1: it already voted for S3 in term 5"
+    );
+    s.durable.voted_for = None;
+    assert_eq!(
+        why(&mut s, vote_request(5, 9, 4)),
+        "S2 rejects the vote for S1: S2's log ends at term 5, index 1; S1's at term 4, index 9"
+    );
+}
