@@ -74,3 +74,60 @@ fn paxos_made_simple_2_5_a_restarted_proposer_starts_above_its_promise() {
     let (_, sent) = ballots_after_restart(&p, &d);
     assert_eq!(sent, vec![ballot(7, S1); 2]);
 }
+
+fn retry_timer(p: &Paxos) -> Effect<Paxos> {
+    Effect::SetTimer {
+        timer: PaxosTimer::Propose,
+        min: p.retry_timeout.0,
+        max: p.retry_timeout.1,
+    }
+}
+
+/// "Paxos Made Simple" §2.2, phase 1a, with §2.4's progress: a proposer picks a ballot above any
+/// round it has seen, sends Prepare to every acceptor (its own acceptor promises at once, on
+/// stable storage), and arms a timer so that a ballot nobody answers is retried.
+#[test]
+fn paxos_made_simple_2_2_phase_1a_prepares_a_fresh_ballot_and_arms_a_retry() {
+    let p = paxos();
+    let mut s = p.on_start(S1, &PaxosDurable::default(), &mut Out::new(false));
+    let mut out = Out::new(false);
+    p.on_timer(&mut s, PaxosTimer::Propose, &mut out);
+    let prepare = |to| Effect::Send {
+        to,
+        msg: PaxosMsg::Prepare {
+            ballot: ballot(1, S1),
+        },
+    };
+    assert_eq!(
+        out.actions(),
+        vec![
+            prepare(S2),
+            prepare(NodeId(3)),
+            retry_timer(&p),
+            Effect::Persist(PaxosDurable {
+                promised: Some(ballot(1, S1)),
+                accepted: None,
+            }),
+        ]
+    );
+}
+
+/// "Paxos Made Simple" §2.4: a proposer that learns of a higher-numbered ballot abandons its own
+/// ("a proposer can abandon a proposal ... at any time") and, so that one proposer eventually
+/// gets through, tries again after a random back-off with a ballot above the one it heard of.
+#[test]
+fn paxos_made_simple_2_4_a_refused_proposer_backs_off_and_retries_above_the_refusal() {
+    let p = paxos();
+    let mut s = p.on_start(S1, &PaxosDurable::default(), &mut Out::new(false));
+    p.on_timer(&mut s, PaxosTimer::Propose, &mut Out::new(false));
+    let mut out = Out::new(false);
+    let nack = PaxosMsg::Nack {
+        ballot: ballot(1, S1),
+        promised: ballot(5, S2),
+    };
+    p.on_msg(&mut s, S2, nack, &mut out);
+    assert_eq!(out.actions(), vec![retry_timer(&p)]);
+    let mut out = Out::new(false);
+    p.on_timer(&mut s, PaxosTimer::Propose, &mut out);
+    assert_eq!(prepares(&out.actions()), vec![ballot(6, S1); 2]);
+}

@@ -599,3 +599,50 @@ fn figure2_request_vote_a_refusal_says_which_rule_refused() {
         "S2 rejects the vote for S1: S2's log ends at term 5, index 1; S1's at term 4, index 9"
     );
 }
+
+fn pre_vote_granted(term: u64) -> RaftMsg {
+    RaftMsg::PreVoteReply(VoteReply {
+        term,
+        vote_granted: true,
+    })
+}
+
+/// Thesis §9.6: only pre-votes for the term the node is asking about count. S1 in term 4 asks
+/// about term 5; a grant for term 4 is a late answer to an earlier round, when the voter may have
+/// known less, and must not start an election.
+#[test]
+fn thesis_9_6_a_pre_vote_granted_for_another_term_is_not_counted() {
+    let r = Raft {
+        prevote: true,
+        ..raft()
+    };
+    let mut s = start(&r, S1, &durable(4, None, &[]));
+    r.on_timer(&mut s, RaftTimer::Election, &mut Out::new(false));
+    let out = deliver(&r, &mut s, S2, pre_vote_granted(4));
+    assert_eq!(out.actions(), vec![]);
+    assert_eq!(
+        (s.role, s.term(), s.votes.clone()),
+        (Role::PreCandidate, 4, vec![S1])
+    );
+    deliver(&r, &mut s, S2, pre_vote_granted(5));
+    assert_eq!((s.role, s.term()), (Role::Candidate, 5));
+}
+
+/// Thesis §9.6: pre-votes count only while pre-campaigning. Grants that arrive at a follower
+/// (say, one that stepped down meanwhile) are ignored, however many, and start no election.
+#[test]
+fn thesis_9_6_pre_votes_count_only_for_a_pre_candidate() {
+    let r = Raft {
+        prevote: true,
+        ..raft()
+    };
+    let mut s = start(&r, S1, &durable(4, None, &[]));
+    for from in [S2, S3] {
+        let out = deliver(&r, &mut s, from, pre_vote_granted(5));
+        assert_eq!(out.actions(), vec![]);
+    }
+    assert_eq!(
+        (s.role, s.term(), s.votes.clone()),
+        (Role::Follower, 4, vec![])
+    );
+}
