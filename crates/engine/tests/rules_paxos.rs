@@ -131,3 +131,31 @@ fn paxos_made_simple_2_4_a_refused_proposer_backs_off_and_retries_above_the_refu
     p.on_timer(&mut s, PaxosTimer::Propose, &mut out);
     assert_eq!(prepares(&out.actions()), vec![ballot(6, S1); 2]);
 }
+
+/// "Paxos Made Simple" §2.2, phase 1b: an acceptor promises a ballot unless it promised a higher
+/// one, so a Prepare it already promised (a duplicate, or a retransmission after a lost Promise)
+/// is answered with the same promise again; nothing changed, so nothing is written.
+#[test]
+fn paxos_made_simple_2_2_phase_1b_a_repeated_prepare_gets_the_same_promise() {
+    let p = paxos();
+    let b = ballot(4, S1);
+    let accepted = Some((ballot(2, S2), start_value(S2)));
+    let durable = PaxosDurable {
+        promised: Some(b),
+        accepted,
+    };
+    let mut s = p.on_start(NodeId(3), &durable, &mut Out::new(false));
+    let mut out = Out::new(false);
+    p.on_msg(&mut s, S1, PaxosMsg::Prepare { ballot: b }, &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![Effect::Send {
+            to: S1,
+            msg: PaxosMsg::Promise {
+                ballot: b,
+                accepted
+            },
+        }]
+    );
+    assert_eq!(s.durable, durable);
+}
