@@ -375,3 +375,40 @@ fn the_unpersisted_log_bug_acknowledges_entries_it_has_not_written() {
         ]
     );
 }
+
+/// A heartbeat that brings nothing new (same log, same commit index) changes nothing and says
+/// nothing: only the election timer restarts and the follower acknowledges.
+#[test]
+fn a_heartbeat_with_nothing_new_only_restarts_the_timer() {
+    let r = raft((false, false));
+    let mut s = node(&r, 2, 2, &[entry(1, 1), entry(2, 2)]);
+    s.commit_index = 1;
+    s.last_applied = 1;
+    s.value = 1;
+    let mut out = Out::new(true);
+    let heartbeat = AppendEntries {
+        term: 2,
+        prev_log_index: 1,
+        prev_log_term: 1,
+        entries: vec![],
+        leader_commit: 1,
+    };
+    r.on_msg(&mut s, NodeId(1), RaftMsg::AppendEntries(heartbeat), &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![
+            election_timer(),
+            Effect::Send {
+                to: NodeId(1),
+                msg: RaftMsg::AppendEntriesReply(AppendReply {
+                    term: 2,
+                    success: true,
+                    match_index: 1,
+                    last_index: 2,
+                }),
+            },
+        ]
+    );
+    assert_eq!(out.narration(), Vec::<&str>::new());
+    assert_eq!((s.commit_index, s.last_applied, s.value), (1, 1, 1));
+}

@@ -194,13 +194,13 @@ impl Raft {
                 );
             }
         }
-        if leader_commit > s.commit_index {
-            let c = leader_commit.min(last_new);
-            if c > s.commit_index {
-                s.commit_index = c;
-                narrate!(out, "{} learns entries up to {c} are committed", s.id);
-                self.apply(s, out);
-            }
+        // Receiver rule 5: commitIndex = min(leaderCommit, index of last new entry), only ever
+        // forward (a delayed request may vouch for less than is already known committed).
+        let c = leader_commit.min(last_new);
+        if c > s.commit_index {
+            s.commit_index = c;
+            narrate!(out, "{} learns entries up to {c} are committed", s.id);
+            self.apply(s, out);
         }
         out.send(
             from,
