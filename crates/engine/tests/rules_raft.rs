@@ -646,3 +646,83 @@ fn thesis_9_6_pre_votes_count_only_for_a_pre_candidate() {
         (Role::Follower, 4, vec![])
     );
 }
+
+// ---- Leaders: nextIndex and matchIndex (Figure 2, Rules for Servers, Leaders, §5.3) ----
+
+/// S1 leading term 5 with entries 3..=5 of its own term after 1 and 2: a log of 5.
+fn leader_with_five_entries(r: &Raft) -> RaftState {
+    let mut s = leader(r);
+    for id in 3..=5 {
+        r.on_request(&mut s, Request { id, delta: 1 }, &mut Out::new(false));
+    }
+    assert_eq!(s.last_index(), 5);
+    s
+}
+
+/// The prevLogIndex of the AppendEntries sent to `to` among `out`'s effects.
+fn prev_sent_to(out: &Out<Raft>, to: NodeId) -> Vec<u64> {
+    out.actions()
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send {
+                to: t,
+                msg: RaftMsg::AppendEntries(ae),
+            } if *t == to => Some(ae.prev_log_index),
+            _ => None,
+        })
+        .collect()
+}
+
+fn refusal(last_index: u64) -> RaftMsg {
+    RaftMsg::AppendEntriesReply(AppendReply {
+        term: 5,
+        success: false,
+        match_index: 0,
+        last_index,
+    })
+}
+
+/// Figure 2, Leaders: "If AppendEntries fails because of log inconsistency: decrement nextIndex
+/// and retry (§5.3)". With the follower's hint (§5.3's optimisation, the last index where its
+/// log could match), the leader goes straight below the hint, and never above nextIndex - 1: a
+/// hint beyond it (the follower's log is long, with conflicting entries) still backs off by one.
+#[test]
+fn figure2_leaders_back_next_index_off_on_a_refusal_and_retry() {
+    let r = raft();
+    for (next, hint, retry_from) in [(3, 10, 2), (5, 1, 2), (5, 3, 4), (2, 0, 1)] {
+        let mut s = leader_with_five_entries(&r);
+        s.next_index[S2.idx()] = next;
+        let out = deliver(&r, &mut s, S2, refusal(hint));
+        assert_eq!(
+            prev_sent_to(&out, S2),
+            vec![retry_from - 1],
+            "nextIndex {next}, follower's hint {hint}"
+        );
+    }
+}
+
+/// Figure 2, Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)":
+/// matchIndex is the acknowledged index and nextIndex the one after it. A success that arrives
+/// after nextIndex was backed off (replies overtake one another) moves it past the acknowledged
+/// entries, so nothing the follower stores is sent again; nor does an older success move either
+/// index back.
+#[test]
+fn figure2_leaders_set_next_index_past_what_a_follower_acknowledged() {
+    let r = raft();
+    let mut s = leader_with_five_entries(&r);
+    s.next_index[S2.idx()] = 2;
+    let ack = |match_index| {
+        RaftMsg::AppendEntriesReply(AppendReply {
+            term: 5,
+            success: true,
+            match_index,
+            last_index: match_index,
+        })
+    };
+    let out = deliver(&r, &mut s, S2, ack(5));
+    assert_eq!(prev_sent_to(&out, S2), Vec::<u64>::new());
+    assert_eq!((s.match_index[S2.idx()], s.next_index[S2.idx()]), (5, 6));
+    let out = deliver(&r, &mut s, S2, ack(3));
+    assert_eq!(prev_sent_to(&out, S2), Vec::<u64>::new());
+    assert_eq!((s.match_index[S2.idx()], s.next_index[S2.idx()]), (5, 6));
+}

@@ -234,9 +234,8 @@ impl Raft {
         }
         let i = from.idx();
         if success {
-            if match_index > s.match_index[i] {
-                s.match_index[i] = match_index;
-            }
+            // Replies can arrive out of order: an older one never moves either index back.
+            s.match_index[i] = s.match_index[i].max(match_index);
             s.next_index[i] = s.next_index[i].max(match_index + 1);
             self.advance_commit(s, out);
             if s.next_index[i] <= s.last_index() {
