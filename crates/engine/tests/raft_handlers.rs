@@ -393,7 +393,12 @@ fn a_heartbeat_with_nothing_new_only_restarts_the_timer() {
         entries: vec![],
         leader_commit: 1,
     };
-    r.on_msg(&mut s, NodeId(1), RaftMsg::AppendEntries(heartbeat), &mut out);
+    r.on_msg(
+        &mut s,
+        NodeId(1),
+        RaftMsg::AppendEntries(heartbeat),
+        &mut out,
+    );
     assert_eq!(
         out.actions(),
         vec![

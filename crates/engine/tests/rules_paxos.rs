@@ -4,7 +4,7 @@
 use lab_engine::catalog::Model;
 use lab_engine::node::{Effect, NodeId, Out, Protocol};
 use lab_engine::protocols::paxos::{
-    start_value, Ballot, Paxos, PaxosDurable, PaxosMsg, PaxosState, PaxosTimer,
+    start_value, Ballot, Origin, Paxos, PaxosDurable, PaxosMsg, PaxosState, PaxosTimer, Value,
 };
 use lab_engine::{ProtocolKind, Settings};
 
@@ -158,4 +158,116 @@ fn paxos_made_simple_2_2_phase_1b_a_repeated_prepare_gets_the_same_promise() {
         }]
     );
     assert_eq!(s.durable, durable);
+}
+
+/// Five nodes: a majority is three.
+fn paxos5() -> Paxos {
+    Paxos {
+        nodes: 5,
+        ..paxos()
+    }
+}
+
+fn promise(b: Ballot, accepted: Option<(Ballot, Value)>) -> PaxosMsg {
+    PaxosMsg::Promise {
+        ballot: b,
+        accepted,
+    }
+}
+
+/// The values S1 sends in phase 2a among `effects` (one per other acceptor).
+fn accepts(effects: &[Effect<Paxos>]) -> Vec<Value> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send {
+                msg: PaxosMsg::Accept { value, .. },
+                ..
+            } => Some(*value),
+            _ => None,
+        })
+        .collect()
+}
+
+/// "Paxos Made Simple" §2.2, phase 2a: the proposer proposes "the value of the highest-numbered
+/// proposal among the responses", whatever order the responses come in. S1's own acceptor
+/// reports 20 from ballot 1.2, S4 reports 30 from ballot 3.3 and S3 reports 40 from 2.4: the
+/// majority (S1, S4, S3) is complete and 30 must be proposed.
+#[test]
+fn paxos_made_simple_2_2_phase_2a_proposes_the_highest_numbered_reported_value() {
+    let p = paxos5();
+    let value = |v| Value {
+        value: v,
+        origin: Origin::Request(v as u64),
+    };
+    let durable = PaxosDurable {
+        promised: Some(ballot(5, NodeId(5))),
+        accepted: Some((ballot(1, S2), value(20))),
+    };
+    let mut s = p.on_start(S1, &durable, &mut Out::new(false));
+    p.on_timer(&mut s, PaxosTimer::Propose, &mut Out::new(false));
+    let b = ballot(6, S1);
+    assert_eq!(s.ballot, Some(b));
+    let from_s4 = Some((ballot(3, NodeId(3)), value(30)));
+    let out = {
+        let mut out = Out::new(false);
+        p.on_msg(&mut s, NodeId(4), promise(b, from_s4), &mut out);
+        assert_eq!(
+            out.actions(),
+            vec![],
+            "two promises of five are no majority"
+        );
+        let mut out = Out::new(false);
+        let from_s3 = Some((ballot(2, NodeId(4)), value(40)));
+        p.on_msg(&mut s, NodeId(3), promise(b, from_s3), &mut out);
+        out
+    };
+    assert_eq!(accepts(&out.actions()), vec![value(30); 4]);
+}
+
+/// "Paxos Made Simple" §2.2: phase 2 needs promises for this ballot from a majority of distinct
+/// acceptors. A repeated promise (the network duplicates) and a promise for an older ballot of
+/// this proposer count for nothing: with them, S1 still has only itself and S2 of five.
+#[test]
+fn paxos_made_simple_2_2_only_distinct_promises_for_this_ballot_count() {
+    let p = paxos5();
+    let mut s = p.on_start(S1, &PaxosDurable::default(), &mut Out::new(false));
+    s.max_round = 1;
+    p.on_timer(&mut s, PaxosTimer::Propose, &mut Out::new(false));
+    let b = ballot(2, S1);
+    for (from, msg) in [
+        (S2, promise(b, None)),
+        (S2, promise(b, None)),
+        (NodeId(3), promise(ballot(1, S1), None)),
+    ] {
+        let mut out = Out::new(false);
+        p.on_msg(&mut s, from, msg, &mut out);
+        assert_eq!(out.actions(), vec![]);
+    }
+    assert_eq!(s.promises, vec![S1, S2]);
+}
+
+/// "Paxos Made Simple" §2.3: a learner learns a value once a majority of acceptors accepted it
+/// in the same ballot, not before; and what it learned stays learned: a later ballot reaching a
+/// majority (with the same value, as Paxos guarantees) changes nothing.
+#[test]
+fn paxos_made_simple_2_3_a_learner_learns_from_a_majority_once() {
+    let p = paxos();
+    let mut s = p.on_start(NodeId(3), &PaxosDurable::default(), &mut Out::new(false));
+    let v = start_value(S1);
+    let accepted = |round, node| PaxosMsg::Accepted {
+        ballot: ballot(round, node),
+        value: v,
+    };
+    let mut out = Out::new(false);
+    p.on_msg(&mut s, S1, accepted(1, S1), &mut out);
+    assert_eq!((out.actions(), s.learned), (vec![], None));
+    p.on_msg(&mut s, S2, accepted(1, S1), &mut Out::new(false));
+    assert_eq!(s.learned, Some((ballot(1, S1), v)));
+    for from in [S1, S2] {
+        let mut out = Out::new(false);
+        p.on_msg(&mut s, from, accepted(2, S2), &mut out);
+        assert_eq!(out.actions(), vec![]);
+    }
+    assert_eq!(s.learned, Some((ballot(1, S1), v)));
 }
