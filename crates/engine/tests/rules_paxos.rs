@@ -4,7 +4,8 @@
 use lab_engine::catalog::Model;
 use lab_engine::node::{Effect, NodeId, Out, Protocol};
 use lab_engine::protocols::paxos::{
-    start_value, Ballot, Origin, Paxos, PaxosDurable, PaxosMsg, PaxosState, PaxosTimer, Value,
+    start_value, Ballot, Origin, Paxos, PaxosDurable, PaxosMsg, PaxosState, PaxosTimer, Phase,
+    Value,
 };
 use lab_engine::{ProtocolKind, Settings};
 
@@ -270,4 +271,29 @@ fn paxos_made_simple_2_3_a_learner_learns_from_a_majority_once() {
         assert_eq!(out.actions(), vec![]);
     }
     assert_eq!(s.learned, Some((ballot(1, S1), v)));
+}
+
+/// "Paxos Made Simple" §2.4: a Nack makes the proposer abandon the ballot it refuses, and only
+/// that one. A second Nack for a ballot already abandoned, or a late Nack for an older ballot
+/// while a newer one is under way, must not restart the back-off (the newer ballot may be about
+/// to succeed); both still teach the proposer the round to beat.
+#[test]
+fn paxos_made_simple_2_4_only_a_nack_for_the_current_ballot_abandons_it() {
+    let p = paxos();
+    let mut s = p.on_start(S1, &PaxosDurable::default(), &mut Out::new(false));
+    p.on_timer(&mut s, PaxosTimer::Propose, &mut Out::new(false));
+    let nack = |round, promised| PaxosMsg::Nack {
+        ballot: ballot(round, S1),
+        promised: ballot(promised, S2),
+    };
+    p.on_msg(&mut s, S2, nack(1, 3), &mut Out::new(false));
+    let mut out = Out::new(false);
+    p.on_msg(&mut s, NodeId(3), nack(1, 4), &mut out);
+    assert_eq!(out.actions(), vec![], "ballot 1.1 was already abandoned");
+    p.on_timer(&mut s, PaxosTimer::Propose, &mut Out::new(false));
+    assert_eq!(s.ballot, Some(ballot(5, S1)));
+    let mut out = Out::new(false);
+    p.on_msg(&mut s, S2, nack(1, 3), &mut out);
+    assert_eq!(out.actions(), vec![], "a late Nack for ballot 1.1");
+    assert_eq!((s.ballot, s.phase), (Some(ballot(5, S1)), Phase::Preparing));
 }
