@@ -3,7 +3,7 @@
 
 use imbl::OrdMap;
 use lab_engine::catalog::Model;
-use lab_engine::node::{NodeId, Out, Protocol};
+use lab_engine::node::{Effect, NodeId, Out, Protocol, Request};
 use lab_engine::protocols::two_phase_commit::{
     Status, TpcDurable, TpcMsg, TwoPc, TxnRecord, COORDINATOR,
 };
@@ -58,4 +58,40 @@ fn gray_lamport_2_stability_a_participant_never_reverses_its_decision() {
             assert_eq!(s.durable, before, "{status:?}, then {commit} from {from}");
         }
     }
+}
+
+/// Gray and Lamport §2 (Two-Phase Commit: "the TM ... can forget the transaction only after all
+/// RMs have acknowledged"): the coordinator writes the END record, which lets it forget txn #7,
+/// once every participant acknowledged the decision, not before: a participant that has not
+/// may still ask for the outcome, and must get it from the log.
+#[test]
+fn gray_lamport_2_the_coordinator_ends_a_transaction_after_every_acknowledgement() {
+    let p = two_pc();
+    let mut s = p.on_start(COORDINATOR, &TpcDurable::default(), &mut Out::new(false));
+    p.on_request(&mut s, Request { id: 7, delta: 5 }, &mut Out::new(false));
+    for from in [S2, S3] {
+        let vote = TpcMsg::Vote { txn: 7, yes: true };
+        p.on_msg(&mut s, from, vote, &mut Out::new(false));
+    }
+    assert_eq!(s.durable.log[&7].status, Status::Committed);
+    let mut out = Out::new(false);
+    p.on_msg(&mut s, S2, TpcMsg::Ack { txn: 7 }, &mut out);
+    assert_eq!(out.actions(), vec![]);
+    assert!(!s.durable.log[&7].ended, "S3 has not acknowledged");
+    let mut out = Out::new(false);
+    p.on_msg(&mut s, S3, TpcMsg::Ack { txn: 7 }, &mut out);
+    let ended = TxnRecord {
+        delta: 5,
+        status: Status::Committed,
+        ended: true,
+    };
+    assert_eq!(
+        out.actions(),
+        vec![Effect::Persist(TpcDurable {
+            log: OrdMap::unit(7, ended),
+            lock: None,
+            value: 5,
+            decided: 1,
+        })]
+    );
 }
