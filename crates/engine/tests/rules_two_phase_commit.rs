@@ -3,9 +3,9 @@
 
 use imbl::OrdMap;
 use lab_engine::catalog::Model;
-use lab_engine::node::{Effect, NodeId, Out, Protocol, Request};
+use lab_engine::node::{Effect, NodeId, Out, Protocol, Reply, Request};
 use lab_engine::protocols::two_phase_commit::{
-    Status, TpcDurable, TpcMsg, TwoPc, TxnRecord, COORDINATOR,
+    Status, TpcDurable, TpcMsg, TpcTimer, TwoPc, TxnRecord, COORDINATOR,
 };
 use lab_engine::{ProtocolKind, Settings};
 
@@ -94,4 +94,114 @@ fn gray_lamport_2_the_coordinator_ends_a_transaction_after_every_acknowledgement
             decided: 1,
         })]
     );
+}
+
+/// Gray and Lamport §2: "the TM can ... decide to abort", here because a participant's vote did
+/// not come in time (Bernstein, Hadzilacos and Goodman §7.4, the coordinator's timeout action).
+/// The abort is logged before anyone hears it, and the client is told whose vote was missing.
+#[test]
+fn gray_lamport_2_a_missing_vote_aborts_and_the_client_hears_whose() {
+    let p = two_pc();
+    let mut s = p.on_start(COORDINATOR, &TpcDurable::default(), &mut Out::new(false));
+    p.on_request(&mut s, Request { id: 7, delta: 5 }, &mut Out::new(false));
+    let vote = TpcMsg::Vote { txn: 7, yes: true };
+    p.on_msg(&mut s, S2, vote, &mut Out::new(false));
+    let mut out = Out::new(false);
+    p.on_timer(&mut s, TpcTimer::Votes(7), &mut out);
+    let abort = |to| Effect::Send {
+        to,
+        msg: TpcMsg::Decision {
+            txn: 7,
+            commit: false,
+        },
+    };
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::Persist(TpcDurable {
+                log: OrdMap::unit(
+                    7,
+                    TxnRecord {
+                        delta: 5,
+                        status: Status::Aborted,
+                        ended: false,
+                    }
+                ),
+                lock: None,
+                value: 0,
+                decided: 1,
+            }),
+            Effect::CancelTimer(TpcTimer::Votes(7)),
+            abort(S2),
+            abort(S3),
+            Effect::Reply {
+                request: 7,
+                reply: Reply::Rejected("transaction aborted: no vote from S3 in time".into()),
+            },
+        ]
+    );
+}
+
+/// Gray and Lamport §2: an RM "can spontaneously abort" while it has not voted yes; a
+/// participant whose shard is locked by txn #4 aborts txn #7 on its own, logs the abort (a
+/// decision, counted as one) on stable storage, then votes no. Its lock stays with #4.
+#[test]
+fn gray_lamport_2_a_participant_that_votes_no_has_logged_its_abort() {
+    let p = two_pc();
+    let mut s = p.on_start(S2, &TpcDurable::default(), &mut Out::new(false));
+    let prepare = |txn, delta| TpcMsg::Prepare { txn, delta };
+    p.on_msg(&mut s, COORDINATOR, prepare(4, 1), &mut Out::new(false));
+    let mut out = Out::new(false);
+    p.on_msg(&mut s, COORDINATOR, prepare(7, 5), &mut out);
+    let record = |delta, status| TxnRecord {
+        delta,
+        status,
+        ended: false,
+    };
+    let mut log = OrdMap::unit(4, record(1, Status::Prepared));
+    log.insert(7, record(5, Status::Aborted));
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::Persist(TpcDurable {
+                log,
+                lock: Some(4),
+                value: 0,
+                decided: 1,
+            }),
+            Effect::Send {
+                to: COORDINATOR,
+                msg: TpcMsg::Vote { txn: 7, yes: false },
+            },
+        ]
+    );
+}
+
+/// Bernstein, Hadzilacos and Goodman §7.4: a recovered coordinator re-sends the decisions it has
+/// not seen acknowledged, and may send one twice; a participant that already applied it
+/// acknowledges again (so the coordinator can end the transaction) and writes nothing.
+#[test]
+fn bhg_7_4_a_repeated_decision_is_acknowledged_again_and_changes_nothing() {
+    let p = two_pc();
+    for status in [Status::Committed, Status::Aborted] {
+        let before = decided(status);
+        let mut s = p.on_start(S2, &before, &mut Out::new(false));
+        let mut out = Out::new(false);
+        let commit = status == Status::Committed;
+        p.on_msg(
+            &mut s,
+            COORDINATOR,
+            TpcMsg::Decision { txn: 7, commit },
+            &mut out,
+        );
+        assert_eq!(
+            out.actions(),
+            vec![Effect::Send {
+                to: COORDINATOR,
+                msg: TpcMsg::Ack { txn: 7 },
+            }],
+            "{status:?}"
+        );
+        assert_eq!(s.durable, before, "{status:?}");
+    }
 }

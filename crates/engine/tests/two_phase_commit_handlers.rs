@@ -381,3 +381,31 @@ fn the_inspector_shows_lock_and_blocking() {
         &vec![vec!["#1".to_string(), "+4".into(), "voting".into()]]
     );
 }
+
+/// The narration tells a prepared participant's decision apart from one it never prepared.
+#[test]
+fn a_prepared_participant_that_learns_commit_applies_it_and_says_so() {
+    let p = proto();
+    let mut s = node(&p, 2);
+    p.on_msg(
+        &mut s,
+        COORDINATOR,
+        TpcMsg::Prepare { txn: 7, delta: 5 },
+        &mut Out::new(false),
+    );
+    let mut out = Out::new(true);
+    p.on_msg(
+        &mut s,
+        COORDINATOR,
+        TpcMsg::Decision {
+            txn: 7,
+            commit: true,
+        },
+        &mut out,
+    );
+    assert_eq!(
+        out.narration(),
+        vec!["S2 learns COMMIT for txn #7 from S1, logs it and releases its lock (counter = 5)"]
+    );
+    assert_eq!((s.durable.value, s.durable.lock), (5, None));
+}
