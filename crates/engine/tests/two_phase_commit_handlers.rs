@@ -195,6 +195,7 @@ fn a_prepared_participant_blocks_unless_the_bug_aborts() {
     p.on_timer(&mut s, TpcTimer::Decision(7), &mut Out::new(false));
     assert_eq!(s.durable.log[&7].status, Status::Aborted);
     assert_eq!(s.durable.lock, None);
+    assert_eq!(s.durable.decided, 1, "the (wrong) abort counts as a decision");
 }
 
 #[test]
@@ -212,6 +213,7 @@ fn a_peer_that_has_not_voted_aborts_when_asked() {
         &mut out,
     );
     assert_eq!(s.durable.log[&3].status, Status::Aborted);
+    assert_eq!(s.durable.decided, 1, "aborting #3 is a decision");
     assert_eq!(
         out.actions()[1],
         Effect::Send {
