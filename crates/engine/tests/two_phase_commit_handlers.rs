@@ -195,7 +195,7 @@ fn a_prepared_participant_blocks_unless_the_bug_aborts() {
     p.on_timer(&mut s, TpcTimer::Decision(7), &mut Out::new(false));
     assert_eq!(s.durable.log[&7].status, Status::Aborted);
     assert_eq!(s.durable.lock, None);
-    assert_eq!(s.durable.decided, 1, "the (wrong) abort counts as a decision");
+    assert_eq!(s.durable.decided, 1, "the bug's abort counts as a decision");
 }
 
 #[test]
