@@ -297,3 +297,31 @@ fn paxos_made_simple_2_4_only_a_nack_for_the_current_ballot_abandons_it() {
     assert_eq!(out.actions(), vec![], "a late Nack for ballot 1.1");
     assert_eq!((s.ballot, s.phase), (Some(ballot(5, S1)), Phase::Preparing));
 }
+
+/// "Paxos Made Simple" §2.4 and §2.3: proposing is only a means to get a value chosen; a
+/// proposer that learns the chosen value stops, here while it waits out a back-off after a
+/// Nack, so its retry timer is cancelled (retrying could only disturb the acceptors).
+#[test]
+fn paxos_made_simple_2_3_a_proposer_that_learns_the_value_stops_retrying() {
+    let p = paxos();
+    let mut s = p.on_start(S1, &PaxosDurable::default(), &mut Out::new(false));
+    p.on_timer(&mut s, PaxosTimer::Propose, &mut Out::new(false));
+    let nack = PaxosMsg::Nack {
+        ballot: ballot(1, S1),
+        promised: ballot(3, S2),
+    };
+    p.on_msg(&mut s, S2, nack, &mut Out::new(false));
+    assert_eq!(s.phase, Phase::Idle);
+    let chosen = PaxosMsg::Accepted {
+        ballot: ballot(3, S2),
+        value: start_value(S2),
+    };
+    p.on_msg(&mut s, S2, chosen.clone(), &mut Out::new(false));
+    let mut out = Out::new(false);
+    p.on_msg(&mut s, NodeId(3), chosen, &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![Effect::CancelTimer(PaxosTimer::Propose)]
+    );
+    assert_eq!(s.learned, Some((ballot(3, S2), start_value(S2))));
+}
