@@ -76,3 +76,16 @@ fn opposite_decisions_break_atomicity_and_a_missing_yes_breaks_commit_validity()
     );
     assert_eq!(v[1].explanation, "txn #1 committed at S1 but aborted at S3");
 }
+
+#[test]
+fn the_checker_lists_its_properties() {
+    let names: Vec<&str> = TwoPcChecker::default()
+        .invariants()
+        .iter()
+        .map(|i| i.name)
+        .collect();
+    assert_eq!(
+        names,
+        ["Atomicity", "Commit Validity", "Decision Stability"]
+    );
+}
