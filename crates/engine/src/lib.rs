@@ -25,6 +25,7 @@ pub mod session;
 pub mod share;
 pub mod sim;
 pub mod time;
+pub mod tour;
 
 pub use catalog::{Bug, NetworkSettings, ProtocolKind, Settings};
 pub use node::{NodeId, Time, MS, SECOND};

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("script", 8),
     ("check", 8),
     ("session", 8),
+    ("tour", 9),
     ("bench", 9),
 ];
 

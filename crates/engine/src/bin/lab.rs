@@ -4,6 +4,7 @@
 //! lab run   --protocol raft --nodes 5 --seed 7 --until 30s [--actions FILE] [--json]
 //! lab check --protocol raft --nodes 5 --seeds 1..10000 --faults random
 //! lab bench [--hours 1]
+//! lab tour list | lab tour run raft-election
 //! ```
 
 #[path = "lab/meter.rs"]
@@ -26,6 +27,7 @@ USAGE
   lab check [SETTINGS] [--seeds 1..1000] [--faults random|crash|none] [--no-shrink]
   lab bench [--hours 1]
   lab ring  [--nodes 10] [--vnodes 100] [--keys 100000] [--replicas 3] --add N | --remove ID
+  lab tour  list | run ID      the guided tours; run prints chapters and events, fails if a check does
 ";
 
 /// The usage, then every setting, option and buggy variant from the catalog, so the help
@@ -330,6 +332,22 @@ fn main() -> ExitCode {
             }
         };
     }
+    if cmd == "tour" {
+        return match lab_engine::tour::cli(&words[1..]) {
+            Ok((out, ok)) => {
+                say(out.trim_end());
+                if ok {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(e) => {
+                eprintln!("lab: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let result = parse_args(&words[1..]).and_then(|a| match cmd {
         "run" => run(&a),
         "check" => check(&a),
@@ -337,7 +355,9 @@ fn main() -> ExitCode {
             print!("{out}");
             ExitCode::SUCCESS
         }),
-        other => Err(format!("unknown subcommand '{other}' (run, check, bench)")),
+        other => Err(format!(
+            "unknown subcommand '{other}' (run, check, bench, ring, tour)"
+        )),
     });
     match result {
         Ok(code) => code,
