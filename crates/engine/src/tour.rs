@@ -368,6 +368,22 @@ pub fn play_chapter(runs: &mut Runs, chapter: &Chapter, from: usize) -> Played {
     played
 }
 
+/// Plays on after the reader's action in chapter `chapter` (from its line `from`): the rest
+/// of that chapter and the later chapters of the same run, whose moments the app seeks to.
+pub fn resume(tour: &Tour, runs: &mut Runs, chapter: usize, from: usize) -> Vec<Played> {
+    let Some(first) = tour.chapters.get(chapter) else {
+        return Vec::new();
+    };
+    let mut played = vec![play_chapter(runs, first, from)];
+    for ch in tour.chapters[chapter + 1..]
+        .iter()
+        .take_while(|c| c.run == first.run)
+    {
+        played.push(play_chapter(runs, ch, 0));
+    }
+    played
+}
+
 /// A whole tour played from the start, natively: each chapter's moment and checks, and the
 /// runs as they end (a run per `# settings:` section).
 pub struct Story {
