@@ -29,9 +29,20 @@ use crate::script::{action_of, parse_command, parse_settings, run_command, run_p
 use crate::script::{Command, Expectation, Line, Target};
 use crate::sim::history::Action;
 
+macro_rules! tours {
+    ($($id:literal),* $(,)?) => {
+        &[$(($id, include_str!(concat!("../tours/", $id, ".txt")))),*]
+    };
+}
+
 /// Every tour, compiled in: the app lists these, `lab tour` runs them, the tests check them.
-pub const SOURCES: &[(&str, &str)] =
-    &[("raft-election", include_str!("../tours/raft-election.txt"))];
+pub const SOURCES: &[(&str, &str)] = tours![
+    "raft-election",
+    "raft-figure-8",
+    "raft-leader-crash",
+    "raft-split-vote",
+    "raft-stale-leader",
+];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tour {
