@@ -37,9 +37,16 @@ macro_rules! tours {
 
 /// Every tour, compiled in: the app lists these, `lab tour` runs them, the tests check them.
 pub const SOURCES: &[(&str, &str)] = tours![
+    "multi-paxos-leader-crash",
+    "paxos-adopt-value",
+    "paxos-basic",
+    "paxos-duel",
+    "raft-catch-up",
+    "raft-check-quorum",
     "raft-election",
     "raft-figure-8",
     "raft-leader-crash",
+    "raft-prevote",
     "raft-split-vote",
     "raft-stale-leader",
 ];
