@@ -37,6 +37,10 @@ macro_rules! tours {
 
 /// Every tour, compiled in: the app lists these, `lab tour` runs them, the tests check them.
 pub const SOURCES: &[(&str, &str)] = tours![
+    "2pc-abort",
+    "2pc-blocking",
+    "2pc-commit",
+    "2pc-cooperative-termination",
     "multi-paxos-leader-crash",
     "paxos-adopt-value",
     "paxos-basic",
