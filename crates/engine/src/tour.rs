@@ -38,6 +38,9 @@ macro_rules! tours {
 /// Every tour, compiled in: the app lists these, `lab tour` runs them, the tests check them.
 pub const SOURCES: &[(&str, &str)] = tours![
     "2pc-abort",
+    "3pc-commit",
+    "3pc-coordinator-crash",
+    "3pc-partition",
     "2pc-blocking",
     "2pc-commit",
     "2pc-cooperative-termination",
