@@ -35,27 +35,32 @@ macro_rules! tours {
     };
 }
 
-/// Every tour, compiled in: the app lists these, `lab tour` runs them, the tests check them.
+/// Every tour, compiled in, in the order menus list them (each protocol's stories from the
+/// basics up): the app lists these, `lab tour` runs them, the tests check them.
 pub const SOURCES: &[(&str, &str)] = tours![
+    "raft-election",
+    "raft-replication",
+    "raft-leader-crash",
+    "raft-split-vote",
+    "raft-stale-leader",
+    "raft-catch-up",
+    "raft-figure-8",
+    "raft-prevote",
+    "raft-check-quorum",
+    "paxos-basic",
+    "paxos-adopt-value",
+    "paxos-duel",
+    "multi-paxos-leader-crash",
+    "2pc-commit",
     "2pc-abort",
+    "2pc-blocking",
+    "2pc-cooperative-termination",
     "3pc-commit",
     "3pc-coordinator-crash",
     "3pc-partition",
-    "2pc-blocking",
-    "2pc-commit",
-    "2pc-cooperative-termination",
-    "multi-paxos-leader-crash",
-    "paxos-adopt-value",
-    "paxos-basic",
-    "paxos-duel",
-    "raft-catch-up",
-    "raft-check-quorum",
-    "raft-election",
-    "raft-figure-8",
-    "raft-leader-crash",
-    "raft-prevote",
-    "raft-split-vote",
-    "raft-stale-leader",
+    "faq-network-delay",
+    "faq-node-failure",
+    "faq-consistency",
 ];
 
 #[derive(Clone, Debug, PartialEq)]

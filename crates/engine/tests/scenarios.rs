@@ -122,7 +122,9 @@ fn check_dir(dir: &Path, at_least: usize) {
 #[test]
 fn transcripts() {
     check_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios"), 1);
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios"),
+        1,
+    );
 }
 
 /// The tours are transcripts too: their printed output and expectations are checked here,
