@@ -114,3 +114,58 @@ test("Zab: a partitioned leader's uncommitted proposals are truncated after heal
     await app.close();
   }
 });
+
+const SIZES = {
+  desktop: { width: 1440, height: 900 },
+  embed: { width: 640, height: 400 },
+  phone: { width: 390, height: 844 },
+};
+
+/** Visible texts of the cluster drawing and of the history grid under 11 CSS px. */
+async function smallTexts(page) {
+  const svg = await page.$$eval('.cluster text', (els) =>
+    els
+      .filter((e) => {
+        const b = e.getBoundingClientRect();
+        return b.width > 0 && b.height > 0 && e.textContent.trim() !== '' && getComputedStyle(e).display !== 'none';
+      })
+      .map((e) => ({ text: e.textContent, px: parseFloat(getComputedStyle(e).fontSize) * e.ownerSVGElement.getScreenCTM().a })),
+  );
+  const grid = await page.$$eval('[data-testid="log-grid"] :is(text, summary, li, span, b)', (els) =>
+    els
+      .filter((e) => {
+        const b = e.getBoundingClientRect();
+        return b.width > 0 && b.height > 0 && e.textContent.trim() !== '';
+      })
+      .map((e) => ({ text: e.textContent.slice(0, 30), px: parseFloat(getComputedStyle(e).fontSize) })),
+  );
+  return [...svg, ...grid].filter((t) => t.px < 10.99);
+}
+
+test('Zab reads at 1440x900, in the 640x400 embed and on a phone; the inspector says what the node says', async () => {
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    const embed = size === 'embed' ? '&embed=1' : '';
+    const app = await open(`p=zab&seed=1&t=1.2s${embed}`, { viewport });
+    try {
+      const { page, problems } = app;
+      const ns = await nodes(page);
+      assert.equal(established(ns).length, 1, JSON.stringify(ns.map((n) => n.role)));
+      assert.deepEqual(await smallTexts(page), [], `${size}: text below 11 px`);
+      if (size !== 'embed') {
+        assert.match(await page.textContent(`${byTestId('log-grid')} summary`), /History grid/);
+        for (const n of ns) {
+          await page.click(byTestId(`node-${n.id}`));
+          const title = await page.textContent(`${byTestId('inspector')} h3`);
+          assert.equal(title, `S${n.id} · ${n.state}`);
+        }
+      }
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await screenshot(page, `zab-${size}-${scheme}`);
+      }
+      assert.deepEqual(problems, [], size);
+    } finally {
+      await app.close();
+    }
+  }
+});
