@@ -28,6 +28,9 @@
 //! received) does what a ZooKeeper follower does when its connection breaks: it reconnects with
 //! a new FOLLOWERINFO and is synchronized again.
 //!
+//! Messages carry ZooKeeper's names, as Medeiros describes them; the DSN paper's are CEPOCH
+//! (FOLLOWERINFO), ACK-E (ACKEPOCH), ACK-LD (the ACK of NEWLEADER) and COMMIT-LD (UPTODATE).
+//!
 //! The rules live by phase: `election`, `discovery` (with synchronization, the recovery half of
 //! the protocol) and `broadcast`; `present` holds the text for people. This file holds the
 //! messages, the state, the configuration, the helpers the phases share and the dispatch.
