@@ -459,13 +459,13 @@ mod tests {
 
     #[test]
     fn bad_links_warn_and_fall_back() {
-        let d = decode_link("p=zab&n=99&seed=x&lat=5ms..1ms&frob=1&a=1.2.z9~3.4.c1");
+        let d = decode_link("p=pbft&n=99&seed=x&lat=5ms..1ms&frob=1&a=1.2.z9~3.4.c1");
         assert_eq!(d.settings.protocol, ProtocolKind::Raft);
         assert_eq!(d.settings.nodes, 5);
         assert!(d
             .warnings
             .iter()
-            .any(|w| w.contains("unknown protocol 'zab'")));
+            .any(|w| w.contains("unknown protocol 'pbft'")));
         assert!(d.warnings.iter().any(|w| w.contains("seed=x")));
         assert!(d
             .warnings

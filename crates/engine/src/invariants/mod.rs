@@ -8,6 +8,7 @@ pub mod paxos;
 pub mod raft;
 pub mod three_phase_commit;
 pub mod two_phase_commit;
+pub mod zab;
 
 use crate::node::{NodeId, Protocol, Reply, Request};
 use serde::{Deserialize, Serialize};
