@@ -29,9 +29,39 @@ use crate::script::{action_of, parse_command, parse_settings, run_command, run_p
 use crate::script::{Command, Expectation, Line, Target};
 use crate::sim::history::Action;
 
-/// Every tour, compiled in: the app lists these, `lab tour` runs them, the tests check them.
-pub const SOURCES: &[(&str, &str)] =
-    &[("raft-election", include_str!("../tours/raft-election.txt"))];
+macro_rules! tours {
+    ($($id:literal),* $(,)?) => {
+        &[$(($id, include_str!(concat!("../tours/", $id, ".txt")))),*]
+    };
+}
+
+/// Every tour, compiled in, in the order menus list them (each protocol's stories from the
+/// basics up): the app lists these, `lab tour` runs them, the tests check them.
+pub const SOURCES: &[(&str, &str)] = tours![
+    "raft-election",
+    "raft-replication",
+    "raft-leader-crash",
+    "raft-split-vote",
+    "raft-stale-leader",
+    "raft-catch-up",
+    "raft-figure-8",
+    "raft-prevote",
+    "raft-check-quorum",
+    "paxos-basic",
+    "paxos-adopt-value",
+    "paxos-duel",
+    "multi-paxos-leader-crash",
+    "2pc-commit",
+    "2pc-abort",
+    "2pc-blocking",
+    "2pc-cooperative-termination",
+    "3pc-commit",
+    "3pc-coordinator-crash",
+    "3pc-partition",
+    "faq-network-delay",
+    "faq-node-failure",
+    "faq-consistency",
+];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tour {
