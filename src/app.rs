@@ -358,10 +358,9 @@ impl App {
                 self.compare = Some(words.to_string());
                 self.notices.extend(skipped);
             }
-            Err(e) => self.notices.push(format!(
-                "ignored cmp={}: {e}",
-                tour::compare_link(words)
-            )),
+            Err(e) => self
+                .notices
+                .push(format!("ignored cmp={}: {e}", tour::compare_link(words))),
         }
     }
 
@@ -396,7 +395,8 @@ impl App {
         }
         if let Some(right) = &mut self.right {
             if let Err(e) = right.apply(action.clone()) {
-                self.notices.push(format!("the compare run could not take it: {e}"));
+                self.notices
+                    .push(format!("the compare run could not take it: {e}"));
             }
         }
         self.watch_violations();
@@ -410,7 +410,9 @@ impl App {
                      \"Show me\" does it for you."
                 ));
             }
-            None => self.leave_script("You changed the run; the story waits where you left it.".into()),
+            None => {
+                self.leave_script("You changed the run; the story waits where you left it.".into())
+            }
         }
     }
 
@@ -497,12 +499,14 @@ impl App {
         let story = match tour::play(&t) {
             Ok(s) => s,
             Err(e) => {
-                self.notices.push(format!("the tour '{id}' could not start: {e}"));
+                self.notices
+                    .push(format!("the tour '{id}' could not start: {e}"));
                 return;
             }
         };
         if t.chapters.is_empty() {
-            self.notices.push(format!("the tour '{id}' has no chapters"));
+            self.notices
+                .push(format!("the tour '{id}' has no chapters"));
             return;
         }
         let count = t.chapters.len();
@@ -744,7 +748,8 @@ impl App {
             (None, None) => {}
         }
         if chapter.is_some() && self.reading.is_none() {
-            self.notices.push("ignored ch: it needs a tour (tour=ID)".into());
+            self.notices
+                .push("ignored ch: it needs a tour (tour=ID)".into());
         }
         self.violations_seen = self.violation_count();
         self.sync_draft();
@@ -1354,10 +1359,10 @@ impl Component for App {
             <div class={classes!("app", self.big.then_some("big"), self.reading.is_some().then_some("touring"))}>
                 <header class="top">
                     <h1><span class="logo" aria-hidden="true">{ "◉" }</span>{ "Consensus Lab" }</h1>
+                    <ToursMenu groups={self.tour_groups.clone()} on_open={cb.open_tour.clone()} />
                     <SettingsBar settings={self.settings.clone()} network={sim.network().clone()}
                         on_configure={cb.configure.clone()} on_action={cb.act.clone()}
                         on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()} />
-                    <ToursMenu groups={self.tour_groups.clone()} on_open={cb.open_tour.clone()} />
                     { shared }
                 </header>
                 { notices }

@@ -45,8 +45,8 @@ pub struct Decoded {
 /// `loop` are presentation options; `tour` and `ch` open a guided tour at a chapter, `cmp` a
 /// comparison with a second run.
 const VIEW_KEYS: &[&str] = &[
-    "embed", "autoplay", "speed", "view", "t", "ev", "sel", "big", "controls", "loop", "tour", "ch",
-    "cmp",
+    "embed", "autoplay", "speed", "view", "t", "ev", "sel", "big", "controls", "loop", "tour",
+    "ch", "cmp",
 ];
 
 fn node(s: &str) -> Result<NodeId, String> {

@@ -592,8 +592,16 @@ pub fn compare_labels(left: &Settings, right: &Settings) -> (String, String) {
             continue;
         }
         if k == "bug" {
-            let added: Vec<_> = right.bugs.iter().filter(|x| !left.bugs.contains(x)).collect();
-            let removed: Vec<_> = left.bugs.iter().filter(|x| !right.bugs.contains(x)).collect();
+            let added: Vec<_> = right
+                .bugs
+                .iter()
+                .filter(|x| !left.bugs.contains(x))
+                .collect();
+            let removed: Vec<_> = left
+                .bugs
+                .iter()
+                .filter(|x| !right.bugs.contains(x))
+                .collect();
             let say = |bugs: &[&crate::catalog::Bug]| {
                 bugs.iter()
                     .map(|b| format!("with bug {}: {}", b.slug(), b.describe()))
