@@ -339,10 +339,11 @@ impl App {
                 self.selected = Selection::None;
                 self.violations_seen = 0;
                 self.filter = LogFilter::default();
-                // New settings end a tour; a comparison goes on if it still makes sense.
-                self.reading = None;
+                // New settings end a tour and its comparison; a comparison from a link goes on
+                // if it still makes sense.
+                let touring = self.reading.take().is_some();
                 self.right = None;
-                if let Some(words) = self.compare.take() {
+                if let Some(words) = self.compare.take().filter(|_| !touring) {
                     self.start_compare(&words);
                 }
             }
@@ -1222,21 +1223,23 @@ impl Component for App {
                 </div>
             }
         });
-        // A run's first violation; `go` is where "Go to the event" leads on this run.
-        let alert = |v: Option<&ViolationRecord>, go: Msg| {
+        // A run's first violation. "Go to the event" goes to its event on the left run; on the
+        // compare run, whose events are numbered differently, to its time.
+        let alert = |v: Option<&ViolationRecord>, by_time: bool| {
             v.map(|v| {
-                let go = std::cell::Cell::new(Some(go));
+                let (k, t) = (v.event, v.time);
+                let go = move |_| if by_time { Msg::Seek(t) } else { Msg::SeekEvent(k) };
                 html! {
                     <div class="violation" data-testid="violation" role="alert">
                         <strong>{ format!("{} violated", v.violation.invariant) }</strong>
                         <span>{ format!(" at {} (event #{}): {}", fmt_time(v.time), v.event, v.violation.explanation) }</span>
-                        <button onclick={link.batch_callback(move |_| go.take())}>{ "Go to the event" }</button>
+                        <button onclick={link.callback(go)}>{ "Go to the event" }</button>
                     </div>
                 }
             })
         };
         let first = violations.first();
-        let mut banner = alert(first, Msg::SeekEvent(first.map_or(0, |v| v.event)));
+        let mut banner = alert(first, false);
         // A comparison: both runs side by side, each with its own label and violation.
         let mut right_invariants = None;
         let left_side = self.right.as_ref().map(|r| {
@@ -1253,10 +1256,7 @@ impl Component for App {
                     .right_violations
                     .get((gen, right.events()), || right.violations());
                 let (lname, rname) = tour::compare_labels(sim.settings(), right.settings());
-                let rbanner = alert(
-                    rviol.first(),
-                    Msg::Seek(rviol.first().map_or(0, |v| v.time)),
-                );
+                let rbanner = alert(rviol.first(), true);
                 let divergence = match diverged {
                     Some((k, t)) => html! {
                         <p class="divergence" data-testid="divergence" data-event={k.to_string()} data-us={t.to_string()}>
