@@ -433,7 +433,10 @@ impl App {
         let Some(line) = r.tour.chapters[k].task else {
             return;
         };
-        let placeholder = AnySim::new(self.settings.clone()).expect("the run's own settings");
+        // The story plays on in a `Runs`; a fresh run holds the place meanwhile.
+        let Ok(placeholder) = AnySim::new(self.sim.settings().clone()) else {
+            return;
+        };
         let mut runs = Runs {
             left: std::mem::replace(&mut self.sim, placeholder),
             right: self.right.take(),
