@@ -382,6 +382,21 @@ impl App {
             let (m, want) = r.played.get(r.chapter)?.task.clone()?;
             (r.stage == TourStage::Task && self.sim.events() == m.event).then_some((m, want))
         });
+        // The reader did what the story does next: the story's own recorded action is exactly
+        // theirs (at the story's very time, which a pause between events cannot reach), so the
+        // run steps into it and keeps the story's moments.
+        let recorded = self.sim.history().actions.iter().any(|a| {
+            task.as_ref()
+                .is_some_and(|(m, want)| a.event == m.event && a.action == *want && *want == action)
+        });
+        if recorded {
+            self.sim.step();
+            self.follow_right();
+            self.watch_violations();
+            self.sync_draft();
+            self.story_goes_on(&action);
+            return;
+        }
         self.gen += 1;
         match self.sim.apply(action.clone()) {
             Ok(r) => {
@@ -403,7 +418,6 @@ impl App {
         self.watch_violations();
         self.sync_draft();
         match task {
-            Some((m, want)) if want == action => self.task_done(m, &action),
             Some((_, want)) => {
                 let asked = self.task_text().unwrap_or_default();
                 self.leave_script(format!(
@@ -422,45 +436,14 @@ impl App {
         r.tour.chapters.get(r.chapter)?.task_text()
     }
 
-    /// The reader did the chapter's task by hand: the story plays on from their action (the
-    /// rest of the chapter and the later chapters of this run are played again from here), and
-    /// the run plays up to the chapter's pause.
-    fn task_done(&mut self, at: Moment, action: &Action) {
-        let Some(r) = self.reading.as_mut() else {
-            return;
-        };
-        let k = r.chapter;
-        let Some(line) = r.tour.chapters[k].task else {
-            return;
-        };
-        // The story plays on in a `Runs`; a fresh run holds the place meanwhile.
-        let Ok(placeholder) = AnySim::new(self.sim.settings().clone()) else {
-            return;
-        };
-        let mut runs = Runs {
-            left: std::mem::replace(&mut self.sim, placeholder),
-            right: self.right.take(),
-        };
-        let again = tour::resume(&r.tour, &mut runs, k, line + 1);
-        self.sim = runs.left;
-        self.right = runs.right;
-        let task = r.played[k].task.clone();
-        for (i, p) in again.into_iter().enumerate() {
-            if let Some(slot) = r.played.get_mut(k + i) {
-                *slot = p;
-            }
+    /// Says that the task worked, and plays on to the chapter's pause.
+    fn story_goes_on(&mut self, action: &Action) {
+        let text = self.task_text().unwrap_or_default();
+        if let Some(r) = self.reading.as_mut() {
+            r.stage = TourStage::Done(format!(
+                "It worked: {text} ({action}). The run plays on to the chapter's pause."
+            ));
         }
-        r.played[k].task = task;
-        let text = r.tour.chapters[k].task_text().unwrap_or_default();
-        r.stage = TourStage::Done(format!(
-            "It worked: {text} ({action}). The run plays on to the chapter's pause."
-        ));
-        self.gen += 1;
-        // Right after the action, then on to the chapter's pause.
-        self.sim.seek_event(at.event + 1);
-        self.follow_right();
-        self.violations_seen = self.violation_count();
-        self.sync_draft();
         self.playing = true;
     }
 

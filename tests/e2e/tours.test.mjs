@@ -117,6 +117,18 @@ test('a try-it-yourself chapter done by hand says it worked; a wrong move leaves
     });
     assert.equal((await chapter(page)).stage, 'done');
     await checkChapter(page, 'raft-leader-crash', Number(k), Number((await chapter(page)).count));
+    // By hand or by "Show me", the chapter pauses at the very same moment of the same run.
+    const moment = () => page.$eval(byTestId('clock'), (e) => [e.dataset.us, e.dataset.events]);
+    const byHand = await moment();
+    const hash = await page.textContent(byTestId('trace-hash'));
+    await page.click(byTestId('tour-prev'));
+    await waitIndex(page, Number(k) - 1);
+    await page.click(byTestId('tour-next'));
+    await until(async () => (await chapter(page)).stage === 'task', { what: 'the task again' });
+    await page.click(byTestId('tour-next'));
+    await until(async () => (await chapter(page)).stage === 'done', { what: 'shown' });
+    assert.deepEqual(await moment(), byHand);
+    assert.equal(await page.textContent(byTestId('trace-hash')), hash);
     await page.click(byTestId('tour-next'));
     await waitIndex(page, Number(k) + 1);
     assert.equal((await chapter(page)).checks, 'pass');
