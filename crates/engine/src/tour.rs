@@ -465,7 +465,8 @@ pub fn find(id: &str) -> Result<Tour, String> {
     parse(text)
 }
 
-/// `lab tour list` and `lab tour run ID`: the text to print, and whether every check held.
+/// `lab tour list` and `lab tour run ID [--verbose]`: the text to print, and whether every
+/// check held. `--verbose` prints every narrated line of both runs, not just the last headlines.
 pub fn cli(args: &[String]) -> Result<(String, bool), String> {
     use std::fmt::Write;
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
@@ -476,57 +477,83 @@ pub fn cli(args: &[String]) -> Result<(String, bool), String> {
             }
             Ok((out, true))
         }
-        ["run", id] => {
-            let t = find(id)?;
-            let mut out = format!("{}\n", t.title);
-            let mut runs = vec![Runs::new(&t, 0)?];
-            let mut ok = true;
-            for line in &t.prologue {
-                if let Err(e) = runs[0].run(&line.command) {
-                    let _ = writeln!(out, "FAILED line {}: {}: {e}", line.number, line.text);
-                    ok = false;
-                }
-            }
-            for (i, ch) in t.chapters.iter().enumerate() {
-                while runs.len() <= ch.run {
-                    runs.push(Runs::new(&t, runs.len())?);
-                }
-                let r = &mut runs[ch.run];
-                let from = r.left.events();
-                let played = play_chapter(r, ch, 0);
-                let _ = writeln!(out, "\n== {}. {}", i + 1, ch.title);
-                for p in &ch.text {
-                    let _ = writeln!(out, "   {p}");
-                }
-                if let Some(task) = ch.task_text() {
-                    let _ = writeln!(out, "   Try it yourself: {task}");
-                }
-                let events: Vec<_> = r
-                    .left
-                    .log()
-                    .into_iter()
-                    .filter(|l| l.index > from)
-                    .collect();
-                for l in events.iter().rev().take(40).rev() {
-                    let _ = writeln!(out, "{:>10}  {}", crate::time::fmt_time(l.time), l.headline);
-                }
-                if events.len() > 40 {
-                    let _ = writeln!(out, "{:>10}  ({} earlier events)", "", events.len() - 40);
-                }
-                let _ = writeln!(
-                    out,
-                    "   -- paused at {}",
-                    crate::time::fmt_time(played.moment.time)
-                );
-                for f in &played.failures {
-                    let _ = writeln!(out, "   FAILED {f}");
-                    ok = false;
-                }
-            }
-            Ok((out, ok))
-        }
-        _ => Err("usage: lab tour list | lab tour run ID".into()),
+        ["run", id] => tell(&find(id)?, false),
+        ["run", id, "--verbose" | "-v"] => tell(&find(id)?, true),
+        _ => Err("usage: lab tour list | lab tour run ID [--verbose]".into()),
     }
+}
+
+/// Headlines shown per chapter and run unless verbose.
+const BRIEF: usize = 40;
+
+/// The narrated events of `sim` after event `from`, as `lab tour run` prints them.
+fn events_since(sim: &AnySim, from: u64, label: &str, verbose: bool) -> String {
+    use std::fmt::Write;
+    let fmt = crate::time::fmt_time;
+    let lines: Vec<_> = sim.log().into_iter().filter(|l| l.index > from).collect();
+    let total = (sim.events() - from) as usize;
+    let shown = if verbose {
+        lines.len()
+    } else {
+        lines.len().min(BRIEF)
+    };
+    let mut out = String::new();
+    // The log keeps only the latest narrated events; say how many are not shown.
+    if total > shown {
+        let _ = writeln!(out, "{label}{:>10}  ({} earlier events)", "", total - shown);
+    }
+    for l in &lines[lines.len() - shown..] {
+        let _ = writeln!(out, "{label}{:>10}  {}", fmt(l.time), l.headline);
+        if verbose {
+            for d in &l.lines {
+                let _ = writeln!(out, "{label}{:>10}    {d}", "");
+            }
+        }
+    }
+    out
+}
+
+fn tell(t: &Tour, verbose: bool) -> Result<(String, bool), String> {
+    use std::fmt::Write;
+    let mut out = format!("{}\n", t.title);
+    let mut runs = vec![Runs::new(t, 0)?];
+    let mut ok = true;
+    for line in &t.prologue {
+        if let Err(e) = runs[0].run(&line.command) {
+            let _ = writeln!(out, "FAILED line {}: {}: {e}", line.number, line.text);
+            ok = false;
+        }
+    }
+    for (i, ch) in t.chapters.iter().enumerate() {
+        while runs.len() <= ch.run {
+            runs.push(Runs::new(t, runs.len())?);
+        }
+        let r = &mut runs[ch.run];
+        let from = (r.left.events(), r.right.as_ref().map_or(0, AnySim::events));
+        let played = play_chapter(r, ch, 0);
+        let _ = writeln!(out, "\n== {}. {}", i + 1, ch.title);
+        for p in &ch.text {
+            let _ = writeln!(out, "   {p}");
+        }
+        if let Some(task) = ch.task_text() {
+            let _ = writeln!(out, "   Try it yourself: {task}");
+        }
+        let label = if r.right.is_some() { "left " } else { "" };
+        out += &events_since(&r.left, from.0, label, verbose);
+        if let Some(right) = &r.right {
+            out += &events_since(right, from.1, "right", verbose);
+        }
+        let _ = writeln!(
+            out,
+            "   -- paused at {}",
+            crate::time::fmt_time(played.moment.time)
+        );
+        for f in &played.failures {
+            let _ = writeln!(out, "   FAILED {f}");
+            ok = false;
+        }
+    }
+    Ok((out, ok))
 }
 
 /// Puts a run exactly at a moment a chapter recorded. A chapter that ends with `run until`

@@ -143,3 +143,30 @@ fn resuming_after_the_readers_action_retells_the_same_story() {
     assert_eq!(rest[1].moment, story.chapters[2].moment);
     assert!(rest.iter().all(|p| p.failures.is_empty()));
 }
+
+#[test]
+fn the_command_line_lists_and_tells_tours() {
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let (list, ok) = tour::cli(&args(&["list"])).unwrap();
+    assert!(ok);
+    assert_eq!(list.lines().count(), tour::SOURCES.len());
+    assert!(list.contains("raft-figure-8") && list.contains("Common questions"));
+    let (told, ok) = tour::cli(&args(&["run", "raft-figure-8"])).unwrap();
+    assert!(ok);
+    assert!(told.contains("== 1. S2 leads term 1"), "{told}");
+    assert!(
+        told.contains("right") && told.contains("-- paused at 4100ms"),
+        "{told}"
+    );
+    let (verbose, _) = tour::cli(&args(&["run", "raft-election", "--verbose"])).unwrap();
+    assert!(
+        verbose.contains("S2 wins the election for term 1"),
+        "{verbose}"
+    );
+    assert!(tour::cli(&args(&["run", "nope"]))
+        .unwrap_err()
+        .contains("unknown tour"));
+    assert!(tour::cli(&args(&["walk"]))
+        .unwrap_err()
+        .starts_with("usage"));
+}
