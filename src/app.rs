@@ -385,9 +385,10 @@ impl App {
         // The reader did what the story does next: the story's own recorded action is exactly
         // theirs (at the story's very time, which a pause between events cannot reach), so the
         // run steps into it and keeps the story's moments.
-        let recorded = self.sim.history().actions.iter().any(|a| {
-            task.as_ref()
-                .is_some_and(|(m, want)| a.event == m.event && a.action == *want && *want == action)
+        let recorded = task.as_ref().is_some_and(|(m, want)| {
+            *want == action
+                && (self.sim.history().actions.iter())
+                    .any(|a| a.event == m.event && a.action == action)
         });
         if recorded {
             self.sim.step();
