@@ -11,3 +11,4 @@ pub mod legend;
 pub mod log_grid;
 pub mod settings;
 pub mod spacetime;
+pub mod tour;

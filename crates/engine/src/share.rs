@@ -42,9 +42,11 @@ pub struct Decoded {
 /// Keys the app (not the engine) interprets; passed through untouched.
 /// `t` and `ev` are the moment (several events can share one time), `sel` the selection (`n3`
 /// or `m17`), `view` cluster or space-time; `embed`, `autoplay`, `speed`, `big`, `controls` and
-/// `loop` are presentation options.
+/// `loop` are presentation options; `tour` and `ch` open a guided tour at a chapter, `cmp` a
+/// comparison with a second run.
 const VIEW_KEYS: &[&str] = &[
-    "embed", "autoplay", "speed", "view", "t", "ev", "sel", "big", "controls", "loop",
+    "embed", "autoplay", "speed", "view", "t", "ev", "sel", "big", "controls", "loop", "tour",
+    "ch", "cmp",
 ];
 
 fn node(s: &str) -> Result<NodeId, String> {

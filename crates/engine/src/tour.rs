@@ -555,3 +555,186 @@ fn tell(t: &Tour, verbose: bool) -> Result<(String, bool), String> {
     }
     Ok((out, ok))
 }
+
+/// Puts a run exactly at a moment a chapter recorded. A chapter that ends with `run until`
+/// pauses at a time after its last event, one that ends with `step` between events that share
+/// a time: the first needs the time, the second the event count.
+pub fn seek(sim: &mut AnySim, m: Moment) {
+    if sim.history().events_until(m.time) == m.event {
+        sim.seek_time(m.time);
+    } else {
+        sim.seek_event(m.event);
+    }
+}
+
+/// A link's compare value in setting words: `bug:raft-commit-old-term,prevote:off` is
+/// `bug=raft-commit-old-term prevote=off` (a link value keeps `=` and spaces out).
+pub fn compare_words(link: &str) -> String {
+    link.split(',')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.replacen(':', "=", 1))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The inverse of [`compare_words`], for the link the app copies.
+pub fn compare_link(words: &str) -> String {
+    words
+        .split_whitespace()
+        .map(|w| w.replacen('=', ":", 1))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The compare run of a run opened from a link: the other settings, and each of the left's
+/// actions taken at the time the left took it (event numbers differ once the runs diverge, so
+/// a replay by event would misplace them). Actions the right cannot take (a node already
+/// down there) are skipped and reported.
+pub fn follow(left: &AnySim, words: &str) -> Result<(AnySim, Vec<String>), String> {
+    let mut right = AnySim::new(compare_settings(left.settings(), words)?)?;
+    let mut skipped = Vec::new();
+    for a in &left.history().actions {
+        if a.time > right.now() {
+            right.run_until(a.time);
+        }
+        if let Err(e) = right.apply(a.action.clone()) {
+            skipped.push(format!(
+                "the compare run skipped '{}' at {}: {e}",
+                a.action,
+                crate::time::fmt_time(a.time)
+            ));
+        }
+    }
+    right.seek_time(left.now());
+    Ok((right, skipped))
+}
+
+/// What each side of a comparison is, in words for the label over it: "correct" against
+/// "with bug X: what it breaks", or the changed settings as each side has them.
+pub fn compare_labels(left: &Settings, right: &Settings) -> (String, String) {
+    let mut l = Vec::new();
+    let mut r = Vec::new();
+    for ((k, a), (_, b)) in left.words().into_iter().zip(right.words()) {
+        if a == b {
+            continue;
+        }
+        if k == "bug" {
+            let added: Vec<_> = right
+                .bugs
+                .iter()
+                .filter(|x| !left.bugs.contains(x))
+                .collect();
+            let removed: Vec<_> = left
+                .bugs
+                .iter()
+                .filter(|x| !right.bugs.contains(x))
+                .collect();
+            let say = |bugs: &[&crate::catalog::Bug]| {
+                bugs.iter()
+                    .map(|b| format!("with bug {}: {}", b.slug(), b.describe()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            if !added.is_empty() {
+                r.push(say(&added));
+                if removed.is_empty() && left.bugs.is_empty() {
+                    l.push("correct".to_string());
+                }
+            }
+            if !removed.is_empty() {
+                l.push(say(&removed));
+                if added.is_empty() && right.bugs.is_empty() {
+                    r.push("correct".to_string());
+                }
+            }
+            continue;
+        }
+        l.push(format!("{k} {a}"));
+        r.push(format!("{k} {b}"));
+    }
+    (l.join(", "), r.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::{NodeId, MS};
+
+    const TWO_CHAPTERS: &str = "# settings: protocol=raft nodes=5 seed=1 requests=off\n\
+        # tour: t\n# title: T\n== Run\n> t\nrun until 1s\n== Step\n> t\nstep 3\n";
+
+    #[test]
+    fn seeking_a_moment_lands_on_its_event_and_time() {
+        let t = parse(TWO_CHAPTERS).unwrap();
+        let story = play(&t).unwrap();
+        let mut sim = story.runs.into_iter().next().unwrap().left;
+        let (a, b) = (story.chapters[0].moment, story.chapters[1].moment);
+        // "run until 1s" pauses after its last event; "step" pauses between events.
+        assert_eq!(a.time, 1000 * MS);
+        assert!(sim.history().events[a.event as usize - 1].time < a.time);
+        sim.seek_event(0);
+        seek(&mut sim, a);
+        assert_eq!((sim.events(), sim.now()), (a.event, a.time));
+        seek(&mut sim, b);
+        assert_eq!((sim.events(), sim.now()), (b.event, b.time));
+        seek(&mut sim, a);
+        assert_eq!((sim.events(), sim.now()), (a.event, a.time));
+    }
+
+    #[test]
+    fn compare_link_values_read_as_setting_words_and_back() {
+        assert_eq!(
+            compare_words("bug:raft-commit-old-term,prevote:off"),
+            "bug=raft-commit-old-term prevote=off"
+        );
+        assert_eq!(compare_words("loss:0.1"), "loss=0.1");
+        assert_eq!(
+            compare_link("bug=raft-commit-old-term prevote=off"),
+            "bug:raft-commit-old-term,prevote:off"
+        );
+        let left = Settings::default();
+        assert!(compare_settings(&left, &compare_words("bug:nonsense")).is_err());
+        assert!(compare_settings(&left, &compare_words("loss:0.1")).is_ok());
+    }
+
+    #[test]
+    fn the_compare_run_follows_the_lefts_actions_by_time() {
+        let mut left = AnySim::new(Settings::default()).unwrap();
+        left.run_until(1500 * MS);
+        left.apply(Action::Crash { node: NodeId(2) }).unwrap();
+        left.run_until(2000 * MS);
+        left.apply(Action::Crash { node: NodeId(2) }).unwrap_err();
+        left.apply(Action::Restart { node: NodeId(2) }).unwrap();
+        left.run_until(3000 * MS);
+        let (right, skipped) = follow(&left, "loss=0.1").unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(right.now(), left.now());
+        let times = |s: &AnySim| -> Vec<(Time, String)> {
+            s.history()
+                .actions
+                .iter()
+                .map(|a| (a.time, a.action.to_string()))
+                .collect()
+        };
+        assert_eq!(times(&right), times(&left));
+        assert_eq!(right.network().loss_ppm, 100_000);
+        assert!(follow(&left, "prevote=off").is_err(), "changes nothing");
+    }
+
+    #[test]
+    fn labels_say_which_side_is_correct_and_what_differs() {
+        let left = Settings::default();
+        let buggy = compare_settings(&left, "bug=raft-commit-old-term").unwrap();
+        let (l, r) = compare_labels(&left, &buggy);
+        assert_eq!(l, "correct");
+        assert!(
+            r.starts_with("with bug raft-commit-old-term: ") && r.len() > 40,
+            "{r}"
+        );
+        let (l, r) = compare_labels(&left, &compare_settings(&left, "prevote=on").unwrap());
+        assert_eq!((l.as_str(), r.as_str()), ("prevote off", "prevote on"));
+        let (l, r) = compare_labels(&buggy, &left);
+        assert!(l.starts_with("with bug raft-commit-old-term"), "{l}");
+        assert_eq!(r, "correct");
+    }
+}
