@@ -378,7 +378,10 @@ fn explore(a: &Args) -> Result<ExitCode, String> {
                 cx.settings.to_flags()
             ));
             say(cx.script());
-            say(format!("open it in the browser: http://127.0.0.1:8080/?{}", cx.link()));
+            say(format!(
+                "open it in the browser: http://127.0.0.1:8080/?{}",
+                cx.link()
+            ));
             return Ok(ExitCode::from(1));
         }
     };
@@ -417,7 +420,9 @@ fn main() -> ExitCode {
             print!("{out}");
             ExitCode::SUCCESS
         }),
-        other => Err(format!("unknown subcommand '{other}' (run, check, explore, bench)")),
+        other => Err(format!(
+            "unknown subcommand '{other}' (run, check, explore, bench)"
+        )),
     });
     match result {
         Ok(code) => code,

@@ -94,15 +94,43 @@ impl Default for ExploreOptions {
 
 /// The explorer's names for the options: `lab explore` flags and links.
 pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
-    ("max-depth", "N", "paths of at most N steps (default: no bound)"),
-    ("max-states", "N", "stop after N distinct states (default 10000000)"),
-    ("max-memory", "SIZE", "stop above this heap size, e.g. 512MB (default 4GB)"),
-    ("timeouts", "N", "timers fire at most N times per node (default 1)"),
-    ("proposers", "K", "only S1..SK fire timers and take requests (default: all)"),
+    (
+        "max-depth",
+        "N",
+        "paths of at most N steps (default: no bound)",
+    ),
+    (
+        "max-states",
+        "N",
+        "stop after N distinct states (default 10000000)",
+    ),
+    (
+        "max-memory",
+        "SIZE",
+        "stop above this heap size, e.g. 512MB (default 4GB)",
+    ),
+    (
+        "timeouts",
+        "N",
+        "timers fire at most N times per node (default 1)",
+    ),
+    (
+        "proposers",
+        "K",
+        "only S1..SK fire timers and take requests (default: all)",
+    ),
     ("requests", "N", "client requests in all (default 0)"),
     ("drops", "N", "messages the network may lose (default 0)"),
-    ("dups", "N", "messages the network may duplicate (default 0)"),
-    ("crashes", "N", "node crashes; a crashed node may restart (default 0)"),
+    (
+        "dups",
+        "N",
+        "messages the network may duplicate (default 0)",
+    ),
+    (
+        "crashes",
+        "N",
+        "node crashes; a crashed node may restart (default 0)",
+    ),
     (
         "async",
         "",
