@@ -334,6 +334,8 @@ struct Explorer<P: Model> {
     /// Scratch for checking: every node's state and storage in the state being expanded.
     nodes: Vec<Option<P::State>>,
     durable: Vec<P::Durable>,
+    /// The slot each scratch entry holds.
+    loaded: Vec<u32>,
 }
 
 impl<P: Model> Explorer<P> {
@@ -359,6 +361,7 @@ impl<P: Model> Explorer<P> {
             visited: HashMap::default(),
             nodes: Vec::new(),
             durable: Vec::new(),
+            loaded: Vec::new(),
         }
     }
 
@@ -443,14 +446,21 @@ impl<P: Model> Explorer<P> {
         }
     }
 
-    /// Fills the scratch with the nodes of `row`, for the checker.
+    /// Fills the scratch with the nodes of `row`, for the checker. States expanded one after
+    /// another share most slots, so only the slots that differ are cloned.
     fn load(&mut self, row: &[u32]) {
-        self.nodes.clear();
-        self.durable.clear();
-        for &id in &row[..self.n] {
-            let slot = self.slots.get(id);
-            self.nodes.push(slot.state.clone());
-            self.durable.push(slot.durable.clone());
+        if self.loaded.len() != self.n {
+            self.loaded = vec![u32::MAX; self.n];
+            self.nodes = vec![None; self.n];
+            self.durable = vec![P::Durable::default(); self.n];
+        }
+        for (i, &id) in row[..self.n].iter().enumerate() {
+            if self.loaded[i] != id {
+                let slot = self.slots.get(id);
+                self.nodes[i] = slot.state.clone();
+                self.durable[i] = slot.durable.clone();
+                self.loaded[i] = id;
+            }
         }
     }
 
@@ -591,7 +601,14 @@ impl<P: Model> Explorer<P> {
         }
         // The checker sees the cluster after the move, as in the simulator: the new slot's
         // state and storage are swapped into the scratch for the check, then back.
-        let ids: Vec<NodeId> = changed.iter().map(|(id, _)| *id).collect();
+        let one;
+        let ids: &[NodeId] = match &changed {
+            Some((id, _)) => {
+                one = [*id];
+                &one
+            }
+            None => &[],
+        };
         if let Some((id, slot)) = &mut changed {
             std::mem::swap(&mut self.nodes[id.idx()], &mut slot.state);
             std::mem::swap(&mut self.durable[id.idx()], &mut slot.durable);
@@ -600,7 +617,7 @@ impl<P: Model> Explorer<P> {
             proto: &self.proto,
             nodes: &self.nodes,
             durable: &self.durable,
-            changed: &ids,
+            changed: ids,
             replies: &replies,
             requests: &self.requests[usize::from(spent.requests)],
         });
