@@ -45,8 +45,8 @@ fn help() -> String {
     for o in Opt::ALL {
         h += &format!("  --{:<28} {:<14} {}\n", o.slug(), "[on|off]", o.describe());
     }
-    h += "\nEXPLORE OPTIONS: every interleaving, breadth-first, so a violation found has a \
-          shortest path; timing settings do not apply\n";
+    h += "\nEXPLORE OPTIONS (explore: every interleaving, breadth-first, so a violation found \
+          has a shortest path)\n";
     for (name, value, text) in explore::OPTIONS_HELP {
         h += &format!("  --{name:<28} {value:<14} {text}\n");
     }

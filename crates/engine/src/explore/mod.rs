@@ -318,6 +318,9 @@ enum Move {
 /// The parent of the initial state in the visited map.
 const ROOT: u64 = 0;
 
+// Which nodes a message holds back is a bit per node in a `u32`.
+const _: () = assert!(crate::catalog::MAX_NODES <= 32);
+
 struct Explorer<P: Model> {
     settings: Settings,
     proto: P,
@@ -668,7 +671,7 @@ impl<P: Model> Explorer<P> {
                     let (child, violations) = self.successor(&row, mv);
                     stats.states += 1;
                     if let Some(v) = violations.into_iter().next() {
-                        let path = self.path_to(fp, &row, mv);
+                        let path = self.path_to(fp, &row, mv)?;
                         stats.depth += 1;
                         stats.seconds = host.seconds() - t0;
                         break 'search Outcome::Violation(self.counterexample(path, v)?);
@@ -712,7 +715,7 @@ impl<P: Model> Explorer<P> {
 
     /// The steps from the initial state to `row` (fingerprint `fp`), then `last`: the chain of
     /// parents gives the fingerprints, and re-expanding each state finds the move to the next.
-    fn path_to(&mut self, fp: u64, row: &[u32], last: Move) -> Vec<Step<P>> {
+    fn path_to(&mut self, fp: u64, row: &[u32], last: Move) -> Result<Vec<Step<P>>, String> {
         let mut chain = vec![fp];
         let mut at = fp;
         while let Some(&parent) = self.visited.get(&at).filter(|&&p| p != ROOT) {
@@ -730,13 +733,15 @@ impl<P: Model> Explorer<P> {
                 let (child, _) = self.successor(&cur, mv);
                 (fingerprint(&child) == want).then_some((mv, child))
             });
-            let (mv, child) = found.expect("every visited state has its parent's move");
+            // Only a fingerprint collision could lose the way back.
+            let (mv, child) =
+                found.ok_or("the path to the violation was lost (a fingerprint collision)")?;
             steps.push(self.step_of(&cur, mv));
             cur = child;
         }
         debug_assert_eq!(&*cur, row);
         steps.push(self.step_of(row, last));
-        steps
+        Ok(steps)
     }
 
     /// Replays the path in the timed simulator as manual actions at time 0, finding each
