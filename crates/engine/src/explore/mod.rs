@@ -242,7 +242,7 @@ pub enum Outcome {
     StateBound,
     MemoryBound,
     Cancelled,
-    Violation(Counterexample),
+    Violation(Box<Counterexample>),
 }
 
 /// A shortest path to a violation, as actions the timed simulator replays.
@@ -674,7 +674,7 @@ impl<P: Model> Explorer<P> {
                         let path = self.path_to(fp, &row, mv)?;
                         stats.depth += 1;
                         stats.seconds = host.seconds() - t0;
-                        break 'search Outcome::Violation(self.counterexample(path, v)?);
+                        break 'search Outcome::Violation(Box::new(self.counterexample(path, v)?));
                     }
                     let child_fp = fingerprint(&child);
                     if let std::collections::hash_map::Entry::Vacant(e) =
