@@ -339,6 +339,8 @@ struct Explorer<P: Model> {
     durable: Vec<P::Durable>,
     /// The slot each scratch entry holds.
     loaded: Vec<u32>,
+    /// The messages of the successor being built.
+    scratch: Vec<u32>,
 }
 
 impl<P: Model> Explorer<P> {
@@ -365,6 +367,7 @@ impl<P: Model> Explorer<P> {
             nodes: Vec::new(),
             durable: Vec::new(),
             loaded: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -526,8 +529,11 @@ impl<P: Model> Explorer<P> {
 
     /// Takes one move from `row` (whose nodes are in the scratch): the successor's row and
     /// what the checker found on the way.
-    fn successor(&mut self, row: &[u32], mv: Move) -> (Box<[u32]>, Vec<Violation>) {
-        let mut msgs: Vec<u32> = row[self.lay.msgs()..].to_vec();
+    /// Scratch buffers are reused: most successors were seen before and are dropped at once.
+    fn successor(&mut self, row: &[u32], mv: Move, child: &mut Vec<u32>) -> Vec<Violation> {
+        let mut msgs = std::mem::take(&mut self.scratch);
+        msgs.clear();
+        msgs.extend_from_slice(&row[self.lay.msgs()..]);
         let mut spent = Spent::unpack(row[self.lay.spent()]);
         let mut checker = self.checkers.get(row[self.lay.checker()]).clone();
         let mut replies = Vec::new();
@@ -624,7 +630,7 @@ impl<P: Model> Explorer<P> {
             replies: &replies,
             requests: &self.requests[usize::from(spent.requests)],
         });
-        let mut child = Vec::with_capacity(self.lay.msgs() + msgs.len());
+        child.clear();
         child.extend_from_slice(&row[..self.lay.msgs()]);
         // Most moves leave the checker, and many the node, as they were: comparing with the
         // parent's (imbl maps compare by pointer first) is cheaper than hashing to intern.
@@ -641,8 +647,9 @@ impl<P: Model> Explorer<P> {
         }
         child[self.lay.spent()] = spent.pack();
         msgs.sort_unstable();
-        child.extend(msgs);
-        (child.into_boxed_slice(), violations)
+        child.extend_from_slice(&msgs);
+        self.scratch = msgs;
+        violations
     }
 
     fn run(mut self, host: &mut dyn Host) -> Result<Report, String> {
@@ -656,6 +663,7 @@ impl<P: Model> Explorer<P> {
         let mut level = vec![(init_fp, init)];
         let mut next = Vec::new();
         let mut moves = Vec::new();
+        let mut child = Vec::new();
         let mut tick = 0u32;
         let outcome = 'search: loop {
             if level.is_empty() {
@@ -668,7 +676,7 @@ impl<P: Model> Explorer<P> {
                 self.load(&row);
                 self.moves(&row, &mut moves);
                 for &mv in &moves {
-                    let (child, violations) = self.successor(&row, mv);
+                    let violations = self.successor(&row, mv, &mut child);
                     stats.states += 1;
                     if let Some(v) = violations.into_iter().next() {
                         let path = self.path_to(fp, &row, mv)?;
@@ -682,7 +690,7 @@ impl<P: Model> Explorer<P> {
                     {
                         e.insert(fp);
                         stats.unique += 1;
-                        next.push((child_fp, child));
+                        next.push((child_fp, child.as_slice().into()));
                     }
                 }
                 tick += 1;
@@ -729,9 +737,10 @@ impl<P: Model> Explorer<P> {
         for &want in &chain[1..] {
             self.load(&cur);
             self.moves(&cur, &mut moves);
+            let mut child = Vec::new();
             let found = moves.iter().find_map(|&mv| {
-                let (child, _) = self.successor(&cur, mv);
-                (fingerprint(&child) == want).then_some((mv, child))
+                self.successor(&cur, mv, &mut child);
+                (fingerprint(&child) == want).then(|| (mv, child.as_slice().into()))
             });
             // Only a fingerprint collision could lose the way back.
             let (mv, child) =
