@@ -152,7 +152,9 @@ impl ExploreOptions {
         match name {
             "max-depth" => self.max_depth = u32::try_from(big(v)?).unwrap_or(u32::MAX),
             "max-states" => self.max_states = big(v)?,
-            "max-memory" => self.max_memory = parse_size(v)?,
+            "max-memory" => {
+                self.max_memory = parse_size(v).map_err(|e| format!("--{name}: {e}"))?
+            }
             "timeouts" => self.timeouts = small(v)?,
             "proposers" => self.proposers = small(v)?,
             "requests" => self.requests = small(v)?,
