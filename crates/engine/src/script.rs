@@ -210,7 +210,12 @@ pub fn parse(text: &str) -> Result<Vec<Line>, String> {
     text.lines()
         .enumerate()
         .filter_map(|(i, l)| {
-            let code = l.split('#').next().unwrap_or("").trim();
+            // `#` starts a comment, except before a digit: `deliver #17` names a message.
+            let comment = l
+                .char_indices()
+                .find(|&(i, c)| c == '#' && !l[i + 1..].starts_with(|d: char| d.is_ascii_digit()))
+                .map_or(l.len(), |(i, _)| i);
+            let code = l[..comment].trim();
             (!code.is_empty()).then(|| {
                 parse_command(code)
                     .map(|command| Line {
@@ -587,6 +592,16 @@ mod tests {
         ];
         let text = format_actions(&actions);
         assert_eq!(text, "at 1500ms partition S1 | S2 S3\nat 2s request S2 -4");
+        let numbered = format_actions(&[ActionRecord {
+            time: 0,
+            event: 0,
+            action: Action::Deliver { msg: 17 },
+        }]);
+        assert_eq!(numbered, "at 0 deliver #17");
+        assert_eq!(
+            parse(&format!("{numbered} # a comment")).unwrap()[0].command,
+            Command::At(0, Box::new(Command::Do(Action::Deliver { msg: 17 })))
+        );
         let back = parse(&text).unwrap();
         assert_eq!(
             back[1].command,

@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("any", 7),
     ("script", 8),
     ("check", 8),
+    ("explore", 8),
     ("session", 8),
     ("tour", 9),
     ("bench", 9),

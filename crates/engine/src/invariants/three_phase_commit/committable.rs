@@ -19,7 +19,7 @@ pub const INFO: InvariantInfo = InvariantInfo {
 };
 
 /// Where each transaction was first pre-committed and first aborted.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Seen {
     precommitted: OrdMap<u64, NodeId>,
     aborted: OrdMap<u64, NodeId>,

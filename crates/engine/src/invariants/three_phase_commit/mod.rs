@@ -21,7 +21,7 @@ use imbl::OrdMap;
 
 pub use non_blocking::ROUND_BOUND;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ThreePcChecker {
     /// Each node's log as last checked.
     logs: Vec<OrdMap<u64, TxnRecord>>,

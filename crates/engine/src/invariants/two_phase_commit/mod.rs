@@ -17,7 +17,7 @@ use crate::protocols::two_phase_commit::{Status, TwoPc, TxnRecord, COORDINATOR};
 use imbl::ordmap::DiffItem;
 use imbl::OrdMap;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TwoPcChecker {
     /// Each node's log as last checked.
     logs: Vec<OrdMap<u64, TxnRecord>>,

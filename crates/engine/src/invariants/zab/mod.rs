@@ -24,7 +24,7 @@ use imbl::{OrdMap, Vector};
 
 /// Who broadcast a transaction: the primary and its epoch, and what that primary broadcast
 /// just before it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Origin {
     pub primary: NodeId,
     pub epoch: u64,
@@ -32,14 +32,14 @@ pub struct Origin {
 }
 
 /// A delivered transaction and the counter after it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Delivered {
     pub txn: Txn,
     pub value: i64,
 }
 
 /// What the checker last saw of a node.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 struct Shadow {
     history: Vector<Txn>,
     /// Positions of the history looked at for new broadcasts; `u64::MAX` after a crash.
@@ -48,7 +48,7 @@ struct Shadow {
     checked: u64,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ZabChecker {
     /// Integrity, Local Primary Order: every transaction a primary broadcast.
     broadcast: OrdMap<Txn, Origin>,

@@ -44,7 +44,7 @@ use serde::Serialize;
 
 pub const COORDINATOR: NodeId = NodeId(1);
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum ThreePcMsg {
     /// Phase 1: can you commit transaction `txn` (add `delta` to your shard)?
     CanCommit {
@@ -80,7 +80,7 @@ pub enum ThreePcMsg {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum ThreePcTimer {
     /// Coordinator: the votes of `txn` are due.
     Votes(u64),
@@ -93,7 +93,7 @@ pub enum ThreePcTimer {
 }
 
 /// Where a transaction stands in a node's log (Skeen's states q, w, p, c, a).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Status {
     /// Coordinator: begun, collecting votes.
     Voting,
@@ -115,14 +115,14 @@ impl Status {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct TxnRecord {
     pub delta: i64,
     pub status: Status,
 }
 
 /// The write-ahead log on stable storage, for both roles.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct ThreePcDurable {
     pub log: OrdMap<u64, TxnRecord>,
     /// Participant: the transaction holding the shard's lock (it voted yes).
@@ -133,7 +133,7 @@ pub struct ThreePcDurable {
     pub decided: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct ThreePcState {
     pub id: NodeId,
     pub durable: ThreePcDurable,
