@@ -108,14 +108,14 @@ const CORPUS: &[(&str, u64)] = &[
         "protocol=2pc seed=5 bug=2pc-commit-missing-vote",
         0x78af_67d3_c3e3_3389,
     ),
-    ("protocol=zab seed=3", 0xeb7f_8702_b9d8_922a),
+    ("protocol=zab seed=3", 0x13b5_4c07_6306_e7ea),
     (
         "protocol=zab seed=5 bug=zab-reuse-epoch",
-        0xe179_4d6e_f711_6acd,
+        0x1047_a853_e90c_42ad,
     ),
     (
         "protocol=zab seed=5 bug=zab-skip-sync",
-        0x37cf_8d28_b36d_7356,
+        0x9c54_780f_0c07_9b08,
     ),
 ];
 

@@ -186,7 +186,8 @@ fn a_better_vote_by_epoch_then_zxid_then_id_is_adopted_and_sent_on() {
     let weaker = vote(2, 0, Zxid::new(0, 9));
     let mut out = Out::new(false);
     p.on_msg(&mut s, NodeId(2), note(weaker, 1, Role::Looking), &mut out);
-    assert_eq!(out.actions(), vec![]);
+    let own = vote(3, 1, Zxid::new(1, 5));
+    assert_eq!(out.actions(), vec![send(2, note(own, 1, Role::Looking))]);
     let better = vote(1, 2, Zxid::new(2, 1));
     let mut out = Out::new(false);
     p.on_msg(&mut s, NodeId(1), note(better, 1, Role::Looking), &mut out);
@@ -200,6 +201,22 @@ fn a_better_vote_by_epoch_then_zxid_then_id_is_adopted_and_sent_on() {
             timer(ZabTimer::Finalize, MS_50, MS_50),
         ]
     );
+}
+
+#[test]
+fn a_worse_vote_in_the_same_round_is_answered_with_the_better_one() {
+    let p = proto();
+    let mut s = start(&p, 3, &durable(1, 1, &[txn(1, 2, 1)]));
+    let own = s.vote;
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        note(vote(1, 1, Zxid::new(1, 1)), 1, Role::Looking),
+        &mut out,
+    );
+    assert_eq!(s.vote, own);
+    assert_eq!(out.actions(), vec![send(1, note(own, 1, Role::Looking))]);
 }
 
 #[test]

@@ -36,21 +36,21 @@ fn five_node_zab_is_safe_and_live() {
 fn reuse_epoch_is_caught() {
     let (seed, invariant) =
         first_catch(&base(), catalog::REUSE_EPOCH, 20, &opts()).expect("caught within 20 seeds");
-    assert_eq!((seed, invariant.as_str()), (2, "Agreement"));
+    assert_eq!((seed, invariant.as_str()), (3, "Agreement"));
 }
 
 #[test]
 fn skip_sync_is_caught() {
     let (seed, invariant) =
         first_catch(&base(), catalog::SKIP_SYNC, 100, &opts()).expect("caught within 100 seeds");
-    assert_eq!((seed, invariant.as_str()), (50, "Primary Integrity"));
+    assert_eq!((seed, invariant.as_str()), (76, "Total Order"));
 }
 
 /// What `lab check` prints for a caught bug: the seed and a shortened list of actions that
 /// still breaks the same property.
 #[test]
 fn a_caught_bug_comes_with_a_shortened_reproducer() {
-    for (bug, seed) in [(catalog::REUSE_EPOCH, 2), (catalog::SKIP_SYNC, 50)] {
+    for (bug, seed) in [(catalog::REUSE_EPOCH, 3), (catalog::SKIP_SYNC, 76)] {
         let s = Settings {
             seed,
             bugs: vec![bug],

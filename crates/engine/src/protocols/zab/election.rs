@@ -117,6 +117,10 @@ impl Zab {
             s.vote = vote;
             s.votes.insert(s.id, vote);
             self.send_notifications(s, out);
+        } else if vote.key() < s.vote.key() {
+            // It has not heard of the better vote yet (it may have been busy following when
+            // this node sent it): tell it now rather than at the next resend.
+            out.send(from, self.notification(s));
         }
         s.votes.insert(from, vote);
         self.check_votes(s, out);
