@@ -119,7 +119,7 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
         "K",
         "only S1..SK fire timers and take requests (default: all)",
     ),
-    ("requests", "N", "client requests in all (default 0)"),
+    ("client-requests", "N", "client requests in all (default 0)"),
     ("drops", "N", "messages the network may lose (default 0)"),
     (
         "dups",
@@ -157,7 +157,7 @@ impl ExploreOptions {
             }
             "timeouts" => self.timeouts = small(v)?,
             "proposers" => self.proposers = small(v)?,
-            "requests" => self.requests = small(v)?,
+            "client-requests" => self.requests = small(v)?,
             "drops" => self.drops = small(v)?,
             "dups" => self.dups = small(v)?,
             "crashes" => self.crashes = small(v)?,
@@ -815,5 +815,22 @@ fn request(k: u64) -> Request {
     Request {
         id: k,
         delta: k as i64,
+    }
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use super::*;
+
+    /// Explore's flags share the command line with the settings: a name both use would shadow
+    /// a setting (`--requests off` once stopped working that way).
+    #[test]
+    fn no_flag_shadows_a_setting() {
+        for (name, _, _) in OPTIONS_HELP {
+            assert!(
+                crate::catalog::vocabulary::canonical(name).is_none(),
+                "--{name} is a setting too"
+            );
+        }
     }
 }
