@@ -60,6 +60,8 @@ pub enum Msg {
     Imported(Result<Box<AnySim>, String>),
     /// The browser went Back or Forward to another configuration.
     PopState,
+    /// Leave for the consistent-hashing page.
+    OpenRing,
 }
 
 /// Callbacks made once: a component's props compare equal only if its callbacks are the
@@ -85,6 +87,7 @@ struct Callbacks {
     close_help: Callback<()>,
     deselect: Callback<()>,
     st_window: Callback<Window>,
+    ring: Callback<()>,
 }
 
 impl Callbacks {
@@ -110,6 +113,7 @@ impl Callbacks {
             close_help: link.callback(|_| Msg::Help(false)),
             deselect: link.callback(|_| Msg::Select(Selection::None)),
             st_window: link.callback(Msg::StWindow),
+            ring: link.callback(|_| Msg::OpenRing),
         }
     }
 }
@@ -651,7 +655,22 @@ impl Component for App {
             }
             Msg::PopState => {
                 self.playing = false;
-                self.load(session::open_link(&query()));
+                let q = query();
+                if lab_engine::share::is_ring_link(&q) {
+                    // The ring page is the other app: load it afresh.
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().reload();
+                    }
+                    return false;
+                }
+                self.load(session::open_link(&q));
+            }
+            Msg::OpenRing => {
+                if let Some(w) = web_sys::window() {
+                    let _ = w
+                        .location()
+                        .set_search(&format!("protocol=ring&seed={}", self.settings.seed));
+                }
             }
         }
         true
@@ -756,7 +775,7 @@ impl Component for App {
                     <h1><span class="logo" aria-hidden="true">{ "◉" }</span>{ "Consensus Lab" }</h1>
                     <SettingsBar settings={self.settings.clone()} network={sim.network().clone()}
                         on_configure={cb.configure.clone()} on_action={cb.act.clone()}
-                        on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()} />
+                        on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()} on_ring={cb.ring.clone()} />
                     { shared }
                 </header>
                 { notices }
