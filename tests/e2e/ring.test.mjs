@@ -4,7 +4,7 @@
 // protocol menu leads there and back; readable at three sizes, light and dark.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, byTestId, screenshot, until } from './harness.mjs';
+import { serve, launch, byTestId, screenshot, until, STRICT_CSP } from './harness.mjs';
 
 const SIZES = {
   desktop: { width: 1440, height: 900 },
@@ -12,9 +12,10 @@ const SIZES = {
   phone: { width: 390, height: 844 },
 };
 
-/** Opens the ring page with query `q` and waits for the drawing. */
+/** Opens the ring page with query `q` and waits for the drawing, under the strict
+ * Content-Security-Policy (a refused style or script shows up in `problems`). */
 async function openRing(q, { viewport = SIZES.desktop, scheme = 'light' } = {}) {
-  const site = await serve();
+  const site = await serve({ headers: { 'content-security-policy': STRICT_CSP } });
   const b = await launch({ viewport });
   await b.page.emulateMedia({ colorScheme: scheme });
   await b.page.goto(`${site.url}?${q}`);
