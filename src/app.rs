@@ -70,6 +70,8 @@ pub enum Msg {
     /// Back to the start of the chapter after leaving the script.
     TourBack,
     TourClose,
+    /// Leave for the consistent-hashing page.
+    OpenRing,
 }
 
 /// Callbacks made once: a component's props compare equal only if its callbacks are the
@@ -101,6 +103,7 @@ struct Callbacks {
     tour_show: Callback<()>,
     tour_back: Callback<()>,
     tour_close: Callback<()>,
+    ring: Callback<()>,
 }
 
 impl Callbacks {
@@ -132,6 +135,7 @@ impl Callbacks {
             tour_show: link.callback(|_| Msg::TourShow),
             tour_back: link.callback(|_| Msg::TourBack),
             tour_close: link.callback(|_| Msg::TourClose),
+            ring: link.callback(|_| Msg::OpenRing),
         }
     }
 }
@@ -1118,7 +1122,22 @@ impl Component for App {
             }
             Msg::PopState => {
                 self.playing = false;
-                self.load(session::open_link(&query()));
+                let q = query();
+                if lab_engine::share::is_ring_link(&q) {
+                    // The ring page is the other app: load it afresh.
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().reload();
+                    }
+                    return false;
+                }
+                self.load(session::open_link(&q));
+            }
+            Msg::OpenRing => {
+                if let Some(w) = web_sys::window() {
+                    let _ = w
+                        .location()
+                        .set_search(&format!("protocol=ring&seed={}", self.settings.seed));
+                }
             }
             Msg::OpenTour(id) => {
                 self.playing = false;
@@ -1349,7 +1368,7 @@ impl Component for App {
                     <ToursMenu groups={self.tour_groups.clone()} on_open={cb.open_tour.clone()} />
                     <SettingsBar settings={self.settings.clone()} network={sim.network().clone()}
                         on_configure={cb.configure.clone()} on_action={cb.act.clone()}
-                        on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()} />
+                        on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()} on_ring={cb.ring.clone()} />
                     { shared }
                 </header>
                 { notices }

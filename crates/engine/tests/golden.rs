@@ -117,6 +117,15 @@ const CORPUS: &[(&str, u64)] = &[
         "protocol=zab seed=5 bug=zab-skip-sync",
         0x9c54_780f_0c07_9b08,
     ),
+    ("protocol=3pc seed=3", 0xae58_31be_cfb5_dbdf),
+    (
+        "protocol=3pc seed=5 bug=3pc-uncertain-commits-on-timeout",
+        0xf602_7851_8a98_2489,
+    ),
+    (
+        "protocol=3pc seed=5 bug=3pc-termination-ignores-precommit",
+        0x1a3a_ed1d_2957_016f,
+    ),
 ];
 
 #[test]

@@ -7,8 +7,8 @@
 //! decision. Phase 1: CanCommit; a participant locks its shard, logs UNCERTAIN and votes yes, or
 //! votes no and aborts. Phase 2: with every yes the coordinator logs PRE-COMMITTED and sends
 //! PreCommit; each participant logs it and acknowledges. Phase 3: the coordinator logs COMMIT and
-//! sends DoCommit. The extra phase is what Skeen's theorem asks for (§4): no state may be
-//! "adjacent" to both commit and abort, so nobody commits while anyone is still uncertain, and an
+//! sends DoCommit. The extra phase is what Skeen's fundamental nonblocking theorem asks for: no
+//! state may be "adjacent" to both commit and abort, so nobody commits while anyone is still uncertain, and an
 //! uncertain group may therefore abort.
 //!
 //! Timeouts (BHG §7.5, "termination protocol"): the coordinator aborts on a missing vote and
@@ -24,7 +24,8 @@
 //! These rules are safe when processes only crash and messages arrive within a known delay: an
 //! uncertain node that stayed up would have received any PreCommit sent before it was asked. A
 //! partition breaks that assumption: one side may commit from PRE-COMMITTED while the other
-//! aborts from UNCERTAIN (Skeen §6; BHG §7.5 notes 3PC is not resilient to partitions).
+//! aborts from UNCERTAIN. Skeen's model, like BHG §7.5's, has site failures only; Hadzilacos
+//! (PODS 1987) shows that no nonblocking commit protocol survives communication failures.
 //!
 //! The rules live by role: `coordinator` (the three phases and coordinator recovery),
 //! `participant` (the vote, PreCommit and applying a decision) and `termination` (timeouts,
