@@ -11,7 +11,8 @@ use crate::components::legend::Legend;
 use crate::components::log_grid::LogGrid;
 use crate::components::settings::SettingsBar;
 use crate::components::spacetime::{self, SpaceTime, Window};
-use crate::ui_state::{LogFilter, Memo, Selection, Speed, SPEEDS};
+use crate::components::tour::{TourEntry, TourGroups, TourPanel, TourStage, ToursMenu};
+use crate::ui_state::{LogFilter, Memo, Selection, Shared, Speed, SPEEDS};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use lab_engine::any::AnySim;
@@ -21,6 +22,7 @@ use lab_engine::sim::history::{Action, Marker, ViolationRecord};
 use lab_engine::sim::view::Snapshot;
 use lab_engine::sim::LogLine;
 use lab_engine::time::fmt_time;
+use lab_engine::tour::{self, Moment, Played, Runs, Tour};
 use lab_engine::{NodeId, Settings, Time};
 use std::cell::RefCell;
 use wasm_bindgen::JsCast;
@@ -60,6 +62,16 @@ pub enum Msg {
     Imported(Result<Box<AnySim>, String>),
     /// The browser went Back or Forward to another configuration.
     PopState,
+    OpenTour(String),
+    TourNext,
+    TourPrev,
+    /// Do a "try it yourself" chapter's task for the reader.
+    TourShow,
+    /// Back to the start of the chapter after leaving the script.
+    TourBack,
+    TourClose,
+    /// Leave for the consistent-hashing page.
+    OpenRing,
 }
 
 /// Callbacks made once: a component's props compare equal only if its callbacks are the
@@ -85,6 +97,13 @@ struct Callbacks {
     close_help: Callback<()>,
     deselect: Callback<()>,
     st_window: Callback<Window>,
+    open_tour: Callback<String>,
+    tour_prev: Callback<()>,
+    tour_next: Callback<()>,
+    tour_show: Callback<()>,
+    tour_back: Callback<()>,
+    tour_close: Callback<()>,
+    ring: Callback<()>,
 }
 
 impl Callbacks {
@@ -110,6 +129,13 @@ impl Callbacks {
             close_help: link.callback(|_| Msg::Help(false)),
             deselect: link.callback(|_| Msg::Select(Selection::None)),
             st_window: link.callback(Msg::StWindow),
+            open_tour: link.callback(Msg::OpenTour),
+            tour_prev: link.callback(|_| Msg::TourPrev),
+            tour_next: link.callback(|_| Msg::TourNext),
+            tour_show: link.callback(|_| Msg::TourShow),
+            tour_back: link.callback(|_| Msg::TourBack),
+            tour_close: link.callback(|_| Msg::TourClose),
+            ring: link.callback(|_| Msg::OpenRing),
         }
     }
 }
@@ -128,6 +154,67 @@ struct Memos {
     inspected: Memo<(u64, u64, Selection), Inspected>,
     arrows: Memo<(u64, u64, Time, Window), Vec<Arrow>>,
     crashes: Memo<(u64, Time, Window), Vec<Lifecycle>>,
+    right_snap: Memo<(u64, u64, Time), Snapshot>,
+    right_violations: Memo<(u64, u64), Vec<ViolationRecord>>,
+    /// Where the two runs of a comparison first differ (see [`Divergence`]).
+    divergence: Divergence,
+}
+
+/// The first moment two compared runs differ. Finding it replays both runs from the start, so
+/// it is kept: once found it holds until an action changes the runs; not yet found, it is
+/// looked for again only when the runs have gone well beyond where it was last looked for.
+#[derive(Default)]
+struct Divergence {
+    gen: Option<u64>,
+    checked: u64,
+    found: Option<(u64, Time)>,
+}
+
+/// Events the runs must grow by before a divergence not found is looked for again.
+const DIVERGENCE_RECHECK: u64 = 2048;
+
+impl Divergence {
+    fn get(&mut self, gen: u64, left: &AnySim, right: &AnySim) -> Option<(u64, Time)> {
+        let reached = left.horizon().0.min(right.horizon().0);
+        let stale = self.gen != Some(gen)
+            || (self.found.is_none() && reached >= self.checked + DIVERGENCE_RECHECK);
+        if stale {
+            *self = Divergence {
+                gen: Some(gen),
+                checked: reached,
+                found: lab_engine::script::divergence(left, right),
+            };
+        }
+        self.found
+    }
+}
+
+/// A tour being read: its story as played, where the reader is, and the runs not on screen.
+struct Reading {
+    tour: Tour,
+    /// Each chapter's moments and checks; a task done by hand replaces the later ones.
+    played: Vec<Played>,
+    /// The tour's runs (one per `# settings:` section), by index; the one on screen is `None`
+    /// here and lives in `App::sim` and `App::right`.
+    parked: Vec<Option<Runs>>,
+    run: usize,
+    chapter: usize,
+    stage: TourStage,
+    /// The run on screen no longer tells the story (the reader changed it): it is played
+    /// again before going to a chapter.
+    dirty: bool,
+}
+
+impl Reading {
+    /// The moment the story pauses at now, while the reader is on the script.
+    fn stop(&self) -> Option<Moment> {
+        let p = self.played.get(self.chapter)?;
+        match self.stage {
+            TourStage::Task => p.task.as_ref().map(|(m, _)| *m),
+            TourStage::Story | TourStage::Done(_) => Some(p.moment),
+            TourStage::Off(_) => None,
+        }
+    }
 }
 
 pub struct App {
@@ -158,6 +245,14 @@ pub struct App {
     loop_at: Option<Time>,
     /// The last link copied, shown for browsers that block the clipboard.
     shared: Option<String>,
+    /// The compare run (`cmp=` in a link, or a tour's `# compare:`): the same seed and
+    /// actions with one setting changed. It follows `sim` by time; every action goes to both.
+    right: Option<AnySim>,
+    /// The setting words the compare run changes (`bug=raft-commit-old-term`).
+    compare: Option<String>,
+    reading: Option<Reading>,
+    /// The tours menu, built once.
+    tour_groups: Shared<TourGroups>,
     cb: Callbacks,
     memos: RefCell<Memos>,
     _keys: EventListener,
@@ -205,6 +300,22 @@ fn download(name: &str, body: &str, mime: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The menu's tours, grouped by protocol in the order the tour list first names each group.
+fn tour_groups() -> TourGroups {
+    let mut groups: TourGroups = Vec::new();
+    for t in tour::all() {
+        let entry = TourEntry {
+            id: t.id,
+            title: t.title,
+        };
+        match groups.iter_mut().find(|(g, _)| *g == t.group) {
+            Some((_, list)) => list.push(entry),
+            None => groups.push((t.group, vec![entry])),
+        }
+    }
+    groups
+}
+
 fn query() -> String {
     web_sys::window()
         .and_then(|w| w.location().search().ok())
@@ -232,22 +343,313 @@ impl App {
                 self.selected = Selection::None;
                 self.violations_seen = 0;
                 self.filter = LogFilter::default();
+                // New settings end a tour and its comparison; a comparison from a link goes on
+                // if it still makes sense.
+                let touring = self.reading.take().is_some();
+                self.right = None;
+                if let Some(words) = self.compare.take().filter(|_| !touring) {
+                    self.start_compare(&words);
+                }
             }
             Err(e) => self.notices.push(e),
         }
     }
 
+    /// Starts comparing the run on screen with one that differs in `words`.
+    fn start_compare(&mut self, words: &str) {
+        match tour::follow(&self.sim, words) {
+            Ok((right, skipped)) => {
+                self.right = Some(right);
+                self.compare = Some(words.to_string());
+                self.notices.extend(skipped);
+            }
+            Err(e) => self
+                .notices
+                .push(format!("ignored cmp={}: {e}", tour::compare_link(words))),
+        }
+    }
+
+    /// The compare run catches up with (or goes back to) the time on screen.
+    fn follow_right(&mut self) {
+        if let Some(r) = &mut self.right {
+            r.seek_time(self.sim.now());
+        }
+    }
+
+    fn violation_count(&self) -> usize {
+        self.sim.violations().len() + self.right.as_ref().map_or(0, |r| r.violations().len())
+    }
+
     fn act(&mut self, action: Action) {
+        // A "try it yourself" chapter waiting at its moment: is this what it asks for?
+        let task = self.reading.as_ref().and_then(|r| {
+            let (m, want) = r.played.get(r.chapter)?.task.clone()?;
+            (r.stage == TourStage::Task && self.sim.events() == m.event).then_some((m, want))
+        });
+        // The reader did what the story does next: the story's own recorded action is exactly
+        // theirs (at the story's very time, which a pause between events cannot reach), so the
+        // run steps into it and keeps the story's moments.
+        let recorded = task.as_ref().is_some_and(|(m, want)| {
+            *want == action
+                && (self.sim.history().actions.iter())
+                    .any(|a| a.event == m.event && a.action == action)
+        });
+        if recorded {
+            self.sim.step();
+            self.follow_right();
+            self.watch_violations();
+            self.sync_draft();
+            self.story_goes_on(&action);
+            return;
+        }
         self.gen += 1;
-        match self.sim.apply(action) {
+        match self.sim.apply(action.clone()) {
             Ok(r) => {
                 if !r.violations.is_empty() {
                     self.playing = false;
                 }
             }
-            Err(e) => self.notices.push(e),
+            Err(e) => {
+                self.notices.push(e);
+                return;
+            }
         }
+        if let Some(right) = &mut self.right {
+            if let Err(e) = right.apply(action.clone()) {
+                self.notices
+                    .push(format!("the compare run could not take it: {e}"));
+            }
+        }
+        self.watch_violations();
         self.sync_draft();
+        match task {
+            Some((_, want)) => {
+                let asked = self.task_text().unwrap_or_default();
+                self.leave_script(format!(
+                    "You did '{action}'; this chapter asks you to {asked} ('{want}'). \
+                     \"Show me\" does it for you."
+                ));
+            }
+            None => {
+                self.leave_script("You changed the run; the story waits where you left it.".into())
+            }
+        }
+    }
+
+    fn task_text(&self) -> Option<String> {
+        let r = self.reading.as_ref()?;
+        r.tour.chapters.get(r.chapter)?.task_text()
+    }
+
+    /// Says that the task worked, and plays on to the chapter's pause.
+    fn story_goes_on(&mut self, action: &Action) {
+        let text = self.task_text().unwrap_or_default();
+        if let Some(r) = self.reading.as_mut() {
+            r.stage = TourStage::Done(format!(
+                "It worked: {text} ({action}). The run plays on to the chapter's pause."
+            ));
+        }
+        self.playing = true;
+    }
+
+    /// The reader left the story (acted, or played past its pause).
+    fn leave_script(&mut self, why: String) {
+        if let Some(r) = self.reading.as_mut() {
+            r.stage = TourStage::Off(why);
+            r.dirty = true;
+        }
+    }
+
+    /// Leaves the script when the run went past the moment the story pauses at.
+    fn check_script(&mut self) {
+        let past = self
+            .reading
+            .as_ref()
+            .and_then(Reading::stop)
+            .is_some_and(|m| self.sim.events() > m.event);
+        if past {
+            if let Some(r) = self.reading.as_mut() {
+                let why = if r.stage == TourStage::Task {
+                    "The run went on without the task; the story waits at its moment."
+                } else {
+                    "The run went past this chapter's pause."
+                };
+                r.stage = TourStage::Off(why.into());
+            }
+        }
+    }
+
+    /// Opens a tour at chapter `ch` (1-based, as the panel numbers chapters).
+    fn open_tour(&mut self, id: &str, ch: Option<&str>) {
+        let t = match tour::find(id) {
+            Ok(t) => t,
+            Err(e) => {
+                self.notices.push(e);
+                return;
+            }
+        };
+        let story = match tour::play(&t) {
+            Ok(s) => s,
+            Err(e) => {
+                self.notices
+                    .push(format!("the tour '{id}' could not start: {e}"));
+                return;
+            }
+        };
+        if t.chapters.is_empty() {
+            self.notices
+                .push(format!("the tour '{id}' has no chapters"));
+            return;
+        }
+        let count = t.chapters.len();
+        let k = match ch.map(|c| c.parse::<usize>()) {
+            None => 0,
+            Some(Ok(n)) if (1..=count).contains(&n) => n - 1,
+            Some(_) => {
+                self.notices.push(format!(
+                    "ignored ch={}: the tour '{id}' has chapters 1 to {count}",
+                    ch.unwrap_or_default()
+                ));
+                0
+            }
+        };
+        self.notices.extend(
+            story
+                .prologue_failures
+                .iter()
+                .map(|f| format!("this tour's opening failed a check: {f}")),
+        );
+        let mut parked: Vec<Option<Runs>> = story.runs.into_iter().map(Some).collect();
+        let run = t.chapters[k].run;
+        let Some(shown) = parked.get_mut(run).and_then(Option::take) else {
+            return;
+        };
+        self.sim = shown.left;
+        self.right = shown.right;
+        self.compare = t.compare.clone();
+        self.settings = self.sim.settings().clone();
+        self.reading = Some(Reading {
+            played: story.chapters,
+            tour: t,
+            parked,
+            run,
+            chapter: k,
+            stage: TourStage::Story,
+            dirty: false,
+        });
+        self.gen += 1;
+        self.selected = Selection::None;
+        self.spacetime = false;
+        self.go_to(k);
+    }
+
+    /// Plays the tour again when the reader changed the run, so every chapter's moment is the
+    /// story's again.
+    fn restore(&mut self) {
+        let Some(r) = self.reading.as_mut() else {
+            return;
+        };
+        if !r.dirty {
+            return;
+        }
+        let Ok(story) = tour::play(&r.tour) else {
+            return;
+        };
+        r.played = story.chapters;
+        r.parked = story.runs.into_iter().map(Some).collect();
+        r.dirty = false;
+        if let Some(shown) = r.parked.get_mut(r.run).and_then(Option::take) {
+            self.sim = shown.left;
+            self.right = shown.right;
+        }
+        self.gen += 1;
+    }
+
+    /// Puts run `run` of the tour on screen, parking the one shown.
+    fn show_run(&mut self, run: usize) {
+        let Some(r) = self.reading.as_mut() else {
+            return;
+        };
+        if r.run == run {
+            return;
+        }
+        let Some(next) = r.parked.get_mut(run).and_then(Option::take) else {
+            return;
+        };
+        let left = std::mem::replace(&mut self.sim, next.left);
+        let right = std::mem::replace(&mut self.right, next.right);
+        if let Some(slot) = r.parked.get_mut(r.run) {
+            *slot = Some(Runs { left, right });
+        }
+        r.run = run;
+        self.settings = self.sim.settings().clone();
+        self.gen += 1;
+        self.selected = Selection::None;
+    }
+
+    /// Goes to chapter `k`: its pause, or for a task the moment the task waits at.
+    fn go_to(&mut self, k: usize) {
+        self.playing = false;
+        self.restore();
+        let Some(r) = self.reading.as_ref() else {
+            return;
+        };
+        let Some(ch) = r.tour.chapters.get(k) else {
+            return;
+        };
+        let run = ch.run;
+        let (at, stage) = match (&ch.task, &r.played[k].task) {
+            (Some(_), Some((m, _))) => (*m, TourStage::Task),
+            _ => (r.played[k].moment, TourStage::Story),
+        };
+        self.show_run(run);
+        if let Some(r) = self.reading.as_mut() {
+            r.chapter = k;
+            r.stage = stage;
+        }
+        tour::seek(&mut self.sim, at);
+        self.follow_right();
+        self.violations_seen = self.violation_count();
+        self.sync_draft();
+    }
+
+    /// "Show me": the story's own run at the chapter's pause, its task done by the script.
+    fn show_task(&mut self) {
+        let Some(k) = self.reading.as_ref().map(|r| r.chapter) else {
+            return;
+        };
+        self.playing = false;
+        self.restore();
+        let Some(r) = self.reading.as_mut() else {
+            return;
+        };
+        let Some(p) = r.played.get(k) else { return };
+        let moment = p.moment;
+        let said = match &p.task {
+            Some((m, a)) => format!(
+                "Shown: the story did '{a}' at {}. Step back (←) or drag the timeline to watch it happen.",
+                fmt_time(m.time)
+            ),
+            None => "This chapter has no task.".into(),
+        };
+        r.stage = TourStage::Done(said);
+        tour::seek(&mut self.sim, moment);
+        self.follow_right();
+        self.violations_seen = self.violation_count();
+        self.sync_draft();
+    }
+
+    /// The link to the tour at the chapter shown.
+    fn tour_link(&self) -> Option<String> {
+        let r = self.reading.as_ref()?;
+        if matches!(r.stage, TourStage::Off(_)) {
+            return None;
+        }
+        let mut q = format!("tour={}&ch={}", r.tour.id, r.chapter + 1);
+        if self.embed {
+            q.push_str("&embed=1");
+        }
+        Some(q)
     }
 
     /// The partition editor shows the groups in effect (after Heal: one group again).
@@ -265,6 +667,9 @@ impl App {
             Selection::Node(n) => keys.push(("sel", format!("n{}", n.0))),
             Selection::Message(m) => keys.push(("sel", format!("m{m}"))),
             Selection::None => {}
+        }
+        if let Some(words) = &self.compare {
+            keys.push(("cmp", tour::compare_link(words)));
         }
         keys
     }
@@ -285,6 +690,7 @@ impl App {
             view("controls").as_deref() != Some("0"),
             view("loop"),
         );
+        let (tour_id, chapter, cmp) = (view("tour"), view("ch"), view("cmp"));
         self.sim = opened.sim;
         self.settings = self.sim.settings().clone();
         self.notices.extend(opened.notices);
@@ -324,30 +730,47 @@ impl App {
                 }
             },
         };
-        self.violations_seen = self.sim.violations().len();
         self.filter = LogFilter::default();
+        self.reading = None;
+        self.right = None;
+        self.compare = None;
+        match (tour_id, cmp) {
+            (Some(id), _) => self.open_tour(&id, chapter.as_deref()),
+            (None, Some(cmp)) => self.start_compare(&tour::compare_words(&cmp)),
+            (None, None) => {}
+        }
+        if chapter.is_some() && self.reading.is_none() {
+            self.notices
+                .push("ignored ch: it needs a tour (tour=ID)".into());
+        }
+        self.violations_seen = self.violation_count();
         self.sync_draft();
     }
 
     /// Makes the current configuration a browser history entry (at the moment shown), then
     /// a new one for `next`: Back returns to the run that was replaced.
     fn push_history(&self, next: &AnySim) {
+        self.push_query(&next.link(&[]));
+    }
+
+    /// Like [`App::push_history`], for a new page given by its query string.
+    fn push_query(&self, next: &str) {
         let Some(w) = web_sys::window() else { return };
         let (Ok(h), Ok(path)) = (w.history(), w.location().pathname()) else {
             return;
         };
-        let here = format!(
-            "{path}?{}",
-            session::link_here(&self.sim, &self.view_keys())
-        );
+        let here = self
+            .tour_link()
+            .unwrap_or_else(|| session::link_here(&self.sim, &self.view_keys()));
+        let here = format!("{path}?{here}");
         let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&here));
-        let there = format!("{path}?{}", next.link(&[]));
+        let there = format!("{path}?{next}");
         let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&there));
     }
 
     /// Pauses when a violation appears that was not there before.
     fn watch_violations(&mut self) {
-        let n = self.sim.violations().len();
+        let n = self.violation_count();
         if n > self.violations_seen {
             self.playing = false;
         }
@@ -443,6 +866,10 @@ impl Component for App {
             controls: true,
             loop_at: None,
             shared: None,
+            right: None,
+            compare: None,
+            reading: None,
+            tour_groups: Shared::new(tour_groups()),
             cb: Callbacks::new(ctx.link()),
             memos: RefCell::default(),
             _keys: keys,
@@ -475,17 +902,27 @@ impl Component for App {
                     // Presenter loop: start again at the end time, or when nothing is left.
                     if self.sim.now() >= end || self.sim.next_event_time().is_none() {
                         self.sim.seek_time(0);
-                        self.violations_seen = self.sim.violations().len();
+                        self.follow_right();
+                        self.violations_seen = self.violation_count();
                     }
                 }
-                if self
-                    .sim
-                    .run_until_violation(self.sim.now() + advance)
-                    .is_some()
-                {
-                    self.playing = false;
+                let target = self.sim.now() + advance;
+                // On a tour's script, playing stops at the story's pause.
+                let stop = self.reading.as_ref().and_then(Reading::stop);
+                match stop {
+                    Some(m) if self.sim.events() <= m.event && target >= m.time => {
+                        tour::seek(&mut self.sim, m);
+                        self.playing = false;
+                    }
+                    _ => {
+                        if self.sim.run_until_violation(target).is_some() {
+                            self.playing = false;
+                        }
+                    }
                 }
+                self.follow_right();
                 self.watch_violations();
+                self.check_script();
                 if self.playing {
                     self.schedule(ctx);
                 }
@@ -499,31 +936,54 @@ impl Component for App {
                 self.playing = !self.playing;
                 self.last_frame = None;
                 if self.playing {
+                    // Play at the story's pause leaves the script: the reader explores on.
+                    let at = self.reading.as_ref().and_then(Reading::stop);
+                    if at.is_some_and(|m| self.sim.events() >= m.event) {
+                        let waiting = self
+                            .reading
+                            .as_ref()
+                            .is_some_and(|r| r.stage == TourStage::Task);
+                        self.leave_script(
+                            if waiting {
+                                "You played on without doing the task."
+                            } else {
+                                "You played past the chapter's pause."
+                            }
+                            .into(),
+                        );
+                    }
                     self.schedule(ctx);
                 }
             }
             Msg::Step => {
                 self.playing = false;
                 self.sim.step();
+                self.follow_right();
                 self.watch_violations();
+                self.check_script();
             }
             Msg::StepBack => {
                 self.playing = false;
                 self.sim.step_back();
-                self.violations_seen = self.sim.violations().len();
+                self.follow_right();
+                self.violations_seen = self.violation_count();
                 self.sync_draft();
             }
             Msg::Speed(s) => self.speed = s,
             Msg::Seek(t) => {
                 self.sim.seek_time(t);
-                self.violations_seen = self.sim.violations().len();
+                self.follow_right();
+                self.violations_seen = self.violation_count();
                 self.sync_draft();
+                self.check_script();
             }
             Msg::SeekEvent(k) => {
                 self.playing = false;
                 self.sim.seek_event(k);
-                self.violations_seen = self.sim.violations().len();
+                self.follow_right();
+                self.violations_seen = self.violation_count();
                 self.sync_draft();
+                self.check_script();
             }
             Msg::Act(a) => self.act(a),
             Msg::NodeAct(f) => match self.selected {
@@ -571,7 +1031,10 @@ impl Component for App {
                 Err(e) => self.notices.push(e),
             },
             Msg::CopyLink => {
-                let q = session::link_here(&self.sim, &self.view_keys());
+                let tour_link = self.tour_link();
+                let q = tour_link
+                    .clone()
+                    .unwrap_or_else(|| session::link_here(&self.sim, &self.view_keys()));
                 if let Some(w) = web_sys::window() {
                     let url = format!("{}?{q}", w.location().pathname().unwrap_or_default());
                     if let Ok(h) = w.history() {
@@ -581,11 +1044,15 @@ impl Component for App {
                     let full = w.location().href().unwrap_or(url);
                     let _ = w.navigator().clipboard().write_text(&full);
                     self.shared = Some(full);
-                    self.notices.push(
+                    self.notices.push(if tour_link.is_some() {
+                        "Link copied: it opens this tour at this chapter (also in the address \
+                         bar and the field below the settings)."
+                            .into()
+                    } else {
                         "Link copied: it replays this run and opens at this moment (also in the \
                          address bar and the field below the settings)."
-                            .into(),
-                    );
+                            .into()
+                    });
                 }
             }
             Msg::Dismiss => self.notices.clear(),
@@ -637,6 +1104,10 @@ impl Component for App {
             Msg::Imported(Ok(sim)) => {
                 self.gen += 1;
                 self.playing = false;
+                // A trace is one run: it ends a tour or a comparison.
+                self.reading = None;
+                self.right = None;
+                self.compare = None;
                 self.settings = sim.settings().clone();
                 self.sim = *sim;
                 self.sync_draft();
@@ -651,8 +1122,55 @@ impl Component for App {
             }
             Msg::PopState => {
                 self.playing = false;
-                self.load(session::open_link(&query()));
+                let q = query();
+                if lab_engine::share::is_ring_link(&q) {
+                    // The ring page is the other app: load it afresh.
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().reload();
+                    }
+                    return false;
+                }
+                self.load(session::open_link(&q));
             }
+            Msg::OpenRing => {
+                if let Some(w) = web_sys::window() {
+                    let _ = w
+                        .location()
+                        .set_search(&format!("protocol=ring&seed={}", self.settings.seed));
+                }
+            }
+            Msg::OpenTour(id) => {
+                self.playing = false;
+                self.push_query(&format!("tour={id}"));
+                self.open_tour(&id, None);
+            }
+            Msg::TourNext => {
+                if let Some(k) = self.reading.as_ref().map(|r| r.chapter + 1) {
+                    self.go_to(k);
+                }
+            }
+            Msg::TourPrev => {
+                if let Some(k) = self.reading.as_ref().map(|r| r.chapter) {
+                    self.go_to(k.saturating_sub(1));
+                }
+            }
+            Msg::TourShow => self.show_task(),
+            Msg::TourBack => {
+                if let Some(k) = self.reading.as_ref().map(|r| r.chapter) {
+                    self.go_to(k);
+                }
+            }
+            Msg::TourClose => {
+                // The run stays on screen to explore; the story and its comparison go.
+                self.reading = None;
+                self.right = None;
+                self.compare = None;
+                self.gen += 1;
+                self.violations_seen = self.violation_count();
+            }
+        }
+        if self.playing {
+            self.schedule(ctx);
         }
         true
     }
@@ -664,6 +1182,16 @@ impl Component for App {
         let snap = memos.snap.get((gen, events, now), || sim.snapshot());
         let cb = &self.cb;
         let link = ctx.link();
+        // The nodes the chapter points at, on each run (`leader` may differ between them).
+        let chapter = self
+            .reading
+            .as_ref()
+            .and_then(|r| r.tour.chapters.get(r.chapter));
+        let lit = |s: &AnySim| -> Vec<NodeId> {
+            chapter.map_or_else(Vec::new, |c| {
+                c.highlight.iter().filter_map(|t| t.resolve(s)).collect()
+            })
+        };
         let cluster = if self.spacetime {
             let window = self.st_window;
             let (t0, t1) = window.range(now);
@@ -677,16 +1205,20 @@ impl Component for App {
             on_select={cb.select.clone()} on_window={cb.st_window.clone()} /> }
         } else {
             html! { <Cluster snap={snap.clone()} selected={self.selected} protocol={self.settings.protocol}
-            on_select={cb.select.clone()} badges={badges(&self.settings)} big={self.big} /> }
+            on_select={cb.select.clone()} badges={badges(&self.settings)} big={self.big} highlight={lit(sim)} /> }
         };
         let markers = memos.markers.get((gen, sim.history().markers.len()), || {
             sim.history().markers.clone()
         });
+        let diverged = self
+            .right
+            .as_ref()
+            .and_then(|r| memos.divergence.get(gen, sim, r));
         let transport = html! {
             <Transport playing={self.playing} manual={self.manual} speed={self.speed} now={snap.now}
                 events={snap.events} horizon={sim.horizon()} {markers} hash={sim.trace_hash()}
                 on_play={cb.play.clone()} on_step={cb.step.clone()} on_step_back={cb.step_back.clone()}
-                on_speed={cb.speed.clone()} on_seek={cb.seek.clone()} />
+                on_speed={cb.speed.clone()} on_seek={cb.seek.clone()} divergence={diverged.map(|d| d.1)} />
         };
         let violations = memos.violations.get((gen, events), || sim.violations());
         let notices = (!self.notices.is_empty()).then(|| {
@@ -697,24 +1229,103 @@ impl Component for App {
                 </div>
             }
         });
-        let banner = violations.first().map(|v| {
-            let at = v.event;
-            html! {
-                <div class="violation" data-testid="violation" role="alert">
-                    <strong>{ format!("{} violated", v.violation.invariant) }</strong>
-                    <span>{ format!(" at {} (event #{}): {}", fmt_time(v.time), v.event, v.violation.explanation) }</span>
-                    <button onclick={link.callback(move |_| Msg::SeekEvent(at))}>{ "Go to the event" }</button>
-                </div>
+        // A run's first violation. "Go to the event" goes to its event on the left run; on the
+        // compare run, whose events are numbered differently, to its time.
+        let alert = |v: Option<&ViolationRecord>, by_time: bool| {
+            v.map(|v| {
+                let (k, t) = (v.event, v.time);
+                let go = move |_| if by_time { Msg::Seek(t) } else { Msg::SeekEvent(k) };
+                html! {
+                    <div class="violation" data-testid="violation" role="alert">
+                        <strong>{ format!("{} violated", v.violation.invariant) }</strong>
+                        <span>{ format!(" at {} (event #{}): {}", fmt_time(v.time), v.event, v.violation.explanation) }</span>
+                        <button onclick={link.callback(go)}>{ "Go to the event" }</button>
+                    </div>
+                }
+            })
+        };
+        let first = violations.first();
+        let mut banner = alert(first, false);
+        // A comparison: both runs side by side, each with its own label and violation.
+        let mut right_invariants = None;
+        let left_side = self.right.as_ref().map(|r| {
+            let (l, _) = tour::compare_labels(sim.settings(), r.settings());
+            AttrValue::from(format!("on the left: {l}"))
+        });
+        let cluster = match &self.right {
+            None => cluster,
+            Some(right) => {
+                let rsnap = memos
+                    .right_snap
+                    .get((gen, right.events(), right.now()), || right.snapshot());
+                let rviol = memos
+                    .right_violations
+                    .get((gen, right.events()), || right.violations());
+                let (lname, rname) = tour::compare_labels(sim.settings(), right.settings());
+                let rbanner = alert(rviol.first(), true);
+                let divergence = match diverged {
+                    Some((k, t)) => html! {
+                        <p class="divergence" data-testid="divergence" data-event={k.to_string()} data-us={t.to_string()}>
+                            <span class="diverge-swatch" aria-hidden="true"></span>
+                            { format!("The runs first differ at {} (event #{k}).", fmt_time(t)) }
+                            <button onclick={link.callback(move |_| Msg::SeekEvent(k))}>{ "Go there" }</button>
+                        </p>
+                    },
+                    None => html! {
+                        <p class="divergence none" data-testid="no-divergence">{ "The runs have not differed so far." }</p>
+                    },
+                };
+                right_invariants = Some(html! {
+                    <Invariants all={right.invariants()} violations={rviol.clone()} side={AttrValue::from(format!("on the right: {rname}"))} />
+                });
+                let rcluster = html! {
+                    <Cluster snap={rsnap.clone()} selected={self.selected} protocol={right.settings().protocol}
+                        on_select={cb.select.clone()} badges={badges(right.settings())} big={self.big} highlight={lit(right)} />
+                };
+                let left_banner = banner.take();
+                html! {
+                    <div class="compare" data-testid="compare">
+                        { divergence }
+                        <div class="compare-sides">
+                            <section class="compare-side" data-testid="compare-left" aria-label="left run">
+                                <h3 class="compare-label" title={lname.clone()}><span class="which">{ "left: " }</span>{ lname }</h3>
+                                { left_banner }
+                                { cluster }
+                            </section>
+                            <section class="compare-side" data-testid="compare-right" aria-label="right run">
+                                <h3 class="compare-label bad" title={rname.clone()}><span class="which">{ "right: " }</span>{ rname }</h3>
+                                { rbanner }
+                                { rcluster }
+                            </section>
+                        </div>
+                    </div>
+                }
             }
+        };
+        let tour_panel = self.reading.as_ref().and_then(|r| {
+            let ch = r.tour.chapters.get(r.chapter)?;
+            let checks_pass = r.played.get(r.chapter).is_some_and(|p| p.failures.is_empty());
+            Some(html! {
+                <TourPanel tour_title={r.tour.title.clone()} chapter={ch.clone()} index={r.chapter}
+                    count={r.tour.chapters.len()} stage={r.stage.clone()} {checks_pass} compact={self.embed}
+                    on_prev={cb.tour_prev.clone()} on_next={cb.tour_next.clone()} on_show={cb.tour_show.clone()}
+                    on_back={cb.tour_back.clone()} on_copy_link={cb.copy_link.clone()} on_close={cb.tour_close.clone()} />
+            })
         });
         let legend = html! { <Legend kinds={sim.message_kinds()} compact={self.embed} /> };
         let table = memos.table.get_same((gen, events), || sim.state_table());
         let grid = html! { <LogGrid {table} stale={session::stale_leaders(&snap)} compact={self.embed} /> };
         if self.embed {
-            // The way out keeps the moment, the view and the selection.
-            let full = format!("./?{}", session::link_here(sim, &self.view_keys()));
+            // The way out keeps the moment, the view and the selection (or the tour's chapter).
+            let full = format!(
+                "./?{}",
+                self.tour_link()
+                    .map(|q| q.replace("&embed=1", ""))
+                    .unwrap_or_else(|| session::link_here(sim, &self.view_keys()))
+            );
             return html! {
-                <div class="app embed">
+                <div class={classes!("app", "embed", self.reading.is_some().then_some("touring"))}>
+                    { tour_panel }
                     { banner }
                     <div class="stage">{ cluster }{ legend }{ grid }</div>
                     if self.controls {
@@ -751,12 +1362,13 @@ impl Component for App {
             }
         });
         html! {
-            <div class={classes!("app", self.big.then_some("big"))}>
+            <div class={classes!("app", self.big.then_some("big"), self.reading.is_some().then_some("touring"))}>
                 <header class="top">
                     <h1><span class="logo" aria-hidden="true">{ "◉" }</span>{ "Consensus Lab" }</h1>
+                    <ToursMenu groups={self.tour_groups.clone()} on_open={cb.open_tour.clone()} />
                     <SettingsBar settings={self.settings.clone()} network={sim.network().clone()}
                         on_configure={cb.configure.clone()} on_action={cb.act.clone()}
-                        on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()} />
+                        on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()} on_ring={cb.ring.clone()} />
                     { shared }
                 </header>
                 { notices }
@@ -792,8 +1404,10 @@ impl Component for App {
                         on_request_leader={cb.request_leader.clone()} on_manual={cb.manual.clone()} />
                 </main>
                 <aside class="side">
+                    { tour_panel }
                     <Inspector data={inspected} on_action={cb.act.clone()} on_timeout={cb.timeout.clone()} on_close={cb.deselect.clone()} />
-                    <Invariants all={sim.invariants()} {violations} />
+                    <Invariants all={sim.invariants()} {violations} side={left_side} />
+                    { right_invariants }
                     <EventLog {lines} filter={self.filter.clone()} nodes={self.settings.nodes}
                         on_filter={cb.filter.clone()} on_seek_event={cb.seek_event.clone()} />
                 </aside>

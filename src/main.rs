@@ -3,8 +3,14 @@
 
 mod app;
 mod components;
+mod ring_page;
 mod ui_state;
 
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    // The consistent-hashing page is not a protocol: it has its own state and view.
+    if ring_page::wanted() {
+        yew::Renderer::<ring_page::RingPage>::new().render();
+    } else {
+        yew::Renderer::<app::App>::new().render();
+    }
 }

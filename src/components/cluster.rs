@@ -165,6 +165,9 @@ pub struct ClusterProps {
     pub badges: Vec<(String, String)>,
     /// Presenter mode: larger text (the stylesheet's `.cluster.big` sizes, [`BIG`] times).
     pub big: bool,
+    /// Nodes a guided tour points at: drawn with a halo.
+    #[prop_or_default]
+    pub highlight: Vec<NodeId>,
 }
 
 /// How much larger text is in presenter mode.
@@ -446,6 +449,7 @@ fn ring(
         let s = &v.summary;
         let sel = selected == Selection::Node(v.id);
         let is_stale = stale.contains(&v.id);
+        let lit = p.highlight.contains(&v.id);
         let id = v.id;
         let onclick = on_select.reform(move |_| Selection::Node(id));
         let onkeydown = {
@@ -488,9 +492,13 @@ fn ring(
                 data-testid={format!("node-{}", v.id.0)}
                 data-role={s.role.clone()} data-state={s.role.clone()} data-term={s.term.to_string()}
                 data-up={v.up.to_string()} data-log={log_attr} data-stale={is_stale.then_some("true")}
+                data-highlight={lit.then_some("true")}
                 role="button" tabindex="0" aria-pressed={sel.to_string()}
                 aria-label={format!("{} {} {}", v.id, role, s.term_label)}
                 {onclick} {onkeydown} {onmouseenter} {onmouseleave}>
+                if lit {
+                    <circle class="halo" cx={x.to_string()} cy={y.to_string()} r={(r + 8.0).to_string()} />
+                }
                 { arc }
                 <circle class="body" cx={x.to_string()} cy={y.to_string()} r={r.to_string()} />
                 if is_stale {

@@ -24,6 +24,9 @@ pub struct TransportProps {
     pub on_step_back: Callback<()>,
     pub on_speed: Callback<Speed>,
     pub on_seek: Callback<Time>,
+    /// Where two compared runs first differ, marked on the timeline.
+    #[prop_or_default]
+    pub divergence: Option<Time>,
 }
 
 fn clock_text(t: Time) -> String {
@@ -93,11 +96,16 @@ fn timeline(t: &TransportProps) -> Html {
         on_seek.emit(v as Time)
     });
     let cursor = format!("{:.4}%", t.now as f64 * 100.0 / end as f64);
+    let diverge = t.divergence.map(|d| {
+        let x = format!("{:.4}%", d.min(end) as f64 * 100.0 / end as f64);
+        html! { <line class="diverge-mark" x1={x.clone()} x2={x} y1="0" y2="14" /> }
+    });
     html! {
         <div class="timeline">
             <div class="marks-box">
                 <Marks markers={t.markers.clone()} {end} />
                 <svg class="cursor-box" aria-hidden="true">
+                    { diverge }
                     <line class="cursor" x1={cursor.clone()} x2={cursor} y1="0" y2="14" />
                 </svg>
             </div>

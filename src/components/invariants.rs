@@ -9,6 +9,9 @@ use yew::prelude::*;
 pub struct InvariantsProps {
     pub all: &'static [InvariantInfo],
     pub violations: Shared<Vec<ViolationRecord>>,
+    /// Which run of a comparison this panel checks.
+    #[prop_or_default]
+    pub side: Option<AttrValue>,
 }
 
 #[function_component]
@@ -16,7 +19,7 @@ pub fn Invariants(p: &InvariantsProps) -> Html {
     let (all, violations) = (p.all, &p.violations);
     html! {
         <section class="panel invariants" data-testid="invariants" aria-label="invariants">
-            <h2>{ "Invariants" }<small>{ " checked after every event" }</small></h2>
+            <h2>{ "Invariants" }<small>{ p.side.as_ref().map_or_else(|| " checked after every event".to_string(), |s| format!(" {s}")) }</small></h2>
             <ul>
                 { for all.iter().map(|i| {
                     let broken = violations.iter().find(|v| v.violation.invariant == i.name);

@@ -9,5 +9,7 @@ pub mod inspector;
 pub mod invariants;
 pub mod legend;
 pub mod log_grid;
+pub mod ring;
 pub mod settings;
 pub mod spacetime;
+pub mod tour;

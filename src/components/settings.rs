@@ -16,6 +16,8 @@ pub struct SettingsProps {
     pub on_action: Callback<Action>,
     pub on_reset: Callback<()>,
     pub on_copy_link: Callback<()>,
+    /// The consistent-hashing page chosen in the protocol menu.
+    pub on_ring: Callback<()>,
 }
 
 const SIZES: [usize; 9] = [3, 4, 5, 6, 7, 8, 9, 15, 25];
@@ -40,13 +42,18 @@ pub fn settings_bar(p: &SettingsProps) -> Html {
     };
     let on_protocol = {
         let s = s.clone();
-        p.on_configure.reform(move |e: Event| {
-            let p = ProtocolKind::parse(&select_value(&e)).unwrap_or(ProtocolKind::Raft);
-            Settings {
+        let (configure, ring) = (p.on_configure.clone(), p.on_ring.clone());
+        Callback::from(move |e: Event| {
+            let value = select_value(&e);
+            if value == "ring" {
+                return ring.emit(());
+            }
+            let p = ProtocolKind::parse(&value).unwrap_or(ProtocolKind::Raft);
+            configure.emit(Settings {
                 nodes: s.nodes,
                 seed: s.seed,
                 ..Settings::for_protocol(p)
-            }
+            })
         })
     };
     let network = |f: fn(&mut NetworkSettings, f64)| {
@@ -111,6 +118,7 @@ pub fn settings_bar(p: &SettingsProps) -> Html {
                     { for ProtocolKind::ALL.iter().map(|p| html! {
                         <option value={p.slug()} selected={*p == s.protocol}>{ p.title() }</option>
                     }) }
+                    <option value="ring">{ "Consistent hashing (ring)" }</option>
                 </select>
             </label>
             <label>{ "nodes " }

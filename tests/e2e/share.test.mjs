@@ -54,11 +54,11 @@ test('a copied link replays the same run', async () => {
 });
 
 test('a malformed link shows a message and falls back to defaults', async () => {
-  const app = await open('p=zab&n=500&seed=banana&a=1.2.z9~x&frob=1');
+  const app = await open('p=pbft&n=500&seed=banana&a=1.2.z9~x&frob=1');
   try {
     const { page, problems } = app;
     const notice = await page.textContent(byTestId('notice'));
-    assert.match(notice, /unknown protocol 'zab'/);
+    assert.match(notice, /unknown protocol 'pbft'/);
     assert.match(notice, /seed=banana/);
     assert.match(notice, /unknown parameter 'frob'/);
     assert.equal((await nodes(page)).length, 5);

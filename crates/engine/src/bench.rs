@@ -6,6 +6,7 @@
 use crate::any::AnySim;
 use crate::catalog::{ProtocolKind, Settings};
 use crate::check::{check_seeds, CheckOptions};
+use crate::explore::{explore, ExploreOptions, Host, Outcome, Stats};
 use crate::node::{Time, MS, SECOND};
 use crate::ring::Ring;
 use crate::sim::rng::SimRng;
@@ -167,8 +168,60 @@ pub fn run(m: &dyn Meter, hours: u64) -> Result<String, String> {
         "check:       {report} in {w:.2}s = {:.0} seeds/s",
         200.0 / w
     );
+    out.push_str(&exploration(m)?);
     out.push_str(&ring(m));
     Ok(out)
+}
+
+/// The explorer's host in a benchmark: the caller's meter, no progress line.
+struct Metered<'a>(&'a dyn Meter);
+
+impl Host for Metered<'_> {
+    fn seconds(&self) -> f64 {
+        self.0.seconds()
+    }
+    fn allocated(&self) -> usize {
+        self.0.allocated()
+    }
+    fn progress(&mut self, _: &Stats) -> bool {
+        true
+    }
+}
+
+/// `lab explore` on single-decree Paxos (3 nodes, S1 and S2 proposing once each, every path up
+/// to 13 steps: about 1.3 M distinct states), beside Stateright's `examples/paxos.rs check 3`
+/// (3 servers, 3 clients), the reference the issue gives.
+fn exploration(m: &dyn Meter) -> Result<String, String> {
+    let settings = Settings {
+        nodes: 3,
+        ..Settings::for_protocol(ProtocolKind::Paxos)
+    };
+    let opts = ExploreOptions {
+        proposers: 2,
+        max_depth: 13,
+        ..ExploreOptions::default()
+    };
+    let base = m.allocated();
+    m.reset_peak();
+    let report = explore(&settings, &opts, &mut Metered(m))?;
+    let peak = m.peak().saturating_sub(base);
+    let s = &report.stats;
+    let done = match report.outcome {
+        Outcome::DepthBound | Outcome::Exhausted => "clean",
+        _ => "did not finish",
+    };
+    Ok(format!(
+        "explore:     paxos, 3 nodes, 2 proposers, depth 13: {} unique states ({} transitions) in \
+         {:.2}s = {:.0} k unique states/s, peak {:.1} MB = {:.0} bytes/state, {done}\n\
+         \x20            Stateright paxos check 3 (issue's reference): 1.85 M unique in ~8s = \
+         ~230 k states/s, 886 MB = ~479 bytes/state (target: >= 2x the rate, < half the bytes)\n",
+        s.unique,
+        s.states,
+        s.seconds,
+        s.states_per_second() / 1e3,
+        mb(peak),
+        peak as f64 / s.unique.max(1) as f64,
+    ))
 }
 
 /// `lab ring`'s placement benchmark, timed with the caller's meter: 100,000 keys on 10 nodes of

@@ -9,13 +9,15 @@
 //!   and holds the settings' one vocabulary;
 //! - [`sim`]: the deterministic simulator (world, network, user actions, timeline);
 //! - the users of a simulation: [`share`] (links, traces), [`any`] (any protocol behind one
-//!   type), [`script`], [`check`] (random faults), [`session`] (what a front end decides),
+//!   type), [`script`], [`check`] (random faults), [`explore`] (every interleaving of a small
+//!   cluster, breadth-first), [`session`] (what a front end decides),
 //!   [`bench`](mod@bench). [`ring`] (consistent hashing) stands apart.
 
 pub mod any;
 pub mod bench;
 pub mod catalog;
 pub mod check;
+pub mod explore;
 pub mod invariants;
 pub mod node;
 pub mod protocols;
@@ -25,6 +27,7 @@ pub mod session;
 pub mod share;
 pub mod sim;
 pub mod time;
+pub mod tour;
 
 pub use catalog::{Bug, NetworkSettings, ProtocolKind, Settings};
 pub use node::{NodeId, Time, MS, SECOND};

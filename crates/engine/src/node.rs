@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt::{self, Debug};
+use std::hash::Hash;
 
 /// Virtual time in microseconds.
 pub type Time = u64;
@@ -50,7 +51,7 @@ impl fmt::Display for NodeId {
 
 /// A client command: the counter transaction `counter += delta`, tagged with a unique id so that
 /// acknowledgements can be traced back to log entries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Request {
     pub id: u64,
     pub delta: i64,
@@ -200,7 +201,9 @@ macro_rules! narrate {
 }
 
 /// A protocol message, as the views and the trace describe it.
-pub trait Message: Clone + Debug + PartialEq + Serialize {
+///
+/// `Eq + Hash` let the explorer (`lab explore`) fingerprint the messages in flight.
+pub trait Message: Clone + Debug + PartialEq + Eq + Hash + Serialize {
     /// Index into [`Protocol::MESSAGE_KINDS`].
     fn kind(&self) -> usize;
     /// A short label for the message in flight, e.g. `AE t3 [4..6]`.
@@ -210,7 +213,7 @@ pub trait Message: Clone + Debug + PartialEq + Serialize {
 }
 
 /// A timer's role, as the views describe it.
-pub trait TimerKind: Clone + Debug + Ord + Serialize {
+pub trait TimerKind: Clone + Debug + Ord + Hash + Serialize {
     fn label(&self) -> String;
 }
 
@@ -350,9 +353,10 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     type Msg: Message;
     type Timer: TimerKind;
     /// Survives a crash: what the node last persisted.
-    type Durable: Clone + Debug + Default + PartialEq + Serialize;
-    /// Everything else; lost on a crash.
-    type State: Clone + Debug + Serialize;
+    type Durable: Clone + Debug + Default + PartialEq + Eq + Hash + Serialize;
+    /// Everything else; lost on a crash. `Eq + Hash` (like the messages', timers' and
+    /// storage's) let the explorer tell states apart and fingerprint them.
+    type State: Clone + Debug + Eq + Hash + Serialize;
 
     /// Display name, e.g. "Raft".
     const NAME: &'static str;

@@ -16,6 +16,11 @@
 //!   `expect leader any`, `expect no leader`, `expect term 3 >= 2`, `expect role 2 follower`,
 //!   `expect committed 5 >= 10`, `expect logs equal`, `expect values equal`,
 //!   `expect no violation`, `expect violation "Election Safety"`.
+//! - for tours (see [`crate::tour`]): an action may name `leader` for whoever leads when it
+//!   runs (`crash leader`, `isolate leader`); `try <action>` is an action the app asks the
+//!   reader to do (a script does it itself); `highlight S1 leader` marks nodes for the reader;
+//!   `right <command>` runs an expectation or print on the compare run only, and
+//!   `print divergence` prints where the two runs first differ.
 
 use crate::any::AnySim;
 use crate::catalog::Settings;
@@ -40,6 +45,30 @@ pub enum Command {
     PrintNodes,
     PrintLog(NodeId),
     Expect(Expectation),
+    /// An action written with `leader` in place of a node, resolved when it runs.
+    OnLeader(String),
+    /// An action the reader of a tour is asked to take.
+    Try(Box<Command>),
+    Highlight(Vec<Target>),
+    /// A command for the compare run only.
+    Right(Box<Command>),
+    PrintDivergence,
+}
+
+/// A node named in a tour: a fixed one, or whoever leads at that moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Node(NodeId),
+    Leader,
+}
+
+impl Target {
+    pub fn resolve(self, sim: &AnySim) -> Option<NodeId> {
+        match self {
+            Target::Node(n) => Some(n),
+            Target::Leader => sim.leader(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -122,8 +151,18 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
         "print" => match w.next() {
             Some("nodes") => Command::PrintNodes,
             Some("log") => Command::PrintLog(node(w.next())?),
-            other => return Err(format!("print what? {other:?} (nodes, log N)")),
+            Some("divergence") => Command::PrintDivergence,
+            other => return Err(format!("print what? {other:?} (nodes, log N, divergence)")),
         },
+        "try" => Command::Try(Box::new(parse_command(&rest())?)),
+        "right" => Command::Right(Box::new(parse_command(&rest())?)),
+        "highlight" => Command::Highlight(
+            w.map(|t| match t {
+                "leader" => Ok(Target::Leader),
+                n => parse_node(n).map(Target::Node),
+            })
+            .collect::<Result<_, _>>()?,
+        ),
         "expect" => Command::Expect(match w.next() {
             Some("leader") => match w.next() {
                 Some("any") => Expectation::AnyLeader,
@@ -150,6 +189,12 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
             }
             other => return Err(format!("unknown expectation {other:?}")),
         }),
+        _ if words[1..].contains(&"leader") => {
+            // Check the form now with a stand-in node, so a typo fails at parse time.
+            let probe = text.replace("leader", "S1");
+            probe.parse::<Action>()?;
+            Command::OnLeader(text.to_string())
+        }
         _ => Command::Do(text.parse::<Action>().map_err(|e| {
             if e.starts_with("unknown action") {
                 format!("unknown command '{first}'")
@@ -165,7 +210,12 @@ pub fn parse(text: &str) -> Result<Vec<Line>, String> {
     text.lines()
         .enumerate()
         .filter_map(|(i, l)| {
-            let code = l.split('#').next().unwrap_or("").trim();
+            // `#` starts a comment, except before a digit: `deliver #17` names a message.
+            let comment = l
+                .char_indices()
+                .find(|&(i, c)| c == '#' && !l[i + 1..].starts_with(|d: char| d.is_ascii_digit()))
+                .map_or(l.len(), |(i, _)| i);
+            let code = l[..comment].trim();
             (!code.is_empty()).then(|| {
                 parse_command(code)
                     .map(|command| Line {
@@ -303,8 +353,44 @@ fn check(sim: &AnySim, e: &Expectation) -> Result<(), String> {
     Ok(())
 }
 
+/// The action a command stands for, resolved against the run's present state (`crash leader`,
+/// `fire 3`, `request leader`, a partial `network` change); `None` for other commands.
+pub fn action_of(sim: &AnySim, c: &Command) -> Result<Option<Action>, String> {
+    Ok(Some(match c {
+        Command::Do(a) => a.clone(),
+        Command::Fire(n) => {
+            let timer = sim
+                .snapshot()
+                .timers
+                .iter()
+                .filter(|t| t.node == *n)
+                .min_by_key(|t| t.fires_at)
+                .map(|t| t.id)
+                .ok_or_else(|| format!("{n} has no pending timer"))?;
+            Action::FireTimer { timer }
+        }
+        Command::RequestLeader(delta) => Action::Request {
+            node: sim.leader().ok_or("there is no leader to send to")?,
+            delta: *delta,
+        },
+        Command::OnLeader(text) => {
+            let leader = sim.leader().ok_or("there is no leader")?;
+            text.replace("leader", &leader.to_string()).parse()?
+        }
+        Command::Network(change) => Action::SetNetwork {
+            network: change.apply(sim.network()),
+        },
+        Command::Try(inner) => return action_of(sim, inner),
+        _ => return Ok(None),
+    }))
+}
+
 /// Runs one command; returns what it prints (possibly nothing).
 pub fn run_command(sim: &mut AnySim, c: &Command) -> Result<String, String> {
+    if let Some(action) = action_of(sim, c)? {
+        sim.apply(action)?;
+        return Ok(String::new());
+    }
     match c {
         Command::Run(d) => {
             sim.run_until(sim.now() + d);
@@ -333,31 +419,6 @@ pub fn run_command(sim: &mut AnySim, c: &Command) -> Result<String, String> {
             }
             return Ok(out.join("\n"));
         }
-        Command::Do(a) => {
-            sim.apply(a.clone())?;
-        }
-        Command::Fire(n) => {
-            let timer = sim
-                .snapshot()
-                .timers
-                .iter()
-                .filter(|t| t.node == *n)
-                .min_by_key(|t| t.fires_at)
-                .map(|t| t.id)
-                .ok_or_else(|| format!("{n} has no pending timer"))?;
-            sim.apply(Action::FireTimer { timer })?;
-        }
-        Command::RequestLeader(delta) => {
-            let node = sim.leader().ok_or("there is no leader to send to")?;
-            sim.apply(Action::Request {
-                node,
-                delta: *delta,
-            })?;
-        }
-        Command::Network(change) => {
-            let network = change.apply(sim.network());
-            sim.apply(Action::SetNetwork { network })?;
-        }
         Command::PrintNodes => return Ok(format_nodes(sim)),
         Command::PrintLog(n) => {
             return Ok(sim
@@ -379,8 +440,82 @@ pub fn run_command(sim: &mut AnySim, c: &Command) -> Result<String, String> {
                 .join("\n"))
         }
         Command::Expect(e) => check(sim, e)?,
+        Command::Highlight(_) => {}
+        Command::Right(_) | Command::PrintDivergence => {
+            return Err("this needs a compare run (a '# compare:' line in the header)".into())
+        }
+        Command::Do(_)
+        | Command::Fire(_)
+        | Command::RequestLeader(_)
+        | Command::OnLeader(_)
+        | Command::Network(_)
+        | Command::Try(_) => unreachable!("actions are applied above"),
     }
     Ok(String::new())
+}
+
+/// Runs one command on a pair of runs that differ in one setting: time and actions go to both
+/// (an action resolved on the left, so both get the very same one), expectations and prints
+/// to the left unless written `right ...`.
+pub fn run_pair(left: &mut AnySim, right: &mut AnySim, c: &Command) -> Result<String, String> {
+    if let Some(action) = action_of(left, c)? {
+        left.apply(action.clone())?;
+        right
+            .apply(action)
+            .map_err(|e| format!("on the compare run: {e}"))?;
+        return Ok(String::new());
+    }
+    match c {
+        Command::Right(inner) => run_command(right, inner),
+        Command::PrintDivergence => Ok(match divergence(left, right) {
+            Some((k, t)) => format!("the runs first differ at event {k}, {}", fmt_time(t)),
+            None => "the runs have not diverged".into(),
+        }),
+        Command::At(t, inner) => {
+            run_command(left, &Command::RunUntil(*t))?;
+            right.run_until(*t);
+            run_pair(left, right, inner)
+        }
+        _ => {
+            let out = run_command(left, c)?;
+            if left.now() > right.now() {
+                right.run_until(left.now());
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// The first event after which two runs' histories or nodes differ, with its time: where a
+/// changed setting (a buggy variant, an option) first made a difference. Replays both from
+/// the start, so it costs a run of each.
+pub fn divergence(a: &AnySim, b: &AnySim) -> Option<(u64, Time)> {
+    let end = a.horizon().0.min(b.horizon().0);
+    let fresh = |s: &AnySim| AnySim::replay(s.settings().clone(), s.history().actions.clone());
+    let (Ok(mut a), Ok(mut b)) = (fresh(a), fresh(b)) else {
+        return None;
+    };
+    a.set_narrating(false);
+    b.set_narrating(false);
+    let same = |a: &AnySim, b: &AnySim| {
+        let (x, y) = (a.snapshot(), b.snapshot());
+        x.nodes.len() == y.nodes.len()
+            && x.nodes
+                .iter()
+                .zip(&y.nodes)
+                .all(|(m, n)| m.up == n.up && m.summary == n.summary)
+    };
+    for k in 1..=end {
+        let (ra, rb) = (a.step(), b.step());
+        let (ea, eb) = (
+            a.history().events.get(k as usize - 1),
+            b.history().events.get(k as usize - 1),
+        );
+        if ra.is_none() || rb.is_none() || ea != eb || !same(&a, &b) {
+            return Some((k, a.now()));
+        }
+    }
+    (a.horizon().0 != b.horizon().0).then(|| (end + 1, a.now()))
 }
 
 /// Writes recorded actions as a script of `at TIME command` lines that replays them.
@@ -457,6 +592,16 @@ mod tests {
         ];
         let text = format_actions(&actions);
         assert_eq!(text, "at 1500ms partition S1 | S2 S3\nat 2s request S2 -4");
+        let numbered = format_actions(&[ActionRecord {
+            time: 0,
+            event: 0,
+            action: Action::Deliver { msg: 17 },
+        }]);
+        assert_eq!(numbered, "at 0 deliver #17");
+        assert_eq!(
+            parse(&format!("{numbered} # a comment")).unwrap()[0].command,
+            Command::At(0, Box::new(Command::Do(Action::Deliver { msg: 17 })))
+        );
         let back = parse(&text).unwrap();
         assert_eq!(
             back[1].command,

@@ -19,6 +19,7 @@
 use crate::catalog::vocabulary::canonical;
 use crate::catalog::{NetworkSettings, ProtocolKind, Settings, MAX_NODES};
 use crate::node::{NodeId, Time};
+use crate::ring::page::Params;
 use crate::sim::history::{Action, ActionRecord, EventRecord};
 use serde::{Deserialize, Serialize};
 
@@ -42,9 +43,11 @@ pub struct Decoded {
 /// Keys the app (not the engine) interprets; passed through untouched.
 /// `t` and `ev` are the moment (several events can share one time), `sel` the selection (`n3`
 /// or `m17`), `view` cluster or space-time; `embed`, `autoplay`, `speed`, `big`, `controls` and
-/// `loop` are presentation options.
+/// `loop` are presentation options; `tour` and `ch` open a guided tour at a chapter, `cmp` a
+/// comparison with a second run.
 const VIEW_KEYS: &[&str] = &[
-    "embed", "autoplay", "speed", "view", "t", "ev", "sel", "big", "controls", "loop",
+    "embed", "autoplay", "speed", "view", "t", "ev", "sel", "big", "controls", "loop", "tour",
+    "ch", "cmp",
 ];
 
 fn node(s: &str) -> Result<NodeId, String> {
@@ -163,6 +166,82 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
+/// A query string's `key=value` pairs, percent-decoded, in order.
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+/// Whether a link opens the consistent-hashing page (`p=ring`) rather than a protocol.
+pub fn is_ring_link(query: &str) -> bool {
+    query.len() <= MAX_LINK
+        && query_pairs(query)
+            .iter()
+            .any(|(k, v)| canonical(k) == Some("protocol") && v == "ring")
+}
+
+/// Keys the ring page interprets itself: `embed` (compact view) and `sel` (the selected key,
+/// `k17`).
+const RING_VIEW_KEYS: &[&str] = &["embed", "sel"];
+
+/// A ring page link's content, with what could not be used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RingDecoded {
+    pub params: Params,
+    pub view: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+}
+
+/// Reads a ring page link (`protocol=ring&nodes=5&vnodes=8&keys=60&replicas=3&seed=1`
+/// `&changes=add6,remove2`; `p`, `n`, `vn`, `k`, `r` and `ch` are read too). Never fails: a bad
+/// value keeps its default, and changes that cannot apply are dropped, each with a warning.
+pub fn decode_ring_link(query: &str) -> RingDecoded {
+    let mut d = RingDecoded {
+        params: Params::default(),
+        view: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if query.len() > MAX_LINK {
+        d.warnings.push(format!(
+            "the link is too long ({} KB); starting fresh",
+            query.len() / 1024
+        ));
+        return d;
+    }
+    for (k, v) in query_pairs(query) {
+        if canonical(&k) == Some("protocol") {
+            continue;
+        }
+        if RING_VIEW_KEYS.contains(&k.as_str()) {
+            d.view.push((k, v));
+        } else if let Err(e) = d.params.set(&k, &v) {
+            d.warnings.push(format!("ignored {k}={v}: {e}"));
+        }
+    }
+    if let Some(why) = d.params.repair() {
+        d.warnings.push(why);
+    }
+    d
+}
+
+/// The query string (without `?`) of a ring page; `view` adds the page's own keys.
+pub fn encode_ring_link(p: &Params, view: &[(&str, &str)]) -> String {
+    p.words()
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain(view.iter().copied())
+        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// Reads a query string (with or without the leading `?`). Never fails: every unusable part
 /// becomes a warning and a default.
 pub fn decode_link(query: &str) -> Decoded {
@@ -180,21 +259,13 @@ pub fn decode_link(query: &str) -> Decoded {
             warnings,
         };
     }
-    let pairs: Vec<(String, String)> = query
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect();
+    let pairs = query_pairs(query);
     let protocol = pairs
         .iter()
         .find(|(k, _)| canonical(k) == Some("protocol"))
         .map_or(Ok(ProtocolKind::Raft), |(_, v)| ProtocolKind::parse(v))
         .unwrap_or_else(|e| {
-            warnings.push(e);
+            warnings.push(format!("{e}, or ring for the consistent-hashing page"));
             ProtocolKind::Raft
         });
     let mut s = Settings::for_protocol(protocol);
@@ -458,14 +529,65 @@ mod tests {
     }
 
     #[test]
+    fn ring_links_round_trip_and_route() {
+        use crate::ring::page::Change;
+        let p = Params {
+            nodes: 6,
+            vnodes: 16,
+            keys: 120,
+            replicas: 2,
+            seed: 7,
+            changes: vec![Change::Add(7), Change::Remove(2)],
+        };
+        let q = encode_ring_link(&p, &[("embed", "1"), ("sel", "k4")]);
+        assert!(q.starts_with("protocol=ring&nodes=6&"), "{q}");
+        assert!(q.contains("changes=add7,remove2"), "{q}");
+        assert!(is_ring_link(&q) && is_ring_link("?p=ring&n=3"));
+        assert!(!is_ring_link("p=raft") && !is_ring_link("") && !is_ring_link("p=rings"));
+        let d = decode_ring_link(&format!("?{q}"));
+        assert_eq!(d.warnings, Vec::<String>::new());
+        assert_eq!(d.params, p);
+        assert_eq!(
+            d.view,
+            vec![("embed".into(), "1".into()), ("sel".into(), "k4".into())]
+        );
+        let short = decode_ring_link("p=ring&n=5&vn=8&keys=60&r=3");
+        assert_eq!((short.params, short.warnings.len()), (Params::default(), 0));
+    }
+
+    #[test]
+    fn bad_ring_links_warn_and_keep_what_applies() {
+        let d = decode_ring_link("p=ring&n=40&vn=x&r=3&zoom=2&ch=add6,remove9,add7");
+        assert_eq!(d.params.nodes, 5, "nodes=40 is ignored");
+        assert_eq!(d.params.vnodes, 8);
+        assert_eq!(d.params.changes, vec![crate::ring::page::Change::Add(6)]);
+        for part in ["n=40", "vn=x", "unknown parameter 'zoom'", "remove9"] {
+            assert!(
+                d.warnings.iter().any(|w| w.contains(part)),
+                "{part} in {:?}",
+                d.warnings
+            );
+        }
+        let d = decode_ring_link("p=ring&n=2&r=3");
+        assert_eq!((d.params.nodes, d.params.replicas), (2, 2));
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        let long = format!("p=ring&n={}", "1".repeat(MAX_LINK));
+        assert_eq!(decode_ring_link(&long).params, Params::default());
+        assert!(!is_ring_link(&long));
+        // An unknown protocol says where the ring page is.
+        let w = decode_link("p=rings").warnings;
+        assert!(w[0].contains("unknown protocol 'rings'") && w[0].contains("ring"));
+    }
+
+    #[test]
     fn bad_links_warn_and_fall_back() {
-        let d = decode_link("p=zab&n=99&seed=x&lat=5ms..1ms&frob=1&a=1.2.z9~3.4.c1");
+        let d = decode_link("p=pbft&n=99&seed=x&lat=5ms..1ms&frob=1&a=1.2.z9~3.4.c1");
         assert_eq!(d.settings.protocol, ProtocolKind::Raft);
         assert_eq!(d.settings.nodes, 5);
         assert!(d
             .warnings
             .iter()
-            .any(|w| w.contains("unknown protocol 'zab'")));
+            .any(|w| w.contains("unknown protocol 'pbft'")));
         assert!(d.warnings.iter().any(|w| w.contains("seed=x")));
         assert!(d
             .warnings

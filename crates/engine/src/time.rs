@@ -22,6 +22,10 @@ pub fn fmt_time(t: Time) -> String {
 /// Parses `150ms`, `2s`, `1.5s`, `300us`, `1m`, `1h`.
 pub fn parse_time(s: &str) -> Result<Time, String> {
     let s = s.trim();
+    // Zero needs no unit, and `fmt_time` writes it bare: `at 0 deliver #1` reads back.
+    if s == "0" {
+        return Ok(0);
+    }
     let split = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .ok_or_else(|| format!("'{s}' needs a unit (us, ms, s, m, h)"))?;
@@ -99,6 +103,7 @@ mod tests {
         assert_eq!(fmt_time(1_500), "1.5ms");
         assert_eq!(fmt_time(2_000_000), "2s");
         assert_eq!(fmt_time(150_000), "150ms");
+        assert_eq!(parse_time(&fmt_time(0)), Ok(0), "zero reads back, bare");
         assert_eq!(parse_probability("0.1"), Ok(100_000));
         assert!(parse_probability("1.5").is_err());
     }

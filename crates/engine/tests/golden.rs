@@ -108,6 +108,24 @@ const CORPUS: &[(&str, u64)] = &[
         "protocol=2pc seed=5 bug=2pc-commit-missing-vote",
         0x78af_67d3_c3e3_3389,
     ),
+    ("protocol=zab seed=3", 0x13b5_4c07_6306_e7ea),
+    (
+        "protocol=zab seed=5 bug=zab-reuse-epoch",
+        0x1047_a853_e90c_42ad,
+    ),
+    (
+        "protocol=zab seed=5 bug=zab-skip-sync",
+        0x9c54_780f_0c07_9b08,
+    ),
+    ("protocol=3pc seed=3", 0xae58_31be_cfb5_dbdf),
+    (
+        "protocol=3pc seed=5 bug=3pc-uncertain-commits-on-timeout",
+        0xf602_7851_8a98_2489,
+    ),
+    (
+        "protocol=3pc seed=5 bug=3pc-termination-ignores-precommit",
+        0x1a3a_ed1d_2957_016f,
+    ),
 ];
 
 #[test]

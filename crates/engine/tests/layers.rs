@@ -23,7 +23,9 @@ const LAYERS: &[(&str, u8)] = &[
     ("any", 7),
     ("script", 8),
     ("check", 8),
+    ("explore", 8),
     ("session", 8),
+    ("tour", 9),
     ("bench", 9),
 ];
 

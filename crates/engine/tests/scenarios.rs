@@ -6,20 +6,27 @@
 //! After an intended change of behaviour, `REWRITE=1 cargo test --test scenarios` rewrites the
 //! expected outputs; review the diff like any other change.
 
-use lab_engine::any::AnySim;
-use lab_engine::script::{parse_command, parse_settings, run_command};
+use lab_engine::script::{parse_command, parse_settings};
+use lab_engine::tour::{self, Runs};
 use std::fs;
 use std::path::Path;
 
+fn header<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    line.strip_prefix("# ")?
+        .strip_prefix(key)?
+        .strip_prefix(':')
+}
+
 /// Runs one transcript; returns the text it should contain and the mismatches found.
 fn run_transcript(text: &str, name: &str) -> (String, Vec<String>) {
+    // The tour reader checks the structure (headers, chapters, tasks) first.
+    if let Err(e) = tour::parse(text) {
+        panic!("{name}: {e}");
+    }
     let mut lines = text.lines().peekable();
-    let header = lines.peek().copied().unwrap_or("");
-    let settings_line = header
-        .strip_prefix("# settings:")
-        .unwrap_or_else(|| panic!("{name}: the first line must be '# settings: ...'"));
-    let settings = parse_settings(settings_line).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let mut sim = AnySim::new(settings).unwrap();
+    let mut settings = None;
+    let mut compare = None;
+    let mut runs: Option<Runs> = None;
     let mut out = String::new();
     let mut errors = Vec::new();
     let mut number = 0;
@@ -27,12 +34,25 @@ fn run_transcript(text: &str, name: &str) -> (String, Vec<String>) {
         number += 1;
         out.push_str(line);
         out.push('\n');
+        if let Some(s) = header(line, "settings") {
+            settings = Some(parse_settings(s).unwrap_or_else(|e| panic!("{name}: {e}")));
+            runs = None;
+            continue;
+        }
+        if let Some(c) = header(line, "compare") {
+            compare = Some(c.trim().to_string());
+            continue;
+        }
         let code = line.split('#').next().unwrap_or("").trim();
-        if code.is_empty() {
+        if code.is_empty() || line.starts_with("==") || line.starts_with('>') {
             continue;
         }
         let command = parse_command(code).unwrap_or_else(|e| panic!("{name}:{number}: {e}"));
-        let got = match run_command(&mut sim, &command) {
+        let runs = runs.get_or_insert_with(|| {
+            let s = settings.as_ref().expect("settings come first");
+            Runs::with(s, compare.as_deref()).unwrap_or_else(|e| panic!("{name}: {e}"))
+        });
+        let got = match runs.run(&command) {
             Ok(s) => s,
             Err(e) => {
                 errors.push(format!("{name}:{number}: {code}: {e}"));
@@ -73,17 +93,18 @@ fn run_transcript(text: &str, name: &str) -> (String, Vec<String>) {
     (out, errors)
 }
 
-#[test]
-fn transcripts() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+fn check_dir(dir: &Path, at_least: usize) {
     let rewrite = std::env::var_os("REWRITE").is_some();
-    let mut files: Vec<_> = fs::read_dir(&dir)
+    let mut files: Vec<_> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
     files.sort();
-    assert!(files.len() >= 5, "the scenarios are missing");
+    assert!(
+        files.len() >= at_least,
+        "the transcripts in {dir:?} are missing"
+    );
     let mut failures = Vec::new();
     for path in files {
         let text = fs::read_to_string(&path).unwrap();
@@ -96,4 +117,19 @@ fn transcripts() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+#[test]
+fn transcripts() {
+    check_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios"),
+        1,
+    );
+}
+
+/// The tours are transcripts too: their printed output and expectations are checked here,
+/// their chapters in `tests/tours.rs`.
+#[test]
+fn tour_transcripts() {
+    check_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tours"), 1);
 }

@@ -3,7 +3,9 @@
 //! ```text
 //! lab run   --protocol raft --nodes 5 --seed 7 --until 30s [--actions FILE] [--json]
 //! lab check --protocol raft --nodes 5 --seeds 1..10000 --faults random
+//! lab explore --protocol paxos --nodes 3 --proposers 2 --bug paxos-ignore-promised-value
 //! lab bench [--hours 1]
+//! lab tour list | lab tour run raft-election
 //! ```
 
 #[path = "lab/meter.rs"]
@@ -13,6 +15,7 @@ use lab_engine::any::AnySim;
 use lab_engine::catalog::vocabulary::{canonical, KEYS};
 use lab_engine::catalog::{Bug, Opt, ProtocolKind, Settings};
 use lab_engine::check::{check_seeds, CheckOptions, FailureKind, FaultModel};
+use lab_engine::explore::{self, ExploreOptions, Outcome, Stats};
 use lab_engine::script::{self, format_event};
 use lab_engine::time::{fmt_time, parse_time};
 use lab_engine::Time;
@@ -24,8 +27,10 @@ lab: deterministic simulations of consensus protocols
 USAGE
   lab run   [SETTINGS] [--until 30s] [--actions FILE] [--json]
   lab check [SETTINGS] [--seeds 1..1000] [--faults random|crash|none] [--no-shrink]
+  lab explore [SETTINGS] [EXPLORE OPTIONS]
   lab bench [--hours 1]
   lab ring  [--nodes 10] [--vnodes 100] [--keys 100000] [--replicas 3] --add N | --remove ID
+  lab tour  list | run ID      the guided tours; run prints chapters and events, fails if a check does
 ";
 
 /// The usage, then every setting, option and buggy variant from the catalog, so the help
@@ -41,6 +46,11 @@ fn help() -> String {
     }
     for o in Opt::ALL {
         h += &format!("  --{:<28} {:<14} {}\n", o.slug(), "[on|off]", o.describe());
+    }
+    h += "\nEXPLORE OPTIONS (explore: every interleaving, breadth-first, so a violation found \
+          has a shortest path)\n";
+    for (name, value, text) in explore::OPTIONS_HELP {
+        h += &format!("  --{name:<28} {value:<14} {text}\n");
     }
     h += "\nBUGGY VARIANTS (--bug NAME, repeatable), each caught by the checker\n";
     for b in Bug::all() {
@@ -70,6 +80,7 @@ struct Args {
     model: FaultModel,
     shrink: bool,
     hours: u64,
+    explore: ExploreOptions,
 }
 
 fn parse_args(words: &[String]) -> Result<Args, String> {
@@ -84,6 +95,7 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
         model: FaultModel::Random,
         shrink: true,
         hours: 1,
+        explore: ExploreOptions::default(),
     };
     let mut i = 0;
     while i < words.len() {
@@ -93,7 +105,7 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
             .ok_or_else(|| format!("'{flag}' is not an option (see lab --help)"))?;
         // Options are switches; a following on/off is their value.
         let switch = Opt::parse(name).is_ok();
-        let takes_value = !switch && !matches!(name, "json" | "no-shrink");
+        let takes_value = !switch && !matches!(name, "json" | "no-shrink" | "async");
         let value = match words.get(i + 1).map(String::as_str) {
             Some(v) if takes_value || (switch && matches!(v, "on" | "off")) => {
                 i += 1;
@@ -133,6 +145,7 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
                     .map_err(|_| format!("--hours: '{v}' is not a number of hours"))?
                     .max(1)
             }
+            _ if a.explore.set(name, v)? => {}
             _ if canonical(name).is_some() => settings.push((name, value)),
             _ => return Err(format!("unknown option '{flag}' (see lab --help)")),
         }
@@ -307,6 +320,77 @@ fn check(a: &Args) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The explorer's host: the clock and heap of this process, and a progress line on stderr.
+struct ExploreHost {
+    meter: meter::HostMeter,
+    shown: f64,
+}
+
+impl explore::Host for ExploreHost {
+    fn seconds(&self) -> f64 {
+        use lab_engine::bench::Meter;
+        self.meter.seconds()
+    }
+    fn allocated(&self) -> usize {
+        use lab_engine::bench::Meter;
+        self.meter.allocated()
+    }
+    fn progress(&mut self, stats: &Stats) -> bool {
+        if stats.seconds >= self.shown + 1.0 {
+            self.shown = stats.seconds;
+            eprintln!("... {stats}");
+        }
+        true
+    }
+}
+
+fn explore(a: &Args) -> Result<ExitCode, String> {
+    let mut host = ExploreHost {
+        meter: meter::HostMeter::new(),
+        shown: 0.0,
+    };
+    let report = explore::explore(&a.settings, &a.explore, &mut host)?;
+    let s = &a.settings;
+    let bugs: Vec<_> = s.bugs.iter().map(|b| b.slug()).collect();
+    say(format!(
+        "{} with {} nodes{}: {}",
+        s.protocol.title(),
+        s.nodes,
+        if bugs.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", bugs.join(", "))
+        },
+        report.stats
+    ));
+    let why = match &report.outcome {
+        Outcome::Exhausted => "explored every reachable state within the budgets: no violation",
+        Outcome::DepthBound => "explored every path up to --max-depth: no violation",
+        Outcome::StateBound => "stopped at --max-states: no violation so far",
+        Outcome::MemoryBound => "stopped at --max-memory: no violation so far",
+        Outcome::Cancelled => "cancelled",
+        Outcome::Violation(cx) => {
+            say(format!(
+                "VIOLATION: {}: {}",
+                cx.violation.invariant, cx.violation.explanation
+            ));
+            say(format!(
+                "shortest counterexample, {} steps (lab run {} --until 0s --actions FILE):",
+                cx.actions.len(),
+                cx.settings.to_flags()
+            ));
+            say(cx.script());
+            say(format!(
+                "open it in the browser: http://127.0.0.1:8080/?{}",
+                cx.link()
+            ));
+            return Ok(ExitCode::from(1));
+        }
+    };
+    say(why);
+    Ok(ExitCode::SUCCESS)
+}
+
 fn main() -> ExitCode {
     let words: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = words.first().map(String::as_str) else {
@@ -330,14 +414,33 @@ fn main() -> ExitCode {
             }
         };
     }
+    if cmd == "tour" {
+        return match lab_engine::tour::cli(&words[1..]) {
+            Ok((out, ok)) => {
+                say(out.trim_end());
+                if ok {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(e) => {
+                eprintln!("lab: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let result = parse_args(&words[1..]).and_then(|a| match cmd {
         "run" => run(&a),
         "check" => check(&a),
+        "explore" => explore(&a),
         "bench" => lab_engine::bench::run(&meter::HostMeter::new(), a.hours).map(|out| {
             print!("{out}");
             ExitCode::SUCCESS
         }),
-        other => Err(format!("unknown subcommand '{other}' (run, check, bench)")),
+        other => Err(format!(
+            "unknown subcommand '{other}' (run, check, explore, bench, ring, tour)"
+        )),
     });
     match result {
         Ok(code) => code,

@@ -17,6 +17,7 @@ mod settings;
 mod three_phase_commit;
 mod two_phase_commit;
 pub mod vocabulary;
+mod zab;
 
 pub use multi_paxos::MULTI_PAXOS;
 pub use paxos::{ACCEPT_BELOW_PROMISE, FORGET_PROMISE_ON_RESTART, IGNORE_PROMISED_VALUE, PAXOS};
@@ -28,6 +29,7 @@ pub use three_phase_commit::{
     TERMINATION_IGNORES_PRECOMMIT, THREE_PC, UNCERTAIN_COMMITS_ON_TIMEOUT,
 };
 pub use two_phase_commit::{COMMIT_MISSING_VOTE, TWO_PC, UNILATERAL_ABORT};
+pub use zab::{REUSE_EPOCH, SKIP_SYNC, ZAB};
 
 use crate::invariants::Checker;
 use crate::node::Protocol;
@@ -45,6 +47,7 @@ macro_rules! for_each_protocol {
             MultiPaxos($crate::protocols::multi_paxos::MultiPaxos),
             TwoPc($crate::protocols::two_phase_commit::TwoPc),
             ThreePc($crate::protocols::three_phase_commit::ThreePc),
+            Zab($crate::protocols::zab::Zab),
         }
     };
 }
@@ -300,7 +303,7 @@ mod tests {
                 assert_eq!(Bug::parse(b.slug()), Ok(b));
             }
         }
-        assert_eq!(Bug::all().len(), 11, "paxos bugs are listed once");
+        assert_eq!(Bug::all().len(), 13, "paxos bugs are listed once");
         assert!(ProtocolKind::parse("nope")
             .unwrap_err()
             .contains("multi-paxos"));

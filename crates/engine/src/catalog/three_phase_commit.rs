@@ -8,8 +8,8 @@ pub const UNCERTAIN_COMMITS_ON_TIMEOUT: Bug = Bug(&BugInfo {
     slug: "3pc-uncertain-commits-on-timeout",
     describe: "A participant that voted yes commits when it times out before PreCommit.",
     why: "An uncertain participant does not know that everyone voted yes, so it may not commit \
-          (Skeen 1981, §4: no state adjacent to both commit and abort; Bernstein, Hadzilacos and \
-          Goodman §7.5): the coordinator may have aborted, breaking Atomicity or Commit \
+          (Skeen 1981, the nonblocking theorem: no state adjacent to both commit and abort; \
+          Bernstein, Hadzilacos and Goodman §7.5): the coordinator may have aborted, breaking Atomicity or Commit \
           Validity.",
 });
 
@@ -18,7 +18,8 @@ pub const TERMINATION_IGNORES_PRECOMMIT: Bug = Bug(&BugInfo {
     describe: "The termination protocol aborts even though a participant is pre-committed.",
     why: "A pre-committed node means everyone voted yes and someone may already have committed, \
           so the new coordinator must pre-commit the others and commit (Bernstein, Hadzilacos \
-          and Goodman §7.5, termination rule 3; Skeen 1981, §5): aborting can contradict a \
+          and Goodman §7.5, the termination protocol's rule for a committable process; Skeen 1981, \
+          the central-site protocol): aborting can contradict a \
           commit, breaking Atomicity.",
 });
 

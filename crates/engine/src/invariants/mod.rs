@@ -8,10 +8,12 @@ pub mod paxos;
 pub mod raft;
 pub mod three_phase_commit;
 pub mod two_phase_commit;
+pub mod zab;
 
 use crate::node::{NodeId, Protocol, Reply, Request};
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
+use std::hash::Hash;
 
 /// Static facts about one safety property.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -57,8 +59,10 @@ impl<P: Protocol> CheckCtx<'_, P> {
 
 /// The invariants of a protocol, checked after every event. Implementations keep the history
 /// they need (leaders per term, what was ever chosen); it is cloned into checkpoints, so time
-/// travel restores it with the cluster.
-pub trait Checker<P: Protocol>: Clone + Debug + Default {
+/// travel restores it with the cluster. `Eq + Hash` because that memory is part of the state
+/// the explorer (`lab explore`) searches: two paths to the same cluster with different
+/// histories can still differ in what they will report.
+pub trait Checker<P: Protocol>: Clone + Debug + Default + Eq + Hash {
     fn invariants(&self) -> &'static [InvariantInfo];
     fn check(&mut self, ctx: &CheckCtx<'_, P>) -> Vec<Violation>;
     /// The network stopped being crash-only: a partition, a lost or duplicated message, or loss

@@ -14,3 +14,4 @@ pub mod paxos;
 pub mod raft;
 pub mod three_phase_commit;
 pub mod two_phase_commit;
+pub mod zab;

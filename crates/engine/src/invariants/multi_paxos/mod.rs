@@ -17,7 +17,7 @@ use crate::protocols::paxos::Ballot;
 use imbl::ordmap::DiffItem;
 use imbl::{OrdMap, Vector};
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct MultiPaxosChecker {
     /// Each node's accepted slots as last checked.
     shadows: Vec<OrdMap<u64, (Ballot, Cmd)>>,

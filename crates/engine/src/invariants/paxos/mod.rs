@@ -16,7 +16,7 @@ use crate::protocols::paxos::{Ballot, Paxos, Value};
 use imbl::OrdMap;
 
 /// What the Paxos checker remembers between events; imbl maps keep checkpoints cheap.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PaxosChecker {
     /// Per node, the accepted ballot last seen in its stable storage.
     last_accepted: Vec<Option<Ballot>>,

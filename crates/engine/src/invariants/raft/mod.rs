@@ -17,7 +17,7 @@ use crate::protocols::raft::{Entry, Raft, RaftState, Role};
 use imbl::{OrdMap, Vector};
 
 /// An entry known to be committed, with what the checker learned when it saw it committed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Committed {
     pub entry: Entry,
     /// The term of the first node seen to commit it: an upper bound on the term it was committed in.
@@ -27,7 +27,7 @@ pub struct Committed {
 }
 
 /// What the Raft checker remembers between events; imbl collections make checkpoints cheap.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RaftChecker {
     /// Election Safety: the leader of each term.
     leaders: OrdMap<u64, NodeId>,

@@ -1,7 +1,7 @@
 //! Three-Phase Commit's properties: the atomic commitment properties of Bernstein, Hadzilacos and
-//! Goodman §7.2, shared with Two-Phase Commit (Atomicity AC1, Decision Stability AC2, Commit
+//! Goodman §7.3, shared with Two-Phase Commit (Atomicity AC1, Decision Stability AC2, Commit
 //! Validity AC3: the same functions, fed from 3PC's log), and Non-blocking, the property 3PC adds
-//! (Skeen 1981 §4; BHG §7.5): under crash faults, the nodes that stayed up decide. Committable
+//! (Skeen 1981, the nonblocking theorem; BHG §7.5): under crash faults, the nodes that stayed up decide. Committable
 //! State checks the rule that makes this safe: nothing pre-committed is ever aborted. Both hold
 //! for crash faults only; once the simulator reports a network fault they no longer apply.
 //!
@@ -21,7 +21,7 @@ use imbl::OrdMap;
 
 pub use non_blocking::ROUND_BOUND;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ThreePcChecker {
     /// Each node's log as last checked.
     logs: Vec<OrdMap<u64, TxnRecord>>,

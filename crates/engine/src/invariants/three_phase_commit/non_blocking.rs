@@ -1,4 +1,4 @@
-//! Non-blocking (Skeen 1981 §4; BHG §7.5): with crash faults only, the nodes that stay up
+//! Non-blocking (Skeen 1981, the nonblocking theorem; BHG §7.5): with crash faults only, the nodes that stay up
 //! terminate a transaction whatever happened to the coordinator; 2PC's participants block there.
 //!
 //! "Within a bound after the last fault" is measured in the protocol's own termination rounds
@@ -17,7 +17,7 @@ pub const INFO: InvariantInfo = InvariantInfo {
     name: "Non-blocking",
     statement: "With crash faults only, a participant that stays up decides within a few \
                 termination rounds of the last crash or restart.",
-    source: "Skeen, Nonblocking Commit Protocols, §4; Bernstein, Hadzilacos, Goodman, §7.5",
+    source: "Skeen, Nonblocking Commit Protocols (1981); Bernstein, Hadzilacos, Goodman, §7.5",
 };
 
 /// Termination rounds a participant that stays up may run without deciding after the last

@@ -9,7 +9,7 @@ use imbl::OrdMap;
 pub const INFO: InvariantInfo = InvariantInfo {
     name: "Atomicity",
     statement: "All processes that reach a decision on a transaction reach the same one.",
-    source: "Bernstein, Hadzilacos, Goodman, §7.2 (AC1)",
+    source: "Bernstein, Hadzilacos, Goodman, §7.3 (AC1)",
 };
 
 /// `outcome` holds the first decision seen for each transaction and where; Three-Phase Commit's

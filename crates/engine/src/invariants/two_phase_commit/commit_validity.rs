@@ -7,7 +7,7 @@ use crate::protocols::two_phase_commit::COORDINATOR;
 pub const INFO: InvariantInfo = InvariantInfo {
     name: "Commit Validity",
     statement: "A transaction commits only if every participant voted yes.",
-    source: "Bernstein, Hadzilacos, Goodman, §7.2 (AC3)",
+    source: "Bernstein, Hadzilacos, Goodman, §7.3 (AC3)",
 };
 
 /// `yes` lists the participants that voted yes on `txn` in a cluster of `nodes` coordinated by

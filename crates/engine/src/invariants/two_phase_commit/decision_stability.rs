@@ -7,7 +7,7 @@ use crate::node::NodeId;
 pub const INFO: InvariantInfo = InvariantInfo {
     name: "Decision Stability",
     statement: "A process never reverses a decision it has reached.",
-    source: "Bernstein, Hadzilacos, Goodman, §7.2 (AC2)",
+    source: "Bernstein, Hadzilacos, Goodman, §7.3 (AC2)",
 };
 
 /// `id` now records `commit` for `txn`; `before` is what it had recorded.

@@ -1,5 +1,5 @@
 //! The atomic commitment properties of Bernstein, Hadzilacos and Goodman ("Concurrency Control
-//! and Recovery in Database Systems", §7.2): AC1 all processes that decide reach the same
+//! and Recovery in Database Systems", §7.3): AC1 all processes that decide reach the same
 //! decision (Atomicity), AC2 a decision is never reversed (Decision Stability), AC3 commit only
 //! if all processes voted yes (Commit Validity).
 //!
@@ -17,7 +17,7 @@ use crate::protocols::two_phase_commit::{Status, TwoPc, TxnRecord, COORDINATOR};
 use imbl::ordmap::DiffItem;
 use imbl::OrdMap;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TwoPcChecker {
     /// Each node's log as last checked.
     logs: Vec<OrdMap<u64, TxnRecord>>,

@@ -30,7 +30,7 @@ use imbl::OrdMap;
 use present::ballot_or_none;
 use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Cmd {
     /// Fills a slot a new leader found empty, so later slots can apply.
     Noop,
@@ -38,7 +38,7 @@ pub enum Cmd {
 }
 
 /// Phase 2a for one slot; `commit` is how far the leader knows every slot is chosen.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Accept {
     pub ballot: Ballot,
     pub slot: u64,
@@ -46,7 +46,7 @@ pub struct Accept {
     pub commit: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum MpMsg {
     /// Phase 1a for every slot from `from` on.
     Prepare {
@@ -84,21 +84,21 @@ pub enum MpMsg {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum MpTimer {
     Election,
     Heartbeat,
 }
 
 /// Stable storage: the acceptor's promise and acceptances, and the values known chosen.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct MpDurable {
     pub promised: Option<Ballot>,
     pub accepted: OrdMap<u64, (Ballot, Cmd)>,
     pub chosen: OrdMap<u64, Cmd>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Role {
     Follower,
     /// Running phase 1.
@@ -107,7 +107,7 @@ pub enum Role {
     Leader,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct MpState {
     pub id: NodeId,
     pub durable: MpDurable,

@@ -40,7 +40,7 @@ pub struct Ballot {
 }
 
 /// Where a proposed value came from, so Validity can be checked against what was proposed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Origin {
     /// The value a demo proposer proposes on its own at start.
     Start(NodeId),
@@ -48,13 +48,13 @@ pub enum Origin {
     Request(u64),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Value {
     pub value: i64,
     pub origin: Origin,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum PaxosMsg {
     /// Phase 1a: promise not to accept any ballot below this one.
     Prepare { ballot: Ballot },
@@ -72,20 +72,20 @@ pub enum PaxosMsg {
     Nack { ballot: Ballot, promised: Ballot },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum PaxosTimer {
     /// The proposer's (re)try: when it fires and nothing was learned, a new, higher ballot.
     Propose,
 }
 
 /// The acceptor's stable storage.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct PaxosDurable {
     pub promised: Option<Ballot>,
     pub accepted: Option<(Ballot, Value)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Phase {
     Idle,
     /// Phase 1: waiting for promises.
@@ -94,7 +94,7 @@ pub enum Phase {
     Accepting,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct PaxosState {
     pub id: NodeId,
     pub durable: PaxosDurable,

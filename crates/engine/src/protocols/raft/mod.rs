@@ -21,28 +21,28 @@ use crate::node::{
 use imbl::Vector;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Entry {
     pub term: u64,
     pub request: Request,
 }
 
 /// RequestVote RPC arguments (§5.2); PreVote asks the same question hypothetically.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct RequestVote {
     pub term: u64,
     pub last_log_index: u64,
     pub last_log_term: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct VoteReply {
     pub term: u64,
     pub vote_granted: bool,
 }
 
 /// AppendEntries RPC arguments (§5.3); with no entries it is a heartbeat (§5.2).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct AppendEntries {
     pub term: u64,
     pub prev_log_index: u64,
@@ -53,7 +53,7 @@ pub struct AppendEntries {
 
 /// On failure `last_index` is where the follower's log could match, so the leader backs off
 /// nextIndex in one step instead of one entry per round trip.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct AppendReply {
     pub term: u64,
     pub success: bool,
@@ -61,7 +61,7 @@ pub struct AppendReply {
     pub last_index: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum RaftMsg {
     RequestVote(RequestVote),
     RequestVoteReply(VoteReply),
@@ -72,7 +72,7 @@ pub enum RaftMsg {
     PreVoteReply(VoteReply),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum RaftTimer {
     Election,
     Heartbeat,
@@ -80,7 +80,7 @@ pub enum RaftTimer {
 }
 
 /// Persistent state on all servers, updated on stable storage before responding to RPCs.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct RaftDurable {
     pub current_term: u64,
     pub voted_for: Option<NodeId>,
@@ -88,7 +88,7 @@ pub struct RaftDurable {
     pub log: Vector<Entry>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Role {
     Follower,
     PreCandidate,
@@ -96,7 +96,7 @@ pub enum Role {
     Leader,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct RaftState {
     pub id: NodeId,
     pub durable: RaftDurable,

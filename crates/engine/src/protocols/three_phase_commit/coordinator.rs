@@ -1,4 +1,4 @@
-//! The coordinator (Skeen 1981 §5, the central-site protocol; BHG §7.5): phase 1 counts the votes
+//! The coordinator (Skeen 1981, the central-site protocol; BHG §7.5): phase 1 counts the votes
 //! and aborts on a no or a missing vote; phase 2 logs PRE-COMMITTED before sending PreCommit;
 //! phase 3 logs COMMIT once every participant acknowledged, or when the acknowledgements time
 //! out (a participant that did not ack has crashed and will ask on recovery). A recovered

@@ -7,8 +7,8 @@
 //! decision. Phase 1: CanCommit; a participant locks its shard, logs UNCERTAIN and votes yes, or
 //! votes no and aborts. Phase 2: with every yes the coordinator logs PRE-COMMITTED and sends
 //! PreCommit; each participant logs it and acknowledges. Phase 3: the coordinator logs COMMIT and
-//! sends DoCommit. The extra phase is what Skeen's theorem asks for (§4): no state may be
-//! "adjacent" to both commit and abort, so nobody commits while anyone is still uncertain, and an
+//! sends DoCommit. The extra phase is what Skeen's fundamental nonblocking theorem asks for: no
+//! state may be "adjacent" to both commit and abort, so nobody commits while anyone is still uncertain, and an
 //! uncertain group may therefore abort.
 //!
 //! Timeouts (BHG §7.5, "termination protocol"): the coordinator aborts on a missing vote and
@@ -24,7 +24,8 @@
 //! These rules are safe when processes only crash and messages arrive within a known delay: an
 //! uncertain node that stayed up would have received any PreCommit sent before it was asked. A
 //! partition breaks that assumption: one side may commit from PRE-COMMITTED while the other
-//! aborts from UNCERTAIN (Skeen §6; BHG §7.5 notes 3PC is not resilient to partitions).
+//! aborts from UNCERTAIN. Skeen's model, like BHG §7.5's, has site failures only; Hadzilacos
+//! (PODS 1987) shows that no nonblocking commit protocol survives communication failures.
 //!
 //! The rules live by role: `coordinator` (the three phases and coordinator recovery),
 //! `participant` (the vote, PreCommit and applying a decision) and `termination` (timeouts,
@@ -44,7 +45,7 @@ use serde::Serialize;
 
 pub const COORDINATOR: NodeId = NodeId(1);
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum ThreePcMsg {
     /// Phase 1: can you commit transaction `txn` (add `delta` to your shard)?
     CanCommit {
@@ -80,7 +81,7 @@ pub enum ThreePcMsg {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum ThreePcTimer {
     /// Coordinator: the votes of `txn` are due.
     Votes(u64),
@@ -93,7 +94,7 @@ pub enum ThreePcTimer {
 }
 
 /// Where a transaction stands in a node's log (Skeen's states q, w, p, c, a).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Status {
     /// Coordinator: begun, collecting votes.
     Voting,
@@ -115,14 +116,14 @@ impl Status {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct TxnRecord {
     pub delta: i64,
     pub status: Status,
 }
 
 /// The write-ahead log on stable storage, for both roles.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct ThreePcDurable {
     pub log: OrdMap<u64, TxnRecord>,
     /// Participant: the transaction holding the shard's lock (it voted yes).
@@ -133,7 +134,7 @@ pub struct ThreePcDurable {
     pub decided: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct ThreePcState {
     pub id: NodeId,
     pub durable: ThreePcDurable,

@@ -1,4 +1,4 @@
-//! The participant (Skeen 1981 §5; BHG §7.5): on CanCommit it takes its shard's lock, logs
+//! The participant (Skeen 1981, the central-site protocol; BHG §7.5): on CanCommit it takes its shard's lock, logs
 //! UNCERTAIN and votes yes, or votes no and aborts on its own if another transaction holds the
 //! lock; on PreCommit it logs PRE-COMMITTED and acknowledges; on a decision, from the coordinator
 //! or a new coordinator, it logs it, applies a commit, releases the lock. A participant that

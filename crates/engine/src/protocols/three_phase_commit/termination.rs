@@ -1,4 +1,4 @@
-//! Termination and recovery (Skeen 1981 §5; BHG §7.5, "termination protocol" and "recovery"): an
+//! Termination and recovery (Skeen 1981; BHG §7.5, "termination protocol" and "recovery"): an
 //! undecided node that hears nothing in time asks every node for its state. The lowest undecided
 //! node that answers acts as the new coordinator, so two nodes never decide from two different
 //! pictures; it applies the rules of BHG §7.5: any committed -> commit; any aborted -> abort;

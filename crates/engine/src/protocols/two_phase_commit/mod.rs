@@ -42,7 +42,7 @@ use serde::Serialize;
 
 pub const COORDINATOR: NodeId = NodeId(1);
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum TpcMsg {
     /// Phase 1: can you commit transaction `txn` (add `delta` to your shard)?
     Prepare {
@@ -68,7 +68,7 @@ pub enum TpcMsg {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum TpcTimer {
     /// Coordinator: the votes of `txn` are due.
     Votes(u64),
@@ -77,7 +77,7 @@ pub enum TpcTimer {
 }
 
 /// Where a transaction stands in a node's log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Status {
     /// Coordinator: begun, collecting votes.
     Voting,
@@ -97,7 +97,7 @@ impl Status {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct TxnRecord {
     pub delta: i64,
     pub status: Status,
@@ -106,7 +106,7 @@ pub struct TxnRecord {
 }
 
 /// The write-ahead log on stable storage, for both roles.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct TpcDurable {
     pub log: OrdMap<u64, TxnRecord>,
     /// Participant: the transaction holding the shard's lock (it is prepared).
@@ -117,7 +117,7 @@ pub struct TpcDurable {
     pub decided: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct TpcState {
     pub id: NodeId,
     pub durable: TpcDurable,

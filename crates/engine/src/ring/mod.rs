@@ -46,6 +46,8 @@
 //! need one. Every collection is ordered (`BTreeMap`, `BTreeSet`), so iteration, ties and printed
 //! output follow the ids, never an allocation or hashing order.
 
+pub mod page;
+
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -227,8 +229,13 @@ impl Ring {
 
     /// The node owning `key`: the first virtual node clockwise from the key's position.
     pub fn owner(&self, key: u64) -> RingNode {
+        self.owner_at(key_position(self.seed, key))
+    }
+
+    /// The node owning a ring position: the first virtual node at or clockwise after it.
+    pub fn owner_at(&self, position: u64) -> RingNode {
         let (_, node, _) = self
-            .clockwise(key_position(self.seed, key))
+            .clockwise(position)
             .next()
             .expect("a ring always holds a node");
         *node
@@ -237,14 +244,23 @@ impl Ring {
     /// Dynamo's preference list for `key`: its owner, then the next distinct physical nodes
     /// clockwise, `n` in all (fewer if the ring has fewer members).
     pub fn preference_list(&self, key: u64, n: usize) -> Vec<RingNode> {
+        self.preference_points(key, n)
+            .into_iter()
+            .map(|(_, node, _)| node)
+            .collect()
+    }
+
+    /// The preference list with the virtual node where the clockwise walk found each member,
+    /// as (position, node, virtual-node index): where the page draws each replica.
+    pub fn preference_points(&self, key: u64, n: usize) -> Vec<(u64, RingNode, u32)> {
         let want = n.min(self.members.len());
-        let mut list = Vec::with_capacity(want);
+        let mut list: Vec<(u64, RingNode, u32)> = Vec::with_capacity(want);
         if want == 0 {
             return list;
         }
-        for &(_, node, _) in self.clockwise(key_position(self.seed, key)) {
-            if !list.contains(&node) {
-                list.push(node);
+        for &point in self.clockwise(key_position(self.seed, key)) {
+            if !list.iter().any(|p| p.1 == point.1) {
+                list.push(point);
                 if list.len() == want {
                     break;
                 }

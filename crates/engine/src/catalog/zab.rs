@@ -1,0 +1,62 @@
+//! Zab in the lab: its checker, its settings, its buggy variants.
+
+use super::{Bug, BugInfo, Entry, Model, Progress, Settings};
+use crate::invariants::zab::ZabChecker;
+use crate::protocols::zab::{Zab, ZabState};
+
+pub const REUSE_EPOCH: Bug = Bug(&BugInfo {
+    slug: "zab-reuse-epoch",
+    describe: "A new leader keeps the highest accepted epoch instead of moving to a higher one.",
+    why: "Discovery must establish an epoch no earlier primary used (Junqueira, Reed and \
+          Serafini, DSN 2011, Phase 1: the new epoch is above every accepted epoch of a \
+          quorum): zxids are (epoch, counter), so two primaries in one epoch issue the same \
+          zxids for different transactions, and synchronization, which trusts a zxid to name \
+          one transaction, leaves histories that disagree.",
+});
+
+pub const SKIP_SYNC: Bug = Bug(&BugInfo {
+    slug: "zab-skip-sync",
+    describe: "A new leader delivers its history and broadcasts before a quorum has \
+               acknowledged NEWLEADER.",
+    why: "A leader may deliver and broadcast only once a quorum holds its initial history \
+          (DSN 2011, Phase 2): until then a later leader can be elected without those \
+          transactions, so what this one delivered is lost or replaced, breaking Agreement \
+          and Primary Integrity.",
+});
+
+pub const ZAB: Entry = Entry {
+    slug: "zab",
+    title: "Zab",
+    caption: "",
+    has_leader: true,
+    bugs: &[REUSE_EPOCH, SKIP_SYNC],
+    options: &[],
+    defaults: |_| {},
+    min_nodes: (1, "Zab needs at least one node"),
+};
+
+impl Model for Zab {
+    type Checker = ZabChecker;
+    const ENTRY: Entry = ZAB;
+
+    fn from_settings(st: &Settings) -> Self {
+        Zab {
+            nodes: st.nodes,
+            election_timeout: st.election_timeout,
+            heartbeat: st.heartbeat,
+            diff_window: 32,
+            bug_reuse_epoch: st.has_bug(REUSE_EPOCH),
+            bug_skip_sync: st.has_bug(SKIP_SYNC),
+        }
+    }
+
+    /// Only an established leader (in broadcast) counts: one still in discovery or
+    /// synchronization serves no client yet.
+    fn progress(&self, s: &ZabState) -> Progress {
+        Progress {
+            leader: s.is_established(),
+            term: s.current_epoch(),
+            committed: s.committed,
+        }
+    }
+}

@@ -1,0 +1,836 @@
+//! Exhaustive exploration (`lab explore`): every interleaving of a small cluster, breadth-first,
+//! in the manner of TLC and Stateright, so the first violation found has a shortest path.
+//!
+//! A state is every node's state, stable storage and pending timers, the multiset of messages
+//! in flight, which nodes are down, the budgets spent, and the checker's memory. Virtual time is
+//! abstracted away: any message may arrive next and any pending timer may fire. Within budgets
+//! a message may also be dropped or duplicated, a node crash (and restart whenever), and a
+//! client send a request.
+//!
+//! **Why the checker's memory is part of the state.** Some properties are about history, not
+//! the present: Paxos Agreement remembers every value ever chosen, though the acceptors that
+//! chose it may since have accepted another; Raft's checker remembers every leader per term and
+//! every committed entry. Two paths to the same cluster with different histories may go on to
+//! report different violations, so the checker's memory (each checker is `Eq + Hash`) is
+//! stored and fingerprinted with the cluster. This is exact for every property the timed
+//! simulator checks, at the price of states that differ only in history: the search never
+//! misses what the simulator would catch on the same path, and a counterexample replays there
+//! to the same violation. Every transition is checked, not only the ones that reach new states.
+//!
+//! **Time.** Virtual time is gone, but one fact about it is kept by default: a message
+//! arrives before any timer armed after it was sent fires (every preset's latency is far below
+//! its timeouts), and so do the few hops of the exchange it starts. So a timer waits for the
+//! messages that were in flight when its node armed a timer, and for the messages their
+//! receivers send in answer; messages sent otherwise may race it. Without this, a timeout could always beat a reply,
+//! and protocols that use timeouts as failure detectors (3PC's termination) break by design,
+//! as FLP says they must in an asynchronous system. `--async` lifts the rule to show exactly
+//! that. (The rule is kept per node, not per timer: a node re-arming one timer makes its other
+//! pending timers wait too, which only leaves out some schedules.)
+//!
+//! **How states are stored.** Each distinct node slot, message and checker memory is interned
+//! once ([`state`]); a state is a short row of their numbers, its fingerprint is the row's
+//! 64-bit hash, and the visited set maps a fingerprint to its parent's, from which the shortest
+//! path is rebuilt at the end. Successors differ from their parent in one node, so a frontier
+//! state costs a few dozen bytes. No symmetry reduction: the protocols give S1 and S2 roles of
+//! their own (2PC's coordinator, Paxos's demo proposers), so node ids are not interchangeable.
+//!
+//! **The counterexample** is replayed in the timed simulator as manual-scheduling actions at
+//! time 0 (`deliver #17`, `fire timer #9`, `crash S3`...), finding each message's and timer's
+//! number there; the replay must end in the same violation, or exploration reports an error.
+
+mod state;
+
+use crate::catalog::{Model, ProtocolKind, Settings};
+use crate::invariants::{CheckCtx, Checker, Violation};
+use crate::node::{Effect, NodeId, Out, Protocol, Reply, Request};
+use crate::share;
+use crate::sim::history::{Action, ActionRecord};
+use crate::sim::Simulation;
+use state::{fingerprint, Envelope, IdentityBuild, Interner, Layout, Slot, Spent};
+use std::collections::HashMap;
+use std::fmt;
+
+/// How far to search, and which faults and client requests may happen on the way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExploreOptions {
+    /// Paths of at most this many steps.
+    pub max_depth: u32,
+    /// Stop after this many distinct states.
+    pub max_states: u64,
+    /// Stop when the heap holds more than this many bytes (as the host measures it).
+    pub max_memory: usize,
+    /// Timers fire at most this many times on each node: a bound on retries and elections.
+    pub timeouts: u8,
+    /// Only S1..S`proposers` fire timers and take client requests; the others only answer.
+    pub proposers: u8,
+    /// Client requests in all, each to any of those nodes.
+    pub requests: u8,
+    /// Messages the network may lose, in all.
+    pub drops: u8,
+    /// Messages the network may deliver twice, in all.
+    pub dups: u8,
+    /// Crashes in all; a crashed node may restart at any step.
+    pub crashes: u8,
+    /// Timers may fire while older messages are still in flight (no bound on delay).
+    pub asynchronous: bool,
+}
+
+impl Default for ExploreOptions {
+    fn default() -> Self {
+        ExploreOptions {
+            max_depth: u32::MAX,
+            max_states: 10_000_000,
+            max_memory: 4 << 30,
+            timeouts: 1,
+            proposers: u8::MAX,
+            requests: 0,
+            drops: 0,
+            dups: 0,
+            crashes: 0,
+            asynchronous: false,
+        }
+    }
+}
+
+/// The explorer's names for the options: `lab explore` flags and links.
+pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
+    (
+        "max-depth",
+        "N",
+        "paths of at most N steps (default: no bound)",
+    ),
+    (
+        "max-states",
+        "N",
+        "stop after N distinct states (default 10000000)",
+    ),
+    (
+        "max-memory",
+        "SIZE",
+        "stop above this heap size, e.g. 512MB (default 4GB)",
+    ),
+    (
+        "timeouts",
+        "N",
+        "timers fire at most N times per node (default 1)",
+    ),
+    (
+        "proposers",
+        "K",
+        "only S1..SK fire timers and take requests (default: all)",
+    ),
+    ("client-requests", "N", "client requests in all (default 0)"),
+    ("drops", "N", "messages the network may lose (default 0)"),
+    (
+        "dups",
+        "N",
+        "messages the network may duplicate (default 0)",
+    ),
+    (
+        "crashes",
+        "N",
+        "node crashes; a crashed node may restart (default 0)",
+    ),
+    (
+        "async",
+        "",
+        "timers may fire before older messages arrive (default: messages arrive first)",
+    ),
+];
+
+impl ExploreOptions {
+    /// Sets one option from its flag name and text; `Ok(false)` if the name is not ours.
+    pub fn set(&mut self, name: &str, v: &str) -> Result<bool, String> {
+        let small = |v: &str| -> Result<u8, String> {
+            v.parse::<u8>()
+                .map_err(|_| format!("--{name}: '{v}' is not a number from 0 to 255"))
+        };
+        let big = |v: &str| -> Result<u64, String> {
+            v.parse::<u64>()
+                .map_err(|_| format!("--{name}: '{v}' is not a number"))
+        };
+        match name {
+            "max-depth" => self.max_depth = u32::try_from(big(v)?).unwrap_or(u32::MAX),
+            "max-states" => self.max_states = big(v)?,
+            "max-memory" => {
+                self.max_memory = parse_size(v).map_err(|e| format!("--{name}: {e}"))?
+            }
+            "timeouts" => self.timeouts = small(v)?,
+            "proposers" => self.proposers = small(v)?,
+            "client-requests" => self.requests = small(v)?,
+            "drops" => self.drops = small(v)?,
+            "dups" => self.dups = small(v)?,
+            "crashes" => self.crashes = small(v)?,
+            "async" => self.asynchronous = true,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// `512MB`, `2GB`, `100KB` or a number of bytes.
+pub fn parse_size(v: &str) -> Result<usize, String> {
+    let upper = v.to_ascii_uppercase();
+    let (digits, unit) = match upper.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => upper.split_at(i),
+        None => (upper.as_str(), ""),
+    };
+    let shift = match unit {
+        "" | "B" => 0,
+        "KB" | "K" => 10,
+        "MB" | "M" => 20,
+        "GB" | "G" => 30,
+        _ => return Err(format!("'{v}' is not a size like 512MB")),
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|d| d.checked_mul(1 << shift))
+        .ok_or_else(|| format!("'{v}' is not a size like 512MB"))
+}
+
+/// What the explorer needs from its host: a clock, the heap size, and someone to tell how it
+/// goes (the engine itself never reads the host).
+pub trait Host {
+    fn seconds(&self) -> f64;
+    /// Bytes on the heap now (0 if the host cannot tell: `--max-memory` then never stops).
+    fn allocated(&self) -> usize;
+    /// Called every few thousand states; returning false cancels the search.
+    fn progress(&mut self, stats: &Stats) -> bool;
+}
+
+/// How far a search went.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stats {
+    /// Transitions taken (states generated, duplicates included), each checked.
+    pub states: u64,
+    /// Distinct states.
+    pub unique: u64,
+    /// The depth being explored (every shallower state was expanded).
+    pub depth: u32,
+    pub seconds: f64,
+    /// The most heap seen in use, in bytes (as the host measures it).
+    pub peak_memory: usize,
+}
+
+impl Stats {
+    pub fn states_per_second(&self) -> f64 {
+        self.unique as f64 / self.seconds.max(1e-9)
+    }
+}
+
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} states, {} unique, depth {}, {:.2}s, {:.0} k unique states/s, peak {:.1} MB",
+            self.states,
+            self.unique,
+            self.depth,
+            self.seconds,
+            self.states_per_second() / 1e3,
+            self.peak_memory as f64 / (1024.0 * 1024.0)
+        )
+    }
+}
+
+/// Why a search ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Every reachable state within the budgets was explored: no violation exists there.
+    Exhausted,
+    /// Every path up to `max_depth` steps was explored and none violates an invariant.
+    DepthBound,
+    StateBound,
+    MemoryBound,
+    Cancelled,
+    Violation(Box<Counterexample>),
+}
+
+/// A shortest path to a violation, as actions the timed simulator replays.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Counterexample {
+    pub violation: Violation,
+    pub settings: Settings,
+    /// Manual-scheduling actions, all at time 0, the last one causing the violation.
+    pub actions: Vec<ActionRecord>,
+}
+
+impl Counterexample {
+    /// The action script `lab run --actions` replays.
+    pub fn script(&self) -> String {
+        crate::script::format_actions(&self.actions)
+    }
+    /// The query string that opens the run in the app, at the violation.
+    pub fn link(&self) -> String {
+        let ev = self.actions.len().to_string();
+        share::encode_link(&self.settings, &self.actions, &[("ev", &ev)])
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    pub stats: Stats,
+    pub outcome: Outcome,
+}
+
+/// Explores the protocol the settings name.
+pub fn explore(
+    settings: &Settings,
+    opts: &ExploreOptions,
+    host: &mut dyn Host,
+) -> Result<Report, String> {
+    settings.validate()?;
+    macro_rules! dispatch {
+        ($($kind:ident($ty:ty)),* $(,)?) => {
+            match settings.protocol {
+                $(ProtocolKind::$kind => Explorer::<$ty>::new(settings, opts).run(host),)*
+            }
+        };
+    }
+    crate::for_each_protocol!(dispatch!())
+}
+
+/// One step of a path, by content (the simulator numbers messages and timers; the explorer
+/// does not).
+#[derive(Clone, Debug)]
+enum Step<P: Protocol> {
+    /// Deliver a message (to a down node it is lost, as in the simulator).
+    Deliver(Envelope<P::Msg>),
+    Fire(NodeId, P::Timer),
+    Drop(Envelope<P::Msg>),
+    Duplicate(Envelope<P::Msg>),
+    Crash(NodeId),
+    Restart(NodeId),
+    Request(NodeId),
+}
+
+/// What a step changes, by number: enough to enumerate successors without cloning content.
+#[derive(Clone, Copy, Debug)]
+enum Move {
+    Deliver(u32),
+    Fire(NodeId, usize),
+    Drop(u32),
+    Duplicate(u32),
+    Crash(NodeId),
+    Restart(NodeId),
+    Request(NodeId),
+}
+
+/// The parent of the initial state in the visited map.
+const ROOT: u64 = 0;
+
+// Which nodes a message holds back is a bit per node in a `u32`.
+const _: () = assert!(crate::catalog::MAX_NODES <= 32);
+
+struct Explorer<P: Model> {
+    settings: Settings,
+    proto: P,
+    opts: ExploreOptions,
+    n: usize,
+    lay: Layout,
+    slots: Interner<Slot<P>>,
+    msgs: Interner<Envelope<P::Msg>>,
+    checkers: Interner<P::Checker>,
+    /// The client requests issued after k requests, as the checker sees them.
+    requests: Vec<imbl::OrdMap<u64, Request>>,
+    /// The parent of every state reached (the initial state's is [`ROOT`]).
+    visited: HashMap<u64, u64, IdentityBuild>,
+    /// Scratch for checking: every node's state and storage in the state being expanded.
+    nodes: Vec<Option<P::State>>,
+    durable: Vec<P::Durable>,
+    /// The slot each scratch entry holds.
+    loaded: Vec<u32>,
+    /// The messages of the successor being built.
+    scratch: Vec<u32>,
+}
+
+impl<P: Model> Explorer<P> {
+    fn new(settings: &Settings, opts: &ExploreOptions) -> Self {
+        let proto = P::from_settings(settings);
+        let n = settings.nodes;
+        let mut requests = vec![imbl::OrdMap::new()];
+        for k in 1..=u64::from(opts.requests) {
+            let mut m = requests.last().cloned().unwrap_or_default();
+            m.insert(k, request(k));
+            requests.push(m);
+        }
+        Explorer {
+            settings: settings.clone(),
+            proto,
+            opts: opts.clone(),
+            n,
+            lay: Layout { n },
+            slots: Interner::new(),
+            msgs: Interner::new(),
+            checkers: Interner::new(),
+            requests,
+            visited: HashMap::default(),
+            nodes: Vec::new(),
+            durable: Vec::new(),
+            loaded: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Every node boots, in id order, as in the simulator; the checker starts empty (told of
+    /// a lossy network, as the simulator tells it).
+    fn initial(&mut self) -> Box<[u32]> {
+        let mut row = vec![0; self.lay.msgs()];
+        let mut msgs = Vec::new();
+        for id in NodeId::all(self.n) {
+            let mut slot = Slot::<P> {
+                state: None,
+                durable: P::Durable::default(),
+                timers: Vec::new(),
+                fired: 0,
+            };
+            let mut out = Out::new(false);
+            slot.state = Some(self.proto.on_start(id, &slot.durable, &mut out));
+            self.effects(id, &mut slot, out, &mut msgs, &mut Vec::new(), 0);
+            row[id.idx()] = self.slots.intern(slot);
+        }
+        let mut checker = P::Checker::default();
+        let net = &self.settings.network;
+        if net.loss_ppm > 0 || net.dup_ppm > 0 {
+            checker.network_fault();
+        }
+        row[self.lay.checker()] = self.checkers.intern(checker);
+        row[self.lay.spent()] = Spent::default().pack();
+        msgs.sort_unstable();
+        row.extend(msgs);
+        row.into_boxed_slice()
+    }
+
+    /// Carries out a handler's effects on the node's slot and the network, as the simulator's
+    /// world does (a re-armed timer replaces the pending one of its kind).
+    fn effects(
+        &mut self,
+        node: NodeId,
+        slot: &mut Slot<P>,
+        out: Out<P>,
+        msgs: &mut Vec<u32>,
+        replies: &mut Vec<(NodeId, u64, Reply)>,
+        holds: u32,
+    ) {
+        let mut armed = false;
+        for e in out.effects {
+            match e {
+                Effect::Send { to, msg } => msgs.push(self.msgs.intern(Envelope {
+                    from: node,
+                    to,
+                    msg,
+                    holds,
+                })),
+                Effect::SetTimer { timer, .. } => {
+                    slot.arm(timer);
+                    armed = true;
+                }
+                Effect::CancelTimer(timer) => slot.disarm(&timer),
+                Effect::Persist(d) => slot.durable = d,
+                Effect::Reply { request, reply } => replies.push((node, request, reply)),
+                Effect::Narrate(_) => {}
+            }
+        }
+        self.hold(node, slot, armed, msgs);
+    }
+
+    /// Bounded delay: a node that armed a timer makes every message now in flight (those it
+    /// just sent included) hold its timers back until they arrive. A node with no timer left
+    /// is held by nothing, so its bit is cleared and equal states stay equal.
+    fn hold(&mut self, node: NodeId, slot: &Slot<P>, armed: bool, msgs: &mut [u32]) {
+        let bit = 1u32 << node.idx();
+        let set = armed && !slot.timers.is_empty();
+        if self.opts.asynchronous || !(set || slot.timers.is_empty()) {
+            return;
+        }
+        for m in msgs.iter_mut() {
+            let e = self.msgs.get(*m);
+            if (e.holds & bit != 0) != set {
+                let mut e = e.clone();
+                e.holds ^= bit;
+                *m = self.msgs.intern(e);
+            }
+        }
+    }
+
+    /// Fills the scratch with the nodes of `row`, for the checker. States expanded one after
+    /// another share most slots, so only the slots that differ are cloned.
+    fn load(&mut self, row: &[u32]) {
+        if self.loaded.len() != self.n {
+            self.loaded = vec![u32::MAX; self.n];
+            self.nodes = vec![None; self.n];
+            self.durable = vec![P::Durable::default(); self.n];
+        }
+        for (i, &id) in row[..self.n].iter().enumerate() {
+            if self.loaded[i] != id {
+                let slot = self.slots.get(id);
+                self.nodes[i] = slot.state.clone();
+                self.durable[i] = slot.durable.clone();
+                self.loaded[i] = id;
+            }
+        }
+    }
+
+    /// The moves possible from `row`, in a fixed order: deliveries, timers, then faults and
+    /// requests within their budgets.
+    fn moves(&self, row: &[u32], into: &mut Vec<Move>) {
+        into.clear();
+        let spent = Spent::unpack(row[self.lay.spent()]);
+        let msgs = &row[self.lay.msgs()..];
+        let distinct = || {
+            msgs.iter()
+                .enumerate()
+                .filter(|&(i, m)| i == 0 || msgs[i - 1] != *m)
+                .map(|(_, &m)| m)
+        };
+        into.extend(distinct().map(Move::Deliver));
+        let acts = |id: NodeId| usize::from(id.0) <= usize::from(self.opts.proposers);
+        let held = msgs.iter().fold(0, |h, &m| h | self.msgs.get(m).holds);
+        for id in NodeId::all(self.n).filter(|&id| acts(id)) {
+            let slot = self.slots.get(row[id.idx()]);
+            if slot.fired < self.opts.timeouts && held & (1 << id.idx()) == 0 {
+                into.extend((0..slot.timers.len()).map(|t| Move::Fire(id, t)));
+            }
+        }
+        if spent.drops < self.opts.drops {
+            into.extend(distinct().map(Move::Drop));
+        }
+        if spent.dups < self.opts.dups {
+            into.extend(distinct().map(Move::Duplicate));
+        }
+        for id in NodeId::all(self.n) {
+            let up = self.slots.get(row[id.idx()]).state.is_some();
+            if up && spent.crashes < self.opts.crashes {
+                into.push(Move::Crash(id));
+            } else if !up {
+                into.push(Move::Restart(id));
+            }
+        }
+        if spent.requests < self.opts.requests {
+            for id in NodeId::all(self.n).filter(|&id| acts(id)) {
+                if self.slots.get(row[id.idx()]).state.is_some() {
+                    into.push(Move::Request(id));
+                }
+            }
+        }
+    }
+
+    /// The move as content, for the path and the simulator.
+    fn step_of(&self, row: &[u32], mv: Move) -> Step<P> {
+        match mv {
+            Move::Deliver(m) => Step::Deliver(self.msgs.get(m).clone()),
+            Move::Drop(m) => Step::Drop(self.msgs.get(m).clone()),
+            Move::Duplicate(m) => Step::Duplicate(self.msgs.get(m).clone()),
+            Move::Fire(id, t) => Step::Fire(id, self.slots.get(row[id.idx()]).timers[t].clone()),
+            Move::Crash(id) => Step::Crash(id),
+            Move::Restart(id) => Step::Restart(id),
+            Move::Request(id) => Step::Request(id),
+        }
+    }
+
+    /// Takes one move from `row` (whose nodes are in the scratch): the successor's row and
+    /// what the checker found on the way.
+    /// Scratch buffers are reused: most successors were seen before and are dropped at once.
+    fn successor(&mut self, row: &[u32], mv: Move, child: &mut Vec<u32>) -> Vec<Violation> {
+        let mut msgs = std::mem::take(&mut self.scratch);
+        msgs.clear();
+        msgs.extend_from_slice(&row[self.lay.msgs()..]);
+        let mut spent = Spent::unpack(row[self.lay.spent()]);
+        let mut checker = self.checkers.get(row[self.lay.checker()]).clone();
+        let mut replies = Vec::new();
+        let take = |msgs: &mut Vec<u32>, m: u32| {
+            let at = msgs.binary_search(&m).expect("in flight");
+            msgs.remove(at);
+        };
+        // The node the move happens at, with its new slot.
+        let mut changed: Option<(NodeId, Slot<P>)> = None;
+        match mv {
+            Move::Deliver(m) => {
+                take(&mut msgs, m);
+                let Envelope {
+                    from,
+                    to,
+                    msg,
+                    holds,
+                } = self.msgs.get(m).clone();
+                let mut slot = self.slots.get(row[to.idx()]).clone();
+                if let Some(s) = slot.state.as_mut() {
+                    let mut out = Out::new(false);
+                    self.proto.on_msg(s, from, msg, &mut out);
+                    // Replies continue the exchange the delivered message belongs to: they
+                    // too arrive before the timers it holds back.
+                    self.effects(to, &mut slot, out, &mut msgs, &mut replies, holds);
+                }
+                changed = Some((to, slot));
+            }
+            Move::Fire(id, t) => {
+                let mut slot = self.slots.get(row[id.idx()]).clone();
+                let timer = slot.timers.remove(t);
+                slot.fired += 1;
+                let mut out = Out::new(false);
+                let s = slot.state.as_mut().expect("timers die with their node");
+                self.proto.on_timer(s, timer, &mut out);
+                self.effects(id, &mut slot, out, &mut msgs, &mut replies, 0);
+                changed = Some((id, slot));
+            }
+            Move::Drop(m) => {
+                take(&mut msgs, m);
+                spent.drops += 1;
+                checker.network_fault();
+            }
+            Move::Duplicate(m) => {
+                msgs.push(m);
+                spent.dups += 1;
+                checker.network_fault();
+            }
+            Move::Crash(id) => {
+                let mut slot = self.slots.get(row[id.idx()]).clone();
+                slot.state = None;
+                slot.timers.clear();
+                self.hold(id, &slot, false, &mut msgs);
+                spent.crashes += 1;
+                changed = Some((id, slot));
+            }
+            Move::Restart(id) => {
+                let mut slot = self.slots.get(row[id.idx()]).clone();
+                let mut out = Out::new(false);
+                slot.state = Some(self.proto.on_start(id, &slot.durable, &mut out));
+                self.effects(id, &mut slot, out, &mut msgs, &mut replies, 0);
+                changed = Some((id, slot));
+            }
+            Move::Request(id) => {
+                spent.requests += 1;
+                let mut slot = self.slots.get(row[id.idx()]).clone();
+                let mut out = Out::new(false);
+                let s = slot.state.as_mut().expect("requests go to live nodes");
+                self.proto
+                    .on_request(s, request(u64::from(spent.requests)), &mut out);
+                self.effects(id, &mut slot, out, &mut msgs, &mut replies, 0);
+                changed = Some((id, slot));
+            }
+        }
+        // The checker sees the cluster after the move, as in the simulator: the new slot's
+        // state and storage are swapped into the scratch for the check, then back.
+        let one;
+        let ids: &[NodeId] = match &changed {
+            Some((id, _)) => {
+                one = [*id];
+                &one
+            }
+            None => &[],
+        };
+        if let Some((id, slot)) = &mut changed {
+            std::mem::swap(&mut self.nodes[id.idx()], &mut slot.state);
+            std::mem::swap(&mut self.durable[id.idx()], &mut slot.durable);
+        }
+        let violations = checker.check(&CheckCtx {
+            proto: &self.proto,
+            nodes: &self.nodes,
+            durable: &self.durable,
+            changed: ids,
+            replies: &replies,
+            requests: &self.requests[usize::from(spent.requests)],
+        });
+        child.clear();
+        child.extend_from_slice(&row[..self.lay.msgs()]);
+        // Most moves leave the checker, and many the node, as they were: comparing with the
+        // parent's (imbl maps compare by pointer first) is cheaper than hashing to intern.
+        if let Some((id, mut slot)) = changed {
+            let i = id.idx();
+            std::mem::swap(&mut self.nodes[i], &mut slot.state);
+            std::mem::swap(&mut self.durable[i], &mut slot.durable);
+            if slot != *self.slots.get(row[i]) {
+                child[i] = self.slots.intern(slot);
+            }
+        }
+        if checker != *self.checkers.get(row[self.lay.checker()]) {
+            child[self.lay.checker()] = self.checkers.intern(checker);
+        }
+        child[self.lay.spent()] = spent.pack();
+        msgs.sort_unstable();
+        child.extend_from_slice(&msgs);
+        self.scratch = msgs;
+        violations
+    }
+
+    fn run(mut self, host: &mut dyn Host) -> Result<Report, String> {
+        let t0 = host.seconds();
+        let base = host.allocated();
+        let mut stats = Stats::default();
+        let init = self.initial();
+        let init_fp = fingerprint(&init);
+        self.visited.insert(init_fp, ROOT);
+        stats.unique = 1;
+        let mut level = vec![(init_fp, init)];
+        let mut next = Vec::new();
+        let mut moves = Vec::new();
+        let mut child = Vec::new();
+        let mut tick = 0u32;
+        let outcome = 'search: loop {
+            if level.is_empty() {
+                break Outcome::Exhausted;
+            }
+            if stats.depth >= self.opts.max_depth {
+                break Outcome::DepthBound;
+            }
+            for (fp, row) in level.drain(..) {
+                self.load(&row);
+                self.moves(&row, &mut moves);
+                for &mv in &moves {
+                    let violations = self.successor(&row, mv, &mut child);
+                    stats.states += 1;
+                    if let Some(v) = violations.into_iter().next() {
+                        let path = self.path_to(fp, &row, mv)?;
+                        stats.depth += 1;
+                        stats.seconds = host.seconds() - t0;
+                        break 'search Outcome::Violation(Box::new(self.counterexample(path, v)?));
+                    }
+                    let child_fp = fingerprint(&child);
+                    if let std::collections::hash_map::Entry::Vacant(e) =
+                        self.visited.entry(child_fp)
+                    {
+                        e.insert(fp);
+                        stats.unique += 1;
+                        next.push((child_fp, child.as_slice().into()));
+                    }
+                }
+                tick += 1;
+                if tick % 1024 == 0 {
+                    let mem = host.allocated().saturating_sub(base);
+                    stats.peak_memory = stats.peak_memory.max(mem);
+                    stats.seconds = host.seconds() - t0;
+                    if !host.progress(&stats) {
+                        break 'search Outcome::Cancelled;
+                    }
+                    if stats.unique >= self.opts.max_states {
+                        break 'search Outcome::StateBound;
+                    }
+                    if mem > self.opts.max_memory {
+                        break 'search Outcome::MemoryBound;
+                    }
+                }
+            }
+            std::mem::swap(&mut level, &mut next);
+            if !level.is_empty() {
+                stats.depth += 1;
+            }
+        };
+        let mem = host.allocated().saturating_sub(base);
+        stats.peak_memory = stats.peak_memory.max(mem);
+        stats.seconds = host.seconds() - t0;
+        host.progress(&stats);
+        Ok(Report { stats, outcome })
+    }
+
+    /// The steps from the initial state to `row` (fingerprint `fp`), then `last`: the chain of
+    /// parents gives the fingerprints, and re-expanding each state finds the move to the next.
+    fn path_to(&mut self, fp: u64, row: &[u32], last: Move) -> Result<Vec<Step<P>>, String> {
+        let mut chain = vec![fp];
+        let mut at = fp;
+        while let Some(&parent) = self.visited.get(&at).filter(|&&p| p != ROOT) {
+            chain.push(parent);
+            at = parent;
+        }
+        chain.reverse();
+        let mut steps = Vec::new();
+        let mut cur = self.initial();
+        let mut moves = Vec::new();
+        for &want in &chain[1..] {
+            self.load(&cur);
+            self.moves(&cur, &mut moves);
+            let mut child = Vec::new();
+            let found = moves.iter().find_map(|&mv| {
+                self.successor(&cur, mv, &mut child);
+                (fingerprint(&child) == want).then(|| (mv, child.as_slice().into()))
+            });
+            // Only a fingerprint collision could lose the way back.
+            let (mv, child) =
+                found.ok_or("the path to the violation was lost (a fingerprint collision)")?;
+            steps.push(self.step_of(&cur, mv));
+            cur = child;
+        }
+        debug_assert_eq!(&*cur, row);
+        steps.push(self.step_of(row, last));
+        Ok(steps)
+    }
+
+    /// Replays the path in the timed simulator as manual actions at time 0, finding each
+    /// message's and timer's number there; the replay must reach the same violation.
+    fn counterexample(&self, path: Vec<Step<P>>, v: Violation) -> Result<Counterexample, String> {
+        let mut sim = Simulation::<P>::new(self.settings.clone());
+        sim.set_narrating(false);
+        let mut last = Vec::new();
+        let mut requests = 0;
+        for step in &path {
+            let action = match step {
+                Step::Deliver(e) | Step::Drop(e) | Step::Duplicate(e) => {
+                    let msg = sim
+                        .in_flight()
+                        .find(|m| m.from == e.from && m.to == e.to && m.msg == e.msg)
+                        .map(|m| m.id)
+                        .ok_or("the counterexample's message is not in flight in the simulator")?;
+                    match step {
+                        Step::Deliver(_) => Action::Deliver { msg },
+                        Step::Drop(_) => Action::Drop { msg },
+                        _ => Action::Duplicate { msg },
+                    }
+                }
+                Step::Fire(node, timer) => {
+                    let timer = sim
+                        .timers()
+                        .find(|t| t.node == *node && t.timer == *timer)
+                        .map(|t| t.id)
+                        .ok_or("the counterexample's timer is not pending in the simulator")?;
+                    Action::FireTimer { timer }
+                }
+                Step::Crash(node) => Action::Crash { node: *node },
+                Step::Restart(node) => Action::Restart { node: *node },
+                Step::Request(node) => {
+                    requests += 1;
+                    Action::Request {
+                        node: *node,
+                        delta: request(requests).delta,
+                    }
+                }
+            };
+            last = sim.apply(action)?.violations;
+        }
+        if !last.iter().any(|l| l.invariant == v.invariant) {
+            return Err(format!(
+                "the counterexample for {} does not replay in the simulator (it reports {:?})",
+                v.invariant, last
+            ));
+        }
+        Ok(Counterexample {
+            violation: v,
+            settings: self.settings.clone(),
+            actions: sim.history().actions.clone(),
+        })
+    }
+}
+
+/// The explorer's k-th client request: `counter += k`, so values proposed tell apart.
+fn request(k: u64) -> Request {
+    Request {
+        id: k,
+        delta: k as i64,
+    }
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use super::*;
+
+    /// Explore's flags share the command line with the settings: a name both use would shadow
+    /// a setting (`--requests off` once stopped working that way).
+    #[test]
+    fn no_flag_shadows_a_setting() {
+        for (name, _, _) in OPTIONS_HELP {
+            assert!(
+                crate::catalog::vocabulary::canonical(name).is_none(),
+                "--{name} is a setting too"
+            );
+        }
+    }
+}

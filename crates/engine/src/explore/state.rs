@@ -1,0 +1,251 @@
+//! How an explored state is stored: every distinct node (state, storage, timers), message and
+//! checker memory is kept once in an interner, and a cluster state is a short row of their
+//! numbers. Two paths to the same cluster give the same row, so the row's hash is the state's
+//! fingerprint, and a frontier state costs a few dozen bytes however big the nodes are.
+
+use crate::node::{NodeId, Protocol};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::rc::Rc;
+
+/// A fast, deterministic word hasher (the Fx multiply-rotate), for interning; fingerprints
+/// get a stronger finish in [`fingerprint`].
+#[derive(Clone, Copy, Default)]
+pub(super) struct Fx(u64);
+
+impl Fx {
+    #[inline]
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.add(u64::from(x));
+    }
+    fn write_u16(&mut self, x: u16) {
+        self.add(u64::from(x));
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.add(u64::from(x));
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.add(x);
+    }
+    fn write_usize(&mut self, x: usize) {
+        // The same on 32- and 64-bit targets, so the page and the command line agree.
+        self.add(x as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(super) type FxBuild = BuildHasherDefault<Fx>;
+
+/// Hashes a map key that already is a well-mixed fingerprint: no work to do.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Identity(u64);
+
+impl Hasher for Identity {
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only fingerprints (u64) are keyed by identity");
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(super) type IdentityBuild = BuildHasherDefault<Identity>;
+
+/// The 64-bit fingerprint of a state row: word by word, then splitmix64's finish so that
+/// every bit depends on every word (the visited set keys on it directly).
+pub(super) fn fingerprint(row: &[u32]) -> u64 {
+    let mut h = 0x9e37_79b9_7f4a_7c15u64 ^ row.len() as u64;
+    for &w in row {
+        h = (h ^ u64::from(w)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 29;
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+/// Each distinct value once, numbered in the order first seen (so runs are deterministic).
+pub(super) struct Interner<T> {
+    ids: HashMap<Rc<T>, u32, FxBuild>,
+    items: Vec<Rc<T>>,
+}
+
+impl<T: Hash + Eq> Interner<T> {
+    pub(super) fn new() -> Self {
+        Interner {
+            ids: HashMap::default(),
+            items: Vec::new(),
+        }
+    }
+    pub(super) fn intern(&mut self, value: T) -> u32 {
+        if let Some(&id) = self.ids.get(&value) {
+            return id;
+        }
+        let id = u32::try_from(self.items.len()).expect("fewer than 4 G distinct values");
+        let rc = Rc::new(value);
+        self.items.push(rc.clone());
+        self.ids.insert(rc, id);
+        id
+    }
+    pub(super) fn get(&self, id: u32) -> &T {
+        &self.items[id as usize]
+    }
+}
+
+/// One node as the explorer sees it: its state (none while crashed), its stable storage, the
+/// timers it has pending (sorted, each kind once, as the simulator keeps them) and how many of
+/// its timers have fired (the budget `--timeouts` bounds).
+pub(super) struct Slot<P: Protocol> {
+    pub(super) state: Option<P::State>,
+    pub(super) durable: P::Durable,
+    pub(super) timers: Vec<P::Timer>,
+    pub(super) fired: u8,
+}
+
+// By hand: derives would ask `P` itself (the configuration) to be comparable.
+impl<P: Protocol> Clone for Slot<P> {
+    fn clone(&self) -> Self {
+        Slot {
+            state: self.state.clone(),
+            durable: self.durable.clone(),
+            timers: self.timers.clone(),
+            fired: self.fired,
+        }
+    }
+}
+impl<P: Protocol> PartialEq for Slot<P> {
+    fn eq(&self, o: &Self) -> bool {
+        self.fired == o.fired
+            && self.timers == o.timers
+            && self.durable == o.durable
+            && self.state == o.state
+    }
+}
+impl<P: Protocol> Eq for Slot<P> {}
+impl<P: Protocol> Hash for Slot<P> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.state.hash(h);
+        self.durable.hash(h);
+        self.timers.hash(h);
+        self.fired.hash(h);
+    }
+}
+
+impl<P: Protocol> Slot<P> {
+    pub(super) fn arm(&mut self, timer: P::Timer) {
+        if let Err(at) = self.timers.binary_search(&timer) {
+            self.timers.insert(at, timer);
+        }
+    }
+    pub(super) fn disarm(&mut self, timer: &P::Timer) {
+        if let Ok(at) = self.timers.binary_search(timer) {
+            self.timers.remove(at);
+        }
+    }
+}
+
+/// A message in flight: who sent it to whom, and what; and the nodes whose pending timers
+/// were armed after it was sent, which may not fire before it arrives (bounded delay).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Envelope<M> {
+    pub(super) from: NodeId,
+    pub(super) to: NodeId,
+    pub(super) msg: M,
+    /// Bit `i` for node `S(i+1)`.
+    pub(super) holds: u32,
+}
+
+/// The fault and client budgets spent on the way to a state, packed into one word of its row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Spent {
+    pub(super) drops: u8,
+    pub(super) dups: u8,
+    pub(super) crashes: u8,
+    pub(super) requests: u8,
+}
+
+impl Spent {
+    pub(super) fn pack(self) -> u32 {
+        u32::from_le_bytes([self.drops, self.dups, self.crashes, self.requests])
+    }
+    pub(super) fn unpack(w: u32) -> Self {
+        let [drops, dups, crashes, requests] = w.to_le_bytes();
+        Spent {
+            drops,
+            dups,
+            crashes,
+            requests,
+        }
+    }
+}
+
+/// Where the parts sit in a state row: `n` slot numbers, the checker's number, the spent
+/// budgets, then the messages in flight as a sorted multiset of their numbers.
+pub(super) struct Layout {
+    pub(super) n: usize,
+}
+
+impl Layout {
+    pub(super) fn checker(&self) -> usize {
+        self.n
+    }
+    pub(super) fn spent(&self) -> usize {
+        self.n + 1
+    }
+    pub(super) fn msgs(&self) -> usize {
+        self.n + 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interning_numbers_each_distinct_value_once_in_order() {
+        let mut i = Interner::new();
+        assert_eq!(i.intern("b"), 0);
+        assert_eq!(i.intern("a"), 1);
+        assert_eq!(i.intern("b"), 0);
+        assert_eq!((*i.get(0), *i.get(1)), ("b", "a"));
+        assert_eq!(i.intern("c"), 2);
+    }
+
+    #[test]
+    fn fingerprints_tell_rows_apart_by_order_and_length() {
+        assert_ne!(fingerprint(&[1, 2]), fingerprint(&[2, 1]));
+        assert_ne!(fingerprint(&[0]), fingerprint(&[0, 0]));
+        assert_eq!(fingerprint(&[7, 9]), fingerprint(&[7, 9]));
+    }
+
+    #[test]
+    fn spent_budgets_round_trip_through_one_word() {
+        let s = Spent {
+            drops: 1,
+            dups: 2,
+            crashes: 3,
+            requests: 255,
+        };
+        assert_eq!(Spent::unpack(s.pack()), s);
+    }
+}

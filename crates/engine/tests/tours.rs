@@ -1,0 +1,172 @@
+//! The tours' stories hold: every tour parses, names its chapters, and plays to its end with
+//! every expectation met; the ids the app and links use exist.
+
+use lab_engine::tour;
+use std::fs;
+use std::path::Path;
+
+#[test]
+fn every_tour_file_is_compiled_in_under_its_id() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tours");
+    let mut files: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut ids: Vec<String> = tour::SOURCES.iter().map(|(id, _)| id.to_string()).collect();
+    ids.sort();
+    assert_eq!(files, ids, "tours/ and tour::SOURCES disagree");
+    for (id, text) in tour::SOURCES {
+        let t = tour::parse(text).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(&t.id, id, "the '# tour:' line of {id}");
+        assert!(!t.title.is_empty(), "{id} has no title");
+    }
+}
+
+#[test]
+fn every_tour_plays_to_its_end_with_its_checks_met() {
+    for t in tour::all() {
+        assert!(t.chapters.len() >= 2, "{}: a tour has chapters", t.id);
+        for ch in &t.chapters {
+            assert!(
+                !ch.title.is_empty() && !ch.text.is_empty(),
+                "{}: {}",
+                t.id,
+                ch.title
+            );
+        }
+        let story = tour::play(&t).unwrap();
+        let failures: Vec<_> = story.failures().collect();
+        assert!(failures.is_empty(), "{}: {failures:#?}", t.id);
+        // Chapters move forward in time, or start a new run.
+        for (i, w) in story.chapters.windows(2).enumerate() {
+            let same_run = t.chapters[i].run == t.chapters[i + 1].run;
+            assert!(
+                !same_run || w[0].moment.event <= w[1].moment.event,
+                "{}: chapter {} goes back in time",
+                t.id,
+                i + 1
+            );
+        }
+        for (ch, played) in t.chapters.iter().zip(&story.chapters) {
+            assert_eq!(
+                ch.task.is_some(),
+                played.task.is_some(),
+                "{}: {}",
+                t.id,
+                ch.title
+            );
+        }
+    }
+}
+
+#[test]
+fn a_broken_story_fails() {
+    let text = "# settings: protocol=raft nodes=3 seed=1\n# tour: x\n# title: X\n\
+                == One\n> text\nrun until 2s\nexpect no leader\n";
+    let t = tour::parse(text).unwrap();
+    let story = tour::play(&t).unwrap();
+    let failures: Vec<_> = story.failures().collect();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].starts_with("line 7: expect no leader"),
+        "{failures:?}"
+    );
+}
+
+#[test]
+fn malformed_tours_say_what_is_wrong() {
+    let bad = [
+        ("run 1s", "the first line must be"),
+        (
+            "# settings: protocol=raft\n> text",
+            "text before the first chapter",
+        ),
+        (
+            "# settings: protocol=raft\n== A\n> t\ntry crash 1\ntry crash 2",
+            "one action",
+        ),
+        (
+            "# settings: protocol=raft\n== A\nright expect no violation",
+            "needs a '# compare:'",
+        ),
+        (
+            "# settings: protocol=raft\n# compare: prevote=off",
+            "changes nothing",
+        ),
+        (
+            "# settings: protocol=raft\n== A\nfrobnicate",
+            "unknown command",
+        ),
+    ];
+    for (text, want) in bad {
+        let e = tour::parse(text).unwrap_err();
+        assert!(e.contains(want), "{text:?} gave {e:?}");
+    }
+}
+
+#[test]
+fn a_task_waits_at_its_moment_and_names_the_leader() {
+    let text = "# settings: protocol=raft nodes=5 seed=1 requests=off\n# tour: t\n# title: T\n\
+                == Elect\n> t\nrun until 1s\n== Crash it\n> t\nat 1.5s try crash leader\nrun until 3s\n";
+    let t = tour::parse(text).unwrap();
+    assert_eq!(
+        t.chapters[1].task_text().as_deref(),
+        Some("crash the leader")
+    );
+    let story = tour::play(&t).unwrap();
+    let (moment, action) = story.chapters[1].task.clone().unwrap();
+    assert_eq!(moment.time, 1_500_000);
+    assert_eq!(action.to_string(), "crash S2");
+    assert!(story.chapters[1].moment.time >= 3_000_000);
+}
+
+#[test]
+fn resuming_after_the_readers_action_retells_the_same_story() {
+    let text = "# settings: protocol=raft nodes=5 seed=1 requests=off\n# tour: t\n# title: T\n\
+                == Elect\n> t\nrun until 1s\n== Crash it\n> t\nat 1.5s try crash leader\n\
+                run until 3s\n== Later\n> t\nrun until 4s\nexpect leader any\n";
+    let t = tour::parse(text).unwrap();
+    let story = tour::play(&t).unwrap();
+    // The reader arrives at the task's moment and does the action by hand.
+    let mut runs = tour::Runs::new(&t, 0).unwrap();
+    tour::play_chapter(&mut runs, &t.chapters[0], 0);
+    runs.left.run_until(1_500_000);
+    let (_, action) = story.chapters[1].task.clone().unwrap();
+    runs.left.apply(action).unwrap();
+    let task = t.chapters[1].task.unwrap();
+    let rest = tour::resume(&t, &mut runs, 1, task + 1);
+    assert_eq!(rest.len(), 2);
+    assert_eq!(rest[0].moment, story.chapters[1].moment);
+    assert_eq!(rest[1].moment, story.chapters[2].moment);
+    assert!(rest.iter().all(|p| p.failures.is_empty()));
+}
+
+#[test]
+fn the_command_line_lists_and_tells_tours() {
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let (list, ok) = tour::cli(&args(&["list"])).unwrap();
+    assert!(ok);
+    assert_eq!(list.lines().count(), tour::SOURCES.len());
+    assert!(list.contains("raft-figure-8") && list.contains("Common questions"));
+    let (told, ok) = tour::cli(&args(&["run", "raft-figure-8"])).unwrap();
+    assert!(ok);
+    assert!(told.contains("== 1. S2 leads term 1"), "{told}");
+    assert!(
+        told.contains("right") && told.contains("-- paused at 4100ms"),
+        "{told}"
+    );
+    let (verbose, _) = tour::cli(&args(&["run", "raft-election", "--verbose"])).unwrap();
+    assert!(
+        verbose.contains("S2 wins the election for term 1"),
+        "{verbose}"
+    );
+    assert!(tour::cli(&args(&["run", "nope"]))
+        .unwrap_err()
+        .contains("unknown tour"));
+    assert!(tour::cli(&args(&["walk"]))
+        .unwrap_err()
+        .starts_with("usage"));
+}

@@ -1,0 +1,929 @@
+//! Zab's handlers, one event at a time, phase by phase: each test brings a node to a moment by
+//! feeding it the messages that lead there, then feeds one event and asserts the exact effects
+//! it emits (`Out::actions()` compares without narration).
+
+use imbl::Vector;
+use lab_engine::catalog::{Model, ProtocolKind, Settings, REUSE_EPOCH, SKIP_SYNC};
+use lab_engine::node::*;
+use lab_engine::protocols::zab::*;
+
+const MS_50: Time = 50 * MS;
+const LO: Time = 150 * MS;
+const HI: Time = 300 * MS;
+
+/// Three nodes: a quorum is two.
+fn proto() -> Zab {
+    Zab::from_settings(&Settings {
+        nodes: 3,
+        ..Settings::for_protocol(ProtocolKind::Zab)
+    })
+}
+
+fn with_bug(bug: lab_engine::Bug) -> Zab {
+    Zab::from_settings(&Settings {
+        nodes: 3,
+        bugs: vec![bug],
+        ..Settings::for_protocol(ProtocolKind::Zab)
+    })
+}
+
+fn quiet() -> Out<Zab> {
+    Out::new(false)
+}
+
+fn txn(epoch: u64, counter: u64, id: u64) -> Txn {
+    Txn {
+        zxid: Zxid::new(epoch, counter),
+        id,
+        delta: id as i64,
+    }
+}
+
+fn durable(accepted: u64, current: u64, history: &[Txn]) -> ZabDurable {
+    ZabDurable {
+        accepted_epoch: accepted,
+        current_epoch: current,
+        history: history.iter().copied().collect::<Vector<_>>(),
+    }
+}
+
+fn start(p: &Zab, id: u8, d: &ZabDurable) -> ZabState {
+    p.on_start(NodeId(id), d, &mut quiet())
+}
+
+fn send(to: u8, msg: ZabMsg) -> Effect<Zab> {
+    Effect::Send {
+        to: NodeId(to),
+        msg,
+    }
+}
+
+fn timer(t: ZabTimer, min: Time, max: Time) -> Effect<Zab> {
+    Effect::SetTimer { timer: t, min, max }
+}
+
+fn note(vote: Vote, round: u64, state: Role) -> ZabMsg {
+    ZabMsg::Notification { vote, round, state }
+}
+
+fn vote(leader: u8, epoch: u64, zxid: Zxid) -> Vote {
+    Vote {
+        leader: NodeId(leader),
+        epoch,
+        zxid,
+    }
+}
+
+/// S3 after an election it won in round 1 with S2's vote: LEADING, in discovery.
+fn elected_leader(p: &Zab, d: &ZabDurable) -> ZabState {
+    let mut s = start(p, 3, d);
+    let v = s.own_vote();
+    p.on_msg(&mut s, NodeId(2), note(v, 1, Role::Looking), &mut quiet());
+    p.on_timer(&mut s, ZabTimer::Finalize, &mut quiet());
+    assert_eq!((s.role, s.phase), (Role::Leading, Phase::Discovery));
+    s
+}
+
+/// S2 following S3 after round 1, in discovery.
+fn follower(p: &Zab, d: &ZabDurable) -> ZabState {
+    let mut s = start(p, 2, d);
+    let v = vote(3, d.current_epoch, d.last_zxid());
+    p.on_msg(&mut s, NodeId(3), note(v, 1, Role::Looking), &mut quiet());
+    p.on_msg(&mut s, NodeId(1), note(v, 1, Role::Looking), &mut quiet());
+    p.on_timer(&mut s, ZabTimer::Finalize, &mut quiet());
+    assert_eq!((s.role, s.leader), (Role::Following, Some(NodeId(3))));
+    s
+}
+
+/// S3 established in epoch 1 with S2 synchronized.
+fn established(p: &Zab) -> ZabState {
+    let mut s = elected_leader(p, &ZabDurable::default());
+    let l = NodeId(2);
+    let o = &mut quiet();
+    p.on_msg(&mut s, l, ZabMsg::FollowerInfo { accepted_epoch: 0 }, o);
+    p.on_msg(
+        &mut s,
+        l,
+        ZabMsg::AckEpoch {
+            current_epoch: 0,
+            last_zxid: Zxid::ZERO,
+        },
+        o,
+    );
+    p.on_msg(
+        &mut s,
+        l,
+        ZabMsg::AckNewLeader {
+            epoch: 1,
+            last_zxid: Zxid::ZERO,
+        },
+        o,
+    );
+    assert!(s.is_established());
+    s
+}
+
+/// S2 synchronized with S3 in epoch 1 (empty history), in broadcast.
+fn up_to_date_follower(p: &Zab) -> ZabState {
+    let mut s = follower(p, &ZabDurable::default());
+    let o = &mut quiet();
+    let from = NodeId(3);
+    p.on_msg(&mut s, from, ZabMsg::NewEpoch { epoch: 1 }, o);
+    p.on_msg(
+        &mut s,
+        from,
+        ZabMsg::NewLeader {
+            epoch: 1,
+            sync: Sync::Diff {
+                after: Zxid::ZERO,
+                txns: vec![],
+            },
+        },
+        o,
+    );
+    p.on_msg(
+        &mut s,
+        from,
+        ZabMsg::UpToDate {
+            epoch: 1,
+            commit: Zxid::ZERO,
+        },
+        o,
+    );
+    assert_eq!(s.phase, Phase::Broadcast);
+    s
+}
+
+// ---- Phase 0: Fast Leader Election ----
+
+#[test]
+fn a_node_starts_looking_in_round_one_and_votes_for_itself() {
+    let p = proto();
+    let d = durable(2, 2, &[txn(2, 1, 7)]);
+    let mut out = Out::new(true);
+    let s = p.on_start(NodeId(1), &d, &mut out);
+    let v = vote(1, 2, Zxid::new(2, 1));
+    assert_eq!(
+        (s.role, s.phase, s.round, s.vote),
+        (Role::Looking, Phase::Election, 1, v)
+    );
+    assert_eq!(
+        out.actions(),
+        vec![
+            send(2, note(v, 1, Role::Looking)),
+            send(3, note(v, 1, Role::Looking)),
+            Effect::CancelTimer(ZabTimer::Finalize),
+            timer(ZabTimer::Election, LO, HI),
+        ]
+    );
+}
+
+#[test]
+fn a_better_vote_by_epoch_then_zxid_then_id_is_adopted_and_sent_on() {
+    let p = proto();
+    let mut s = start(&p, 3, &durable(1, 1, &[txn(1, 5, 1)]));
+    // A lower epoch with a higher zxid counter loses; a higher epoch wins despite a lower id.
+    let weaker = vote(2, 0, Zxid::new(0, 9));
+    let mut out = Out::new(false);
+    p.on_msg(&mut s, NodeId(2), note(weaker, 1, Role::Looking), &mut out);
+    let own = vote(3, 1, Zxid::new(1, 5));
+    assert_eq!(out.actions(), vec![send(2, note(own, 1, Role::Looking))]);
+    let better = vote(1, 2, Zxid::new(2, 1));
+    let mut out = Out::new(false);
+    p.on_msg(&mut s, NodeId(1), note(better, 1, Role::Looking), &mut out);
+    assert_eq!(s.vote, better);
+    assert_eq!(
+        out.actions(),
+        vec![
+            send(1, note(better, 1, Role::Looking)),
+            send(2, note(better, 1, Role::Looking)),
+            // S1's vote and its own now agree: a quorum, so it waits to settle.
+            timer(ZabTimer::Finalize, MS_50, MS_50),
+        ]
+    );
+}
+
+#[test]
+fn a_worse_vote_in_the_same_round_is_answered_with_the_better_one() {
+    let p = proto();
+    let mut s = start(&p, 3, &durable(1, 1, &[txn(1, 2, 1)]));
+    let own = s.vote;
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        note(vote(1, 1, Zxid::new(1, 1)), 1, Role::Looking),
+        &mut out,
+    );
+    assert_eq!(s.vote, own);
+    assert_eq!(out.actions(), vec![send(1, note(own, 1, Role::Looking))]);
+}
+
+#[test]
+fn a_notification_from_an_earlier_round_is_answered_with_the_current_one() {
+    let p = proto();
+    let mut s = start(&p, 3, &ZabDurable::default());
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        note(vote(1, 0, Zxid::ZERO), 4, Role::Looking),
+        &mut quiet(),
+    );
+    assert_eq!(s.round, 4);
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        note(vote(2, 0, Zxid::ZERO), 2, Role::Looking),
+        &mut out,
+    );
+    assert_eq!(
+        out.actions(),
+        vec![send(2, note(vote(3, 0, Zxid::ZERO), 4, Role::Looking))]
+    );
+}
+
+#[test]
+fn after_the_finalize_wait_a_quorum_for_itself_makes_a_node_leading() {
+    let p = proto();
+    let mut s = start(&p, 3, &ZabDurable::default());
+    let v = s.own_vote();
+    p.on_msg(&mut s, NodeId(1), note(v, 1, Role::Looking), &mut quiet());
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Finalize, &mut out);
+    assert_eq!(
+        (s.role, s.phase, s.leader),
+        (Role::Leading, Phase::Discovery, Some(NodeId(3)))
+    );
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::CancelTimer(ZabTimer::Election),
+            Effect::CancelTimer(ZabTimer::Finalize),
+            timer(ZabTimer::SyncLimit, LO, LO),
+            timer(ZabTimer::Heartbeat, MS_50, MS_50),
+        ]
+    );
+}
+
+#[test]
+fn a_node_that_settles_on_another_follows_it_and_sends_followerinfo() {
+    let p = proto();
+    let mut s = start(&p, 2, &durable(4, 3, &[]));
+    let v = vote(3, 5, Zxid::new(5, 2));
+    p.on_msg(&mut s, NodeId(3), note(v, 1, Role::Looking), &mut quiet());
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Finalize, &mut out);
+    assert_eq!((s.role, s.phase), (Role::Following, Phase::Discovery));
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::CancelTimer(ZabTimer::Election),
+            Effect::CancelTimer(ZabTimer::Finalize),
+            send(3, ZabMsg::FollowerInfo { accepted_epoch: 4 }),
+            timer(ZabTimer::Heartbeat, MS_50, MS_50),
+            timer(ZabTimer::SyncLimit, LO, HI),
+        ]
+    );
+}
+
+#[test]
+fn a_looking_node_joins_a_leader_that_a_quorum_reports_leading() {
+    let p = proto();
+    let mut s = start(&p, 1, &ZabDurable::default());
+    let v = vote(3, 0, Zxid::ZERO);
+    // A follower alone is not enough: the leader itself must say it leads.
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(2), note(v, 6, Role::Following), &mut out);
+    assert_eq!((s.role, out.actions()), (Role::Looking, vec![]));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), note(v, 6, Role::Leading), &mut out);
+    assert_eq!(
+        (s.role, s.leader, s.round),
+        (Role::Following, Some(NodeId(3)), 6)
+    );
+    assert_eq!(
+        out.actions()[2],
+        send(3, ZabMsg::FollowerInfo { accepted_epoch: 0 })
+    );
+}
+
+#[test]
+fn a_settled_node_tells_a_looking_one_whom_it_follows() {
+    let p = proto();
+    let mut s = up_to_date_follower(&p);
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        note(vote(1, 0, Zxid::ZERO), 9, Role::Looking),
+        &mut out,
+    );
+    assert_eq!(
+        out.actions(),
+        vec![send(1, note(vote(3, 0, Zxid::ZERO), 1, Role::Following))]
+    );
+}
+
+// ---- Phase 1: discovery ----
+
+#[test]
+fn with_followerinfo_from_a_quorum_the_leader_persists_and_proposes_a_higher_epoch() {
+    let p = proto();
+    let mut s = elected_leader(&p, &durable(3, 3, &[]));
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::FollowerInfo { accepted_epoch: 5 },
+        &mut out,
+    );
+    assert_eq!(s.new_epoch, Some(6));
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::Persist(durable(6, 3, &[])),
+            send(1, ZabMsg::NewEpoch { epoch: 6 }),
+        ]
+    );
+}
+
+#[test]
+fn zab_reuse_epoch_keeps_the_highest_accepted_epoch() {
+    let p = with_bug(REUSE_EPOCH);
+    let mut s = elected_leader(&p, &durable(3, 3, &[]));
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::FollowerInfo { accepted_epoch: 5 },
+        &mut out,
+    );
+    assert_eq!(s.new_epoch, Some(5));
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::Persist(durable(5, 3, &[])),
+            send(1, ZabMsg::NewEpoch { epoch: 5 }),
+        ]
+    );
+}
+
+#[test]
+fn a_follower_accepts_a_new_epoch_durably_and_answers_ackepoch() {
+    let p = proto();
+    let h = [txn(1, 1, 1), txn(1, 2, 2)];
+    let mut s = follower(&p, &durable(1, 1, &h));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), ZabMsg::NewEpoch { epoch: 2 }, &mut out);
+    assert_eq!(s.phase, Phase::Sync);
+    assert_eq!(
+        out.actions(),
+        vec![
+            timer(ZabTimer::SyncLimit, LO, HI),
+            Effect::Persist(durable(2, 1, &h)),
+            timer(ZabTimer::Heartbeat, 2 * MS_50, 2 * MS_50),
+            send(
+                3,
+                ZabMsg::AckEpoch {
+                    current_epoch: 1,
+                    last_zxid: Zxid::new(1, 2)
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_follower_that_accepted_a_later_epoch_refuses_newepoch_and_looks_again() {
+    let p = proto();
+    let mut s = follower(&p, &durable(7, 6, &[]));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), ZabMsg::NewEpoch { epoch: 5 }, &mut out);
+    assert_eq!(
+        (s.role, s.phase, s.round),
+        (Role::Looking, Phase::Election, 2)
+    );
+    assert!(!out
+        .actions()
+        .iter()
+        .any(|e| matches!(e, Effect::Persist(_))));
+}
+
+#[test]
+fn a_leader_that_a_follower_is_ahead_of_gives_up() {
+    let p = proto();
+    let mut s = elected_leader(&p, &durable(1, 1, &[txn(1, 1, 1)]));
+    let o = &mut quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::FollowerInfo { accepted_epoch: 1 },
+        o,
+    );
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::AckEpoch {
+            current_epoch: 1,
+            last_zxid: Zxid::new(1, 2),
+        },
+        &mut out,
+    );
+    assert_eq!(s.role, Role::Looking);
+}
+
+// ---- Phase 2: synchronization ----
+
+/// S3's history: epoch 1 counters 1..=3, then epoch 2 counter 1; it leads epoch 3.
+fn leader_history() -> Vec<Txn> {
+    vec![txn(1, 1, 1), txn(1, 2, 2), txn(1, 3, 3), txn(2, 1, 4)]
+}
+
+/// What S3 sends S1 when S1's ACKEPOCH reports `last`, as the quorum's second ACKEPOCH.
+fn new_leader_for(last: Zxid) -> Vec<Effect<Zab>> {
+    let p = proto();
+    let h = leader_history();
+    let mut s = elected_leader(&p, &durable(2, 2, &h));
+    let o = &mut quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::FollowerInfo { accepted_epoch: 2 },
+        o,
+    );
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::AckEpoch {
+            current_epoch: 1,
+            last_zxid: last,
+        },
+        &mut out,
+    );
+    assert_eq!(out.actions()[0], Effect::Persist(durable(3, 3, &h)));
+    out.actions()
+}
+
+#[test]
+fn a_follower_whose_last_zxid_the_leader_has_gets_a_diff() {
+    assert_eq!(
+        new_leader_for(Zxid::new(1, 2))[1],
+        send(
+            1,
+            ZabMsg::NewLeader {
+                epoch: 3,
+                sync: Sync::Diff {
+                    after: Zxid::new(1, 2),
+                    txns: vec![txn(1, 3, 3), txn(2, 1, 4)]
+                }
+            }
+        )
+    );
+}
+
+#[test]
+fn a_follower_with_proposals_no_quorum_kept_gets_a_trunc() {
+    // S1 logged 0x100000004, which the leader never had.
+    assert_eq!(
+        new_leader_for(Zxid::new(1, 4))[1],
+        send(
+            1,
+            ZabMsg::NewLeader {
+                epoch: 3,
+                sync: Sync::Trunc {
+                    to: Zxid::new(1, 3),
+                    txns: vec![txn(2, 1, 4)]
+                }
+            }
+        )
+    );
+}
+
+#[test]
+fn a_follower_too_far_behind_for_a_diff_gets_a_snap() {
+    let p = Zab {
+        diff_window: 2,
+        ..proto()
+    };
+    let h = leader_history();
+    let mut s = elected_leader(&p, &durable(2, 2, &h));
+    let o = &mut quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::FollowerInfo { accepted_epoch: 2 },
+        o,
+    );
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::AckEpoch {
+            current_epoch: 1,
+            last_zxid: Zxid::new(1, 1),
+        },
+        &mut out,
+    );
+    assert_eq!(
+        out.actions()[1],
+        send(
+            1,
+            ZabMsg::NewLeader {
+                epoch: 3,
+                sync: Sync::Snap { txns: h.clone() }
+            }
+        )
+    );
+}
+
+#[test]
+fn a_follower_applies_trunc_takes_the_epoch_durably_and_acks_newleader() {
+    let p = proto();
+    let mine = [txn(1, 1, 1), txn(1, 2, 2), txn(1, 3, 3), txn(1, 4, 9)];
+    let mut s = follower(&p, &durable(2, 1, &mine));
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::NewEpoch { epoch: 3 },
+        &mut quiet(),
+    );
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::NewLeader {
+            epoch: 3,
+            sync: Sync::Trunc {
+                to: Zxid::new(1, 3),
+                txns: vec![txn(2, 1, 4)],
+            },
+        },
+        &mut out,
+    );
+    assert_eq!(
+        out.actions(),
+        vec![
+            timer(ZabTimer::SyncLimit, LO, HI),
+            Effect::Persist(durable(3, 3, &leader_history())),
+            Effect::CancelTimer(ZabTimer::Heartbeat),
+            send(
+                3,
+                ZabMsg::AckNewLeader {
+                    epoch: 3,
+                    last_zxid: Zxid::new(2, 1)
+                }
+            ),
+        ]
+    );
+    // Nothing is delivered before UPTODATE.
+    assert_eq!(s.committed, 0);
+}
+
+#[test]
+fn with_a_quorum_synchronized_the_leader_delivers_its_history_and_sends_uptodate() {
+    let p = proto();
+    let h = [txn(1, 1, 1)];
+    let mut s = elected_leader(&p, &durable(1, 1, &h));
+    let o = &mut quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::FollowerInfo { accepted_epoch: 1 },
+        o,
+    );
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::AckEpoch {
+            current_epoch: 1,
+            last_zxid: Zxid::new(1, 1),
+        },
+        o,
+    );
+    // A request that arrives now waits for the leader to be established.
+    p.on_request(&mut s, Request { id: 8, delta: 4 }, o);
+    assert_eq!(s.phase, Phase::Sync);
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::AckNewLeader {
+            epoch: 2,
+            last_zxid: Zxid::new(1, 1),
+        },
+        &mut out,
+    );
+    // Its history is delivered; the queued request is proposed, not yet committed.
+    assert_eq!((s.phase, s.committed, s.value), (Phase::Broadcast, 1, 1));
+    let proposed = txn(2, 1, 8);
+    let proposed = Txn {
+        delta: 4,
+        ..proposed
+    };
+    assert_eq!(
+        out.actions(),
+        vec![
+            send(
+                2,
+                ZabMsg::UpToDate {
+                    epoch: 2,
+                    commit: Zxid::new(1, 1)
+                }
+            ),
+            Effect::Persist(durable(2, 2, &[txn(1, 1, 1), proposed])),
+            send(
+                2,
+                ZabMsg::Proposal {
+                    epoch: 2,
+                    prev: Zxid::new(1, 1),
+                    txn: proposed
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn zab_skip_sync_broadcasts_before_any_follower_acknowledged_newleader() {
+    let p = with_bug(SKIP_SYNC);
+    let h = [txn(1, 1, 1)];
+    let mut s = elected_leader(&p, &durable(1, 1, &h));
+    let o = &mut quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::FollowerInfo { accepted_epoch: 1 },
+        o,
+    );
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::AckEpoch {
+            current_epoch: 0,
+            last_zxid: Zxid::ZERO,
+        },
+        &mut out,
+    );
+    assert!(s.is_established());
+    assert_eq!(s.committed, 1);
+    assert_eq!(
+        out.actions()[2],
+        send(
+            2,
+            ZabMsg::UpToDate {
+                epoch: 2,
+                commit: Zxid::new(1, 1)
+            }
+        )
+    );
+}
+
+#[test]
+fn uptodate_delivers_the_synchronized_history() {
+    let p = proto();
+    let mut s = follower(&p, &ZabDurable::default());
+    let o = &mut quiet();
+    p.on_msg(&mut s, NodeId(3), ZabMsg::NewEpoch { epoch: 1 }, o);
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::NewLeader {
+            epoch: 1,
+            sync: Sync::Diff {
+                after: Zxid::ZERO,
+                txns: vec![txn(0, 1, 3), txn(0, 2, 4)],
+            },
+        },
+        o,
+    );
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::UpToDate {
+            epoch: 1,
+            commit: Zxid::new(0, 2),
+        },
+        &mut out,
+    );
+    assert_eq!((s.phase, s.committed, s.value), (Phase::Broadcast, 2, 7));
+    assert_eq!(out.actions(), vec![timer(ZabTimer::SyncLimit, LO, HI)]);
+}
+
+// ---- Phase 3: broadcast ----
+
+#[test]
+fn the_leader_proposes_a_request_with_the_next_zxid_of_its_epoch() {
+    let p = proto();
+    let mut s = established(&p);
+    let mut out = quiet();
+    p.on_request(&mut s, Request { id: 1, delta: 5 }, &mut out);
+    let t = Txn {
+        zxid: Zxid::new(1, 1),
+        id: 1,
+        delta: 5,
+    };
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::Persist(durable(1, 1, &[t])),
+            send(
+                2,
+                ZabMsg::Proposal {
+                    epoch: 1,
+                    prev: Zxid::ZERO,
+                    txn: t
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_quorum_of_acks_commits_in_zxid_order_and_answers_the_client() {
+    let p = proto();
+    let mut s = established(&p);
+    p.on_request(&mut s, Request { id: 1, delta: 5 }, &mut quiet());
+    p.on_request(&mut s, Request { id: 2, delta: 3 }, &mut quiet());
+    let mut out = quiet();
+    // One ACK for the second proposal covers the first: followers log in order.
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::Ack {
+            epoch: 1,
+            zxid: Zxid::new(1, 2),
+        },
+        &mut out,
+    );
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::Reply {
+                request: 1,
+                reply: Reply::Committed { index: 1, value: 5 }
+            },
+            Effect::Reply {
+                request: 2,
+                reply: Reply::Committed { index: 2, value: 8 }
+            },
+            send(
+                2,
+                ZabMsg::Commit {
+                    epoch: 1,
+                    zxid: Zxid::new(1, 2)
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_follower_logs_a_proposal_durably_before_it_acks() {
+    let p = proto();
+    let mut s = up_to_date_follower(&p);
+    let t = txn(1, 1, 6);
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::Proposal {
+            epoch: 1,
+            prev: Zxid::ZERO,
+            txn: t,
+        },
+        &mut out,
+    );
+    assert_eq!(
+        out.actions(),
+        vec![
+            timer(ZabTimer::SyncLimit, LO, HI),
+            Effect::Persist(durable(1, 1, &[t])),
+            send(
+                3,
+                ZabMsg::Ack {
+                    epoch: 1,
+                    zxid: Zxid::new(1, 1)
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_follower_that_missed_a_proposal_reconnects() {
+    let p = proto();
+    let mut s = up_to_date_follower(&p);
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::Proposal {
+            epoch: 1,
+            prev: Zxid::new(1, 1),
+            txn: txn(1, 2, 6),
+        },
+        &mut out,
+    );
+    assert_eq!((s.phase, s.history().len()), (Phase::Discovery, 0));
+    assert_eq!(
+        out.actions(),
+        vec![
+            timer(ZabTimer::SyncLimit, LO, HI),
+            send(3, ZabMsg::FollowerInfo { accepted_epoch: 1 }),
+            timer(ZabTimer::Heartbeat, MS_50, MS_50),
+        ]
+    );
+}
+
+#[test]
+fn a_commit_for_a_proposal_never_received_makes_a_follower_reconnect() {
+    let p = proto();
+    let mut s = up_to_date_follower(&p);
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::Commit {
+            epoch: 1,
+            zxid: Zxid::new(1, 1),
+        },
+        &mut out,
+    );
+    assert_eq!(s.phase, Phase::Discovery);
+    assert_eq!(
+        out.actions()[1],
+        send(3, ZabMsg::FollowerInfo { accepted_epoch: 1 })
+    );
+}
+
+#[test]
+fn a_follower_answers_ping_and_a_silent_leader_sends_it_back_to_looking() {
+    let p = proto();
+    let mut s = up_to_date_follower(&p);
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), ZabMsg::Ping { epoch: 1 }, &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![
+            timer(ZabTimer::SyncLimit, LO, HI),
+            send(3, ZabMsg::PingAck { epoch: 1 })
+        ]
+    );
+    p.on_timer(&mut s, ZabTimer::SyncLimit, &mut quiet());
+    assert_eq!(
+        (s.role, s.phase, s.leader),
+        (Role::Looking, Phase::Election, None)
+    );
+}
+
+#[test]
+fn a_leader_that_hears_from_no_quorum_within_synclimit_stops_leading() {
+    let p = proto();
+    let mut s = established(&p);
+    // S2 was heard from during synchronization: the first check passes.
+    p.on_timer(&mut s, ZabTimer::SyncLimit, &mut quiet());
+    assert!(s.is_established());
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::SyncLimit, &mut out);
+    assert_eq!(s.role, Role::Looking);
+    assert!(out
+        .actions()
+        .contains(&Effect::CancelTimer(ZabTimer::Heartbeat)));
+}
+
+#[test]
+fn clients_are_redirected_to_the_leader_or_onwards_while_looking() {
+    let p = proto();
+    let mut s = up_to_date_follower(&p);
+    let mut out = quiet();
+    p.on_request(&mut s, Request { id: 4, delta: 1 }, &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![Effect::Reply {
+            request: 4,
+            reply: Reply::Redirect(Some(NodeId(3)))
+        }]
+    );
+    let mut looking = start(&p, 1, &ZabDurable::default());
+    let mut out = quiet();
+    p.on_request(&mut looking, Request { id: 5, delta: 1 }, &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![Effect::Reply {
+            request: 5,
+            reply: Reply::Redirect(None)
+        }]
+    );
+}
+
+#[test]
+fn zxids_print_as_zookeeper_does() {
+    assert_eq!(Zxid::new(2, 3).to_string(), "0x200000003");
+    assert_eq!(Zxid::new(0, 0).to_string(), "0x0");
+    assert_eq!(Zxid::new(0x1a, 0x10).to_string(), "0x1a00000010");
+}
