@@ -559,6 +559,26 @@ mod tests {
     }
 
     #[test]
+    fn with_a_tour_ch_is_the_chapter_without_one_the_changes() {
+        let d = decode_ring_link("p=ring&tour=ring-rebalance&ch=2");
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        assert!(d.params.changes.is_empty());
+        let view = |k: &str| {
+            d.view
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(
+            (view("tour"), view("ch")),
+            (Some("ring-rebalance"), Some("2"))
+        );
+        let d = decode_ring_link("p=ring&ch=add6");
+        assert_eq!(d.params.changes, vec![crate::ring::page::Change::Add(6)]);
+        assert!(d.view.is_empty());
+    }
+
+    #[test]
     fn bad_ring_links_warn_and_keep_what_applies() {
         let d = decode_ring_link("p=ring&n=40&vn=x&r=3&zoom=2&ch=add6,remove9,add7");
         assert_eq!(d.params.nodes, 5, "nodes=40 is ignored");
