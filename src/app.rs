@@ -11,7 +11,7 @@ use crate::components::legend::Legend;
 use crate::components::log_grid::LogGrid;
 use crate::components::settings::SettingsBar;
 use crate::components::spacetime::{self, SpaceTime, Window};
-use crate::components::tour::{TourEntry, TourGroups, TourPanel, TourStage, ToursMenu};
+use crate::components::tour::{tour_groups, TourGroups, TourPanel, TourStage, ToursMenu};
 use crate::ui_state::{LogFilter, Memo, Selection, Shared, Speed, SPEEDS};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
@@ -300,22 +300,6 @@ fn download(name: &str, body: &str, mime: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The menu's tours, grouped by protocol in the order the tour list first names each group.
-fn tour_groups() -> TourGroups {
-    let mut groups: TourGroups = Vec::new();
-    for t in tour::all() {
-        let entry = TourEntry {
-            id: t.id,
-            title: t.title,
-        };
-        match groups.iter_mut().find(|(g, _)| *g == t.group) {
-            Some((_, list)) => list.push(entry),
-            None => groups.push((t.group, vec![entry])),
-        }
-    }
-    groups
-}
-
 fn query() -> String {
     web_sys::window()
         .and_then(|w| w.location().search().ok())
@@ -482,6 +466,17 @@ impl App {
     /// Opens a tour at chapter `ch` (1-based, as the panel numbers chapters).
     fn open_tour(&mut self, id: &str, ch: Option<&str>) {
         let t = match tour::find(id) {
+            Ok(t) if t.ring.is_some() => {
+                // Told on the consistent-hashing page: that is the other app, so load it.
+                let embed = if self.embed { "&embed=1" } else { "" };
+                let ch = ch.map(|c| format!("&ch={c}")).unwrap_or_default();
+                if let Some(w) = web_sys::window() {
+                    let _ = w
+                        .location()
+                        .set_search(&format!("protocol=ring&tour={id}{ch}{embed}"));
+                }
+                return;
+            }
             Ok(t) => t,
             Err(e) => {
                 self.notices.push(e);

@@ -4,10 +4,14 @@
 //! forwards: the engine computes the ring, the components draw it.
 
 use crate::components::ring::{RingDrawing, RingSettings, RingSide};
+use crate::components::tour::{tour_groups, TourGroups, TourPanel, TourStage, ToursMenu};
+use crate::ui_state::Shared;
 use gloo::events::EventListener;
 use lab_engine::ring::page::{Change, Params, Scene};
+use lab_engine::ring::script::RingView;
 use lab_engine::ring::RingNode;
 use lab_engine::share::{decode_ring_link, encode_ring_link, is_ring_link};
+use lab_engine::tour::{self, Played, Tour};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -21,6 +25,20 @@ pub enum Msg {
     Page(String),
     PopState,
     Dismiss,
+    OpenTour(String),
+    /// Go to a chapter of the tour (0-based).
+    Chapter(usize),
+    CloseTour,
+    CopyLink,
+}
+
+/// A tour told on this page: its chapters' rings, and where the reader is.
+struct Reading {
+    tour: Tour,
+    played: Vec<Played>,
+    chapter: usize,
+    /// The reader changed the ring: why, in words (the story waits with "Back to chapter").
+    off: Option<String>,
 }
 
 pub struct RingPage {
@@ -29,6 +47,8 @@ pub struct RingPage {
     selected: Option<u64>,
     embed: bool,
     notices: Vec<String>,
+    reading: Option<Reading>,
+    tour_groups: Shared<TourGroups>,
     _history: EventListener,
 }
 
@@ -69,6 +89,81 @@ impl RingPage {
             },
         };
         self.show(d.params);
+        self.reading = None;
+        if let Some(id) = view("tour") {
+            self.open_tour(&id, view("ch").as_deref());
+        }
+    }
+
+    /// Opens a ring tour at chapter `ch` (1-based, as links and the panel count).
+    fn open_tour(&mut self, id: &str, ch: Option<&str>) {
+        let t = match tour::find(id) {
+            Ok(t) if t.ring.is_some() => t,
+            Ok(_) => {
+                self.notices.push(format!(
+                    "the tour '{id}' is told in the lab, not on the ring page"
+                ));
+                return;
+            }
+            Err(e) => {
+                self.notices.push(e);
+                return;
+            }
+        };
+        let story = match tour::play(&t) {
+            Ok(s) if !s.chapters.is_empty() => s,
+            _ => {
+                self.notices
+                    .push(format!("the tour '{id}' could not start"));
+                return;
+            }
+        };
+        let count = story.chapters.len();
+        let k = match ch.map(str::parse::<usize>) {
+            None => 0,
+            Some(Ok(n)) if (1..=count).contains(&n) => n - 1,
+            Some(_) => {
+                self.notices.push(format!(
+                    "ignored ch={}: the tour '{id}' has chapters 1 to {count}",
+                    ch.unwrap_or_default()
+                ));
+                0
+            }
+        };
+        self.reading = Some(Reading {
+            tour: t,
+            played: story.chapters,
+            chapter: 0,
+            off: None,
+        });
+        self.go_to(k);
+    }
+
+    /// Shows chapter `k`'s ring and selection.
+    fn go_to(&mut self, k: usize) {
+        let Some(r) = self.reading.as_mut() else {
+            return;
+        };
+        let Some(view) = r.played.get(k).and_then(|p| p.ring.clone()) else {
+            return;
+        };
+        r.chapter = k;
+        r.off = None;
+        let RingView { params, selected } = view;
+        self.selected = selected;
+        self.show(params);
+        self.record(false);
+    }
+
+    /// The link to the tour at the chapter shown, unless the reader left the script.
+    fn tour_link(&self) -> Option<String> {
+        let r = self.reading.as_ref().filter(|r| r.off.is_none())?;
+        let embed = if self.embed { "&embed=1" } else { "" };
+        Some(format!(
+            "protocol=ring&tour={}&ch={}{embed}",
+            r.tour.id,
+            r.chapter + 1
+        ))
     }
 
     fn show(&mut self, params: Params) {
@@ -85,6 +180,9 @@ impl RingPage {
     }
 
     fn link(&self, embed: bool) -> String {
+        if let Some(q) = self.tour_link() {
+            return if embed { q } else { q.replace("&embed=1", "") };
+        }
         let sel = self.selected.map(|k| format!("k{k}"));
         let mut view: Vec<(&str, &str)> = Vec::new();
         if embed {
@@ -116,6 +214,9 @@ impl RingPage {
     fn go(&mut self, next: Result<Params, String>) {
         match next {
             Ok(p) => {
+                if let Some(r) = self.reading.as_mut() {
+                    r.off = Some("You changed the ring; the story waits.".into());
+                }
                 self.show(p);
                 self.record(true);
             }
@@ -140,6 +241,8 @@ impl Component for RingPage {
             selected: None,
             embed: false,
             notices: Vec::new(),
+            reading: None,
+            tour_groups: Shared::new(tour_groups()),
             _history: history,
         };
         page.load(&query());
@@ -182,6 +285,38 @@ impl Component for RingPage {
                 }
             }
             Msg::Dismiss => self.notices.clear(),
+            Msg::OpenTour(id) => {
+                let here_ring = tour::find(&id).is_ok_and(|t| t.ring.is_some());
+                if here_ring {
+                    self.record(false);
+                    self.open_tour(&id, None);
+                    self.record(true);
+                } else if let Some(w) = web_sys::window() {
+                    // A simulation's tour is the lab's: load it there.
+                    let _ = w.location().set_search(&format!("tour={id}"));
+                }
+            }
+            Msg::Chapter(k) => self.go_to(k),
+            Msg::CloseTour => {
+                // The ring stays on screen to explore; only the story goes.
+                self.reading = None;
+                self.record(false);
+            }
+            Msg::CopyLink => {
+                let here = web_sys::window().and_then(|w| {
+                    let l = w.location();
+                    Some(format!(
+                        "{}{}?{}",
+                        l.origin().ok()?,
+                        l.pathname().ok()?,
+                        self.link(false)
+                    ))
+                });
+                if let Some((url, w)) = here.zip(web_sys::window()) {
+                    let _ = w.navigator().clipboard().write_text(&url);
+                    self.notices.push(format!("Link copied: {url}"));
+                }
+            }
         }
         true
     }
@@ -203,6 +338,22 @@ impl Component for RingPage {
                 </div>
             }
         });
+        let tour_panel = self.reading.as_ref().and_then(|r| {
+            let ch = r.tour.chapters.get(r.chapter)?;
+            let played = r.played.get(r.chapter)?;
+            let k = r.chapter;
+            let stage = r.off.clone().map_or(TourStage::Story, TourStage::Off);
+            Some(html! {
+                <TourPanel tour_title={r.tour.title.clone()} chapter={ch.clone()} index={k}
+                    count={r.tour.chapters.len()} {stage} checks_pass={played.failures.is_empty()} compact={self.embed}
+                    on_prev={link.callback(move |_| Msg::Chapter(k.saturating_sub(1)))}
+                    on_next={link.callback(move |_| Msg::Chapter(k + 1))}
+                    on_show={link.callback(move |_| Msg::Chapter(k))}
+                    on_back={link.callback(move |_| Msg::Chapter(k))}
+                    on_copy_link={link.callback(|_| Msg::CopyLink)} on_close={link.callback(|_| Msg::CloseTour)} />
+            })
+        });
+        let touring = self.reading.is_some().then_some("touring");
         let drawing = html! {
             <RingDrawing scene={self.scene.clone()} selected={self.selected} on_select={link.callback(Msg::Select)} />
         };
@@ -214,7 +365,8 @@ impl Component for RingPage {
         };
         if self.embed {
             return html! {
-                <div class="app embed ring-page">
+                <div class={classes!("app", "embed", "ring-page", touring)}>
+                    { tour_panel }
                     { notices }
                     <div class="ring-stage">{ drawing }{ side }</div>
                     <a class="open-full" data-testid="open-full" href={format!("./?{}", self.link(false))}
@@ -223,14 +375,15 @@ impl Component for RingPage {
             };
         }
         html! {
-            <div class="app ring-page">
+            <div class={classes!("app", "ring-page", touring)}>
                 <header class="top">
                     <h1><span class="logo" aria-hidden="true">{ "◉" }</span>{ "Consensus Lab" }</h1>
+                    <ToursMenu groups={self.tour_groups.clone()} on_open={link.callback(Msg::OpenTour)} />
                     <RingSettings nodes={p.nodes} vnodes={p.vnodes} keys={p.keys} replicas={p.replicas} seed={p.seed}
                         on_set={link.callback(|(w, v)| Msg::Set(w, v))} on_page={link.callback(Msg::Page)} />
                 </header>
                 { notices }
-                <main class="ring-stage">{ drawing }{ side }</main>
+                <main class="ring-stage">{ drawing }<div class="ring-col">{ tour_panel }{ side }</div></main>
             </div>
         }
     }

@@ -16,6 +16,23 @@ pub struct TourEntry {
 /// Tours by group (protocol), in the order the tour list gives them.
 pub type TourGroups = Vec<(String, Vec<TourEntry>)>;
 
+/// The menu's tours, grouped by protocol (or "Consistent hashing") in the order the tour list
+/// first names each group.
+pub fn tour_groups() -> TourGroups {
+    let mut groups: TourGroups = Vec::new();
+    for t in lab_engine::tour::all() {
+        let entry = TourEntry {
+            id: t.id,
+            title: t.title,
+        };
+        match groups.iter_mut().find(|(g, _)| *g == t.group) {
+            Some((_, list)) => list.push(entry),
+            None => groups.push((t.group, vec![entry])),
+        }
+    }
+    groups
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ToursMenuProps {
     pub groups: Shared<TourGroups>,

@@ -255,3 +255,90 @@ test('the ring page reads at 1440x900, in the 640x400 embed and on a 390x844 pho
     }
   }
 });
+
+/** The tour chapter's data attributes. */
+const chapterOf = (page) => page.$eval(byTestId('tour-chapter'), (e) => ({ ...e.dataset }));
+
+test('the ring-rebalance tour: Next moves through its rings, the counts match the story, Close keeps the ring', async () => {
+  const app = await openRing('p=ring&tour=ring-rebalance');
+  try {
+    const { page, problems } = app;
+    // What each chapter's expectations say (crates/engine/tours/ring-rebalance.txt).
+    const want = [
+      { arcs: 0, moved: 0 },
+      { arcs: 1, moved: 2, modMoved: 29, summary: 'S5 joined' },
+      { arcs: 1, moved: 16, keys: 200 },
+      { arcs: 64, moved: 39, modMoved: 155 },
+      { arcs: 64, moved: 39, replicas: [3, 1, 5] },
+      { arcs: 64, moved: 46, summary: 'S2 left' },
+    ];
+    for (let i = 0; i < want.length; i++) {
+      await until(async () => (await chapterOf(page)).index === String(i), { what: `chapter ${i}` });
+      const c = await chapterOf(page);
+      assert.equal(c.count, String(want.length));
+      assert.equal(c.checks, 'pass', `chapter ${i + 1}'s checks`);
+      const s = await state(page);
+      const w = want[i];
+      assert.equal(s.arcs.length, w.arcs, `chapter ${i + 1} arcs`);
+      assert.equal(s.moved, w.moved, `chapter ${i + 1} moved`);
+      assert.equal(s.gridRing, w.moved);
+      if (w.modMoved !== undefined) assert.equal(s.modMoved, w.modMoved);
+      if (w.keys) assert.equal(s.keys.length, w.keys);
+      if (w.summary) assert.ok(s.summary.includes(w.summary), s.summary);
+      if (w.replicas) {
+        const r = await page.$$eval(byTestId('replica'), (els) => els.map((e) => Number(e.dataset.node)));
+        assert.deepEqual(r, w.replicas);
+      }
+      assert.match(page.url(), new RegExp(`tour=ring-rebalance&ch=${i + 1}$`));
+      if (i + 1 < want.length) await page.click(byTestId('tour-next'));
+    }
+    assert.ok(await page.isDisabled(byTestId('tour-next')));
+    await page.click(byTestId('tour-prev'));
+    await until(async () => (await chapterOf(page)).index === '4', { what: 'back one chapter' });
+    // Changing the ring leaves the script; Back to chapter returns.
+    await page.click(byTestId('ring-add'));
+    await until(async () => (await chapterOf(page)).stage === 'off', { what: 'off script' });
+    await page.click(byTestId('tour-back'));
+    await until(async () => (await chapterOf(page)).stage === 'story', { what: 'back on the story' });
+    // Close keeps the chapter's ring as a plain ring page.
+    await page.click(byTestId('tour-close'));
+    await until(async () => (await page.$$(byTestId('tour-panel'))).length === 0, { what: 'closed' });
+    assert.match(page.url(), /vnodes=64&keys=200.*changes=add5/);
+    assert.equal((await state(page)).moved, 39);
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
+test('the ring tour reads at 1440x900, in the 640x400 embed and on a 390x844 phone, light and dark', async () => {
+  for (const [name, viewport] of Object.entries(SIZES)) {
+    for (const scheme of ['light', 'dark']) {
+      const embed = name === 'embed' ? '&embed=1' : '';
+      const app = await openRing(`p=ring&tour=ring-rebalance&ch=2${embed}`, { viewport, scheme });
+      const where = `${name} ${scheme}`;
+      try {
+        const { page, problems } = app;
+        await new Promise((r) => setTimeout(r, 1800));
+        const small = await page.$$eval('[data-testid="tour-panel"] *, .ring-side *', (els) =>
+          els
+            .filter((e) => e.offsetParent && [...e.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim()))
+            .map((e) => ({ text: e.textContent.slice(0, 30), px: parseFloat(getComputedStyle(e).fontSize) }))
+            .filter((t) => t.px < 11),
+        );
+        assert.deepEqual(small, [], `${where}: text under 11 px`);
+        const onTop = await page.$eval(byTestId('tour-panel'), (e) => {
+          const b = e.getBoundingClientRect();
+          return e.contains(document.elementFromPoint(b.x + Math.min(40, b.width / 2), b.y + Math.min(30, b.height / 2)));
+        });
+        assert.ok(onTop, `${where}: the tour panel is on top`);
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(wide <= 0, `${where}: the page scrolls sideways by ${wide}px`);
+        await screenshot(page, `ring-tour-${name}-${scheme}`);
+        assert.deepEqual(problems, [], where);
+      } finally {
+        await app.close();
+      }
+    }
+  }
+});

@@ -21,10 +21,14 @@
 //!   reader to do (a script does it itself); `highlight S1 leader` marks nodes for the reader;
 //!   `right <command>` runs an expectation or print on the compare run only, and
 //!   `print divergence` prints where the two runs first differ.
+//! - for tours told on the ring page (`# ring:` instead of `# settings:`): `ring add`,
+//!   `ring remove 3`, `ring set vn=16`, `ring select k7`, `print ring` and expectations about
+//!   what moved and the load, `expect moved <= 30%` (see [`crate::ring::script`]).
 
 use crate::any::AnySim;
 use crate::catalog::Settings;
 use crate::node::{NodeId, Time};
+use crate::ring::script::{self as ring_script, RingCommand};
 use crate::sim::history::{parse_node, Action, ActionRecord, NetworkChange};
 use crate::sim::StepReport;
 use crate::time::{fmt_time, parse_time};
@@ -53,6 +57,8 @@ pub enum Command {
     /// A command for the compare run only.
     Right(Box<Command>),
     PrintDivergence,
+    /// A line of a tour told on the ring page (`ring add`, `expect moved <= 30%`).
+    Ring(RingCommand),
 }
 
 /// A node named in a tour: a fixed one, or whoever leads at that moment.
@@ -148,11 +154,20 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
             Command::RequestLeader(delta(w.next())?)
         }
         "network" => Command::Network(NetworkChange::parse(w)?),
+        "ring" => Command::Ring(ring_script::parse(&rest())?),
+        "expect" if words.get(1).is_some_and(|w| ring_script::is_expectation(w)) => {
+            Command::Ring(RingCommand::Expect(ring_script::parse_expect(&rest())?))
+        }
         "print" => match w.next() {
+            Some("ring") => Command::Ring(RingCommand::Print),
             Some("nodes") => Command::PrintNodes,
             Some("log") => Command::PrintLog(node(w.next())?),
             Some("divergence") => Command::PrintDivergence,
-            other => return Err(format!("print what? {other:?} (nodes, log N, divergence)")),
+            other => {
+                return Err(format!(
+                    "print what? {other:?} (nodes, log N, divergence, ring)"
+                ))
+            }
         },
         "try" => Command::Try(Box::new(parse_command(&rest())?)),
         "right" => Command::Right(Box::new(parse_command(&rest())?)),
@@ -443,6 +458,9 @@ pub fn run_command(sim: &mut AnySim, c: &Command) -> Result<String, String> {
         Command::Highlight(_) => {}
         Command::Right(_) | Command::PrintDivergence => {
             return Err("this needs a compare run (a '# compare:' line in the header)".into())
+        }
+        Command::Ring(_) => {
+            return Err("ring lines belong in a tour told on the ring page ('# ring:')".into())
         }
         Command::Do(_)
         | Command::Fire(_)

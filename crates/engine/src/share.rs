@@ -187,9 +187,10 @@ pub fn is_ring_link(query: &str) -> bool {
             .any(|(k, v)| canonical(k) == Some("protocol") && v == "ring")
 }
 
-/// Keys the ring page interprets itself: `embed` (compact view) and `sel` (the selected key,
-/// `k17`).
-const RING_VIEW_KEYS: &[&str] = &["embed", "sel"];
+/// Keys the ring page interprets itself: `embed` (compact view), `sel` (the selected key,
+/// `k17`) and `tour` (a tour told on the page). With `tour`, `ch` is the chapter, as in the
+/// lab's tour links, not the short form of `changes`: the tour gives the ring.
+const RING_VIEW_KEYS: &[&str] = &["embed", "sel", "tour"];
 
 /// A ring page link's content, with what could not be used.
 #[derive(Clone, Debug, PartialEq)]
@@ -215,11 +216,13 @@ pub fn decode_ring_link(query: &str) -> RingDecoded {
         ));
         return d;
     }
-    for (k, v) in query_pairs(query) {
+    let pairs = query_pairs(query);
+    let touring = pairs.iter().any(|(k, _)| k == "tour");
+    for (k, v) in pairs {
         if canonical(&k) == Some("protocol") {
             continue;
         }
-        if RING_VIEW_KEYS.contains(&k.as_str()) {
+        if RING_VIEW_KEYS.contains(&k.as_str()) || (touring && k == "ch") {
             d.view.push((k, v));
         } else if let Err(e) = d.params.set(&k, &v) {
             d.warnings.push(format!("ignored {k}={v}: {e}"));
@@ -553,6 +556,26 @@ mod tests {
         );
         let short = decode_ring_link("p=ring&n=5&vn=8&keys=60&r=3");
         assert_eq!((short.params, short.warnings.len()), (Params::default(), 0));
+    }
+
+    #[test]
+    fn with_a_tour_ch_is_the_chapter_without_one_the_changes() {
+        let d = decode_ring_link("p=ring&tour=ring-rebalance&ch=2");
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        assert!(d.params.changes.is_empty());
+        let view = |k: &str| {
+            d.view
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(
+            (view("tour"), view("ch")),
+            (Some("ring-rebalance"), Some("2"))
+        );
+        let d = decode_ring_link("p=ring&ch=add6");
+        assert_eq!(d.params.changes, vec![crate::ring::page::Change::Add(6)]);
+        assert!(d.view.is_empty());
     }
 
     #[test]

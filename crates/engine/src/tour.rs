@@ -21,10 +21,16 @@
 //! chapter: the app stops just before the action and waits for the reader to do it; scripts
 //! and tests do it themselves. A `# settings:` line in the body starts a new run (a tour may
 //! compare protocols one after the other); `# compare:` applies to every run.
+//!
+//! A tour told on the consistent-hashing page has `# ring: n=4 vn=1 keys=40 r=3 seed=1` (the
+//! page's link words) instead of `# settings:`, and no simulation: its chapters change the ring
+//! (`ring add`, `ring remove 3`, `ring set vn=16`) and check what the page shows (`expect
+//! moved <= 30%`); see [`crate::ring::script`]. Each chapter pauses at a ring, not a moment.
 
 use crate::any::AnySim;
 use crate::catalog::Settings;
 use crate::node::Time;
+use crate::ring::script::{self as ring_script, RingView};
 use crate::script::{action_of, parse_command, parse_settings, run_command, run_pair};
 use crate::script::{Command, Expectation, Line, Target};
 use crate::sim::history::Action;
@@ -61,6 +67,7 @@ pub const SOURCES: &[(&str, &str)] = tours![
     "zab-election",
     "zab-recovery",
     "zab-vs-raft",
+    "ring-rebalance",
     "faq-network-delay",
     "faq-node-failure",
     "faq-consistency",
@@ -75,6 +82,8 @@ pub struct Tour {
     /// The setting words the compare run changes (`bug=raft-commit-old-term`), if any.
     pub compare: Option<String>,
     pub runs: Vec<Settings>,
+    /// A tour told on the ring page: the ring it starts from (and then no `runs`).
+    pub ring: Option<RingView>,
     /// Commands before the first chapter (setting the scene).
     pub prologue: Vec<Line>,
     pub chapters: Vec<Chapter>,
@@ -155,6 +164,7 @@ pub fn parse(text: &str) -> Result<Tour, String> {
         group: String::new(),
         compare: None,
         runs: Vec::new(),
+        ring: None,
         prologue: Vec::new(),
         chapters: Vec::new(),
     };
@@ -163,7 +173,17 @@ pub fn parse(text: &str) -> Result<Tour, String> {
         let number = i + 1;
         let at = |e: String| format!("line {number}: {e}");
         if let Some(s) = header(raw, "settings") {
+            if tour.ring.is_some() {
+                return Err(at("a ring tour has no '# settings:'".into()));
+            }
             tour.runs.push(parse_settings(s).map_err(at)?);
+            continue;
+        }
+        if let Some(s) = header(raw, "ring") {
+            if tour.ring.is_some() || !tour.runs.is_empty() {
+                return Err(at("'# ring:' starts a tour and comes once".into()));
+            }
+            tour.ring = Some(ring_script::parse_header(s).map_err(at)?);
             continue;
         }
         if let Some(v) = header(raw, "tour") {
@@ -187,8 +207,12 @@ pub fn parse(text: &str) -> Result<Tour, String> {
             tour.compare = Some(v.to_string());
             continue;
         }
-        if tour.runs.is_empty() && !raw.trim().is_empty() && !raw.starts_with('#') {
-            return Err(at("the first line must be '# settings: ...'".into()));
+        if tour.runs.is_empty()
+            && tour.ring.is_none()
+            && !raw.trim().is_empty()
+            && !raw.starts_with('#')
+        {
+            return Err(at(FIRST_LINE.into()));
         }
         if raw == "----" {
             // Expected output, for the transcript tests: up to a blank line.
@@ -199,7 +223,7 @@ pub fn parse(text: &str) -> Result<Tour, String> {
             tour.chapters.push(Chapter {
                 title: title.trim().to_string(),
                 text: Vec::new(),
-                run: tour.runs.len() - 1,
+                run: tour.runs.len().saturating_sub(1),
                 lines: Vec::new(),
                 highlight: Vec::new(),
                 task: None,
@@ -219,13 +243,26 @@ pub fn parse(text: &str) -> Result<Tour, String> {
             continue;
         }
         let command = parse_command(code).map_err(at)?;
+        match (&command, tour.ring.is_some()) {
+            (Command::Ring(_), false) => {
+                return Err(at("ring lines need a '# ring:' header".into()))
+            }
+            (Command::Ring(_), true) => {}
+            (_, true) => {
+                return Err(at(format!(
+                    "'{code}' is not a ring line (ring add, ring remove N, ring set vn=16, \
+                     ring select k7, expect moved <= 30%, print ring)"
+                )))
+            }
+            _ => {}
+        }
         let line = Line {
             number,
             text: code.to_string(),
             command,
         };
         match tour.chapters.last_mut() {
-            Some(ch) if ch.run == tour.runs.len() - 1 => {
+            Some(ch) if ch.run == tour.runs.len().saturating_sub(1) => {
                 if let Command::Highlight(t) = &line.command {
                     ch.highlight.extend(t.iter().copied());
                 }
@@ -246,11 +283,12 @@ pub fn parse(text: &str) -> Result<Tour, String> {
             }
         }
     }
-    if tour.runs.is_empty() {
-        return Err("the first line must be '# settings: ...'".into());
-    }
     if tour.group.is_empty() {
-        tour.group = tour.runs[0].protocol.title().to_string();
+        tour.group = match (&tour.ring, tour.runs.first()) {
+            (Some(_), _) => RING_GROUP.to_string(),
+            (None, Some(run)) => run.protocol.title().to_string(),
+            (None, None) => return Err(FIRST_LINE.into()),
+        };
     }
     if tour.compare.is_none() {
         let right = tour
@@ -264,6 +302,11 @@ pub fn parse(text: &str) -> Result<Tour, String> {
     }
     Ok(tour)
 }
+
+const FIRST_LINE: &str = "the first line must be '# settings: ...' (or '# ring: ...')";
+
+/// The menu group of tours told on the ring page.
+pub const RING_GROUP: &str = "Consistent hashing";
 
 fn is_task(c: &Command) -> bool {
     match c {
@@ -366,6 +409,8 @@ pub struct Played {
     pub printed: Vec<(usize, String)>,
     /// Expectations or commands that failed, with the line number.
     pub failures: Vec<String>,
+    /// A ring tour's chapter pauses at a ring, not a moment (which stays at 0).
+    pub ring: Option<RingView>,
 }
 
 /// Plays lines `from..` of a chapter on the runs (the app resumes after the reader's action
@@ -376,6 +421,7 @@ pub fn play_chapter(runs: &mut Runs, chapter: &Chapter, from: usize) -> Played {
         task: None,
         printed: Vec::new(),
         failures: Vec::new(),
+        ring: None,
     };
     for (i, line) in chapter.lines.iter().enumerate().skip(from) {
         if chapter.task == Some(i) {
@@ -433,7 +479,46 @@ impl Story {
     }
 }
 
+/// Plays a ring tour's lines on its view, in order.
+fn play_ring(view: &mut RingView, lines: &[Line]) -> Played {
+    let mut played = Played {
+        moment: Moment { event: 0, time: 0 },
+        task: None,
+        printed: Vec::new(),
+        failures: Vec::new(),
+        ring: None,
+    };
+    for line in lines {
+        let Command::Ring(c) = &line.command else {
+            continue;
+        };
+        match ring_script::run(view, c) {
+            Ok(out) if !out.is_empty() => played.printed.push((line.number, out)),
+            Ok(_) => {}
+            Err(e) => played
+                .failures
+                .push(format!("line {}: {}: {e}", line.number, line.text)),
+        }
+    }
+    played.ring = Some(view.clone());
+    played
+}
+
 pub fn play(tour: &Tour) -> Result<Story, String> {
+    if let Some(start) = &tour.ring {
+        let mut view = start.clone();
+        let prologue = play_ring(&mut view, &tour.prologue);
+        let chapters = tour
+            .chapters
+            .iter()
+            .map(|ch| play_ring(&mut view, &ch.lines))
+            .collect();
+        return Ok(Story {
+            chapters,
+            prologue_failures: prologue.failures,
+            runs: Vec::new(),
+        });
+    }
     let mut runs = vec![Runs::new(tour, 0)?];
     let mut prologue_failures = Vec::new();
     for line in &tour.prologue {
@@ -519,6 +604,9 @@ fn events_since(sim: &AnySim, from: u64, label: &str, verbose: bool) -> String {
 fn tell(t: &Tour, verbose: bool) -> Result<(String, bool), String> {
     use std::fmt::Write;
     let mut out = format!("{}\n", t.title);
+    if t.ring.is_some() {
+        return Ok(tell_ring(t, out));
+    }
     let mut runs = vec![Runs::new(t, 0)?];
     let mut ok = true;
     for line in &t.prologue {
@@ -557,6 +645,44 @@ fn tell(t: &Tour, verbose: bool) -> Result<(String, bool), String> {
         }
     }
     Ok((out, ok))
+}
+
+/// `lab tour run` for a ring tour: each chapter, what the ring shows there and its link words.
+fn tell_ring(t: &Tour, mut out: String) -> (String, bool) {
+    use std::fmt::Write;
+    let Ok(story) = play(t) else {
+        return (out, false);
+    };
+    let mut ok = true;
+    for f in &story.prologue_failures {
+        let _ = writeln!(out, "FAILED {f}");
+        ok = false;
+    }
+    for (i, (ch, played)) in t.chapters.iter().zip(&story.chapters).enumerate() {
+        let _ = writeln!(out, "\n== {}. {}", i + 1, ch.title);
+        for p in &ch.text {
+            let _ = writeln!(out, "   {p}");
+        }
+        if let Some(view) = &played.ring {
+            if let Ok(scene) = crate::ring::page::Scene::new(&view.params) {
+                for l in ring_script::describe(view, &scene).lines() {
+                    let _ = writeln!(out, "   {l}");
+                }
+            }
+            let words: Vec<String> = view
+                .params
+                .words()
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let _ = writeln!(out, "   -- ring: {}", words.join(" "));
+        }
+        for f in &played.failures {
+            let _ = writeln!(out, "   FAILED {f}");
+            ok = false;
+        }
+    }
+    (out, ok)
 }
 
 /// Puts a run exactly at a moment a chapter recorded. A chapter that ends with `run until`

@@ -1,12 +1,14 @@
 //! Scenario transcripts, in the spirit of etcd raft's datadriven testdata: each file in
 //! `tests/scenarios/` is a script (see `lab_engine::script`) whose commands that print are
 //! followed by `----` and the expected output, up to a blank line. The first line
-//! `# settings: key=value ...` sets up the run.
+//! `# settings: key=value ...` sets up the run, or `# ring: n=4 vn=1 ...` the ring page of a
+//! tour told there, whose lines (`ring add`, `expect moved <= 30%`) change and check the ring.
 //!
 //! After an intended change of behaviour, `REWRITE=1 cargo test --test scenarios` rewrites the
 //! expected outputs; review the diff like any other change.
 
-use lab_engine::script::{parse_command, parse_settings};
+use lab_engine::ring::script::{self as ring_script, RingView};
+use lab_engine::script::{parse_command, parse_settings, Command};
 use lab_engine::tour::{self, Runs};
 use std::fs;
 use std::path::Path;
@@ -27,6 +29,7 @@ fn run_transcript(text: &str, name: &str) -> (String, Vec<String>) {
     let mut settings = None;
     let mut compare = None;
     let mut runs: Option<Runs> = None;
+    let mut ring: Option<RingView> = None;
     let mut out = String::new();
     let mut errors = Vec::new();
     let mut number = 0;
@@ -39,6 +42,10 @@ fn run_transcript(text: &str, name: &str) -> (String, Vec<String>) {
             runs = None;
             continue;
         }
+        if let Some(r) = header(line, "ring") {
+            ring = Some(ring_script::parse_header(r).unwrap_or_else(|e| panic!("{name}: {e}")));
+            continue;
+        }
         if let Some(c) = header(line, "compare") {
             compare = Some(c.trim().to_string());
             continue;
@@ -48,11 +55,16 @@ fn run_transcript(text: &str, name: &str) -> (String, Vec<String>) {
             continue;
         }
         let command = parse_command(code).unwrap_or_else(|e| panic!("{name}:{number}: {e}"));
-        let runs = runs.get_or_insert_with(|| {
-            let s = settings.as_ref().expect("settings come first");
-            Runs::with(s, compare.as_deref()).unwrap_or_else(|e| panic!("{name}: {e}"))
-        });
-        let got = match runs.run(&command) {
+        let ran = match (&mut ring, &command) {
+            (Some(view), Command::Ring(c)) => ring_script::run(view, c),
+            _ => runs
+                .get_or_insert_with(|| {
+                    let s = settings.as_ref().expect("settings come first");
+                    Runs::with(s, compare.as_deref()).unwrap_or_else(|e| panic!("{name}: {e}"))
+                })
+                .run(&command),
+        };
+        let got = match ran {
             Ok(s) => s,
             Err(e) => {
                 errors.push(format!("{name}:{number}: {code}: {e}"));

@@ -1,6 +1,7 @@
 //! The tours' stories hold: every tour parses, names its chapters, and plays to its end with
 //! every expectation met; the ids the app and links use exist.
 
+use lab_engine::ring::page::Change;
 use lab_engine::tour;
 use std::fs;
 use std::path::Path;
@@ -169,4 +170,98 @@ fn the_command_line_lists_and_tells_tours() {
     assert!(tour::cli(&args(&["walk"]))
         .unwrap_err()
         .starts_with("usage"));
+}
+
+const RING: &str = "# ring: n=4 vn=1 keys=40 r=3 seed=1\n# tour: r\n# title: R\n\
+                    == Start\n> t\nexpect moved = 0\n\
+                    == Join\n> t\nring add\nexpect arcs = 1\nexpect moved to S5\n\
+                    == Spread\n> t\nring set vn=64 keys=200\nring select k18\nexpect moved <= 25%\n";
+
+#[test]
+fn a_ring_tour_parses_and_plays_each_chapter_to_its_ring() {
+    let t = tour::parse(RING).unwrap();
+    assert!(t.runs.is_empty() && t.ring.is_some());
+    assert_eq!(t.group, tour::RING_GROUP);
+    assert_eq!(t.chapters.len(), 3);
+    let story = tour::play(&t).unwrap();
+    assert_eq!(
+        story.failures().count(),
+        0,
+        "{:?}",
+        story.failures().collect::<Vec<_>>()
+    );
+    let at = |i: usize| story.chapters[i].ring.clone().unwrap();
+    assert!(at(0).params.changes.is_empty());
+    assert_eq!(at(1).params.changes, vec![Change::Add(5)]);
+    let last = at(2);
+    assert_eq!((last.params.vnodes, last.params.keys), (64, 200));
+    assert_eq!(
+        last.params.changes,
+        vec![Change::Add(5)],
+        "set keeps the change"
+    );
+    assert_eq!(last.selected, Some(18));
+    assert!(story.runs.is_empty());
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let (told, ok) = tour::cli(&args(&["run", "ring-rebalance"])).unwrap();
+    assert!(ok, "{told}");
+    assert!(told.contains("S5 joined: 2 of 40 keys moved"), "{told}");
+    assert!(
+        told.contains(
+            "-- ring: protocol=ring nodes=4 vnodes=1 keys=40 replicas=3 seed=1 changes=add5"
+        ),
+        "{told}"
+    );
+}
+
+#[test]
+fn a_false_ring_expectation_fails_with_its_line() {
+    let text = RING.replace("expect arcs = 1", "expect arcs = 2");
+    let story = tour::play(&tour::parse(&text).unwrap()).unwrap();
+    let failures: Vec<_> = story.failures().collect();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].starts_with("line 10: expect arcs = 2: arcs is 1"),
+        "{failures:?}"
+    );
+    // A change that cannot apply fails too, and the story goes on from the ring before it.
+    let text = RING.replace("ring add", "ring remove 9");
+    let story = tour::play(&tour::parse(&text).unwrap()).unwrap();
+    let failures: Vec<_> = story.failures().collect();
+    assert!(
+        failures[0].starts_with("line 9: ring remove 9: change 'remove9' cannot apply"),
+        "{failures:?}"
+    );
+}
+
+#[test]
+fn malformed_ring_tours_say_what_is_wrong() {
+    let bad = [
+        ("# ring: n=4 vn=x", "vnodes takes a whole number"),
+        ("# ring: n=4 colour=red", "unknown parameter 'colour'"),
+        ("# ring: n=4\n== A\n> t\nring grow", "ring what?"),
+        (
+            "# ring: n=4\n== A\n> t\nexpect load median <= 2",
+            "load what?",
+        ),
+        (
+            "# ring: n=4\n== A\n> t\nrun 1s",
+            "'run 1s' is not a ring line",
+        ),
+        ("# ring: n=4\n# settings: protocol=raft", "no '# settings:'"),
+        (
+            "# settings: protocol=raft\n== A\n> t\nring add",
+            "need a '# ring:' header",
+        ),
+        (
+            "# settings: protocol=raft\n== A\n> t\nexpect moved <= 3",
+            "need a '# ring:' header",
+        ),
+    ];
+    for (text, want) in bad {
+        let e = tour::parse(text).unwrap_err();
+        assert!(e.contains(want), "{text:?} gave {e:?}");
+    }
+    let e = tour::parse("# ring: n=4\n== A\n> t\nring grow").unwrap_err();
+    assert!(e.starts_with("line 4: "), "{e}");
 }

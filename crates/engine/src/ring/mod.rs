@@ -47,6 +47,7 @@
 //! output follow the ids, never an allocation or hashing order.
 
 pub mod page;
+pub mod script;
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
