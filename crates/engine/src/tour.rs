@@ -413,9 +413,8 @@ pub struct Played {
     pub ring: Option<RingView>,
 }
 
-/// Plays lines `from..` of a chapter on the runs (the app resumes after the reader's action
-/// with `from` = the task line + 1).
-pub fn play_chapter(runs: &mut Runs, chapter: &Chapter, from: usize) -> Played {
+/// Plays a chapter's lines on the runs.
+pub fn play_chapter(runs: &mut Runs, chapter: &Chapter) -> Played {
     let mut played = Played {
         moment: runs.moment(),
         task: None,
@@ -423,7 +422,7 @@ pub fn play_chapter(runs: &mut Runs, chapter: &Chapter, from: usize) -> Played {
         failures: Vec::new(),
         ring: None,
     };
-    for (i, line) in chapter.lines.iter().enumerate().skip(from) {
+    for (i, line) in chapter.lines.iter().enumerate() {
         if chapter.task == Some(i) {
             let waits = runs
                 .run_to_task(&line.command)
@@ -444,22 +443,6 @@ pub fn play_chapter(runs: &mut Runs, chapter: &Chapter, from: usize) -> Played {
         }
     }
     played.moment = runs.moment();
-    played
-}
-
-/// Plays on after the reader's action in chapter `chapter` (from its line `from`): the rest
-/// of that chapter and the later chapters of the same run, whose moments the app seeks to.
-pub fn resume(tour: &Tour, runs: &mut Runs, chapter: usize, from: usize) -> Vec<Played> {
-    let Some(first) = tour.chapters.get(chapter) else {
-        return Vec::new();
-    };
-    let mut played = vec![play_chapter(runs, first, from)];
-    for ch in tour.chapters[chapter + 1..]
-        .iter()
-        .take_while(|c| c.run == first.run)
-    {
-        played.push(play_chapter(runs, ch, 0));
-    }
     played
 }
 
@@ -531,7 +514,7 @@ pub fn play(tour: &Tour) -> Result<Story, String> {
         while runs.len() <= ch.run {
             runs.push(Runs::new(tour, runs.len())?);
         }
-        chapters.push(play_chapter(&mut runs[ch.run], ch, 0));
+        chapters.push(play_chapter(&mut runs[ch.run], ch));
     }
     Ok(Story {
         chapters,
@@ -621,7 +604,7 @@ fn tell(t: &Tour, verbose: bool) -> Result<(String, bool), String> {
         }
         let r = &mut runs[ch.run];
         let from = (r.left.events(), r.right.as_ref().map_or(0, AnySim::events));
-        let played = play_chapter(r, ch, 0);
+        let played = play_chapter(r, ch);
         let _ = writeln!(out, "\n== {}. {}", i + 1, ch.title);
         for p in &ch.text {
             let _ = writeln!(out, "   {p}");

@@ -125,27 +125,6 @@ fn a_task_waits_at_its_moment_and_names_the_leader() {
 }
 
 #[test]
-fn resuming_after_the_readers_action_retells_the_same_story() {
-    let text = "# settings: protocol=raft nodes=5 seed=1 requests=off\n# tour: t\n# title: T\n\
-                == Elect\n> t\nrun until 1s\n== Crash it\n> t\nat 1.5s try crash leader\n\
-                run until 3s\n== Later\n> t\nrun until 4s\nexpect leader any\n";
-    let t = tour::parse(text).unwrap();
-    let story = tour::play(&t).unwrap();
-    // The reader arrives at the task's moment and does the action by hand.
-    let mut runs = tour::Runs::new(&t, 0).unwrap();
-    tour::play_chapter(&mut runs, &t.chapters[0], 0);
-    runs.left.run_until(1_500_000);
-    let (_, action) = story.chapters[1].task.clone().unwrap();
-    runs.left.apply(action).unwrap();
-    let task = t.chapters[1].task.unwrap();
-    let rest = tour::resume(&t, &mut runs, 1, task + 1);
-    assert_eq!(rest.len(), 2);
-    assert_eq!(rest[0].moment, story.chapters[1].moment);
-    assert_eq!(rest[1].moment, story.chapters[2].moment);
-    assert!(rest.iter().all(|p| p.failures.is_empty()));
-}
-
-#[test]
 fn the_command_line_lists_and_tells_tours() {
     let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let (list, ok) = tour::cli(&args(&["list"])).unwrap();
