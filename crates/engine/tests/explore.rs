@@ -5,7 +5,7 @@
 
 use lab_engine::any::AnySim;
 use lab_engine::catalog::{self, Bug};
-use lab_engine::explore::{explore, ExploreOptions, Host, Outcome, Report, Stats};
+use lab_engine::explore::{explore, ExploreOptions, Host, Outcome, Report, Search, Stats};
 use lab_engine::script;
 use lab_engine::{ProtocolKind, Settings};
 
@@ -365,6 +365,65 @@ fn searches_are_deterministic_and_stop_at_their_bounds() {
     };
     let cancelled = explore(&s, &deep, &mut host).unwrap();
     assert_eq!(cancelled.outcome, Outcome::Cancelled);
+}
+
+/// A clock that ticks once per progress call: a slice ends at every call past its deadline.
+struct Ticking {
+    now: f64,
+}
+
+impl Host for Ticking {
+    fn seconds(&self) -> f64 {
+        self.now
+    }
+    fn allocated(&self) -> usize {
+        0
+    }
+    fn progress(&mut self, _: &Stats) -> bool {
+        self.now += 1.0;
+        true
+    }
+}
+
+/// The page's worker runs a search in slices between its messages: cut at every progress
+/// call, it finds what one go finds, and after the answer it answers the same again.
+#[test]
+fn a_search_in_slices_finds_what_one_go_finds() {
+    let s = settings(ProtocolKind::Paxos, vec![]);
+    let o = opts(|o| {
+        o.proposers = 2;
+        o.max_depth = 9;
+    });
+    let whole = run(&s, &o);
+    let mut search = Search::new(&s, &o).unwrap();
+    let mut host = Ticking { now: 0.0 };
+    let mut slices = 0;
+    let report = loop {
+        let until = host.now + 1.0;
+        if let Some(r) = search.resume(&mut host, until).unwrap() {
+            break r;
+        }
+        slices += 1;
+    };
+    assert!(slices > 3, "the search paused only {slices} times");
+    assert_eq!(report.outcome, whole.outcome);
+    assert_eq!(
+        (report.stats.states, report.stats.unique, report.stats.depth),
+        (whole.stats.states, whole.stats.unique, whole.stats.depth)
+    );
+    assert_eq!(search.resume(&mut host, 0.0).unwrap(), Some(report));
+
+    // And a violation found in slices is the same shortest counterexample.
+    let c = case(ProtocolKind::Paxos, catalog::IGNORE_PROMISED_VALUE);
+    let buggy = settings(c.protocol, vec![c.bug]);
+    let whole = run(&buggy, &c.opts);
+    let mut search = Search::new(&buggy, &c.opts).unwrap();
+    let sliced = loop {
+        if let Some(r) = search.resume(&mut host, 0.0).unwrap() {
+            break r;
+        }
+    };
+    assert_eq!(sliced.outcome, whole.outcome);
 }
 
 #[test]

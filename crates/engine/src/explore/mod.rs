@@ -274,21 +274,52 @@ pub struct Report {
     pub outcome: Outcome,
 }
 
-/// Explores the protocol the settings name.
+/// Explores the protocol the settings name, to the end.
 pub fn explore(
     settings: &Settings,
     opts: &ExploreOptions,
     host: &mut dyn Host,
 ) -> Result<Report, String> {
-    settings.validate()?;
-    macro_rules! dispatch {
-        ($($kind:ident($ty:ty)),* $(,)?) => {
-            match settings.protocol {
-                $(ProtocolKind::$kind => Explorer::<$ty>::new(settings, opts).run(host),)*
-            }
-        };
+    let mut search = Search::new(settings, opts)?;
+    loop {
+        if let Some(report) = search.resume(host, f64::INFINITY)? {
+            return Ok(report);
+        }
     }
-    crate::for_each_protocol!(dispatch!())
+}
+
+/// A search that can stop and go on: the page's worker runs it in slices, reading its
+/// messages (a cancel, say) between them; [`explore`] runs it in one go.
+pub struct Search {
+    inner: Box<dyn Resume>,
+}
+
+/// [`Explorer`] with its protocol type hidden.
+trait Resume {
+    fn resume(&mut self, host: &mut dyn Host, until: f64) -> Result<Option<Report>, String>;
+}
+
+impl Search {
+    pub fn new(settings: &Settings, opts: &ExploreOptions) -> Result<Search, String> {
+        settings.validate()?;
+        macro_rules! dispatch {
+            ($($kind:ident($ty:ty)),* $(,)?) => {
+                match settings.protocol {
+                    $(ProtocolKind::$kind => Box::new(Explorer::<$ty>::new(settings, opts)) as Box<dyn Resume>,)*
+                }
+            };
+        }
+        Ok(Search {
+            inner: crate::for_each_protocol!(dispatch!()),
+        })
+    }
+
+    /// Searches on until the outcome is known (`Some`) or the host's clock reads `until` or
+    /// later at one of its progress calls (`None`: call again to go on). Once it has
+    /// answered `Some`, the search is over and answers the same again.
+    pub fn resume(&mut self, host: &mut dyn Host, until: f64) -> Result<Option<Report>, String> {
+        self.inner.resume(host, until)
+    }
 }
 
 /// One step of a path, by content (the simulator numbers messages and timers; the explorer
@@ -343,6 +374,26 @@ struct Explorer<P: Model> {
     loaded: Vec<u32>,
     /// The messages of the successor being built.
     scratch: Vec<u32>,
+    /// Where the search stands between slices.
+    at: Progress,
+}
+
+/// The breadth-first search's own state: the level being expanded and the next one.
+#[derive(Default)]
+struct Progress {
+    started: bool,
+    /// The host's clock and heap when the search started.
+    t0: f64,
+    base: usize,
+    stats: Stats,
+    /// States of the current depth; those before `pos` are expanded (and emptied).
+    level: Vec<(u64, Box<[u32]>)>,
+    pos: usize,
+    next: Vec<(u64, Box<[u32]>)>,
+    /// States expanded, for progress calls every 1024.
+    tick: u32,
+    /// The answer, once known.
+    done: Option<Report>,
 }
 
 impl<P: Model> Explorer<P> {
@@ -370,6 +421,7 @@ impl<P: Model> Explorer<P> {
             durable: Vec::new(),
             loaded: Vec::new(),
             scratch: Vec::new(),
+            at: Progress::default(),
         }
     }
 
@@ -654,36 +706,45 @@ impl<P: Model> Explorer<P> {
         violations
     }
 
-    fn run(mut self, host: &mut dyn Host) -> Result<Report, String> {
-        let t0 = host.seconds();
-        let base = host.allocated();
-        let mut stats = Stats::default();
-        let init = self.initial();
-        let init_fp = fingerprint(&init);
-        self.visited.insert(init_fp, ROOT);
-        stats.unique = 1;
-        let mut level = vec![(init_fp, init)];
-        let mut next = Vec::new();
+    fn search(&mut self, host: &mut dyn Host, until: f64) -> Result<Option<Report>, String> {
+        if let Some(report) = &self.at.done {
+            return Ok(Some(report.clone()));
+        }
+        if !self.at.started {
+            self.at.started = true;
+            self.at.t0 = host.seconds();
+            self.at.base = host.allocated();
+            let init = self.initial();
+            let init_fp = fingerprint(&init);
+            self.visited.insert(init_fp, ROOT);
+            self.at.stats.unique = 1;
+            self.at.level = vec![(init_fp, init)];
+        }
+        let (t0, base) = (self.at.t0, self.at.base);
         let mut moves = Vec::new();
         let mut child = Vec::new();
-        let mut tick = 0u32;
         let outcome = 'search: loop {
-            if level.is_empty() {
-                break Outcome::Exhausted;
+            // A level is judged before its first state is expanded, not again on resuming.
+            if self.at.pos == 0 {
+                if self.at.level.is_empty() {
+                    break Outcome::Exhausted;
+                }
+                if self.at.stats.depth >= self.opts.max_depth {
+                    break Outcome::DepthBound;
+                }
             }
-            if stats.depth >= self.opts.max_depth {
-                break Outcome::DepthBound;
-            }
-            for (fp, row) in level.drain(..) {
+            while self.at.pos < self.at.level.len() {
+                let (fp, row) = std::mem::take(&mut self.at.level[self.at.pos]);
+                self.at.pos += 1;
                 self.load(&row);
                 self.moves(&row, &mut moves);
                 for &mv in &moves {
                     let violations = self.successor(&row, mv, &mut child);
-                    stats.states += 1;
+                    self.at.stats.states += 1;
                     if let Some(v) = violations.into_iter().next() {
                         let path = self.path_to(fp, &row, mv)?;
-                        stats.depth += 1;
-                        stats.seconds = host.seconds() - t0;
+                        self.at.stats.depth += 1;
+                        self.at.stats.seconds = host.seconds() - t0;
                         break 'search Outcome::Violation(Box::new(self.counterexample(path, v)?));
                     }
                     let child_fp = fingerprint(&child);
@@ -691,16 +752,18 @@ impl<P: Model> Explorer<P> {
                         self.visited.entry(child_fp)
                     {
                         e.insert(fp);
-                        stats.unique += 1;
-                        next.push((child_fp, child.as_slice().into()));
+                        self.at.stats.unique += 1;
+                        self.at.next.push((child_fp, child.as_slice().into()));
                     }
                 }
-                tick += 1;
-                if tick % 1024 == 0 {
+                self.at.tick += 1;
+                if self.at.tick % 1024 == 0 {
+                    let stats = &mut self.at.stats;
                     let mem = host.allocated().saturating_sub(base);
                     stats.peak_memory = stats.peak_memory.max(mem);
-                    stats.seconds = host.seconds() - t0;
-                    if !host.progress(&stats) {
+                    let now = host.seconds();
+                    stats.seconds = now - t0;
+                    if !host.progress(stats) {
                         break 'search Outcome::Cancelled;
                     }
                     if stats.unique >= self.opts.max_states {
@@ -709,18 +772,33 @@ impl<P: Model> Explorer<P> {
                     if mem > self.opts.max_memory {
                         break 'search Outcome::MemoryBound;
                     }
+                    if now >= until {
+                        return Ok(None);
+                    }
                 }
             }
-            std::mem::swap(&mut level, &mut next);
-            if !level.is_empty() {
-                stats.depth += 1;
+            let at = &mut self.at;
+            at.level.clear();
+            at.pos = 0;
+            std::mem::swap(&mut at.level, &mut at.next);
+            if !at.level.is_empty() {
+                at.stats.depth += 1;
             }
         };
+        // The search is over: its levels are let go at once, not when the search is dropped.
+        self.at.level = Vec::new();
+        self.at.next = Vec::new();
+        let stats = &mut self.at.stats;
         let mem = host.allocated().saturating_sub(base);
         stats.peak_memory = stats.peak_memory.max(mem);
         stats.seconds = host.seconds() - t0;
-        host.progress(&stats);
-        Ok(Report { stats, outcome })
+        host.progress(stats);
+        let report = Report {
+            stats: stats.clone(),
+            outcome,
+        };
+        self.at.done = Some(report.clone());
+        Ok(Some(report))
     }
 
     /// The steps from the initial state to `row` (fingerprint `fp`), then `last`: the chain of
@@ -807,6 +885,12 @@ impl<P: Model> Explorer<P> {
             settings: self.settings.clone(),
             actions: sim.history().actions.clone(),
         })
+    }
+}
+
+impl<P: Model> Resume for Explorer<P> {
+    fn resume(&mut self, host: &mut dyn Host, until: f64) -> Result<Option<Report>, String> {
+        self.search(host, until)
     }
 }
 
