@@ -5,6 +5,7 @@
 use crate::components::cluster::Cluster;
 use crate::components::controls::{Faults, Help, Transport};
 use crate::components::event_log::EventLog;
+use crate::components::explore::{ExplorePanel, SearchView};
 use crate::components::inspector::{Inspected, Inspector};
 use crate::components::invariants::Invariants;
 use crate::components::legend::Legend;
@@ -13,9 +14,12 @@ use crate::components::settings::SettingsBar;
 use crate::components::spacetime::{self, SpaceTime, Window};
 use crate::components::tour::{tour_groups, TourGroups, TourPanel, TourStage, ToursMenu};
 use crate::ui_state::{LogFilter, Memo, Selection, Shared, Speed, SPEEDS};
+use consensus_lab::search::{Input, Job, Output, Searcher};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
+use gloo::worker::{Spawnable, WorkerBridge};
 use lab_engine::any::AnySim;
+use lab_engine::explore::ExploreOptions;
 use lab_engine::node::StateTable;
 use lab_engine::session::{self, Arrow, Lifecycle};
 use lab_engine::sim::history::{Action, Marker, ViolationRecord};
@@ -72,6 +76,12 @@ pub enum Msg {
     TourClose,
     /// Leave for the consistent-hashing page.
     OpenRing,
+    /// Find a bug: start exploring or hunting in the worker, cancel, hear from it.
+    Explore(ExploreOptions),
+    Hunt(u64, u64),
+    CancelSearch,
+    Searched(Output),
+    ShowFound,
 }
 
 /// Callbacks made once: a component's props compare equal only if its callbacks are the
@@ -104,6 +114,10 @@ struct Callbacks {
     tour_back: Callback<()>,
     tour_close: Callback<()>,
     ring: Callback<()>,
+    explore: Callback<ExploreOptions>,
+    hunt: Callback<(u64, u64)>,
+    cancel_search: Callback<()>,
+    show_found: Callback<()>,
 }
 
 impl Callbacks {
@@ -136,6 +150,10 @@ impl Callbacks {
             tour_back: link.callback(|_| Msg::TourBack),
             tour_close: link.callback(|_| Msg::TourClose),
             ring: link.callback(|_| Msg::OpenRing),
+            explore: link.callback(Msg::Explore),
+            hunt: link.callback(|(a, b)| Msg::Hunt(a, b)),
+            cancel_search: link.callback(|_| Msg::CancelSearch),
+            show_found: link.callback(|_| Msg::ShowFound),
         }
     }
 }
@@ -251,12 +269,28 @@ pub struct App {
     /// The setting words the compare run changes (`bug=raft-commit-old-term`).
     compare: Option<String>,
     reading: Option<Reading>,
+    /// The bug search's worker, started with the first search and kept for the next.
+    searcher: Option<WorkerBridge<Searcher>>,
+    search: SearchView,
+    /// The counterexample the last search found, as a link's query string.
+    found: Option<String>,
     /// The tours menu, built once.
     tour_groups: Shared<TourGroups>,
     cb: Callbacks,
     memos: RefCell<Memos>,
     _keys: EventListener,
     _history: EventListener,
+}
+
+/// What a search looks at: "Paxos with 3 nodes (paxos-ignore-promised-value)".
+fn search_about(s: &Settings) -> String {
+    let bugs: Vec<_> = s.bugs.iter().map(|b| b.slug()).collect();
+    let bugs = if bugs.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", bugs.join(", "))
+    };
+    format!("{} with {} nodes{bugs}", s.protocol.title(), s.nodes)
 }
 
 /// `loop=1` restarts after this much virtual time if the run has not ended before.
@@ -763,6 +797,40 @@ impl App {
         let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&there));
     }
 
+    /// Hands a job to the worker, starting it the first time (its WebAssembly loads only now).
+    fn start_search(&mut self, ctx: &Context<Self>, job: Job) {
+        let hunt = matches!(job, Job::Hunt { .. });
+        let bridge = self.searcher.get_or_insert_with(|| {
+            let link = ctx.link().clone();
+            Searcher::spawner()
+                .callback(move |out| link.send_message(Msg::Searched(out)))
+                // Trunk's loader shim (`data-loader-shim`), next to index.html: a file of the
+                // site's own, as a strict Content-Security-Policy requires.
+                .with_loader(true)
+                .as_module(false)
+                .spawn("./explore-worker_loader.js")
+        });
+        bridge.send(Input::Start(job));
+        self.found = None;
+        self.search = SearchView::Running {
+            hunt,
+            progress: None,
+            cancelling: false,
+        };
+    }
+
+    /// Opens the counterexample found like a link: its steps are the run's recorded actions.
+    fn show_found(&mut self) {
+        let Some(q) = self.found.clone() else { return };
+        self.push_query(&q);
+        self.load(session::open_link(&q));
+        self.playing = false;
+        // The violation's banner and the cluster are at the top; the panel may be far below.
+        if let Some(w) = web_sys::window() {
+            w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    }
+
     /// Pauses when a violation appears that was not there before.
     fn watch_violations(&mut self) {
         let n = self.violation_count();
@@ -864,6 +932,9 @@ impl Component for App {
             right: None,
             compare: None,
             reading: None,
+            searcher: None,
+            search: SearchView::Idle,
+            found: None,
             tour_groups: Shared::new(tour_groups()),
             cb: Callbacks::new(ctx.link()),
             memos: RefCell::default(),
@@ -879,6 +950,69 @@ impl Component for App {
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
+            Msg::Explore(opts) => {
+                let job = Job::Explore {
+                    settings: lab_engine::share::encode_link(self.sim.settings(), &[], &[]),
+                    options: opts
+                        .flags()
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect(),
+                };
+                self.start_search(ctx, job);
+            }
+            Msg::Hunt(first, last) => {
+                let job = Job::Hunt {
+                    settings: lab_engine::share::encode_link(self.sim.settings(), &[], &[]),
+                    first,
+                    last,
+                };
+                self.start_search(ctx, job);
+            }
+            Msg::CancelSearch => {
+                if let (Some(b), SearchView::Running { cancelling, .. }) =
+                    (&self.searcher, &mut self.search)
+                {
+                    b.send(Input::Cancel);
+                    *cancelling = true;
+                }
+            }
+            Msg::Searched(out) => {
+                let hunt = match &self.search {
+                    SearchView::Running { hunt, .. } => *hunt,
+                    // A message after the search ended (a cancel crossing the answer).
+                    _ => return false,
+                };
+                match out {
+                    Output::Progress(p) => {
+                        if let SearchView::Running { progress, .. } = &mut self.search {
+                            *progress = Some(p);
+                        }
+                    }
+                    Output::Found {
+                        progress,
+                        summary,
+                        link,
+                    } => {
+                        self.search = SearchView::Found {
+                            hunt,
+                            progress,
+                            summary,
+                        };
+                        self.found = Some(link);
+                        self.show_found();
+                    }
+                    Output::Done { progress, why } => {
+                        self.search = SearchView::Done {
+                            hunt,
+                            progress,
+                            why,
+                        }
+                    }
+                    Output::Failed(e) => self.search = SearchView::Failed(e),
+                }
+            }
+            Msg::ShowFound => self.show_found(),
             Msg::Frame(ts) => {
                 self.frame = None;
                 if !self.playing {
@@ -1403,6 +1537,10 @@ impl Component for App {
                     <Inspector data={inspected} on_action={cb.act.clone()} on_timeout={cb.timeout.clone()} on_close={cb.deselect.clone()} />
                     <Invariants all={sim.invariants()} {violations} side={left_side} />
                     { right_invariants }
+                    <ExplorePanel about={search_about(&self.settings)} nodes={self.settings.nodes}
+                        suggested={ExploreOptions::for_protocol(self.settings.protocol)} state={self.search.clone()}
+                        on_explore={cb.explore.clone()} on_hunt={cb.hunt.clone()}
+                        on_cancel={cb.cancel_search.clone()} on_show={cb.show_found.clone()} />
                     <EventLog {lines} filter={self.filter.clone()} nodes={self.settings.nodes}
                         on_filter={cb.filter.clone()} on_seek_event={cb.seek_event.clone()} />
                 </aside>

@@ -5,6 +5,7 @@ pub mod box_size;
 pub mod cluster;
 pub mod controls;
 pub mod event_log;
+pub mod explore;
 pub mod inspector;
 pub mod invariants;
 pub mod legend;

@@ -81,6 +81,19 @@ pub struct Failure {
     pub actions: Vec<ActionRecord>,
 }
 
+impl Failure {
+    /// The query string that opens the failing run in the app (the base settings with this
+    /// seed, and the shortened actions), at the moment it failed.
+    pub fn link(&self, base: &Settings) -> String {
+        let s = Settings {
+            seed: self.seed,
+            ..base.clone()
+        };
+        let t = crate::time::fmt_time(self.time);
+        crate::share::encode_link(&s, &self.actions, &[("t", &t)])
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = crate::time::fmt_time(self.time);

@@ -426,6 +426,40 @@ fn a_search_in_slices_finds_what_one_go_finds() {
     assert_eq!(sliced.outcome, whole.outcome);
 }
 
+/// The page starts from each protocol's suggested budgets: with them, a 3-node cluster shows
+/// each of these buggy variants within the state bound, and the options survive a round trip
+/// through their flags (as the page sends them to its worker).
+#[test]
+fn suggested_budgets_find_the_bugs_the_page_offers() {
+    use ProtocolKind::*;
+    for (protocol, bug) in [
+        (Paxos, catalog::IGNORE_PROMISED_VALUE),
+        (Paxos, catalog::ACCEPT_BELOW_PROMISE),
+        (Paxos, catalog::FORGET_PROMISE_ON_RESTART),
+        (MultiPaxos, catalog::IGNORE_PROMISED_VALUE),
+        (TwoPc, catalog::UNILATERAL_ABORT),
+        (TwoPc, catalog::COMMIT_MISSING_VOTE),
+        (ThreePc, catalog::TERMINATION_IGNORES_PRECOMMIT),
+        (Raft, catalog::VOTE_WITHOUT_LOG_CHECK),
+        (Raft, catalog::FORGET_VOTE_ON_RESTART),
+        (Raft, catalog::UNPERSISTED_LOG),
+    ] {
+        let o = ExploreOptions::for_protocol(protocol);
+        let mut back = ExploreOptions::default();
+        for (k, v) in o.flags() {
+            assert_eq!(back.set(k, &v), Ok(true), "{k}={v}");
+        }
+        assert_eq!(back, o);
+        let report = run(&settings(protocol, vec![bug]), &o);
+        assert!(
+            matches!(report.outcome, Outcome::Violation(_)),
+            "{protocol} {}: {:?}",
+            bug.slug(),
+            report.stats
+        );
+    }
+}
+
 #[test]
 fn bad_settings_and_options_say_why() {
     let s = Settings {

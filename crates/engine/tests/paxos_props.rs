@@ -39,6 +39,33 @@ fn ignore_promised_value_is_caught() {
     assert_eq!(invariant, "Agreement");
 }
 
+/// The page's Hunt opens a failing seed from its link: the shortened run, at the moment it
+/// broke, shows the violation.
+#[test]
+fn a_failure_link_opens_at_the_violation() {
+    let buggy = Settings {
+        bugs: vec![catalog::IGNORE_PROMISED_VALUE],
+        ..base()
+    };
+    let (seed, _) = first_catch(&base(), catalog::IGNORE_PROMISED_VALUE, 100, &opts()).unwrap();
+    let run = lab_engine::check::check_seed(
+        &Settings {
+            seed,
+            ..buggy.clone()
+        },
+        &opts(),
+    );
+    let f = run.failure.expect("the seed fails");
+    let opened = lab_engine::session::open_link(&f.link(&buggy));
+    assert!(opened.notices.is_empty(), "{:?}", opened.notices);
+    assert_eq!(opened.sim.settings().seed, seed);
+    assert_eq!(opened.sim.now(), f.time);
+    let v = opened.sim.violations();
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0].violation.invariant, "Agreement");
+    assert_eq!(v[0].time, f.time);
+}
+
 #[test]
 fn accept_below_promise_is_caught() {
     let (_, invariant) = first_catch(&base(), catalog::ACCEPT_BELOW_PROMISE, 100, &opts())

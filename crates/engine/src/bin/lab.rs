@@ -315,6 +315,10 @@ fn check(a: &Args) -> Result<ExitCode, String> {
             f.actions.len()
         ));
         say(script::format_actions(&f.actions));
+        say(format!(
+            "or open it in the app at the failure: ?{}",
+            f.link(&a.settings)
+        ));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

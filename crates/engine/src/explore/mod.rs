@@ -139,6 +139,65 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
 ];
 
 impl ExploreOptions {
+    /// Budgets to start from for a protocol (the page's Explore panel begins with these): the
+    /// faults and requests its buggy variants need, small enough that a 3-node cluster's
+    /// violations show within seconds. Single-decree Paxos needs two dueling proposers and a
+    /// crash; logs need a client request; Raft and 2PC break when a timer beats a message.
+    pub fn for_protocol(kind: ProtocolKind) -> ExploreOptions {
+        let base = ExploreOptions {
+            max_states: 2_000_000,
+            max_memory: 512 << 20,
+            ..ExploreOptions::default()
+        };
+        match kind {
+            ProtocolKind::Paxos => ExploreOptions {
+                proposers: 2,
+                crashes: 1,
+                ..base
+            },
+            ProtocolKind::Raft => ExploreOptions {
+                requests: 1,
+                crashes: 1,
+                asynchronous: true,
+                ..base
+            },
+            ProtocolKind::MultiPaxos | ProtocolKind::TwoPc => ExploreOptions {
+                requests: 1,
+                asynchronous: true,
+                ..base
+            },
+            ProtocolKind::ThreePc | ProtocolKind::Zab => ExploreOptions {
+                requests: 1,
+                crashes: 1,
+                ..base
+            },
+        }
+    }
+
+    /// The options as `lab explore` flags (name, value), those that differ from the defaults.
+    pub fn flags(&self) -> Vec<(&'static str, String)> {
+        let d = ExploreOptions::default();
+        let mut out = Vec::new();
+        let mut put = |name: &'static str, v: u64, dv: u64| {
+            if v != dv {
+                out.push((name, v.to_string()));
+            }
+        };
+        put("max-depth", self.max_depth.into(), d.max_depth.into());
+        put("max-states", self.max_states, d.max_states);
+        put("max-memory", self.max_memory as u64, d.max_memory as u64);
+        put("timeouts", self.timeouts.into(), d.timeouts.into());
+        put("proposers", self.proposers.into(), d.proposers.into());
+        put("client-requests", self.requests.into(), d.requests.into());
+        put("drops", self.drops.into(), d.drops.into());
+        put("dups", self.dups.into(), d.dups.into());
+        put("crashes", self.crashes.into(), d.crashes.into());
+        if self.asynchronous {
+            out.push(("async", String::new()));
+        }
+        out
+    }
+
     /// Sets one option from its flag name and text; `Ok(false)` if the name is not ours.
     pub fn set(&mut self, name: &str, v: &str) -> Result<bool, String> {
         let small = |v: &str| -> Result<u8, String> {

@@ -1,0 +1,128 @@
+// Find a bug in the page: Explore (every interleaving, breadth-first) and Hunt (random-fault
+// seeds) run in a Web Worker under a strict Content-Security-Policy; the cluster keeps
+// animating meanwhile, Cancel stops a search, and a violation found opens in the timeline as
+// ordinary recorded actions (step back and forward, the link, the invariants panel).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { open, byTestId, clock, until, screenshot, STRICT_CSP } from './harness.mjs';
+
+const strict = { serve: { headers: { 'content-security-policy': STRICT_CSP } } };
+
+const states = async (page) => Number(await page.getAttribute(byTestId('explore-progress'), 'data-states'));
+const holds = (page, name) => page.getAttribute(`[data-invariant="${name}"]`, 'data-holds');
+
+test('Explore runs in a worker: the cluster keeps animating, progress grows, Cancel stops it', async () => {
+  // Correct Paxos with the suggested budgets: millions of states, far more than a few seconds.
+  const app = await open('p=paxos&n=3&speed=3', strict);
+  try {
+    const { page, problems } = app;
+    await page.click(byTestId('play'));
+    await page.click(byTestId('explore-start'));
+    await until(async () => (await page.$(byTestId('explore-progress'))) && (await states(page)) > 1000, {
+      what: 'the search to report progress',
+      timeout: 30000,
+    });
+    const [s0, t0] = [await states(page), await clock(page)];
+    await new Promise((r) => setTimeout(r, 1500));
+    const [s1, t1] = [await states(page), await clock(page)];
+    assert.ok(s1 > s0, `the search goes on: ${s0} then ${s1} states`);
+    assert.ok(t1 > t0, `the cluster animates meanwhile: clock ${t0} then ${t1}`);
+    const text = await page.textContent(byTestId('explore-progress'));
+    assert.match(text, /distinct states .* depth \d+ .* states\/s .* MB/);
+    await screenshot(page, 'explore-running');
+    await page.click(byTestId('explore-cancel'));
+    const result = await until(() => page.$(byTestId('explore-result')), { what: 'the search to stop' });
+    assert.match(await result.textContent(), /cancelled/);
+    assert.equal(await page.getAttribute(byTestId('explore-result'), 'data-found'), 'false');
+    // Nothing was opened: the run on screen is the one the reader was watching.
+    assert.doesNotMatch(page.url(), /[?&]a=/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
+test('Explore finds paxos-ignore-promised-value and opens the shortest counterexample in the timeline', async () => {
+  const app = await open('p=paxos&n=3&bug=paxos-ignore-promised-value', strict);
+  try {
+    const { page, problems } = app;
+    assert.equal(await holds(page, 'Agreement'), 'true');
+    await page.click(byTestId('explore-start'));
+    const result = await until(() => page.$(`${byTestId('explore-result')}[data-found="true"]`), {
+      what: 'a violation found',
+      timeout: 60000,
+    });
+    assert.match(await result.textContent(), /Agreement violated after 8 steps/);
+    // The counterexample is the run now: its steps are recorded actions in the link.
+    assert.match(page.url(), /[?&]a=/);
+    assert.match(page.url(), /bug=paxos-ignore-promised-value/);
+    await page.waitForSelector(byTestId('violation'));
+    assert.equal(await holds(page, 'Agreement'), 'false');
+    await screenshot(page, 'explore-found');
+    // Every step is an ordinary moment: one back, Agreement holds; forward again, it breaks.
+    await page.click(byTestId('step-back'));
+    await until(async () => (await holds(page, 'Agreement')) === 'true', { what: 'Agreement before the last step' });
+    await page.click(byTestId('step'));
+    await until(async () => (await holds(page, 'Agreement')) === 'false', { what: 'Agreement broken again' });
+    // The space-time diagram draws the same run.
+    await page.click(byTestId('view-spacetime'));
+    await page.waitForSelector(byTestId('spacetime'));
+    await page.click(byTestId('view-cluster'));
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
+test('Hunt runs random-fault seeds, shortens the failure and opens it at the violation', async () => {
+  const app = await open('p=paxos&bug=paxos-ignore-promised-value', strict);
+  try {
+    const { page, problems } = app;
+    await page.click(byTestId('hunt-tab'));
+    // A range that is not one is refused before anything starts.
+    await page.fill(byTestId('hunt-from'), '50');
+    await page.fill(byTestId('hunt-to'), '10');
+    assert.ok(await page.isDisabled(byTestId('hunt-start')));
+    await page.fill(byTestId('hunt-from'), '1');
+    await page.fill(byTestId('hunt-to'), '500');
+    await page.click(byTestId('hunt-start'));
+    const result = await until(() => page.$(`${byTestId('explore-result')}[data-found="true"]`), {
+      what: 'a failing seed',
+      timeout: 60000,
+    });
+    assert.match(await result.textContent(), /seed \d+: Agreement violated at [\d.]+m?s \(shortened to \d+ actions\)/);
+    assert.match(page.url(), /[?&]seed=\d+/);
+    await page.waitForSelector(byTestId('violation'));
+    assert.equal(await holds(page, 'Agreement'), 'false');
+    await screenshot(page, 'hunt-found');
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
+test('Bad budgets are refused with a reason, and the panel reads on a phone and in the dark', async () => {
+  const app = await open('p=raft&n=3', { ...strict, viewport: { width: 390, height: 844 } });
+  try {
+    const { page, problems } = app;
+    await page.fill(byTestId('explore-max-states'), '5');
+    assert.ok(await page.isDisabled(byTestId('explore-start')));
+    assert.match(await page.textContent(byTestId('explore')), /states at most: a number from 1000 to 20000000/);
+    await page.fill(byTestId('explore-max-states'), '200000');
+    assert.ok(!(await page.isDisabled(byTestId('explore-start'))));
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.locator(byTestId('explore')).scrollIntoViewIfNeeded();
+    await screenshot(page, 'explore-phone-dark');
+    // Every label in the panel is at least 11 px.
+    const small = await page.$$eval(`${byTestId('explore')} *`, (els) =>
+      els
+        .filter((e) => e.childNodes.length && [...e.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim()))
+        .map((e) => [e.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(e).fontSize)])
+        .filter(([, px]) => px < 11),
+    );
+    assert.deepEqual(small, []);
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
