@@ -130,3 +130,22 @@ fn a_recovering_participant_may_wait() {
     let mut c = ThreePcChecker::default();
     assert!(event(&mut c, &d, &[None, Some(s)], &[2]).is_empty());
 }
+
+#[test]
+fn the_checker_lists_its_properties() {
+    let names: Vec<&str> = ThreePcChecker::default()
+        .invariants()
+        .iter()
+        .map(|i| i.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Atomicity",
+            "Commit Validity",
+            "Decision Stability",
+            "Committable State",
+            "Non-blocking"
+        ]
+    );
+}

@@ -15,6 +15,7 @@ use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
 use crate::node::NodeId;
 use crate::protocols::raft::{Entry, Raft, RaftState, Role};
 use imbl::{OrdMap, Vector};
+use std::hash::{Hash, Hasher};
 
 /// An entry known to be committed, with what the checker learned when it saw it committed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -95,13 +96,12 @@ impl Checker<Raft> for RaftChecker {
     }
 }
 
-/// A stable hash of a log prefix, extended by one entry.
+/// The hash of a log prefix, extended by one entry: equal prefixes hash equal (std's hasher
+/// has fixed keys), and it is only ever compared within one run.
 fn extend_hash(prev: u64, e: &Entry) -> u64 {
-    let mut h = prev ^ 0x9e37_79b9_7f4a_7c15;
-    for x in [e.term, e.request.id, e.request.delta as u64] {
-        h = (h ^ x).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
-    }
-    h
+    let mut h = std::hash::DefaultHasher::new();
+    (prev, e).hash(&mut h);
+    h.finish()
 }
 
 fn live_leaders<'a>(ctx: &'a CheckCtx<'_, Raft>) -> impl Iterator<Item = &'a RaftState> {

@@ -1,0 +1,227 @@
+//! Raft's checker fed hand-made states: each property caught where it is broken and silent
+//! where it holds, for the parts that no handler test or transcript reaches on its own.
+
+use imbl::Vector;
+use lab_engine::invariants::raft::RaftChecker;
+use lab_engine::invariants::{CheckCtx, Checker};
+use lab_engine::node::{NodeId, Out, Protocol, Reply, Request};
+use lab_engine::protocols::raft::{Entry, Raft, RaftDurable, RaftState, Role};
+use lab_engine::MS;
+
+fn raft() -> Raft {
+    Raft {
+        nodes: 3,
+        election_timeout: (150 * MS, 300 * MS),
+        heartbeat: 50 * MS,
+        prevote: false,
+        check_quorum: false,
+        bug_commit_old_term: false,
+        bug_vote_without_log_check: false,
+        bug_forget_vote_on_restart: false,
+        bug_unpersisted_log: false,
+    }
+}
+
+fn entry(term: u64, id: u64) -> Entry {
+    Entry {
+        term,
+        request: Request { id, delta: 1 },
+    }
+}
+
+/// Node `id` in `term` with `log`, of which `commit` entries are committed (and applied).
+fn node(id: u8, role: Role, term: u64, log: &[Entry], commit: u64) -> RaftState {
+    let durable = RaftDurable {
+        current_term: term,
+        voted_for: None,
+        log: log.iter().copied().collect::<Vector<_>>(),
+    };
+    let mut s = raft().on_start(NodeId(id), &durable, &mut Out::new(false));
+    s.role = role;
+    s.commit_index = commit;
+    s.last_applied = commit;
+    s.value = commit as i64;
+    s
+}
+
+/// One event after which the nodes in `changed` look like `nodes`; the properties it broke.
+fn event(c: &mut RaftChecker, nodes: &[RaftState], changed: &[u8]) -> Vec<String> {
+    event_with(c, nodes, changed, &[])
+}
+
+/// Like [`event`], with the replies to clients the event sent.
+fn event_with(
+    c: &mut RaftChecker,
+    nodes: &[RaftState],
+    changed: &[u8],
+    replies: &[(NodeId, u64, Reply)],
+) -> Vec<String> {
+    let r = raft();
+    let durable: Vec<RaftDurable> = nodes.iter().map(|s| s.durable.clone()).collect();
+    let nodes: Vec<Option<RaftState>> = nodes.iter().cloned().map(Some).collect();
+    let changed: Vec<NodeId> = changed.iter().map(|&i| NodeId(i)).collect();
+    c.check(&CheckCtx {
+        proto: &r,
+        nodes: &nodes,
+        durable: &durable,
+        changed: &changed,
+        replies,
+        requests: &imbl::OrdMap::new(),
+    })
+    .into_iter()
+    .map(|v| v.invariant)
+    .collect()
+}
+
+#[test]
+fn the_checker_lists_its_properties() {
+    let names: Vec<&str> = RaftChecker::default()
+        .invariants()
+        .iter()
+        .map(|i| i.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Election Safety",
+            "Leader Append-Only",
+            "Log Matching",
+            "Leader Completeness",
+            "State Machine Safety",
+            "Acknowledged Writes Durable"
+        ]
+    );
+}
+
+/// Log Matching (§5.3): two logs that hold the same (index, term) must agree on every entry
+/// before it. The checker compares prefixes by hash, so the hash must tell entries apart.
+#[test]
+fn log_matching_compares_whole_prefixes() {
+    // Entry 2 of term 2 on both, after different first entries: the only clash is at 2.
+    for (first, broken) in [(entry(2, 7), true), (entry(1, 1), false)] {
+        let mut c = RaftChecker::default();
+        let a = node(1, Role::Follower, 2, &[entry(1, 1), entry(2, 2)], 0);
+        let b = node(2, Role::Follower, 2, &[first, entry(2, 2)], 0);
+        let c3 = node(3, Role::Follower, 2, &[], 0);
+        let none = Vec::<String>::new();
+        assert_eq!(
+            event(&mut c, &[a.clone(), b.clone(), c3.clone()], &[1]),
+            none
+        );
+        let v = event(&mut c, &[a, b, c3], &[2]);
+        assert_eq!(
+            v,
+            if broken {
+                vec!["Log Matching".to_string()]
+            } else {
+                none
+            },
+            "{first:?}"
+        );
+    }
+    // Same-term first entries that differ only in their request's id or delta clash at 1 and
+    // at 2.
+    for other in [
+        Entry {
+            term: 1,
+            request: Request { id: 1, delta: 2 },
+        },
+        entry(1, 2),
+    ] {
+        let mut c = RaftChecker::default();
+        let a = node(1, Role::Follower, 3, &[entry(1, 1), entry(3, 9)], 0);
+        let b = node(2, Role::Follower, 3, &[other, entry(3, 9)], 0);
+        let c3 = node(3, Role::Follower, 3, &[], 0);
+        event(&mut c, &[a.clone(), b.clone(), c3.clone()], &[1]);
+        let v = event(&mut c, &[a, b, c3], &[2]);
+        assert_eq!(v, ["Log Matching", "Log Matching"], "{other:?}");
+    }
+}
+
+/// Leader Completeness (§5.4) is checked when a commit becomes known, too: a leader already in
+/// office for a later term that lacks the entry breaks it then.
+#[test]
+fn a_commit_seen_after_a_later_leader_took_office_is_checked_against_it() {
+    let mut c = RaftChecker::default();
+    let leader = node(1, Role::Leader, 3, &[], 0);
+    let f2 = node(2, Role::Follower, 2, &[], 0);
+    let f3 = node(3, Role::Follower, 2, &[], 0);
+    assert_eq!(
+        event(&mut c, &[leader.clone(), f2, f3.clone()], &[1]),
+        Vec::<String>::new()
+    );
+    // S2, still in term 2, learns that entry 1 of term 2 is committed: the leader of term 3
+    // does not hold it.
+    let f2 = node(2, Role::Follower, 2, &[entry(2, 1)], 1);
+    assert_eq!(
+        event(&mut c, &[leader, f2, f3], &[2]),
+        ["Leader Completeness"]
+    );
+}
+
+/// Leader Completeness is judged once when a leader takes office: the same leader seen again
+/// is not reported again (Election Safety's record tells a new leader from a known one).
+#[test]
+fn a_leader_missing_a_committed_entry_is_reported_when_it_takes_office_only() {
+    let mut c = RaftChecker::default();
+    let s1 = node(1, Role::Follower, 2, &[], 0);
+    let s2 = node(2, Role::Follower, 2, &[entry(2, 1)], 1);
+    let s3 = node(3, Role::Follower, 2, &[], 0);
+    let none = Vec::<String>::new();
+    assert_eq!(event(&mut c, &[s1, s2.clone(), s3.clone()], &[2]), none);
+    let leader = node(1, Role::Leader, 3, &[], 0);
+    let nodes = [leader, s2, s3];
+    assert_eq!(event(&mut c, &nodes, &[1]), ["Leader Completeness"]);
+    assert_eq!(event(&mut c, &nodes, &[1]), none);
+}
+
+/// Acknowledged Writes Durable (§8): a leader's "committed" answer must name the request the
+/// committed log holds at that index, with the counter the log gives there.
+#[test]
+fn an_acknowledgement_must_match_the_committed_log() {
+    let log = [entry(1, 1), entry(1, 2)];
+    let nodes = [
+        node(1, Role::Leader, 1, &log, 2),
+        node(2, Role::Follower, 1, &log, 2),
+        node(3, Role::Follower, 1, &log, 0),
+    ];
+    let ack = |request, index, value| (NodeId(1), request, Reply::Committed { index, value });
+    for (reply, broken) in [
+        (ack(2, 2, 2), false),
+        (ack(1, 2, 2), true),
+        (ack(2, 2, 5), true),
+        (ack(2, 1, 1), true),
+    ] {
+        let mut c = RaftChecker::default();
+        event(&mut c, &nodes, &[1, 2, 3]);
+        let v = event_with(&mut c, &nodes, &[1], std::slice::from_ref(&reply));
+        let want: Vec<String> = if broken {
+            vec!["Acknowledged Writes Durable".into()]
+        } else {
+            vec![]
+        };
+        assert_eq!(v, want, "{reply:?}");
+    }
+}
+
+/// Election Safety (§5.2): two leaders of one term break it; leaders of different terms, or
+/// one leader seen twice, do not.
+#[test]
+fn two_leaders_of_one_term_break_election_safety() {
+    let none = Vec::<String>::new();
+    for (other_term, broken) in [(2, true), (3, false)] {
+        let mut c = RaftChecker::default();
+        let s1 = node(1, Role::Leader, 2, &[], 0);
+        let s2 = node(2, Role::Leader, other_term, &[], 0);
+        let s3 = node(3, Role::Follower, 2, &[], 0);
+        let nodes = [s1, s2, s3];
+        assert_eq!(event(&mut c, &nodes, &[1]), none);
+        assert_eq!(event(&mut c, &nodes, &[1]), none);
+        let want: Vec<String> = if broken {
+            vec!["Election Safety".into()]
+        } else {
+            vec![]
+        };
+        assert_eq!(event(&mut c, &nodes, &[2]), want, "term {other_term}");
+    }
+}
