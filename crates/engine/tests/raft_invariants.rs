@@ -3,7 +3,7 @@
 
 use imbl::Vector;
 use lab_engine::invariants::raft::RaftChecker;
-use lab_engine::invariants::{CheckCtx, Checker};
+use lab_engine::invariants::{CheckCtx, Checker, Violation};
 use lab_engine::node::{NodeId, Out, Protocol, Reply, Request};
 use lab_engine::protocols::raft::{Entry, Raft, RaftDurable, RaftState, Role};
 use lab_engine::MS;
@@ -56,6 +56,19 @@ fn event_with(
     changed: &[u8],
     replies: &[(NodeId, u64, Reply)],
 ) -> Vec<String> {
+    violations(c, nodes, changed, replies)
+        .into_iter()
+        .map(|v| v.invariant)
+        .collect()
+}
+
+/// The violations themselves, explanations included.
+fn violations(
+    c: &mut RaftChecker,
+    nodes: &[RaftState],
+    changed: &[u8],
+    replies: &[(NodeId, u64, Reply)],
+) -> Vec<Violation> {
     let r = raft();
     let durable: Vec<RaftDurable> = nodes.iter().map(|s| s.durable.clone()).collect();
     let nodes: Vec<Option<RaftState>> = nodes.iter().cloned().map(Some).collect();
@@ -68,9 +81,6 @@ fn event_with(
         replies,
         requests: &imbl::OrdMap::new(),
     })
-    .into_iter()
-    .map(|v| v.invariant)
-    .collect()
 }
 
 #[test]
@@ -108,16 +118,17 @@ fn log_matching_compares_whole_prefixes() {
             event(&mut c, &[a.clone(), b.clone(), c3.clone()], &[1]),
             none
         );
-        let v = event(&mut c, &[a, b, c3], &[2]);
-        assert_eq!(
-            v,
-            if broken {
-                vec!["Log Matching".to_string()]
-            } else {
-                none
-            },
-            "{first:?}"
-        );
+        let v = violations(&mut c, &[a, b, c3], &[2], &[]);
+        if broken {
+            assert_eq!(v.len(), 1, "{v:?}");
+            assert_eq!(v[0].invariant, "Log Matching");
+            assert_eq!(
+                v[0].explanation,
+                "S1 and S2 both hold entry 2 of term 2, but their logs differ before it"
+            );
+        } else {
+            assert_eq!(v, vec![], "{first:?}");
+        }
     }
     // Same-term first entries that differ only in their request's id or delta clash at 1 and
     // at 2.
@@ -223,5 +234,43 @@ fn two_leaders_of_one_term_break_election_safety() {
             vec![]
         };
         assert_eq!(event(&mut c, &nodes, &[2]), want, "term {other_term}");
+    }
+}
+
+/// State Machine Safety (§5.4.3): two nodes that commit different entries at one index break
+/// it, and so does a counter that is not what the committed entries add up to.
+#[test]
+fn different_entries_committed_at_one_index_break_state_machine_safety() {
+    let none = Vec::<String>::new();
+    let other = Entry {
+        term: 1,
+        request: Request { id: 2, delta: 1 },
+    };
+    for (second, broken) in [(other, true), (entry(1, 1), false)] {
+        let mut c = RaftChecker::default();
+        let s1 = node(1, Role::Follower, 1, &[entry(1, 1)], 1);
+        let s2 = node(2, Role::Follower, 1, &[second], 1);
+        let s3 = node(3, Role::Follower, 1, &[], 0);
+        let nodes = [s1, s2, s3];
+        assert_eq!(event(&mut c, &nodes, &[1]), none);
+        let v = event(&mut c, &nodes, &[2]);
+        let has = v.iter().any(|v| v == "State Machine Safety");
+        assert_eq!(has, broken, "{second:?}: {v:?}");
+    }
+    for (counter, broken) in [(1, false), (4, true)] {
+        let mut c = RaftChecker::default();
+        let mut s1 = node(1, Role::Follower, 1, &[entry(1, 1)], 1);
+        s1.value = counter;
+        let nodes = [
+            s1,
+            node(2, Role::Follower, 1, &[], 0),
+            node(3, Role::Follower, 1, &[], 0),
+        ];
+        let want: Vec<String> = if broken {
+            vec!["State Machine Safety".into()]
+        } else {
+            vec![]
+        };
+        assert_eq!(event(&mut c, &nodes, &[1]), want, "counter {counter}");
     }
 }
