@@ -274,3 +274,91 @@ fn different_entries_committed_at_one_index_break_state_machine_safety() {
         assert_eq!(event(&mut c, &nodes, &[1]), want, "counter {counter}");
     }
 }
+
+/// Leader Append-Only (§5.3): a leader never overwrites or deletes entries in its log within
+/// its term; appending is fine, and so is a new term (it may have been a follower between).
+#[test]
+fn a_leader_that_drops_or_replaces_its_own_entries_breaks_append_only() {
+    let e1 = entry(2, 1);
+    let e2 = entry(2, 2);
+    let other = entry(2, 9);
+    let cases: [(&[Entry], u64, bool); 5] = [
+        (&[e1, e2], 2, false),
+        (&[e1, e2, entry(2, 3)], 2, false),
+        (&[e1], 2, true),
+        (&[e1, other], 2, true),
+        (&[e1], 3, false),
+    ];
+    for (now, term, broken) in cases {
+        let mut c = RaftChecker::default();
+        let others = [
+            node(2, Role::Follower, 2, &[], 0),
+            node(3, Role::Follower, 2, &[], 0),
+        ];
+        let before = node(1, Role::Leader, 2, &[e1, e2], 0);
+        let v = event(
+            &mut c,
+            &[before, others[0].clone(), others[1].clone()],
+            &[1],
+        );
+        assert_eq!(v, Vec::<String>::new());
+        let after = node(1, Role::Leader, term, now, 0);
+        let v = event(&mut c, &[after, others[0].clone(), others[1].clone()], &[1]);
+        let has = v.iter().any(|v| v == "Leader Append-Only");
+        assert_eq!(has, broken, "{now:?} in term {term}: {v:?}");
+    }
+    // A leader that starts with an empty log may append anything.
+    let mut c = RaftChecker::default();
+    let f = || node(2, Role::Follower, 2, &[], 0);
+    let g = || node(3, Role::Follower, 2, &[], 0);
+    event(&mut c, &[node(1, Role::Leader, 2, &[], 0), f(), g()], &[1]);
+    let v = event(
+        &mut c,
+        &[node(1, Role::Leader, 2, &[e1], 0), f(), g()],
+        &[1],
+    );
+    assert_eq!(v, Vec::<String>::new());
+}
+
+/// Leader Completeness looks at the entry at the committed index: a new leader of a later term
+/// that holds it keeps the property; one holding a different entry there, or whose term is not
+/// later than the commit's, is judged accordingly.
+#[test]
+fn leader_completeness_compares_the_entry_at_its_index() {
+    let committed = [entry(1, 1), entry(2, 2)];
+    let cases: [(&[Entry], u64, bool); 5] = [
+        (&[entry(1, 1), entry(2, 2)], 3, false),
+        (&[entry(1, 1), entry(2, 2), entry(3, 3)], 3, false),
+        (&[entry(1, 1)], 3, true),
+        (&[entry(1, 1), entry(3, 7)], 3, true),
+        // Not a later term than the one the entries were seen committed in.
+        (&[entry(1, 1)], 2, false),
+    ];
+    for (log, term, broken) in cases {
+        let mut c = RaftChecker::default();
+        let s2 = node(2, Role::Follower, 2, &committed, 2);
+        let s3 = node(3, Role::Follower, 2, &[], 0);
+        event(
+            &mut c,
+            &[node(1, Role::Follower, 2, &[], 0), s2.clone(), s3.clone()],
+            &[2],
+        );
+        let v = violations(
+            &mut c,
+            &[node(1, Role::Leader, term, log, 0), s2, s3],
+            &[1],
+            &[],
+        );
+        let lc: Vec<&Violation> = v
+            .iter()
+            .filter(|v| v.invariant == "Leader Completeness")
+            .collect();
+        assert_eq!(!lc.is_empty(), broken, "{log:?} in term {term}: {v:?}");
+        if broken {
+            assert_eq!(
+                lc[0].explanation,
+                "S1 leads term 3 without committed entry 2 (counter += 1, term 2)"
+            );
+        }
+    }
+}
