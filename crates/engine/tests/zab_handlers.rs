@@ -244,6 +244,26 @@ fn a_notification_from_an_earlier_round_is_answered_with_the_current_one() {
 }
 
 #[test]
+fn a_vote_from_an_earlier_round_is_answered_never_adopted() {
+    // FLE: notifications of an earlier round are stale; the sender is told the current one.
+    let p = proto();
+    let mut s = start(&p, 3, &ZabDurable::default());
+    let own = s.vote;
+    let weaker = vote(1, 0, Zxid::ZERO);
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        note(weaker, 4, Role::Looking),
+        &mut quiet(),
+    );
+    let better = vote(2, 5, Zxid::new(5, 1));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(2), note(better, 2, Role::Looking), &mut out);
+    assert_eq!((s.round, s.vote), (4, own));
+    assert_eq!(out.actions(), vec![send(2, note(own, 4, Role::Looking))]);
+}
+
+#[test]
 fn after_the_finalize_wait_a_quorum_for_itself_makes_a_node_leading() {
     let p = proto();
     let mut s = start(&p, 3, &ZabDurable::default());
@@ -323,6 +343,107 @@ fn a_settled_node_tells_a_looking_one_whom_it_follows() {
         out.actions(),
         vec![send(1, note(vote(3, 0, Zxid::ZERO), 1, Role::Following))]
     );
+}
+
+#[test]
+fn a_quorum_is_a_majority_of_the_cluster() {
+    // Zab's quorums are majorities (DSN 2011, the system model): any two intersect.
+    for (nodes, quorum) in [(1, 1), (3, 2), (4, 3), (5, 3)] {
+        let p = Zab { nodes, ..proto() };
+        assert_eq!((p.cluster_size(), p.quorum()), (nodes, quorum));
+    }
+}
+
+#[test]
+fn only_a_leader_in_broadcast_is_established() {
+    // Phase 3 is where a primary serves: a leader still in discovery is not one yet, and
+    // neither is a follower in broadcast.
+    let p = proto();
+    assert!(!elected_leader(&p, &ZabDurable::default()).is_established());
+    assert!(!up_to_date_follower(&p).is_established());
+    assert!(established(&p).is_established());
+}
+
+#[test]
+fn a_later_rounds_better_vote_is_adopted_with_the_round() {
+    let p = proto();
+    let mut s = start(&p, 3, &ZabDurable::default());
+    let better = vote(1, 1, Zxid::new(1, 1));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(1), note(better, 3, Role::Looking), &mut out);
+    assert_eq!((s.round, s.vote), (3, better));
+    assert_eq!(
+        out.actions(),
+        vec![
+            send(1, note(better, 3, Role::Looking)),
+            send(2, note(better, 3, Role::Looking)),
+            timer(ZabTimer::Finalize, MS_50, MS_50),
+        ]
+    );
+}
+
+#[test]
+fn a_vote_equal_to_its_own_is_counted_not_sent_on() {
+    // FLE sends its vote on only when it changes; an agreeing vote only adds to the count.
+    let p = proto();
+    let mut s = start(&p, 3, &ZabDurable::default());
+    let own = s.vote;
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(1), note(own, 1, Role::Looking), &mut out);
+    assert_eq!(out.actions(), vec![timer(ZabTimer::Finalize, MS_50, MS_50)]);
+}
+
+#[test]
+fn the_finalize_wait_settles_nothing_once_the_quorum_is_gone() {
+    let p = proto();
+    let mut s = start(&p, 3, &ZabDurable::default());
+    let own = s.vote;
+    p.on_msg(&mut s, NodeId(1), note(own, 1, Role::Looking), &mut quiet());
+    // During the wait a notification of round 2 starts a new count, which S1's vote is not in.
+    let weaker = vote(2, 0, Zxid::ZERO);
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        note(weaker, 2, Role::Looking),
+        &mut quiet(),
+    );
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Finalize, &mut out);
+    assert_eq!(
+        (s.role, s.leader, out.actions()),
+        (Role::Looking, None, vec![])
+    );
+}
+
+#[test]
+fn the_election_timer_resends_the_vote_while_looking_only() {
+    let p = proto();
+    let mut s = start(&p, 3, &ZabDurable::default());
+    let own = s.vote;
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Election, &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![
+            send(1, note(own, 1, Role::Looking)),
+            send(2, note(own, 1, Role::Looking)),
+            timer(ZabTimer::Election, LO, HI),
+        ]
+    );
+    let mut s = up_to_date_follower(&p);
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Election, &mut out);
+    assert_eq!(out.actions(), vec![]);
+}
+
+#[test]
+fn a_leader_that_reports_leading_and_this_node_make_a_quorum() {
+    // Of three, the leader and the node that would join it are a majority.
+    let p = proto();
+    let mut s = start(&p, 1, &ZabDurable::default());
+    let v = vote(3, 0, Zxid::ZERO);
+    p.on_msg(&mut s, NodeId(3), note(v, 2, Role::Leading), &mut quiet());
+    assert_eq!((s.role, s.leader), (Role::Following, Some(NodeId(3))));
 }
 
 // ---- Phase 1: discovery ----
