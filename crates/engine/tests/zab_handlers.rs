@@ -555,6 +555,65 @@ fn a_leader_that_a_follower_is_ahead_of_gives_up() {
     assert_eq!(s.role, Role::Looking);
 }
 
+#[test]
+fn a_newepoch_equal_to_the_accepted_epoch_is_acknowledged_without_a_write() {
+    // A follower that reconnects to the leader of the epoch it accepted: nothing to persist.
+    let p = proto();
+    let h = [txn(1, 1, 1)];
+    let mut s = follower(&p, &durable(2, 1, &h));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), ZabMsg::NewEpoch { epoch: 2 }, &mut out);
+    assert_eq!((s.role, s.phase), (Role::Following, Phase::Sync));
+    assert_eq!(
+        out.actions(),
+        vec![
+            timer(ZabTimer::SyncLimit, LO, HI),
+            timer(ZabTimer::Heartbeat, 2 * MS_50, 2 * MS_50),
+            send(
+                3,
+                ZabMsg::AckEpoch {
+                    current_epoch: 1,
+                    last_zxid: Zxid::new(1, 1)
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_follower_not_yet_synchronized_connects_again_on_its_heartbeat_timer() {
+    let p = proto();
+    let mut s = follower(&p, &durable(1, 1, &[]));
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Heartbeat, &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![
+            send(3, ZabMsg::FollowerInfo { accepted_epoch: 1 }),
+            timer(ZabTimer::Heartbeat, MS_50, MS_50),
+        ]
+    );
+    // Once NEWLEADER came the connection stands: the timer does nothing.
+    let mut s = up_to_date_follower(&p);
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Heartbeat, &mut out);
+    assert_eq!(out.actions(), vec![]);
+}
+
+#[test]
+fn a_leader_not_established_within_two_synclimit_checks_gives_up() {
+    let p = proto();
+    let mut s = elected_leader(&p, &ZabDurable::default());
+    let info = ZabMsg::FollowerInfo { accepted_epoch: 0 };
+    // S2 keeps connecting, so a quorum is heard from, but discovery never completes.
+    p.on_msg(&mut s, NodeId(2), info.clone(), &mut quiet());
+    p.on_timer(&mut s, ZabTimer::SyncLimit, &mut quiet());
+    assert_eq!((s.role, s.phase), (Role::Leading, Phase::Discovery));
+    p.on_msg(&mut s, NodeId(2), info, &mut quiet());
+    p.on_timer(&mut s, ZabTimer::SyncLimit, &mut quiet());
+    assert_eq!((s.role, s.phase), (Role::Looking, Phase::Election));
+}
+
 // ---- Phase 2: synchronization ----
 
 /// S3's history: epoch 1 counters 1..=3, then epoch 2 counter 1; it leads epoch 3.
@@ -564,9 +623,13 @@ fn leader_history() -> Vec<Txn> {
 
 /// What S3 sends S1 when S1's ACKEPOCH reports `last`, as the quorum's second ACKEPOCH.
 fn new_leader_for(last: Zxid) -> Vec<Effect<Zab>> {
-    let p = proto();
+    new_leader_with(&proto(), last)
+}
+
+/// As `new_leader_for`, under `p`'s configuration.
+fn new_leader_with(p: &Zab, last: Zxid) -> Vec<Effect<Zab>> {
     let h = leader_history();
-    let mut s = elected_leader(&p, &durable(2, 2, &h));
+    let mut s = elected_leader(p, &durable(2, 2, &h));
     let o = &mut quiet();
     p.on_msg(
         &mut s,
@@ -833,6 +896,301 @@ fn uptodate_delivers_the_synchronized_history() {
     );
     assert_eq!((s.phase, s.committed, s.value), (Phase::Broadcast, 2, 7));
     assert_eq!(out.actions(), vec![timer(ZabTimer::SyncLimit, LO, HI)]);
+}
+
+#[test]
+fn a_follower_with_an_empty_history_gets_a_diff_of_the_whole_history() {
+    assert_eq!(
+        new_leader_for(Zxid::ZERO)[1],
+        send(
+            1,
+            ZabMsg::NewLeader {
+                epoch: 3,
+                sync: Sync::Diff {
+                    after: Zxid::ZERO,
+                    txns: leader_history()
+                }
+            }
+        )
+    );
+}
+
+#[test]
+fn a_follower_whose_whole_history_the_leader_lacks_is_truncated_to_nothing() {
+    // S1's only transaction, of epoch 0, is before anything the leader holds.
+    assert_eq!(
+        new_leader_for(Zxid::new(0, 5))[1],
+        send(
+            1,
+            ZabMsg::NewLeader {
+                epoch: 3,
+                sync: Sync::Trunc {
+                    to: Zxid::ZERO,
+                    txns: leader_history()
+                }
+            }
+        )
+    );
+}
+
+#[test]
+fn a_follower_exactly_the_diff_window_behind_still_gets_a_diff() {
+    let p = Zab {
+        diff_window: 2,
+        ..proto()
+    };
+    assert_eq!(
+        new_leader_with(&p, Zxid::new(1, 2))[1],
+        send(
+            1,
+            ZabMsg::NewLeader {
+                epoch: 3,
+                sync: Sync::Diff {
+                    after: Zxid::new(1, 2),
+                    txns: vec![txn(1, 3, 3), txn(2, 1, 4)]
+                }
+            }
+        )
+    );
+}
+
+#[test]
+fn newleader_is_taken_once_per_connection_in_sync_for_the_accepted_epoch() {
+    let p = proto();
+    let sync = || Sync::Diff {
+        after: Zxid::ZERO,
+        txns: vec![txn(1, 1, 1)],
+    };
+    let new_leader = |epoch| ZabMsg::NewLeader {
+        epoch,
+        sync: sync(),
+    };
+    // Before NEWEPOCH (still in discovery), even for the epoch it accepted.
+    let mut s = follower(&p, &durable(1, 0, &[]));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), new_leader(1), &mut out);
+    assert_eq!(out.actions(), vec![timer(ZabTimer::SyncLimit, LO, HI)]);
+    // For an epoch other than the one it accepted.
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::NewEpoch { epoch: 1 },
+        &mut quiet(),
+    );
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), new_leader(2), &mut out);
+    assert_eq!(out.actions(), vec![timer(ZabTimer::SyncLimit, LO, HI)]);
+    // A second NEWLEADER in the same connection.
+    p.on_msg(&mut s, NodeId(3), new_leader(1), &mut quiet());
+    assert_eq!((s.got_new_leader, s.history().len()), (true, 1));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), new_leader(1), &mut out);
+    assert_eq!(out.actions(), vec![timer(ZabTimer::SyncLimit, LO, HI)]);
+}
+
+#[test]
+fn a_follower_truncated_below_what_it_delivered_delivers_only_what_it_kept() {
+    // Only a leader that broke Phase 2 (zab-skip-sync) sends this: the follower's counter
+    // must still be what its delivered prefix adds up to.
+    let p = proto();
+    let mine = [txn(1, 1, 1), txn(1, 2, 2)];
+    let mut s = follower(&p, &durable(1, 1, &mine));
+    (s.committed, s.value) = (2, 3);
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::NewEpoch { epoch: 2 },
+        &mut quiet(),
+    );
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::NewLeader {
+            epoch: 2,
+            sync: Sync::Trunc {
+                to: Zxid::new(1, 1),
+                txns: vec![txn(2, 1, 5)],
+            },
+        },
+        &mut quiet(),
+    );
+    assert_eq!((s.committed, s.value), (1, 1));
+}
+
+/// S3 in synchronization for epoch 2: S1 sent ACKEPOCH and was sent NEWLEADER.
+fn synchronizing_leader(p: &Zab) -> ZabState {
+    let mut s = elected_leader(p, &durable(1, 1, &[]));
+    let o = &mut quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::FollowerInfo { accepted_epoch: 1 },
+        o,
+    );
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::AckEpoch {
+            current_epoch: 1,
+            last_zxid: Zxid::ZERO,
+        },
+        o,
+    );
+    assert_eq!((s.phase, s.new_epoch), (Phase::Sync, Some(2)));
+    s
+}
+
+#[test]
+fn the_leader_counts_one_ack_of_newleader_per_follower_it_sent_newleader_for_its_epoch() {
+    let p = proto();
+    let ack = |epoch| ZabMsg::AckNewLeader {
+        epoch,
+        last_zxid: Zxid::ZERO,
+    };
+    let mut s = synchronizing_leader(&p);
+    // An ACK for another epoch (an earlier connection's).
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(1), ack(1), &mut out);
+    assert_eq!((s.phase, out.actions()), (Phase::Sync, vec![]));
+    // An ACK from a follower that was not sent NEWLEADER in this connection.
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::FollowerInfo { accepted_epoch: 1 },
+        &mut quiet(),
+    );
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(2), ack(2), &mut out);
+    assert_eq!((s.phase, out.actions()), (Phase::Sync, vec![]));
+    // S1's ACK establishes the leader; a second one changes nothing.
+    p.on_msg(&mut s, NodeId(1), ack(2), &mut quiet());
+    assert!(s.is_established());
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(1), ack(2), &mut out);
+    assert_eq!(out.actions(), vec![]);
+}
+
+#[test]
+fn uptodate_goes_only_to_followers_that_acknowledged_newleader() {
+    let p = proto();
+    let mut s = synchronizing_leader(&p);
+    let o = &mut quiet();
+    // S2 connects during synchronization and is sent NEWLEADER too, but does not ACK it yet.
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::FollowerInfo { accepted_epoch: 1 },
+        o,
+    );
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::AckEpoch {
+            current_epoch: 1,
+            last_zxid: Zxid::ZERO,
+        },
+        o,
+    );
+    assert!(s.learners[&NodeId(2)].forwarding);
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::AckNewLeader {
+            epoch: 2,
+            last_zxid: Zxid::ZERO,
+        },
+        &mut out,
+    );
+    assert_eq!(
+        out.actions(),
+        vec![send(
+            1,
+            ZabMsg::UpToDate {
+                epoch: 2,
+                commit: Zxid::ZERO
+            }
+        )]
+    );
+}
+
+/// S2 after NEWEPOCH 1 and NEWLEADER with `t`: synchronized, not yet UPTODATE.
+fn synchronized_follower(p: &Zab, t: Txn) -> ZabState {
+    let mut s = follower(p, &ZabDurable::default());
+    let o = &mut quiet();
+    p.on_msg(&mut s, NodeId(3), ZabMsg::NewEpoch { epoch: 1 }, o);
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::NewLeader {
+            epoch: 1,
+            sync: Sync::Diff {
+                after: Zxid::ZERO,
+                txns: vec![t],
+            },
+        },
+        o,
+    );
+    assert_eq!((s.phase, s.got_new_leader), (Phase::Sync, true));
+    s
+}
+
+#[test]
+fn uptodate_commit_and_proposals_count_only_after_newleader_and_in_its_epoch() {
+    let p = proto();
+    let reset = vec![timer(ZabTimer::SyncLimit, LO, HI)];
+    // Before NEWLEADER: accepted epoch 1, current epoch still 0.
+    for msg in [
+        ZabMsg::UpToDate {
+            epoch: 0,
+            commit: Zxid::ZERO,
+        },
+        ZabMsg::Commit {
+            epoch: 0,
+            zxid: Zxid::ZERO,
+        },
+        ZabMsg::Proposal {
+            epoch: 0,
+            prev: Zxid::ZERO,
+            txn: txn(0, 1, 1),
+        },
+    ] {
+        let mut s = follower(&p, &ZabDurable::default());
+        p.on_msg(
+            &mut s,
+            NodeId(3),
+            ZabMsg::NewEpoch { epoch: 1 },
+            &mut quiet(),
+        );
+        let mut out = quiet();
+        p.on_msg(&mut s, NodeId(3), msg, &mut out);
+        assert_eq!((s.phase, out.actions()), (Phase::Sync, reset.clone()));
+    }
+    // After NEWLEADER of epoch 1, messages of epoch 2.
+    let t = txn(1, 1, 1);
+    for msg in [
+        ZabMsg::UpToDate {
+            epoch: 2,
+            commit: t.zxid,
+        },
+        ZabMsg::Commit {
+            epoch: 2,
+            zxid: t.zxid,
+        },
+        ZabMsg::Proposal {
+            epoch: 2,
+            prev: t.zxid,
+            txn: txn(2, 1, 2),
+        },
+    ] {
+        let mut s = synchronized_follower(&p, t);
+        let mut out = quiet();
+        p.on_msg(&mut s, NodeId(3), msg, &mut out);
+        assert_eq!(
+            (s.phase, s.committed, s.history().len(), out.actions()),
+            (Phase::Sync, 0, 1, reset.clone())
+        );
+    }
 }
 
 // ---- Phase 3: broadcast ----
