@@ -1401,6 +1401,161 @@ fn clients_are_redirected_to_the_leader_or_onwards_while_looking() {
 }
 
 #[test]
+fn a_follower_ignores_a_proposal_it_already_logged() {
+    // A resent proposal is neither logged twice nor taken for a gap.
+    let p = proto();
+    let mut s = up_to_date_follower(&p);
+    let proposal = ZabMsg::Proposal {
+        epoch: 1,
+        prev: Zxid::ZERO,
+        txn: txn(1, 1, 6),
+    };
+    p.on_msg(&mut s, NodeId(3), proposal.clone(), &mut quiet());
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), proposal, &mut out);
+    assert_eq!((s.phase, s.history().len()), (Phase::Broadcast, 1));
+    assert_eq!(out.actions(), vec![timer(ZabTimer::SyncLimit, LO, HI)]);
+}
+
+#[test]
+fn a_follower_delivers_up_to_each_commit_once() {
+    let p = proto();
+    let mut s = up_to_date_follower(&p);
+    let (a, b) = (txn(1, 1, 6), txn(1, 2, 7));
+    for (prev, t) in [(Zxid::ZERO, a), (a.zxid, b)] {
+        let m = ZabMsg::Proposal {
+            epoch: 1,
+            prev,
+            txn: t,
+        };
+        p.on_msg(&mut s, NodeId(3), m, &mut quiet());
+    }
+    let commit = |t: Txn| ZabMsg::Commit {
+        epoch: 1,
+        zxid: t.zxid,
+    };
+    // Below its last zxid, then at it.
+    p.on_msg(&mut s, NodeId(3), commit(a), &mut quiet());
+    assert_eq!((s.phase, s.committed, s.value), (Phase::Broadcast, 1, 6));
+    p.on_msg(&mut s, NodeId(3), commit(b), &mut quiet());
+    assert_eq!((s.phase, s.committed, s.value), (Phase::Broadcast, 2, 13));
+    // A repeated COMMIT delivers nothing, and says nothing was.
+    let mut out = Out::new(true);
+    p.on_msg(&mut s, NodeId(3), commit(b), &mut out);
+    assert_eq!((s.committed, s.value), (2, 13));
+    assert_eq!(out.narration(), Vec::<&str>::new());
+}
+
+#[test]
+fn a_follower_ignores_messages_from_nodes_other_than_its_leader() {
+    let p = proto();
+    let mut s = up_to_date_follower(&p);
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(1), ZabMsg::Ping { epoch: 1 }, &mut out);
+    assert_eq!(out.actions(), vec![]);
+}
+
+#[test]
+fn a_leader_pings_every_connected_follower_on_its_heartbeat() {
+    let p = proto();
+    let mut s = established(&p);
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Heartbeat, &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![
+            send(2, ZabMsg::Ping { epoch: 1 }),
+            timer(ZabTimer::Heartbeat, MS_50, MS_50),
+        ]
+    );
+}
+
+#[test]
+fn a_proposal_commits_once_a_quorum_of_three_holds_it() {
+    // S1 and S2 synchronized: the leader and either one are a quorum.
+    let p = proto();
+    let mut s = established(&p);
+    let o = &mut quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::FollowerInfo { accepted_epoch: 0 },
+        o,
+    );
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::AckEpoch {
+            current_epoch: 0,
+            last_zxid: Zxid::ZERO,
+        },
+        o,
+    );
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::AckNewLeader {
+            epoch: 1,
+            last_zxid: Zxid::ZERO,
+        },
+        o,
+    );
+    p.on_request(&mut s, Request { id: 1, delta: 5 }, o);
+    let mut out = quiet();
+    let ack = ZabMsg::Ack {
+        epoch: 1,
+        zxid: Zxid::new(1, 1),
+    };
+    p.on_msg(&mut s, NodeId(1), ack, &mut out);
+    assert_eq!(s.committed, 1);
+    assert_eq!(
+        out.actions()[0],
+        Effect::Reply {
+            request: 1,
+            reply: Reply::Committed { index: 1, value: 5 }
+        }
+    );
+}
+
+#[test]
+fn without_a_synchronized_follower_the_leader_proposes_but_commits_nothing() {
+    // S2 reconnects: until it is synchronized again the leader alone is no quorum.
+    let p = proto();
+    let mut s = established(&p);
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::FollowerInfo { accepted_epoch: 1 },
+        &mut quiet(),
+    );
+    let mut out = quiet();
+    p.on_request(&mut s, Request { id: 1, delta: 5 }, &mut out);
+    assert_eq!(s.committed, 0);
+    let t = Txn {
+        zxid: Zxid::new(1, 1),
+        id: 1,
+        delta: 5,
+    };
+    assert_eq!(out.actions(), vec![Effect::Persist(durable(1, 1, &[t]))]);
+}
+
+#[test]
+fn an_established_leader_hearing_from_a_quorum_keeps_leading() {
+    let p = proto();
+    let mut s = established(&p);
+    for _ in 0..3 {
+        p.on_timer(&mut s, ZabTimer::SyncLimit, &mut quiet());
+        assert!(s.is_established());
+        p.on_msg(
+            &mut s,
+            NodeId(2),
+            ZabMsg::PingAck { epoch: 1 },
+            &mut quiet(),
+        );
+    }
+}
+
+#[test]
 fn zxids_print_as_zookeeper_does() {
     assert_eq!(Zxid::new(2, 3).to_string(), "0x200000003");
     assert_eq!(Zxid::new(0, 0).to_string(), "0x0");
