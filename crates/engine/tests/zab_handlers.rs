@@ -244,6 +244,26 @@ fn a_notification_from_an_earlier_round_is_answered_with_the_current_one() {
 }
 
 #[test]
+fn a_vote_from_an_earlier_round_is_answered_never_adopted() {
+    // FLE: notifications of an earlier round are stale; the sender is told the current one.
+    let p = proto();
+    let mut s = start(&p, 3, &ZabDurable::default());
+    let own = s.vote;
+    let weaker = vote(1, 0, Zxid::ZERO);
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        note(weaker, 4, Role::Looking),
+        &mut quiet(),
+    );
+    let better = vote(2, 5, Zxid::new(5, 1));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(2), note(better, 2, Role::Looking), &mut out);
+    assert_eq!((s.round, s.vote), (4, own));
+    assert_eq!(out.actions(), vec![send(2, note(own, 4, Role::Looking))]);
+}
+
+#[test]
 fn after_the_finalize_wait_a_quorum_for_itself_makes_a_node_leading() {
     let p = proto();
     let mut s = start(&p, 3, &ZabDurable::default());
@@ -323,6 +343,107 @@ fn a_settled_node_tells_a_looking_one_whom_it_follows() {
         out.actions(),
         vec![send(1, note(vote(3, 0, Zxid::ZERO), 1, Role::Following))]
     );
+}
+
+#[test]
+fn a_quorum_is_a_majority_of_the_cluster() {
+    // Zab's quorums are majorities (DSN 2011, the system model): any two intersect.
+    for (nodes, quorum) in [(1, 1), (3, 2), (4, 3), (5, 3)] {
+        let p = Zab { nodes, ..proto() };
+        assert_eq!((p.cluster_size(), p.quorum()), (nodes, quorum));
+    }
+}
+
+#[test]
+fn only_a_leader_in_broadcast_is_established() {
+    // Phase 3 is where a primary serves: a leader still in discovery is not one yet, and
+    // neither is a follower in broadcast.
+    let p = proto();
+    assert!(!elected_leader(&p, &ZabDurable::default()).is_established());
+    assert!(!up_to_date_follower(&p).is_established());
+    assert!(established(&p).is_established());
+}
+
+#[test]
+fn a_later_rounds_better_vote_is_adopted_with_the_round() {
+    let p = proto();
+    let mut s = start(&p, 3, &ZabDurable::default());
+    let better = vote(1, 1, Zxid::new(1, 1));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(1), note(better, 3, Role::Looking), &mut out);
+    assert_eq!((s.round, s.vote), (3, better));
+    assert_eq!(
+        out.actions(),
+        vec![
+            send(1, note(better, 3, Role::Looking)),
+            send(2, note(better, 3, Role::Looking)),
+            timer(ZabTimer::Finalize, MS_50, MS_50),
+        ]
+    );
+}
+
+#[test]
+fn a_vote_equal_to_its_own_is_counted_not_sent_on() {
+    // FLE sends its vote on only when it changes; an agreeing vote only adds to the count.
+    let p = proto();
+    let mut s = start(&p, 3, &ZabDurable::default());
+    let own = s.vote;
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(1), note(own, 1, Role::Looking), &mut out);
+    assert_eq!(out.actions(), vec![timer(ZabTimer::Finalize, MS_50, MS_50)]);
+}
+
+#[test]
+fn the_finalize_wait_settles_nothing_once_the_quorum_is_gone() {
+    let p = proto();
+    let mut s = start(&p, 3, &ZabDurable::default());
+    let own = s.vote;
+    p.on_msg(&mut s, NodeId(1), note(own, 1, Role::Looking), &mut quiet());
+    // During the wait a notification of round 2 starts a new count, which S1's vote is not in.
+    let weaker = vote(2, 0, Zxid::ZERO);
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        note(weaker, 2, Role::Looking),
+        &mut quiet(),
+    );
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Finalize, &mut out);
+    assert_eq!(
+        (s.role, s.leader, out.actions()),
+        (Role::Looking, None, vec![])
+    );
+}
+
+#[test]
+fn the_election_timer_resends_the_vote_while_looking_only() {
+    let p = proto();
+    let mut s = start(&p, 3, &ZabDurable::default());
+    let own = s.vote;
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Election, &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![
+            send(1, note(own, 1, Role::Looking)),
+            send(2, note(own, 1, Role::Looking)),
+            timer(ZabTimer::Election, LO, HI),
+        ]
+    );
+    let mut s = up_to_date_follower(&p);
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Election, &mut out);
+    assert_eq!(out.actions(), vec![]);
+}
+
+#[test]
+fn a_leader_that_reports_leading_and_this_node_make_a_quorum() {
+    // Of three, the leader and the node that would join it are a majority.
+    let p = proto();
+    let mut s = start(&p, 1, &ZabDurable::default());
+    let v = vote(3, 0, Zxid::ZERO);
+    p.on_msg(&mut s, NodeId(3), note(v, 2, Role::Leading), &mut quiet());
+    assert_eq!((s.role, s.leader), (Role::Following, Some(NodeId(3))));
 }
 
 // ---- Phase 1: discovery ----
@@ -434,6 +555,65 @@ fn a_leader_that_a_follower_is_ahead_of_gives_up() {
     assert_eq!(s.role, Role::Looking);
 }
 
+#[test]
+fn a_newepoch_equal_to_the_accepted_epoch_is_acknowledged_without_a_write() {
+    // A follower that reconnects to the leader of the epoch it accepted: nothing to persist.
+    let p = proto();
+    let h = [txn(1, 1, 1)];
+    let mut s = follower(&p, &durable(2, 1, &h));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), ZabMsg::NewEpoch { epoch: 2 }, &mut out);
+    assert_eq!((s.role, s.phase), (Role::Following, Phase::Sync));
+    assert_eq!(
+        out.actions(),
+        vec![
+            timer(ZabTimer::SyncLimit, LO, HI),
+            timer(ZabTimer::Heartbeat, 2 * MS_50, 2 * MS_50),
+            send(
+                3,
+                ZabMsg::AckEpoch {
+                    current_epoch: 1,
+                    last_zxid: Zxid::new(1, 1)
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_follower_not_yet_synchronized_connects_again_on_its_heartbeat_timer() {
+    let p = proto();
+    let mut s = follower(&p, &durable(1, 1, &[]));
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Heartbeat, &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![
+            send(3, ZabMsg::FollowerInfo { accepted_epoch: 1 }),
+            timer(ZabTimer::Heartbeat, MS_50, MS_50),
+        ]
+    );
+    // Once NEWLEADER came the connection stands: the timer does nothing.
+    let mut s = up_to_date_follower(&p);
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Heartbeat, &mut out);
+    assert_eq!(out.actions(), vec![]);
+}
+
+#[test]
+fn a_leader_not_established_within_two_synclimit_checks_gives_up() {
+    let p = proto();
+    let mut s = elected_leader(&p, &ZabDurable::default());
+    let info = ZabMsg::FollowerInfo { accepted_epoch: 0 };
+    // S2 keeps connecting, so a quorum is heard from, but discovery never completes.
+    p.on_msg(&mut s, NodeId(2), info.clone(), &mut quiet());
+    p.on_timer(&mut s, ZabTimer::SyncLimit, &mut quiet());
+    assert_eq!((s.role, s.phase), (Role::Leading, Phase::Discovery));
+    p.on_msg(&mut s, NodeId(2), info, &mut quiet());
+    p.on_timer(&mut s, ZabTimer::SyncLimit, &mut quiet());
+    assert_eq!((s.role, s.phase), (Role::Looking, Phase::Election));
+}
+
 // ---- Phase 2: synchronization ----
 
 /// S3's history: epoch 1 counters 1..=3, then epoch 2 counter 1; it leads epoch 3.
@@ -443,9 +623,13 @@ fn leader_history() -> Vec<Txn> {
 
 /// What S3 sends S1 when S1's ACKEPOCH reports `last`, as the quorum's second ACKEPOCH.
 fn new_leader_for(last: Zxid) -> Vec<Effect<Zab>> {
-    let p = proto();
+    new_leader_with(&proto(), last)
+}
+
+/// As `new_leader_for`, under `p`'s configuration.
+fn new_leader_with(p: &Zab, last: Zxid) -> Vec<Effect<Zab>> {
     let h = leader_history();
-    let mut s = elected_leader(&p, &durable(2, 2, &h));
+    let mut s = elected_leader(p, &durable(2, 2, &h));
     let o = &mut quiet();
     p.on_msg(
         &mut s,
@@ -714,6 +898,301 @@ fn uptodate_delivers_the_synchronized_history() {
     assert_eq!(out.actions(), vec![timer(ZabTimer::SyncLimit, LO, HI)]);
 }
 
+#[test]
+fn a_follower_with_an_empty_history_gets_a_diff_of_the_whole_history() {
+    assert_eq!(
+        new_leader_for(Zxid::ZERO)[1],
+        send(
+            1,
+            ZabMsg::NewLeader {
+                epoch: 3,
+                sync: Sync::Diff {
+                    after: Zxid::ZERO,
+                    txns: leader_history()
+                }
+            }
+        )
+    );
+}
+
+#[test]
+fn a_follower_whose_whole_history_the_leader_lacks_is_truncated_to_nothing() {
+    // S1's only transaction, of epoch 0, is before anything the leader holds.
+    assert_eq!(
+        new_leader_for(Zxid::new(0, 5))[1],
+        send(
+            1,
+            ZabMsg::NewLeader {
+                epoch: 3,
+                sync: Sync::Trunc {
+                    to: Zxid::ZERO,
+                    txns: leader_history()
+                }
+            }
+        )
+    );
+}
+
+#[test]
+fn a_follower_exactly_the_diff_window_behind_still_gets_a_diff() {
+    let p = Zab {
+        diff_window: 2,
+        ..proto()
+    };
+    assert_eq!(
+        new_leader_with(&p, Zxid::new(1, 2))[1],
+        send(
+            1,
+            ZabMsg::NewLeader {
+                epoch: 3,
+                sync: Sync::Diff {
+                    after: Zxid::new(1, 2),
+                    txns: vec![txn(1, 3, 3), txn(2, 1, 4)]
+                }
+            }
+        )
+    );
+}
+
+#[test]
+fn newleader_is_taken_once_per_connection_in_sync_for_the_accepted_epoch() {
+    let p = proto();
+    let sync = || Sync::Diff {
+        after: Zxid::ZERO,
+        txns: vec![txn(1, 1, 1)],
+    };
+    let new_leader = |epoch| ZabMsg::NewLeader {
+        epoch,
+        sync: sync(),
+    };
+    // Before NEWEPOCH (still in discovery), even for the epoch it accepted.
+    let mut s = follower(&p, &durable(1, 0, &[]));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), new_leader(1), &mut out);
+    assert_eq!(out.actions(), vec![timer(ZabTimer::SyncLimit, LO, HI)]);
+    // For an epoch other than the one it accepted.
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::NewEpoch { epoch: 1 },
+        &mut quiet(),
+    );
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), new_leader(2), &mut out);
+    assert_eq!(out.actions(), vec![timer(ZabTimer::SyncLimit, LO, HI)]);
+    // A second NEWLEADER in the same connection.
+    p.on_msg(&mut s, NodeId(3), new_leader(1), &mut quiet());
+    assert_eq!((s.got_new_leader, s.history().len()), (true, 1));
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), new_leader(1), &mut out);
+    assert_eq!(out.actions(), vec![timer(ZabTimer::SyncLimit, LO, HI)]);
+}
+
+#[test]
+fn a_follower_truncated_below_what_it_delivered_delivers_only_what_it_kept() {
+    // Only a leader that broke Phase 2 (zab-skip-sync) sends this: the follower's counter
+    // must still be what its delivered prefix adds up to.
+    let p = proto();
+    let mine = [txn(1, 1, 1), txn(1, 2, 2)];
+    let mut s = follower(&p, &durable(1, 1, &mine));
+    (s.committed, s.value) = (2, 3);
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::NewEpoch { epoch: 2 },
+        &mut quiet(),
+    );
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::NewLeader {
+            epoch: 2,
+            sync: Sync::Trunc {
+                to: Zxid::new(1, 1),
+                txns: vec![txn(2, 1, 5)],
+            },
+        },
+        &mut quiet(),
+    );
+    assert_eq!((s.committed, s.value), (1, 1));
+}
+
+/// S3 in synchronization for epoch 2: S1 sent ACKEPOCH and was sent NEWLEADER.
+fn synchronizing_leader(p: &Zab) -> ZabState {
+    let mut s = elected_leader(p, &durable(1, 1, &[]));
+    let o = &mut quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::FollowerInfo { accepted_epoch: 1 },
+        o,
+    );
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::AckEpoch {
+            current_epoch: 1,
+            last_zxid: Zxid::ZERO,
+        },
+        o,
+    );
+    assert_eq!((s.phase, s.new_epoch), (Phase::Sync, Some(2)));
+    s
+}
+
+#[test]
+fn the_leader_counts_one_ack_of_newleader_per_follower_it_sent_newleader_for_its_epoch() {
+    let p = proto();
+    let ack = |epoch| ZabMsg::AckNewLeader {
+        epoch,
+        last_zxid: Zxid::ZERO,
+    };
+    let mut s = synchronizing_leader(&p);
+    // An ACK for another epoch (an earlier connection's).
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(1), ack(1), &mut out);
+    assert_eq!((s.phase, out.actions()), (Phase::Sync, vec![]));
+    // An ACK from a follower that was not sent NEWLEADER in this connection.
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::FollowerInfo { accepted_epoch: 1 },
+        &mut quiet(),
+    );
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(2), ack(2), &mut out);
+    assert_eq!((s.phase, out.actions()), (Phase::Sync, vec![]));
+    // S1's ACK establishes the leader; a second one changes nothing.
+    p.on_msg(&mut s, NodeId(1), ack(2), &mut quiet());
+    assert!(s.is_established());
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(1), ack(2), &mut out);
+    assert_eq!(out.actions(), vec![]);
+}
+
+#[test]
+fn uptodate_goes_only_to_followers_that_acknowledged_newleader() {
+    let p = proto();
+    let mut s = synchronizing_leader(&p);
+    let o = &mut quiet();
+    // S2 connects during synchronization and is sent NEWLEADER too, but does not ACK it yet.
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::FollowerInfo { accepted_epoch: 1 },
+        o,
+    );
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::AckEpoch {
+            current_epoch: 1,
+            last_zxid: Zxid::ZERO,
+        },
+        o,
+    );
+    assert!(s.learners[&NodeId(2)].forwarding);
+    let mut out = quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::AckNewLeader {
+            epoch: 2,
+            last_zxid: Zxid::ZERO,
+        },
+        &mut out,
+    );
+    assert_eq!(
+        out.actions(),
+        vec![send(
+            1,
+            ZabMsg::UpToDate {
+                epoch: 2,
+                commit: Zxid::ZERO
+            }
+        )]
+    );
+}
+
+/// S2 after NEWEPOCH 1 and NEWLEADER with `t`: synchronized, not yet UPTODATE.
+fn synchronized_follower(p: &Zab, t: Txn) -> ZabState {
+    let mut s = follower(p, &ZabDurable::default());
+    let o = &mut quiet();
+    p.on_msg(&mut s, NodeId(3), ZabMsg::NewEpoch { epoch: 1 }, o);
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ZabMsg::NewLeader {
+            epoch: 1,
+            sync: Sync::Diff {
+                after: Zxid::ZERO,
+                txns: vec![t],
+            },
+        },
+        o,
+    );
+    assert_eq!((s.phase, s.got_new_leader), (Phase::Sync, true));
+    s
+}
+
+#[test]
+fn uptodate_commit_and_proposals_count_only_after_newleader_and_in_its_epoch() {
+    let p = proto();
+    let reset = vec![timer(ZabTimer::SyncLimit, LO, HI)];
+    // Before NEWLEADER: accepted epoch 1, current epoch still 0.
+    for msg in [
+        ZabMsg::UpToDate {
+            epoch: 0,
+            commit: Zxid::ZERO,
+        },
+        ZabMsg::Commit {
+            epoch: 0,
+            zxid: Zxid::ZERO,
+        },
+        ZabMsg::Proposal {
+            epoch: 0,
+            prev: Zxid::ZERO,
+            txn: txn(0, 1, 1),
+        },
+    ] {
+        let mut s = follower(&p, &ZabDurable::default());
+        p.on_msg(
+            &mut s,
+            NodeId(3),
+            ZabMsg::NewEpoch { epoch: 1 },
+            &mut quiet(),
+        );
+        let mut out = quiet();
+        p.on_msg(&mut s, NodeId(3), msg, &mut out);
+        assert_eq!((s.phase, out.actions()), (Phase::Sync, reset.clone()));
+    }
+    // After NEWLEADER of epoch 1, messages of epoch 2.
+    let t = txn(1, 1, 1);
+    for msg in [
+        ZabMsg::UpToDate {
+            epoch: 2,
+            commit: t.zxid,
+        },
+        ZabMsg::Commit {
+            epoch: 2,
+            zxid: t.zxid,
+        },
+        ZabMsg::Proposal {
+            epoch: 2,
+            prev: t.zxid,
+            txn: txn(2, 1, 2),
+        },
+    ] {
+        let mut s = synchronized_follower(&p, t);
+        let mut out = quiet();
+        p.on_msg(&mut s, NodeId(3), msg, &mut out);
+        assert_eq!(
+            (s.phase, s.committed, s.history().len(), out.actions()),
+            (Phase::Sync, 0, 1, reset.clone())
+        );
+    }
+}
+
 // ---- Phase 3: broadcast ----
 
 #[test]
@@ -919,6 +1398,161 @@ fn clients_are_redirected_to_the_leader_or_onwards_while_looking() {
             reply: Reply::Redirect(None)
         }]
     );
+}
+
+#[test]
+fn a_follower_ignores_a_proposal_it_already_logged() {
+    // A resent proposal is neither logged twice nor taken for a gap.
+    let p = proto();
+    let mut s = up_to_date_follower(&p);
+    let proposal = ZabMsg::Proposal {
+        epoch: 1,
+        prev: Zxid::ZERO,
+        txn: txn(1, 1, 6),
+    };
+    p.on_msg(&mut s, NodeId(3), proposal.clone(), &mut quiet());
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(3), proposal, &mut out);
+    assert_eq!((s.phase, s.history().len()), (Phase::Broadcast, 1));
+    assert_eq!(out.actions(), vec![timer(ZabTimer::SyncLimit, LO, HI)]);
+}
+
+#[test]
+fn a_follower_delivers_up_to_each_commit_once() {
+    let p = proto();
+    let mut s = up_to_date_follower(&p);
+    let (a, b) = (txn(1, 1, 6), txn(1, 2, 7));
+    for (prev, t) in [(Zxid::ZERO, a), (a.zxid, b)] {
+        let m = ZabMsg::Proposal {
+            epoch: 1,
+            prev,
+            txn: t,
+        };
+        p.on_msg(&mut s, NodeId(3), m, &mut quiet());
+    }
+    let commit = |t: Txn| ZabMsg::Commit {
+        epoch: 1,
+        zxid: t.zxid,
+    };
+    // Below its last zxid, then at it.
+    p.on_msg(&mut s, NodeId(3), commit(a), &mut quiet());
+    assert_eq!((s.phase, s.committed, s.value), (Phase::Broadcast, 1, 6));
+    p.on_msg(&mut s, NodeId(3), commit(b), &mut quiet());
+    assert_eq!((s.phase, s.committed, s.value), (Phase::Broadcast, 2, 13));
+    // A repeated COMMIT delivers nothing, and says nothing was.
+    let mut out = Out::new(true);
+    p.on_msg(&mut s, NodeId(3), commit(b), &mut out);
+    assert_eq!((s.committed, s.value), (2, 13));
+    assert_eq!(out.narration(), Vec::<&str>::new());
+}
+
+#[test]
+fn a_follower_ignores_messages_from_nodes_other_than_its_leader() {
+    let p = proto();
+    let mut s = up_to_date_follower(&p);
+    let mut out = quiet();
+    p.on_msg(&mut s, NodeId(1), ZabMsg::Ping { epoch: 1 }, &mut out);
+    assert_eq!(out.actions(), vec![]);
+}
+
+#[test]
+fn a_leader_pings_every_connected_follower_on_its_heartbeat() {
+    let p = proto();
+    let mut s = established(&p);
+    let mut out = quiet();
+    p.on_timer(&mut s, ZabTimer::Heartbeat, &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![
+            send(2, ZabMsg::Ping { epoch: 1 }),
+            timer(ZabTimer::Heartbeat, MS_50, MS_50),
+        ]
+    );
+}
+
+#[test]
+fn a_proposal_commits_once_a_quorum_of_three_holds_it() {
+    // S1 and S2 synchronized: the leader and either one are a quorum.
+    let p = proto();
+    let mut s = established(&p);
+    let o = &mut quiet();
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::FollowerInfo { accepted_epoch: 0 },
+        o,
+    );
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::AckEpoch {
+            current_epoch: 0,
+            last_zxid: Zxid::ZERO,
+        },
+        o,
+    );
+    p.on_msg(
+        &mut s,
+        NodeId(1),
+        ZabMsg::AckNewLeader {
+            epoch: 1,
+            last_zxid: Zxid::ZERO,
+        },
+        o,
+    );
+    p.on_request(&mut s, Request { id: 1, delta: 5 }, o);
+    let mut out = quiet();
+    let ack = ZabMsg::Ack {
+        epoch: 1,
+        zxid: Zxid::new(1, 1),
+    };
+    p.on_msg(&mut s, NodeId(1), ack, &mut out);
+    assert_eq!(s.committed, 1);
+    assert_eq!(
+        out.actions()[0],
+        Effect::Reply {
+            request: 1,
+            reply: Reply::Committed { index: 1, value: 5 }
+        }
+    );
+}
+
+#[test]
+fn without_a_synchronized_follower_the_leader_proposes_but_commits_nothing() {
+    // S2 reconnects: until it is synchronized again the leader alone is no quorum.
+    let p = proto();
+    let mut s = established(&p);
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ZabMsg::FollowerInfo { accepted_epoch: 1 },
+        &mut quiet(),
+    );
+    let mut out = quiet();
+    p.on_request(&mut s, Request { id: 1, delta: 5 }, &mut out);
+    assert_eq!(s.committed, 0);
+    let t = Txn {
+        zxid: Zxid::new(1, 1),
+        id: 1,
+        delta: 5,
+    };
+    assert_eq!(out.actions(), vec![Effect::Persist(durable(1, 1, &[t]))]);
+}
+
+#[test]
+fn an_established_leader_hearing_from_a_quorum_keeps_leading() {
+    let p = proto();
+    let mut s = established(&p);
+    for _ in 0..3 {
+        p.on_timer(&mut s, ZabTimer::SyncLimit, &mut quiet());
+        assert!(s.is_established());
+        p.on_msg(
+            &mut s,
+            NodeId(2),
+            ZabMsg::PingAck { epoch: 1 },
+            &mut quiet(),
+        );
+    }
 }
 
 #[test]

@@ -90,8 +90,8 @@ impl Zab {
         if round > s.round {
             s.round = round;
             s.votes.clear();
-            let own = s.own_vote();
-            s.vote = if vote.key() > own.key() { vote } else { own };
+            // The better of its own vote and the one received (equal keys are one vote).
+            s.vote = std::cmp::max_by_key(s.own_vote(), vote, Vote::key);
             s.votes.insert(s.id, s.vote);
             narrate!(
                 out,
