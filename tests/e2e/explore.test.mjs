@@ -6,7 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { open, byTestId, clock, until, screenshot, STRICT_CSP } from './harness.mjs';
 
-const strict = { serve: { headers: { 'content-security-policy': STRICT_CSP } } };
+const strict = {
+  serve: { headers: { 'content-security-policy': STRICT_CSP } },
+  viewport: { width: 1440, height: 900 },
+};
 
 const states = async (page) => Number(await page.getAttribute(byTestId('explore-progress'), 'data-states'));
 const holds = (page, name) => page.getAttribute(`[data-invariant="${name}"]`, 'data-holds');
@@ -29,6 +32,7 @@ test('Explore runs in a worker: the cluster keeps animating, progress grows, Can
     assert.ok(t1 > t0, `the cluster animates meanwhile: clock ${t0} then ${t1}`);
     const text = await page.textContent(byTestId('explore-progress'));
     assert.match(text, /distinct states .* depth \d+ .* states\/s .* MB/);
+    await page.locator(byTestId('explore-progress')).scrollIntoViewIfNeeded();
     await screenshot(page, 'explore-running');
     await page.click(byTestId('explore-cancel'));
     const result = await until(() => page.$(byTestId('explore-result')), { what: 'the search to stop' });
@@ -59,6 +63,10 @@ test('Explore finds paxos-ignore-promised-value and opens the shortest counterex
     await page.waitForSelector(byTestId('violation'));
     assert.equal(await holds(page, 'Agreement'), 'false');
     await screenshot(page, 'explore-found');
+    await page.locator(byTestId('explore-result')).scrollIntoViewIfNeeded();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'explore-found-panel-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     // Every step is an ordinary moment: one back, Agreement holds; forward again, it breaks.
     await page.click(byTestId('step-back'));
     await until(async () => (await holds(page, 'Agreement')) === 'true', { what: 'Agreement before the last step' });

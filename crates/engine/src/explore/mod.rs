@@ -31,7 +31,9 @@
 //! once ([`state`]); a state is a short row of their numbers, its fingerprint is the row's
 //! 64-bit hash, and the visited set maps a fingerprint to its parent's, from which the shortest
 //! path is rebuilt at the end. Successors differ from their parent in one node, so a frontier
-//! state costs a few dozen bytes. No symmetry reduction: the protocols give S1 and S2 roles of
+//! state costs a few dozen bytes. Handlers are deterministic, so what a message does to a
+//! node's slot (or a timer's firing) is computed once and cached by their numbers: most
+//! transitions repeat one taken before and skip the handler and the interning. No symmetry reduction: the protocols give S1 and S2 roles of
 //! their own (2PC's coordinator, Paxos's demo proposers), so node ids are not interchangeable.
 //!
 //! **The counterexample** is replayed in the timed simulator as manual-scheduling actions at
@@ -46,9 +48,10 @@ use crate::node::{Effect, NodeId, Out, Protocol, Reply, Request};
 use crate::share;
 use crate::sim::history::{Action, ActionRecord};
 use crate::sim::Simulation;
-use state::{fingerprint, Envelope, IdentityBuild, Interner, Layout, Slot, Spent};
+use state::{fingerprint, Envelope, FxBuild, IdentityBuild, Interner, Layout, Slot, Spent};
 use std::collections::HashMap;
 use std::fmt;
+use std::rc::Rc;
 
 /// How far to search, and which faults and client requests may happen on the way.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -407,6 +410,37 @@ enum Move {
     Request(NodeId),
 }
 
+/// A transition at one node, by number: a message delivered to it, or its `t`-th pending timer.
+#[derive(Clone, Copy)]
+enum Handle {
+    Deliver(u32),
+    Fire(NodeId, usize),
+}
+
+impl Handle {
+    /// With the node's slot number, the cache key: a message names its receiver; a timer is
+    /// told apart by its node and place.
+    fn key(self) -> u32 {
+        match self {
+            Handle::Deliver(m) => m,
+            Handle::Fire(id, t) => (u32::from(id.0) << 16) | t as u32,
+        }
+    }
+}
+
+/// What a [`Handle`] did, as [`Explorer::handle`] caches it.
+struct Handled {
+    /// The node's new slot.
+    slot: u32,
+    /// Messages sent, and client replies.
+    sent: Box<[u32]>,
+    replies: Box<[(NodeId, u64, Reply)]>,
+    /// Whether a handler ran (not for a message to a crashed node), and if so whether it
+    /// armed a timer.
+    armed: Option<bool>,
+    timers_empty: bool,
+}
+
 /// The parent of the initial state in the visited map.
 const ROOT: u64 = 0;
 
@@ -433,6 +467,9 @@ struct Explorer<P: Model> {
     loaded: Vec<u32>,
     /// The messages of the successor being built.
     scratch: Vec<u32>,
+    /// Transitions taken before, by (slot, message) and (slot, node and timer).
+    delivered: HashMap<(u32, u32), Rc<Handled>, FxBuild>,
+    fired: HashMap<(u32, u32), Rc<Handled>, FxBuild>,
     /// Where the search stands between slices.
     at: Progress,
 }
@@ -480,6 +517,8 @@ impl<P: Model> Explorer<P> {
             durable: Vec::new(),
             loaded: Vec::new(),
             scratch: Vec::new(),
+            delivered: HashMap::default(),
+            fired: HashMap::default(),
             at: Progress::default(),
         }
     }
@@ -498,7 +537,8 @@ impl<P: Model> Explorer<P> {
             };
             let mut out = Out::new(false);
             slot.state = Some(self.proto.on_start(id, &slot.durable, &mut out));
-            self.effects(id, &mut slot, out, &mut msgs, &mut Vec::new(), 0);
+            let armed = self.effects(id, &mut slot, out, &mut msgs, &mut Vec::new(), 0);
+            self.hold(id, slot.timers.is_empty(), armed, &mut msgs);
             row[id.idx()] = self.slots.intern(slot);
         }
         let mut checker = P::Checker::default();
@@ -514,7 +554,9 @@ impl<P: Model> Explorer<P> {
     }
 
     /// Carries out a handler's effects on the node's slot and the network, as the simulator's
-    /// world does (a re-armed timer replaces the pending one of its kind).
+    /// world does (a re-armed timer replaces the pending one of its kind). Returns whether it
+    /// armed a timer, for [`Explorer::hold`], which the caller applies once the messages in
+    /// flight are all there.
     fn effects(
         &mut self,
         node: NodeId,
@@ -523,7 +565,7 @@ impl<P: Model> Explorer<P> {
         msgs: &mut Vec<u32>,
         replies: &mut Vec<(NodeId, u64, Reply)>,
         holds: u32,
-    ) {
+    ) -> bool {
         let mut armed = false;
         for e in out.effects {
             match e {
@@ -543,16 +585,74 @@ impl<P: Model> Explorer<P> {
                 Effect::Narrate(_) => {}
             }
         }
-        self.hold(node, slot, armed, msgs);
+        armed
+    }
+
+    /// A message delivered to a node, or one of its timers fired: the node's new slot, what it
+    /// sent and answered. Handlers are deterministic, so the same slot and message (or timer)
+    /// always give the same result; most transitions repeat one taken before, and the cache
+    /// spares them the handler and the interning.
+    fn handle(&mut self, slot_id: u32, what: Handle) -> Rc<Handled> {
+        let cache = match what {
+            Handle::Deliver(_) => &self.delivered,
+            Handle::Fire(..) => &self.fired,
+        };
+        let key = (slot_id, what.key());
+        if let Some(done) = cache.get(&key) {
+            return done.clone();
+        }
+        let mut slot = self.slots.get(slot_id).clone();
+        let mut sent = Vec::new();
+        let mut replies = Vec::new();
+        let mut armed = None;
+        match what {
+            Handle::Deliver(m) => {
+                let Envelope {
+                    from,
+                    to,
+                    msg,
+                    holds,
+                } = self.msgs.get(m).clone();
+                if let Some(s) = slot.state.as_mut() {
+                    let mut out = Out::new(false);
+                    self.proto.on_msg(s, from, msg, &mut out);
+                    // Replies continue the exchange the delivered message belongs to: they
+                    // too arrive before the timers it holds back.
+                    armed = Some(self.effects(to, &mut slot, out, &mut sent, &mut replies, holds));
+                }
+            }
+            Handle::Fire(id, t) => {
+                let timer = slot.timers.remove(t);
+                slot.fired += 1;
+                let mut out = Out::new(false);
+                let s = slot.state.as_mut().expect("timers die with their node");
+                self.proto.on_timer(s, timer, &mut out);
+                armed = Some(self.effects(id, &mut slot, out, &mut sent, &mut replies, 0));
+            }
+        }
+        let timers_empty = slot.timers.is_empty();
+        let done = Rc::new(Handled {
+            slot: self.slots.intern(slot),
+            sent: sent.into_boxed_slice(),
+            replies: replies.into_boxed_slice(),
+            armed,
+            timers_empty,
+        });
+        let cache = match what {
+            Handle::Deliver(_) => &mut self.delivered,
+            Handle::Fire(..) => &mut self.fired,
+        };
+        cache.insert(key, done.clone());
+        done
     }
 
     /// Bounded delay: a node that armed a timer makes every message now in flight (those it
     /// just sent included) hold its timers back until they arrive. A node with no timer left
     /// is held by nothing, so its bit is cleared and equal states stay equal.
-    fn hold(&mut self, node: NodeId, slot: &Slot<P>, armed: bool, msgs: &mut [u32]) {
+    fn hold(&mut self, node: NodeId, timers_empty: bool, armed: bool, msgs: &mut [u32]) {
         let bit = 1u32 << node.idx();
-        let set = armed && !slot.timers.is_empty();
-        if self.opts.asynchronous || !(set || slot.timers.is_empty()) {
+        let set = armed && !timers_empty;
+        if self.opts.asynchronous || !(set || timers_empty) {
             return;
         }
         for m in msgs.iter_mut() {
@@ -654,36 +754,28 @@ impl<P: Model> Explorer<P> {
             let at = msgs.binary_search(&m).expect("in flight");
             msgs.remove(at);
         };
-        // The node the move happens at, with its new slot.
-        let mut changed: Option<(NodeId, Slot<P>)> = None;
+        // The node the move happens at, with its new slot's number.
+        let mut changed: Option<(NodeId, u32)> = None;
         match mv {
             Move::Deliver(m) => {
                 take(&mut msgs, m);
-                let Envelope {
-                    from,
-                    to,
-                    msg,
-                    holds,
-                } = self.msgs.get(m).clone();
-                let mut slot = self.slots.get(row[to.idx()]).clone();
-                if let Some(s) = slot.state.as_mut() {
-                    let mut out = Out::new(false);
-                    self.proto.on_msg(s, from, msg, &mut out);
-                    // Replies continue the exchange the delivered message belongs to: they
-                    // too arrive before the timers it holds back.
-                    self.effects(to, &mut slot, out, &mut msgs, &mut replies, holds);
+                let to = self.msgs.get(m).to;
+                let done = self.handle(row[to.idx()], Handle::Deliver(m));
+                msgs.extend_from_slice(&done.sent);
+                replies.extend_from_slice(&done.replies);
+                if let Some(armed) = done.armed {
+                    self.hold(to, done.timers_empty, armed, &mut msgs);
                 }
-                changed = Some((to, slot));
+                changed = Some((to, done.slot));
             }
             Move::Fire(id, t) => {
-                let mut slot = self.slots.get(row[id.idx()]).clone();
-                let timer = slot.timers.remove(t);
-                slot.fired += 1;
-                let mut out = Out::new(false);
-                let s = slot.state.as_mut().expect("timers die with their node");
-                self.proto.on_timer(s, timer, &mut out);
-                self.effects(id, &mut slot, out, &mut msgs, &mut replies, 0);
-                changed = Some((id, slot));
+                let done = self.handle(row[id.idx()], Handle::Fire(id, t));
+                msgs.extend_from_slice(&done.sent);
+                replies.extend_from_slice(&done.replies);
+                if let Some(armed) = done.armed {
+                    self.hold(id, done.timers_empty, armed, &mut msgs);
+                }
+                changed = Some((id, done.slot));
             }
             Move::Drop(m) => {
                 take(&mut msgs, m);
@@ -699,16 +791,17 @@ impl<P: Model> Explorer<P> {
                 let mut slot = self.slots.get(row[id.idx()]).clone();
                 slot.state = None;
                 slot.timers.clear();
-                self.hold(id, &slot, false, &mut msgs);
+                self.hold(id, true, false, &mut msgs);
                 spent.crashes += 1;
-                changed = Some((id, slot));
+                changed = Some((id, self.slots.intern(slot)));
             }
             Move::Restart(id) => {
                 let mut slot = self.slots.get(row[id.idx()]).clone();
                 let mut out = Out::new(false);
                 slot.state = Some(self.proto.on_start(id, &slot.durable, &mut out));
-                self.effects(id, &mut slot, out, &mut msgs, &mut replies, 0);
-                changed = Some((id, slot));
+                let armed = self.effects(id, &mut slot, out, &mut msgs, &mut replies, 0);
+                self.hold(id, slot.timers.is_empty(), armed, &mut msgs);
+                changed = Some((id, self.slots.intern(slot)));
             }
             Move::Request(id) => {
                 spent.requests += 1;
@@ -717,12 +810,13 @@ impl<P: Model> Explorer<P> {
                 let s = slot.state.as_mut().expect("requests go to live nodes");
                 self.proto
                     .on_request(s, request(u64::from(spent.requests)), &mut out);
-                self.effects(id, &mut slot, out, &mut msgs, &mut replies, 0);
-                changed = Some((id, slot));
+                let armed = self.effects(id, &mut slot, out, &mut msgs, &mut replies, 0);
+                self.hold(id, slot.timers.is_empty(), armed, &mut msgs);
+                changed = Some((id, self.slots.intern(slot)));
             }
         }
         // The checker sees the cluster after the move, as in the simulator: the new slot's
-        // state and storage are swapped into the scratch for the check, then back.
+        // state and storage go into the scratch for the check, then the parent's come back.
         let one;
         let ids: &[NodeId] = match &changed {
             Some((id, _)) => {
@@ -731,9 +825,15 @@ impl<P: Model> Explorer<P> {
             }
             None => &[],
         };
-        if let Some((id, slot)) = &mut changed {
-            std::mem::swap(&mut self.nodes[id.idx()], &mut slot.state);
-            std::mem::swap(&mut self.durable[id.idx()], &mut slot.durable);
+        let mut parked = None;
+        if let Some((id, sid)) = changed {
+            let i = id.idx();
+            if sid != row[i] {
+                let slot = self.slots.get(sid);
+                let state = std::mem::replace(&mut self.nodes[i], slot.state.clone());
+                let durable = std::mem::replace(&mut self.durable[i], slot.durable.clone());
+                parked = Some((i, state, durable));
+            }
         }
         let violations = checker.check(&CheckCtx {
             proto: &self.proto,
@@ -743,18 +843,17 @@ impl<P: Model> Explorer<P> {
             replies: &replies,
             requests: &self.requests[usize::from(spent.requests)],
         });
+        if let Some((i, state, durable)) = parked {
+            self.nodes[i] = state;
+            self.durable[i] = durable;
+        }
         child.clear();
         child.extend_from_slice(&row[..self.lay.msgs()]);
-        // Most moves leave the checker, and many the node, as they were: comparing with the
-        // parent's (imbl maps compare by pointer first) is cheaper than hashing to intern.
-        if let Some((id, mut slot)) = changed {
-            let i = id.idx();
-            std::mem::swap(&mut self.nodes[i], &mut slot.state);
-            std::mem::swap(&mut self.durable[i], &mut slot.durable);
-            if slot != *self.slots.get(row[i]) {
-                child[i] = self.slots.intern(slot);
-            }
+        if let Some((id, sid)) = changed {
+            child[id.idx()] = sid;
         }
+        // Most moves leave the checker as it was: comparing with the parent's (imbl maps
+        // compare by pointer first) is cheaper than hashing to intern.
         if checker != *self.checkers.get(row[self.lay.checker()]) {
             child[self.lay.checker()] = self.checkers.intern(checker);
         }
