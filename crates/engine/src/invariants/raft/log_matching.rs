@@ -25,9 +25,6 @@ pub fn check(c: &mut RaftChecker, s: &RaftState, found: &mut Vec<Violation>) -> 
     while p > 0 && log[p - 1] != old[p - 1] {
         p -= 1;
     }
-    if p == log.len() && p == old.len() {
-        return p as u64;
-    }
     let mut hashes: Vector<u64> = hashes.clone();
     hashes.truncate(p);
     let mut h = if p == 0 { 0 } else { hashes[p - 1] };
