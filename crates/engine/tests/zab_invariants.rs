@@ -339,3 +339,48 @@ fn primary_integrity_concerns_only_transactions_of_earlier_epochs() {
     let nodes = [Some(s1), Some(follower(2, 1, &[a], 1)), None];
     assert_eq!(event(&mut c, &nodes, &[2], &[]), vec![]);
 }
+
+/// Two transactions can share a zxid and a delta and still differ (two primaries of one epoch
+/// proposing for different clients): the report names each one's request.
+#[test]
+fn agreement_names_the_requests_that_differ() {
+    let mut c = ZabChecker::default();
+    let a = txn(1, 1, 5);
+    let x = Txn { id: 999, ..a };
+    event(
+        &mut c,
+        &[Some(leader(1, 1, &[a], 0)), None, None],
+        &[1],
+        &[],
+    );
+    event(
+        &mut c,
+        &[None, None, Some(leader(3, 1, &[x], 0))],
+        &[3],
+        &[],
+    );
+    event(
+        &mut c,
+        &[Some(follower(1, 1, &[a], 1)), None, None],
+        &[1],
+        &[],
+    );
+    let v = event(
+        &mut c,
+        &[None, Some(follower(2, 1, &[x], 1)), None],
+        &[2],
+        &[],
+    );
+    let agreement: Vec<&Violation> = v.iter().filter(|v| v.invariant == "Agreement").collect();
+    assert_eq!(agreement.len(), 1, "{v:?}");
+    assert!(
+        agreement[0]
+            .explanation
+            .contains("(request #999, counter += 5)")
+            && agreement[0]
+                .explanation
+                .contains("(request #101, counter += 5)"),
+        "{}",
+        agreement[0].explanation
+    );
+}

@@ -23,14 +23,16 @@ pub fn check(c: &mut ZabChecker, s: &ZabState, k: u64, t: Txn, found: &mut Vec<V
                 invariant: INFO.name.into(),
                 nodes: vec![s.id],
                 explanation: format!(
-                    "{} delivered zxid {} (counter += {}) as transaction {}, where zxid {} \
-                     (counter += {}) was delivered before: neither side can deliver the \
-                     other's",
+                    "{} delivered zxid {} (request #{}, counter += {}) as transaction {}, \
+                     where zxid {} (request #{}, counter += {}) was delivered before: neither \
+                     side can deliver the other's",
                     s.id,
                     t.zxid,
+                    t.id,
                     t.delta,
                     k + 1,
                     d.txn.zxid,
+                    d.txn.id,
                     d.txn.delta
                 ),
             });
