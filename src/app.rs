@@ -269,7 +269,7 @@ pub struct App {
     /// The setting words the compare run changes (`bug=raft-commit-old-term`).
     compare: Option<String>,
     reading: Option<Reading>,
-    /// The bug search's worker, started with the first search and kept for the next.
+    /// The bug search's worker, while a search runs.
     searcher: Option<WorkerBridge<Searcher>>,
     search: SearchView,
     /// The counterexample the last search found, as a link's query string.
@@ -797,7 +797,7 @@ impl App {
         let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&there));
     }
 
-    /// Hands a job to the worker, starting it the first time (its WebAssembly loads only now).
+    /// Hands a job to a new worker (its WebAssembly loads only now).
     fn start_search(&mut self, ctx: &Context<Self>, job: Job) {
         let hunt = matches!(job, Job::Hunt { .. });
         let bridge = self.searcher.get_or_insert_with(|| {
@@ -1010,6 +1010,11 @@ impl Component for App {
                         }
                     }
                     Output::Failed(e) => self.search = SearchView::Failed(e),
+                }
+                if !matches!(self.search, SearchView::Running { .. }) {
+                    // Each search gets a fresh worker: WebAssembly memory never shrinks, so
+                    // the next search's memory bound measures from a clean start.
+                    self.searcher = None;
                 }
             }
             Msg::ShowFound => self.show_found(),

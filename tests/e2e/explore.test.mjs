@@ -40,6 +40,17 @@ test('Explore runs in a worker: the cluster keeps animating, progress grows, Can
     assert.equal(await page.getAttribute(byTestId('explore-result'), 'data-found'), 'false');
     // Nothing was opened: the run on screen is the one the reader was watching.
     assert.doesNotMatch(page.url(), /[?&]a=/);
+    // A second search (in a fresh worker) runs to its state bound.
+    await page.fill(byTestId('explore-max-states'), '5000');
+    await page.click(byTestId('explore-start'));
+    const bounded = await until(
+      async () => {
+        const r = await page.$(byTestId('explore-result'));
+        return r && /state bound/.test(await r.textContent()) && r;
+      },
+      { what: 'the second search to stop at its bound', timeout: 30000 },
+    );
+    assert.match(await bounded.textContent(), /No violation: stopped at the state bound/);
     assert.deepEqual(problems, []);
   } finally {
     await app.close();
