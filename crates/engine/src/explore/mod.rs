@@ -33,7 +33,9 @@
 //! path is rebuilt at the end. Successors differ from their parent in one node, so a frontier
 //! state costs a few dozen bytes. Handlers are deterministic, so what a message does to a
 //! node's slot (or a timer's firing) is computed once and cached by their numbers: most
-//! transitions repeat one taken before and skip the handler and the interning. No symmetry reduction: the protocols give S1 and S2 roles of
+//! transitions repeat one taken before and skip the handler and the interning.
+//!
+//! No symmetry reduction: the protocols give S1 and S2 roles of
 //! their own (2PC's coordinator, Paxos's demo proposers), so node ids are not interchangeable.
 //!
 //! **The counterexample** is replayed in the timed simulator as manual-scheduling actions at
@@ -410,22 +412,12 @@ enum Move {
     Request(NodeId),
 }
 
-/// A transition at one node, by number: a message delivered to it, or its `t`-th pending timer.
-#[derive(Clone, Copy)]
+/// A transition at one node, by number: a message delivered to it (which names the node), or
+/// the node's `t`-th pending timer.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Handle {
     Deliver(u32),
     Fire(NodeId, usize),
-}
-
-impl Handle {
-    /// With the node's slot number, the cache key: a message names its receiver; a timer is
-    /// told apart by its node and place.
-    fn key(self) -> u32 {
-        match self {
-            Handle::Deliver(m) => m,
-            Handle::Fire(id, t) => (u32::from(id.0) << 16) | t as u32,
-        }
-    }
 }
 
 /// What a [`Handle`] did, as [`Explorer::handle`] caches it.
@@ -467,9 +459,8 @@ struct Explorer<P: Model> {
     loaded: Vec<u32>,
     /// The messages of the successor being built.
     scratch: Vec<u32>,
-    /// Transitions taken before, by (slot, message) and (slot, node and timer).
-    delivered: HashMap<(u32, u32), Rc<Handled>, FxBuild>,
-    fired: HashMap<(u32, u32), Rc<Handled>, FxBuild>,
+    /// Transitions taken before, by the node's slot and what happened to it.
+    handled: HashMap<(u32, Handle), Rc<Handled>, FxBuild>,
     /// Where the search stands between slices.
     at: Progress,
 }
@@ -517,8 +508,7 @@ impl<P: Model> Explorer<P> {
             durable: Vec::new(),
             loaded: Vec::new(),
             scratch: Vec::new(),
-            delivered: HashMap::default(),
-            fired: HashMap::default(),
+            handled: HashMap::default(),
             at: Progress::default(),
         }
     }
@@ -593,12 +583,7 @@ impl<P: Model> Explorer<P> {
     /// always give the same result; most transitions repeat one taken before, and the cache
     /// spares them the handler and the interning.
     fn handle(&mut self, slot_id: u32, what: Handle) -> Rc<Handled> {
-        let cache = match what {
-            Handle::Deliver(_) => &self.delivered,
-            Handle::Fire(..) => &self.fired,
-        };
-        let key = (slot_id, what.key());
-        if let Some(done) = cache.get(&key) {
+        if let Some(done) = self.handled.get(&(slot_id, what)) {
             return done.clone();
         }
         let mut slot = self.slots.get(slot_id).clone();
@@ -638,12 +623,27 @@ impl<P: Model> Explorer<P> {
             armed,
             timers_empty,
         });
-        let cache = match what {
-            Handle::Deliver(_) => &mut self.delivered,
-            Handle::Fire(..) => &mut self.fired,
-        };
-        cache.insert(key, done.clone());
+        self.handled.insert((slot_id, what), done.clone());
         done
+    }
+
+    /// Takes a delivery or a timer at `node` from `row` into the successor being built: its
+    /// messages and replies, the bounded-delay holds, and the node's new slot.
+    fn apply(
+        &mut self,
+        row: &[u32],
+        node: NodeId,
+        what: Handle,
+        msgs: &mut Vec<u32>,
+        replies: &mut Vec<(NodeId, u64, Reply)>,
+    ) -> (NodeId, u32) {
+        let done = self.handle(row[node.idx()], what);
+        msgs.extend_from_slice(&done.sent);
+        replies.extend_from_slice(&done.replies);
+        if let Some(armed) = done.armed {
+            self.hold(node, done.timers_empty, armed, msgs);
+        }
+        (node, done.slot)
     }
 
     /// Bounded delay: a node that armed a timer makes every message now in flight (those it
@@ -760,22 +760,10 @@ impl<P: Model> Explorer<P> {
             Move::Deliver(m) => {
                 take(&mut msgs, m);
                 let to = self.msgs.get(m).to;
-                let done = self.handle(row[to.idx()], Handle::Deliver(m));
-                msgs.extend_from_slice(&done.sent);
-                replies.extend_from_slice(&done.replies);
-                if let Some(armed) = done.armed {
-                    self.hold(to, done.timers_empty, armed, &mut msgs);
-                }
-                changed = Some((to, done.slot));
+                changed = Some(self.apply(row, to, Handle::Deliver(m), &mut msgs, &mut replies));
             }
             Move::Fire(id, t) => {
-                let done = self.handle(row[id.idx()], Handle::Fire(id, t));
-                msgs.extend_from_slice(&done.sent);
-                replies.extend_from_slice(&done.replies);
-                if let Some(armed) = done.armed {
-                    self.hold(id, done.timers_empty, armed, &mut msgs);
-                }
-                changed = Some((id, done.slot));
+                changed = Some(self.apply(row, id, Handle::Fire(id, t), &mut msgs, &mut replies));
             }
             Move::Drop(m) => {
                 take(&mut msgs, m);
