@@ -137,7 +137,7 @@ fn explore_progress(s: &Stats) -> Progress {
 }
 
 impl Searcher {
-    fn start(&mut self, job: Job) -> Result<Running, String> {
+    fn start(job: Job) -> Result<Running, String> {
         let settings = |q: &str| -> Result<Settings, String> {
             let d = share::decode_link(q);
             match d.warnings.first() {
@@ -187,7 +187,8 @@ impl Searcher {
         }
     }
 
-    /// Searches for about [`SLICE`]; `None` while the search goes on.
+    /// Searches for about [`SLICE`]: `Output::Progress` while the search goes on, else how it
+    /// ended.
     fn slice(running: &mut Running) -> Output {
         match running {
             Running::Explore(search, meter) => {
@@ -313,7 +314,7 @@ impl Worker for Searcher {
 
     fn received(&mut self, scope: &WorkerScope<Self>, msg: Input, who: HandlerId) {
         match msg {
-            Input::Start(job) => match self.start(job) {
+            Input::Start(job) => match Self::start(job) {
                 Ok(r) => {
                     self.running = Some((who, r));
                     self.schedule(scope);
