@@ -421,14 +421,18 @@ pub fn ExplorePanel(p: &ExploreProps) -> Html {
         }
     };
     html! {
-        <section class="panel explore" data-testid="explore" aria-label="find a bug">
-            <h2>{ "Find a bug" }<small>{ format!(" in {}", p.about) }</small></h2>
+        // Closed until asked for: the event log below stays in view. A search under way or its
+        // result keeps it open.
+        <details class="panel explore" data-testid="explore" aria-label="find a bug"
+            open={!matches!(p.state, SearchView::Idle)}>
+            <summary><h2>{ "Find a bug" }<small>{ format!(" in {}", p.about) }</small></h2>
+                <span class="teaser">{ "Let the lab search every interleaving, or random faults, for a violation." }</span></summary>
             <div class="tabs small" role="tablist">
                 { tab(false, "Explore", "explore-tab") }
                 { tab(true, "Hunt", "hunt-tab") }
             </div>
             { body }
             { status }
-        </section>
+        </details>
     }
 }

@@ -50,6 +50,7 @@ await app.close();
 // Explore in the page's worker: correct Paxos on 3 nodes with the panel's budgets for Paxos,
 // to its state bound (the figures the panel shows when it stops).
 const search = await open('p=paxos&n=3');
+await search.page.click('[data-testid="explore"] summary');
 await search.page.click('[data-testid="explore-start"]');
 await search.page.waitForSelector('[data-testid="explore-result"]', { timeout: 120000 });
 const figures = await search.page.textContent('[data-testid="explore-result"] .figures');

@@ -11,6 +11,13 @@ const strict = {
   viewport: { width: 1440, height: 900 },
 };
 
+/** Opens the Find a bug panel (closed until asked for, so the event log stays in view). */
+async function openPanel(page) {
+  assert.equal(await page.getAttribute(byTestId('explore'), 'open'), null, 'closed at first');
+  await page.click(`${byTestId('explore')} summary`);
+  await page.waitForSelector(byTestId('explore-start'), { state: 'visible' });
+}
+
 const states = async (page) => Number(await page.getAttribute(byTestId('explore-progress'), 'data-states'));
 const holds = (page, name) => page.getAttribute(`[data-invariant="${name}"]`, 'data-holds');
 
@@ -20,6 +27,7 @@ test('Explore runs in a worker: the cluster keeps animating, progress grows, Can
   try {
     const { page, problems } = app;
     await page.click(byTestId('play'));
+    await openPanel(page);
     await page.click(byTestId('explore-start'));
     await until(async () => (await page.$(byTestId('explore-progress'))) && (await states(page)) > 1000, {
       what: 'the search to report progress',
@@ -62,6 +70,7 @@ test('Explore finds paxos-ignore-promised-value and opens the shortest counterex
   try {
     const { page, problems } = app;
     assert.equal(await holds(page, 'Agreement'), 'true');
+    await openPanel(page);
     await page.click(byTestId('explore-start'));
     const result = await until(() => page.$(`${byTestId('explore-result')}[data-found="true"]`), {
       what: 'a violation found',
@@ -97,6 +106,7 @@ test('Hunt runs random-fault seeds, shortens the failure and opens it at the vio
   const app = await open('p=paxos&bug=paxos-ignore-promised-value', strict);
   try {
     const { page, problems } = app;
+    await openPanel(page);
     await page.click(byTestId('hunt-tab'));
     // A range that is not one is refused before anything starts.
     await page.fill(byTestId('hunt-from'), '50');
@@ -124,6 +134,7 @@ test('Bad budgets are refused with a reason, and the panel reads on a phone and 
   const app = await open('p=raft&n=3', { ...strict, viewport: { width: 390, height: 844 } });
   try {
     const { page, problems } = app;
+    await openPanel(page);
     await page.fill(byTestId('explore-max-states'), '5');
     assert.ok(await page.isDisabled(byTestId('explore-start')));
     assert.match(await page.textContent(byTestId('explore')), /states at most: a number from 1000 to 20000000/);
