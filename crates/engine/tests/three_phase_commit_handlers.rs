@@ -391,3 +391,266 @@ fn a_recovered_coordinator_aborts_what_it_had_not_pre_committed_and_asks_about_t
         }
     );
 }
+
+/// S1 with txn 5 (+2) pre-committed: every participant voted yes.
+fn pre_committed_coordinator(p: &ThreePc) -> ThreePcState {
+    let mut s = node(p, 1);
+    p.on_request(&mut s, Request { id: 5, delta: 2 }, &mut Out::new(false));
+    for n in [2, 3, 4] {
+        p.on_msg(
+            &mut s,
+            NodeId(n),
+            ThreePcMsg::Vote { txn: 5, yes: true },
+            &mut Out::new(false),
+        );
+    }
+    s
+}
+
+/// The effects of the coordinator deciding txn 5 (+2) as its first transaction, up to the
+/// decision sent to every participant.
+fn coordinator_decision(commit: bool) -> Vec<Effect<ThreePc>> {
+    let status = if commit {
+        Status::Committed
+    } else {
+        Status::Aborted
+    };
+    let mut d = durable(5, status, false);
+    d.value = if commit { 2 } else { 0 };
+    d.decided = 1;
+    let mut want = vec![
+        Effect::Persist(d),
+        Effect::CancelTimer(ThreePcTimer::Votes(5)),
+        Effect::CancelTimer(ThreePcTimer::Acks(5)),
+        Effect::CancelTimer(ThreePcTimer::Wait(5)),
+    ];
+    want.extend([2, 3, 4].map(|n| Effect::Send {
+        to: NodeId(n),
+        msg: ThreePcMsg::Decision { txn: 5, commit },
+    }));
+    want
+}
+
+#[test]
+fn the_last_ack_makes_the_coordinator_log_commit_tell_everyone_and_answer_the_client() {
+    let p = proto();
+    let mut s = pre_committed_coordinator(&p);
+    for n in [2, 3] {
+        p.on_msg(
+            &mut s,
+            NodeId(n),
+            ThreePcMsg::Ack { txn: 5 },
+            &mut Out::new(false),
+        );
+    }
+    let mut out = Out::new(true);
+    p.on_msg(&mut s, NodeId(4), ThreePcMsg::Ack { txn: 5 }, &mut out);
+    let mut want = coordinator_decision(true);
+    want.push(Effect::Reply {
+        request: 5,
+        reply: Reply::Committed { index: 5, value: 2 },
+    });
+    assert_eq!(out.actions(), want);
+    assert_eq!(
+        out.narration(),
+        vec![
+            "S1 logs COMMIT for txn #5 (every participant is pre-committed) and tells the \
+             participants"
+        ]
+    );
+}
+
+#[test]
+fn the_acks_timeout_commits_and_names_the_participants_that_did_not_acknowledge() {
+    let p = proto();
+    let mut s = pre_committed_coordinator(&p);
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ThreePcMsg::Ack { txn: 5 },
+        &mut Out::new(false),
+    );
+    let mut out = Out::new(true);
+    p.on_timer(&mut s, ThreePcTimer::Acks(5), &mut out);
+    let mut want = coordinator_decision(true);
+    want.push(Effect::Reply {
+        request: 5,
+        reply: Reply::Committed { index: 5, value: 2 },
+    });
+    assert_eq!(out.actions(), want);
+    assert_eq!(
+        out.narration(),
+        vec![
+            "S1 logs COMMIT for txn #5 (no acknowledgement from S2, S4, which must have crashed; \
+             everyone voted yes) and tells the participants"
+        ]
+    );
+}
+
+#[test]
+fn the_votes_timeout_aborts_and_tells_the_client_whose_vote_is_missing() {
+    let p = proto();
+    let mut s = node(&p, 1);
+    p.on_request(&mut s, Request { id: 5, delta: 2 }, &mut Out::new(false));
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ThreePcMsg::Vote { txn: 5, yes: true },
+        &mut Out::new(false),
+    );
+    let mut out = Out::new(true);
+    p.on_timer(&mut s, ThreePcTimer::Votes(5), &mut out);
+    let mut want = coordinator_decision(false);
+    want.push(Effect::Reply {
+        request: 5,
+        reply: Reply::Rejected("transaction aborted: no vote from S2, S4 in time".into()),
+    });
+    assert_eq!(out.actions(), want);
+    assert_eq!(
+        out.narration(),
+        vec!["S1 logs ABORT for txn #5 (no vote from S2, S4 in time) and tells the participants"]
+    );
+}
+
+#[test]
+fn a_locked_participant_votes_no_and_counts_the_abort_as_decided() {
+    let p = proto();
+    let mut s = uncertain(&p, 3);
+    let mut out = Out::new(true);
+    p.on_msg(
+        &mut s,
+        COORDINATOR,
+        ThreePcMsg::CanCommit { txn: 6, delta: 7 },
+        &mut out,
+    );
+    let mut d = durable(5, Status::Uncertain, true);
+    d.log.insert(
+        6,
+        TxnRecord {
+            delta: 7,
+            status: Status::Aborted,
+        },
+    );
+    d.decided = 1;
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::Persist(d),
+            Effect::Send {
+                to: COORDINATOR,
+                msg: ThreePcMsg::Vote { txn: 6, yes: false }
+            },
+        ]
+    );
+    assert_eq!(
+        out.narration(),
+        vec!["S3 votes no on txn #6: its shard is locked by txn #5, so it aborts #6"]
+    );
+}
+
+#[test]
+fn a_participant_applies_the_decision_releases_its_lock_and_stops_waiting() {
+    let p = proto();
+    for (commit, status, value, word) in [
+        (true, Status::Committed, 2, "COMMIT"),
+        (false, Status::Aborted, 0, "ABORT"),
+    ] {
+        let mut s = uncertain(&p, 3);
+        let mut out = Out::new(true);
+        p.on_msg(
+            &mut s,
+            COORDINATOR,
+            ThreePcMsg::Decision { txn: 5, commit },
+            &mut out,
+        );
+        let mut d = durable(5, status, false);
+        d.value = value;
+        d.decided = 1;
+        assert_eq!(
+            out.actions(),
+            vec![
+                Effect::Persist(d),
+                Effect::CancelTimer(ThreePcTimer::Wait(5)),
+                Effect::CancelTimer(ThreePcTimer::Gather(5)),
+            ]
+        );
+        assert_eq!(
+            out.narration(),
+            vec![format!(
+                "S3 learns {word} for txn #5 from S1, logs it and releases its lock \
+                 (counter = {value})"
+            )]
+        );
+    }
+}
+
+#[test]
+fn a_repeated_decision_changes_nothing_and_an_opposite_one_is_only_noted() {
+    let p = proto();
+    let mut s = uncertain(&p, 3);
+    p.on_msg(
+        &mut s,
+        COORDINATOR,
+        ThreePcMsg::Decision {
+            txn: 5,
+            commit: true,
+        },
+        &mut Out::new(false),
+    );
+    let decided = s.durable.clone();
+    let mut out = Out::new(true);
+    p.on_msg(
+        &mut s,
+        COORDINATOR,
+        ThreePcMsg::Decision {
+            txn: 5,
+            commit: true,
+        },
+        &mut out,
+    );
+    assert!(out.effects.is_empty(), "{:?}", out.effects);
+    let mut out = Out::new(true);
+    p.on_msg(
+        &mut s,
+        NodeId(2),
+        ThreePcMsg::Decision {
+            txn: 5,
+            commit: false,
+        },
+        &mut out,
+    );
+    assert_eq!(out.actions(), vec![]);
+    assert_eq!(
+        out.narration(),
+        vec!["S3 hears ABORT for txn #5 from S2, but it already decided the opposite"]
+    );
+    assert_eq!(s.durable, decided);
+}
+
+/// The coordinator logs every transaction before asking for votes, so one it has no record of
+/// was never begun and cannot have committed: it answers ABORTED, and having no vote to give, it
+/// logs nothing.
+#[test]
+fn the_coordinator_answers_aborted_about_a_transaction_it_never_began() {
+    let p = proto();
+    let mut s = node(&p, 1);
+    let mut out = Out::new(true);
+    p.on_msg(
+        &mut s,
+        NodeId(3),
+        ThreePcMsg::StateRequest { txn: 5 },
+        &mut out,
+    );
+    assert_eq!(
+        out.effects,
+        vec![Effect::Send {
+            to: NodeId(3),
+            msg: ThreePcMsg::StateReply {
+                txn: 5,
+                status: Status::Aborted,
+                recovering: false
+            }
+        }]
+    );
+    assert_eq!(s.durable, ThreePcDurable::default());
+}

@@ -158,11 +158,6 @@ impl ThreePcState {
     pub fn status(&self, txn: u64) -> Option<Status> {
         self.durable.log.get(&txn).map(|r| r.status)
     }
-
-    /// The undecided transaction of a participant (the one holding its lock).
-    pub fn pending(&self) -> Option<u64> {
-        self.durable.lock
-    }
 }
 
 #[derive(Clone, Debug)]

@@ -92,7 +92,8 @@ impl Message for ThreePcMsg {
 
 /// A participant's state in one phrase: what it holds and whether it is terminating.
 fn phase(s: &ThreePcState) -> Option<(String, &'static str)> {
-    let t = s.pending()?;
+    // The transaction holding the lock is the one it voted yes on and has not decided.
+    let t = s.durable.lock?;
     let st = s.status(t).map_or("uncertain", Status::word);
     Some(if s.recovering.contains(&t) {
         (format!("{st} #{t} (recovering)"), "blocked")
