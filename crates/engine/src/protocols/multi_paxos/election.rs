@@ -12,11 +12,9 @@ use crate::protocols::paxos::Ballot;
 use imbl::OrdMap;
 
 impl MultiPaxos {
-    /// Phase 1a, once for every slot this node has not seen chosen.
+    /// Phase 1a, once for every slot this node has not seen chosen. Never a leader's (its
+    /// election timer is stale), so there is no heartbeat timer to cancel.
     pub(super) fn start_phase1(&self, s: &mut MpState, out: &mut Out<Self>) {
-        if s.role == Role::Leader {
-            out.cancel_timer(MpTimer::Heartbeat);
-        }
         s.max_round += 1;
         let ballot = Ballot {
             round: s.max_round,
