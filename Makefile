@@ -40,7 +40,7 @@ bench: tools browser-tools build
 	cd tests/e2e && node bench.mjs
 
 ## Plant small bugs in the protocols and invariants, one at a time, and count per file those the
-## fast tests catch (cargo-mutants, installed if missing; about three hours on two cores).
+## fast tests catch (cargo-mutants, installed if missing; about an hour and a half on two cores).
 ## `make mutants FILES="raft/ paxos/acceptor"` narrows to the files whose path contains a word.
 mutants:
 	scripts/mutants.sh $(FILES)

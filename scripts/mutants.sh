@@ -3,7 +3,7 @@
 # one small bug at a time (.cargo/mutants.toml says where and which tests run) and this prints,
 # per source file, how many were caught, missed, timed out or did not build (unviable).
 #
-#   scripts/mutants.sh                    every protocol and invariant file (about three hours)
+#   scripts/mutants.sh                    every protocol and invariant file (about an hour and a half)
 #   scripts/mutants.sh raft/ paxos/mod    only files whose path contains one of these
 #   scripts/mutants.sh --summary DIR      the table for an earlier run's DIR/mutants.out
 #
