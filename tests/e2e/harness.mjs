@@ -98,7 +98,12 @@ export async function launch({ viewport = { width: 1280, height: 800 } } = {}) {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`failed request: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('requestfailed', (r) => {
+    // A page that navigates (a tour moving to the ring page) cancels what it was still
+    // loading, the favicon say: the browser's own doing, nothing the reader sees.
+    if (r.failure()?.errorText === 'net::ERR_ABORTED') return;
+    problems.push(`failed request: ${r.url()} ${r.failure()?.errorText}`);
+  });
   page.on('request', (r) => {
     const u = new URL(r.url());
     if (!['127.0.0.1', 'localhost'].includes(u.hostname) && !['data:', 'blob:'].includes(u.protocol)) {
