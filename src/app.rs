@@ -282,17 +282,6 @@ pub struct App {
     _history: EventListener,
 }
 
-/// What a search looks at: "Paxos with 3 nodes (paxos-ignore-promised-value)".
-fn search_about(s: &Settings) -> String {
-    let bugs: Vec<_> = s.bugs.iter().map(|b| b.slug()).collect();
-    let bugs = if bugs.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", bugs.join(", "))
-    };
-    format!("{} with {} nodes{bugs}", s.protocol.title(), s.nodes)
-}
-
 /// `loop=1` restarts after this much virtual time if the run has not ended before.
 const LOOP_DEFAULT: Time = 30 * lab_engine::SECOND;
 
@@ -1542,7 +1531,7 @@ impl Component for App {
                     <Inspector data={inspected} on_action={cb.act.clone()} on_timeout={cb.timeout.clone()} on_close={cb.deselect.clone()} />
                     <Invariants all={sim.invariants()} {violations} side={left_side} />
                     { right_invariants }
-                    <ExplorePanel about={search_about(&self.settings)} nodes={self.settings.nodes}
+                    <ExplorePanel about={self.settings.searched()} nodes={self.settings.nodes}
                         suggested={ExploreOptions::for_protocol(self.settings.protocol)} state={self.search.clone()}
                         on_explore={cb.explore.clone()} on_hunt={cb.hunt.clone()}
                         on_cancel={cb.cancel_search.clone()} on_show={cb.show_found.clone()} />

@@ -354,19 +354,7 @@ fn explore(a: &Args) -> Result<ExitCode, String> {
         shown: 0.0,
     };
     let report = explore::explore(&a.settings, &a.explore, &mut host)?;
-    let s = &a.settings;
-    let bugs: Vec<_> = s.bugs.iter().map(|b| b.slug()).collect();
-    say(format!(
-        "{} with {} nodes{}: {}",
-        s.protocol.title(),
-        s.nodes,
-        if bugs.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", bugs.join(", "))
-        },
-        report.stats
-    ));
+    say(format!("{}: {}", a.settings.searched(), report.stats));
     let why = match &report.outcome {
         Outcome::Exhausted => "explored every reachable state within the budgets: no violation",
         Outcome::DepthBound => "explored every path up to --max-depth: no violation",

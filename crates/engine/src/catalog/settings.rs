@@ -95,6 +95,17 @@ impl Settings {
         s
     }
 
+    /// What a search looks at, for people: "Paxos with 3 nodes (paxos-ignore-promised-value)".
+    pub fn searched(&self) -> String {
+        let bugs: Vec<_> = self.bugs.iter().map(|b| b.slug()).collect();
+        let bugs = if bugs.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", bugs.join(", "))
+        };
+        format!("{} with {} nodes{bugs}", self.protocol.title(), self.nodes)
+    }
+
     pub fn has_bug(&self, b: Bug) -> bool {
         self.bugs.contains(&b)
     }
