@@ -1,7 +1,7 @@
 //! Random-fault checking: run many seeds, each with a fault schedule drawn from its seed
 //! (crashes, some right after a write to stable storage, restarts, partitions, loss,
-//! duplication), check every invariant after every event, then heal everything and check
-//! liveness. A failing seed comes with a shortened list of actions that still reproduces it.
+//! duplication, a node swinging between the sides of a partition during an election), check
+//! every invariant after every event, then heal everything and check liveness. A failing seed comes with a shortened list of actions that still reproduces it.
 
 use crate::any::AnySim;
 use crate::catalog::{NetworkSettings, Settings};
@@ -10,7 +10,7 @@ use crate::node::{NodeId, Reply, Time, MS, SECOND};
 use crate::sim::history::{Action, ActionRecord, EventKind};
 use crate::sim::rng::SimRng;
 use crate::sim::StepReport;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::ops::RangeInclusive;
 
@@ -157,6 +157,12 @@ struct Nemesis {
     /// Events that wrote stable storage so far, by what the event was.
     writes: BTreeMap<u16, u64>,
     written: u64,
+    /// Swings draw from their own generator too, and only some seeds swing at all, so the
+    /// other seeds run exactly as before swings existed.
+    swing_rng: SimRng,
+    swing: Swing,
+    /// A swing's actions still to come, in time order.
+    swing_plan: VecDeque<(Time, Action)>,
 }
 
 /// Pounces per run. More of them churn the cluster so much that the timed strikes catch
@@ -165,9 +171,33 @@ const POUNCES: u32 = 2;
 /// The chance, in parts per million, of pouncing on a write of a kind that is as common as
 /// the average kind.
 const POUNCE_PPM: u64 = 300_000;
+/// The share of seeds, in parts per million, whose nemesis swings a node once.
+const SWING_SEEDS_PPM: u32 = 500_000;
+/// How often the swinging node changes sides.
+const SWING_MOVES: u64 = 3;
+/// The time between its moves, in multiples of the longest network latency.
+const SWING_GAP: (u64, u64) = (5, 20);
+/// How long after the split the swing waits for the near side to elect before giving up.
+const SWING_WAIT: Time = 2 * SECOND;
+
+/// Where a seed's swing stands.
+#[derive(Clone, Debug)]
+enum Swing {
+    /// This seed does not swing, or has swung.
+    Done,
+    /// The split is due at `at`.
+    Waiting { at: Time },
+    /// The cluster is split: `pivot` is with `near`, which elects, apart from `far`.
+    Split {
+        near: Vec<NodeId>,
+        far: Vec<NodeId>,
+        pivot: NodeId,
+        until: Time,
+    },
+}
 
 impl Nemesis {
-    fn new(seed: u64, model: FaultModel) -> Self {
+    fn new(seed: u64, model: FaultModel, fault_until: Time) -> Self {
         let mut nemesis = Nemesis {
             rng: SimRng::new(seed ^ 0x6661_756c_7473), // "faults"
             next: 0,
@@ -177,7 +207,16 @@ impl Nemesis {
             pounces: 0,
             writes: BTreeMap::new(),
             written: 0,
+            swing_rng: SimRng::new(seed ^ 0x0073_7769_6e67), // "swing"
+            swing: Swing::Done,
+            swing_plan: VecDeque::new(),
         };
+        if model == FaultModel::Random && nemesis.swing_rng.chance(SWING_SEEDS_PPM) {
+            let at = nemesis
+                .swing_rng
+                .range(0, fault_until.saturating_sub(SWING_WAIT));
+            nemesis.swing = Swing::Waiting { at };
+        }
         nemesis.schedule();
         nemesis
     }
@@ -187,9 +226,92 @@ impl Nemesis {
         self.next += self.rng.range(100 * MS, 600 * MS);
     }
 
-    /// When the next strike or comeback is due.
+    /// When the next strike, comeback or move of a swing is due.
     fn due(&self) -> Time {
-        self.comeback.map_or(self.next, |(at, _)| at.min(self.next))
+        let due = self.comeback.map_or(self.next, |(at, _)| at.min(self.next));
+        self.swing_plan.front().map_or(due, |&(at, _)| at.min(due))
+    }
+
+    /// The swing, a fault shape that needs its moments chosen: a node crashes and restarts on
+    /// one side of a partition, then on the other, and back, while an election or Zab's
+    /// discovery is under way. First the cluster is split, the leader (if any) on the far
+    /// side, so the near side elects; when a node on the near side writes stable storage
+    /// without being a leader in office (a vote, a promise, a new epoch), the swinging node,
+    /// whose answer it is waiting for, restarts on the far side, and later comes back. Each
+    /// side and the swinging node make a majority, so both sides' would-be leaders may count
+    /// it. A rule that lets a node promise twice (zab-ack-epoch-twice) breaks only in this
+    /// shape: timed strikes land in the one-message window between a proposal and its
+    /// arrival almost never. Returns whether actions were planned.
+    fn swing(&mut self, sim: &AnySim, step: &StepReport) -> bool {
+        let n = sim.settings().nodes;
+        let now = sim.now();
+        match self.swing.clone() {
+            Swing::Waiting { at } if now >= at && n >= 3 && self.comeback.is_none() => {
+                let mut nodes: Vec<NodeId> = NodeId::all(n).collect();
+                let leader = sim.leader();
+                nodes.retain(|&id| Some(id) != leader);
+                let mut far: Vec<NodeId> = leader.into_iter().collect();
+                while far.len() < (n - 1) / 2 {
+                    far.push(
+                        nodes.remove(self.swing_rng.range(0, nodes.len() as u64 - 1) as usize),
+                    );
+                }
+                let pivot = nodes.remove(self.swing_rng.range(0, nodes.len() as u64 - 1) as usize);
+                let mut with = nodes.clone();
+                with.push(pivot);
+                self.swing_plan.push_back((
+                    now,
+                    Action::Partition {
+                        groups: vec![with, far.clone()],
+                    },
+                ));
+                self.swing = Swing::Split {
+                    near: nodes,
+                    far,
+                    pivot,
+                    until: now + SWING_WAIT,
+                };
+                true
+            }
+            Swing::Split { until, .. } if now > until => {
+                self.swing = Swing::Done;
+                false
+            }
+            Swing::Split {
+                near, far, pivot, ..
+            } if step
+                .persisted
+                .iter()
+                .any(|&id| near.contains(&id) && !sim.progress(id).leader) =>
+            {
+                // A move every few round trips: long enough to elect a leader on the new side
+                // and hear its proposal, short enough that the old side's leader still waits.
+                let latency = sim.settings().network.latency_max.max(MS);
+                let mut at = now;
+                for m in 0..SWING_MOVES {
+                    let (side, rest) = if m % 2 == 0 {
+                        (&far, &near)
+                    } else {
+                        (&near, &far)
+                    };
+                    let mut with = side.clone();
+                    with.push(pivot);
+                    let groups = vec![with, rest.clone()];
+                    self.swing_plan
+                        .push_back((at, Action::Partition { groups }));
+                    self.swing_plan
+                        .push_back((at, Action::Crash { node: pivot }));
+                    self.swing_plan
+                        .push_back((at, Action::Restart { node: pivot }));
+                    at += self
+                        .swing_rng
+                        .range(SWING_GAP.0 * latency, SWING_GAP.1 * latency);
+                }
+                self.swing = Swing::Done;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Perhaps crashes one of the nodes that just wrote stable storage. Each kind of write (a
@@ -231,8 +353,14 @@ impl Nemesis {
         Some(node)
     }
 
-    /// The fault due now: a pounced node's comeback, or the next timed strike.
+    /// The fault due now: a swing's move, a pounced node's comeback, or the next timed strike.
     fn strike(&mut self, sim: &AnySim) -> Action {
+        let others = self.comeback.map_or(self.next, |(at, _)| at.min(self.next));
+        if self.swing_plan.front().is_some_and(|&(at, _)| at <= others) {
+            if let Some((_, action)) = self.swing_plan.pop_front() {
+                return action;
+            }
+        }
         if let Some((_, node)) = self.comeback.filter(|&(at, _)| at <= self.next) {
             self.comeback = None;
             return Action::Restart { node };
@@ -319,7 +447,8 @@ struct Runner {
 enum Stop {
     /// Every event due by then ran.
     Reached,
-    /// The nemesis pounced on a node that had just persisted; the time was not reached.
+    /// The nemesis pounced on a node that had just persisted, or started a swing; the time
+    /// was not reached.
     Pounced,
     Broken(Violation),
 }
@@ -346,11 +475,16 @@ impl Runner {
             if let Some(v) = r.violations.first() {
                 return Stop::Broken(v.clone());
             }
-            if let Some(node) = nemesis.as_deref_mut().and_then(|n| n.pounce(&self.sim, &r)) {
-                return match self.apply(Action::Crash { node }) {
-                    Some(v) => Stop::Broken(v),
-                    None => Stop::Pounced,
-                };
+            if let Some(nemesis) = nemesis.as_deref_mut() {
+                if let Some(node) = nemesis.pounce(&self.sim, &r) {
+                    return match self.apply(Action::Crash { node }) {
+                        Some(v) => Stop::Broken(v),
+                        None => Stop::Pounced,
+                    };
+                }
+                if nemesis.swing(&self.sim, &r) {
+                    return Stop::Pounced;
+                }
             }
         }
         self.sim.run_until(t);
@@ -391,7 +525,7 @@ fn run(settings: &Settings, plan: Option<&[(Time, Action)]>, opts: &CheckOptions
         events: r.sim.events(),
         end: r.sim.now(),
     };
-    let mut nemesis = Nemesis::new(settings.seed, opts.model);
+    let mut nemesis = Nemesis::new(settings.seed, opts.model, opts.fault_until);
     let mut given = plan.map(|p| p.iter());
     loop {
         let (t, action) = match &mut given {

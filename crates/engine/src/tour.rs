@@ -67,6 +67,7 @@ pub const SOURCES: &[(&str, &str)] = tours![
     "zab-election",
     "zab-recovery",
     "zab-vs-raft",
+    "zab-epoch-twice",
     "ring-rebalance",
     "faq-network-delay",
     "faq-node-failure",

@@ -108,14 +108,14 @@ const CORPUS: &[(&str, u64)] = &[
         "protocol=2pc seed=5 bug=2pc-commit-missing-vote",
         0x78af_67d3_c3e3_3389,
     ),
-    ("protocol=zab seed=3", 0x13b5_4c07_6306_e7ea),
+    ("protocol=zab seed=3", 0xa035_5089_dc9a_29e4),
     (
         "protocol=zab seed=5 bug=zab-reuse-epoch",
         0x1047_a853_e90c_42ad,
     ),
     (
         "protocol=zab seed=5 bug=zab-skip-sync",
-        0x9c54_780f_0c07_9b08,
+        0x705a_f8f0_2f50_daa5,
     ),
     ("protocol=3pc seed=3", 0xae58_31be_cfb5_dbdf),
     (

@@ -382,6 +382,77 @@ fn the_coordinator_sends_do_commit_only_after_every_ack() {
     assert_eq!(decisions(&out), vec![(S2, true), (S3, true), (S4, true)]);
 }
 
+/// The coordinator's timeouts in every state it can be in (Skeen 1981, the central-site
+/// protocol's timeout transitions; BHG §7.5): waiting for votes, a timeout aborts; once it has
+/// pre-committed, a stale vote timeout decides nothing (a pre-committed transaction may only
+/// commit: a participant may already have committed on the strength of the PreCommit, in the
+/// termination protocol); waiting for acknowledgements, a timeout commits; once decided, no
+/// timeout changes or repeats the decision. An acknowledgement timeout before the PreCommit
+/// commits nothing.
+#[test]
+fn the_coordinators_timeouts_decide_only_what_its_state_allows() {
+    let p = three_pc();
+    let voting = |yes: &[NodeId]| {
+        let mut s = fresh(&p, COORDINATOR);
+        p.on_request(
+            &mut s,
+            Request {
+                id: TXN,
+                delta: DELTA,
+            },
+            &mut Out::new(false),
+        );
+        for &voter in yes {
+            msg(
+                &p,
+                &mut s,
+                voter,
+                ThreePcMsg::Vote {
+                    txn: TXN,
+                    yes: true,
+                },
+            );
+        }
+        s
+    };
+    let quiet = |out: &[Effect<ThreePc>]| {
+        out.iter()
+            .all(|e| !matches!(e, Effect::Send { .. } | Effect::Persist(_)))
+    };
+
+    // Waiting for votes: the acknowledgement timer has nothing to commit.
+    let mut s = voting(&[S2]);
+    let out = timer(&p, &mut s, ThreePcTimer::Acks(TXN));
+    assert!(quiet(&out), "{out:?}");
+    assert_eq!(s.status(TXN), Some(Status::Voting));
+
+    // Pre-committed: a vote timeout that fires late must not abort.
+    let mut s = voting(&[S2, S3, S4]);
+    assert_eq!(s.status(TXN), Some(Status::PreCommitted));
+    let out = timer(&p, &mut s, ThreePcTimer::Votes(TXN));
+    assert!(quiet(&out), "{out:?}");
+    assert_eq!(s.status(TXN), Some(Status::PreCommitted));
+    // ... and the acknowledgement timeout commits.
+    let out = timer(&p, &mut s, ThreePcTimer::Acks(TXN));
+    assert_eq!(decisions(&out), vec![(S2, true), (S3, true), (S4, true)]);
+    assert_eq!(s.status(TXN), Some(Status::Committed));
+
+    // Decided: neither timer says anything again.
+    for t in [ThreePcTimer::Votes(TXN), ThreePcTimer::Acks(TXN)] {
+        let out = timer(&p, &mut s, t);
+        assert!(quiet(&out), "{out:?}");
+        assert_eq!(s.status(TXN), Some(Status::Committed));
+    }
+    let mut s = voting(&[S2]);
+    timer(&p, &mut s, ThreePcTimer::Votes(TXN));
+    assert_eq!(s.status(TXN), Some(Status::Aborted));
+    for t in [ThreePcTimer::Votes(TXN), ThreePcTimer::Acks(TXN)] {
+        let out = timer(&p, &mut s, t);
+        assert!(quiet(&out), "{out:?}");
+        assert_eq!(s.status(TXN), Some(Status::Aborted));
+    }
+}
+
 /// Skeen's nonblocking theorem, BHG §7.5: a participant that voted yes and hears nothing may not
 /// decide alone, uncertain or pre-committed: it runs the termination protocol, asking every
 /// other node for its state, and logs nothing. (`3pc-uncertain-commits-on-timeout` breaks this

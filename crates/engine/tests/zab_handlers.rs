@@ -2,157 +2,11 @@
 //! feeding it the messages that lead there, then feeds one event and asserts the exact effects
 //! it emits (`Out::actions()` compares without narration).
 
-use imbl::Vector;
-use lab_engine::catalog::{Model, ProtocolKind, Settings, REUSE_EPOCH, SKIP_SYNC};
+mod common;
+
+use common::zab::*;
 use lab_engine::node::*;
 use lab_engine::protocols::zab::*;
-
-const MS_50: Time = 50 * MS;
-const LO: Time = 150 * MS;
-const HI: Time = 300 * MS;
-
-/// Three nodes: a quorum is two.
-fn proto() -> Zab {
-    Zab::from_settings(&Settings {
-        nodes: 3,
-        ..Settings::for_protocol(ProtocolKind::Zab)
-    })
-}
-
-fn with_bug(bug: lab_engine::Bug) -> Zab {
-    Zab::from_settings(&Settings {
-        nodes: 3,
-        bugs: vec![bug],
-        ..Settings::for_protocol(ProtocolKind::Zab)
-    })
-}
-
-fn quiet() -> Out<Zab> {
-    Out::new(false)
-}
-
-fn txn(epoch: u64, counter: u64, id: u64) -> Txn {
-    Txn {
-        zxid: Zxid::new(epoch, counter),
-        id,
-        delta: id as i64,
-    }
-}
-
-fn durable(accepted: u64, current: u64, history: &[Txn]) -> ZabDurable {
-    ZabDurable {
-        accepted_epoch: accepted,
-        current_epoch: current,
-        history: history.iter().copied().collect::<Vector<_>>(),
-    }
-}
-
-fn start(p: &Zab, id: u8, d: &ZabDurable) -> ZabState {
-    p.on_start(NodeId(id), d, &mut quiet())
-}
-
-fn send(to: u8, msg: ZabMsg) -> Effect<Zab> {
-    Effect::Send {
-        to: NodeId(to),
-        msg,
-    }
-}
-
-fn timer(t: ZabTimer, min: Time, max: Time) -> Effect<Zab> {
-    Effect::SetTimer { timer: t, min, max }
-}
-
-fn note(vote: Vote, round: u64, state: Role) -> ZabMsg {
-    ZabMsg::Notification { vote, round, state }
-}
-
-fn vote(leader: u8, epoch: u64, zxid: Zxid) -> Vote {
-    Vote {
-        leader: NodeId(leader),
-        epoch,
-        zxid,
-    }
-}
-
-/// S3 after an election it won in round 1 with S2's vote: LEADING, in discovery.
-fn elected_leader(p: &Zab, d: &ZabDurable) -> ZabState {
-    let mut s = start(p, 3, d);
-    let v = s.own_vote();
-    p.on_msg(&mut s, NodeId(2), note(v, 1, Role::Looking), &mut quiet());
-    p.on_timer(&mut s, ZabTimer::Finalize, &mut quiet());
-    assert_eq!((s.role, s.phase), (Role::Leading, Phase::Discovery));
-    s
-}
-
-/// S2 following S3 after round 1, in discovery.
-fn follower(p: &Zab, d: &ZabDurable) -> ZabState {
-    let mut s = start(p, 2, d);
-    let v = vote(3, d.current_epoch, d.last_zxid());
-    p.on_msg(&mut s, NodeId(3), note(v, 1, Role::Looking), &mut quiet());
-    p.on_msg(&mut s, NodeId(1), note(v, 1, Role::Looking), &mut quiet());
-    p.on_timer(&mut s, ZabTimer::Finalize, &mut quiet());
-    assert_eq!((s.role, s.leader), (Role::Following, Some(NodeId(3))));
-    s
-}
-
-/// S3 established in epoch 1 with S2 synchronized.
-fn established(p: &Zab) -> ZabState {
-    let mut s = elected_leader(p, &ZabDurable::default());
-    let l = NodeId(2);
-    let o = &mut quiet();
-    p.on_msg(&mut s, l, ZabMsg::FollowerInfo { accepted_epoch: 0 }, o);
-    p.on_msg(
-        &mut s,
-        l,
-        ZabMsg::AckEpoch {
-            current_epoch: 0,
-            last_zxid: Zxid::ZERO,
-        },
-        o,
-    );
-    p.on_msg(
-        &mut s,
-        l,
-        ZabMsg::AckNewLeader {
-            epoch: 1,
-            last_zxid: Zxid::ZERO,
-        },
-        o,
-    );
-    assert!(s.is_established());
-    s
-}
-
-/// S2 synchronized with S3 in epoch 1 (empty history), in broadcast.
-fn up_to_date_follower(p: &Zab) -> ZabState {
-    let mut s = follower(p, &ZabDurable::default());
-    let o = &mut quiet();
-    let from = NodeId(3);
-    p.on_msg(&mut s, from, ZabMsg::NewEpoch { epoch: 1 }, o);
-    p.on_msg(
-        &mut s,
-        from,
-        ZabMsg::NewLeader {
-            epoch: 1,
-            sync: Sync::Diff {
-                after: Zxid::ZERO,
-                txns: vec![],
-            },
-        },
-        o,
-    );
-    p.on_msg(
-        &mut s,
-        from,
-        ZabMsg::UpToDate {
-            epoch: 1,
-            commit: Zxid::ZERO,
-        },
-        o,
-    );
-    assert_eq!(s.phase, Phase::Broadcast);
-    s
-}
 
 // ---- Phase 0: Fast Leader Election ----
 
@@ -174,31 +28,6 @@ fn a_node_starts_looking_in_round_one_and_votes_for_itself() {
             send(3, note(v, 1, Role::Looking)),
             Effect::CancelTimer(ZabTimer::Finalize),
             timer(ZabTimer::Election, LO, HI),
-        ]
-    );
-}
-
-#[test]
-fn a_better_vote_by_epoch_then_zxid_then_id_is_adopted_and_sent_on() {
-    let p = proto();
-    let mut s = start(&p, 3, &durable(1, 1, &[txn(1, 5, 1)]));
-    // A lower epoch with a higher zxid counter loses; a higher epoch wins despite a lower id.
-    let weaker = vote(2, 0, Zxid::new(0, 9));
-    let mut out = Out::new(false);
-    p.on_msg(&mut s, NodeId(2), note(weaker, 1, Role::Looking), &mut out);
-    let own = vote(3, 1, Zxid::new(1, 5));
-    assert_eq!(out.actions(), vec![send(2, note(own, 1, Role::Looking))]);
-    let better = vote(1, 2, Zxid::new(2, 1));
-    let mut out = Out::new(false);
-    p.on_msg(&mut s, NodeId(1), note(better, 1, Role::Looking), &mut out);
-    assert_eq!(s.vote, better);
-    assert_eq!(
-        out.actions(),
-        vec![
-            send(1, note(better, 1, Role::Looking)),
-            send(2, note(better, 1, Role::Looking)),
-            // S1's vote and its own now agree: a quorum, so it waits to settle.
-            timer(ZabTimer::Finalize, MS_50, MS_50),
         ]
     );
 }
@@ -449,138 +278,6 @@ fn a_leader_that_reports_leading_and_this_node_make_a_quorum() {
 // ---- Phase 1: discovery ----
 
 #[test]
-fn with_followerinfo_from_a_quorum_the_leader_persists_and_proposes_a_higher_epoch() {
-    let p = proto();
-    let mut s = elected_leader(&p, &durable(3, 3, &[]));
-    let mut out = quiet();
-    p.on_msg(
-        &mut s,
-        NodeId(1),
-        ZabMsg::FollowerInfo { accepted_epoch: 5 },
-        &mut out,
-    );
-    assert_eq!(s.new_epoch, Some(6));
-    assert_eq!(
-        out.actions(),
-        vec![
-            Effect::Persist(durable(6, 3, &[])),
-            send(1, ZabMsg::NewEpoch { epoch: 6 }),
-        ]
-    );
-}
-
-#[test]
-fn zab_reuse_epoch_keeps_the_highest_accepted_epoch() {
-    let p = with_bug(REUSE_EPOCH);
-    let mut s = elected_leader(&p, &durable(3, 3, &[]));
-    let mut out = quiet();
-    p.on_msg(
-        &mut s,
-        NodeId(1),
-        ZabMsg::FollowerInfo { accepted_epoch: 5 },
-        &mut out,
-    );
-    assert_eq!(s.new_epoch, Some(5));
-    assert_eq!(
-        out.actions(),
-        vec![
-            Effect::Persist(durable(5, 3, &[])),
-            send(1, ZabMsg::NewEpoch { epoch: 5 }),
-        ]
-    );
-}
-
-#[test]
-fn a_follower_accepts_a_new_epoch_durably_and_answers_ackepoch() {
-    let p = proto();
-    let h = [txn(1, 1, 1), txn(1, 2, 2)];
-    let mut s = follower(&p, &durable(1, 1, &h));
-    let mut out = quiet();
-    p.on_msg(&mut s, NodeId(3), ZabMsg::NewEpoch { epoch: 2 }, &mut out);
-    assert_eq!(s.phase, Phase::Sync);
-    assert_eq!(
-        out.actions(),
-        vec![
-            timer(ZabTimer::SyncLimit, LO, HI),
-            Effect::Persist(durable(2, 1, &h)),
-            timer(ZabTimer::Heartbeat, 2 * MS_50, 2 * MS_50),
-            send(
-                3,
-                ZabMsg::AckEpoch {
-                    current_epoch: 1,
-                    last_zxid: Zxid::new(1, 2)
-                }
-            ),
-        ]
-    );
-}
-
-#[test]
-fn a_follower_that_accepted_a_later_epoch_refuses_newepoch_and_looks_again() {
-    let p = proto();
-    let mut s = follower(&p, &durable(7, 6, &[]));
-    let mut out = quiet();
-    p.on_msg(&mut s, NodeId(3), ZabMsg::NewEpoch { epoch: 5 }, &mut out);
-    assert_eq!(
-        (s.role, s.phase, s.round),
-        (Role::Looking, Phase::Election, 2)
-    );
-    assert!(!out
-        .actions()
-        .iter()
-        .any(|e| matches!(e, Effect::Persist(_))));
-}
-
-#[test]
-fn a_leader_that_a_follower_is_ahead_of_gives_up() {
-    let p = proto();
-    let mut s = elected_leader(&p, &durable(1, 1, &[txn(1, 1, 1)]));
-    let o = &mut quiet();
-    p.on_msg(
-        &mut s,
-        NodeId(1),
-        ZabMsg::FollowerInfo { accepted_epoch: 1 },
-        o,
-    );
-    let mut out = quiet();
-    p.on_msg(
-        &mut s,
-        NodeId(1),
-        ZabMsg::AckEpoch {
-            current_epoch: 1,
-            last_zxid: Zxid::new(1, 2),
-        },
-        &mut out,
-    );
-    assert_eq!(s.role, Role::Looking);
-}
-
-#[test]
-fn a_newepoch_equal_to_the_accepted_epoch_is_acknowledged_without_a_write() {
-    // A follower that reconnects to the leader of the epoch it accepted: nothing to persist.
-    let p = proto();
-    let h = [txn(1, 1, 1)];
-    let mut s = follower(&p, &durable(2, 1, &h));
-    let mut out = quiet();
-    p.on_msg(&mut s, NodeId(3), ZabMsg::NewEpoch { epoch: 2 }, &mut out);
-    assert_eq!((s.role, s.phase), (Role::Following, Phase::Sync));
-    assert_eq!(
-        out.actions(),
-        vec![
-            timer(ZabTimer::SyncLimit, LO, HI),
-            timer(ZabTimer::Heartbeat, 2 * MS_50, 2 * MS_50),
-            send(
-                3,
-                ZabMsg::AckEpoch {
-                    current_epoch: 1,
-                    last_zxid: Zxid::new(1, 1)
-                }
-            ),
-        ]
-    );
-}
-
-#[test]
 fn a_follower_not_yet_synchronized_connects_again_on_its_heartbeat_timer() {
     let p = proto();
     let mut s = follower(&p, &durable(1, 1, &[]));
@@ -616,11 +313,6 @@ fn a_leader_not_established_within_two_synclimit_checks_gives_up() {
 
 // ---- Phase 2: synchronization ----
 
-/// S3's history: epoch 1 counters 1..=3, then epoch 2 counter 1; it leads epoch 3.
-fn leader_history() -> Vec<Txn> {
-    vec![txn(1, 1, 1), txn(1, 2, 2), txn(1, 3, 3), txn(2, 1, 4)]
-}
-
 /// What S3 sends S1 when S1's ACKEPOCH reports `last`, as the quorum's second ACKEPOCH.
 fn new_leader_for(last: Zxid) -> Vec<Effect<Zab>> {
     new_leader_with(&proto(), last)
@@ -642,7 +334,7 @@ fn new_leader_with(p: &Zab, last: Zxid) -> Vec<Effect<Zab>> {
         &mut s,
         NodeId(1),
         ZabMsg::AckEpoch {
-            current_epoch: 1,
+            current_epoch: Some(1),
             last_zxid: last,
         },
         &mut out,
@@ -706,7 +398,7 @@ fn a_follower_too_far_behind_for_a_diff_gets_a_snap() {
         &mut s,
         NodeId(1),
         ZabMsg::AckEpoch {
-            current_epoch: 1,
+            current_epoch: Some(1),
             last_zxid: Zxid::new(1, 1),
         },
         &mut out,
@@ -721,49 +413,6 @@ fn a_follower_too_far_behind_for_a_diff_gets_a_snap() {
             }
         )
     );
-}
-
-#[test]
-fn a_follower_applies_trunc_takes_the_epoch_durably_and_acks_newleader() {
-    let p = proto();
-    let mine = [txn(1, 1, 1), txn(1, 2, 2), txn(1, 3, 3), txn(1, 4, 9)];
-    let mut s = follower(&p, &durable(2, 1, &mine));
-    p.on_msg(
-        &mut s,
-        NodeId(3),
-        ZabMsg::NewEpoch { epoch: 3 },
-        &mut quiet(),
-    );
-    let mut out = quiet();
-    p.on_msg(
-        &mut s,
-        NodeId(3),
-        ZabMsg::NewLeader {
-            epoch: 3,
-            sync: Sync::Trunc {
-                to: Zxid::new(1, 3),
-                txns: vec![txn(2, 1, 4)],
-            },
-        },
-        &mut out,
-    );
-    assert_eq!(
-        out.actions(),
-        vec![
-            timer(ZabTimer::SyncLimit, LO, HI),
-            Effect::Persist(durable(3, 3, &leader_history())),
-            Effect::CancelTimer(ZabTimer::Heartbeat),
-            send(
-                3,
-                ZabMsg::AckNewLeader {
-                    epoch: 3,
-                    last_zxid: Zxid::new(2, 1)
-                }
-            ),
-        ]
-    );
-    // Nothing is delivered before UPTODATE.
-    assert_eq!(s.committed, 0);
 }
 
 #[test]
@@ -782,7 +431,7 @@ fn with_a_quorum_synchronized_the_leader_delivers_its_history_and_sends_uptodate
         &mut s,
         NodeId(2),
         ZabMsg::AckEpoch {
-            current_epoch: 1,
+            current_epoch: Some(1),
             last_zxid: Zxid::new(1, 1),
         },
         o,
@@ -827,42 +476,6 @@ fn with_a_quorum_synchronized_the_leader_delivers_its_history_and_sends_uptodate
                 }
             ),
         ]
-    );
-}
-
-#[test]
-fn zab_skip_sync_broadcasts_before_any_follower_acknowledged_newleader() {
-    let p = with_bug(SKIP_SYNC);
-    let h = [txn(1, 1, 1)];
-    let mut s = elected_leader(&p, &durable(1, 1, &h));
-    let o = &mut quiet();
-    p.on_msg(
-        &mut s,
-        NodeId(2),
-        ZabMsg::FollowerInfo { accepted_epoch: 1 },
-        o,
-    );
-    let mut out = quiet();
-    p.on_msg(
-        &mut s,
-        NodeId(2),
-        ZabMsg::AckEpoch {
-            current_epoch: 0,
-            last_zxid: Zxid::ZERO,
-        },
-        &mut out,
-    );
-    assert!(s.is_established());
-    assert_eq!(s.committed, 1);
-    assert_eq!(
-        out.actions()[2],
-        send(
-            2,
-            ZabMsg::UpToDate {
-                epoch: 2,
-                commit: Zxid::new(1, 1)
-            }
-        )
     );
 }
 
@@ -1031,7 +644,7 @@ fn synchronizing_leader(p: &Zab) -> ZabState {
         &mut s,
         NodeId(1),
         ZabMsg::AckEpoch {
-            current_epoch: 1,
+            current_epoch: Some(1),
             last_zxid: Zxid::ZERO,
         },
         o,
@@ -1086,7 +699,7 @@ fn uptodate_goes_only_to_followers_that_acknowledged_newleader() {
         &mut s,
         NodeId(2),
         ZabMsg::AckEpoch {
-            current_epoch: 1,
+            current_epoch: Some(1),
             last_zxid: Zxid::ZERO,
         },
         o,
@@ -1255,38 +868,6 @@ fn a_quorum_of_acks_commits_in_zxid_order_and_answers_the_client() {
                 ZabMsg::Commit {
                     epoch: 1,
                     zxid: Zxid::new(1, 2)
-                }
-            ),
-        ]
-    );
-}
-
-#[test]
-fn a_follower_logs_a_proposal_durably_before_it_acks() {
-    let p = proto();
-    let mut s = up_to_date_follower(&p);
-    let t = txn(1, 1, 6);
-    let mut out = quiet();
-    p.on_msg(
-        &mut s,
-        NodeId(3),
-        ZabMsg::Proposal {
-            epoch: 1,
-            prev: Zxid::ZERO,
-            txn: t,
-        },
-        &mut out,
-    );
-    assert_eq!(
-        out.actions(),
-        vec![
-            timer(ZabTimer::SyncLimit, LO, HI),
-            Effect::Persist(durable(1, 1, &[t])),
-            send(
-                3,
-                ZabMsg::Ack {
-                    epoch: 1,
-                    zxid: Zxid::new(1, 1)
                 }
             ),
         ]
@@ -1486,7 +1067,7 @@ fn a_proposal_commits_once_a_quorum_of_three_holds_it() {
         &mut s,
         NodeId(1),
         ZabMsg::AckEpoch {
-            current_epoch: 0,
+            current_epoch: Some(0),
             last_zxid: Zxid::ZERO,
         },
         o,

@@ -11,7 +11,10 @@ pub const REUSE_EPOCH: Bug = Bug(&BugInfo {
           Serafini, DSN 2011, Phase 1: the new epoch is above every accepted epoch of a \
           quorum): zxids are (epoch, counter), so two primaries in one epoch issue the same \
           zxids for different transactions, and synchronization, which trusts a zxid to name \
-          one transaction, leaves histories that disagree.",
+          one transaction, leaves histories that disagree. Followers that accepted the epoch \
+          refuse to acknowledge it again, so most reuses only stall the cluster (no leader is \
+          ever established again); the reuse that breaks safety is by a leader that was itself \
+          in the earlier epoch's quorum.",
 });
 
 pub const SKIP_SYNC: Bug = Bug(&BugInfo {
@@ -24,12 +27,25 @@ pub const SKIP_SYNC: Bug = Bug(&BugInfo {
           and Primary Integrity.",
 });
 
+pub const ACK_EPOCH_TWICE: Bug = Bug(&BugInfo {
+    slug: "zab-ack-epoch-twice",
+    describe: "A follower acknowledges NEWEPOCH for the epoch it has already accepted, so its \
+               acknowledgement counts for a second leader.",
+    why: "A follower takes part in establishing an epoch at most once: it acknowledges \
+          NEWEPOCH(e) only if e is above its accepted epoch (DSN 2011, Phase 1; ZooKeeper's \
+          Learner answers -1, \"we cannot ack again\", and the leader does not count it). Two \
+          prospective leaders can propose the same epoch; a follower that acknowledges both, \
+          say across a partition after a restart, gives each a quorum, both are established \
+          in one epoch, issue the same zxids for different transactions, and a committed \
+          transaction is lost: Agreement breaks.",
+});
+
 pub const ZAB: Entry = Entry {
     slug: "zab",
     title: "Zab",
     caption: "",
     has_leader: true,
-    bugs: &[REUSE_EPOCH, SKIP_SYNC],
+    bugs: &[REUSE_EPOCH, SKIP_SYNC, ACK_EPOCH_TWICE],
     options: &[],
     defaults: |_| {},
     min_nodes: (1, "Zab needs at least one node"),
@@ -47,6 +63,7 @@ impl Model for Zab {
             diff_window: 32,
             bug_reuse_epoch: st.has_bug(REUSE_EPOCH),
             bug_skip_sync: st.has_bug(SKIP_SYNC),
+            bug_ack_epoch_twice: st.has_bug(ACK_EPOCH_TWICE),
         }
     }
 

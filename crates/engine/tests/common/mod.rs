@@ -47,3 +47,5 @@ pub fn first_catch(
     };
     first_violation(&s, 1..=limit, opts).map(|(seed, v)| (seed, v.invariant))
 }
+
+pub mod zab;

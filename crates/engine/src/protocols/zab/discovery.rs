@@ -94,11 +94,14 @@ impl Zab {
         accepted_epoch: u64,
         out: &mut Out<Self>,
     ) {
-        // A follower that connects again starts over: its old connection is gone.
+        // A follower that connects again starts over: its old connection is gone. Only its
+        // acknowledgement of the epoch stays: it promised once, and cannot promise again.
+        let counted = s.learners.get(&from).is_some_and(|l| l.counted);
         s.learners.insert(
             from,
             Learner {
                 accepted_epoch,
+                counted,
                 ..Learner::default()
             },
         );
@@ -161,6 +164,12 @@ impl Zab {
         self.maybe_sync(s, out);
     }
 
+    /// A follower takes part in establishing an epoch at most once: it acknowledges NEWEPOCH(e)
+    /// only if e is above its accepted epoch (DSN 2011, Phase 1). Asked again for the epoch it
+    /// accepted, by this leader after a reconnection or by a rival that proposed the same
+    /// epoch, it answers as ZooKeeper's Learner does ("we cannot ack again"): its last zxid,
+    /// with the current epoch -1 so the answer does not count. Counting it would let two
+    /// leaders each gather a quorum for one epoch and issue the same zxids.
     fn on_new_epoch(&self, s: &mut ZabState, from: NodeId, epoch: u64, out: &mut Out<Self>) {
         if s.phase != Phase::Discovery {
             return;
@@ -176,25 +185,46 @@ impl Zab {
             self.go_looking(s, out);
             return;
         }
-        if epoch > s.accepted_epoch() {
+        let first = epoch > s.accepted_epoch();
+        if first {
             s.durable.accepted_epoch = epoch;
             self.persist(s, out);
         }
         s.phase = Phase::Sync;
         // NEWLEADER should follow within a round trip or two; if not, reconnect.
         out.set_timer(ZabTimer::Heartbeat, 2 * self.heartbeat, 2 * self.heartbeat);
-        narrate!(
-            out,
-            "{} accepts epoch {epoch} and answers ACKEPOCH with its current epoch {} and last \
-             zxid {}",
-            s.id,
-            s.current_epoch(),
-            s.last_zxid()
-        );
+        let current_epoch = if first {
+            narrate!(
+                out,
+                "{} accepts epoch {epoch} and answers ACKEPOCH with its current epoch {} and last \
+                 zxid {}",
+                s.id,
+                s.current_epoch(),
+                s.last_zxid()
+            );
+            Some(s.current_epoch())
+        } else if self.bug_ack_epoch_twice {
+            narrate!(
+                out,
+                "{} acknowledges epoch {epoch} again, though it accepted it already (bug: \
+                 zab-ack-epoch-twice)",
+                s.id
+            );
+            Some(s.current_epoch())
+        } else {
+            narrate!(
+                out,
+                "{} accepted epoch {epoch} already and cannot acknowledge it again: it answers \
+                 ACKEPOCH -1, which does not count, with its last zxid {}",
+                s.id,
+                s.last_zxid()
+            );
+            None
+        };
         out.send(
             from,
             ZabMsg::AckEpoch {
-                current_epoch: s.current_epoch(),
+                current_epoch,
                 last_zxid: s.last_zxid(),
             },
         );
@@ -204,7 +234,7 @@ impl Zab {
         &self,
         s: &mut ZabState,
         from: NodeId,
-        current_epoch: u64,
+        current_epoch: Option<u64>,
         last_zxid: Zxid,
         out: &mut Out<Self>,
     ) {
@@ -216,9 +246,30 @@ impl Zab {
             return;
         }
         l.acked_epoch = Some((current_epoch, last_zxid));
+        l.counted |= current_epoch.is_some();
         if s.phase == Phase::Discovery {
             // The election should have picked the most up-to-date node; if not, start over
-            // (ZooKeeper: "Follower is ahead of the leader").
+            // (ZooKeeper: "Follower is ahead of the leader"). As in ZooKeeper, only an answer
+            // that counts is compared: the others are synchronized if the epoch is established.
+            let Some(current_epoch) = current_epoch else {
+                if l.counted {
+                    narrate!(
+                        out,
+                        "{} has ACKEPOCH from {from} again, which acknowledged epoch {epoch} to it \
+                         before",
+                        s.id
+                    );
+                    self.maybe_sync(s, out);
+                } else {
+                    narrate!(
+                        out,
+                        "{} has ACKEPOCH -1 from {from}: it accepted epoch {epoch} already, so it \
+                         does not count",
+                        s.id
+                    );
+                }
+                return;
+            };
             if (current_epoch, last_zxid) > (s.current_epoch(), s.last_zxid()) {
                 narrate!(
                     out,
@@ -249,7 +300,12 @@ impl Zab {
             .iter()
             .filter_map(|(&n, l)| l.acked_epoch.map(|(_, z)| (n, z)))
             .collect();
-        if s.phase != Phase::Discovery || acked.len() + 1 < self.quorum() {
+        let counted = s
+            .learners
+            .values()
+            .filter(|l| l.counted && l.acked_epoch.is_some())
+            .count();
+        if s.phase != Phase::Discovery || counted + 1 < self.quorum() {
             return;
         }
         s.phase = Phase::Sync;
@@ -492,10 +548,17 @@ impl Zab {
     }
 
     /// LEADING, every syncLimit: without a quorum heard from, or not established in time,
-    /// give up leadership.
+    /// give up leadership. Once established, only synchronized followers count (ZooKeeper's
+    /// leader checks its `syncedAckSet`): a follower that keeps connecting and refusing the
+    /// epoch, because it accepted a later one, must not keep a leader in office that no
+    /// quorum follows.
     pub(super) fn check_quorum(&self, s: &mut ZabState, out: &mut Out<Self>) {
         s.ticks += 1;
-        let heard = s.heard.len();
+        let heard = s
+            .heard
+            .iter()
+            .filter(|f| s.phase != Phase::Broadcast || s.learners.get(f).is_some_and(|l| l.synced))
+            .count();
         if heard + 1 < self.quorum() {
             narrate!(
                 out,

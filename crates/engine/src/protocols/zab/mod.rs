@@ -148,8 +148,11 @@ pub enum ZabMsg {
     NewEpoch {
         epoch: u64,
     },
+    /// `current_epoch` is `None` where ZooKeeper's learner sends -1: it had accepted this epoch
+    /// already and cannot acknowledge it again, so the answer only tells the leader its last
+    /// zxid, to be synchronized should the epoch be established without it.
     AckEpoch {
-        current_epoch: u64,
+        current_epoch: Option<u64>,
         last_zxid: Zxid,
     },
     /// Phase 2: the leader's history, as the follower needs it.
@@ -221,8 +224,13 @@ impl ZabDurable {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Learner {
     pub accepted_epoch: u64,
-    /// ACKEPOCH: its current epoch and last zxid.
-    pub acked_epoch: Option<(u64, Zxid)>,
+    /// ACKEPOCH in this connection: its current epoch (`None`: an answer that does not count)
+    /// and last zxid.
+    pub acked_epoch: Option<(Option<u64>, Zxid)>,
+    /// It acknowledged the new epoch, in this connection or an earlier one: it counts towards
+    /// the quorum that establishes the epoch (ZooKeeper's `electingFollowers`, a set of ids
+    /// that outlives a reconnection).
+    pub counted: bool,
     /// NEWLEADER was sent: it receives proposals from now on.
     pub forwarding: bool,
     /// It acknowledged NEWLEADER.
@@ -327,6 +335,7 @@ pub struct Zab {
     pub diff_window: u64,
     pub bug_reuse_epoch: bool,
     pub bug_skip_sync: bool,
+    pub bug_ack_epoch_twice: bool,
 }
 
 impl Zab {

@@ -65,7 +65,14 @@ impl Message for ZabMsg {
             ZabMsg::Notification { vote, round, .. } => format!("Vote {} r{round}", vote.leader),
             ZabMsg::FollowerInfo { accepted_epoch } => format!("FOLLOWERINFO e{accepted_epoch}"),
             ZabMsg::NewEpoch { epoch } => format!("NEWEPOCH e{epoch}"),
-            ZabMsg::AckEpoch { last_zxid, .. } => format!("ACKEPOCH {last_zxid}"),
+            ZabMsg::AckEpoch {
+                current_epoch: Some(_),
+                last_zxid,
+            } => format!("ACKEPOCH {last_zxid}"),
+            ZabMsg::AckEpoch {
+                current_epoch: None,
+                last_zxid,
+            } => format!("ACKEPOCH -1 {last_zxid}"),
             ZabMsg::NewLeader { epoch, sync } => format!(
                 "NEWLEADER e{epoch} {}",
                 match sync {
@@ -103,7 +110,13 @@ impl Message for ZabMsg {
                 current_epoch,
                 last_zxid,
             } => vec![
-                f("currentEpoch", current_epoch.to_string()),
+                f(
+                    "currentEpoch",
+                    current_epoch.map_or(
+                        "-1: accepted this epoch already, does not count".into(),
+                        |e| e.to_string(),
+                    ),
+                ),
                 z("lastZxid", *last_zxid),
             ],
             ZabMsg::NewLeader { epoch, sync } => {
@@ -281,8 +294,12 @@ fn learner_row(n: NodeId, l: &Learner) -> Vec<String> {
     vec![
         n.to_string(),
         l.accepted_epoch.to_string(),
-        l.acked_epoch
-            .map_or("-".into(), |(e, z)| format!("epoch {e}, {z}")),
+        match l.acked_epoch {
+            None => "-".into(),
+            Some((Some(e), z)) => format!("epoch {e}, {z}"),
+            Some((None, z)) if l.counted => format!("again, {z} (counted before)"),
+            Some((None, z)) => format!("-1 (not counted), {z}"),
+        },
         if l.synced {
             "yes".into()
         } else if l.forwarding {
