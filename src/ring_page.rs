@@ -1,17 +1,19 @@
 //! The consistent-hashing page (`?p=ring`): owns the ring's parameters, keeps them in the
 //! address bar (every membership change is a browser history entry, so Back undoes it) and
-//! hands the engine's [`Scene`] to the components. Like `app.rs` for the protocols, it only
-//! forwards: the engine computes the ring, the components draw it.
+//! hands the engine's [`Scene`] to the components. Like the protocol page, it only forwards: the
+//! engine computes the ring and reads the tour (the same [`Reader`] as the protocol page's), the
+//! components draw it.
 
 use crate::components::ring::{RingDrawing, RingSettings, RingSide};
-use crate::components::tour::{tour_groups, TourGroups, TourPanel, TourStage, ToursMenu};
+use crate::components::tour::{tour_groups, TourGroups, TourPanel, ToursMenu};
 use crate::ui_state::Shared;
 use gloo::events::EventListener;
 use lab_engine::ring::page::{Change, Params, Scene};
 use lab_engine::ring::script::RingView;
 use lab_engine::ring::RingNode;
+use lab_engine::session::{Reader, RingViewParams};
 use lab_engine::share::{decode_ring_link, encode_ring_link, is_ring_link};
-use lab_engine::tour::{self, Played, Tour};
+use lab_engine::tour;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -32,22 +34,14 @@ pub enum Msg {
     CopyLink,
 }
 
-/// A tour told on this page: its chapters' rings, and where the reader is.
-struct Reading {
-    tour: Tour,
-    played: Vec<Played>,
-    chapter: usize,
-    /// The reader changed the ring: why, in words (the story waits with "Back to chapter").
-    off: Option<String>,
-}
-
 pub struct RingPage {
     params: Params,
     scene: Rc<Scene>,
     selected: Option<u64>,
     embed: bool,
     notices: Vec<String>,
-    reading: Option<Reading>,
+    /// A tour told on this page: its chapters' rings, and where the reader is.
+    reader: Option<Reader>,
     tour_groups: Shared<TourGroups>,
     _history: EventListener,
 }
@@ -68,34 +62,17 @@ impl RingPage {
     fn load(&mut self, q: &str) {
         let d = decode_ring_link(q);
         self.notices.extend(d.warnings);
-        let view = |k: &str| {
-            d.view
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.clone())
-        };
-        self.embed = view("embed").is_some_and(|v| v != "0");
-        self.selected = match view("sel") {
-            None => None,
-            Some(v) => match v.strip_prefix('k').and_then(|k| k.parse::<u64>().ok()) {
-                Some(k) if k < u64::from(d.params.keys) => Some(k),
-                _ => {
-                    self.notices.push(format!(
-                        "ignored sel={v}: a key is written k0 to k{}",
-                        d.params.keys - 1
-                    ));
-                    None
-                }
-            },
-        };
+        let view = RingViewParams::parse(&d.view, d.params.keys, &mut self.notices);
+        self.embed = view.embed;
+        self.selected = view.selected;
         self.show(d.params);
-        self.reading = None;
-        if let Some(id) = view("tour") {
-            self.open_tour(&id, view("ch").as_deref());
+        self.reader = None;
+        if let Some(id) = view.tour {
+            self.open_tour(&id, view.chapter.as_deref());
         }
     }
 
-    /// Opens a ring tour at chapter `ch` (1-based, as links and the panel count).
+    /// Opens a ring tour at chapter `ch` (as links write it, from 1).
     fn open_tour(&mut self, id: &str, ch: Option<&str>) {
         let t = match tour::find(id) {
             Ok(t) if t.ring.is_some() => t,
@@ -110,60 +87,22 @@ impl RingPage {
                 return;
             }
         };
-        let story = match tour::play(&t) {
-            Ok(s) if !s.chapters.is_empty() => s,
-            _ => {
-                self.notices
-                    .push(format!("the tour '{id}' could not start"));
-                return;
-            }
-        };
-        let count = story.chapters.len();
-        let k = match ch.map(str::parse::<usize>) {
-            None => 0,
-            Some(Ok(n)) if (1..=count).contains(&n) => n - 1,
-            Some(_) => {
-                self.notices.push(format!(
-                    "ignored ch={}: the tour '{id}' has chapters 1 to {count}",
-                    ch.unwrap_or_default()
-                ));
-                0
-            }
-        };
-        self.reading = Some(Reading {
-            tour: t,
-            played: story.chapters,
-            chapter: 0,
-            off: None,
-        });
-        self.go_to(k);
+        if let Some(r) = Reader::open(t, ch, &mut self.notices) {
+            let k = r.index();
+            self.reader = Some(r);
+            self.go_to(k);
+        }
     }
 
     /// Shows chapter `k`'s ring and selection.
     fn go_to(&mut self, k: usize) {
-        let Some(r) = self.reading.as_mut() else {
+        let Some(RingView { params, selected }) = self.reader.as_mut().and_then(|r| r.ring_at(k))
+        else {
             return;
         };
-        let Some(view) = r.played.get(k).and_then(|p| p.ring.clone()) else {
-            return;
-        };
-        r.chapter = k;
-        r.off = None;
-        let RingView { params, selected } = view;
         self.selected = selected;
         self.show(params);
         self.record(false);
-    }
-
-    /// The link to the tour at the chapter shown, unless the reader left the script.
-    fn tour_link(&self) -> Option<String> {
-        let r = self.reading.as_ref().filter(|r| r.off.is_none())?;
-        let embed = if self.embed { "&embed=1" } else { "" };
-        Some(format!(
-            "protocol=ring&tour={}&ch={}{embed}",
-            r.tour.id,
-            r.chapter + 1
-        ))
     }
 
     fn show(&mut self, params: Params) {
@@ -179,9 +118,10 @@ impl RingPage {
         }
     }
 
+    /// The link to what is shown: the tour's chapter, or the ring with its selection.
     fn link(&self, embed: bool) -> String {
-        if let Some(q) = self.tour_link() {
-            return if embed { q } else { q.replace("&embed=1", "") };
+        if let Some(q) = self.reader.as_ref().and_then(|r| r.link(embed)) {
+            return q;
         }
         let sel = self.selected.map(|k| format!("k{k}"));
         let mut view: Vec<(&str, &str)> = Vec::new();
@@ -214,8 +154,8 @@ impl RingPage {
     fn go(&mut self, next: Result<Params, String>) {
         match next {
             Ok(p) => {
-                if let Some(r) = self.reading.as_mut() {
-                    r.off = Some("You changed the ring; the story waits.".into());
+                if let Some(r) = self.reader.as_mut() {
+                    r.leave("You changed the ring; the story waits.".into());
                 }
                 self.show(p);
                 self.record(true);
@@ -241,7 +181,7 @@ impl Component for RingPage {
             selected: None,
             embed: false,
             notices: Vec::new(),
-            reading: None,
+            reader: None,
             tour_groups: Shared::new(tour_groups()),
             _history: history,
         };
@@ -299,7 +239,7 @@ impl Component for RingPage {
             Msg::Chapter(k) => self.go_to(k),
             Msg::CloseTour => {
                 // The ring stays on screen to explore; only the story goes.
-                self.reading = None;
+                self.reader = None;
                 self.record(false);
             }
             Msg::CopyLink => {
@@ -338,14 +278,11 @@ impl Component for RingPage {
                 </div>
             }
         });
-        let tour_panel = self.reading.as_ref().and_then(|r| {
-            let ch = r.tour.chapters.get(r.chapter)?;
-            let played = r.played.get(r.chapter)?;
-            let k = r.chapter;
-            let stage = r.off.clone().map_or(TourStage::Story, TourStage::Off);
+        let tour_panel = self.reader.as_ref().and_then(|r| {
+            let k = r.index();
             Some(html! {
-                <TourPanel tour_title={r.tour.title.clone()} chapter={ch.clone()} index={k}
-                    count={r.tour.chapters.len()} {stage} checks_pass={played.failures.is_empty()} compact={self.embed}
+                <TourPanel tour_title={r.tour().title.clone()} chapter={r.chapter()?.clone()} index={k}
+                    count={r.tour().chapters.len()} stage={r.stage().clone()} checks_pass={r.checks_pass()} compact={self.embed}
                     on_prev={link.callback(move |_| Msg::Chapter(k.saturating_sub(1)))}
                     on_next={link.callback(move |_| Msg::Chapter(k + 1))}
                     on_show={link.callback(move |_| Msg::Chapter(k))}
@@ -353,7 +290,7 @@ impl Component for RingPage {
                     on_copy_link={link.callback(|_| Msg::CopyLink)} on_close={link.callback(|_| Msg::CloseTour)} />
             })
         });
-        let touring = self.reading.is_some().then_some("touring");
+        let touring = self.reader.is_some().then_some("touring");
         let drawing = html! {
             <RingDrawing scene={self.scene.clone()} selected={self.selected} on_select={link.callback(Msg::Select)} />
         };

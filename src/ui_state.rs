@@ -1,72 +1,10 @@
-//! Small pieces of UI state shared by the app and its components: what is selected, how fast
-//! time runs, how the event log is filtered, and a cheap-to-compare handle for big props.
+//! What the app and its components share to render cheaply: a cheap-to-compare handle for big
+//! props, and a memo that hands out the same handle while its key is unchanged. (What is
+//! selected, how fast time runs and how the event log is filtered are the session's:
+//! `lab_engine::session`.)
 
-use lab_engine::sim::history::MsgId;
-use lab_engine::NodeId;
 use std::ops::Deref;
 use std::rc::Rc;
-
-/// What the inspector shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Selection {
-    None,
-    Node(NodeId),
-    Message(MsgId),
-}
-
-/// Fixed playback speeds: virtual time per real time. Links name one by its index here
-/// (`speed=6`).
-pub const SPEEDS: [(f64, &str); 9] = [
-    (0.01, "1/100×"),
-    (0.02, "1/50×"),
-    (0.05, "1/20×"),
-    (0.1, "1/10×"),
-    (0.25, "1/4×"),
-    (0.5, "1/2×"),
-    (1.0, "1×"),
-    (4.0, "4×"),
-    (20.0, "20×"),
-];
-
-/// How fast virtual time runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Speed {
-    /// Slow while messages fly (each flight lasts about a second), fast through idle time
-    /// (`lab_engine::session::smart_advance`).
-    #[default]
-    Smart,
-    /// One of [`SPEEDS`].
-    Fixed(usize),
-}
-
-impl Speed {
-    /// From a link's or a menu's value: `smart` or an index into [`SPEEDS`].
-    pub fn parse(v: &str) -> Option<Speed> {
-        match v {
-            "smart" => Some(Speed::Smart),
-            _ => v
-                .parse::<usize>()
-                .ok()
-                .filter(|&i| i < SPEEDS.len())
-                .map(Speed::Fixed),
-        }
-    }
-
-    /// The inverse of [`Speed::parse`].
-    pub fn value(self) -> String {
-        match self {
-            Speed::Smart => "smart".into(),
-            Speed::Fixed(i) => i.to_string(),
-        }
-    }
-}
-
-/// The event log's filter.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LogFilter {
-    pub node: Option<NodeId>,
-    pub category: Option<String>,
-}
 
 /// A big prop (a snapshot, the event log) compared by identity: the app hands out a new one
 /// only when the content changed, so a component whose data did not change skips its render
@@ -147,15 +85,6 @@ impl<K: PartialEq, T: PartialEq> Memo<K, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn speeds_read_back_what_they_write() {
-        for s in [Speed::Smart, Speed::Fixed(0), Speed::Fixed(8)] {
-            assert_eq!(Speed::parse(&s.value()), Some(s));
-        }
-        assert_eq!(Speed::parse("9"), None);
-        assert_eq!(Speed::parse("fast"), None);
-    }
 
     #[test]
     fn a_memo_rebuilds_only_for_a_new_key() {

@@ -7,8 +7,8 @@
 //! smaller circles, text under them and fewer labels instead.
 
 use crate::components::box_size::use_box_size;
-use crate::ui_state::{Selection, Shared};
-use lab_engine::session::stale_leaders;
+use crate::ui_state::Shared;
+use lab_engine::session::{stale_leaders, Selection};
 use lab_engine::sim::view::{MessageView, NodeView, Snapshot};
 use lab_engine::{NodeId, ProtocolKind, Time};
 use yew::prelude::*;

@@ -1,7 +1,8 @@
 //! Playback (play, step, speed, the timeline) and fault injection (partitions, cluster-wide
 //! actions, manual scheduling).
 
-use crate::ui_state::{Shared, Speed, SPEEDS};
+use crate::ui_state::Shared;
+use lab_engine::session::{Speed, SPEEDS};
 use lab_engine::sim::history::{Action, Marker, MarkerKind};
 use lab_engine::sim::view::Snapshot;
 use lab_engine::time::fmt_time;

@@ -1,6 +1,7 @@
 //! The narrated event log, newest first, filterable by node and kind; a click seeks there.
 
-use crate::ui_state::{LogFilter, Shared};
+use crate::ui_state::Shared;
+use lab_engine::session::LogFilter;
 use lab_engine::sim::LogLine;
 use lab_engine::time::fmt_time;
 use lab_engine::NodeId;

@@ -5,8 +5,8 @@
 
 use crate::components::box_size::use_box_size;
 use crate::components::cluster::{kind_class, KIND_COLOURS};
-use crate::ui_state::{Selection, Shared};
-use lab_engine::session::{Arrow, Lifecycle};
+use crate::ui_state::Shared;
+use lab_engine::session::{Arrow, Lifecycle, Selection};
 use lab_engine::sim::view::Snapshot;
 use lab_engine::time::fmt_time;
 use lab_engine::{NodeId, Time, MS};

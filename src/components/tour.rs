@@ -1,8 +1,10 @@
 //! Guided tours: the menu that lists them by protocol, and the panel that tells one chapter at a
-//! time (a side panel, a bottom sheet on phones, a strip in the embed). The app decides where
-//! the run is and whether the reader is on the script; these only draw it and report clicks.
+//! time (a side panel, a bottom sheet on phones, a strip in the embed). The engine's tour reader
+//! decides where the run is and whether the reader is on the script; these only draw it and
+//! report clicks.
 
 use crate::ui_state::Shared;
+use lab_engine::session::TourStage;
 use lab_engine::tour::Chapter;
 use yew::prelude::*;
 
@@ -69,19 +71,6 @@ pub fn ToursMenu(p: &ToursMenuProps) -> Html {
             </div>
         </details>
     }
-}
-
-/// Where the reader is with respect to the story.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TourStage {
-    /// At (or stepping within) the chapter's moment.
-    Story,
-    /// A "try it yourself" chapter waits for the reader's action.
-    Task,
-    /// The reader did it (or asked to be shown): what happened.
-    Done(String),
-    /// The reader left the script; why, in words.
-    Off(String),
 }
 
 #[derive(Properties, PartialEq)]

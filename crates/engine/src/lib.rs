@@ -10,8 +10,9 @@
 //! - [`sim`]: the deterministic simulator (world, network, user actions, timeline);
 //! - the users of a simulation: [`share`] (links, traces), [`any`] (any protocol behind one
 //!   type), [`script`], [`check`] (random faults), [`explore`] (every interleaving of a small
-//!   cluster, breadth-first), [`session`] (what a front end decides),
-//!   [`bench`](mod@bench). [`ring`] (consistent hashing) stands apart.
+//!   cluster, breadth-first), [`tour`], [`bench`](mod@bench);
+//! - [`session`]: what a front end decides, tours included. [`ring`] (consistent hashing)
+//!   stands apart.
 
 pub mod any;
 pub mod bench;

@@ -24,9 +24,10 @@ const LAYERS: &[(&str, u8)] = &[
     ("script", 8),
     ("check", 8),
     ("explore", 8),
-    ("session", 8),
     ("tour", 9),
     ("bench", 9),
+    // What a front end decides, tours included.
+    ("session", 10),
 ];
 
 /// Items lib.rs re-exports at the crate root, and the module each comes from.

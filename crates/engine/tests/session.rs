@@ -1,0 +1,460 @@
+//! The page's decisions, natively: a session driven by the very commands the page sends (its
+//! link, clicks, keys, animation frames), checked by what it shows and the effects it asks the
+//! browser for. Until the session moved into the engine only the end-to-end tests saw these.
+
+use lab_engine::session::{Address, Command, Effects, Leave, Player, Reader, Selection, Speed};
+use lab_engine::session::{TourStage, LOOP_DEFAULT};
+use lab_engine::time::fmt_time;
+use lab_engine::tour::{self, Moment};
+use lab_engine::{Action, NodeId, MS};
+
+fn open(q: &str) -> (Player, Effects) {
+    let mut p = Player::new();
+    let fx = p.apply(Command::Open(q.into()));
+    (p, fx)
+}
+
+/// Animation frames 100 ms apart at 20x (2 s of virtual time each) until play stops; returns
+/// how many it took.
+fn frames_until_paused(p: &mut Player) -> u32 {
+    p.apply(Command::Speed(Speed::Fixed(8)));
+    for i in 0..1000u32 {
+        if !p.playing() {
+            return i;
+        }
+        let fx = p.apply(Command::Frame(f64::from(i) * 100.0));
+        assert_eq!(fx.frame, p.playing(), "a frame is asked for while playing");
+    }
+    panic!("still playing after 1000 frames");
+}
+
+fn at(p: &Player) -> Moment {
+    Moment {
+        event: p.sim().events(),
+        time: p.sim().now(),
+    }
+}
+
+fn stage(p: &Player) -> TourStage {
+    p.reader().expect("a tour is open").stage().clone()
+}
+
+/// raft-leader-crash's second chapter asks the reader to crash the leader, S2, at 1.2 s.
+const TASK: &str = "tour=raft-leader-crash&ch=2";
+
+#[test]
+fn a_task_done_by_hand_steps_into_the_recorded_action_and_plays_to_the_pause() {
+    let (mut p, fx) = open(TASK);
+    assert_eq!(fx.notices, Vec::<String>::new());
+    let r = p.reader().unwrap();
+    assert_eq!((r.index(), r.stage()), (1, &TourStage::Task));
+    let (waits, want) = r.played()[1].task.clone().unwrap();
+    let pause = r.played()[1].moment;
+    // Just before the crash, recorded at 1.2 s: the events at that time include it.
+    assert_eq!(p.sim().events(), waits.event);
+    assert!(p.sim().now() < waits.time && waits.time == 1200 * MS);
+    assert_eq!(want, Action::Crash { node: NodeId(2) });
+    let actions = p.sim().history().actions.len();
+
+    let leader = p.sim().leader().expect("S2 leads");
+    let fx = p.apply(Command::Act(Action::Crash { node: leader }));
+    assert_eq!(fx.notices, Vec::<String>::new());
+    assert_eq!(
+        stage(&p),
+        TourStage::Done(
+            "It worked: crash the leader (crash S2). The run plays on to the chapter's pause."
+                .into()
+        )
+    );
+    assert!(p.playing() && fx.frame, "the story plays on by itself");
+    assert_eq!(
+        p.sim().events(),
+        waits.event + 1,
+        "one step: the story's own action"
+    );
+    assert_eq!(p.sim().history().actions.len(), actions, "no action added");
+
+    assert!(frames_until_paused(&mut p) > 0);
+    assert_eq!(at(&p), pause, "paused at the chapter's moment");
+    assert!(
+        matches!(stage(&p), TourStage::Done(_)),
+        "still on the story"
+    );
+    assert!(p.link(false).ends_with("tour=raft-leader-crash&ch=2"));
+
+    // "Show me" lands on the very same run at the very same moment.
+    let (mut shown, _) = open(TASK);
+    shown.apply(Command::TourShow);
+    assert_eq!(at(&shown), pause);
+    assert_eq!(shown.sim().trace_hash(), p.sim().trace_hash());
+}
+
+#[test]
+fn show_me_does_the_task_and_says_when() {
+    let (mut p, _) = open(TASK);
+    let (waits, _) = p.reader().unwrap().played()[1].task.clone().unwrap();
+    let pause = p.reader().unwrap().played()[1].moment;
+    let fx = p.apply(Command::TourShow);
+    assert_eq!(fx.notices, Vec::<String>::new());
+    assert_eq!(
+        stage(&p),
+        TourStage::Done(format!(
+            "Shown: the story did 'crash S2' at {}. Step back (←) or drag the timeline to watch \
+             it happen.",
+            fmt_time(waits.time)
+        ))
+    );
+    assert_eq!(at(&p), pause);
+    assert!(!p.playing() && !fx.frame);
+    assert!(!p.sim().snapshot().nodes[1].up, "S2 is down");
+    // A chapter without a task has nothing to show, and says so.
+    p.apply(Command::TourNext);
+    p.apply(Command::TourShow);
+    assert_eq!(
+        stage(&p),
+        TourStage::Done("This chapter has no task.".into())
+    );
+}
+
+#[test]
+fn a_wrong_move_leaves_the_script_and_back_to_chapter_returns() {
+    let (mut p, _) = open(TASK);
+    let (waits, _) = p.reader().unwrap().played()[1].task.clone().unwrap();
+    let hash = p.sim().trace_hash();
+    p.apply(Command::Act(Action::Crash { node: NodeId(1) }));
+    assert_eq!(
+        stage(&p),
+        TourStage::Off(
+            "You did 'crash S1'; this chapter asks you to crash the leader ('crash S2'). \
+             \"Show me\" does it for you."
+                .into()
+        )
+    );
+    assert!(!p.sim().snapshot().nodes[0].up);
+    assert!(
+        !p.link(false).contains("tour="),
+        "off the script, a link is the run"
+    );
+    assert!(p.link(false).contains("crash%20S1"), "{}", p.link(false));
+
+    p.apply(Command::TourBack);
+    assert_eq!(stage(&p), TourStage::Task);
+    assert_eq!(p.sim().events(), waits.event);
+    assert_eq!(p.sim().trace_hash(), hash, "the story's run again");
+    assert!(p.sim().snapshot().nodes[0].up);
+}
+
+#[test]
+fn stepping_on_without_the_task_leaves_the_script() {
+    let (mut p, _) = open(TASK);
+    p.apply(Command::Step);
+    assert_eq!(
+        stage(&p),
+        TourStage::Off("The run went on without the task; the story waits at its moment.".into())
+    );
+}
+
+#[test]
+fn play_past_a_pause_leaves_the_script_and_play_before_it_stops_there() {
+    // The first chapter pauses at 1.2 s, a few hundred events in.
+    let (mut p, _) = open("tour=raft-leader-crash");
+    assert_eq!(stage(&p), TourStage::Story);
+    let pause = at(&p);
+    assert_eq!(pause.event, p.reader().unwrap().played()[0].moment.event);
+
+    // Before the pause, play stops at it and the reader stays on the story.
+    p.apply(Command::SeekEvent(pause.event / 2));
+    assert_eq!(stage(&p), TourStage::Story);
+    p.apply(Command::TogglePlay);
+    assert_eq!(stage(&p), TourStage::Story);
+    assert!(frames_until_paused(&mut p) > 0);
+    assert_eq!(at(&p), pause);
+    assert_eq!(stage(&p), TourStage::Story);
+
+    // At the pause, play goes on past it: the reader explores off the script.
+    let fx = p.apply(Command::TogglePlay);
+    assert!(fx.frame);
+    assert_eq!(
+        stage(&p),
+        TourStage::Off("You played past the chapter's pause.".into())
+    );
+    p.apply(Command::Frame(0.0));
+    p.apply(Command::Frame(100.0));
+    assert!(p.sim().events() > pause.event);
+    assert!(p.playing(), "off the script nothing stops play");
+
+    p.apply(Command::TourBack);
+    assert!(!p.playing());
+    assert_eq!((stage(&p), at(&p)), (TourStage::Story, pause));
+}
+
+#[test]
+fn an_action_reaches_the_compare_run_and_the_link_keeps_both() {
+    let (mut p, fx) = open("protocol=raft&seed=3&cmp=prevote:on&t=2s");
+    assert_eq!(fx.notices, Vec::<String>::new());
+    let right = p.right().expect("a compare run");
+    assert!(right.settings().prevote && !p.sim().settings().prevote);
+    assert_eq!(right.now(), 2000 * MS);
+
+    let fx = p.apply(Command::Act(Action::Crash { node: NodeId(1) }));
+    assert_eq!(fx.notices, Vec::<String>::new());
+    for sim in [p.sim(), p.right().unwrap()] {
+        let last = sim.history().actions.last().unwrap();
+        assert_eq!(
+            (last.time, &last.action),
+            (2000 * MS, &Action::Crash { node: NodeId(1) })
+        );
+        assert!(!sim.snapshot().nodes[0].up);
+    }
+    let link = p.link(false);
+    assert!(
+        link.contains("cmp=prevote:on") && link.contains("crash%20S1"),
+        "{link}"
+    );
+
+    // Playing, the compare run keeps to the time on screen.
+    p.apply(Command::Speed(Speed::Fixed(6)));
+    p.apply(Command::TogglePlay);
+    for ts in [0.0, 50.0, 100.0] {
+        p.apply(Command::Frame(ts));
+    }
+    assert_eq!(p.sim().now(), 2100 * MS);
+    assert_eq!(p.right().unwrap().now(), p.sim().now());
+}
+
+#[test]
+fn a_new_violation_pauses_play_once() {
+    // Seed 5 is paxos-adopt-value's run: the buggy S2 proposes its own 20 after 10 was chosen.
+    let (mut p, _) = open("protocol=paxos&seed=5&bug=paxos-ignore-promised-value");
+    p.apply(Command::TogglePlay);
+    assert!(frames_until_paused(&mut p) > 0);
+    let v = p.sim().violations();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].violation.invariant, "Agreement");
+    assert_eq!(
+        p.sim().events(),
+        v[0].event,
+        "paused right after the violating event"
+    );
+    // Play again: the violation already seen does not stop it.
+    p.apply(Command::TogglePlay);
+    p.apply(Command::Frame(0.0));
+    assert!(p.playing());
+
+    // On the compare run too, although the left run has none.
+    let (mut p, _) = open("protocol=paxos&seed=5&cmp=bug:paxos-ignore-promised-value");
+    p.apply(Command::TogglePlay);
+    frames_until_paused(&mut p);
+    assert!(p.sim().violations().is_empty());
+    let v = p.right().unwrap().violations();
+    assert_eq!(v.len(), 1);
+    assert!(p.sim().now() >= v[0].time && p.sim().now() < v[0].time + 2000 * MS);
+}
+
+#[test]
+fn bad_view_parameters_give_notices_and_keep_the_defaults() {
+    let (p, fx) = open("tour=raft-election&ch=99");
+    let count = p.reader().unwrap().tour().chapters.len();
+    assert_eq!(
+        fx.notices,
+        [format!(
+            "ignored ch=99: the tour 'raft-election' has chapters 1 to {count}"
+        )]
+    );
+    assert_eq!(p.reader().unwrap().index(), 0);
+
+    let (p, fx) = open("speed=fast&loop=soon&ch=2&sel=n6");
+    assert_eq!(
+        fx.notices,
+        [
+            "ignored sel=n6: a node is written n1 to n5, a message m17",
+            "ignored speed=fast: smart or 0..8",
+            "ignored loop=soon: 1 or a time such as 20s",
+            "ignored ch=2: it needs a tour (tour=ID)",
+        ]
+    );
+    assert_eq!((p.speed(), p.selected()), (Speed::Smart, Selection::None));
+    assert!(p.reader().is_none());
+
+    let (p, fx) = open("tour=no-such-tour");
+    assert!(fx.notices[0].starts_with("unknown tour 'no-such-tour'; tours: raft-election"));
+    assert!(p.reader().is_none());
+
+    let (p, fx) = open("cmp=bug:nonsense");
+    assert_eq!(fx.notices.len(), 1);
+    assert!(
+        fx.notices[0].starts_with("ignored cmp=bug:nonsense: "),
+        "{:?}",
+        fx.notices
+    );
+    assert!(p.right().is_none());
+}
+
+#[test]
+fn good_view_parameters_are_taken_in() {
+    let (p, fx) = open("seed=2&sel=n3&speed=4&view=spacetime&embed=1&controls=0&autoplay=1");
+    assert_eq!(fx.notices, Vec::<String>::new());
+    assert_eq!(p.selected(), Selection::Node(NodeId(3)));
+    assert_eq!(p.speed(), Speed::Fixed(4));
+    assert!(p.spacetime() && p.embed() && !p.controls() && !p.big());
+    assert!(p.playing() && fx.frame, "autoplay");
+    let link = p.link(false);
+    assert!(
+        link.contains("view=spacetime") && link.contains("sel=n3"),
+        "{link}"
+    );
+    // Back to a link never starts playing by itself.
+    let mut p = p;
+    let fx = p.apply(Command::Back("seed=2&autoplay=1".into()));
+    assert!(!p.playing() && !fx.frame);
+    assert_eq!(
+        p.speed(),
+        Speed::Fixed(4),
+        "a link without speed= keeps the speed"
+    );
+}
+
+#[test]
+fn a_loop_starts_again_at_its_time() {
+    let mut restarts = Vec::new();
+    for (q, end, real, frame) in [
+        // 50 ms of real time is 200 ms at 4x.
+        ("autoplay=1&speed=7&loop=400ms", 400 * MS, 50.0, 200 * MS),
+        // 100 ms is 2 s at 20x; `loop=1` is 30 s.
+        ("autoplay=1&speed=8&loop=1", LOOP_DEFAULT, 100.0, 2000 * MS),
+    ] {
+        let (mut p, _) = open(q);
+        let (mut last, mut at) = (0, None);
+        for i in 0..40 {
+            p.apply(Command::Frame(f64::from(i) * real));
+            let now = p.sim().now();
+            if now < last && at.is_none() {
+                at = Some(last);
+            }
+            last = now;
+        }
+        let at = at.expect("the run started again");
+        assert!(at >= end && at < end + frame, "{q}: restarted after {at}");
+        assert!(p.playing());
+        restarts.push(at);
+    }
+    assert_eq!(restarts.len(), 2);
+}
+
+#[test]
+fn new_settings_and_tours_are_history_entries() {
+    let (mut p, _) = open("seed=4&t=1s");
+    let here = p.link(false);
+    let mut s = p.sim().settings().clone();
+    s.seed = 9;
+    let fx = p.apply(Command::Configure(Box::new(s)));
+    assert_eq!(
+        fx.address,
+        [Address::Replace(here.clone()), Address::Push(p.link(false))]
+    );
+    assert_eq!(p.sim().settings().seed, 9);
+    p.apply(Command::Back(here.clone()));
+    assert_eq!((p.sim().settings().seed, p.sim().now()), (4, 1000 * MS));
+
+    let fx = p.apply(Command::OpenTour("raft-election".into()));
+    assert_eq!(
+        fx.address,
+        [
+            Address::Replace(here),
+            Address::Push("tour=raft-election".into())
+        ]
+    );
+    let fx = p.apply(Command::TourNext);
+    assert_eq!(fx.address, []);
+    let fx = p.apply(Command::CopyLink);
+    assert_eq!(fx.copy.as_deref(), Some("tour=raft-election&ch=2"));
+    assert_eq!(
+        fx.address,
+        [Address::Replace("tour=raft-election&ch=2".into())]
+    );
+    assert!(fx.notices[0].starts_with("Link copied: it opens this tour at this chapter"));
+
+    // A tour told on the ring page is the other app's: the page leaves for it.
+    let (_, fx) = open("tour=ring-rebalance&ch=2&embed=1");
+    assert_eq!(
+        fx.leave,
+        Some(Leave::To(
+            "protocol=ring&tour=ring-rebalance&ch=2&embed=1".into()
+        ))
+    );
+    let (mut p, _) = open("seed=3");
+    assert_eq!(
+        p.apply(Command::Back("p=ring&n=5".into())).leave,
+        Some(Leave::Reload)
+    );
+}
+
+#[test]
+fn keys_on_the_selected_node_and_the_partition_editor() {
+    let (mut p, _) = open("seed=1");
+    let crash: fn(NodeId) -> Action = |node| Action::Crash { node };
+    let fx = p.apply(Command::ActOnSelected(crash));
+    assert_eq!(fx.notices, ["Select a node first (click it)."]);
+    p.apply(Command::Select(Selection::Node(NodeId(4))));
+    p.apply(Command::ActOnSelected(crash));
+    assert!(!p.sim().snapshot().nodes[3].up);
+    // Selecting it again deselects it.
+    p.apply(Command::Select(Selection::Node(NodeId(4))));
+    assert_eq!(p.selected(), Selection::None);
+
+    let fx = p.apply(Command::ApplyPartition);
+    assert_eq!(
+        fx.notices,
+        ["Put the nodes in at least two groups to partition."]
+    );
+    p.apply(Command::Draft(NodeId(1), 1));
+    p.apply(Command::Draft(NodeId(2), 1));
+    p.apply(Command::Draft(NodeId(0), 2));
+    assert_eq!(p.draft(), [1, 1, 0, 0, 0], "no node 0 to put anywhere");
+    p.apply(Command::ApplyPartition);
+    assert_eq!(
+        p.draft(),
+        [1, 1, 0, 0, 0],
+        "the groups in effect, as drafted"
+    );
+    p.apply(Command::Act(Action::Heal));
+    assert_eq!(p.draft(), [0; 5]);
+}
+
+#[test]
+fn a_trace_imports_whole_or_not_at_all() {
+    let (mut p, _) = open("seed=6&a=1.400000.c2&t=3s");
+    let text = p.sim().export_trace();
+    let hash = p.sim().trace_hash();
+    let (mut q, _) = open("tour=raft-election");
+    let fx = q.apply(Command::Import(Ok(text.clone())));
+    assert_eq!(fx.notices, ["Trace imported: it replayed event for event."]);
+    assert_eq!(q.sim().trace_hash(), hash);
+    assert!(q.reader().is_none(), "a trace ends the tour");
+    let fx = p.apply(Command::Import(Ok(text[..text.len() / 2].to_string())));
+    assert!(
+        fx.notices[0].starts_with("Import failed, nothing changed: "),
+        "{:?}",
+        fx.notices
+    );
+    assert_eq!(p.sim().trace_hash(), hash);
+}
+
+#[test]
+fn the_ring_page_reads_its_tour_with_the_same_reader() {
+    let mut notices = Vec::new();
+    let t = tour::find("ring-rebalance").unwrap();
+    let mut r = Reader::open(t, Some("2"), &mut notices).unwrap();
+    assert_eq!(notices, Vec::<String>::new());
+    assert_eq!(r.index(), 1);
+    let view = r.ring_at(r.index()).unwrap();
+    assert_eq!(Some(&view), r.played()[1].ring.as_ref());
+    assert_eq!(
+        r.link(true).as_deref(),
+        Some("protocol=ring&tour=ring-rebalance&ch=2&embed=1")
+    );
+    r.leave("You changed the ring; the story waits.".into());
+    assert_eq!(r.link(false), None);
+    r.ring_at(1);
+    assert_eq!(r.stage(), &TourStage::Story);
+}
