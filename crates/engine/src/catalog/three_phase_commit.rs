@@ -53,7 +53,7 @@ impl Model for ThreePc {
     fn progress(&self, s: &ThreePcState) -> Progress {
         Progress {
             leader: s.is_coordinator(),
-            term: s.durable.log.get_max().map_or(0, |(t, _)| *t),
+            term: s.durable.newest(),
             committed: s.durable.decided,
         }
     }

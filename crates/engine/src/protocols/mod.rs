@@ -7,8 +7,10 @@
 //! `proposer`, `acceptor` and `learner`, ...); `present.rs` holds the text for people (message
 //! labels and fields, timer names, the node summary and the inspector). A protocol imports only
 //! `crate::node`, `crate::narrate` and other protocols' types, never the checkers, the catalog or
-//! the simulator.
+//! the simulator. `atomic_commit` is not a protocol: it holds what Two-Phase and Three-Phase
+//! Commit share (the log record, the lock, logging a decision, the log table).
 
+pub mod atomic_commit;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod raft;

@@ -15,6 +15,7 @@ mod non_blocking;
 use crate::invariants::two_phase_commit::{atomicity, commit_validity, decision_stability};
 use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
 use crate::node::NodeId;
+use crate::protocols::atomic_commit::TxnStatus;
 use crate::protocols::three_phase_commit::{Status, ThreePc, TxnRecord, COORDINATOR};
 use imbl::ordmap::DiffItem;
 use imbl::OrdMap;

@@ -3,12 +3,11 @@
 //! coordinator's pending votes and acknowledgements, termination, the log), laid out as 2PC's so
 //! the two compare directly. No rule lives here.
 
+use super::atomic_commit::{present as shared, TxnStatus};
 use super::{Status, ThreePc, ThreePcDurable, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
 use crate::node::{
-    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableRow, TimerKind,
-    TABLE_COLUMNS,
+    LogCell, Message, NodeSummary, Section, TableCell, TableLayout, TableRow, TimerKind,
 };
-use imbl::OrdMap;
 
 impl TimerKind for ThreePcTimer {
     fn label(&self) -> String {
@@ -17,18 +16,6 @@ impl TimerKind for ThreePcTimer {
             ThreePcTimer::Acks(t) => format!("acks #{t}"),
             ThreePcTimer::Wait(t) => format!("wait #{t}"),
             ThreePcTimer::Gather(t) => format!("gather #{t}"),
-        }
-    }
-}
-
-impl Status {
-    pub fn word(self) -> &'static str {
-        match self {
-            Status::Voting => "voting",
-            Status::Uncertain => "uncertain",
-            Status::PreCommitted => "pre-committed",
-            Status::Committed => "committed",
-            Status::Aborted => "aborted",
         }
     }
 }
@@ -111,7 +98,7 @@ pub(super) fn summary(s: &ThreePcState) -> NodeSummary {
     } else {
         phase(s).unwrap_or(("participant".into(), "follower"))
     };
-    let last = d.log.get_max().map_or(0, |(t, _)| *t);
+    let last = d.newest();
     NodeSummary {
         role,
         class,
@@ -145,28 +132,6 @@ pub(super) fn summary(s: &ThreePcState) -> NodeSummary {
     }
 }
 
-fn per_txn(m: &OrdMap<u64, Vec<NodeId>>, what: &str) -> String {
-    let text = m
-        .iter()
-        .map(|(t, v)| {
-            format!(
-                "#{t}: {what} from {}",
-                if v.is_empty() {
-                    "none".into()
-                } else {
-                    NodeId::list(v)
-                }
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    if text.is_empty() {
-        "none pending".into()
-    } else {
-        text
-    }
-}
-
 pub(super) fn inspect(s: &ThreePcState) -> Vec<Section> {
     let d = &s.durable;
     let state = if s.is_coordinator() {
@@ -176,17 +141,13 @@ pub(super) fn inspect(s: &ThreePcState) -> Vec<Section> {
     };
     let mut fields = vec![
         ("state".into(), state),
-        (
-            "lock".into(),
-            d.lock
-                .map_or("free".into(), |t| format!("held by txn #{t}")),
-        ),
+        ("lock".into(), shared::lock(d)),
         ("counter".into(), d.value.to_string()),
         ("decided".into(), d.decided.to_string()),
     ];
     if s.is_coordinator() {
-        fields.push(("votes".into(), per_txn(&s.votes, "yes")));
-        fields.push(("acks".into(), per_txn(&s.acks, "ack")));
+        fields.push(("votes".into(), shared::pending(&s.votes, "yes")));
+        fields.push(("acks".into(), shared::pending(&s.acks, "ack")));
     }
     if !s.rounds.is_empty() || !s.recovering.is_empty() {
         let text = s
@@ -222,46 +183,8 @@ pub(super) fn inspect(s: &ThreePcState) -> Vec<Section> {
             ),
             fields,
         },
-        log_table(d),
+        shared::log_table(d),
     ]
-}
-
-pub(super) fn inspect_durable(d: &ThreePcDurable) -> Vec<Section> {
-    vec![
-        Section::Fields {
-            title: "Stable storage".into(),
-            fields: vec![
-                (
-                    "lock".into(),
-                    d.lock
-                        .map_or("free".into(), |t| format!("held by txn #{t}")),
-                ),
-                ("counter".into(), d.value.to_string()),
-            ],
-        },
-        log_table(d),
-    ]
-}
-
-/// The last 50 transactions of the log, newest first.
-fn log_table(d: &ThreePcDurable) -> Section {
-    Section::Table {
-        title: "Log".into(),
-        columns: vec!["txn".into(), "delta".into(), "status".into()],
-        rows: d
-            .log
-            .iter()
-            .rev()
-            .take(50)
-            .map(|(t, r)| {
-                vec![
-                    format!("#{t}"),
-                    format!("+{}", r.delta),
-                    r.status.word().into(),
-                ]
-            })
-            .collect(),
-    }
 }
 
 pub(super) fn table_layout() -> TableLayout {
@@ -341,17 +264,11 @@ fn txn_cell(t: u64, r: &TxnRecord, lock: bool, phase: &str, votes: Option<String
     }
 }
 
-/// The newest transactions, as many as the table draws.
-fn newest(d: &ThreePcDurable) -> impl Iterator<Item = (&u64, &TxnRecord)> {
-    let last = d.log.get_max().map_or(0, |(t, _)| *t);
-    d.log.range(last.saturating_sub(TABLE_COLUMNS) + 1..)
-}
-
 pub(super) fn table_row(p: &ThreePc, s: &ThreePcState) -> TableRow {
     let d = &s.durable;
     TableRow {
         notes: vec![summary(s).role],
-        cells: newest(d)
+        cells: shared::newest(d)
             .map(|(t, r)| {
                 let phase = if s.recovering.contains(t) {
                     "recovering"
@@ -374,7 +291,7 @@ pub(super) fn table_row(p: &ThreePc, s: &ThreePcState) -> TableRow {
 pub(super) fn table_row_durable(d: &ThreePcDurable) -> TableRow {
     TableRow {
         notes: vec!["crashed".into()],
-        cells: newest(d)
+        cells: shared::newest(d)
             .map(|(t, r)| txn_cell(*t, r, d.lock == Some(*t), "", None))
             .collect(),
         ..TableRow::default()
