@@ -50,7 +50,7 @@ impl Model for TwoPc {
     fn progress(&self, s: &TpcState) -> Progress {
         Progress {
             leader: s.is_coordinator(),
-            term: s.durable.log.get_max().map_or(0, |(t, _)| *t),
+            term: s.durable.newest(),
             committed: s.durable.decided,
         }
     }

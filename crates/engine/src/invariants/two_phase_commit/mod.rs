@@ -13,6 +13,7 @@ pub mod decision_stability;
 
 use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
 use crate::node::NodeId;
+use crate::protocols::atomic_commit::TxnStatus;
 use crate::protocols::two_phase_commit::{Status, TwoPc, TxnRecord, COORDINATOR};
 use imbl::ordmap::DiffItem;
 use imbl::OrdMap;
