@@ -41,10 +41,13 @@ pub struct TxnRecord<S> {
     pub status: S,
 }
 
+/// Every transaction a node logged, by id.
+pub type Log<S> = OrdMap<u64, TxnRecord<S>>;
+
 /// The write-ahead log on stable storage, for both roles.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Durable<S> {
-    pub log: OrdMap<u64, TxnRecord<S>>,
+    pub log: Log<S>,
     /// Participant: the transaction holding the shard's lock (it voted yes and is undecided).
     pub lock: Option<u64>,
     /// The counter: the shard's, or at the coordinator the sum of committed deltas.
