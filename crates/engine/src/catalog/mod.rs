@@ -32,7 +32,7 @@ pub use two_phase_commit::{COMMIT_MISSING_VOTE, TWO_PC, UNILATERAL_ABORT};
 pub use zab::{REUSE_EPOCH, SKIP_SYNC, ZAB};
 
 use crate::invariants::Checker;
-use crate::node::Protocol;
+use crate::node::{Present, Protocol};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -61,8 +61,9 @@ pub struct Progress {
     pub committed: u64,
 }
 
-/// What a protocol is in the lab: its checker, how settings build it, and its catalog entry.
-pub trait Model: Protocol {
+/// What a protocol is in the lab: its rules, how it shows itself, its checker, how settings
+/// build it, and its catalog entry.
+pub trait Model: Protocol + Present {
     /// The invariants of this protocol, with whatever history they keep.
     type Checker: Checker<Self>;
     const ENTRY: Entry;

@@ -39,9 +39,7 @@ mod termination;
 
 use super::atomic_commit::{self, TxnStatus};
 use crate::narrate;
-use crate::node::{
-    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableRow, Time,
-};
+use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::{OrdMap, OrdSet};
 use serde::Serialize;
 
@@ -218,15 +216,6 @@ impl Protocol for ThreePc {
     type State = ThreePcState;
 
     const NAME: &'static str = "Three-Phase Commit";
-    const MESSAGE_KINDS: &'static [&'static str] = &[
-        "CanCommit",
-        "Vote",
-        "PreCommit",
-        "Ack",
-        "Decision",
-        "StateRequest",
-        "StateReply",
-    ];
 
     fn cluster_size(&self) -> usize {
         self.nodes
@@ -301,29 +290,5 @@ impl Protocol for ThreePc {
             return;
         }
         self.begin(s, req, out);
-    }
-
-    fn summary(&self, s: &ThreePcState) -> NodeSummary {
-        present::summary(s)
-    }
-
-    fn inspect(&self, s: &ThreePcState) -> Vec<Section> {
-        present::inspect(s)
-    }
-
-    fn inspect_durable(&self, d: &ThreePcDurable) -> Vec<Section> {
-        atomic_commit::present::inspect_durable(d)
-    }
-
-    fn table_layout(&self) -> TableLayout {
-        present::table_layout()
-    }
-
-    fn table_row(&self, s: &ThreePcState) -> TableRow {
-        present::table_row(self, s)
-    }
-
-    fn table_row_durable(&self, d: &ThreePcDurable) -> TableRow {
-        present::table_row_durable(d)
     }
 }

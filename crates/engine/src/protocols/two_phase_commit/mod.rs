@@ -36,9 +36,7 @@ mod termination;
 
 use super::atomic_commit::{self, TxnStatus};
 use crate::narrate;
-use crate::node::{
-    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableRow, Time,
-};
+use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::OrdMap;
 use serde::Serialize;
 
@@ -170,8 +168,6 @@ impl Protocol for TwoPc {
     type State = TpcState;
 
     const NAME: &'static str = "Two-Phase Commit";
-    const MESSAGE_KINDS: &'static [&'static str] =
-        &["Prepare", "Vote", "Decision", "Ack", "DecisionRequest"];
 
     fn cluster_size(&self) -> usize {
         self.nodes
@@ -267,29 +263,5 @@ impl Protocol for TwoPc {
             );
         }
         self.arm(out, TpcTimer::Votes(txn));
-    }
-
-    fn summary(&self, s: &TpcState) -> NodeSummary {
-        present::summary(s)
-    }
-
-    fn inspect(&self, s: &TpcState) -> Vec<Section> {
-        present::inspect(s)
-    }
-
-    fn inspect_durable(&self, d: &TpcDurable) -> Vec<Section> {
-        atomic_commit::present::inspect_durable(d)
-    }
-
-    fn table_layout(&self) -> TableLayout {
-        present::table_layout()
-    }
-
-    fn table_row(&self, s: &TpcState) -> TableRow {
-        present::table_row(self, s)
-    }
-
-    fn table_row_durable(&self, d: &TpcDurable) -> TableRow {
-        present::table_row_durable(d)
     }
 }

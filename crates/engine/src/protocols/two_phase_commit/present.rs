@@ -5,7 +5,7 @@
 use super::atomic_commit::{present as shared, TxnStatus};
 use super::{Status, TpcDurable, TpcMsg, TpcState, TpcTimer, TwoPc, TxnRecord};
 use crate::node::{
-    LogCell, Message, NodeSummary, Section, TableCell, TableLayout, TableRow, TimerKind,
+    LogCell, Message, NodeSummary, Present, Section, TableCell, TableLayout, TableRow, TimerKind,
 };
 
 impl TimerKind for TpcTimer {
@@ -86,72 +86,108 @@ fn latest(d: &TpcDurable) -> String {
     }
 }
 
-pub(super) fn summary(s: &TpcState) -> NodeSummary {
-    let d = &s.durable;
-    let (role, class) = role(s);
-    NodeSummary {
-        role,
-        class,
-        term: d.newest(),
-        term_label: latest(d),
-        log: d
-            .log
-            .iter()
-            .rev()
-            .take(8)
-            .rev()
-            .map(|(t, r)| LogCell {
-                index: *t,
-                term: *t,
-                text: match r.status.decision() {
-                    Some(true) => format!("+{}", r.delta),
-                    Some(false) => "abort".into(),
-                    None => "?".into(),
-                },
-                committed: r.status.decision().is_some(),
-            })
-            .collect(),
-        log_len: d.log.len() as u64,
-        committed: d.decided,
-        value: Some(d.value),
-    }
-}
+impl Present for TwoPc {
+    const MESSAGE_KINDS: &'static [&'static str] =
+        &["Prepare", "Vote", "Decision", "Ack", "DecisionRequest"];
 
-pub(super) fn inspect(s: &TpcState) -> Vec<Section> {
-    let d = &s.durable;
-    let state = role(s).0;
-    let mut fields = vec![
-        ("state".into(), state.clone()),
-        ("newest".into(), latest(d)),
-        ("lock".into(), shared::lock(d)),
-        ("counter".into(), d.value.to_string()),
-        ("decided".into(), d.decided.to_string()),
-    ];
-    if s.is_coordinator() {
-        fields.push(("votes".into(), shared::pending(&s.votes, "yes")));
+    fn summary(&self, s: &TpcState) -> NodeSummary {
+        let d = &s.durable;
+        let (role, class) = role(s);
+        NodeSummary {
+            role,
+            class,
+            term: d.newest(),
+            term_label: latest(d),
+            log: d
+                .log
+                .iter()
+                .rev()
+                .take(8)
+                .rev()
+                .map(|(t, r)| LogCell {
+                    index: *t,
+                    term: *t,
+                    text: match r.status.decision() {
+                        Some(true) => format!("+{}", r.delta),
+                        Some(false) => "abort".into(),
+                        None => "?".into(),
+                    },
+                    committed: r.status.decision().is_some(),
+                })
+                .collect(),
+            log_len: d.log.len() as u64,
+            committed: d.decided,
+            value: Some(d.value),
+        }
     }
-    vec![
-        Section::Fields {
-            title: format!("{} · {state}", s.id),
-            fields,
-        },
-        shared::log_table(d),
-    ]
-}
 
-pub(super) fn table_layout() -> TableLayout {
-    TableLayout {
-        title: "Transactions: each node's vote, decision and lock",
-        unit: "txn",
-        prefix: "#",
-        named: Vec::new(),
-        log: false,
-        legend: vec![
-            "solid: decided here (commit green, abort red) · dashed: not decided yet".into(),
-            "yes: voted yes, holds the lock until the decision · blocked: the decision is \
-             overdue and it may not decide alone · k/n yes: votes the coordinator has"
-                .into(),
-        ],
+    fn inspect(&self, s: &TpcState) -> Vec<Section> {
+        let d = &s.durable;
+        let state = role(s).0;
+        let mut fields = vec![
+            ("state".into(), state.clone()),
+            ("newest".into(), latest(d)),
+            ("lock".into(), shared::lock(d)),
+            ("counter".into(), d.value.to_string()),
+            ("decided".into(), d.decided.to_string()),
+        ];
+        if s.is_coordinator() {
+            fields.push(("votes".into(), shared::pending(&s.votes, "yes")));
+        }
+        vec![
+            Section::Fields {
+                title: format!("{} · {state}", s.id),
+                fields,
+            },
+            shared::log_table(d),
+        ]
+    }
+
+    fn inspect_durable(&self, d: &TpcDurable) -> Vec<Section> {
+        shared::inspect_durable(d)
+    }
+
+    fn table_layout(&self) -> TableLayout {
+        TableLayout {
+            title: "Transactions: each node's vote, decision and lock",
+            unit: "txn",
+            prefix: "#",
+            named: Vec::new(),
+            log: false,
+            legend: vec![
+                "solid: decided here (commit green, abort red) · dashed: not decided yet".into(),
+                "yes: voted yes, holds the lock until the decision · blocked: the decision is \
+                 overdue and it may not decide alone · k/n yes: votes the coordinator has"
+                    .into(),
+            ],
+        }
+    }
+
+    fn table_row(&self, s: &TpcState) -> TableRow {
+        let d = &s.durable;
+        TableRow {
+            notes: vec![role(s).0],
+            cells: shared::newest(d)
+                .map(|(t, r)| {
+                    let votes = s
+                        .votes
+                        .get(t)
+                        .map(|v| format!("{}/{} yes", v.len(), self.nodes - 1));
+                    txn_cell(*t, r, d.lock == Some(*t), s.blocked, votes)
+                })
+                .collect(),
+            ..TableRow::default()
+        }
+    }
+
+    fn table_row_durable(&self, d: &TpcDurable) -> TableRow {
+        TableRow {
+            notes: vec!["crashed".into()],
+            cells: shared::newest(d)
+                .map(|(t, r)| txn_cell(*t, r, d.lock == Some(*t), false, None))
+                .collect(),
+            ..TableRow::default()
+        }
     }
 }
 
@@ -219,32 +255,5 @@ fn txn_cell(t: u64, r: &TxnRecord, lock: bool, blocked: bool, votes: Option<Stri
         committed: r.status.decision().is_some(),
         tone,
         detail,
-    }
-}
-
-pub(super) fn table_row(tpc: &TwoPc, s: &TpcState) -> TableRow {
-    let d = &s.durable;
-    TableRow {
-        notes: vec![role(s).0],
-        cells: shared::newest(d)
-            .map(|(t, r)| {
-                let votes = s
-                    .votes
-                    .get(t)
-                    .map(|v| format!("{}/{} yes", v.len(), tpc.nodes - 1));
-                txn_cell(*t, r, d.lock == Some(*t), s.blocked, votes)
-            })
-            .collect(),
-        ..TableRow::default()
-    }
-}
-
-pub(super) fn table_row_durable(d: &TpcDurable) -> TableRow {
-    TableRow {
-        notes: vec!["crashed".into()],
-        cells: shared::newest(d)
-            .map(|(t, r)| txn_cell(*t, r, d.lock == Some(*t), false, None))
-            .collect(),
-        ..TableRow::default()
     }
 }
