@@ -166,7 +166,7 @@ impl<P: Protocol> Out<P> {
     pub fn narrating(&self) -> bool {
         self.narrating
     }
-    /// Use through the [`narrate!`](crate::narrate) macro so the sentence is only formatted
+    /// Use through the `narrate!` macro so the sentence is only formatted
     /// when someone reads it.
     pub fn narrate(&mut self, line: String) {
         self.effects.push(Effect::Narrate(line));
@@ -191,7 +191,6 @@ impl<P: Protocol> Out<P> {
 }
 
 /// `narrate!(out, "S{} votes", id)`: formats only when the output is narrating.
-#[macro_export]
 macro_rules! narrate {
     ($out:expr, $($arg:tt)*) => {
         if $out.narrating() {
@@ -199,6 +198,7 @@ macro_rules! narrate {
         }
     };
 }
+pub(crate) use narrate;
 
 /// A protocol message, as the views and the trace describe it.
 ///

@@ -10,14 +10,11 @@ use std::path::{Path, PathBuf};
 /// below. `ring` stands alone: consistent hashing needs no simulation.
 const LAYERS: &[(&str, u8)] = &[
     ("node", 0),
-    ("narrate", 0),
     ("time", 1),
     ("ring", 1),
     ("protocols", 2),
     ("invariants", 3),
     ("catalog", 4),
-    // The catalog's list of protocols, a macro exported at the crate root.
-    ("for_each_protocol", 4),
     ("sim", 5),
     ("share", 6),
     ("any", 7),

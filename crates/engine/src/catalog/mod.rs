@@ -7,7 +7,7 @@
 //! it elects a leader, its caption, its buggy variants and options.
 //!
 //! Adding a protocol: one folder in `protocols/`, one in `invariants/`, one file here, and one
-//! line in [`for_each_protocol!`](crate::for_each_protocol). [`ProtocolKind`] and the app's `AnySim` are generated from
+//! line in `for_each_protocol!`. [`ProtocolKind`] and the app's `AnySim` are generated from
 //! that list.
 
 mod multi_paxos;
@@ -38,7 +38,6 @@ use std::fmt;
 
 /// The one list of protocols, in menu order: `Variant(Type)` pairs handed to macro `$m`
 /// (with any leading tokens given), which generates per-protocol code from it.
-#[macro_export]
 macro_rules! for_each_protocol {
     ($m:ident! ($($pre:tt)*)) => {
         $m! { $($pre)*
@@ -51,6 +50,7 @@ macro_rules! for_each_protocol {
         }
     };
 }
+pub(crate) use for_each_protocol;
 
 /// Leadership and commit progress, cheap to read after every event (timeline markers,
 /// liveness checks).

@@ -374,7 +374,7 @@ impl Search {
             };
         }
         Ok(Search {
-            inner: crate::for_each_protocol!(dispatch!()),
+            inner: crate::catalog::for_each_protocol!(dispatch!()),
         })
     }
 

@@ -21,7 +21,7 @@ mod election;
 mod present;
 mod replication;
 
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use crate::protocols::paxos::Ballot;
 use imbl::OrdMap;

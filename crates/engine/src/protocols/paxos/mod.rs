@@ -21,7 +21,7 @@ mod learner;
 mod present;
 mod proposer;
 
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::OrdMap;
 use present::{ballot_or_none, proposal_or_none};

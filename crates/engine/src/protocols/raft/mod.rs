@@ -13,7 +13,7 @@ mod election;
 mod present;
 mod replication;
 
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::Vector;
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,7 @@
 
 use super::atomic_commit::{outcome, word, TxnStatus};
 use super::{Status, ThreePc, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl ThreePc {

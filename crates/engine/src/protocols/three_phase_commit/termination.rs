@@ -8,7 +8,7 @@
 
 use super::atomic_commit::{outcome, word, TxnStatus};
 use super::{Status, ThreePc, ThreePcMsg, ThreePcState, ThreePcTimer};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl ThreePc {

@@ -6,7 +6,7 @@
 
 use super::atomic_commit::{outcome, word, TxnStatus};
 use super::{Status, TpcMsg, TpcState, TpcTimer, TwoPc};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl TwoPc {

@@ -35,7 +35,7 @@ mod present;
 mod termination;
 
 use super::atomic_commit::{self, TxnStatus};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::OrdMap;
 use serde::Serialize;

@@ -5,7 +5,7 @@
 
 use super::atomic_commit::{word, TxnStatus};
 use super::{Status, TpcMsg, TpcState, TpcTimer, TwoPc, TxnRecord, COORDINATOR};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl TwoPc {

@@ -6,7 +6,7 @@
 
 use super::atomic_commit::TxnStatus;
 use super::{TpcMsg, TpcState, TpcTimer, TwoPc, COORDINATOR};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl TwoPc {

@@ -40,7 +40,7 @@ mod discovery;
 mod election;
 mod present;
 
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::Vector;
 use serde::Serialize;
