@@ -4,7 +4,8 @@
 //! (`invariants/`) only reads its state. An entry here pairs the two, the way stateright's
 //! `into_model()` attaches properties where a model is assembled, and says what the simulator,
 //! the random-fault checker and the app need to know: how settings build the protocol, whether
-//! it elects a leader, its caption, its buggy variants and options.
+//! it elects a leader, its caption, its buggy variants and options, and where the explorer
+//! starts.
 //!
 //! Adding a protocol: one folder in `protocols/`, one in `invariants/`, one file here, and one
 //! line in `for_each_protocol!`. [`ProtocolKind`] and the app's `AnySim` are generated from
@@ -87,6 +88,33 @@ pub struct Entry {
     pub defaults: fn(&mut Settings),
     /// The smallest cluster that makes sense, and why.
     pub min_nodes: (usize, &'static str),
+    /// Where the explorer starts (the page's Explore panel suggests these).
+    pub explore: ExploreBudgets,
+}
+
+/// The budgets the explorer starts from for a protocol: the requests and faults its buggy
+/// variants need, small enough that a 3-node cluster's violations show within seconds.
+/// `explore::ExploreOptions::for_protocol` adds the bounds on states and memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExploreBudgets {
+    /// Only S1..S`proposers` fire timers and take client requests.
+    pub proposers: u8,
+    /// Client requests in all.
+    pub requests: u8,
+    /// Node crashes in all.
+    pub crashes: u8,
+    /// Timers may fire while older messages are still in flight.
+    pub asynchronous: bool,
+}
+
+impl ExploreBudgets {
+    /// Every node may propose; no requests, no crashes, messages arrive before later timers.
+    pub const NONE: ExploreBudgets = ExploreBudgets {
+        proposers: u8::MAX,
+        requests: 0,
+        crashes: 0,
+        asynchronous: false,
+    };
 }
 
 macro_rules! define_kinds {
