@@ -11,7 +11,7 @@
 //! - the users of a simulation: [`share`] (links, traces), [`any`] (any protocol behind one
 //!   type), [`script`], [`check`] (random faults), [`explore`] (every interleaving of a small
 //!   cluster, breadth-first), [`session`] (what a front end decides),
-//!   [`bench`](mod@bench). [`ring`] (consistent hashing) stands apart.
+//!   [`bench`](mod@bench). Consistent hashing stands apart, in the lab-ring crate.
 
 pub mod any;
 pub mod bench;
@@ -21,7 +21,6 @@ pub mod explore;
 pub mod invariants;
 pub mod node;
 pub mod protocols;
-pub mod ring;
 pub mod script;
 pub mod session;
 pub mod share;

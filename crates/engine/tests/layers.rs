@@ -7,11 +7,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Each top-level module of the engine and its layer; a module may use its own layer and those
-/// below. `ring` stands alone: consistent hashing needs no simulation.
+/// below. Consistent hashing is a crate of its own (lab-ring), so Cargo keeps it apart.
 const LAYERS: &[(&str, u8)] = &[
     ("node", 0),
     ("time", 1),
-    ("ring", 1),
     ("protocols", 2),
     ("invariants", 3),
     ("catalog", 4),
