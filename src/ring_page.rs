@@ -8,12 +8,12 @@ use crate::components::ring::{RingDrawing, RingSettings, RingSide};
 use crate::components::tour::{tour_groups, TourGroups, TourPanel, ToursMenu};
 use crate::ui_state::Shared;
 use gloo::events::EventListener;
-use lab_engine::ring::page::{Change, Params, Scene};
-use lab_engine::ring::script::RingView;
-use lab_engine::ring::RingNode;
 use lab_engine::session::{Reader, RingViewParams};
 use lab_engine::share::{decode_ring_link, encode_ring_link, is_ring_link};
 use lab_engine::tour;
+use lab_ring::page::{Change, Params, Scene};
+use lab_ring::script::RingView;
+use lab_ring::RingNode;
 use std::rc::Rc;
 use yew::prelude::*;
 

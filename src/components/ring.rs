@@ -8,9 +8,9 @@
 //! font sizes are what the reader sees.
 
 use crate::components::box_size::use_box_size;
-use lab_engine::ring::page::{Change, Scene, MAX_KEYS, MAX_NODES, MAX_REPLICAS, MAX_VNODES};
-use lab_engine::ring::{Load, RingNode};
 use lab_engine::ProtocolKind;
+use lab_ring::page::{Change, Scene, MAX_KEYS, MAX_NODES, MAX_REPLICAS, MAX_VNODES};
+use lab_ring::{Load, RingNode};
 use std::f64::consts::{FRAC_PI_2, TAU};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};

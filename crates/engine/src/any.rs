@@ -37,7 +37,7 @@ macro_rules! define_any {
         }
     };
 }
-crate::for_each_protocol!(define_any!($));
+crate::catalog::for_each_protocol!(define_any!($));
 
 impl AnySim {
     /// Validates the settings and builds the simulation.

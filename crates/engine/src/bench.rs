@@ -8,8 +8,8 @@ use crate::catalog::{ProtocolKind, Settings};
 use crate::check::{check_seeds, CheckOptions};
 use crate::explore::{explore, ExploreOptions, Host, Outcome, Stats};
 use crate::node::{Time, MS, SECOND};
-use crate::ring::Ring;
 use crate::sim::rng::SimRng;
+use lab_ring::Ring;
 use std::fmt::Write;
 
 /// Measures the host, which the engine itself never looks at.

@@ -11,8 +11,8 @@
 //! - the users of a simulation: [`share`] (links, traces), [`any`] (any protocol behind one
 //!   type), [`script`], [`check`] (random faults), [`explore`] (every interleaving of a small
 //!   cluster, breadth-first), [`tour`], [`bench`](mod@bench);
-//! - [`session`]: what a front end decides, tours included. [`ring`] (consistent hashing)
-//!   stands apart.
+//! - [`session`]: what a front end decides, tours included. Consistent hashing stands apart, in
+//!   the lab-ring crate.
 
 pub mod any;
 pub mod bench;
@@ -22,7 +22,6 @@ pub mod explore;
 pub mod invariants;
 pub mod node;
 pub mod protocols;
-pub mod ring;
 pub mod script;
 pub mod session;
 pub mod share;

@@ -166,7 +166,7 @@ impl<P: Protocol> Out<P> {
     pub fn narrating(&self) -> bool {
         self.narrating
     }
-    /// Use through the [`narrate!`](crate::narrate) macro so the sentence is only formatted
+    /// Use through the `narrate!` macro so the sentence is only formatted
     /// when someone reads it.
     pub fn narrate(&mut self, line: String) {
         self.effects.push(Effect::Narrate(line));
@@ -191,7 +191,6 @@ impl<P: Protocol> Out<P> {
 }
 
 /// `narrate!(out, "S{} votes", id)`: formats only when the output is narrating.
-#[macro_export]
 macro_rules! narrate {
     ($out:expr, $($arg:tt)*) => {
         if $out.narrating() {
@@ -199,12 +198,13 @@ macro_rules! narrate {
         }
     };
 }
+pub(crate) use narrate;
 
 /// A protocol message, as the views and the trace describe it.
 ///
 /// `Eq + Hash` let the explorer (`lab explore`) fingerprint the messages in flight.
 pub trait Message: Clone + Debug + PartialEq + Eq + Hash + Serialize {
-    /// Index into [`Protocol::MESSAGE_KINDS`].
+    /// Index into [`Present::MESSAGE_KINDS`].
     fn kind(&self) -> usize;
     /// A short label for the message in flight, e.g. `AE t3 [4..6]`.
     fn label(&self) -> String;
@@ -348,7 +348,8 @@ pub enum Section {
     },
 }
 
-/// A sans-IO protocol: configuration in `self`, one value of `State` per live node.
+/// A sans-IO protocol, in the spirit of stateright's `Actor`: configuration in `self`, one value
+/// of `State` per live node, and a handler per event. How it looks to people is [`Present`].
 pub trait Protocol: Clone + Debug + Sized + 'static {
     type Msg: Message;
     type Timer: TimerKind;
@@ -360,8 +361,6 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
 
     /// Display name, e.g. "Raft".
     const NAME: &'static str;
-    /// Names of the message kinds, indexed by [`Message::kind`].
-    const MESSAGE_KINDS: &'static [&'static str];
 
     fn cluster_size(&self) -> usize;
     /// A node starts, or restarts with what it persisted before its crash.
@@ -374,6 +373,15 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     fn client_target(&self) -> NodeId {
         NodeId(1)
     }
+}
+
+/// A protocol's state for people: the node on the cluster view, the inspector and the state
+/// table. Each protocol implements it in its `present.rs`; no handler reads it, so a change here
+/// changes no trace.
+pub trait Present: Protocol {
+    /// Names of the message kinds, indexed by [`Message::kind`].
+    const MESSAGE_KINDS: &'static [&'static str];
+
     fn summary(&self, s: &Self::State) -> NodeSummary;
     fn inspect(&self, s: &Self::State) -> Vec<Section>;
     /// How a crashed node looks: what its stable storage holds.

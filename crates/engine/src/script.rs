@@ -23,15 +23,15 @@
 //!   `print divergence` prints where the two runs first differ.
 //! - for tours told on the ring page (`# ring:` instead of `# settings:`): `ring add`,
 //!   `ring remove 3`, `ring set vn=16`, `ring select k7`, `print ring` and expectations about
-//!   what moved and the load, `expect moved <= 30%` (see [`crate::ring::script`]).
+//!   what moved and the load, `expect moved <= 30%` (see [`lab_ring::script`]).
 
 use crate::any::AnySim;
 use crate::catalog::Settings;
 use crate::node::{NodeId, Time};
-use crate::ring::script::{self as ring_script, RingCommand};
 use crate::sim::history::{parse_node, Action, ActionRecord, NetworkChange};
 use crate::sim::StepReport;
 use crate::time::{fmt_time, parse_time};
+use lab_ring::script::{self as ring_script, RingCommand};
 use std::fmt::Write;
 
 #[derive(Clone, Debug, PartialEq)]

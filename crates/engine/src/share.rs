@@ -19,8 +19,8 @@
 use crate::catalog::vocabulary::canonical;
 use crate::catalog::{NetworkSettings, ProtocolKind, Settings, MAX_NODES};
 use crate::node::{NodeId, Time};
-use crate::ring::page::Params;
 use crate::sim::history::{Action, ActionRecord, EventRecord};
+use lab_ring::page::Params;
 use serde::{Deserialize, Serialize};
 
 /// Links longer than this are refused whole: no address bar holds them anyway.
@@ -533,7 +533,7 @@ mod tests {
 
     #[test]
     fn ring_links_round_trip_and_route() {
-        use crate::ring::page::Change;
+        use lab_ring::page::Change;
         let p = Params {
             nodes: 6,
             vnodes: 16,
@@ -574,7 +574,7 @@ mod tests {
             (Some("ring-rebalance"), Some("2"))
         );
         let d = decode_ring_link("p=ring&ch=add6");
-        assert_eq!(d.params.changes, vec![crate::ring::page::Change::Add(6)]);
+        assert_eq!(d.params.changes, vec![lab_ring::page::Change::Add(6)]);
         assert!(d.view.is_empty());
     }
 
@@ -583,7 +583,7 @@ mod tests {
         let d = decode_ring_link("p=ring&n=40&vn=x&r=3&zoom=2&ch=add6,remove9,add7");
         assert_eq!(d.params.nodes, 5, "nodes=40 is ignored");
         assert_eq!(d.params.vnodes, 8);
-        assert_eq!(d.params.changes, vec![crate::ring::page::Change::Add(6)]);
+        assert_eq!(d.params.changes, vec![lab_ring::page::Change::Add(6)]);
         for part in ["n=40", "vn=x", "unknown parameter 'zoom'", "remove9"] {
             assert!(
                 d.warnings.iter().any(|w| w.contains(part)),

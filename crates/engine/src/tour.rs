@@ -25,15 +25,15 @@
 //! A tour told on the consistent-hashing page has `# ring: n=4 vn=1 keys=40 r=3 seed=1` (the
 //! page's link words) instead of `# settings:`, and no simulation: its chapters change the ring
 //! (`ring add`, `ring remove 3`, `ring set vn=16`) and check what the page shows (`expect
-//! moved <= 30%`); see [`crate::ring::script`]. Each chapter pauses at a ring, not a moment.
+//! moved <= 30%`); see [`lab_ring::script`]. Each chapter pauses at a ring, not a moment.
 
 use crate::any::AnySim;
 use crate::catalog::Settings;
 use crate::node::Time;
-use crate::ring::script::{self as ring_script, RingView};
 use crate::script::{action_of, parse_command, parse_settings, run_command, run_pair};
 use crate::script::{Command, Expectation, Line, Target};
 use crate::sim::history::Action;
+use lab_ring::script::{self as ring_script, RingView};
 
 macro_rules! tours {
     ($($id:literal),* $(,)?) => {
@@ -648,7 +648,7 @@ fn tell_ring(t: &Tour, mut out: String) -> (String, bool) {
             let _ = writeln!(out, "   {p}");
         }
         if let Some(view) = &played.ring {
-            if let Ok(scene) = crate::ring::page::Scene::new(&view.params) {
+            if let Ok(scene) = lab_ring::page::Scene::new(&view.params) {
                 for l in ring_script::describe(view, &scene).lines() {
                     let _ = writeln!(out, "   {l}");
                 }

@@ -23,14 +23,7 @@ fn two_pc() -> TwoPc {
 /// A participant's stable storage after it decided txn #7 (+5) one way.
 fn decided(status: Status) -> TpcDurable {
     TpcDurable {
-        log: OrdMap::unit(
-            7,
-            TxnRecord {
-                delta: 5,
-                status,
-                ended: false,
-            },
-        ),
+        log: OrdMap::unit(7, TxnRecord { delta: 5, status }),
         lock: None,
         value: if status == Status::Committed { 5 } else { 0 },
         decided: 1,
@@ -77,13 +70,16 @@ fn gray_lamport_2_the_coordinator_ends_a_transaction_after_every_acknowledgement
     let mut out = Out::new(false);
     p.on_msg(&mut s, S2, TpcMsg::Ack { txn: 7 }, &mut out);
     assert_eq!(out.actions(), vec![]);
-    assert!(!s.durable.log[&7].ended, "S3 has not acknowledged");
+    assert_eq!(
+        s.durable.log[&7].status,
+        Status::Committed,
+        "S3 has not acknowledged"
+    );
     let mut out = Out::new(false);
     p.on_msg(&mut s, S3, TpcMsg::Ack { txn: 7 }, &mut out);
     let ended = TxnRecord {
         delta: 5,
-        status: Status::Committed,
-        ended: true,
+        status: Status::Ended { commit: true },
     };
     assert_eq!(
         out.actions(),
@@ -124,7 +120,6 @@ fn gray_lamport_2_a_missing_vote_aborts_and_the_client_hears_whose() {
                     TxnRecord {
                         delta: 5,
                         status: Status::Aborted,
-                        ended: false,
                     }
                 ),
                 lock: None,
@@ -153,11 +148,7 @@ fn gray_lamport_2_a_participant_that_votes_no_has_logged_its_abort() {
     p.on_msg(&mut s, COORDINATOR, prepare(4, 1), &mut Out::new(false));
     let mut out = Out::new(false);
     p.on_msg(&mut s, COORDINATOR, prepare(7, 5), &mut out);
-    let record = |delta, status| TxnRecord {
-        delta,
-        status,
-        ended: false,
-    };
+    let record = |delta, status| TxnRecord { delta, status };
     let mut log = OrdMap::unit(4, record(1, Status::Prepared));
     log.insert(7, record(5, Status::Aborted));
     assert_eq!(

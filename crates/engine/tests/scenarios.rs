@@ -7,9 +7,9 @@
 //! After an intended change of behaviour, `REWRITE=1 cargo test --test scenarios` rewrites the
 //! expected outputs; review the diff like any other change.
 
-use lab_engine::ring::script::{self as ring_script, RingView};
 use lab_engine::script::{parse_command, parse_settings, Command};
 use lab_engine::tour::{self, Runs};
+use lab_ring::script::{self as ring_script, RingView};
 use std::fs;
 use std::path::Path;
 

@@ -259,11 +259,7 @@ fn a_paxos_row_is_the_acceptors_promise_acceptance_and_what_it_learned() {
 }
 
 fn rec(delta: i64, status: Status) -> TxnRecord {
-    TxnRecord {
-        delta,
-        status,
-        ended: false,
-    }
+    TxnRecord { delta, status }
 }
 
 fn tpc_node(p: &TwoPc, id: NodeId, log: &[(u64, TxnRecord)], lock: Option<u64>) -> TpcState {

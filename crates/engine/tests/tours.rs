@@ -1,8 +1,8 @@
 //! The tours' stories hold: every tour parses, names its chapters, and plays to its end with
 //! every expectation met; the ids the app and links use exist.
 
-use lab_engine::ring::page::Change;
 use lab_engine::tour;
+use lab_ring::page::Change;
 use std::fs;
 use std::path::Path;
 

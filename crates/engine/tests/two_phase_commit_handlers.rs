@@ -16,11 +16,7 @@ fn node(p: &TwoPc, id: u8) -> TpcState {
 }
 
 fn rec(delta: i64, status: Status) -> TxnRecord {
-    TxnRecord {
-        delta,
-        status,
-        ended: false,
-    }
+    TxnRecord { delta, status }
 }
 
 #[test]
@@ -320,7 +316,10 @@ fn a_logged_commit_survives_the_coordinator_crash() {
     run(&mut sim, 500 * MS);
     assert_eq!(statuses(&sim), vec![Status::Committed; 4]);
     assert!((2..=5).all(|i| sim.durable(NodeId(i)).unwrap().value == 4));
-    assert!(sim.durable(COORDINATOR).unwrap().log[&1].ended);
+    assert_eq!(
+        sim.durable(COORDINATOR).unwrap().log[&1].status,
+        Status::Ended { commit: true }
+    );
 }
 
 /// The coordinator logs COMMIT and crashes; only S2 got the decision.

@@ -10,14 +10,7 @@ use lab_engine::protocols::two_phase_commit::*;
 fn log(entries: &[(u64, Status)]) -> TpcDurable {
     let mut d = TpcDurable::default();
     for &(txn, status) in entries {
-        d.log.insert(
-            txn,
-            TxnRecord {
-                delta: 1,
-                status,
-                ended: false,
-            },
-        );
+        d.log.insert(txn, TxnRecord { delta: 1, status });
     }
     d
 }

@@ -395,7 +395,7 @@ fn main() -> ExitCode {
     }
     if cmd == "ring" {
         // Its own flags: the simulation settings do not apply to a hash ring.
-        return match lab_engine::ring::cli(&words[1..]) {
+        return match lab_ring::cli(&words[1..]) {
             Ok(out) => {
                 say(out.trim_end());
                 ExitCode::SUCCESS

@@ -4,10 +4,11 @@
 //! (`invariants/`) only reads its state. An entry here pairs the two, the way stateright's
 //! `into_model()` attaches properties where a model is assembled, and says what the simulator,
 //! the random-fault checker and the app need to know: how settings build the protocol, whether
-//! it elects a leader, its caption, its buggy variants and options.
+//! it elects a leader, its caption, its buggy variants and options, and where the explorer
+//! starts.
 //!
 //! Adding a protocol: one folder in `protocols/`, one in `invariants/`, one file here, and one
-//! line in [`for_each_protocol!`](crate::for_each_protocol). [`ProtocolKind`] and the app's `AnySim` are generated from
+//! line in `for_each_protocol!`. [`ProtocolKind`] and the app's `AnySim` are generated from
 //! that list.
 
 mod multi_paxos;
@@ -32,13 +33,12 @@ pub use two_phase_commit::{COMMIT_MISSING_VOTE, TWO_PC, UNILATERAL_ABORT};
 pub use zab::{ACK_EPOCH_TWICE, REUSE_EPOCH, SKIP_SYNC, ZAB};
 
 use crate::invariants::Checker;
-use crate::node::Protocol;
+use crate::node::{Present, Protocol};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// The one list of protocols, in menu order: `Variant(Type)` pairs handed to macro `$m`
 /// (with any leading tokens given), which generates per-protocol code from it.
-#[macro_export]
 macro_rules! for_each_protocol {
     ($m:ident! ($($pre:tt)*)) => {
         $m! { $($pre)*
@@ -51,6 +51,7 @@ macro_rules! for_each_protocol {
         }
     };
 }
+pub(crate) use for_each_protocol;
 
 /// Leadership and commit progress, cheap to read after every event (timeline markers,
 /// liveness checks).
@@ -61,8 +62,9 @@ pub struct Progress {
     pub committed: u64,
 }
 
-/// What a protocol is in the lab: its checker, how settings build it, and its catalog entry.
-pub trait Model: Protocol {
+/// What a protocol is in the lab: its rules, how it shows itself, its checker, how settings
+/// build it, and its catalog entry.
+pub trait Model: Protocol + Present {
     /// The invariants of this protocol, with whatever history they keep.
     type Checker: Checker<Self>;
     const ENTRY: Entry;
@@ -86,6 +88,33 @@ pub struct Entry {
     pub defaults: fn(&mut Settings),
     /// The smallest cluster that makes sense, and why.
     pub min_nodes: (usize, &'static str),
+    /// Where the explorer starts (the page's Explore panel suggests these).
+    pub explore: ExploreBudgets,
+}
+
+/// The budgets the explorer starts from for a protocol: the requests and faults its buggy
+/// variants need, small enough that a 3-node cluster's violations show within seconds.
+/// `explore::ExploreOptions::for_protocol` adds the bounds on states and memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExploreBudgets {
+    /// Only S1..S`proposers` fire timers and take client requests.
+    pub proposers: u8,
+    /// Client requests in all.
+    pub requests: u8,
+    /// Node crashes in all.
+    pub crashes: u8,
+    /// Timers may fire while older messages are still in flight.
+    pub asynchronous: bool,
+}
+
+impl ExploreBudgets {
+    /// Every node may propose; no requests, no crashes, messages arrive before later timers.
+    pub const NONE: ExploreBudgets = ExploreBudgets {
+        proposers: u8::MAX,
+        requests: 0,
+        crashes: 0,
+        asynchronous: false,
+    };
 }
 
 macro_rules! define_kinds {

@@ -1,8 +1,8 @@
 //! Multi-Paxos in the lab: a distinguished leader, one Paxos instance per slot.
 
 use super::{
-    Entry, Model, Progress, Settings, ACCEPT_BELOW_PROMISE, FORGET_PROMISE_ON_RESTART,
-    IGNORE_PROMISED_VALUE,
+    Entry, ExploreBudgets, Model, Progress, Settings, ACCEPT_BELOW_PROMISE,
+    FORGET_PROMISE_ON_RESTART, IGNORE_PROMISED_VALUE,
 };
 use crate::invariants::multi_paxos::MultiPaxosChecker;
 use crate::protocols::multi_paxos::{MpState, MultiPaxos, Role};
@@ -20,6 +20,12 @@ pub const MULTI_PAXOS: Entry = Entry {
     options: &[],
     defaults: |_| {},
     min_nodes: (1, "Multi-Paxos needs at least one node"),
+    // A command to choose, and a timer that beats a message.
+    explore: ExploreBudgets {
+        requests: 1,
+        asynchronous: true,
+        ..ExploreBudgets::NONE
+    },
 };
 
 impl Model for MultiPaxos {

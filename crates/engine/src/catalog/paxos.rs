@@ -1,6 +1,6 @@
 //! Single-decree Paxos in the lab. Its buggy variants apply to Multi-Paxos too.
 
-use super::{Bug, BugInfo, Entry, Model, Progress, Settings};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings};
 use crate::invariants::paxos::PaxosChecker;
 use crate::protocols::paxos::{Paxos, PaxosState, Phase};
 
@@ -43,6 +43,12 @@ pub const PAXOS: Entry = Entry {
     // Single-decree: a few competing proposals, not a stream.
     defaults: |s| s.request_every = None,
     min_nodes: (1, "Paxos needs at least one node"),
+    // Two dueling proposers, and a crash for the acceptor that forgets its promise.
+    explore: ExploreBudgets {
+        proposers: 2,
+        crashes: 1,
+        ..ExploreBudgets::NONE
+    },
 };
 
 impl Model for Paxos {

@@ -1,6 +1,6 @@
 //! Raft in the lab: its checker, its settings, its buggy variants.
 
-use super::{Bug, BugInfo, Entry, Model, Opt, Progress, Settings};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Opt, Progress, Settings};
 use crate::invariants::raft::RaftChecker;
 use crate::protocols::raft::{Raft, RaftState, Role};
 
@@ -49,6 +49,14 @@ pub const RAFT: Entry = Entry {
     options: &[Opt::PreVote, Opt::CheckQuorum],
     defaults: |_| {},
     min_nodes: (1, "Raft needs at least one node"),
+    // A request for the log bugs and a crash for the restart bugs; each shows when a timer
+    // beats a message.
+    explore: ExploreBudgets {
+        requests: 1,
+        crashes: 1,
+        asynchronous: true,
+        ..ExploreBudgets::NONE
+    },
 };
 
 impl Model for Raft {

@@ -1,6 +1,6 @@
 //! Three-Phase Commit in the lab: S1 coordinates, the others participate, as in Two-Phase Commit.
 
-use super::{Bug, BugInfo, Entry, Model, Progress, Settings};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings};
 use crate::invariants::three_phase_commit::ThreePcChecker;
 use crate::protocols::three_phase_commit::{ThreePc, ThreePcState};
 
@@ -35,6 +35,12 @@ pub const THREE_PC: Entry = Entry {
         2,
         "three-phase commit needs a coordinator and at least one participant",
     ),
+    // A transaction and a crash: the termination protocol runs without its coordinator.
+    explore: ExploreBudgets {
+        requests: 1,
+        crashes: 1,
+        ..ExploreBudgets::NONE
+    },
 };
 
 impl Model for ThreePc {
@@ -53,7 +59,7 @@ impl Model for ThreePc {
     fn progress(&self, s: &ThreePcState) -> Progress {
         Progress {
             leader: s.is_coordinator(),
-            term: s.durable.log.get_max().map_or(0, |(t, _)| *t),
+            term: s.durable.newest(),
             committed: s.durable.decided,
         }
     }

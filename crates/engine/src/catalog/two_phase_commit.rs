@@ -1,6 +1,6 @@
 //! Two-Phase Commit in the lab: S1 coordinates, the others participate.
 
-use super::{Bug, BugInfo, Entry, Model, Opt, Progress, Settings};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Opt, Progress, Settings};
 use crate::invariants::two_phase_commit::TwoPcChecker;
 use crate::protocols::two_phase_commit::{TpcState, TwoPc};
 
@@ -31,6 +31,12 @@ pub const TWO_PC: Entry = Entry {
         2,
         "two-phase commit needs a coordinator and at least one participant",
     ),
+    // A transaction, and a timeout that beats a vote or the decision.
+    explore: ExploreBudgets {
+        requests: 1,
+        asynchronous: true,
+        ..ExploreBudgets::NONE
+    },
 };
 
 impl Model for TwoPc {
@@ -50,7 +56,7 @@ impl Model for TwoPc {
     fn progress(&self, s: &TpcState) -> Progress {
         Progress {
             leader: s.is_coordinator(),
-            term: s.durable.log.get_max().map_or(0, |(t, _)| *t),
+            term: s.durable.newest(),
             committed: s.durable.decided,
         }
     }

@@ -1,6 +1,6 @@
 //! Zab in the lab: its checker, its settings, its buggy variants.
 
-use super::{Bug, BugInfo, Entry, Model, Progress, Settings};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings};
 use crate::invariants::zab::ZabChecker;
 use crate::protocols::zab::{Zab, ZabState};
 
@@ -49,6 +49,12 @@ pub const ZAB: Entry = Entry {
     options: &[],
     defaults: |_| {},
     min_nodes: (1, "Zab needs at least one node"),
+    // A request to broadcast and a crash to recover from.
+    explore: ExploreBudgets {
+        requests: 1,
+        crashes: 1,
+        ..ExploreBudgets::NONE
+    },
 };
 
 impl Model for Zab {

@@ -144,38 +144,19 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
 ];
 
 impl ExploreOptions {
-    /// Budgets to start from for a protocol (the page's Explore panel begins with these): the
-    /// faults and requests its buggy variants need, small enough that a 3-node cluster's
-    /// violations show within seconds. Single-decree Paxos needs two dueling proposers and a
-    /// crash; logs need a client request; Raft and 2PC break when a timer beats a message.
+    /// Options to start from for a protocol (the page's Explore panel begins with these): the
+    /// budgets of its catalog entry, within bounds on states and memory that a search in the
+    /// page reaches in seconds.
     pub fn for_protocol(kind: ProtocolKind) -> ExploreOptions {
-        let base = ExploreOptions {
+        let b = kind.entry().explore;
+        ExploreOptions {
             max_states: 2_000_000,
             max_memory: 512 << 20,
+            proposers: b.proposers,
+            requests: b.requests,
+            crashes: b.crashes,
+            asynchronous: b.asynchronous,
             ..ExploreOptions::default()
-        };
-        match kind {
-            ProtocolKind::Paxos => ExploreOptions {
-                proposers: 2,
-                crashes: 1,
-                ..base
-            },
-            ProtocolKind::Raft => ExploreOptions {
-                requests: 1,
-                crashes: 1,
-                asynchronous: true,
-                ..base
-            },
-            ProtocolKind::MultiPaxos | ProtocolKind::TwoPc => ExploreOptions {
-                requests: 1,
-                asynchronous: true,
-                ..base
-            },
-            ProtocolKind::ThreePc | ProtocolKind::Zab => ExploreOptions {
-                requests: 1,
-                crashes: 1,
-                ..base
-            },
         }
     }
 
@@ -374,7 +355,7 @@ impl Search {
             };
         }
         Ok(Search {
-            inner: crate::for_each_protocol!(dispatch!()),
+            inner: crate::catalog::for_each_protocol!(dispatch!()),
         })
     }
 

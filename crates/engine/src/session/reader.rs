@@ -5,10 +5,10 @@
 
 use crate::any::AnySim;
 use crate::node::NodeId;
-use crate::ring::script::RingView;
 use crate::sim::history::Action;
 use crate::time::fmt_time;
 use crate::tour::{self, Chapter, Moment, Played, Runs, Tour};
+use lab_ring::script::RingView;
 
 /// Where the reader is with respect to the story.
 #[derive(Clone, Debug, PartialEq)]

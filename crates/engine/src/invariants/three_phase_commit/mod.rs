@@ -12,11 +12,13 @@
 mod committable;
 mod non_blocking;
 
-use crate::invariants::two_phase_commit::{atomicity, commit_validity, decision_stability};
+use crate::invariants::two_phase_commit::{
+    atomicity, changes, commit_validity, decision_stability,
+};
 use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
 use crate::node::NodeId;
-use crate::protocols::three_phase_commit::{Status, ThreePc, TxnRecord, COORDINATOR};
-use imbl::ordmap::DiffItem;
+use crate::protocols::atomic_commit::{Log, TxnStatus};
+use crate::protocols::three_phase_commit::{Status, ThreePc, COORDINATOR};
 use imbl::OrdMap;
 
 pub use non_blocking::ROUND_BOUND;
@@ -24,7 +26,7 @@ pub use non_blocking::ROUND_BOUND;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ThreePcChecker {
     /// Each node's log as last checked.
-    logs: Vec<OrdMap<u64, TxnRecord>>,
+    logs: Vec<Log<Status>>,
     /// Participants that voted yes, per transaction.
     yes: OrdMap<u64, Vec<NodeId>>,
     /// The first decision seen for each transaction, and where.
@@ -65,17 +67,7 @@ impl Checker<ThreePc> for ThreePcChecker {
         }
         let mut found = Vec::new();
         for &id in ctx.changed {
-            let log = &ctx.durable[id.idx()].log;
-            let changes: Vec<(u64, Option<TxnRecord>, TxnRecord)> = self.logs[id.idx()]
-                .diff(log)
-                .filter_map(|d| match d {
-                    DiffItem::Add(t, r) => Some((*t, None, *r)),
-                    DiffItem::Update { old, new } => Some((*new.0, Some(*old.1), *new.1)),
-                    DiffItem::Remove(..) => None,
-                })
-                .collect();
-            self.logs[id.idx()] = log.clone();
-            for (txn, old, new) in changes {
+            for (txn, old, new) in changes(&mut self.logs[id.idx()], &ctx.durable[id.idx()].log) {
                 if matches!(new.status, Status::Uncertain | Status::PreCommitted)
                     && id != COORDINATOR
                 {

@@ -13,14 +13,15 @@ pub mod decision_stability;
 
 use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
 use crate::node::NodeId;
-use crate::protocols::two_phase_commit::{Status, TwoPc, TxnRecord, COORDINATOR};
+use crate::protocols::atomic_commit::{Log, TxnRecord, TxnStatus};
+use crate::protocols::two_phase_commit::{Status, TwoPc, COORDINATOR};
 use imbl::ordmap::DiffItem;
 use imbl::OrdMap;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TwoPcChecker {
     /// Each node's log as last checked.
-    logs: Vec<OrdMap<u64, TxnRecord>>,
+    logs: Vec<Log<Status>>,
     /// Participants that voted yes (logged PREPARED), per transaction.
     yes: OrdMap<u64, Vec<NodeId>>,
     /// The first decision seen for each transaction, and where.
@@ -45,17 +46,7 @@ impl Checker<TwoPc> for TwoPcChecker {
         }
         let mut found = Vec::new();
         for &id in ctx.changed {
-            let log = &ctx.durable[id.idx()].log;
-            let changes: Vec<(u64, Option<TxnRecord>, TxnRecord)> = self.logs[id.idx()]
-                .diff(log)
-                .filter_map(|d| match d {
-                    DiffItem::Add(t, r) => Some((*t, None, *r)),
-                    DiffItem::Update { old, new } => Some((*new.0, Some(*old.1), *new.1)),
-                    DiffItem::Remove(..) => None,
-                })
-                .collect();
-            self.logs[id.idx()] = log.clone();
-            for (txn, old, new) in changes {
+            for (txn, old, new) in changes(&mut self.logs[id.idx()], &ctx.durable[id.idx()].log) {
                 if new.status == Status::Prepared && id != COORDINATOR {
                     let mut yes = self.yes.get(&txn).cloned().unwrap_or_default();
                     if !yes.contains(&id) {
@@ -85,6 +76,25 @@ impl Checker<TwoPc> for TwoPcChecker {
         }
         found
     }
+}
+
+/// The records of a node's `log` that changed since `seen`, which catches up: each
+/// transaction with its record before (none if new) and after. Three-Phase Commit's checker
+/// reads its log the same way.
+pub fn changes<S: TxnStatus>(
+    seen: &mut Log<S>,
+    log: &Log<S>,
+) -> Vec<(u64, Option<TxnRecord<S>>, TxnRecord<S>)> {
+    let found = seen
+        .diff(log)
+        .filter_map(|d| match d {
+            DiffItem::Add(t, r) => Some((*t, None, *r)),
+            DiffItem::Update { old, new } => Some((*new.0, Some(*old.1), *new.1)),
+            DiffItem::Remove(..) => None,
+        })
+        .collect();
+    *seen = log.clone();
+    found
 }
 
 pub(crate) fn word(commit: bool) -> &'static str {

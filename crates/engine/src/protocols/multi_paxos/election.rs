@@ -6,7 +6,7 @@
 
 use super::present::slots;
 use super::{Cmd, MpMsg, MpState, MpTimer, MultiPaxos, Role};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 use crate::protocols::paxos::Ballot;
 use imbl::OrdMap;

@@ -21,10 +21,8 @@ mod election;
 mod present;
 mod replication;
 
-use crate::narrate;
-use crate::node::{
-    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableRow, Time,
-};
+use crate::node::narrate;
+use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use crate::protocols::paxos::Ballot;
 use imbl::OrdMap;
 use present::ballot_or_none;
@@ -211,16 +209,6 @@ impl Protocol for MultiPaxos {
     type State = MpState;
 
     const NAME: &'static str = "Multi-Paxos";
-    const MESSAGE_KINDS: &'static [&'static str] = &[
-        "Prepare",
-        "Promise",
-        "Accept",
-        "Accepted",
-        "Nack",
-        "Heartbeat",
-        "Catchup",
-        "Decide",
-    ];
 
     fn cluster_size(&self) -> usize {
         self.nodes
@@ -347,29 +335,5 @@ impl Protocol for MultiPaxos {
             req.delta
         );
         self.propose(s, slot, Cmd::Write(req), out);
-    }
-
-    fn summary(&self, s: &MpState) -> NodeSummary {
-        present::summary(s)
-    }
-
-    fn inspect(&self, s: &MpState) -> Vec<Section> {
-        present::inspect(s)
-    }
-
-    fn inspect_durable(&self, d: &MpDurable) -> Vec<Section> {
-        present::inspect_durable(d)
-    }
-
-    fn table_layout(&self) -> TableLayout {
-        present::table_layout()
-    }
-
-    fn table_row(&self, s: &MpState) -> TableRow {
-        present::table_row(s)
-    }
-
-    fn table_row_durable(&self, d: &MpDurable) -> TableRow {
-        present::table_row_durable(d)
     }
 }

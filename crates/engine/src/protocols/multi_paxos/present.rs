@@ -2,10 +2,10 @@
 //! and fields, timer names, the node summary drawn on the cluster view and the inspector's
 //! sections (promise, leader, the leader's open slots, the slot table). No rule lives here.
 
-use super::{Cmd, MpDurable, MpMsg, MpState, MpTimer, Role};
+use super::{Cmd, MpDurable, MpMsg, MpState, MpTimer, MultiPaxos, Role};
 use crate::node::{
-    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableMark, TableRow,
-    TimerKind, TABLE_COLUMNS,
+    LogCell, Message, NodeId, NodeSummary, Present, Section, TableCell, TableLayout, TableMark,
+    TableRow, TimerKind, TABLE_COLUMNS,
 };
 use crate::protocols::paxos::Ballot;
 use std::fmt;
@@ -141,80 +141,138 @@ fn role(s: &MpState) -> (&'static str, &'static str) {
     }
 }
 
-pub(super) fn summary(s: &MpState) -> NodeSummary {
-    let (role, class) = role(s);
-    let len = s
-        .durable
-        .accepted
-        .get_max()
-        .map_or(0, |(k, _)| *k)
-        .max(s.durable.chosen.get_max().map_or(0, |(k, _)| *k));
-    let from = len.saturating_sub(8);
-    NodeSummary {
-        role: role.into(),
-        class,
-        term: s.term(),
-        term_label: format!("ballot {}", ballot_or_none(s.shown_ballot())),
-        log: (from + 1..=len)
-            .filter_map(|k| {
-                let chosen = s.durable.chosen.get(&k);
-                let acc = s.durable.accepted.get(&k);
-                let cmd = chosen.or(acc.map(|(_, c)| c))?;
-                Some(LogCell {
-                    index: k,
-                    term: acc.map_or(0, |(b, _)| b.round),
-                    text: match cmd {
-                        Cmd::Noop => "no-op".into(),
-                        Cmd::Write(r) => format!("+{}", r.delta),
-                    },
-                    committed: chosen.is_some(),
+impl Present for MultiPaxos {
+    const MESSAGE_KINDS: &'static [&'static str] = &[
+        "Prepare",
+        "Promise",
+        "Accept",
+        "Accepted",
+        "Nack",
+        "Heartbeat",
+        "Catchup",
+        "Decide",
+    ];
+
+    fn summary(&self, s: &MpState) -> NodeSummary {
+        let (role, class) = role(s);
+        let len = s
+            .durable
+            .accepted
+            .get_max()
+            .map_or(0, |(k, _)| *k)
+            .max(s.durable.chosen.get_max().map_or(0, |(k, _)| *k));
+        let from = len.saturating_sub(8);
+        NodeSummary {
+            role: role.into(),
+            class,
+            term: s.term(),
+            term_label: format!("ballot {}", ballot_or_none(s.shown_ballot())),
+            log: (from + 1..=len)
+                .filter_map(|k| {
+                    let chosen = s.durable.chosen.get(&k);
+                    let acc = s.durable.accepted.get(&k);
+                    let cmd = chosen.or(acc.map(|(_, c)| c))?;
+                    Some(LogCell {
+                        index: k,
+                        term: acc.map_or(0, |(b, _)| b.round),
+                        text: match cmd {
+                            Cmd::Noop => "no-op".into(),
+                            Cmd::Write(r) => format!("+{}", r.delta),
+                        },
+                        committed: chosen.is_some(),
+                    })
                 })
-            })
-            .collect(),
-        log_len: len,
-        committed: s.applied,
-        value: Some(s.value),
-    }
-}
-
-pub(super) fn inspect(s: &MpState) -> Vec<Section> {
-    let mut v = vec![Section::Fields {
-        title: format!("{} · {}", s.id, role(s).0),
-        fields: vec![
-            ("role".into(), role(s).0.into()),
-            ("promised".into(), ballot_or_none(s.durable.promised)),
-            ("own ballot".into(), ballot_or_none(s.ballot)),
-            (
-                "leader".into(),
-                s.leader.map_or("none".into(), |l| l.to_string()),
-            ),
-            ("chosen and applied up to".into(), s.applied.to_string()),
-            ("counter".into(), s.value.to_string()),
-        ],
-    }];
-    if s.role == Role::Leader {
-        v.push(Section::Table {
-            title: "Open slots".into(),
-            columns: vec!["slot".into(), "accepted by".into()],
-            rows: s
-                .votes
-                .iter()
-                .map(|(k, who)| vec![k.to_string(), NodeId::list(who)])
                 .collect(),
-        });
+            log_len: len,
+            committed: s.applied,
+            value: Some(s.value),
+        }
     }
-    v.push(slot_table(&s.durable));
-    v
-}
 
-pub(super) fn inspect_durable(d: &MpDurable) -> Vec<Section> {
-    vec![
-        Section::Fields {
-            title: "Stable storage".into(),
-            fields: vec![("promised".into(), ballot_or_none(d.promised))],
-        },
-        slot_table(d),
-    ]
+    fn inspect(&self, s: &MpState) -> Vec<Section> {
+        let mut v = vec![Section::Fields {
+            title: format!("{} · {}", s.id, role(s).0),
+            fields: vec![
+                ("role".into(), role(s).0.into()),
+                ("promised".into(), ballot_or_none(s.durable.promised)),
+                ("own ballot".into(), ballot_or_none(s.ballot)),
+                (
+                    "leader".into(),
+                    s.leader.map_or("none".into(), |l| l.to_string()),
+                ),
+                ("chosen and applied up to".into(), s.applied.to_string()),
+                ("counter".into(), s.value.to_string()),
+            ],
+        }];
+        if s.role == Role::Leader {
+            v.push(Section::Table {
+                title: "Open slots".into(),
+                columns: vec!["slot".into(), "accepted by".into()],
+                rows: s
+                    .votes
+                    .iter()
+                    .map(|(k, who)| vec![k.to_string(), NodeId::list(who)])
+                    .collect(),
+            });
+        }
+        v.push(slot_table(&s.durable));
+        v
+    }
+
+    fn inspect_durable(&self, d: &MpDurable) -> Vec<Section> {
+        vec![
+            Section::Fields {
+                title: "Stable storage".into(),
+                fields: vec![("promised".into(), ballot_or_none(d.promised))],
+            },
+            slot_table(d),
+        ]
+    }
+
+    fn table_layout(&self) -> TableLayout {
+        TableLayout {
+            title: "Log grid: every node's slots",
+            unit: "slot",
+            prefix: "",
+            named: Vec::new(),
+            log: true,
+            legend: vec![
+                "solid: known chosen here · dashed: accepted, not known chosen".into(),
+                "number and colour: the accepted ballot · small text: the command (no-op fills a gap)"
+                    .into(),
+                "✓ chosen and applied up to here".into(),
+            ],
+        }
+    }
+
+    fn table_row(&self, s: &MpState) -> TableRow {
+        TableRow {
+            notes: vec![format!(
+                "{} · {}",
+                role(s).0,
+                ballot_or_none(s.shown_ballot())
+            )],
+            cells: slot_cells(&s.durable),
+            marks: (s.applied > 0)
+                .then(|| TableMark {
+                    key: s.applied,
+                    kind: "applied",
+                    glyph: "✓",
+                    label: format!("applied {}", s.applied),
+                })
+                .into_iter()
+                .collect(),
+            ..TableRow::default()
+        }
+    }
+
+    fn table_row_durable(&self, d: &MpDurable) -> TableRow {
+        TableRow {
+            notes: vec![format!("crashed · {}", ballot_or_none(d.promised))],
+            cells: slot_cells(d),
+            ..TableRow::default()
+        }
+    }
 }
 
 /// The last 50 slots: what was accepted (and in which ballot) and what is known chosen.
@@ -244,22 +302,6 @@ fn slot_table(d: &MpDurable) -> Section {
                 ]
             })
             .collect(),
-    }
-}
-
-pub(super) fn table_layout() -> TableLayout {
-    TableLayout {
-        title: "Log grid: every node's slots",
-        unit: "slot",
-        prefix: "",
-        named: Vec::new(),
-        log: true,
-        legend: vec![
-            "solid: known chosen here · dashed: accepted, not known chosen".into(),
-            "number and colour: the accepted ballot · small text: the command (no-op fills a gap)"
-                .into(),
-            "✓ chosen and applied up to here".into(),
-        ],
     }
 }
 
@@ -299,33 +341,4 @@ fn slot_cells(d: &MpDurable) -> Vec<TableCell> {
             })
         })
         .collect()
-}
-
-pub(super) fn table_row(s: &MpState) -> TableRow {
-    TableRow {
-        notes: vec![format!(
-            "{} · {}",
-            role(s).0,
-            ballot_or_none(s.shown_ballot())
-        )],
-        cells: slot_cells(&s.durable),
-        marks: (s.applied > 0)
-            .then(|| TableMark {
-                key: s.applied,
-                kind: "applied",
-                glyph: "✓",
-                label: format!("applied {}", s.applied),
-            })
-            .into_iter()
-            .collect(),
-        ..TableRow::default()
-    }
-}
-
-pub(super) fn table_row_durable(d: &MpDurable) -> TableRow {
-    TableRow {
-        notes: vec![format!("crashed · {}", ballot_or_none(d.promised))],
-        cells: slot_cells(d),
-        ..TableRow::default()
-    }
 }

@@ -6,7 +6,7 @@
 
 use super::present::slots;
 use super::{Accept, Cmd, MpMsg, MpState, MultiPaxos, Role};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out, Reply};
 use crate::protocols::paxos::Ballot;
 

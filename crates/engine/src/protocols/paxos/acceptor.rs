@@ -4,7 +4,7 @@
 //! acceptance to all learners.
 
 use super::{Ballot, Paxos, PaxosMsg, PaxosState, Value};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl Paxos {

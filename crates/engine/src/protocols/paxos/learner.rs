@@ -3,7 +3,7 @@
 //! node stops retrying and the clients waiting are answered.
 
 use super::{Ballot, Paxos, PaxosState, PaxosTimer, Phase, Value};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out, Reply};
 
 impl Paxos {

@@ -21,10 +21,8 @@ mod learner;
 mod present;
 mod proposer;
 
-use crate::narrate;
-use crate::node::{
-    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableRow, Time,
-};
+use crate::node::narrate;
+use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::OrdMap;
 use present::{ballot_or_none, proposal_or_none};
 use serde::{Deserialize, Serialize};
@@ -166,8 +164,6 @@ impl Protocol for Paxos {
     type State = PaxosState;
 
     const NAME: &'static str = "Paxos";
-    const MESSAGE_KINDS: &'static [&'static str] =
-        &["Prepare", "Promise", "Accept", "Accepted", "Nack"];
 
     fn cluster_size(&self) -> usize {
         self.nodes
@@ -296,29 +292,5 @@ impl Protocol for Paxos {
             req.delta
         );
         self.start_ballot(s, out);
-    }
-
-    fn summary(&self, s: &PaxosState) -> NodeSummary {
-        present::summary(s)
-    }
-
-    fn inspect(&self, s: &PaxosState) -> Vec<Section> {
-        present::inspect(s)
-    }
-
-    fn inspect_durable(&self, d: &PaxosDurable) -> Vec<Section> {
-        present::inspect_durable(d)
-    }
-
-    fn table_layout(&self) -> TableLayout {
-        present::table_layout()
-    }
-
-    fn table_row(&self, s: &PaxosState) -> TableRow {
-        present::table_row(s)
-    }
-
-    fn table_row_durable(&self, d: &PaxosDurable) -> TableRow {
-        present::table_row_durable(d)
     }
 }

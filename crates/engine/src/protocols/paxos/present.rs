@@ -2,9 +2,10 @@
 //! name, the node summary drawn on the cluster view and the inspector's sections (the acceptor's
 //! promise and acceptance, the proposer's attempt, the learner's tally). No rule lives here.
 
-use super::{Ballot, Origin, PaxosDurable, PaxosMsg, PaxosState, PaxosTimer, Phase, Value};
+use super::{Ballot, Origin, Paxos, PaxosDurable, PaxosMsg, PaxosState, PaxosTimer, Phase, Value};
 use crate::node::{
-    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableRow, TimerKind,
+    LogCell, Message, NodeId, NodeSummary, Present, Section, TableCell, TableLayout, TableRow,
+    TimerKind,
 };
 use std::fmt;
 
@@ -97,74 +98,115 @@ fn role(s: &PaxosState) -> (String, &'static str) {
     }
 }
 
-pub(super) fn summary(s: &PaxosState) -> NodeSummary {
-    let (role, class) = role(s);
-    let shown = s.ballot.max(s.durable.promised);
-    NodeSummary {
-        role,
-        class,
-        term: shown.map_or(0, |b| b.round),
-        term_label: format!("ballot {}", ballot_or_none(shown)),
-        log: s
-            .durable
-            .accepted
-            .map(|(b, v)| LogCell {
-                index: 1,
-                term: b.round,
-                text: v.value.to_string(),
-                committed: s.learned.is_some_and(|(lb, _)| lb == b),
-            })
-            .into_iter()
-            .collect(),
-        log_len: u64::from(s.durable.accepted.is_some()),
-        committed: u64::from(s.learned.is_some()),
-        value: s.learned.map(|(_, v)| v.value),
+impl Present for Paxos {
+    const MESSAGE_KINDS: &'static [&'static str] =
+        &["Prepare", "Promise", "Accept", "Accepted", "Nack"];
+
+    fn summary(&self, s: &PaxosState) -> NodeSummary {
+        let (role, class) = role(s);
+        let shown = s.ballot.max(s.durable.promised);
+        NodeSummary {
+            role,
+            class,
+            term: shown.map_or(0, |b| b.round),
+            term_label: format!("ballot {}", ballot_or_none(shown)),
+            log: s
+                .durable
+                .accepted
+                .map(|(b, v)| LogCell {
+                    index: 1,
+                    term: b.round,
+                    text: v.value.to_string(),
+                    committed: s.learned.is_some_and(|(lb, _)| lb == b),
+                })
+                .into_iter()
+                .collect(),
+            log_len: u64::from(s.durable.accepted.is_some()),
+            committed: u64::from(s.learned.is_some()),
+            value: s.learned.map(|(_, v)| v.value),
+        }
     }
-}
 
-pub(super) fn inspect(s: &PaxosState) -> Vec<Section> {
-    let role = role(s).0;
-    let mut v = vec![Section::Fields {
-        title: format!("{} · {role}", s.id),
-        fields: vec![
-            ("role".into(), role),
-            ("promised".into(), ballot_or_none(s.durable.promised)),
-            ("accepted".into(), proposal_or_none(s.durable.accepted)),
-            ("ballot".into(), ballot_or_none(s.ballot)),
-            (
-                "own value".into(),
-                s.own.map_or("none".into(), |v| v.to_string()),
-            ),
-            (
-                "proposing".into(),
-                s.proposing.map_or("none".into(), |v| v.to_string()),
-            ),
-            ("promises".into(), NodeId::list(&s.promises)),
-            ("highest reported".into(), proposal_or_none(s.highest)),
-            ("learned".into(), proposal_or_none(s.learned)),
-        ],
-    }];
-    v.push(Section::Table {
-        title: "Accepted announcements heard".into(),
-        columns: vec!["ballot".into(), "value".into(), "acceptors".into()],
-        rows: s
-            .accepts
-            .iter()
-            .rev()
-            .map(|(b, (v, who))| vec![b.to_string(), v.to_string(), NodeId::list(who)])
-            .collect(),
-    });
-    v
-}
+    fn inspect(&self, s: &PaxosState) -> Vec<Section> {
+        let role = role(s).0;
+        let mut v = vec![Section::Fields {
+            title: format!("{} · {role}", s.id),
+            fields: vec![
+                ("role".into(), role),
+                ("promised".into(), ballot_or_none(s.durable.promised)),
+                ("accepted".into(), proposal_or_none(s.durable.accepted)),
+                ("ballot".into(), ballot_or_none(s.ballot)),
+                (
+                    "own value".into(),
+                    s.own.map_or("none".into(), |v| v.to_string()),
+                ),
+                (
+                    "proposing".into(),
+                    s.proposing.map_or("none".into(), |v| v.to_string()),
+                ),
+                ("promises".into(), NodeId::list(&s.promises)),
+                ("highest reported".into(), proposal_or_none(s.highest)),
+                ("learned".into(), proposal_or_none(s.learned)),
+            ],
+        }];
+        v.push(Section::Table {
+            title: "Accepted announcements heard".into(),
+            columns: vec!["ballot".into(), "value".into(), "acceptors".into()],
+            rows: s
+                .accepts
+                .iter()
+                .rev()
+                .map(|(b, (v, who))| vec![b.to_string(), v.to_string(), NodeId::list(who)])
+                .collect(),
+        });
+        v
+    }
 
-pub(super) fn inspect_durable(d: &PaxosDurable) -> Vec<Section> {
-    vec![Section::Fields {
-        title: "Stable storage".into(),
-        fields: vec![
-            ("promised".into(), ballot_or_none(d.promised)),
-            ("accepted".into(), proposal_or_none(d.accepted)),
-        ],
-    }]
+    fn inspect_durable(&self, d: &PaxosDurable) -> Vec<Section> {
+        vec![Section::Fields {
+            title: "Stable storage".into(),
+            fields: vec![
+                ("promised".into(), ballot_or_none(d.promised)),
+                ("accepted".into(), proposal_or_none(d.accepted)),
+            ],
+        }]
+    }
+
+    fn table_layout(&self) -> TableLayout {
+        TableLayout {
+            title: "Acceptor table: each node's promise, acceptance and what it learned",
+            unit: "",
+            prefix: "",
+            named: vec![
+                (PROMISED, "promised"),
+                (ACCEPTED, "accepted ballot"),
+                (VALUE, "accepted value"),
+                (LEARNED, "learned"),
+            ],
+            log: false,
+            legend: vec![
+                "solid: the value is learned (chosen) here · dashed: accepted, not known chosen"
+                    .into(),
+                "colour: the ballot's round · ballot r.n is round r of proposer Sn".into(),
+            ],
+        }
+    }
+
+    fn table_row(&self, s: &PaxosState) -> TableRow {
+        TableRow {
+            notes: vec![role(s).0],
+            cells: acceptor_cells(&s.durable, s.learned, true),
+            ..TableRow::default()
+        }
+    }
+
+    fn table_row_durable(&self, d: &PaxosDurable) -> TableRow {
+        TableRow {
+            notes: vec!["crashed".into()],
+            cells: acceptor_cells(d, None, false),
+            ..TableRow::default()
+        }
+    }
 }
 
 /// The acceptor table's columns.
@@ -172,25 +214,6 @@ const PROMISED: u64 = 1;
 const ACCEPTED: u64 = 2;
 const VALUE: u64 = 3;
 const LEARNED: u64 = 4;
-
-pub(super) fn table_layout() -> TableLayout {
-    TableLayout {
-        title: "Acceptor table: each node's promise, acceptance and what it learned",
-        unit: "",
-        prefix: "",
-        named: vec![
-            (PROMISED, "promised"),
-            (ACCEPTED, "accepted ballot"),
-            (VALUE, "accepted value"),
-            (LEARNED, "learned"),
-        ],
-        log: false,
-        legend: vec![
-            "solid: the value is learned (chosen) here · dashed: accepted, not known chosen".into(),
-            "colour: the ballot's round · ballot r.n is round r of proposer Sn".into(),
-        ],
-    }
-}
 
 fn acceptor_cells(d: &PaxosDurable, learned: Option<(Ballot, Value)>, up: bool) -> Vec<TableCell> {
     let chosen = |b: Ballot| learned.is_some_and(|(lb, _)| lb == b);
@@ -260,20 +283,4 @@ fn acceptor_cells(d: &PaxosDurable, learned: Option<(Ballot, Value)>, up: bool) 
         None => none(LEARNED, "what it learned is lost in the crash"),
     });
     v
-}
-
-pub(super) fn table_row(s: &PaxosState) -> TableRow {
-    TableRow {
-        notes: vec![role(s).0],
-        cells: acceptor_cells(&s.durable, s.learned, true),
-        ..TableRow::default()
-    }
-}
-
-pub(super) fn table_row_durable(d: &PaxosDurable) -> TableRow {
-    TableRow {
-        notes: vec!["crashed".into()],
-        cells: acceptor_cells(d, None, false),
-        ..TableRow::default()
-    }
 }

@@ -4,7 +4,7 @@
 //! gives the ballot up on a Nack to retry after a random back-off.
 
 use super::{Ballot, Paxos, PaxosMsg, PaxosState, Phase, Value};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl Paxos {

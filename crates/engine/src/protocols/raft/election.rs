@@ -4,7 +4,7 @@
 //! raising any term.
 
 use super::{Raft, RaftMsg, RaftState, RaftTimer, RequestVote, Role, VoteReply};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl Raft {

@@ -13,11 +13,8 @@ mod election;
 mod present;
 mod replication;
 
-use crate::narrate;
-use crate::node::{
-    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableMark, TableRow,
-    Time,
-};
+use crate::node::narrate;
+use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::Vector;
 use serde::{Deserialize, Serialize};
 
@@ -202,14 +199,6 @@ impl Protocol for Raft {
     type State = RaftState;
 
     const NAME: &'static str = "Raft";
-    const MESSAGE_KINDS: &'static [&'static str] = &[
-        "RequestVote",
-        "RequestVoteReply",
-        "AppendEntries",
-        "AppendEntriesReply",
-        "PreVote",
-        "PreVoteReply",
-    ];
 
     fn cluster_size(&self) -> usize {
         self.nodes
@@ -359,33 +348,5 @@ impl Protocol for Raft {
             }
         }
         self.advance_commit(s, out);
-    }
-
-    fn summary(&self, s: &RaftState) -> NodeSummary {
-        present::summary(s)
-    }
-
-    fn inspect(&self, s: &RaftState) -> Vec<Section> {
-        present::inspect(self, s)
-    }
-
-    fn inspect_durable(&self, d: &RaftDurable) -> Vec<Section> {
-        present::inspect_durable(d)
-    }
-
-    fn table_layout(&self) -> TableLayout {
-        present::table_layout()
-    }
-
-    fn table_row(&self, s: &RaftState) -> TableRow {
-        present::table_row(s)
-    }
-
-    fn table_row_durable(&self, d: &RaftDurable) -> TableRow {
-        present::table_row_durable(d)
-    }
-
-    fn table_marks(&self, s: &RaftState) -> Option<(u64, Vec<(NodeId, TableMark)>)> {
-        present::table_marks(self, s)
     }
 }

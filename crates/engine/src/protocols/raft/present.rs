@@ -4,8 +4,8 @@
 
 use super::{Entry, Raft, RaftDurable, RaftMsg, RaftState, RaftTimer, Role};
 use crate::node::{
-    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableMark, TableRow,
-    TimerKind, TABLE_COLUMNS,
+    LogCell, Message, NodeId, NodeSummary, Present, Section, TableCell, TableLayout, TableMark,
+    TableRow, TimerKind, TABLE_COLUMNS,
 };
 use imbl::Vector;
 
@@ -105,80 +105,165 @@ fn role(s: &RaftState) -> (&'static str, &'static str) {
     }
 }
 
-pub(super) fn summary(s: &RaftState) -> NodeSummary {
-    let (role, class) = role(s);
-    let len = s.last_index();
-    let from = len.saturating_sub(8);
-    NodeSummary {
-        role: role.into(),
-        class,
-        term: s.term(),
-        term_label: format!("term {}", s.term()),
-        log: (from + 1..=len)
-            .map(|i| {
-                let e = s.durable.log[i as usize - 1];
-                LogCell {
-                    index: i,
-                    term: e.term,
-                    text: format!("+{}", e.request.delta),
-                    committed: i <= s.commit_index,
-                }
-            })
-            .collect(),
-        log_len: len,
-        committed: s.commit_index,
-        value: Some(s.value),
-    }
-}
+impl Present for Raft {
+    const MESSAGE_KINDS: &'static [&'static str] = &[
+        "RequestVote",
+        "RequestVoteReply",
+        "AppendEntries",
+        "AppendEntriesReply",
+        "PreVote",
+        "PreVoteReply",
+    ];
 
-pub(super) fn inspect(raft: &Raft, s: &RaftState) -> Vec<Section> {
-    let opt = |n: Option<NodeId>| n.map_or("none".to_string(), |n| n.to_string());
-    let mut v = vec![Section::Fields {
-        title: format!("{} · {}", s.id, role(s).0),
-        fields: vec![
-            ("role".into(), role(s).0.into()),
-            ("currentTerm".into(), s.term().to_string()),
-            ("votedFor".into(), opt(s.durable.voted_for)),
-            ("leader".into(), opt(s.leader)),
-            ("commitIndex".into(), s.commit_index.to_string()),
-            ("lastApplied".into(), s.last_applied.to_string()),
-            ("counter".into(), s.value.to_string()),
-        ],
-    }];
-    if s.role == Role::Leader {
-        v.push(Section::Table {
-            title: "Replication".into(),
-            columns: vec!["node".into(), "nextIndex".into(), "matchIndex".into()],
-            rows: NodeId::all(raft.nodes)
-                .filter(|&n| n != s.id)
-                .map(|n| {
-                    vec![
-                        n.to_string(),
-                        s.next_index[n.idx()].to_string(),
-                        s.match_index[n.idx()].to_string(),
-                    ]
+    fn summary(&self, s: &RaftState) -> NodeSummary {
+        let (role, class) = role(s);
+        let len = s.last_index();
+        let from = len.saturating_sub(8);
+        NodeSummary {
+            role: role.into(),
+            class,
+            term: s.term(),
+            term_label: format!("term {}", s.term()),
+            log: (from + 1..=len)
+                .map(|i| {
+                    let e = s.durable.log[i as usize - 1];
+                    LogCell {
+                        index: i,
+                        term: e.term,
+                        text: format!("+{}", e.request.delta),
+                        committed: i <= s.commit_index,
+                    }
                 })
                 .collect(),
-        });
+            log_len: len,
+            committed: s.commit_index,
+            value: Some(s.value),
+        }
     }
-    v.push(log_table(&s.durable.log, s.commit_index, s.last_applied));
-    v
-}
 
-pub(super) fn inspect_durable(d: &RaftDurable) -> Vec<Section> {
-    vec![
-        Section::Fields {
-            title: "Stable storage".into(),
+    fn inspect(&self, s: &RaftState) -> Vec<Section> {
+        let opt = |n: Option<NodeId>| n.map_or("none".to_string(), |n| n.to_string());
+        let mut v = vec![Section::Fields {
+            title: format!("{} · {}", s.id, role(s).0),
             fields: vec![
-                ("currentTerm".into(), d.current_term.to_string()),
-                (
-                    "votedFor".into(),
-                    d.voted_for.map_or("none".into(), |n| n.to_string()),
-                ),
+                ("role".into(), role(s).0.into()),
+                ("currentTerm".into(), s.term().to_string()),
+                ("votedFor".into(), opt(s.durable.voted_for)),
+                ("leader".into(), opt(s.leader)),
+                ("commitIndex".into(), s.commit_index.to_string()),
+                ("lastApplied".into(), s.last_applied.to_string()),
+                ("counter".into(), s.value.to_string()),
             ],
-        },
-        log_table(&d.log, 0, 0),
-    ]
+        }];
+        if s.role == Role::Leader {
+            v.push(Section::Table {
+                title: "Replication".into(),
+                columns: vec!["node".into(), "nextIndex".into(), "matchIndex".into()],
+                rows: NodeId::all(self.nodes)
+                    .filter(|&n| n != s.id)
+                    .map(|n| {
+                        vec![
+                            n.to_string(),
+                            s.next_index[n.idx()].to_string(),
+                            s.match_index[n.idx()].to_string(),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        v.push(log_table(&s.durable.log, s.commit_index, s.last_applied));
+        v
+    }
+
+    fn inspect_durable(&self, d: &RaftDurable) -> Vec<Section> {
+        vec![
+            Section::Fields {
+                title: "Stable storage".into(),
+                fields: vec![
+                    ("currentTerm".into(), d.current_term.to_string()),
+                    (
+                        "votedFor".into(),
+                        d.voted_for.map_or("none".into(), |n| n.to_string()),
+                    ),
+                ],
+            },
+            log_table(&d.log, 0, 0),
+        ]
+    }
+
+    fn table_layout(&self) -> TableLayout {
+        TableLayout {
+            title: "Log grid: every node's log by index",
+            unit: "index",
+            prefix: "",
+            named: Vec::new(),
+            log: true,
+            legend: vec![
+                "solid: committed (index ≤ that node's commitIndex) · dashed: not committed yet".into(),
+                "number and colour: the entry's term · small text: its command".into(),
+                "✓ lastApplied · ▲ matchIndex and ▷ nextIndex: what the leader knows of each follower"
+                    .into(),
+            ],
+        }
+    }
+
+    fn table_row(&self, s: &RaftState) -> TableRow {
+        TableRow {
+            notes: vec![format!("{} · t{}", role(s).0, s.term())],
+            cells: log_cells(&s.durable.log, Some(s.commit_index)),
+            marks: (s.last_applied > 0)
+                .then(|| TableMark {
+                    key: s.last_applied,
+                    kind: "applied",
+                    glyph: "✓",
+                    label: format!("applied {}", s.last_applied),
+                })
+                .into_iter()
+                .collect(),
+            ..TableRow::default()
+        }
+    }
+
+    fn table_row_durable(&self, d: &RaftDurable) -> TableRow {
+        TableRow {
+            notes: vec![format!("crashed · t{}", d.current_term)],
+            cells: log_cells(&d.log, None),
+            ..TableRow::default()
+        }
+    }
+
+    /// A leader marks each follower's row with its matchIndex and nextIndex.
+    fn table_marks(&self, s: &RaftState) -> Option<(u64, Vec<(NodeId, TableMark)>)> {
+        (s.role == Role::Leader).then(|| {
+            let marks = NodeId::all(self.nodes)
+                .filter(|&n| n != s.id)
+                .flat_map(|n| {
+                    let (m, next) = (s.match_index[n.idx()], s.next_index[n.idx()]);
+                    [
+                        (
+                            n,
+                            TableMark {
+                                key: m,
+                                kind: "match",
+                                glyph: "▲",
+                                label: format!("match {m}"),
+                            },
+                        ),
+                        (
+                            n,
+                            TableMark {
+                                key: next,
+                                kind: "next",
+                                glyph: "▷",
+                                label: format!("next {next}"),
+                            },
+                        ),
+                    ]
+                })
+                .collect();
+            (s.term(), marks)
+        })
+    }
 }
 
 /// The last 50 entries; a long log would swamp the inspector.
@@ -219,22 +304,6 @@ fn log_table(log: &Vector<Entry>, commit: u64, applied: u64) -> Section {
     }
 }
 
-pub(super) fn table_layout() -> TableLayout {
-    TableLayout {
-        title: "Log grid: every node's log by index",
-        unit: "index",
-        prefix: "",
-        named: Vec::new(),
-        log: true,
-        legend: vec![
-            "solid: committed (index ≤ that node's commitIndex) · dashed: not committed yet".into(),
-            "number and colour: the entry's term · small text: its command".into(),
-            "✓ lastApplied · ▲ matchIndex and ▷ nextIndex: what the leader knows of each follower"
-                .into(),
-        ],
-    }
-}
-
 /// The newest entries, as many as the table draws.
 fn log_cells(log: &Vector<Entry>, commit: Option<u64>) -> Vec<TableCell> {
     let len = log.len() as u64;
@@ -263,62 +332,4 @@ fn log_cells(log: &Vector<Entry>, commit: Option<u64>) -> Vec<TableCell> {
             }
         })
         .collect()
-}
-
-pub(super) fn table_row(s: &RaftState) -> TableRow {
-    TableRow {
-        notes: vec![format!("{} · t{}", role(s).0, s.term())],
-        cells: log_cells(&s.durable.log, Some(s.commit_index)),
-        marks: (s.last_applied > 0)
-            .then(|| TableMark {
-                key: s.last_applied,
-                kind: "applied",
-                glyph: "✓",
-                label: format!("applied {}", s.last_applied),
-            })
-            .into_iter()
-            .collect(),
-        ..TableRow::default()
-    }
-}
-
-pub(super) fn table_row_durable(d: &RaftDurable) -> TableRow {
-    TableRow {
-        notes: vec![format!("crashed · t{}", d.current_term)],
-        cells: log_cells(&d.log, None),
-        ..TableRow::default()
-    }
-}
-
-/// A leader marks each follower's row with its matchIndex and nextIndex.
-pub(super) fn table_marks(raft: &Raft, s: &RaftState) -> Option<(u64, Vec<(NodeId, TableMark)>)> {
-    (s.role == Role::Leader).then(|| {
-        let marks = NodeId::all(raft.nodes)
-            .filter(|&n| n != s.id)
-            .flat_map(|n| {
-                let (m, next) = (s.match_index[n.idx()], s.next_index[n.idx()]);
-                [
-                    (
-                        n,
-                        TableMark {
-                            key: m,
-                            kind: "match",
-                            glyph: "▲",
-                            label: format!("match {m}"),
-                        },
-                    ),
-                    (
-                        n,
-                        TableMark {
-                            key: next,
-                            kind: "next",
-                            glyph: "▷",
-                            label: format!("next {next}"),
-                        },
-                    ),
-                ]
-            })
-            .collect();
-        (s.term(), marks)
-    })
 }

@@ -4,7 +4,7 @@
 //! the counter and the waiting clients answered.
 
 use super::{AppendEntries, AppendReply, Entry, Raft, RaftDurable, RaftMsg, RaftState, Role};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out, Reply};
 
 /// Largest number of entries one AppendEntries carries.

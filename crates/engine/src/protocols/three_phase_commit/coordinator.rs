@@ -5,9 +5,10 @@
 //! coordinator finishes what its log decided, aborts what it had not pre-committed (nobody can
 //! have committed), and asks like any recovering node about what it had pre-committed.
 
-use super::{word, Status, ThreePc, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
-use crate::narrate;
-use crate::node::{NodeId, Out, Reply, Request};
+use super::atomic_commit::{outcome, word, TxnStatus};
+use super::{Status, ThreePc, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
+use crate::node::narrate;
+use crate::node::{NodeId, Out, Request};
 
 impl ThreePc {
     pub(super) fn begin(&self, s: &mut ThreePcState, req: Request, out: &mut Out<Self>) {
@@ -64,26 +65,7 @@ impl ThreePc {
         for p in self.participants() {
             out.send(p, ThreePcMsg::Decision { txn, commit });
         }
-        self.answer_client(s, txn, commit, why, out);
-    }
-
-    pub(super) fn answer_client(
-        &self,
-        s: &ThreePcState,
-        txn: u64,
-        commit: bool,
-        why: &str,
-        out: &mut Out<Self>,
-    ) {
-        let reply = if commit {
-            Reply::Committed {
-                index: txn,
-                value: s.durable.value,
-            }
-        } else {
-            Reply::Rejected(format!("transaction aborted: {why}"))
-        };
-        out.reply(txn, reply);
+        out.reply(txn, outcome(txn, commit, s.durable.value, why));
     }
 
     pub(super) fn on_vote(

@@ -30,20 +30,20 @@
 //! The rules live by role: `coordinator` (the three phases and coordinator recovery),
 //! `participant` (the vote, PreCommit and applying a decision) and `termination` (timeouts,
 //! the state gathering and the new coordinator's rules); `present` holds the text for people.
+//! The log record, the lock and logging a decision are Two-Phase Commit's (`atomic_commit`).
 
 mod coordinator;
 mod participant;
 mod present;
 mod termination;
 
-use crate::narrate;
-use crate::node::{
-    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableRow, Time,
-};
+use super::atomic_commit::{self, TxnStatus};
+use crate::node::narrate;
+use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::{OrdMap, OrdSet};
 use serde::Serialize;
 
-pub const COORDINATOR: NodeId = NodeId(1);
+pub use atomic_commit::COORDINATOR;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum ThreePcMsg {
@@ -106,33 +106,36 @@ pub enum Status {
     Aborted,
 }
 
-impl Status {
-    pub fn decision(self) -> Option<bool> {
+impl TxnStatus for Status {
+    fn decided(commit: bool) -> Self {
+        if commit {
+            Status::Committed
+        } else {
+            Status::Aborted
+        }
+    }
+
+    fn decision(self) -> Option<bool> {
         match self {
             Status::Committed => Some(true),
             Status::Aborted => Some(false),
             Status::Voting | Status::Uncertain | Status::PreCommitted => None,
         }
     }
+
+    fn word(self) -> &'static str {
+        match self {
+            Status::Voting => "voting",
+            Status::Uncertain => "uncertain",
+            Status::PreCommitted => "pre-committed",
+            Status::Committed => "committed",
+            Status::Aborted => "aborted",
+        }
+    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct TxnRecord {
-    pub delta: i64,
-    pub status: Status,
-}
-
-/// The write-ahead log on stable storage, for both roles.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
-pub struct ThreePcDurable {
-    pub log: OrdMap<u64, TxnRecord>,
-    /// Participant: the transaction holding the shard's lock (it voted yes).
-    pub lock: Option<u64>,
-    /// The counter: the shard's, or at the coordinator the sum of committed deltas.
-    pub value: i64,
-    /// Transactions decided here.
-    pub decided: u64,
-}
+pub type TxnRecord = atomic_commit::TxnRecord<Status>;
+pub type ThreePcDurable = atomic_commit::Durable<Status>;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct ThreePcState {
@@ -170,7 +173,7 @@ pub struct ThreePc {
 
 impl ThreePc {
     fn participants(&self) -> impl Iterator<Item = NodeId> {
-        NodeId::all(self.nodes).filter(|&n| n != COORDINATOR)
+        atomic_commit::participants(self.nodes)
     }
 
     /// The coordinator's own timers (votes, acks).
@@ -195,34 +198,14 @@ impl ThreePc {
         self.timeout.0 / 2
     }
 
-    /// Logs a decision at any node: applies a commit, releases the lock, stops waiting.
+    /// Logs a decision at any node (applies a commit, releases the lock) and stops waiting.
     fn log_decision(&self, s: &mut ThreePcState, txn: u64, delta: i64, commit: bool) {
-        let status = if commit {
-            Status::Committed
-        } else {
-            Status::Aborted
-        };
-        s.durable.log.insert(txn, TxnRecord { delta, status });
-        if commit {
-            s.durable.value += delta;
-        }
-        s.durable.decided += 1;
-        if s.durable.lock == Some(txn) {
-            s.durable.lock = None;
-        }
+        s.durable.log_decision(txn, delta, commit);
         s.recovering.remove(&txn);
         s.gathered.remove(&txn);
         s.rounds.remove(&txn);
         s.votes.remove(&txn);
         s.acks.remove(&txn);
-    }
-}
-
-fn word(commit: bool) -> &'static str {
-    if commit {
-        "COMMIT"
-    } else {
-        "ABORT"
     }
 }
 
@@ -233,15 +216,6 @@ impl Protocol for ThreePc {
     type State = ThreePcState;
 
     const NAME: &'static str = "Three-Phase Commit";
-    const MESSAGE_KINDS: &'static [&'static str] = &[
-        "CanCommit",
-        "Vote",
-        "PreCommit",
-        "Ack",
-        "Decision",
-        "StateRequest",
-        "StateReply",
-    ];
 
     fn cluster_size(&self) -> usize {
         self.nodes
@@ -316,29 +290,5 @@ impl Protocol for ThreePc {
             return;
         }
         self.begin(s, req, out);
-    }
-
-    fn summary(&self, s: &ThreePcState) -> NodeSummary {
-        present::summary(s)
-    }
-
-    fn inspect(&self, s: &ThreePcState) -> Vec<Section> {
-        present::inspect(s)
-    }
-
-    fn inspect_durable(&self, d: &ThreePcDurable) -> Vec<Section> {
-        present::inspect_durable(d)
-    }
-
-    fn table_layout(&self) -> TableLayout {
-        present::table_layout()
-    }
-
-    fn table_row(&self, s: &ThreePcState) -> TableRow {
-        present::table_row(self, s)
-    }
-
-    fn table_row_durable(&self, d: &ThreePcDurable) -> TableRow {
-        present::table_row_durable(d)
     }
 }

@@ -4,8 +4,9 @@
 //! or a new coordinator, it logs it, applies a commit, releases the lock. A participant that
 //! restarts undecided is recovering: it asks before deciding.
 
-use super::{word, Status, ThreePc, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
-use crate::narrate;
+use super::atomic_commit::{outcome, word, TxnStatus};
+use super::{Status, ThreePc, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl ThreePc {
@@ -24,14 +25,7 @@ impl ThreePc {
             return;
         }
         if let Some(holder) = s.durable.lock {
-            s.durable.log.insert(
-                txn,
-                TxnRecord {
-                    delta,
-                    status: Status::Aborted,
-                },
-            );
-            s.durable.decided += 1;
+            s.durable.log_decision(txn, delta, false);
             out.persist(s.durable.clone());
             narrate!(
                 out,
@@ -144,7 +138,8 @@ impl ThreePc {
             ),
         }
         if s.is_coordinator() {
-            self.answer_client(s, txn, commit, "decided by the termination protocol", out);
+            let why = "decided by the termination protocol";
+            out.reply(txn, outcome(txn, commit, s.durable.value, why));
         }
     }
 

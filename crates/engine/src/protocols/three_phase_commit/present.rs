@@ -3,12 +3,11 @@
 //! coordinator's pending votes and acknowledgements, termination, the log), laid out as 2PC's so
 //! the two compare directly. No rule lives here.
 
+use super::atomic_commit::{present as shared, TxnStatus};
 use super::{Status, ThreePc, ThreePcDurable, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
 use crate::node::{
-    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableRow, TimerKind,
-    TABLE_COLUMNS,
+    LogCell, Message, NodeSummary, Present, Section, TableCell, TableLayout, TableRow, TimerKind,
 };
-use imbl::OrdMap;
 
 impl TimerKind for ThreePcTimer {
     fn label(&self) -> String {
@@ -17,18 +16,6 @@ impl TimerKind for ThreePcTimer {
             ThreePcTimer::Acks(t) => format!("acks #{t}"),
             ThreePcTimer::Wait(t) => format!("wait #{t}"),
             ThreePcTimer::Gather(t) => format!("gather #{t}"),
-        }
-    }
-}
-
-impl Status {
-    pub fn word(self) -> &'static str {
-        match self {
-            Status::Voting => "voting",
-            Status::Uncertain => "uncertain",
-            Status::PreCommitted => "pre-committed",
-            Status::Committed => "committed",
-            Status::Aborted => "aborted",
         }
     }
 }
@@ -104,179 +91,165 @@ fn phase(s: &ThreePcState) -> Option<(String, &'static str)> {
     })
 }
 
-pub(super) fn summary(s: &ThreePcState) -> NodeSummary {
-    let d = &s.durable;
-    let (role, class) = if s.is_coordinator() {
-        ("coordinator".to_string(), "leader")
-    } else {
-        phase(s).unwrap_or(("participant".into(), "follower"))
-    };
-    let last = d.log.get_max().map_or(0, |(t, _)| *t);
-    NodeSummary {
-        role,
-        class,
-        term: last,
-        term_label: if last == 0 {
-            "no txn yet".into()
-        } else {
-            format!("txn #{last}")
-        },
-        log: d
-            .log
-            .iter()
-            .rev()
-            .take(8)
-            .rev()
-            .map(|(t, r)| LogCell {
-                index: *t,
-                term: *t,
-                text: match r.status {
-                    Status::Committed => format!("+{}", r.delta),
-                    Status::Aborted => "abort".into(),
-                    Status::PreCommitted => "pc".into(),
-                    Status::Voting | Status::Uncertain => "?".into(),
-                },
-                committed: r.status.decision().is_some(),
-            })
-            .collect(),
-        log_len: d.log.len() as u64,
-        committed: d.decided,
-        value: Some(d.value),
-    }
-}
-
-fn per_txn(m: &OrdMap<u64, Vec<NodeId>>, what: &str) -> String {
-    let text = m
-        .iter()
-        .map(|(t, v)| {
-            format!(
-                "#{t}: {what} from {}",
-                if v.is_empty() {
-                    "none".into()
-                } else {
-                    NodeId::list(v)
-                }
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    if text.is_empty() {
-        "none pending".into()
-    } else {
-        text
-    }
-}
-
-pub(super) fn inspect(s: &ThreePcState) -> Vec<Section> {
-    let d = &s.durable;
-    let state = if s.is_coordinator() {
-        "coordinator".to_string()
-    } else {
-        phase(s).map_or("free".into(), |(p, _)| p)
-    };
-    let mut fields = vec![
-        ("state".into(), state),
-        (
-            "lock".into(),
-            d.lock
-                .map_or("free".into(), |t| format!("held by txn #{t}")),
-        ),
-        ("counter".into(), d.value.to_string()),
-        ("decided".into(), d.decided.to_string()),
+impl Present for ThreePc {
+    const MESSAGE_KINDS: &'static [&'static str] = &[
+        "CanCommit",
+        "Vote",
+        "PreCommit",
+        "Ack",
+        "Decision",
+        "StateRequest",
+        "StateReply",
     ];
-    if s.is_coordinator() {
-        fields.push(("votes".into(), per_txn(&s.votes, "yes")));
-        fields.push(("acks".into(), per_txn(&s.acks, "ack")));
+
+    fn summary(&self, s: &ThreePcState) -> NodeSummary {
+        let d = &s.durable;
+        let (role, class) = if s.is_coordinator() {
+            ("coordinator".to_string(), "leader")
+        } else {
+            phase(s).unwrap_or(("participant".into(), "follower"))
+        };
+        let last = d.newest();
+        NodeSummary {
+            role,
+            class,
+            term: last,
+            term_label: if last == 0 {
+                "no txn yet".into()
+            } else {
+                format!("txn #{last}")
+            },
+            log: d
+                .log
+                .iter()
+                .rev()
+                .take(8)
+                .rev()
+                .map(|(t, r)| LogCell {
+                    index: *t,
+                    term: *t,
+                    text: match r.status {
+                        Status::Committed => format!("+{}", r.delta),
+                        Status::Aborted => "abort".into(),
+                        Status::PreCommitted => "pc".into(),
+                        Status::Voting | Status::Uncertain => "?".into(),
+                    },
+                    committed: r.status.decision().is_some(),
+                })
+                .collect(),
+            log_len: d.log.len() as u64,
+            committed: d.decided,
+            value: Some(d.value),
+        }
     }
-    if !s.rounds.is_empty() || !s.recovering.is_empty() {
-        let text = s
-            .durable
-            .log
-            .keys()
-            .filter(|&t| s.rounds.contains_key(t) || s.recovering.contains(t))
-            .map(|t| {
-                format!(
-                    "#{t}: {} round(s){}",
-                    s.rounds.get(t).copied().unwrap_or(0),
-                    if s.recovering.contains(t) {
-                        ", recovering"
+
+    fn inspect(&self, s: &ThreePcState) -> Vec<Section> {
+        let d = &s.durable;
+        let state = if s.is_coordinator() {
+            "coordinator".to_string()
+        } else {
+            phase(s).map_or("free".into(), |(p, _)| p)
+        };
+        let mut fields = vec![
+            ("state".into(), state),
+            ("lock".into(), shared::lock(d)),
+            ("counter".into(), d.value.to_string()),
+            ("decided".into(), d.decided.to_string()),
+        ];
+        if s.is_coordinator() {
+            fields.push(("votes".into(), shared::pending(&s.votes, "yes")));
+            fields.push(("acks".into(), shared::pending(&s.acks, "ack")));
+        }
+        if !s.rounds.is_empty() || !s.recovering.is_empty() {
+            let text = s
+                .durable
+                .log
+                .keys()
+                .filter(|&t| s.rounds.contains_key(t) || s.recovering.contains(t))
+                .map(|t| {
+                    format!(
+                        "#{t}: {} round(s){}",
+                        s.rounds.get(t).copied().unwrap_or(0),
+                        if s.recovering.contains(t) {
+                            ", recovering"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            fields.push(("termination".into(), text));
+        }
+        vec![
+            Section::Fields {
+                title: format!(
+                    "{} · {}",
+                    s.id,
+                    if s.is_coordinator() {
+                        "coordinator"
+                    } else {
+                        "participant"
+                    }
+                ),
+                fields,
+            },
+            shared::log_table(d),
+        ]
+    }
+
+    fn inspect_durable(&self, d: &ThreePcDurable) -> Vec<Section> {
+        shared::inspect_durable(d)
+    }
+
+    fn table_layout(&self) -> TableLayout {
+        TableLayout {
+            title: "Transactions: each node's vote, pre-commit and decision",
+            unit: "txn",
+            prefix: "#",
+            named: Vec::new(),
+            log: false,
+            legend: vec![
+                "solid: decided here (commit green, abort red) · dashed: not decided yet".into(),
+                "yes: voted yes, uncertain, holds the lock · pre-commit: everyone voted yes, only \
+                 commit is left · terminating / recovering: deciding without the coordinator"
+                    .into(),
+            ],
+        }
+    }
+
+    fn table_row(&self, s: &ThreePcState) -> TableRow {
+        let d = &s.durable;
+        TableRow {
+            notes: vec![self.summary(s).role],
+            cells: shared::newest(d)
+                .map(|(t, r)| {
+                    let phase = if s.recovering.contains(t) {
+                        "recovering"
+                    } else if s.rounds.contains_key(t) {
+                        "terminating"
                     } else {
                         ""
-                    }
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        fields.push(("termination".into(), text));
+                    };
+                    let votes = s
+                        .votes
+                        .get(t)
+                        .map(|v| format!("{}/{} yes", v.len(), self.nodes - 1));
+                    txn_cell(*t, r, d.lock == Some(*t), phase, votes)
+                })
+                .collect(),
+            ..TableRow::default()
+        }
     }
-    vec![
-        Section::Fields {
-            title: format!(
-                "{} · {}",
-                s.id,
-                if s.is_coordinator() {
-                    "coordinator"
-                } else {
-                    "participant"
-                }
-            ),
-            fields,
-        },
-        log_table(d),
-    ]
-}
 
-pub(super) fn inspect_durable(d: &ThreePcDurable) -> Vec<Section> {
-    vec![
-        Section::Fields {
-            title: "Stable storage".into(),
-            fields: vec![
-                (
-                    "lock".into(),
-                    d.lock
-                        .map_or("free".into(), |t| format!("held by txn #{t}")),
-                ),
-                ("counter".into(), d.value.to_string()),
-            ],
-        },
-        log_table(d),
-    ]
-}
-
-/// The last 50 transactions of the log, newest first.
-fn log_table(d: &ThreePcDurable) -> Section {
-    Section::Table {
-        title: "Log".into(),
-        columns: vec!["txn".into(), "delta".into(), "status".into()],
-        rows: d
-            .log
-            .iter()
-            .rev()
-            .take(50)
-            .map(|(t, r)| {
-                vec![
-                    format!("#{t}"),
-                    format!("+{}", r.delta),
-                    r.status.word().into(),
-                ]
-            })
-            .collect(),
-    }
-}
-
-pub(super) fn table_layout() -> TableLayout {
-    TableLayout {
-        title: "Transactions: each node's vote, pre-commit and decision",
-        unit: "txn",
-        prefix: "#",
-        named: Vec::new(),
-        log: false,
-        legend: vec![
-            "solid: decided here (commit green, abort red) · dashed: not decided yet".into(),
-            "yes: voted yes, uncertain, holds the lock · pre-commit: everyone voted yes, only \
-             commit is left · terminating / recovering: deciding without the coordinator"
-                .into(),
-        ],
+    fn table_row_durable(&self, d: &ThreePcDurable) -> TableRow {
+        TableRow {
+            notes: vec!["crashed".into()],
+            cells: shared::newest(d)
+                .map(|(t, r)| txn_cell(*t, r, d.lock == Some(*t), "", None))
+                .collect(),
+            ..TableRow::default()
+        }
     }
 }
 
@@ -338,45 +311,5 @@ fn txn_cell(t: u64, r: &TxnRecord, lock: bool, phase: &str, votes: Option<String
         committed: r.status.decision().is_some(),
         tone,
         detail,
-    }
-}
-
-/// The newest transactions, as many as the table draws.
-fn newest(d: &ThreePcDurable) -> impl Iterator<Item = (&u64, &TxnRecord)> {
-    let last = d.log.get_max().map_or(0, |(t, _)| *t);
-    d.log.range(last.saturating_sub(TABLE_COLUMNS) + 1..)
-}
-
-pub(super) fn table_row(p: &ThreePc, s: &ThreePcState) -> TableRow {
-    let d = &s.durable;
-    TableRow {
-        notes: vec![summary(s).role],
-        cells: newest(d)
-            .map(|(t, r)| {
-                let phase = if s.recovering.contains(t) {
-                    "recovering"
-                } else if s.rounds.contains_key(t) {
-                    "terminating"
-                } else {
-                    ""
-                };
-                let votes = s
-                    .votes
-                    .get(t)
-                    .map(|v| format!("{}/{} yes", v.len(), p.nodes - 1));
-                txn_cell(*t, r, d.lock == Some(*t), phase, votes)
-            })
-            .collect(),
-        ..TableRow::default()
-    }
-}
-
-pub(super) fn table_row_durable(d: &ThreePcDurable) -> TableRow {
-    TableRow {
-        notes: vec!["crashed".into()],
-        cells: newest(d)
-            .map(|(t, r)| txn_cell(*t, r, d.lock == Some(*t), "", None))
-            .collect(),
-        ..TableRow::default()
     }
 }

@@ -6,8 +6,9 @@
 //! node that restarted undecided may hold a stale UNCERTAIN (a PreCommit may have come and gone
 //! while it was down), so "all uncertain" counts only if one of them stayed up.
 
-use super::{word, Status, ThreePc, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
-use crate::narrate;
+use super::atomic_commit::{outcome, word, TxnStatus};
+use super::{Status, ThreePc, ThreePcMsg, ThreePcState, ThreePcTimer};
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl ThreePc {
@@ -66,14 +67,7 @@ impl ThreePc {
             None if s.is_coordinator() => Status::Aborted,
             None => {
                 // Not voted yet: a participant may abort on its own, and then its vote is no.
-                s.durable.log.insert(
-                    txn,
-                    TxnRecord {
-                        delta: 0,
-                        status: Status::Aborted,
-                    },
-                );
-                s.durable.decided += 1;
+                s.durable.log_decision(txn, 0, false);
                 out.persist(s.durable.clone());
                 narrate!(
                     out,
@@ -230,7 +224,8 @@ impl ThreePc {
         );
         out.broadcast(s.id, self.nodes, |_| ThreePcMsg::Decision { txn, commit });
         if s.is_coordinator() {
-            self.answer_client(s, txn, commit, "decided by the termination protocol", out);
+            let why = "decided by the termination protocol";
+            out.reply(txn, outcome(txn, commit, s.durable.value, why));
         }
     }
 }

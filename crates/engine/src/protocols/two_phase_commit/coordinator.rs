@@ -4,46 +4,30 @@
 //! record lets it forget the transaction. A recovered coordinator re-sends the decisions in its log
 //! and aborts the transactions it had not decided.
 
-use super::{Status, TpcMsg, TpcState, TpcTimer, TwoPc, TxnRecord};
-use crate::narrate;
-use crate::node::{NodeId, Out, Reply};
+use super::atomic_commit::{outcome, word, TxnStatus};
+use super::{Status, TpcMsg, TpcState, TpcTimer, TwoPc};
+use crate::node::narrate;
+use crate::node::{NodeId, Out};
 
 impl TwoPc {
     /// Coordinator, phase 2: the decision goes to stable storage before anyone hears it.
     fn decide(&self, s: &mut TpcState, txn: u64, commit: bool, why: &str, out: &mut Out<Self>) {
-        let mut rec = s.durable.log[&txn];
-        rec.status = if commit {
-            Status::Committed
-        } else {
-            Status::Aborted
-        };
-        s.durable.log.insert(txn, rec);
-        if commit {
-            s.durable.value += rec.delta;
-        }
-        s.durable.decided += 1;
+        let delta = s.durable.log[&txn].delta;
+        s.durable.log_decision(txn, delta, commit);
         out.persist(s.durable.clone());
         s.votes.remove(&txn);
         s.acks.insert(txn, Vec::new());
         out.cancel_timer(TpcTimer::Votes(txn));
-        let word = if commit { "COMMIT" } else { "ABORT" };
         narrate!(
             out,
-            "{} logs {word} for txn #{txn} ({why}) and only then tells the participants",
-            s.id
+            "{} logs {} for txn #{txn} ({why}) and only then tells the participants",
+            s.id,
+            word(commit)
         );
         for p in self.participants() {
             out.send(p, TpcMsg::Decision { txn, commit });
         }
-        let reply = if commit {
-            Reply::Committed {
-                index: txn,
-                value: s.durable.value,
-            }
-        } else {
-            Reply::Rejected(format!("transaction aborted: {why}"))
-        };
-        out.reply(txn, reply);
+        out.reply(txn, outcome(txn, commit, s.durable.value, why));
     }
 
     pub(super) fn on_vote(
@@ -92,7 +76,10 @@ impl TwoPc {
         }
         s.acks.remove(&txn);
         if let Some(mut rec) = s.durable.log.get(&txn).copied() {
-            rec.ended = true;
+            // Acknowledgements are gathered for decided transactions only.
+            rec.status = Status::Ended {
+                commit: rec.status.decision() == Some(true),
+            };
             s.durable.log.insert(txn, rec);
             out.persist(s.durable.clone());
             narrate!(
@@ -125,21 +112,21 @@ impl TwoPc {
 
     /// Coordinator recovery: finish what the log says was decided, abort what was not.
     pub(super) fn recover(&self, s: &mut TpcState, out: &mut Out<Self>) {
-        let open: Vec<(u64, TxnRecord)> = s
+        let open: Vec<(u64, Status)> = s
             .durable
             .log
             .iter()
-            .filter(|(_, r)| !r.ended)
-            .map(|(t, r)| (*t, *r))
+            .filter(|(_, r)| !matches!(r.status, Status::Ended { .. }))
+            .map(|(t, r)| (*t, r.status))
             .collect();
-        for (txn, rec) in open {
-            match rec.status.decision() {
+        for (txn, status) in open {
+            match status.decision() {
                 Some(commit) => {
                     narrate!(
                         out,
                         "{} finds {} for txn #{txn} in its log and sends it again",
                         s.id,
-                        if commit { "COMMIT" } else { "ABORT" }
+                        word(commit)
                     );
                     s.acks.insert(txn, Vec::new());
                     for p in self.participants() {

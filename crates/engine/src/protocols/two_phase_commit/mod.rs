@@ -25,22 +25,22 @@
 //! decision, END and recovery), `participant` (the vote and applying the decision) and
 //! `termination` (a prepared participant that waits too long, and how the coordinator and peers
 //! answer it); `present` holds the text for people (message labels, the node summary and the
-//! inspector). This file holds the messages, the log records, the state, the configuration, the
-//! helpers every role shares and the `Protocol` dispatch.
+//! inspector). This file holds the messages, the log's statuses, the state, the configuration,
+//! the helpers every role shares and the `Protocol` dispatch; the log record, the lock and
+//! logging a decision are Three-Phase Commit's too (`atomic_commit`).
 
 mod coordinator;
 mod participant;
 mod present;
 mod termination;
 
-use crate::narrate;
-use crate::node::{
-    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableRow, Time,
-};
+use super::atomic_commit::{self, TxnStatus};
+use crate::node::narrate;
+use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::OrdMap;
 use serde::Serialize;
 
-pub const COORDINATOR: NodeId = NodeId(1);
+pub use atomic_commit::COORDINATOR;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum TpcMsg {
@@ -85,37 +85,44 @@ pub enum Status {
     Prepared,
     Committed,
     Aborted,
+    /// Coordinator: the END record after the decision (`commit`): every participant
+    /// acknowledged it, so a recovered coordinator need not send it again.
+    Ended {
+        commit: bool,
+    },
 }
 
-impl Status {
-    pub fn decision(self) -> Option<bool> {
+impl TxnStatus for Status {
+    fn decided(commit: bool) -> Self {
+        if commit {
+            Status::Committed
+        } else {
+            Status::Aborted
+        }
+    }
+
+    fn decision(self) -> Option<bool> {
         match self {
-            Status::Committed => Some(true),
-            Status::Aborted => Some(false),
+            Status::Committed | Status::Ended { commit: true } => Some(true),
+            Status::Aborted | Status::Ended { commit: false } => Some(false),
             Status::Voting | Status::Prepared => None,
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Status::Voting => "voting",
+            Status::Prepared => "prepared",
+            Status::Committed => "committed",
+            Status::Aborted => "aborted",
+            Status::Ended { commit: true } => "committed, ended",
+            Status::Ended { commit: false } => "aborted, ended",
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct TxnRecord {
-    pub delta: i64,
-    pub status: Status,
-    /// Coordinator: every participant acknowledged the decision (the END record).
-    pub ended: bool,
-}
-
-/// The write-ahead log on stable storage, for both roles.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
-pub struct TpcDurable {
-    pub log: OrdMap<u64, TxnRecord>,
-    /// Participant: the transaction holding the shard's lock (it is prepared).
-    pub lock: Option<u64>,
-    /// The counter: the shard's, or at the coordinator the sum of committed deltas.
-    pub value: i64,
-    /// Transactions decided here.
-    pub decided: u64,
-}
+pub type TxnRecord = atomic_commit::TxnRecord<Status>;
+pub type TpcDurable = atomic_commit::Durable<Status>;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct TpcState {
@@ -146,7 +153,7 @@ pub struct TwoPc {
 
 impl TwoPc {
     fn participants(&self) -> impl Iterator<Item = NodeId> {
-        NodeId::all(self.nodes).filter(|&n| n != COORDINATOR)
+        atomic_commit::participants(self.nodes)
     }
 
     fn arm(&self, out: &mut Out<Self>, timer: TpcTimer) {
@@ -161,8 +168,6 @@ impl Protocol for TwoPc {
     type State = TpcState;
 
     const NAME: &'static str = "Two-Phase Commit";
-    const MESSAGE_KINDS: &'static [&'static str] =
-        &["Prepare", "Vote", "Decision", "Ack", "DecisionRequest"];
 
     fn cluster_size(&self) -> usize {
         self.nodes
@@ -237,7 +242,6 @@ impl Protocol for TwoPc {
             TxnRecord {
                 delta: req.delta,
                 status: Status::Voting,
-                ended: false,
             },
         );
         out.persist(s.durable.clone());
@@ -259,29 +263,5 @@ impl Protocol for TwoPc {
             );
         }
         self.arm(out, TpcTimer::Votes(txn));
-    }
-
-    fn summary(&self, s: &TpcState) -> NodeSummary {
-        present::summary(s)
-    }
-
-    fn inspect(&self, s: &TpcState) -> Vec<Section> {
-        present::inspect(s)
-    }
-
-    fn inspect_durable(&self, d: &TpcDurable) -> Vec<Section> {
-        present::inspect_durable(d)
-    }
-
-    fn table_layout(&self) -> TableLayout {
-        present::table_layout()
-    }
-
-    fn table_row(&self, s: &TpcState) -> TableRow {
-        present::table_row(self, s)
-    }
-
-    fn table_row_durable(&self, d: &TpcDurable) -> TableRow {
-        present::table_row_durable(d)
     }
 }

@@ -3,8 +3,9 @@
 //! transaction holds the lock; on the decision, from the coordinator or a peer, it logs it,
 //! applies a commit to its shard, releases the lock and acknowledges.
 
+use super::atomic_commit::{word, TxnStatus};
 use super::{Status, TpcMsg, TpcState, TpcTimer, TwoPc, TxnRecord, COORDINATOR};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl TwoPc {
@@ -23,15 +24,7 @@ impl TwoPc {
             return;
         }
         if let Some(holder) = s.durable.lock {
-            s.durable.log.insert(
-                txn,
-                TxnRecord {
-                    delta,
-                    status: Status::Aborted,
-                    ended: false,
-                },
-            );
-            s.durable.decided += 1;
+            s.durable.log_decision(txn, delta, false);
             out.persist(s.durable.clone());
             narrate!(
                 out,
@@ -47,7 +40,6 @@ impl TwoPc {
             TxnRecord {
                 delta,
                 status: Status::Prepared,
-                ended: false,
             },
         );
         s.durable.lock = Some(txn);
@@ -71,7 +63,7 @@ impl TwoPc {
         commit: bool,
         out: &mut Out<Self>,
     ) {
-        let word = if commit { "COMMIT" } else { "ABORT" };
+        let word = word(commit);
         let rec = s.durable.log.get(&txn).copied();
         match rec.and_then(|r| r.status.decision()) {
             Some(d) if d == commit => {}
@@ -85,26 +77,9 @@ impl TwoPc {
                 return;
             }
             None => {
-                let status = if commit {
-                    Status::Committed
-                } else {
-                    Status::Aborted
-                };
                 let delta = rec.map_or(0, |r| r.delta);
-                s.durable.log.insert(
-                    txn,
-                    TxnRecord {
-                        delta,
-                        status,
-                        ended: false,
-                    },
-                );
-                if commit {
-                    s.durable.value += delta;
-                }
-                s.durable.decided += 1;
-                if s.durable.lock == Some(txn) {
-                    s.durable.lock = None;
+                let released = s.durable.log_decision(txn, delta, commit);
+                if released {
                     s.blocked = false;
                     out.cancel_timer(TpcTimer::Decision(txn));
                 }

@@ -2,10 +2,10 @@
 //! the node summary drawn on the cluster view and the inspector's sections (lock, counter, the
 //! coordinator's pending votes, the log). No rule lives here.
 
+use super::atomic_commit::{present as shared, TxnStatus};
 use super::{Status, TpcDurable, TpcMsg, TpcState, TpcTimer, TwoPc, TxnRecord};
 use crate::node::{
-    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableRow, TimerKind,
-    TABLE_COLUMNS,
+    LogCell, Message, NodeSummary, Present, Section, TableCell, TableLayout, TableRow, TimerKind,
 };
 
 impl TimerKind for TpcTimer {
@@ -13,17 +13,6 @@ impl TimerKind for TpcTimer {
         match self {
             TpcTimer::Votes(t) => format!("votes #{t}"),
             TpcTimer::Decision(t) => format!("decision #{t}"),
-        }
-    }
-}
-
-impl Status {
-    fn word(self) -> &'static str {
-        match self {
-            Status::Voting => "voting",
-            Status::Prepared => "prepared",
-            Status::Committed => "committed",
-            Status::Aborted => "aborted",
         }
     }
 }
@@ -97,137 +86,108 @@ fn latest(d: &TpcDurable) -> String {
     }
 }
 
-pub(super) fn summary(s: &TpcState) -> NodeSummary {
-    let d = &s.durable;
-    let (role, class) = role(s);
-    let last = d.log.get_max().map_or(0, |(t, _)| *t);
-    NodeSummary {
-        role,
-        class,
-        term: last,
-        term_label: latest(d),
-        log: d
-            .log
-            .iter()
-            .rev()
-            .take(8)
-            .rev()
-            .map(|(t, r)| LogCell {
-                index: *t,
-                term: *t,
-                text: match r.status {
-                    Status::Committed => format!("+{}", r.delta),
-                    Status::Aborted => "abort".into(),
-                    Status::Voting | Status::Prepared => "?".into(),
-                },
-                committed: r.status.decision().is_some(),
-            })
-            .collect(),
-        log_len: d.log.len() as u64,
-        committed: d.decided,
-        value: Some(d.value),
-    }
-}
+impl Present for TwoPc {
+    const MESSAGE_KINDS: &'static [&'static str] =
+        &["Prepare", "Vote", "Decision", "Ack", "DecisionRequest"];
 
-pub(super) fn inspect(s: &TpcState) -> Vec<Section> {
-    let d = &s.durable;
-    let state = role(s).0;
-    let mut fields = vec![
-        ("state".into(), state.clone()),
-        ("newest".into(), latest(d)),
-        (
-            "lock".into(),
-            d.lock
-                .map_or("free".into(), |t| format!("held by txn #{t}")),
-        ),
-        ("counter".into(), d.value.to_string()),
-        ("decided".into(), d.decided.to_string()),
-    ];
-    if s.is_coordinator() {
-        let votes = s
-            .votes
-            .iter()
-            .map(|(t, v)| {
-                format!(
-                    "#{t}: yes from {}",
-                    if v.is_empty() {
-                        "none".into()
-                    } else {
-                        NodeId::list(v)
-                    }
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        fields.push((
-            "votes".into(),
-            if votes.is_empty() {
-                "none pending".into()
-            } else {
-                votes
+    fn summary(&self, s: &TpcState) -> NodeSummary {
+        let d = &s.durable;
+        let (role, class) = role(s);
+        NodeSummary {
+            role,
+            class,
+            term: d.newest(),
+            term_label: latest(d),
+            log: d
+                .log
+                .iter()
+                .rev()
+                .take(8)
+                .rev()
+                .map(|(t, r)| LogCell {
+                    index: *t,
+                    term: *t,
+                    text: match r.status.decision() {
+                        Some(true) => format!("+{}", r.delta),
+                        Some(false) => "abort".into(),
+                        None => "?".into(),
+                    },
+                    committed: r.status.decision().is_some(),
+                })
+                .collect(),
+            log_len: d.log.len() as u64,
+            committed: d.decided,
+            value: Some(d.value),
+        }
+    }
+
+    fn inspect(&self, s: &TpcState) -> Vec<Section> {
+        let d = &s.durable;
+        let state = role(s).0;
+        let mut fields = vec![
+            ("state".into(), state.clone()),
+            ("newest".into(), latest(d)),
+            ("lock".into(), shared::lock(d)),
+            ("counter".into(), d.value.to_string()),
+            ("decided".into(), d.decided.to_string()),
+        ];
+        if s.is_coordinator() {
+            fields.push(("votes".into(), shared::pending(&s.votes, "yes")));
+        }
+        vec![
+            Section::Fields {
+                title: format!("{} · {state}", s.id),
+                fields,
             },
-        ));
+            shared::log_table(d),
+        ]
     }
-    vec![
-        Section::Fields {
-            title: format!("{} · {state}", s.id),
-            fields,
-        },
-        log_table(d),
-    ]
-}
 
-pub(super) fn inspect_durable(d: &TpcDurable) -> Vec<Section> {
-    vec![
-        Section::Fields {
-            title: "Stable storage".into(),
-            fields: vec![
-                (
-                    "lock".into(),
-                    d.lock
-                        .map_or("free".into(), |t| format!("held by txn #{t}")),
-                ),
-                ("counter".into(), d.value.to_string()),
+    fn inspect_durable(&self, d: &TpcDurable) -> Vec<Section> {
+        shared::inspect_durable(d)
+    }
+
+    fn table_layout(&self) -> TableLayout {
+        TableLayout {
+            title: "Transactions: each node's vote, decision and lock",
+            unit: "txn",
+            prefix: "#",
+            named: Vec::new(),
+            log: false,
+            legend: vec![
+                "solid: decided here (commit green, abort red) · dashed: not decided yet".into(),
+                "yes: voted yes, holds the lock until the decision · blocked: the decision is \
+                 overdue and it may not decide alone · k/n yes: votes the coordinator has"
+                    .into(),
             ],
-        },
-        log_table(d),
-    ]
-}
-
-/// The last 50 transactions of the log, newest first.
-fn log_table(d: &TpcDurable) -> Section {
-    Section::Table {
-        title: "Log".into(),
-        columns: vec!["txn".into(), "delta".into(), "status".into()],
-        rows: d
-            .log
-            .iter()
-            .rev()
-            .take(50)
-            .map(|(t, r)| {
-                let mut status = r.status.word().to_string();
-                if r.ended {
-                    status.push_str(", ended");
-                }
-                vec![format!("#{t}"), format!("+{}", r.delta), status]
-            })
-            .collect(),
+        }
     }
-}
 
-pub(super) fn table_layout() -> TableLayout {
-    TableLayout {
-        title: "Transactions: each node's vote, decision and lock",
-        unit: "txn",
-        prefix: "#",
-        named: Vec::new(),
-        log: false,
-        legend: vec![
-            "solid: decided here (commit green, abort red) · dashed: not decided yet".into(),
-            "yes: voted yes, holds the lock until the decision · blocked: the decision is \
-             overdue and it may not decide alone · k/n yes: votes the coordinator has"
-                .into(),
-        ],
+    fn table_row(&self, s: &TpcState) -> TableRow {
+        let d = &s.durable;
+        TableRow {
+            notes: vec![role(s).0],
+            cells: shared::newest(d)
+                .map(|(t, r)| {
+                    let votes = s
+                        .votes
+                        .get(t)
+                        .map(|v| format!("{}/{} yes", v.len(), self.nodes - 1));
+                    txn_cell(*t, r, d.lock == Some(*t), s.blocked, votes)
+                })
+                .collect(),
+            ..TableRow::default()
+        }
+    }
+
+    fn table_row_durable(&self, d: &TpcDurable) -> TableRow {
+        TableRow {
+            notes: vec!["crashed".into()],
+            cells: shared::newest(d)
+                .map(|(t, r)| txn_cell(*t, r, d.lock == Some(*t), false, None))
+                .collect(),
+            ..TableRow::default()
+        }
     }
 }
 
@@ -265,21 +225,24 @@ fn txn_cell(t: u64, r: &TxnRecord, lock: bool, blocked: bool, votes: Option<Stri
         ),
         Status::Committed => (
             "commit".into(),
-            if r.ended {
-                "ended".into()
-            } else {
-                format!("+{}", r.delta)
-            },
+            format!("+{}", r.delta),
             "commit",
-            format!(
-                "txn #{t} (+{}): committed{}",
-                r.delta,
-                if r.ended { ", every ack in (END)" } else { "" }
-            ),
+            format!("txn #{t} (+{}): committed", r.delta),
         ),
-        Status::Aborted => (
+        Status::Ended { commit: true } => (
+            "commit".into(),
+            "ended".into(),
+            "commit",
+            format!("txn #{t} (+{}): committed, every ack in (END)", r.delta),
+        ),
+        Status::Aborted | Status::Ended { commit: false } => (
             "abort".into(),
-            if r.ended { "ended" } else { "" }.into(),
+            if r.status == Status::Aborted {
+                ""
+            } else {
+                "ended"
+            }
+            .into(),
             "abort",
             format!("txn #{t} (+{}): aborted", r.delta),
         ),
@@ -292,38 +255,5 @@ fn txn_cell(t: u64, r: &TxnRecord, lock: bool, blocked: bool, votes: Option<Stri
         committed: r.status.decision().is_some(),
         tone,
         detail,
-    }
-}
-
-/// The newest transactions, as many as the table draws.
-fn newest(d: &TpcDurable) -> impl Iterator<Item = (&u64, &TxnRecord)> {
-    let last = d.log.get_max().map_or(0, |(t, _)| *t);
-    d.log.range(last.saturating_sub(TABLE_COLUMNS) + 1..)
-}
-
-pub(super) fn table_row(tpc: &TwoPc, s: &TpcState) -> TableRow {
-    let d = &s.durable;
-    TableRow {
-        notes: vec![role(s).0],
-        cells: newest(d)
-            .map(|(t, r)| {
-                let votes = s
-                    .votes
-                    .get(t)
-                    .map(|v| format!("{}/{} yes", v.len(), tpc.nodes - 1));
-                txn_cell(*t, r, d.lock == Some(*t), s.blocked, votes)
-            })
-            .collect(),
-        ..TableRow::default()
-    }
-}
-
-pub(super) fn table_row_durable(d: &TpcDurable) -> TableRow {
-    TableRow {
-        notes: vec!["crashed".into()],
-        cells: newest(d)
-            .map(|(t, r)| txn_cell(*t, r, d.lock == Some(*t), false, None))
-            .collect(),
-        ..TableRow::default()
     }
 }

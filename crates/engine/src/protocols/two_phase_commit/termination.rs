@@ -4,8 +4,9 @@
 //! The coordinator answers from its log (no record means presumed abort); a peer that knows the
 //! outcome tells it, and a peer that has not voted yet aborts the transaction and says so.
 
-use super::{Status, TpcMsg, TpcState, TpcTimer, TwoPc, TxnRecord, COORDINATOR};
-use crate::narrate;
+use super::atomic_commit::TxnStatus;
+use super::{TpcMsg, TpcState, TpcTimer, TwoPc, COORDINATOR};
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl TwoPc {
@@ -55,15 +56,7 @@ impl TwoPc {
             (false, None) => {
                 // Not voted yet: this participant may still abort on its own, and then the
                 // coordinator can never commit.
-                s.durable.log.insert(
-                    txn,
-                    TxnRecord {
-                        delta: 0,
-                        status: Status::Aborted,
-                        ended: false,
-                    },
-                );
-                s.durable.decided += 1;
+                s.durable.log_decision(txn, 0, false);
                 out.persist(s.durable.clone());
                 narrate!(
                     out,
@@ -80,11 +73,8 @@ impl TwoPc {
             return;
         }
         if self.bug_unilateral_abort {
-            let mut rec = s.durable.log[&txn];
-            rec.status = Status::Aborted;
-            s.durable.log.insert(txn, rec);
-            s.durable.lock = None;
-            s.durable.decided += 1;
+            let delta = s.durable.log[&txn].delta;
+            s.durable.log_decision(txn, delta, false);
             s.blocked = false;
             out.persist(s.durable.clone());
             narrate!(

@@ -5,7 +5,7 @@
 //! re-synchronizes it as ZooKeeper does after a broken connection.
 
 use super::{position_of, Phase, Txn, Zab, ZabMsg, ZabState, Zxid};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out, Request};
 
 impl Zab {

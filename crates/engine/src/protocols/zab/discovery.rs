@@ -11,7 +11,7 @@
 //! go through the same steps with an established leader.
 
 use super::{position_of, Learner, Phase, Role, Sync, Txn, Zab, ZabMsg, ZabState, ZabTimer, Zxid};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl Zab {

@@ -11,7 +11,7 @@
 //! established leader once a quorum, the leader among them, says who it is.
 
 use super::{Phase, Role, Vote, Zab, ZabMsg, ZabState, ZabTimer};
-use crate::narrate;
+use crate::node::narrate;
 use crate::node::{NodeId, Out};
 
 impl Zab {

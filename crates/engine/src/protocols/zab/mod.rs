@@ -40,11 +40,8 @@ mod discovery;
 mod election;
 mod present;
 
-use crate::narrate;
-use crate::node::{
-    NodeId, NodeSummary, Out, Protocol, Reply, Request, Section, TableLayout, TableMark, TableRow,
-    Time,
-};
+use crate::node::narrate;
+use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::Vector;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -399,20 +396,6 @@ impl Protocol for Zab {
     type State = ZabState;
 
     const NAME: &'static str = "Zab";
-    const MESSAGE_KINDS: &'static [&'static str] = &[
-        "Notification",
-        "FollowerInfo",
-        "NewEpoch",
-        "AckEpoch",
-        "NewLeader",
-        "AckNewLeader",
-        "UpToDate",
-        "Proposal",
-        "Ack",
-        "Commit",
-        "Ping",
-        "PingAck",
-    ];
 
     fn cluster_size(&self) -> usize {
         self.nodes
@@ -546,33 +529,5 @@ impl Protocol for Zab {
                 out.reply(req.id, Reply::Redirect(None));
             }
         }
-    }
-
-    fn summary(&self, s: &ZabState) -> NodeSummary {
-        present::summary(s)
-    }
-
-    fn inspect(&self, s: &ZabState) -> Vec<Section> {
-        present::inspect(s)
-    }
-
-    fn inspect_durable(&self, d: &ZabDurable) -> Vec<Section> {
-        present::inspect_durable(d)
-    }
-
-    fn table_layout(&self) -> TableLayout {
-        present::table_layout()
-    }
-
-    fn table_row(&self, s: &ZabState) -> TableRow {
-        present::table_row(s)
-    }
-
-    fn table_row_durable(&self, d: &ZabDurable) -> TableRow {
-        present::table_row_durable(d)
-    }
-
-    fn table_marks(&self, s: &ZabState) -> Option<(u64, Vec<(NodeId, TableMark)>)> {
-        present::table_marks(s)
     }
 }

@@ -3,10 +3,10 @@
 //! last zxid in ZooKeeper's hex and as (epoch, counter), the history with its delivered mark)
 //! and the history grid. No rule of the protocol lives here.
 
-use super::{Learner, Phase, Role, Sync, Txn, ZabDurable, ZabMsg, ZabState, ZabTimer, Zxid};
+use super::{Learner, Phase, Role, Sync, Txn, Zab, ZabDurable, ZabMsg, ZabState, ZabTimer, Zxid};
 use crate::node::{
-    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableMark, TableRow,
-    TimerKind, TABLE_COLUMNS,
+    LogCell, Message, NodeId, NodeSummary, Present, Section, TableCell, TableLayout, TableMark,
+    TableRow, TimerKind, TABLE_COLUMNS,
 };
 use imbl::Vector;
 
@@ -189,105 +189,192 @@ fn role(s: &ZabState) -> (String, &'static str) {
     (format!("{word} · {}", phase_word(s.phase)), class)
 }
 
-pub(super) fn summary(s: &ZabState) -> NodeSummary {
-    let (role, class) = role(s);
-    let h = s.history();
-    let len = h.len() as u64;
-    let from = len.saturating_sub(8);
-    NodeSummary {
-        role,
-        class,
-        term: s.current_epoch(),
-        term_label: format!("epoch {}", s.current_epoch()),
-        log: (from..len)
-            .map(|i| {
-                let t = h[i as usize];
-                LogCell {
-                    index: i + 1,
-                    term: t.zxid.epoch,
-                    text: format!("+{}", t.delta),
-                    committed: i < s.committed,
-                }
-            })
-            .collect(),
-        log_len: len,
-        committed: s.committed,
-        value: Some(s.value),
-    }
-}
-
-pub(super) fn inspect(s: &ZabState) -> Vec<Section> {
-    let opt = |n: Option<NodeId>| n.map_or("none".to_string(), |n| n.to_string());
-    let (role, _) = role(s);
-    let last = s.last_zxid();
-    let mut fields = vec![
-        ("state".into(), role_word(s.role).into()),
-        ("phase".into(), phase_word(s.phase).into()),
-        ("acceptedEpoch".into(), s.accepted_epoch().to_string()),
-        ("currentEpoch".into(), s.current_epoch().to_string()),
-        ("last zxid".into(), format!("{last} {}", pair(last))),
-        (
-            "delivered up to".into(),
-            format!("{} {}", s.commit_zxid(), pair(s.commit_zxid())),
-        ),
-        ("counter".into(), s.value.to_string()),
-        ("leader".into(), opt(s.leader)),
+impl Present for Zab {
+    const MESSAGE_KINDS: &'static [&'static str] = &[
+        "Notification",
+        "FollowerInfo",
+        "NewEpoch",
+        "AckEpoch",
+        "NewLeader",
+        "AckNewLeader",
+        "UpToDate",
+        "Proposal",
+        "Ack",
+        "Commit",
+        "Ping",
+        "PingAck",
     ];
-    if s.role == Role::Looking {
-        fields.push(("round".into(), s.round.to_string()));
-        fields.push((
-            "vote".into(),
-            format!(
-                "{} (epoch {}, zxid {})",
-                s.vote.leader, s.vote.epoch, s.vote.zxid
-            ),
-        ));
-    }
-    if let (Role::Leading, Some(e)) = (s.role, s.new_epoch) {
-        fields.push(("new epoch".into(), e.to_string()));
-    }
-    let mut v = vec![Section::Fields {
-        title: format!("{} · {role}", s.id),
-        fields,
-    }];
-    if s.role == Role::Looking && !s.votes.is_empty() {
-        v.push(Section::Table {
-            title: format!("Votes in round {}", s.round),
-            columns: vec![
-                "from".into(),
-                "votes for".into(),
-                "epoch".into(),
-                "zxid".into(),
-            ],
-            rows: s
-                .votes
-                .iter()
-                .map(|(n, vote)| {
-                    vec![
-                        n.to_string(),
-                        vote.leader.to_string(),
-                        vote.epoch.to_string(),
-                        vote.zxid.to_string(),
-                    ]
+
+    fn summary(&self, s: &ZabState) -> NodeSummary {
+        let (role, class) = role(s);
+        let h = s.history();
+        let len = h.len() as u64;
+        let from = len.saturating_sub(8);
+        NodeSummary {
+            role,
+            class,
+            term: s.current_epoch(),
+            term_label: format!("epoch {}", s.current_epoch()),
+            log: (from..len)
+                .map(|i| {
+                    let t = h[i as usize];
+                    LogCell {
+                        index: i + 1,
+                        term: t.zxid.epoch,
+                        text: format!("+{}", t.delta),
+                        committed: i < s.committed,
+                    }
                 })
                 .collect(),
-        });
+            log_len: len,
+            committed: s.committed,
+            value: Some(s.value),
+        }
     }
-    if s.role == Role::Leading {
-        v.push(Section::Table {
-            title: "Followers".into(),
-            columns: vec![
-                "node".into(),
-                "acceptedEpoch".into(),
-                "ACKEPOCH".into(),
-                "synced".into(),
-                "acked".into(),
+
+    fn inspect(&self, s: &ZabState) -> Vec<Section> {
+        let opt = |n: Option<NodeId>| n.map_or("none".to_string(), |n| n.to_string());
+        let (role, _) = role(s);
+        let last = s.last_zxid();
+        let mut fields = vec![
+            ("state".into(), role_word(s.role).into()),
+            ("phase".into(), phase_word(s.phase).into()),
+            ("acceptedEpoch".into(), s.accepted_epoch().to_string()),
+            ("currentEpoch".into(), s.current_epoch().to_string()),
+            ("last zxid".into(), format!("{last} {}", pair(last))),
+            (
+                "delivered up to".into(),
+                format!("{} {}", s.commit_zxid(), pair(s.commit_zxid())),
+            ),
+            ("counter".into(), s.value.to_string()),
+            ("leader".into(), opt(s.leader)),
+        ];
+        if s.role == Role::Looking {
+            fields.push(("round".into(), s.round.to_string()));
+            fields.push((
+                "vote".into(),
+                format!(
+                    "{} (epoch {}, zxid {})",
+                    s.vote.leader, s.vote.epoch, s.vote.zxid
+                ),
+            ));
+        }
+        if let (Role::Leading, Some(e)) = (s.role, s.new_epoch) {
+            fields.push(("new epoch".into(), e.to_string()));
+        }
+        let mut v = vec![Section::Fields {
+            title: format!("{} · {role}", s.id),
+            fields,
+        }];
+        if s.role == Role::Looking && !s.votes.is_empty() {
+            v.push(Section::Table {
+                title: format!("Votes in round {}", s.round),
+                columns: vec![
+                    "from".into(),
+                    "votes for".into(),
+                    "epoch".into(),
+                    "zxid".into(),
+                ],
+                rows: s
+                    .votes
+                    .iter()
+                    .map(|(n, vote)| {
+                        vec![
+                            n.to_string(),
+                            vote.leader.to_string(),
+                            vote.epoch.to_string(),
+                            vote.zxid.to_string(),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        if s.role == Role::Leading {
+            v.push(Section::Table {
+                title: "Followers".into(),
+                columns: vec![
+                    "node".into(),
+                    "acceptedEpoch".into(),
+                    "ACKEPOCH".into(),
+                    "synced".into(),
+                    "acked".into(),
+                ],
+                rows: s.learners.iter().map(|(n, l)| learner_row(*n, l)).collect(),
+            });
+        }
+        v.push(history_table(s.history(), Some(s.committed)));
+        v
+    }
+
+    fn inspect_durable(&self, d: &ZabDurable) -> Vec<Section> {
+        let last = d.last_zxid();
+        vec![
+            Section::Fields {
+                title: "Stable storage".into(),
+                fields: vec![
+                    ("acceptedEpoch".into(), d.accepted_epoch.to_string()),
+                    ("currentEpoch".into(), d.current_epoch.to_string()),
+                    ("last zxid".into(), format!("{last} {}", pair(last))),
+                ],
+            },
+            history_table(&d.history, None),
+        ]
+    }
+
+    fn table_layout(&self) -> TableLayout {
+        TableLayout {
+            title: "History grid: every node's history in zxid order",
+            unit: "position",
+            prefix: "",
+            named: Vec::new(),
+            log: true,
+            legend: vec![
+                "solid: delivered (committed) · dashed: logged, not delivered yet".into(),
+                "colour and e.c: the zxid's epoch and counter · small text: the command".into(),
+                "▲ the last zxid the leader knows each follower acknowledged".into(),
             ],
-            rows: s.learners.iter().map(|(n, l)| learner_row(*n, l)).collect(),
-        });
+        }
     }
-    v.push(history_table(s.history(), Some(s.committed)));
-    v
+
+    fn table_row(&self, s: &ZabState) -> TableRow {
+        TableRow {
+            notes: vec![format!("{} · e{}", role(s).0, s.current_epoch())],
+            cells: cells(s.history(), Some(s.committed)),
+            ..TableRow::default()
+        }
+    }
+
+    fn table_row_durable(&self, d: &ZabDurable) -> TableRow {
+        TableRow {
+            notes: vec![format!("crashed · e{}", d.current_epoch)],
+            cells: cells(&d.history, None),
+            ..TableRow::default()
+        }
+    }
+
+    /// An established leader marks where each synced follower's acknowledgements reach.
+    fn table_marks(&self, s: &ZabState) -> Option<(u64, Vec<(NodeId, TableMark)>)> {
+        s.is_established().then(|| {
+            let marks = s
+                .learners
+                .iter()
+                .filter(|(_, l)| l.synced)
+                .map(|(&n, l)| {
+                    (
+                        n,
+                        TableMark {
+                            key: super::position_of(s.history(), l.acked),
+                            kind: "match",
+                            glyph: "▲",
+                            label: format!("acked {}", l.acked),
+                        },
+                    )
+                })
+                .filter(|(_, m)| m.key > 0)
+                .collect();
+            (s.current_epoch(), marks)
+        })
+    }
 }
 
 fn learner_row(n: NodeId, l: &Learner) -> Vec<String> {
@@ -312,21 +399,6 @@ fn learner_row(n: NodeId, l: &Learner) -> Vec<String> {
         } else {
             "-".into()
         },
-    ]
-}
-
-pub(super) fn inspect_durable(d: &ZabDurable) -> Vec<Section> {
-    let last = d.last_zxid();
-    vec![
-        Section::Fields {
-            title: "Stable storage".into(),
-            fields: vec![
-                ("acceptedEpoch".into(), d.accepted_epoch.to_string()),
-                ("currentEpoch".into(), d.current_epoch.to_string()),
-                ("last zxid".into(), format!("{last} {}", pair(last))),
-            ],
-        },
-        history_table(&d.history, None),
     ]
 }
 
@@ -366,21 +438,6 @@ fn history_table(h: &Vector<Txn>, committed: Option<u64>) -> Section {
     }
 }
 
-pub(super) fn table_layout() -> TableLayout {
-    TableLayout {
-        title: "History grid: every node's history in zxid order",
-        unit: "position",
-        prefix: "",
-        named: Vec::new(),
-        log: true,
-        legend: vec![
-            "solid: delivered (committed) · dashed: logged, not delivered yet".into(),
-            "colour and e.c: the zxid's epoch and counter · small text: the command".into(),
-            "▲ the last zxid the leader knows each follower acknowledged".into(),
-        ],
-    }
-}
-
 /// The newest transactions, as many as the table draws.
 fn cells(h: &Vector<Txn>, committed: Option<u64>) -> Vec<TableCell> {
     let len = h.len() as u64;
@@ -410,44 +467,4 @@ fn cells(h: &Vector<Txn>, committed: Option<u64>) -> Vec<TableCell> {
             }
         })
         .collect()
-}
-
-pub(super) fn table_row(s: &ZabState) -> TableRow {
-    TableRow {
-        notes: vec![format!("{} · e{}", role(s).0, s.current_epoch())],
-        cells: cells(s.history(), Some(s.committed)),
-        ..TableRow::default()
-    }
-}
-
-pub(super) fn table_row_durable(d: &ZabDurable) -> TableRow {
-    TableRow {
-        notes: vec![format!("crashed · e{}", d.current_epoch)],
-        cells: cells(&d.history, None),
-        ..TableRow::default()
-    }
-}
-
-/// An established leader marks where each synced follower's acknowledgements reach.
-pub(super) fn table_marks(s: &ZabState) -> Option<(u64, Vec<(NodeId, TableMark)>)> {
-    s.is_established().then(|| {
-        let marks = s
-            .learners
-            .iter()
-            .filter(|(_, l)| l.synced)
-            .map(|(&n, l)| {
-                (
-                    n,
-                    TableMark {
-                        key: super::position_of(s.history(), l.acked),
-                        kind: "match",
-                        glyph: "▲",
-                        label: format!("acked {}", l.acked),
-                    },
-                )
-            })
-            .filter(|(_, m)| m.key > 0)
-            .collect();
-        (s.current_epoch(), marks)
-    })
 }

@@ -1,6 +1,7 @@
-//! The ring page's lines in the script language (see `crate::script`), for tours told on the
-//! ring page (`# ring: n=4 vn=1 keys=40 r=3 seed=1`): commands change the page's [`Params`]
-//! in order, expectations check what its [`Scene`] shows, `print ring` writes the counts.
+//! The ring page's lines in the script language (the engine's `script` module), for tours told
+//! on the ring page (`# ring: n=4 vn=1 keys=40 r=3 seed=1`): commands change the page's
+//! [`Params`] in order, expectations check what its [`Scene`] shows, `print ring` writes the
+//! counts.
 //!
 //! ```text
 //! ring add                      (the next id joins)

@@ -1,5 +1,9 @@
 //! Consistent hashing: where keys live, and what moves when the membership changes.
 //!
+//! Its own crate beside the engine (lab-engine depends on it for `lab ring`, links and the ring
+//! tours; the app's ring page uses it directly): it needs no simulation, and Cargo keeps it so.
+//! `page` is what the ring page shows, `script` its lines in the engine's script language.
+//!
 //! # Why not `hash(key) mod N`
 //!
 //! The obvious way to spread keys over `N` servers is `hash(key) mod N`. It balances well, but
@@ -54,8 +58,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// A ring member. Ids are the caller's; the `lab ring` command numbers them from 1 like the
-/// simulator's S1..S5. Not [`crate::NodeId`], which is a `u8`: rings are studied with thousands
-/// of members.
+/// simulator's S1..S5. Not the engine's `NodeId`, which is a `u8`: rings are studied with
+/// thousands of members.
 pub type RingNode = u32;
 
 /// Most members a ring or `lab ring` accepts.
