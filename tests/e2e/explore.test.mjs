@@ -82,6 +82,10 @@ test('Explore finds paxos-ignore-promised-value and opens the shortest counterex
     assert.match(page.url(), /bug=paxos-ignore-promised-value/);
     await page.waitForSelector(byTestId('violation'));
     assert.equal(await holds(page, 'Agreement'), 'false');
+    // Each step happens at its own moment under the manual schedule, not all at 0 s.
+    assert.match(page.url(), /schedule=manual/);
+    const end = await clock(page);
+    assert.ok(end > 50_000, `the counterexample ends at a real moment, not ${end} µs`);
     await screenshot(page, 'explore-found');
     await page.locator(byTestId('explore-result')).scrollIntoViewIfNeeded();
     await page.emulateMedia({ colorScheme: 'dark' });
@@ -90,6 +94,8 @@ test('Explore finds paxos-ignore-promised-value and opens the shortest counterex
     // Every step is an ordinary moment: one back, Agreement holds; forward again, it breaks.
     await page.click(byTestId('step-back'));
     await until(async () => (await holds(page, 'Agreement')) === 'true', { what: 'Agreement before the last step' });
+    const before = await clock(page);
+    assert.ok(before < end, `one step back is earlier: ${before} < ${end}`);
     await page.click(byTestId('step'));
     await until(async () => (await holds(page, 'Agreement')) === 'false', { what: 'Agreement broken again' });
     // The space-time diagram draws the same run.

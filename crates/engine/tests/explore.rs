@@ -204,8 +204,21 @@ fn found(c: &Case) {
     assert_eq!(cx.actions.len(), c.steps, "{}: shortest path", c.bug.slug());
     assert_eq!(report.stats.depth as usize, c.steps);
 
+    // Each step has its own moment (issue 21: a counterexample once happened all at time 0,
+    // and the clock, the timeline and the space-time view could not move through it).
+    assert!(
+        cx.settings.manual,
+        "{}: replays under the manual schedule",
+        c.bug.slug()
+    );
+    let times: Vec<_> = cx.actions.iter().map(|a| a.time).collect();
+    assert!(
+        times[0] > 0 && times.windows(2).all(|w| w[0] < w[1]),
+        "{}: {times:?}",
+        c.bug.slug()
+    );
     let lines = script::parse(&cx.script()).expect("the script reads back");
-    let mut sim = AnySim::new(s.clone()).unwrap();
+    let mut sim = AnySim::new(cx.settings.clone()).unwrap();
     for l in &lines {
         script::run_command(&mut sim, &l.command).expect("every step replays");
     }
@@ -218,7 +231,7 @@ fn found(c: &Case) {
     let d = lab_engine::share::decode_link(&cx.link());
     assert!(d.warnings.is_empty(), "{:?}", d.warnings);
     let mut linked = AnySim::replay(d.settings, d.actions).unwrap();
-    linked.run_until(0);
+    linked.run_until(*times.last().unwrap());
     assert_eq!(linked.trace_hash(), sim.trace_hash());
 }
 
@@ -486,4 +499,29 @@ fn bad_settings_and_options_say_why() {
     assert_eq!(o.set("nodes", "3"), Ok(false), "not an explore option");
     assert!(o.set("drops", "300").unwrap_err().contains("0 to 255"));
     assert!(o.set("max-memory", "lots").unwrap_err().contains("512MB"));
+}
+
+/// The schedule counterexamples replay under: the clock moves, yet nothing happens by itself
+/// (no delivery, timer or client request) until an action says so; links carry it, and a
+/// timed run's link does not mention it.
+#[test]
+fn under_the_manual_schedule_only_recorded_actions_happen() {
+    let manual = Settings {
+        manual: true,
+        ..settings(ProtocolKind::Raft, vec![])
+    };
+    let mut sim = AnySim::new(manual.clone()).unwrap();
+    sim.run_until(10 * lab_engine::SECOND);
+    assert_eq!((sim.events(), sim.now()), (0, 10 * lab_engine::SECOND));
+    let timed = settings(ProtocolKind::Raft, vec![]);
+    let mut other = AnySim::new(timed.clone()).unwrap();
+    other.run_until(lab_engine::SECOND);
+    assert!(other.events() > 0);
+
+    let link = lab_engine::share::encode_link(&manual, &[], &[]);
+    assert!(link.contains("schedule=manual"), "{link}");
+    assert!(lab_engine::share::decode_link(&link).settings.manual);
+    let link = lab_engine::share::encode_link(&timed, &[], &[]);
+    assert!(!link.contains("schedule"), "{link}");
+    assert!(Settings::from_words([("schedule", Some("sometimes"))]).is_err());
 }

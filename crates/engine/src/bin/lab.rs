@@ -366,10 +366,12 @@ fn explore(a: &Args) -> Result<ExitCode, String> {
                 "VIOLATION: {}: {}",
                 cx.violation.invariant, cx.violation.explanation
             ));
+            let end = cx.actions.last().map_or(0, |a| a.time);
             say(format!(
-                "shortest counterexample, {} steps (lab run {} --until 0s --actions FILE):",
+                "shortest counterexample, {} steps (lab run {} --until {} --actions FILE):",
                 cx.actions.len(),
-                cx.settings.to_flags()
+                cx.settings.to_flags(),
+                fmt_time(end)
             ));
             say(cx.script());
             say(format!(

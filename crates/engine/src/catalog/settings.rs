@@ -63,6 +63,11 @@ pub struct Settings {
     pub check_quorum: bool,
     /// 2PC: a blocked participant may ask its peers for the decision.
     pub cooperative_termination: bool,
+    /// Nothing happens by itself: messages wait and timers stay pending until a recorded
+    /// action delivers or fires them (how an explorer counterexample replays, with each step
+    /// at its own moment). Written only when on, so traces of timed runs read as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub manual: bool,
 }
 
 pub const MAX_NODES: usize = 25;
@@ -81,6 +86,7 @@ impl Default for Settings {
             prevote: false,
             check_quorum: false,
             cooperative_termination: false,
+            manual: false,
         }
     }
 }

@@ -78,6 +78,13 @@ pub const KEYS: &[Key] = &[
         value: "NAME[,NAME]",
         help: "turn on buggy variants",
     },
+    Key {
+        name: "schedule",
+        aliases: &[],
+        value: "timed|manual",
+        help: "manual: nothing happens by itself, only recorded actions deliver messages and \
+               fire timers (how an explorer counterexample replays)",
+    },
 ];
 
 /// The canonical name of a setting written `key`, if it is one.
@@ -148,6 +155,13 @@ impl Settings {
             "heartbeat" => self.heartbeat = parse_time(v)?,
             "request-every" if v == "off" => self.request_every = None,
             "request-every" => self.request_every = Some(parse_time(v)?),
+            "schedule" => {
+                self.manual = match v {
+                    "manual" => true,
+                    "timed" => false,
+                    _ => return Err(format!("'{v}' is not timed or manual")),
+                }
+            }
             "bug" => {
                 for b in v.split(',').filter(|b| !b.is_empty()) {
                     let b = Bug::parse(b)?;
@@ -196,6 +210,10 @@ impl Settings {
                     .map(|b| b.slug())
                     .collect::<Vec<_>>()
                     .join(","),
+            ),
+            (
+                "schedule",
+                if self.manual { "manual" } else { "timed" }.into(),
             ),
         ];
         for o in Opt::ALL {

@@ -46,7 +46,7 @@ mod state;
 
 use crate::catalog::{Model, ProtocolKind, Settings};
 use crate::invariants::{CheckCtx, Checker, Violation};
-use crate::node::{Effect, NodeId, Out, Protocol, Reply, Request};
+use crate::node::{Effect, NodeId, Out, Protocol, Reply, Request, MS};
 use crate::share;
 use crate::sim::history::{Action, ActionRecord};
 use crate::sim::Simulation;
@@ -297,7 +297,8 @@ pub enum Outcome {
 pub struct Counterexample {
     pub violation: Violation,
     pub settings: Settings,
-    /// Manual-scheduling actions, all at time 0, the last one causing the violation.
+    /// The path's steps as actions, each at its own moment under the manual schedule (the
+    /// settings say `schedule=manual`), the last one causing the violation.
     pub actions: Vec<ActionRecord>,
 }
 
@@ -960,45 +961,54 @@ impl<P: Model> Explorer<P> {
         Ok(steps)
     }
 
-    /// Replays the path in the timed simulator as manual actions at time 0, finding each
-    /// message's and timer's number there; the replay must reach the same violation.
+    /// Replays the path in the simulator under the manual schedule, finding each message's
+    /// and timer's number there; the replay must reach the same violation. Each step gets its
+    /// own moment, so the timeline, the clock and the space-time view work on a counterexample
+    /// as on any run: a delivery at its message's arrival, a timer at its deadline, and never
+    /// less than a millisecond after the step before.
     fn counterexample(&self, path: Vec<Step<P>>, v: Violation) -> Result<Counterexample, String> {
-        let mut sim = Simulation::<P>::new(self.settings.clone());
+        let settings = Settings {
+            manual: true,
+            ..self.settings.clone()
+        };
+        let mut sim = Simulation::<P>::new(settings.clone());
         sim.set_narrating(false);
         let mut last = Vec::new();
         let mut requests = 0;
         for step in &path {
-            let action = match step {
+            let (natural, action) = match step {
                 Step::Deliver(e) | Step::Drop(e) | Step::Duplicate(e) => {
-                    let msg = sim
+                    let m = sim
                         .in_flight()
                         .find(|m| m.from == e.from && m.to == e.to && m.msg == e.msg)
-                        .map(|m| m.id)
                         .ok_or("the counterexample's message is not in flight in the simulator")?;
-                    match step {
+                    let msg = m.id;
+                    let action = match step {
                         Step::Deliver(_) => Action::Deliver { msg },
                         Step::Drop(_) => Action::Drop { msg },
                         _ => Action::Duplicate { msg },
-                    }
+                    };
+                    (m.deliver_at, action)
                 }
                 Step::Fire(node, timer) => {
-                    let timer = sim
+                    let t = sim
                         .timers()
                         .find(|t| t.node == *node && t.timer == *timer)
-                        .map(|t| t.id)
                         .ok_or("the counterexample's timer is not pending in the simulator")?;
-                    Action::FireTimer { timer }
+                    (t.fires_at, Action::FireTimer { timer: t.id })
                 }
-                Step::Crash(node) => Action::Crash { node: *node },
-                Step::Restart(node) => Action::Restart { node: *node },
+                Step::Crash(node) => (0, Action::Crash { node: *node }),
+                Step::Restart(node) => (0, Action::Restart { node: *node }),
                 Step::Request(node) => {
                     requests += 1;
-                    Action::Request {
+                    let action = Action::Request {
                         node: *node,
                         delta: request(requests).delta,
-                    }
+                    };
+                    (0, action)
                 }
             };
+            sim.run_until(natural.max(sim.now() + MS));
             last = sim.apply(action)?.violations;
         }
         if !last.iter().any(|l| l.invariant == v.invariant) {
@@ -1009,7 +1019,7 @@ impl<P: Model> Explorer<P> {
         }
         Ok(Counterexample {
             violation: v,
-            settings: self.settings.clone(),
+            settings,
             actions: sim.history().actions.clone(),
         })
     }

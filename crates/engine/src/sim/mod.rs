@@ -23,7 +23,7 @@ mod world;
 use actions::normalize;
 pub use timeline::{LogLine, CHECKPOINT_EVERY, LOG_LINES};
 pub use world::{Dropped, InFlight, PendingTimer, DROP_FADE, MAX_IN_FLIGHT};
-use world::{Item, World};
+use world::{Item, Scheduled, World};
 
 use crate::catalog::{Model, NetworkSettings, Progress, Settings};
 use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
@@ -202,7 +202,13 @@ impl<P: Model> Simulation<P> {
         if let Some(a) = self.next_recorded_action() {
             return Some(a.time);
         }
-        self.world.peek_live().map(|s| s.time)
+        self.scheduled().map(|s| s.time)
+    }
+
+    /// The earliest delivery, timer or request the clock would bring; never one under the
+    /// manual schedule, where only recorded actions happen.
+    fn scheduled(&self) -> Option<&Scheduled> {
+        self.world.peek_live().filter(|_| !self.settings.manual)
     }
 
     fn progress_of(&self, i: usize) -> Progress {
@@ -223,7 +229,7 @@ impl<P: Model> Simulation<P> {
     pub fn step(&mut self) -> Option<StepReport> {
         while let Some(a) = self.next_recorded_action().cloned() {
             let pos = self.history.actions.partition_point(|x| x.event < a.event);
-            if self.world.peek_live().is_some_and(|s| s.time < a.time) {
+            if self.scheduled().is_some_and(|s| s.time < a.time) {
                 // Only a hand-made list (a link, a file) can put an action after an event
                 // that is due earlier; it moves one event later so time never runs backwards.
                 self.history.actions[pos].event += 1;
@@ -245,6 +251,7 @@ impl<P: Model> Simulation<P> {
                     .expect("validated just before"),
             );
         }
+        self.scheduled()?;
         let s = self.world.pop_live()?;
         self.world.now = s.time;
         Some(self.execute(s.item))
