@@ -11,7 +11,8 @@
 //! - the users of a simulation: [`share`] (links, traces), [`any`] (any protocol behind one
 //!   type), [`script`], [`check`] (random faults), [`explore`] (every interleaving of a small
 //!   cluster, breadth-first), [`session`] (what a front end decides),
-//!   [`bench`](mod@bench). [`ring`] (consistent hashing) stands apart.
+//!   [`bench`](mod@bench). [`ring`] (consistent hashing) and [`lin`] (linearizability of
+//!   client histories) stand apart.
 
 pub mod any;
 pub mod bench;
@@ -19,6 +20,7 @@ pub mod catalog;
 pub mod check;
 pub mod explore;
 pub mod invariants;
+pub mod lin;
 pub mod node;
 pub mod protocols;
 pub mod ring;

@@ -7,12 +7,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Each top-level module of the engine and its layer; a module may use its own layer and those
-/// below. `ring` stands alone: consistent hashing needs no simulation.
+/// below. `ring` and `lin` stand alone: consistent hashing and checking a history need no
+/// simulation.
 const LAYERS: &[(&str, u8)] = &[
     ("node", 0),
     ("narrate", 0),
     ("time", 1),
     ("ring", 1),
+    ("lin", 1),
     ("protocols", 2),
     ("invariants", 3),
     ("catalog", 4),
