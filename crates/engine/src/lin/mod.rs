@@ -1,4 +1,5 @@
-//! Is a history linearizable? A checker for client histories of registers and key-value stores.
+//! Is a history linearizable? A checker for client histories of registers and key-value stores,
+//! and a reader and writer for Jepsen's history files.
 //!
 //! A history is linearizable if each operation can be given a point between its invocation and
 //! its completion such that, taken in that order, the operations obey the object's sequential
@@ -18,10 +19,13 @@
 //! - [`history`]: operations, outcomes, values, and the clock they are timed on;
 //! - `model`: the register and key-value specifications;
 //! - `search`: the depth-first search with its cache;
-//! - [`evidence`]: what a failure shows, and the sentence that tells it.
+//! - [`evidence`]: what a failure shows, and the sentence that tells it;
+//! - [`jepsen`]: Jepsen's two history formats in, history maps out.
 
+mod edn;
 pub mod evidence;
 pub mod history;
+pub mod jepsen;
 mod model;
 mod search;
 
