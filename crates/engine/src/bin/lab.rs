@@ -389,6 +389,30 @@ fn explore(a: &Args) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Porcupine's `test_data` for `lab bench`: the etcd logs and key-value logs in the folder named
+/// by `LAB_LIN_DATA`, or in `shared/porcupine-test-data` beside the repository (`make bench`
+/// runs at its root); none if there is no such folder.
+fn published_histories() -> Vec<(String, String)> {
+    let dir = std::env::var_os("LAB_LIN_DATA").map_or_else(
+        || "../shared/porcupine-test-data".into(),
+        std::path::PathBuf::from,
+    );
+    let mut files = Vec::new();
+    for sub in ["jepsen", "kv"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                files.push((name, text));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// `lab lin FILE [--json] [--timeout STEPS]`: its own flags, and exit statuses that tell the
 /// three verdicts apart.
 fn check_history(words: &[String]) -> ExitCode {
@@ -530,6 +554,10 @@ fn main() -> ExitCode {
         "explore" => explore(&a),
         "bench" => lab_engine::bench::run(&meter::HostMeter::new(), a.hours).map(|out| {
             print!("{out}");
+            print!(
+                "{}",
+                lab_engine::bench::lin(&meter::HostMeter::new(), &published_histories())
+            );
             ExitCode::SUCCESS
         }),
         other => Err(format!(
