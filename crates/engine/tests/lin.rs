@@ -312,6 +312,25 @@ fn a_stale_read_is_told_in_one_sentence_with_its_evidence() {
 }
 
 #[test]
+fn histories_and_reports_cross_to_a_worker_as_json() {
+    let mut h = stale_read();
+    let g = h.invoke(7, Some("k"), Call::Append("a\"b".into()), 4 * SECOND);
+    h.complete(g, 5 * SECOND, Outcome::Info);
+    let f = h.invoke(
+        8,
+        None,
+        Call::Cas(Value::Nil, Value::Str("1".into())),
+        4 * SECOND,
+    );
+    h.complete(f, 5 * SECOND, Outcome::Fail);
+    let json = serde_json::to_string(&h).unwrap();
+    assert_eq!(serde_json::from_str::<History>(&json).unwrap(), h);
+    let r = check(&h, DEFAULT_BUDGET);
+    let json = serde_json::to_string(&r).unwrap();
+    assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), r);
+}
+
+#[test]
 fn the_illegal_candidates_are_all_that_could_come_next() {
     // After write 0, two concurrent cas expecting 1 and a read of 1: none can come next.
     let h = log("0 :invoke :write 0

@@ -8,11 +8,11 @@ use super::history::{History, Op, OpId, Value};
 use super::model::{apply, Next, Step};
 use super::search::Entry;
 use super::{Report, Verdict};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
 /// Why one key's operations have no linearization.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// The operation that cannot be placed next: it completed before any order could place it.
     pub stuck: OpId,

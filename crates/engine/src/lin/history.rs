@@ -3,11 +3,11 @@
 //! Concurrent Objects", TOPLAS 1990, §2).
 
 use crate::node::{MS, SECOND};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A value a register holds, a write writes or a read returns. Key-value operations hold text.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Value {
     Nil,
@@ -61,7 +61,7 @@ impl fmt::Display for Value {
 
 /// What a client asked for: a register's `read`, `write` and `cas`, or a key-value store's
 /// `get`, `put` and `append` on text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "f", content = "value")]
 pub enum Call {
     Read,
@@ -88,7 +88,7 @@ impl Call {
 }
 
 /// How an operation completed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "type", content = "value")]
 pub enum Outcome {
     /// It took effect. A read or a get carries what it returned; the other operations carry
@@ -106,7 +106,7 @@ pub enum Outcome {
 pub type OpId = usize;
 
 /// One client operation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Op {
     /// The client (Jepsen's process) that issued it; each has one operation open at a time.
     pub process: u64,
@@ -149,7 +149,7 @@ impl Op {
 }
 
 /// What the moments of a history count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Clock {
     /// The simulator's virtual microseconds; processes are its clients C1, C2...
@@ -159,7 +159,7 @@ pub enum Clock {
 }
 
 /// A history of client operations on registers or keys.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
     pub clock: Clock,
     pub ops: Vec<Op>,

@@ -33,13 +33,13 @@ pub use evidence::Evidence;
 pub use history::{Call, Clock, History, Op, OpId, Outcome, Value};
 
 use search::{Entry, Found, Search};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The steps [`check`] takes unless told otherwise: a few seconds at most natively.
 pub const DEFAULT_BUDGET: u64 = 100_000_000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     Linearizable,
@@ -49,7 +49,7 @@ pub enum Verdict {
 }
 
 /// What the check found on one key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyReport {
     /// `None` for the single register of a history without keys.
     pub key: Option<String>,
@@ -65,7 +65,7 @@ pub struct KeyReport {
 }
 
 /// The verdict on a history, and each key's.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub verdict: Verdict,
     pub steps: u64,
