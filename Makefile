@@ -34,7 +34,9 @@ unit:
 e2e:
 	cd tests/e2e && node --test --test-concurrency=1 *.test.mjs
 
-## Figures for the speed and size targets (never asserted)
+## Figures for the speed and size targets (never asserted). The linearizability checker is timed
+## beside Porcupine on Porcupine's test_data, if LAB_LIN_DATA names it or it is in
+## ../shared/porcupine-test-data (crates/engine/tests/data/lin/README.md).
 bench: tools browser-tools build
 	cargo run --profile bench -p lab-engine --bin lab -- bench
 	cd tests/e2e && node bench.mjs

@@ -7,6 +7,7 @@ use crate::any::AnySim;
 use crate::catalog::{ProtocolKind, Settings};
 use crate::check::{check_seeds, CheckOptions};
 use crate::explore::{explore, ExploreOptions, Host, Outcome, Stats};
+use crate::lin::{self, jepsen, Verdict};
 use crate::node::{Time, MS, SECOND};
 use crate::sim::rng::SimRng;
 use lab_ring::Ring;
@@ -248,6 +249,87 @@ fn ring(m: &dyn Meter) -> String {
     )
 }
 
+/// Porcupine's checker on its own `test_data` (Go 1.19, `go test -run X -bench
+/// 'EtcdJepsen|Kv[0-9]' -benchtime 5x` at commit 55508eb, on this project's 2-core machine):
+/// milliseconds per check, parsing apart, as its benchmarks time it. Porcupine searches the keys
+/// of a key-value history on parallel goroutines (both cores); the etcd logs have one key.
+const PORCUPINE_MS: &[(&str, f64)] = &[
+    ("etcd", 1101.1),
+    ("etcd_002", 473.0),
+    ("etcd_007", 301.5),
+    ("c10-ok", 1.29),
+    ("c10-bad", 0.58),
+    ("c50-ok", 463.9),
+    ("c50-bad", 54.0),
+];
+
+/// `lab lin`'s checker on Porcupine's `test_data` (`histories`: file name and text, read by the
+/// caller), beside [`PORCUPINE_MS`]: the mean of 5 checks each, parsing apart.
+pub fn lin(m: &dyn Meter, histories: &[(String, String)]) -> String {
+    const RUNS: u32 = 5;
+    let mut out = String::new();
+    if histories.is_empty() {
+        let _ = writeln!(
+            out,
+            "lin:         Porcupine's test_data not found (LAB_LIN_DATA, or \
+             shared/porcupine-test-data beside the repository): no comparison"
+        );
+        return out;
+    }
+    let mut verdicts = [0usize; 3];
+    let mut checked = 0;
+    // (name, files, operations, our ms) per row of the table.
+    let mut rows: Vec<(&str, usize, usize, f64)> = PORCUPINE_MS
+        .iter()
+        .map(|&(name, _)| (name, 0, 0, 0.0))
+        .collect();
+    for (file, text) in histories {
+        let Ok(h) = jepsen::parse(text) else {
+            continue;
+        };
+        let t0 = m.seconds();
+        let mut verdict = Verdict::Unknown;
+        for _ in 0..RUNS {
+            verdict = lin::check(&h, lin::DEFAULT_BUDGET).verdict;
+        }
+        let ms = (m.seconds() - t0) * 1e3 / f64::from(RUNS);
+        verdicts[verdict as usize] += 1;
+        checked += 1;
+        let stem = file.trim_end_matches(".log").trim_end_matches(".txt");
+        for row in rows.iter_mut() {
+            if row.0 == stem || (row.0 == "etcd" && stem.starts_with("etcd_")) {
+                row.1 += 1;
+                row.2 += h.ops.len();
+                row.3 += ms;
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "lin:         Porcupine's test_data, {checked} histories: {} linearizable, {} not, {} \
+         unknown; ms per check (mean of {RUNS}) beside Porcupine's on this machine (Go, its \
+         benchmarks)",
+        verdicts[Verdict::Linearizable as usize],
+        verdicts[Verdict::NotLinearizable as usize],
+        verdicts[Verdict::Unknown as usize],
+    );
+    for ((name, files, ops, ms), (_, theirs)) in rows.iter().zip(PORCUPINE_MS) {
+        if *files == 0 {
+            continue;
+        }
+        let what = if *files > 1 {
+            format!("{name} ({files} logs)")
+        } else {
+            name.to_string()
+        };
+        let _ = writeln!(
+            out,
+            "             {what:<18} {ops:>6} ops  lab lin {ms:>8.2} ms   Porcupine {theirs:>8.2} ms"
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +346,28 @@ mod tests {
             0
         }
         fn reset_peak(&self) {}
+    }
+
+    #[test]
+    fn bench_times_the_checker_on_the_histories_it_is_given() {
+        assert!(lin(&StillClock, &[]).contains("test_data not found"));
+        let log = "INFO  jepsen.util - 0 :invoke :write 1\nINFO  jepsen.util - 0 :ok :write 1\n";
+        let files = [
+            ("etcd_001.log".to_string(), log.to_string()),
+            ("etcd_002.log".to_string(), log.to_string()),
+            (
+                "c50-bad.txt".to_string(),
+                "{:process 0, :type :invoke".to_string(),
+            ),
+        ];
+        let out = lin(&StillClock, &files);
+        assert!(
+            out.contains("2 histories: 2 linearizable, 0 not, 0 unknown"),
+            "{out}"
+        );
+        assert!(out.contains("etcd (2 logs)           2 ops"), "{out}");
+        assert!(out.contains("etcd_002                1 ops"), "{out}");
+        assert!(!out.contains("c50-bad"), "{out}");
     }
 
     #[test]

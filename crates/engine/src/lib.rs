@@ -11,8 +11,8 @@
 //! - the users of a simulation: [`share`] (links, traces), [`any`] (any protocol behind one
 //!   type), [`script`], [`check`] (random faults), [`explore`] (every interleaving of a small
 //!   cluster, breadth-first), [`tour`], [`bench`](mod@bench);
-//! - [`session`]: what a front end decides, tours included. Consistent hashing stands apart, in
-//!   the lab-ring crate.
+//! - [`session`]: what a front end decides, tours included. [`lin`] (linearizability of client
+//!   histories) stands apart; consistent hashing is the lab-ring crate.
 
 pub mod any;
 pub mod bench;
@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod check;
 pub mod explore;
 pub mod invariants;
+pub mod lin;
 pub mod node;
 pub mod protocols;
 pub mod script;

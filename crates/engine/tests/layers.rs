@@ -7,10 +7,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Each top-level module of the engine and its layer; a module may use its own layer and those
-/// below. Consistent hashing is a crate of its own (lab-ring), so Cargo keeps it apart.
+/// below. Consistent hashing is a crate of its own (lab-ring), so Cargo keeps it apart; `lin`
+/// stands alone: checking a history needs no simulation.
 const LAYERS: &[(&str, u8)] = &[
     ("node", 0),
     ("time", 1),
+    ("lin", 1),
     ("protocols", 2),
     ("invariants", 3),
     ("catalog", 4),

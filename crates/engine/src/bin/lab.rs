@@ -6,6 +6,7 @@
 //! lab explore --protocol paxos --nodes 3 --proposers 2 --bug paxos-ignore-promised-value
 //! lab bench [--hours 1]
 //! lab tour list | lab tour run raft-election
+//! lab lin history.edn [--json] [--timeout 100000000]
 //! ```
 
 #[path = "lab/meter.rs"]
@@ -16,6 +17,7 @@ use lab_engine::catalog::vocabulary::{canonical, KEYS};
 use lab_engine::catalog::{Bug, Opt, ProtocolKind, Settings};
 use lab_engine::check::{check_seeds, CheckOptions, FailureKind, FaultModel};
 use lab_engine::explore::{self, ExploreOptions, Outcome, Stats};
+use lab_engine::lin::{self, Verdict};
 use lab_engine::script::{self, format_event};
 use lab_engine::time::{fmt_time, parse_time};
 use lab_engine::Time;
@@ -31,6 +33,10 @@ USAGE
   lab bench [--hours 1]
   lab ring  [--nodes 10] [--vnodes 100] [--keys 100000] [--replicas 3] --add N | --remove ID
   lab tour  list | run ID      the guided tours; run prints chapters and events, fails if a check does
+  lab lin   FILE [--json] [--timeout STEPS]
+                               is a Jepsen history (history maps or log lines) linearizable? Exit
+                               status 0 yes, 1 no (with the evidence), 2 unreadable (with the
+                               line), 3 unknown: the budget of steps (default 100M) ran out
 ";
 
 /// The usage, then every setting, option and buggy variant from the catalog, so the help
@@ -385,6 +391,123 @@ fn explore(a: &Args) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Porcupine's `test_data` for `lab bench`: the etcd logs and key-value logs in the folder named
+/// by `LAB_LIN_DATA`, or in `shared/porcupine-test-data` beside the repository (`make bench`
+/// runs at its root); none if there is no such folder.
+fn published_histories() -> Vec<(String, String)> {
+    let dir = std::env::var_os("LAB_LIN_DATA").map_or_else(
+        || "../shared/porcupine-test-data".into(),
+        std::path::PathBuf::from,
+    );
+    let mut files = Vec::new();
+    for sub in ["jepsen", "kv"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                files.push((name, text));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// `lab lin FILE [--json] [--timeout STEPS]`: its own flags, and exit statuses that tell the
+/// three verdicts apart.
+fn check_history(words: &[String]) -> ExitCode {
+    let mut file = None;
+    let mut json = false;
+    let mut budget = lin::DEFAULT_BUDGET;
+    let mut i = 0;
+    let usage = |e: String| {
+        eprintln!("lab lin: {e} (usage: lab lin FILE [--json] [--timeout STEPS])");
+        ExitCode::from(2)
+    };
+    while i < words.len() {
+        match words[i].as_str() {
+            "--json" => json = true,
+            "--timeout" => {
+                i += 1;
+                let Some(v) = words.get(i) else {
+                    return usage("--timeout needs a number of steps".into());
+                };
+                match parse_steps(v) {
+                    Some(n) => budget = n,
+                    None => {
+                        return usage(format!(
+                            "--timeout: '{v}' is not a number of steps like 5000000 or 5M"
+                        ))
+                    }
+                }
+            }
+            flag if flag.starts_with("--") => return usage(format!("unknown option '{flag}'")),
+            path if file.is_none() => file = Some(path.to_string()),
+            extra => return usage(format!("one file at a time, not also '{extra}'")),
+        }
+        i += 1;
+    }
+    let Some(path) = file else {
+        return usage("which history file?".into());
+    };
+    let unreadable = |line: Option<usize>, e: String| {
+        if json {
+            say(serde_json::json!({ "file": path, "error": e, "line": line }));
+        }
+        eprintln!("lab lin: {path}: {e}");
+        ExitCode::from(2)
+    };
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => return unreadable(None, format!("not UTF-8 text ({e})")),
+        },
+        Err(e) => return unreadable(None, e.to_string()),
+    };
+    let history = match lin::jepsen::parse(&text) {
+        Ok(h) => h,
+        Err(e) => return unreadable(Some(e.line), e.to_string()),
+    };
+    let report = lin::check(&history, budget);
+    if json {
+        let mut out = serde_json::to_value(&report).unwrap_or_default();
+        out["file"] = path.clone().into();
+        out["operations"] = history.ops.len().into();
+        out["processes"] = history.processes().into();
+        out["headline"] = report.headline().into();
+        // The operations themselves, so that a tool can read the ids in the report.
+        out["ops"] = serde_json::to_value(&history.ops).unwrap_or_default();
+        say(out);
+    } else {
+        say(format!(
+            "{path}: {}",
+            lin::evidence::describe(&report, &history)
+        ));
+    }
+    ExitCode::from(match report.verdict {
+        Verdict::Linearizable => 0,
+        Verdict::NotLinearizable => 1,
+        Verdict::Unknown => 3,
+    })
+}
+
+/// `5000000`, `5M`, `500k`, `1G`.
+fn parse_steps(v: &str) -> Option<u64> {
+    let (digits, scale) = match v.strip_suffix(['k', 'K']) {
+        Some(d) => (d, 1_000),
+        None => match v.strip_suffix('M') {
+            Some(d) => (d, 1_000_000),
+            None => match v.strip_suffix('G') {
+                Some(d) => (d, 1_000_000_000),
+                None => (v, 1),
+            },
+        },
+    };
+    digits.parse::<u64>().ok()?.checked_mul(scale)
+}
+
 fn main() -> ExitCode {
     let words: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = words.first().map(String::as_str) else {
@@ -408,6 +531,9 @@ fn main() -> ExitCode {
             }
         };
     }
+    if cmd == "lin" {
+        return check_history(&words[1..]);
+    }
     if cmd == "tour" {
         return match lab_engine::tour::cli(&words[1..]) {
             Ok((out, ok)) => {
@@ -430,10 +556,14 @@ fn main() -> ExitCode {
         "explore" => explore(&a),
         "bench" => lab_engine::bench::run(&meter::HostMeter::new(), a.hours).map(|out| {
             print!("{out}");
+            print!(
+                "{}",
+                lab_engine::bench::lin(&meter::HostMeter::new(), &published_histories())
+            );
             ExitCode::SUCCESS
         }),
         other => Err(format!(
-            "unknown subcommand '{other}' (run, check, explore, bench, ring, tour)"
+            "unknown subcommand '{other}' (run, check, explore, bench, ring, tour, lin)"
         )),
     });
     match result {
