@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: serve build test check-format lint unit e2e bench mutants tools browser-tools clean
+.PHONY: serve build test check-format lint unit e2e bench size mutants tools browser-tools clean
 
 ## Install what is missing, build the release bundle and serve it on http://127.0.0.1:8080
 serve: tools
@@ -40,6 +40,10 @@ e2e:
 bench: tools browser-tools build
 	cargo run --profile bench -p lab-engine --bin lab -- bench
 	cd tests/e2e && node bench.mjs
+
+## The bundle's sizes only, raw and gzip: the page's own (what loads at start) and the worker's
+size: build
+	node tests/e2e/sizes.mjs
 
 ## Plant small bugs in the protocols and invariants, one at a time, and count per file those the
 ## fast tests catch (cargo-mutants, installed if missing; about an hour and a half on two cores).

@@ -1,22 +1,10 @@
 // Browser budgets, printed (never asserted): bundle size, and frame times with 9 nodes and
 // hundreds of messages in flight. Run by `make bench` after a release build.
-import { readdir, readFile } from 'node:fs/promises';
-import { gzipSync } from 'node:zlib';
-import { join } from 'node:path';
-import { DIST, open } from './harness.mjs';
+import { open } from './harness.mjs';
+import { printBundleSizes } from './sizes.mjs';
 
 // What a page loads at start, and the bug search's worker, loaded only when a search starts.
-const files = (await readdir(DIST)).filter((f) => f.endsWith('.wasm') || f.endsWith('.js'));
-const sizes = { page: [0, 0], worker: [0, 0] };
-for (const f of files) {
-  const body = await readFile(join(DIST, f));
-  const part = sizes[f.startsWith('explore-worker') ? 'worker' : 'page'];
-  part[0] += body.length;
-  part[1] += gzipSync(body, { level: 9 }).length;
-}
-const kb = ([raw, gz]) => `wasm + js ${(raw / 1024).toFixed(0)} KB, gzip ${(gz / 1024).toFixed(0)} KB`;
-console.log(`bundle:      ${kb(sizes.page)} (target < 400 KB)`);
-console.log(`worker:      ${kb(sizes.worker)}, loaded when Find a bug starts`);
+await printBundleSizes();
 
 // 9 nodes, heartbeats every 5 ms over a 300-400 ms network: several hundred messages in flight.
 const app = await open('n=9&hb=5ms&lat=300ms..400ms&et=600ms..900ms&speed=7&autoplay=1');
