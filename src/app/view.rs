@@ -147,7 +147,7 @@ impl App {
                 let (k, t) = (v.event, v.time);
                 let go = move |_| Msg::Do(if by_time { Command::Seek(t) } else { Command::SeekEvent(k) });
                 html! {
-                    <div class="violation" data-testid="violation" role="alert">
+                    <div class="alert" data-testid="violation" role="alert">
                         <strong>{ format!("{} violated", v.violation.invariant) }</strong>
                         <span>{ format!(" at {} (event #{}): {}", fmt_time(v.time), v.event, v.violation.explanation) }</span>
                         <button onclick={link.callback(go)}>{ "Go to the event" }</button>
