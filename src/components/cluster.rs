@@ -8,6 +8,7 @@
 
 use crate::components::box_size::use_box_size;
 use crate::ui_state::Shared;
+use lab_engine::node::Decision;
 use lab_engine::session::{stale_leaders, Selection};
 use lab_engine::sim::view::{MessageView, NodeView, Snapshot};
 use lab_engine::{NodeId, ProtocolKind, Time};
@@ -227,6 +228,17 @@ pub fn kind_class(kind: &str) -> String {
     format!("msg k{}", kind_index(kind))
 }
 
+/// The word drawn as a node's role: a decided transaction's outcome says so (a student reads
+/// "committed" on the node, not only in the table below), a stale leader is named as such.
+fn drawn_role(v: &NodeView, stale: &[NodeId]) -> String {
+    match v.summary.decision {
+        _ if stale.contains(&v.id) => "stale leader".into(),
+        Some(Decision::Commit) if v.up => "committed".into(),
+        Some(Decision::Abort) if v.up => "aborted".into(),
+        _ => v.summary.role.clone(),
+    }
+}
+
 /// An axis-aligned box, for keeping labels off nodes and off each other.
 #[derive(Clone, Copy, Debug)]
 struct Rect {
@@ -327,14 +339,7 @@ fn ring(
     let texts: Vec<(bool, Vec<String>)> = snap
         .nodes
         .iter()
-        .map(|v| {
-            let role = if stale.contains(&v.id) {
-                "stale leader"
-            } else {
-                v.summary.role.as_str()
-            };
-            node_text(role, &v.summary.term_label, layout)
-        })
+        .map(|v| node_text(&drawn_role(v, &stale), &v.summary.term_label, layout))
         .collect();
     let strip_cells = |v: &NodeView| {
         // Room for the "12…" before the cells too.
@@ -477,7 +482,8 @@ fn ring(
             }
         });
         let inside = texts[i].0;
-        let role = if is_stale { "stale leader".to_string() } else { s.role.clone() };
+        let role = drawn_role(v, &stale);
+        let decision = s.decision.map(|d| d.slug());
         let log_attr = format!(
             "{}|{}|{}|{}",
             s.log.iter().map(|c| format!("{}/{}/{}", c.index, c.term, c.text)).collect::<Vec<_>>().join(","),
@@ -488,11 +494,11 @@ fn ring(
         let k = layout.k;
         let id_y = if inside { y - 6.0 * k } else { y + 5.0 * k };
         html! {
-            <g class={classes!("node", format!("role-{}", s.class), (!v.up).then_some("down"), sel.then_some("selected"), is_stale.then_some("stale"))}
+            <g class={classes!("node", format!("role-{}", s.class), decision.map(|d| format!("decision-{d}")), (!v.up).then_some("down"), sel.then_some("selected"), is_stale.then_some("stale"))}
                 data-testid={format!("node-{}", v.id.0)}
                 data-role={s.role.clone()} data-state={s.role.clone()} data-term={s.term.to_string()}
                 data-up={v.up.to_string()} data-log={log_attr} data-stale={is_stale.then_some("true")}
-                data-highlight={lit.then_some("true")}
+                data-highlight={lit.then_some("true")} data-decision={decision}
                 role="button" tabindex="0" aria-pressed={sel.to_string()}
                 aria-label={format!("{} {} {}", v.id, role, s.term_label)}
                 {onclick} {onkeydown} {onmouseenter} {onmouseleave}>

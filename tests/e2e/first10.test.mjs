@@ -73,3 +73,57 @@ test('the ring page styles stay there: log strips and legend swatches, all sizes
     }
   }
 });
+
+const decisions = (page) =>
+  page.$$eval('[data-testid^="node-"]', (els) =>
+    els
+      .filter((e) => /^node-\d+$/.test(e.dataset.testid))
+      .map((e) => ({
+        id: Number(e.dataset.testid.slice(5)),
+        decision: e.dataset.decision ?? null,
+        fill: getComputedStyle(e.querySelector('.body')).fill,
+        text: [...e.querySelectorAll('text')].map((t) => t.textContent).join(' '),
+        below: document.querySelector(`[data-testid="under-${e.dataset.testid.slice(5)}"]`)?.textContent ?? '',
+      }))
+      .sort((a, b) => a.id - b.id),
+  );
+
+test('2PC and 3PC nodes show their decision: colour, word and data-decision', async () => {
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    const embed = size === 'embed' ? '&embed=1' : '';
+    // A 2PC run that has committed its first transaction everywhere.
+    const app = await open(`p=2pc&seed=1&t=1s${embed}`, { viewport });
+    try {
+      const { page, problems } = app;
+      // Requests keep coming: the coordinator may be busy with the next one.
+      const ns = (await decisions(page)).filter((n) => n.decision === 'commit');
+      assert.ok(ns.length >= 3, `${size}: participants show their commit ${JSON.stringify(ns)}`);
+      for (const n of ns) assert.match(n.text + n.below, /committed/, `${size}: the word is on S${n.id}`);
+      assert.equal(new Set(ns.map((n) => n.fill)).size, 1, `${size}: one colour for one outcome`);
+      const busy = (await decisions(page)).filter((n) => n.decision === null);
+      assert.ok(busy.every((n) => !ns.some((c) => c.fill === n.fill)), `${size}: undecided nodes look different`);
+      // The tour's partition: S1 and S2 commit, S3 and S4 abort, and the nodes say so.
+      await page.goto(`${app.site.url}?tour=3pc-partition&ch=3${embed}`);
+      await page.waitForSelector(byTestId('clock'));
+      await page.click(byTestId('play'));
+      const split = await until(
+        async () => {
+          const d = await decisions(page);
+          return d.length === 4 && d[3].decision === 'abort' && d[0].decision === 'commit' ? d : null;
+        },
+        { what: '3PC decides on both sides', timeout: 30000 },
+      );
+      assert.deepEqual(split.map((n) => n.decision), ['commit', 'commit', 'abort', 'abort']);
+      assert.notEqual(split[0].fill, split[3].fill, `${size}: commit and abort differ in colour`);
+      assert.match(split[3].text + split[3].below, /aborted/);
+      await screenshot(page, `first10-3pc-decisions-${size}`);
+      // Nothing else has a decision to show.
+      await page.goto(`${app.site.url}?p=raft&t=2s${embed}`);
+      await page.waitForSelector(byTestId('clock'));
+      assert.ok((await decisions(page)).every((n) => n.decision === null), 'Raft nodes carry no data-decision');
+      assert.deepEqual(problems, []);
+    } finally {
+      await app.close();
+    }
+  }
+});

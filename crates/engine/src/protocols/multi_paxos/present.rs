@@ -174,6 +174,7 @@ pub(super) fn summary(s: &MpState) -> NodeSummary {
         log_len: len,
         committed: s.applied,
         value: Some(s.value),
+        decision: None,
     }
 }
 

@@ -119,6 +119,7 @@ pub(super) fn summary(s: &PaxosState) -> NodeSummary {
         log_len: u64::from(s.durable.accepted.is_some()),
         committed: u64::from(s.learned.is_some()),
         value: s.learned.map(|(_, v)| v.value),
+        decision: None,
     }
 }
 

@@ -128,6 +128,7 @@ pub(super) fn summary(s: &RaftState) -> NodeSummary {
         log_len: len,
         committed: s.commit_index,
         value: Some(s.value),
+        decision: None,
     }
 }
 

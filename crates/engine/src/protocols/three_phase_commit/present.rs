@@ -5,8 +5,8 @@
 
 use super::{Status, ThreePc, ThreePcDurable, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
 use crate::node::{
-    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableRow, TimerKind,
-    TABLE_COLUMNS,
+    Decision, LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableRow,
+    TimerKind, TABLE_COLUMNS,
 };
 use imbl::OrdMap;
 
@@ -104,6 +104,16 @@ fn phase(s: &ThreePcState) -> Option<(String, &'static str)> {
     })
 }
 
+/// What the node shows it decided: the newest transaction's outcome, unless it still holds a
+/// lock (then it is waiting, whatever it decided before).
+fn decision(d: &ThreePcDurable) -> Option<Decision> {
+    if d.lock.is_some() {
+        return None;
+    }
+    let (_, r) = d.log.get_max()?;
+    r.status.decision().map(Decision::from_commit)
+}
+
 pub(super) fn summary(s: &ThreePcState) -> NodeSummary {
     let d = &s.durable;
     let (role, class) = if s.is_coordinator() {
@@ -142,6 +152,7 @@ pub(super) fn summary(s: &ThreePcState) -> NodeSummary {
         log_len: d.log.len() as u64,
         committed: d.decided,
         value: Some(d.value),
+        decision: decision(d),
     }
 }
 

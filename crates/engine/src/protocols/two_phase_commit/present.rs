@@ -4,8 +4,8 @@
 
 use super::{Status, TpcDurable, TpcMsg, TpcState, TpcTimer, TwoPc, TxnRecord};
 use crate::node::{
-    LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableRow, TimerKind,
-    TABLE_COLUMNS,
+    Decision, LogCell, Message, NodeId, NodeSummary, Section, TableCell, TableLayout, TableRow,
+    TimerKind, TABLE_COLUMNS,
 };
 
 impl TimerKind for TpcTimer {
@@ -97,6 +97,16 @@ fn latest(d: &TpcDurable) -> String {
     }
 }
 
+/// What the node shows it decided: the newest transaction's outcome, unless it still holds a
+/// lock (then it is waiting, whatever it decided before).
+fn decision(d: &TpcDurable) -> Option<Decision> {
+    if d.lock.is_some() {
+        return None;
+    }
+    let (_, r) = d.log.get_max()?;
+    r.status.decision().map(Decision::from_commit)
+}
+
 pub(super) fn summary(s: &TpcState) -> NodeSummary {
     let d = &s.durable;
     let (role, class) = role(s);
@@ -126,6 +136,7 @@ pub(super) fn summary(s: &TpcState) -> NodeSummary {
         log_len: d.log.len() as u64,
         committed: d.decided,
         value: Some(d.value),
+        decision: decision(d),
     }
 }
 

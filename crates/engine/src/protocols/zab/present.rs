@@ -213,6 +213,7 @@ pub(super) fn summary(s: &ZabState) -> NodeSummary {
         log_len: len,
         committed: s.committed,
         value: Some(s.value),
+        decision: None,
     }
 }
 
