@@ -115,7 +115,7 @@ impl App {
             let crashes = memos
                 .crashes
                 .get((gen, now, window), || session::crashes(sim, t0, t1));
-            html! { <SpaceTime snap={snap.clone()} {arrows} {crashes} {window} {selected}
+            html! { <SpaceTime snap={snap.clone()} protocol={settings.protocol} {arrows} {crashes} {window} {selected}
             on_select={cb.select.clone()} on_window={cb.st_window.clone()} /> }
         } else {
             html! { <Cluster snap={snap.clone()} {selected} protocol={settings.protocol}
@@ -221,7 +221,7 @@ impl App {
                     on_back={cb.tour_back.clone()} on_copy_link={cb.copy_link.clone()} on_close={cb.tour_close.clone()} />
             })
         });
-        let legend = html! { <Legend kinds={sim.message_kinds()} compact={embed} /> };
+        let legend = html! { <Legend protocol={sim.settings().protocol} compact={embed} /> };
         let table = memos.table.get_same((gen, events), || sim.state_table());
         let grid =
             html! { <LogGrid {table} stale={session::stale_leaders(&snap)} compact={embed} /> };

@@ -127,3 +127,74 @@ test('2PC and 3PC nodes show their decision: colour, word and data-decision', as
     }
   }
 });
+
+/** The legend's node entries and message colours. */
+const legend = (page) =>
+  page.evaluate(() => {
+    const items = [...document.querySelectorAll('[data-testid="legend"] li[data-legend]')];
+    return items.map((li) => ({
+      key: li.dataset.legend,
+      text: li.textContent,
+      bg: getComputedStyle(li.querySelector('.swatch')).backgroundColor,
+    }));
+  });
+
+test('one legend per protocol, from what it draws; requests and replies differ', async () => {
+  const app = await open('p=2pc&seed=1&t=1s', { viewport: SIZES.desktop });
+  try {
+    const { page, problems } = app;
+    const go = async (q) => {
+      await page.goto(`${app.site.url}?${q}`);
+      await page.waitForSelector(byTestId('clock'));
+      await openLegend(page);
+      return legend(page);
+    };
+    const tpc = await go('p=2pc&seed=1&t=1s');
+    const text = tpc.map((e) => e.text).join(' | ');
+    assert.match(text, /blocked/, '2PC explains blocked');
+    assert.match(text, /prepared/, '2PC explains prepared');
+    assert.match(text, /committed/);
+    assert.doesNotMatch(text, /candidate|follower\b|stale leader/, `2PC's legend is not Raft's: ${text}`);
+    // A participant's swatch is the colour the participant is drawn in.
+    const participant = tpc.find((e) => e.key === 'role-follower');
+    const blocked = tpc.find((e) => e.key === 'role-blocked');
+    const fillOf = (cls) =>
+      page.evaluate((cls) => {
+        const c = document.createElementNS('http://www.w3.org/2000/svg', 'g');
+        c.setAttribute('class', `node ${cls}`);
+        const b = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+        b.setAttribute('class', 'body');
+        c.appendChild(b);
+        document.querySelector('svg.cluster').appendChild(c);
+        const f = getComputedStyle(b).fill;
+        c.remove();
+        return f;
+      }, cls);
+    assert.equal(participant.bg, await fillOf('role-follower'), 'participant swatch = participant colour');
+    assert.equal(blocked.bg, await fillOf('role-blocked'), 'blocked swatch = blocked colour');
+    const paxos = await go('p=paxos&t=1s');
+    const acceptor = paxos.find((e) => /acceptor/.test(e.text));
+    assert.ok(acceptor, 'Paxos names acceptors');
+    assert.equal(acceptor.bg, await fillOf(acceptor.key), 'acceptor swatch = acceptor colour');
+    for (const [q, pairs] of [
+      ['p=raft&t=1s', [['RequestVote', 'RequestVoteReply'], ['PreVote', 'PreVoteReply'], ['AppendEntries', 'AppendEntriesReply']]],
+      ['p=zab&t=1s', [['NewEpoch', 'AckEpoch'], ['Proposal', 'Ack'], ['Ping', 'PingAck']]],
+    ]) {
+      const entries = await go(q);
+      const colour = (k) => entries.find((e) => e.key === k)?.bg;
+      for (const [req, rep] of pairs) {
+        assert.ok(colour(req) && colour(rep), `${q}: ${req} and ${rep} listed`);
+        assert.notEqual(colour(req), colour(rep), `${q}: ${req} and its reply differ`);
+      }
+      const kinds = entries.filter((e) => !e.key.startsWith('role-') && e.key !== 'stale' && !e.key.startsWith('decision-'));
+      assert.equal(new Set(kinds.map((k) => k.bg)).size, kinds.length, `${q}: every message kind its own colour`);
+      if (q.startsWith('p=raft')) await screenshot(page, 'first10-legend-raft-desktop');
+    }
+    await go('p=2pc&seed=1&t=1s');
+    await page.locator(byTestId('legend')).scrollIntoViewIfNeeded();
+    await screenshot(page, 'first10-legend-2pc-desktop');
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});

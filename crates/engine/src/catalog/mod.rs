@@ -86,6 +86,9 @@ pub struct Entry {
     pub defaults: fn(&mut Settings),
     /// The smallest cluster that makes sense, and why.
     pub min_nodes: (usize, &'static str),
+    /// The legend of the cluster's nodes: each colour class the protocol draws a node in, with
+    /// what it means here (tests hold every summary's class and decision to this list).
+    pub legend: &'static [(&'static str, &'static str)],
 }
 
 macro_rules! define_kinds {
@@ -102,6 +105,13 @@ macro_rules! define_kinds {
             pub fn entry(self) -> &'static Entry {
                 match self {
                     $(ProtocolKind::$kind => &<$ty as Model>::ENTRY),*
+                }
+            }
+
+            /// The names of the protocol's message kinds, in kind order.
+            pub fn message_kinds(self) -> &'static [&'static str] {
+                match self {
+                    $(ProtocolKind::$kind => <$ty as Protocol>::MESSAGE_KINDS),*
                 }
             }
         }

@@ -20,6 +20,12 @@ pub const MULTI_PAXOS: Entry = Entry {
     options: &[],
     defaults: |_| {},
     min_nodes: (1, "Multi-Paxos needs at least one node"),
+    legend: &[
+        ("role-leader", "leader"),
+        ("stale", "stale leader: a higher ballot exists elsewhere"),
+        ("role-follower", "follower (acceptor)"),
+        ("role-candidate", "candidate (phase 1)"),
+    ],
 };
 
 impl Model for MultiPaxos {

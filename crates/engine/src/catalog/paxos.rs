@@ -43,6 +43,13 @@ pub const PAXOS: Entry = Entry {
     // Single-decree: a few competing proposals, not a stream.
     defaults: |s| s.request_every = None,
     min_nodes: (1, "Paxos needs at least one node"),
+    legend: &[
+        ("role-leader", "proposer in phase 2 (accept)"),
+        ("stale", "stale proposer: a higher ballot exists elsewhere"),
+        ("role-candidate", "proposer in phase 1 (prepare)"),
+        ("role-follower", "acceptor, or a proposer backing off"),
+        ("role-learner", "learned the chosen value"),
+    ],
 };
 
 impl Model for Paxos {

@@ -49,6 +49,12 @@ pub const RAFT: Entry = Entry {
     options: &[Opt::PreVote, Opt::CheckQuorum],
     defaults: |_| {},
     min_nodes: (1, "Raft needs at least one node"),
+    legend: &[
+        ("role-leader", "leader"),
+        ("stale", "stale leader: a higher term exists elsewhere"),
+        ("role-follower", "follower"),
+        ("role-candidate", "candidate or pre-candidate"),
+    ],
 };
 
 impl Model for Raft {

@@ -49,6 +49,12 @@ pub const ZAB: Entry = Entry {
     options: &[],
     defaults: |_| {},
     min_nodes: (1, "Zab needs at least one node"),
+    legend: &[
+        ("role-leader", "LEADING"),
+        ("stale", "stale leader: a higher epoch exists elsewhere"),
+        ("role-follower", "FOLLOWING"),
+        ("role-candidate", "LOOKING (electing)"),
+    ],
 };
 
 impl Model for Zab {
