@@ -3,7 +3,7 @@
 
 use super::{App, Msg};
 use crate::components::cluster::Cluster;
-use crate::components::controls::{Faults, Help, Transport};
+use crate::components::controls::{FaultBar, Faults, Help, Transport};
 use crate::components::event_log::EventLog;
 use crate::components::explore::ExplorePanel;
 use crate::components::inspector::{Inspected, Inspector};
@@ -13,6 +13,7 @@ use crate::components::log_grid::LogGrid;
 use crate::components::settings::SettingsBar;
 use crate::components::spacetime::{SpaceTime, Window};
 use crate::components::tour::{TourPanel, ToursMenu};
+use crate::components::welcome::WelcomeCard;
 use crate::ui_state::Memo;
 use lab_engine::any::AnySim;
 use lab_engine::explore::ExploreOptions;
@@ -278,6 +279,9 @@ impl App {
                 { notices }
                 { banner }
                 <main class="stage">
+                    if p.welcome() {
+                        <WelcomeCard on_choice={link.callback(|w| Msg::Do(Command::Welcome(w)))} />
+                    }
                     <div class="tabs" role="tablist">
                         <button role="tab" data-testid="view-cluster" aria-selected={(!p.spacetime()).to_string()}
                             onclick={link.callback(|_| Msg::Do(Command::SpaceTime(false)))}>{ "Cluster" }</button>
@@ -299,6 +303,7 @@ impl App {
                                 })} />
                         </label>
                     </div>
+                    <FaultBar on_fault={link.callback(|f| Msg::Do(Command::Fault(f)))} />
                     { cluster }
                     { transport }
                     { grid }

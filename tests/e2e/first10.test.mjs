@@ -198,3 +198,132 @@ test('one legend per protocol, from what it draws; requests and replies differ',
     await app.close();
   }
 });
+
+/** Text in `sel` rendered below 11 px. */
+const tiny = (page, sel) =>
+  page.$$eval(`${sel} *`, (els) =>
+    els
+      .filter((e) => e.offsetParent && e.childNodes.length && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+      .map((e) => ({ text: e.textContent.trim().slice(0, 30), px: parseFloat(getComputedStyle(e).fontSize) }))
+      .filter((t) => t.px < 11),
+  );
+
+const box = (page, id) => page.$eval(byTestId(id), (e) => e.getBoundingClientRect().toJSON());
+
+test('a bare first visit gets a welcome card, dismissed for good; links and embeds do not', async () => {
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    const app = await open('', { viewport });
+    try {
+      const { page, problems } = app;
+      if (size === 'embed') {
+        // A bare link in a small window is still the full page, and a first visit.
+        assert.ok(await page.isVisible(byTestId('welcome')));
+      }
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        for (const id of ['welcome', 'welcome-tour', 'welcome-play', 'welcome-break', 'welcome-close']) {
+          assert.ok(await page.isVisible(byTestId(id)), `${size}: ${id} shows`);
+        }
+        assert.deepEqual(await tiny(page, byTestId('welcome')), [], `${size}: welcome text at least 11 px`);
+        const w = await box(page, 'welcome');
+        assert.ok(w.y + w.height <= viewport.height, `${size}: the card is on the first screen`);
+        await screenshot(page, `first10-welcome-${size}-${scheme}`);
+      }
+      await page.click(byTestId('welcome-close'));
+      assert.equal(await page.$(byTestId('welcome')), null, 'one click closes it');
+      await page.reload();
+      await page.waitForSelector(byTestId('clock'));
+      assert.equal(await page.$(byTestId('welcome')), null, 'and it stays closed');
+      assert.deepEqual(problems, []);
+    } finally {
+      await app.close();
+    }
+  }
+  for (const q of ['p=raft', 'embed=1', 'tour=raft-election', 'seed=4']) {
+    const app = await open(q, { viewport: SIZES.desktop });
+    try {
+      assert.equal(await app.page.$(byTestId('welcome')), null, `${q}: no welcome`);
+    } finally {
+      await app.close();
+    }
+  }
+});
+
+test('the welcome choices: the tour, a run that plays, a run that breaks', async () => {
+  const app = await open('', { viewport: SIZES.desktop });
+  try {
+    const { page, site, problems } = app;
+    const fresh = async () => {
+      await page.evaluate(() => localStorage.clear());
+      await page.goto(site.url);
+      await page.waitForSelector(byTestId('welcome'));
+    };
+    await page.click(byTestId('welcome-tour'));
+    await page.waitForSelector(byTestId('tour-panel'));
+    assert.match(page.url(), /tour=raft-election/);
+    assert.equal(await page.$(byTestId('welcome')), null);
+    await fresh();
+    await page.click(byTestId('welcome-play'));
+    await until(async () => Number(await page.getAttribute(byTestId('clock'), 'data-us')) > 0, { what: 'the run plays' });
+    await fresh();
+    await page.click(byTestId('welcome-break'));
+    await page.waitForSelector(byTestId('violation'), { timeout: 30000 });
+    assert.match(await page.textContent(byTestId('violation')), /Atomicity/);
+    assert.match(await page.textContent(byTestId('badges')), /unilateral/);
+    await screenshot(page, 'first10-break-it-desktop');
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
+test('the fault bar sits beside the cluster on the first screen and does what it says', async () => {
+  for (const size of ['desktop', 'phone']) {
+    const viewport = SIZES[size];
+    // The tallest first screen: the welcome card up as well.
+    const app = await open('', { viewport });
+    try {
+      const { page, problems } = app;
+      const bar = await box(page, 'fault-bar');
+      const cluster = await box(page, 'cluster');
+      assert.ok(bar.y >= 0 && bar.y + bar.height <= viewport.height, `${size}: on the first screen (${JSON.stringify(bar)})`);
+      assert.ok(bar.y + bar.height <= cluster.y + 2, `${size}: right above the cluster`);
+      assert.ok(cluster.y - (bar.y + bar.height) < 40, `${size}: next to it`);
+      assert.deepEqual(await tiny(page, byTestId('fault-bar')), [], `${size}: readable`);
+      for (const id of ['fault-partition', 'fault-heal', 'fault-crash-leader', 'fault-drop']) {
+        const b = await box(page, id);
+        assert.ok(b.y + b.height <= viewport.height, `${size}: ${id} on the first screen`);
+      }
+      await screenshot(page, `first10-fault-bar-${size}`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await app.close();
+    }
+  }
+  const app = await open('p=raft&seed=1&t=3s', { viewport: SIZES.desktop });
+  try {
+    const { page, problems } = app;
+    await page.click(byTestId('fault-partition'));
+    await until(async () => (await page.$$('.link.cut')).length > 0, { what: 'cut links' });
+    await page.click(byTestId('fault-heal'));
+    await until(async () => (await page.$$('.link.cut')).length === 0, { what: 'healed' });
+    await page.click(byTestId('fault-crash-leader'));
+    await until(async () => (await page.$$('[data-testid^="node-"][data-up="false"]')).length === 1, { what: 'the leader down' });
+    const down = await page.getAttribute('[data-testid^="node-"][data-up="false"]', 'data-role');
+    assert.equal(down, 'crashed');
+    const lost = async () => (await page.$$('.cluster .dead')).length;
+    const before = await lost();
+    await page.click(byTestId('fault-drop'));
+    // The next message dies where it is: a cross marks it.
+    await until(async () => (await lost()) > before, { what: 'a message dropped' });
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+  const embed = await open('t=1s&embed=1', { viewport: SIZES.embed });
+  try {
+    assert.equal(await embed.page.$(byTestId('fault-bar')), null, 'the embed keeps to cluster and transport');
+  } finally {
+    await embed.close();
+  }
+});
