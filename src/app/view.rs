@@ -200,13 +200,15 @@ impl App {
                         { divergence }
                         <div class="compare-sides">
                             <section class="compare-side" data-testid="compare-left" aria-label="left run">
-                                <h3 class="compare-label" title={lname.clone()}><span class="which">{ "left: " }</span>{ lname }</h3>
-                                { left_banner }
+                                <h3 class={classes!("compare-label", (!violations.is_empty()).then_some("bad"))} data-testid="compare-label-left"
+                                    title={lname.clone()}><span class="which">{ "left: " }</span>{ lname }</h3>
+                                <div class="compare-banner">{ left_banner }</div>
                                 { cluster }
                             </section>
                             <section class="compare-side" data-testid="compare-right" aria-label="right run">
-                                <h3 class="compare-label bad" title={rname.clone()}><span class="which">{ "right: " }</span>{ rname }</h3>
-                                { rbanner }
+                                <h3 class={classes!("compare-label", (!rviol.is_empty()).then_some("bad"))} data-testid="compare-label-right"
+                                    title={rname.clone()}><span class="which">{ "right: " }</span>{ rname }</h3>
+                                <div class="compare-banner">{ rbanner }</div>
                                 { rcluster }
                             </section>
                         </div>
@@ -222,6 +224,12 @@ impl App {
                     on_back={cb.tour_back.clone()} on_copy_link={cb.copy_link.clone()} on_close={cb.tour_close.clone()} />
             })
         });
+        // Presenting (big=1) hides the side column: the story then reads above the cluster.
+        let (stage_tour, side_tour) = if big && !embed {
+            (tour_panel, None)
+        } else {
+            (None, tour_panel)
+        };
         let legend = html! { <Legend protocol={sim.settings().protocol} compact={embed} /> };
         let table = memos.table.get_same((gen, events), || sim.state_table());
         let grid =
@@ -231,7 +239,7 @@ impl App {
             let full = format!("./?{}", p.link(false));
             return html! {
                 <div class={classes!("app", "embed", touring)}>
-                    { tour_panel }
+                    { side_tour }
                     { banner }
                     <div class="stage">{ cluster }{ legend }{ grid }</div>
                     if p.controls() {
@@ -279,6 +287,7 @@ impl App {
                 { notices }
                 { banner }
                 <main class="stage">
+                    { stage_tour }
                     if p.welcome() {
                         <WelcomeCard on_choice={link.callback(|w| Msg::Do(Command::Welcome(w)))} />
                     }
@@ -313,7 +322,7 @@ impl App {
                         on_request_leader={cb.request_leader.clone()} on_manual={cb.manual.clone()} />
                 </main>
                 <aside class="side">
-                    { tour_panel }
+                    { side_tour }
                     <Inspector data={inspected} on_action={cb.act.clone()} on_timeout={cb.timeout.clone()} on_close={cb.deselect.clone()} />
                     <Invariants all={sim.invariants()} {violations} side={left_side} />
                     { right_invariants }

@@ -327,3 +327,123 @@ test('the fault bar sits beside the cluster on the first screen and does what it
     await embed.close();
   }
 });
+
+const chapterIndex = (page) => page.getAttribute(byTestId('tour-chapter'), 'data-index');
+
+test('the phone tour sheet folds to a one-line strip with the chapter title and Next', async () => {
+  const app = await open('tour=raft-election&ch=2', { viewport: SIZES.phone });
+  try {
+    const { page, problems } = app;
+    const open_ = await box(page, 'tour-panel');
+    assert.ok(open_.height > 150, `the sheet is open at first (${open_.height} px)`);
+    await page.click(byTestId('tour-collapse'));
+    const strip = await box(page, 'tour-panel');
+    assert.ok(strip.height <= 56, `one line (${strip.height} px)`);
+    assert.ok(strip.y + strip.height <= SIZES.phone.height + 1 && strip.y >= SIZES.phone.height - 60, 'at the bottom');
+    const title = await page.$eval(`${byTestId('tour-chapter')} h3`, (e) => {
+      const b = e.getBoundingClientRect();
+      return { w: b.width, h: b.height, text: e.textContent };
+    });
+    assert.ok(title.w > 100 && title.h > 0 && title.h < 24, `the chapter title shows on one line ${JSON.stringify(title)}`);
+    assert.ok(await page.isVisible(byTestId('tour-next')), 'Next shows');
+    assert.ok(!(await page.isVisible(`${byTestId('tour-chapter')} .tour-text`)), 'the text is folded away');
+    // The cluster above is no longer covered.
+    const cluster = await box(page, 'cluster');
+    assert.ok(cluster.y + cluster.height * 0.8 < strip.y, 'most of the cluster shows above the strip');
+    await screenshot(page, 'first10-tour-collapsed-phone');
+    await page.click(byTestId('tour-next'));
+    await until(async () => (await chapterIndex(page)) === '2', { what: 'Next works folded' });
+    await page.click(byTestId('tour-collapse'));
+    assert.ok((await box(page, 'tour-panel')).height > 150, 'it opens again');
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+  const desk = await open('tour=raft-election&ch=2', { viewport: SIZES.desktop });
+  try {
+    assert.ok(!(await desk.page.isVisible(byTestId('tour-collapse'))), 'the desktop panel has room: no fold');
+  } finally {
+    await desk.close();
+  }
+});
+
+test('the embed strip shows the whole chapter, or a visible "more" that opens it', async () => {
+  const app = await open('tour=3pc-partition&ch=3&embed=1', { viewport: SIZES.embed });
+  try {
+    const { page, problems } = app;
+    const hidden = () => page.$eval(`${byTestId('tour-chapter')} .tour-text`, (e) => e.scrollHeight - e.clientHeight);
+    if ((await hidden()) > 1) {
+      assert.ok(await page.isVisible(byTestId('tour-more')), 'a cut chapter has a visible "more"');
+      assert.deepEqual(await tiny(page, byTestId('tour-panel')), []);
+      await screenshot(page, 'first10-tour-embed-more');
+      await page.click(byTestId('tour-more'));
+      assert.ok((await hidden()) <= 1, 'more opens the whole chapter');
+      await screenshot(page, 'first10-tour-embed-opened');
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
+test('big=1 keeps the tour panel, with large text', async () => {
+  const app = await open('tour=raft-election&ch=2&big=1', { viewport: SIZES.desktop });
+  try {
+    const { page, problems } = app;
+    assert.ok(await page.isVisible(byTestId('tour-panel')), 'the tour panel shows');
+    const px = await page.$eval(byTestId('tour-chapter'), (e) => ({
+      h3: parseFloat(getComputedStyle(e.querySelector('h3')).fontSize),
+      p: parseFloat(getComputedStyle(e.querySelector('p')).fontSize),
+    }));
+    assert.ok(px.h3 >= 20 && px.p >= 18, `large text ${JSON.stringify(px)}`);
+    await screenshot(page, 'first10-tour-big');
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
+test('compare: a violation box does not push its side down; labels say which side broke', async () => {
+  for (const size of ['desktop', 'phone']) {
+    const app = await open('tour=raft-figure-8&ch=99', { viewport: SIZES[size] });
+    try {
+      const { page, problems } = app;
+      // The last chapter: the buggy run has broken safety, the correct one has not.
+      const count = await page.getAttribute(byTestId('tour-chapter'), 'data-count');
+      await page.goto(`${app.site.url}?tour=raft-figure-8&ch=${count}`);
+      await until(async () => (await chapterIndex(page).catch(() => null)) === String(Number(count) - 1), { what: 'the last chapter' });
+      await page.waitForSelector(byTestId('compare-right'));
+      await until(async () => (await page.$$(`${byTestId('compare')} ${byTestId('violation')}`)).length > 0, { what: 'a violation on one side' });
+      const sides = await page.evaluate(() =>
+        ['left', 'right'].map((s) => {
+          const side = document.querySelector(`[data-testid="compare-${s}"]`);
+          const label = side.querySelector('.compare-label');
+          return {
+            y: side.querySelector('.cluster-box').getBoundingClientRect().y,
+            broke: !!side.querySelector('[data-testid="violation"]'),
+            colour: getComputedStyle(label).color,
+          };
+        }),
+      );
+      const [bad, good] = await page.evaluate(() => {
+        const c = (v) => {
+          const e = document.createElement('span');
+          e.style.color = `var(${v})`;
+          document.body.appendChild(e);
+          const col = getComputedStyle(e).color;
+          e.remove();
+          return col;
+        };
+        return [c('--bad'), c('--good')];
+      });
+      for (const s of sides) assert.equal(s.colour, s.broke ? bad : good, `${size}: a label is red exactly when its side broke`);
+      if (size === 'desktop') {
+        assert.ok(Math.abs(sides[0].y - sides[1].y) <= 2, `${size}: both clusters start level (${sides[0].y} vs ${sides[1].y})`);
+      }
+      await screenshot(page, `first10-compare-${size}`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await app.close();
+    }
+  }
+});
