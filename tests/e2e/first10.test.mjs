@@ -447,3 +447,17 @@ test('compare: a violation box does not push its side down; labels say which sid
     }
   }
 });
+
+test("zab-recovery's TRUNC chapter pauses with the TRUNC on its way", async () => {
+  const app = await open('tour=zab-recovery&ch=5', { viewport: SIZES.desktop });
+  try {
+    const { page, problems } = app;
+    assert.match(await page.textContent(`${byTestId('tour-chapter')} h3`), /TRUNC/);
+    const flying = await page.$$eval('[data-kind="NewLeader"]', (els) => els.map((e) => e.getAttribute('aria-label')));
+    assert.ok(flying.some((l) => /TRUNC/.test(l)), `a NEWLEADER with TRUNC in flight: ${JSON.stringify(flying)}`);
+    await screenshot(page, 'first10-zab-trunc');
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
