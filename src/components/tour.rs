@@ -6,6 +6,7 @@
 use crate::ui_state::Shared;
 use lab_engine::session::TourStage;
 use lab_engine::tour::Chapter;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// One tour in the menu.
@@ -58,8 +59,27 @@ pub fn ToursMenu(p: &ToursMenuProps) -> Html {
         });
         html! { <li><button data-tour={t.id.clone()} {onclick}>{ &t.title }</button></li> }
     };
+    // Escape closes the menu, as it closes any menu, and gives focus back to its button.
+    let onkeydown = Callback::from(|e: KeyboardEvent| {
+        if e.key() != "Escape" {
+            return;
+        }
+        // Yew delegates events to its root: find the menu from the key's target.
+        let menu = e
+            .target_dyn_into::<web_sys::Element>()
+            .and_then(|el| el.closest("details.tours").ok().flatten());
+        let Some(menu) = menu else {
+            return;
+        };
+        if menu.has_attribute("open") {
+            let _ = menu.remove_attribute("open");
+            if let Some(s) = menu.query_selector("summary").ok().flatten() {
+                let _ = s.dyn_into::<web_sys::HtmlElement>().map(|s| s.focus());
+            }
+        }
+    });
     html! {
-        <details class="tours" data-testid="tours">
+        <details class="tours" data-testid="tours" {onkeydown}>
             <summary>{ "Tours" }</summary>
             <div class="tours-body">
                 { for p.groups.iter().map(|(group, tours)| html! {

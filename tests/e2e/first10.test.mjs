@@ -448,6 +448,78 @@ test('compare: a violation box does not push its side down; labels say which sid
   }
 });
 
+/** WCAG contrast ratio of two rgb() colours. */
+const contrast = (a, b) => {
+  const lum = (c) => {
+    const [r, g, bl] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+};
+
+test('the smaller things: seed notice, option descriptions, Tours menu, crashed nodes, import, worker', async () => {
+  const app = await open('p=raft&seed=1&t=2s', { viewport: SIZES.desktop });
+  const warnings = [];
+  try {
+    const { page, problems } = app;
+    page.on('console', (m) => warnings.push(m.text()));
+    // A new seed says the run restarts and that Back restores it.
+    await page.fill(byTestId('seed'), '5');
+    await page.press(byTestId('seed'), 'Enter');
+    await page.waitForSelector(byTestId('notice'));
+    assert.match(await page.textContent(byTestId('notice')), /New seed.*0 s.*Back/);
+    // An option's description sits under its name.
+    await page.click('.settings .more summary');
+    const glued = await page.$$eval('.settings .toggle .why', (els) =>
+      els
+        .filter((e) => e.offsetParent)
+        .map((e) => {
+          const name = e.parentElement.querySelector('input').getBoundingClientRect();
+          return { text: e.textContent.slice(0, 20), below: e.getBoundingClientRect().top >= name.bottom - 1 };
+        })
+        .filter((w) => !w.below),
+    );
+    assert.deepEqual(glued, [], 'descriptions start on their own line');
+    // Escape closes the Tours menu; its list has a scroll cue.
+    await page.click(`${byTestId('tours')} summary`);
+    assert.notEqual(await page.getAttribute(byTestId('tours'), 'open'), null);
+    const cue = await page.$eval('.tours-body', (e) => getComputedStyle(e).backgroundImage);
+    assert.match(cue, /gradient/, 'shadows say there is more to scroll');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.getAttribute(byTestId('tours'), 'open'), null, 'Escape closes it');
+    // The import control reads whole.
+    const imp = await page.$eval('.tabs .import', (e) => ({ text: e.innerText.trim(), opacity: getComputedStyle(e.querySelector('input')).opacity }));
+    assert.equal(imp.text, 'Import trace');
+    assert.equal(imp.opacity, '0', 'no squeezed "No fil...hosen"');
+    // Crashed nodes: white text at 4.5:1 at least, light and dark.
+    await page.click(byTestId('node-2'));
+    await page.click(byTestId('crash'));
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const c = await page.$eval(byTestId('node-2'), (e) => ({
+        body: getComputedStyle(e.querySelector('.body')).fill,
+        text: getComputedStyle(e.querySelector('text')).fill,
+        opacity: getComputedStyle(e).opacity,
+      }));
+      assert.equal(c.opacity, '1', `${scheme}: the node is not faded`);
+      assert.ok(contrast(c.body, c.text) >= 4.5, `${scheme}: crashed text contrast ${contrast(c.body, c.text).toFixed(2)}`);
+    }
+    await screenshot(page, 'first10-crashed-dark');
+    // The search worker starts without wasm-bindgen's deprecation warning.
+    await page.click(`${byTestId('explore')} summary`);
+    await page.click(byTestId('explore-start'));
+    await page.waitForSelector(byTestId('explore-result'), { timeout: 60000 });
+    assert.deepEqual(warnings.filter((w) => /deprecated/i.test(w)), []);
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
 test("zab-recovery's TRUNC chapter pauses with the TRUNC on its way", async () => {
   const app = await open('tour=zab-recovery&ch=5', { viewport: SIZES.desktop });
   try {

@@ -573,3 +573,24 @@ fn the_fault_bar_explains_what_it_cannot_do() {
         fx.notices
     );
 }
+
+#[test]
+fn a_new_seed_says_the_run_restarts_and_how_to_get_back() {
+    let (mut p, _) = open("p=raft&seed=1&t=2s");
+    let mut s = p.sim().settings().clone();
+    s.seed = 9;
+    let fx = p.apply(Command::Configure(Box::new(s)));
+    assert_eq!(p.sim().now(), 0);
+    assert!(
+        fx.notices
+            .iter()
+            .any(|n| n.contains("New seed") && n.contains("Back")),
+        "{:?}",
+        fx.notices
+    );
+    // Nothing to lose at 0 s: no notice.
+    let (mut p, _) = open("p=raft&seed=1");
+    let mut s = p.sim().settings().clone();
+    s.seed = 9;
+    assert!(p.apply(Command::Configure(Box::new(s))).notices.is_empty());
+}

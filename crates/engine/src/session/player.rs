@@ -330,7 +330,22 @@ impl Player {
             }
             Command::Configure(s) => {
                 self.playing = false;
-                self.rebuild(*s)
+                // A new seed (or any setting) is a new run from 0 s: say so, or the reader
+                // thinks the run they were watching vanished.
+                let (was, seed) = (self.runs.left.now(), self.runs.left.settings().seed);
+                let moved = self.rebuild(*s);
+                if was > 0 && moved == Moved::Jumped {
+                    let what = if self.runs.left.settings().seed == seed {
+                        "New settings"
+                    } else {
+                        "New seed"
+                    };
+                    self.fx.notices.push(format!(
+                        "{what}: a new run starts at 0 s. Back returns to the run you left, at {}.",
+                        crate::time::fmt_time(was)
+                    ));
+                }
+                moved
             }
             Command::Reset => {
                 self.playing = false;
