@@ -21,3 +21,11 @@ html = pattern.sub('<script type="module" src="./loader.js"></script>', html, co
 if pattern.search(html):
     sys.exit("externalize-loader: more than one inline module script")
 index.write_text(html)
+
+# Trunk's worker shim calls wasm_bindgen(url), which wasm-bindgen 0.2.9x+ logs as "using
+# deprecated parameters for the initialization function": pass the one object it expects.
+for shim in staging.glob("*_loader.js"):
+    text = shim.read_text()
+    fixed = re.sub(r'wasm_bindgen\("([^"]+)"\)', r'wasm_bindgen({ module_or_path: "\1" })', text)
+    if fixed != text:
+        shim.write_text(fixed)

@@ -15,7 +15,7 @@ use crate::ui_state::Shared;
 use callbacks::Callbacks;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
-use lab_engine::session::{Address, Command, Effects, Leave, Player};
+use lab_engine::session::{Address, Command, Effects, Leave, Player, Welcome};
 use std::cell::RefCell;
 use view::Memos;
 use wasm_bindgen::{JsCast, JsValue};
@@ -60,6 +60,9 @@ pub struct App {
 }
 
 /// The page's query string, with its `?`.
+/// The localStorage key that remembers the welcome card was dismissed.
+const WELCOMED: &str = "consensus-lab.welcomed";
+
 fn query() -> String {
     web_sys::window()
         .and_then(|w| w.location().search().ok())
@@ -100,6 +103,11 @@ impl App {
             let full = w.location().href().unwrap_or(format!("{path}?{q}"));
             let _ = w.navigator().clipboard().write_text(&full);
             self.shared = Some(full);
+        }
+        if fx.welcomed {
+            if let Some(s) = w.local_storage().ok().flatten() {
+                let _ = s.set_item(WELCOMED, "1");
+            }
         }
         if fx.scroll_top {
             w.scroll_to_with_x_and_y(0.0, 0.0);
@@ -148,6 +156,13 @@ impl Component for App {
             _history: history,
         };
         app.apply(ctx, Command::Open(query()));
+        // Dismissed on an earlier visit: the card stays away for good.
+        let welcomed = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .is_some_and(|s| s.get_item(WELCOMED).ok().flatten().is_some());
+        if app.player.welcome() && welcomed {
+            app.apply(ctx, Command::Welcome(Welcome::Close));
+        }
         app
     }
 

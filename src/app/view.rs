@@ -3,7 +3,7 @@
 
 use super::{App, Msg};
 use crate::components::cluster::Cluster;
-use crate::components::controls::{Faults, Help, Transport};
+use crate::components::controls::{FaultBar, Faults, Help, Transport};
 use crate::components::event_log::EventLog;
 use crate::components::explore::ExplorePanel;
 use crate::components::inspector::{Inspected, Inspector};
@@ -13,6 +13,7 @@ use crate::components::log_grid::LogGrid;
 use crate::components::settings::SettingsBar;
 use crate::components::spacetime::{SpaceTime, Window};
 use crate::components::tour::{TourPanel, ToursMenu};
+use crate::components::welcome::WelcomeCard;
 use crate::ui_state::Memo;
 use lab_engine::any::AnySim;
 use lab_engine::explore::ExploreOptions;
@@ -115,7 +116,7 @@ impl App {
             let crashes = memos
                 .crashes
                 .get((gen, now, window), || session::crashes(sim, t0, t1));
-            html! { <SpaceTime snap={snap.clone()} {arrows} {crashes} {window} {selected}
+            html! { <SpaceTime snap={snap.clone()} protocol={settings.protocol} {arrows} {crashes} {window} {selected}
             on_select={cb.select.clone()} on_window={cb.st_window.clone()} /> }
         } else {
             html! { <Cluster snap={snap.clone()} {selected} protocol={settings.protocol}
@@ -147,7 +148,7 @@ impl App {
                 let (k, t) = (v.event, v.time);
                 let go = move |_| Msg::Do(if by_time { Command::Seek(t) } else { Command::SeekEvent(k) });
                 html! {
-                    <div class="violation" data-testid="violation" role="alert">
+                    <div class="alert" data-testid="violation" role="alert">
                         <strong>{ format!("{} violated", v.violation.invariant) }</strong>
                         <span>{ format!(" at {} (event #{}): {}", fmt_time(v.time), v.event, v.violation.explanation) }</span>
                         <button onclick={link.callback(go)}>{ "Go to the event" }</button>
@@ -199,13 +200,15 @@ impl App {
                         { divergence }
                         <div class="compare-sides">
                             <section class="compare-side" data-testid="compare-left" aria-label="left run">
-                                <h3 class="compare-label" title={lname.clone()}><span class="which">{ "left: " }</span>{ lname }</h3>
-                                { left_banner }
+                                <h3 class={classes!("compare-label", (!violations.is_empty()).then_some("bad"))} data-testid="compare-label-left"
+                                    title={lname.clone()}><span class="which">{ "left: " }</span>{ lname }</h3>
+                                <div class="compare-banner">{ left_banner }</div>
                                 { cluster }
                             </section>
                             <section class="compare-side" data-testid="compare-right" aria-label="right run">
-                                <h3 class="compare-label bad" title={rname.clone()}><span class="which">{ "right: " }</span>{ rname }</h3>
-                                { rbanner }
+                                <h3 class={classes!("compare-label", (!rviol.is_empty()).then_some("bad"))} data-testid="compare-label-right"
+                                    title={rname.clone()}><span class="which">{ "right: " }</span>{ rname }</h3>
+                                <div class="compare-banner">{ rbanner }</div>
                                 { rcluster }
                             </section>
                         </div>
@@ -221,7 +224,13 @@ impl App {
                     on_back={cb.tour_back.clone()} on_copy_link={cb.copy_link.clone()} on_close={cb.tour_close.clone()} />
             })
         });
-        let legend = html! { <Legend kinds={sim.message_kinds()} compact={embed} /> };
+        // Presenting (big=1) hides the side column: the story then reads above the cluster.
+        let (stage_tour, side_tour) = if big && !embed {
+            (tour_panel, None)
+        } else {
+            (None, tour_panel)
+        };
+        let legend = html! { <Legend protocol={sim.settings().protocol} compact={embed} /> };
         let table = memos.table.get_same((gen, events), || sim.state_table());
         let grid =
             html! { <LogGrid {table} stale={session::stale_leaders(&snap)} compact={embed} /> };
@@ -230,7 +239,7 @@ impl App {
             let full = format!("./?{}", p.link(false));
             return html! {
                 <div class={classes!("app", "embed", touring)}>
-                    { tour_panel }
+                    { side_tour }
                     { banner }
                     <div class="stage">{ cluster }{ legend }{ grid }</div>
                     if p.controls() {
@@ -278,6 +287,10 @@ impl App {
                 { notices }
                 { banner }
                 <main class="stage">
+                    { stage_tour }
+                    if p.welcome() {
+                        <WelcomeCard on_choice={link.callback(|w| Msg::Do(Command::Welcome(w)))} />
+                    }
                     <div class="tabs" role="tablist">
                         <button role="tab" data-testid="view-cluster" aria-selected={(!p.spacetime()).to_string()}
                             onclick={link.callback(|_| Msg::Do(Command::SpaceTime(false)))}>{ "Cluster" }</button>
@@ -299,6 +312,7 @@ impl App {
                                 })} />
                         </label>
                     </div>
+                    <FaultBar on_fault={link.callback(|f| Msg::Do(Command::Fault(f)))} />
                     { cluster }
                     { transport }
                     { grid }
@@ -308,7 +322,7 @@ impl App {
                         on_request_leader={cb.request_leader.clone()} on_manual={cb.manual.clone()} />
                 </main>
                 <aside class="side">
-                    { tour_panel }
+                    { side_tour }
                     <Inspector data={inspected} on_action={cb.act.clone()} on_timeout={cb.timeout.clone()} on_close={cb.deselect.clone()} />
                     <Invariants all={sim.invariants()} {violations} side={left_side} />
                     { right_invariants }

@@ -8,6 +8,7 @@
 
 use crate::components::box_size::use_box_size;
 use crate::ui_state::Shared;
+use lab_engine::node::Decision;
 use lab_engine::session::{stale_leaders, Selection};
 use lab_engine::sim::view::{MessageView, NodeView, Snapshot};
 use lab_engine::{NodeId, ProtocolKind, Time};
@@ -204,7 +205,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
                 aria-label={format!("cluster of {n} nodes at {}", lab_engine::time::fmt_time(props.snap.now))}>
                 { ring(props, layout, *hovered, &on_hover) }
             </svg>
-            <MessagesCanvas snap={props.snap.clone()} layout={layout.clone()} />
+            <MessagesCanvas snap={props.snap.clone()} layout={layout.clone()} protocol={props.protocol} />
             { badges }
         </div>
     }
@@ -215,16 +216,27 @@ pub fn term_hue(term: u64) -> u64 {
     (term * 67 + 200) % 360
 }
 
-/// Message kinds get fixed colours (from their name, so every view agrees).
-pub fn kind_index(kind: &str) -> usize {
-    (kind
-        .bytes()
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
-        % 8) as usize
+/// Message kinds get fixed colours: their place in the protocol's list of kinds. A request
+/// and its reply sit side by side there, so they never share a colour (a hash of the name
+/// gave RequestVote and its reply the same one), and every view agrees.
+pub fn kind_index(protocol: ProtocolKind, kind: &str) -> usize {
+    let kinds = protocol.message_kinds();
+    kinds.iter().position(|k| *k == kind).unwrap_or(0) % KIND_COLOURS.len()
 }
 
-pub fn kind_class(kind: &str) -> String {
-    format!("msg k{}", kind_index(kind))
+pub fn kind_class(protocol: ProtocolKind, kind: &str) -> String {
+    format!("msg k{}", kind_index(protocol, kind))
+}
+
+/// The word drawn as a node's role: a decided transaction's outcome says so (a student reads
+/// "committed" on the node, not only in the table below), a stale leader is named as such.
+fn drawn_role(v: &NodeView, stale: &[NodeId]) -> String {
+    match v.summary.decision {
+        _ if stale.contains(&v.id) => "stale leader".into(),
+        Some(Decision::Commit) if v.up => "committed".into(),
+        Some(Decision::Abort) if v.up => "aborted".into(),
+        _ => v.summary.role.clone(),
+    }
 }
 
 /// An axis-aligned box, for keeping labels off nodes and off each other.
@@ -327,14 +339,7 @@ fn ring(
     let texts: Vec<(bool, Vec<String>)> = snap
         .nodes
         .iter()
-        .map(|v| {
-            let role = if stale.contains(&v.id) {
-                "stale leader"
-            } else {
-                v.summary.role.as_str()
-            };
-            node_text(role, &v.summary.term_label, layout)
-        })
+        .map(|v| node_text(&drawn_role(v, &stale), &v.summary.term_label, layout))
         .collect();
     let strip_cells = |v: &NodeView| {
         // Room for the "12…" before the cells too.
@@ -417,7 +422,7 @@ fn ring(
                         x={lx.to_string()} y={ly.to_string()}>{ m.label.clone() }</text>
                 });
             }
-            message(m, x, y, sel, on_select)
+            message(m, x, y, sel, p.protocol, on_select)
         })
         .collect();
     let timers = |id: NodeId| {
@@ -477,7 +482,8 @@ fn ring(
             }
         });
         let inside = texts[i].0;
-        let role = if is_stale { "stale leader".to_string() } else { s.role.clone() };
+        let role = drawn_role(v, &stale);
+        let decision = s.decision.map(|d| d.slug());
         let log_attr = format!(
             "{}|{}|{}|{}",
             s.log.iter().map(|c| format!("{}/{}/{}", c.index, c.term, c.text)).collect::<Vec<_>>().join(","),
@@ -488,11 +494,11 @@ fn ring(
         let k = layout.k;
         let id_y = if inside { y - 6.0 * k } else { y + 5.0 * k };
         html! {
-            <g class={classes!("node", format!("role-{}", s.class), (!v.up).then_some("down"), sel.then_some("selected"), is_stale.then_some("stale"))}
+            <g class={classes!("node", format!("role-{}", s.class), decision.map(|d| format!("decision-{d}")), (!v.up).then_some("down"), sel.then_some("selected"), is_stale.then_some("stale"))}
                 data-testid={format!("node-{}", v.id.0)}
                 data-role={s.role.clone()} data-state={s.role.clone()} data-term={s.term.to_string()}
                 data-up={v.up.to_string()} data-log={log_attr} data-stale={is_stale.then_some("true")}
-                data-highlight={lit.then_some("true")}
+                data-highlight={lit.then_some("true")} data-decision={decision}
                 role="button" tabindex="0" aria-pressed={sel.to_string()}
                 aria-label={format!("{} {} {}", v.id, role, s.term_label)}
                 {onclick} {onkeydown} {onmouseenter} {onmouseleave}>
@@ -593,6 +599,7 @@ fn place_label(
 pub struct MessagesCanvasProps {
     pub snap: Shared<Snapshot>,
     pub layout: Layout,
+    pub protocol: ProtocolKind,
 }
 
 /// A canvas laid over the ring that paints the messages when there are too many for SVG.
@@ -603,10 +610,10 @@ pub fn MessagesCanvas(props: &MessagesCanvasProps) -> Html {
     {
         let canvas = canvas.clone();
         use_effect_with(
-            (props.snap.clone(), props.layout.clone()),
-            move |(snap, layout)| {
+            (props.snap.clone(), props.layout.clone(), props.protocol),
+            move |(snap, layout, protocol)| {
                 if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                    paint_messages(&c, snap, layout);
+                    paint_messages(&c, snap, layout, *protocol);
                 }
             },
         );
@@ -618,14 +625,21 @@ pub fn MessagesCanvas(props: &MessagesCanvasProps) -> Html {
 /// restyled every frame cost more than a frame has.
 pub const BUSY: usize = 150;
 
-/// The message colours of the stylesheet's `.msg.kN` classes, for the canvas and exports.
-pub const KIND_COLOURS: [&str; 8] = [
+/// The message colours of the stylesheet's `.msg.kN` classes, for the canvas and exports:
+/// twelve, as many as Zab's kinds.
+pub const KIND_COLOURS: [&str; 12] = [
     "#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#ca8a04",
+    "#4338ca", "#92400e", "#0f766e", "#64748b",
 ];
 
 /// Paints the messages in flight on `canvas`, laid over the SVG (same box: one SVG unit is one
 /// CSS pixel), when there are too many for SVG elements; clears it otherwise.
-fn paint_messages(canvas: &web_sys::HtmlCanvasElement, snap: &Snapshot, layout: &Layout) {
+fn paint_messages(
+    canvas: &web_sys::HtmlCanvasElement,
+    snap: &Snapshot,
+    layout: &Layout,
+    protocol: ProtocolKind,
+) {
     use wasm_bindgen::JsCast;
     let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
@@ -655,7 +669,7 @@ fn paint_messages(canvas: &web_sys::HtmlCanvasElement, snap: &Snapshot, layout: 
             continue;
         }
         let (x, y, _, _) = lane(m, &layout.pos, layout.r, snap.now);
-        ctx.set_fill_style_str(KIND_COLOURS[kind_index(m.kind)]);
+        ctx.set_fill_style_str(KIND_COLOURS[kind_index(protocol, m.kind)]);
         ctx.begin_path();
         let _ = ctx.arc(
             ox + x * scale,
@@ -686,7 +700,14 @@ fn lane(m: &MessageView, pos: &[(f64, f64)], r: f64, now: Time) -> OnLane {
     (x1 + dx * p + nx * off, y1 + dy * p + ny * off, nx, ny)
 }
 
-fn message(m: &MessageView, x: f64, y: f64, sel: bool, on_select: &Callback<Selection>) -> Html {
+fn message(
+    m: &MessageView,
+    x: f64,
+    y: f64,
+    sel: bool,
+    protocol: ProtocolKind,
+    on_select: &Callback<Selection>,
+) -> Html {
     let id = m.id;
     // Pressed, not clicked: a moving message leaves the pointer before a click completes.
     let onpointerdown = on_select.reform(move |e: PointerEvent| {
@@ -703,7 +724,7 @@ fn message(m: &MessageView, x: f64, y: f64, sel: bool, on_select: &Callback<Sele
         })
     };
     html! {
-        <g key={m.id} class={classes!(kind_class(m.kind), sel.then_some("selected"), m.lost.is_some().then_some("doomed"))}
+        <g key={m.id} class={classes!(kind_class(protocol, m.kind), sel.then_some("selected"), m.lost.is_some().then_some("doomed"))}
             data-testid={format!("message-{id}")} data-kind={m.kind} role="button" tabindex="0"
             aria-label={format!("message {} from {} to {}", m.label, m.from, m.to)}
             {onpointerdown} {onkeydown}>

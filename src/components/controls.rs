@@ -2,7 +2,7 @@
 //! actions, manual scheduling).
 
 use crate::ui_state::Shared;
-use lab_engine::session::{Speed, SPEEDS};
+use lab_engine::session::{Fault, Speed, SPEEDS};
 use lab_engine::sim::history::{Action, Marker, MarkerKind};
 use lab_engine::sim::view::Snapshot;
 use lab_engine::time::fmt_time;
@@ -165,6 +165,28 @@ pub struct FaultsProps {
     pub on_partition: Callback<()>,
     pub on_request_leader: Callback<()>,
     pub on_manual: Callback<()>,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct FaultBarProps {
+    pub on_fault: Callback<Fault>,
+}
+
+/// The faults the lab is about, one click each, beside the cluster (the full editor is below).
+#[function_component]
+pub fn FaultBar(p: &FaultBarProps) -> Html {
+    let button = |f: Fault, id: &'static str, text: &'static str, title: &'static str| {
+        html! { <button data-testid={id} {title} onclick={p.on_fault.reform(move |_| f)}>{ text }</button> }
+    };
+    html! {
+        <div class="fault-bar" data-testid="fault-bar" role="toolbar" aria-label="inject a fault">
+            <span class="label">{ "Inject a fault" }</span>
+            { button(Fault::Partition, "fault-partition", "✂ Partition", "cut the leader off with a minority") }
+            { button(Fault::Heal, "fault-heal", "Heal", "reconnect every node") }
+            { button(Fault::CrashLeader, "fault-crash-leader", "✕ Crash the leader", "crash the node that leads (or coordinates)") }
+            { button(Fault::DropNext, "fault-drop", "Drop the next message", "lose the message that would arrive first") }
+        </div>
+    }
 }
 
 /// Partition editor, cluster-wide actions and the manual scheduler.

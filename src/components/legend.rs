@@ -1,12 +1,15 @@
-//! What the colours, rings, cells and marks mean. Collapsible; in the embed a small "?".
+//! What the colours, rings, cells and marks mean, for the protocol shown: its node colours
+//! from its catalog entry and its message kinds, so the legend says what this protocol draws
+//! and nothing another one does. Collapsible; in the embed a small "?".
 
 use crate::components::cluster::kind_class;
+use lab_engine::ProtocolKind;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct LegendProps {
-    /// The protocol's message kinds, each shown in its colour.
-    pub kinds: &'static [&'static str],
+    /// Whose node colours and message kinds to explain.
+    pub protocol: ProtocolKind,
     /// The embed's compact form: a "?" that opens the legend over the cluster.
     pub compact: bool,
 }
@@ -14,8 +17,14 @@ pub struct LegendProps {
 #[function_component]
 pub fn Legend(p: &LegendProps) -> Html {
     let role = |class: &'static str, text: &'static str| {
-        html! { <li><span class={classes!("swatch", "node-swatch", class)} aria-hidden="true"></span>{ text }</li> }
+        html! { <li data-legend={class}><span class={classes!("swatch", "node-swatch", class)} aria-hidden="true"></span>{ text }</li> }
     };
+    let protocol = p.protocol;
+    let roles = protocol
+        .entry()
+        .legend
+        .iter()
+        .map(|&(class, text)| role(class, text));
     let summary = if p.compact {
         html! { <summary title="legend" aria-label="legend">{ "?" }</summary> }
     } else {
@@ -28,11 +37,7 @@ pub fn Legend(p: &LegendProps) -> Html {
                 <section>
                     <h3>{ "Nodes" }</h3>
                     <ul>
-                        { role("role-leader", "leader") }
-                        { role("stale", "stale leader: a higher term exists elsewhere") }
-                        { role("role-follower", "follower") }
-                        { role("role-candidate", "candidate") }
-                        { role("role-other", "other states (acceptor, participant...)") }
+                        { for roles }
                         { role("role-crashed", "crashed") }
                         <li><span class="swatch ring" aria-hidden="true"></span>{ "ring: time left on the node's next timer" }</li>
                     </ul>
@@ -48,8 +53,8 @@ pub fn Legend(p: &LegendProps) -> Html {
                 <section>
                     <h3>{ "Messages" }</h3>
                     <ul>
-                        { for p.kinds.iter().map(|k| html! {
-                            <li><span class={classes!("swatch", "dot", kind_class(k))} aria-hidden="true"></span>{ *k }</li>
+                        { for protocol.message_kinds().iter().map(|k| html! {
+                            <li data-legend={*k}><span class={classes!("swatch", "dot", kind_class(protocol, k))} aria-hidden="true"></span>{ *k }</li>
                         }) }
                         <li><span class="swatch dot doomed" aria-hidden="true"></span>{ "red dashed rim: will be lost" }</li>
                         <li><span class="sample bad">{ "✕" }</span>{ "lost here" }</li>

@@ -14,3 +14,4 @@ pub mod ring;
 pub mod settings;
 pub mod spacetime;
 pub mod tour;
+pub mod welcome;

@@ -9,7 +9,7 @@ use crate::ui_state::Shared;
 use lab_engine::session::{Arrow, Lifecycle, Selection};
 use lab_engine::sim::view::Snapshot;
 use lab_engine::time::fmt_time;
-use lab_engine::{NodeId, Time, MS};
+use lab_engine::{NodeId, ProtocolKind, Time, MS};
 use yew::prelude::*;
 
 /// Zoom levels: how much virtual time the diagram spans.
@@ -80,6 +80,8 @@ fn tick_step(span: Time) -> Time {
 #[derive(Properties, PartialEq)]
 pub struct SpaceTimeProps {
     pub snap: Shared<Snapshot>,
+    /// Whose message kinds the arrows are: their colours.
+    pub protocol: ProtocolKind,
     /// Messages in the air during the window (see `session::arrows`).
     pub arrows: Shared<Vec<Arrow>>,
     /// Crashes and restarts in the window.
@@ -131,7 +133,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
                 x={(mx + 4.0).to_string()} y={(my - 3.0).to_string()}>{ kind }</text> }
         });
         html! {
-            <g key={id} class={classes!(kind_class(kind), sel.then_some("selected"), m.lost.is_some().then_some("lost"))}
+            <g key={id} class={classes!(kind_class(p.protocol, kind), sel.then_some("selected"), m.lost.is_some().then_some("lost"))}
                 data-testid={format!("arrow-{id}")} onclick={on_select.reform(move |_| Selection::Message(id))}>
                 // A wide invisible stroke along the arrow: a 1.6 px line is too thin to click.
                 <path class="hit" d={format!("M{x1} {y1}L{x2} {y2}")} />
@@ -233,7 +235,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
                 }
             </svg>
             <ul class="st-legend" data-testid="st-legend" aria-label="space-time legend">
-                { for kinds.iter().map(|k| html! { <li><span class={classes!("swatch", "dot", kind_class(k))} aria-hidden="true"></span>{ *k }</li> }) }
+                { for kinds.iter().map(|k| html! { <li><span class={classes!("swatch", "dot", kind_class(p.protocol, k))} aria-hidden="true"></span>{ *k }</li> }) }
                 <li><span class="sample bad">{ "✕" }</span>{ "lost (dashed line)" }</li>
                 <li><span class="swatch bar fault" aria-hidden="true"></span>{ "crash (red) / restart (green)" }</li>
                 <li>{ "time flows down; dotted line: now" }</li>

@@ -6,6 +6,7 @@
 use crate::ui_state::Shared;
 use lab_engine::session::TourStage;
 use lab_engine::tour::Chapter;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// One tour in the menu.
@@ -58,8 +59,27 @@ pub fn ToursMenu(p: &ToursMenuProps) -> Html {
         });
         html! { <li><button data-tour={t.id.clone()} {onclick}>{ &t.title }</button></li> }
     };
+    // Escape closes the menu, as it closes any menu, and gives focus back to its button.
+    let onkeydown = Callback::from(|e: KeyboardEvent| {
+        if e.key() != "Escape" {
+            return;
+        }
+        // Yew delegates events to its root: find the menu from the key's target.
+        let menu = e
+            .target_dyn_into::<web_sys::Element>()
+            .and_then(|el| el.closest("details.tours").ok().flatten());
+        let Some(menu) = menu else {
+            return;
+        };
+        if menu.has_attribute("open") {
+            let _ = menu.remove_attribute("open");
+            if let Some(s) = menu.query_selector("summary").ok().flatten() {
+                let _ = s.dyn_into::<web_sys::HtmlElement>().map(|s| s.focus());
+            }
+        }
+    });
     html! {
-        <details class="tours" data-testid="tours">
+        <details class="tours" data-testid="tours" {onkeydown}>
             <summary>{ "Tours" }</summary>
             <div class="tours-body">
                 { for p.groups.iter().map(|(group, tours)| html! {
@@ -103,6 +123,21 @@ fn said(v: Option<bool>) -> &'static str {
 
 #[function_component]
 pub fn TourPanel(p: &TourPanelProps) -> Html {
+    // How much of the panel shows is the reader's view, not the story's: kept here. A phone's
+    // sheet folds to one line so the run the prose talks about shows; the embed's strip opens
+    // to the whole chapter when three lines cannot hold it.
+    let collapsed = use_state(|| false);
+    let more = use_state(|| false);
+    let overflows = use_state(|| false);
+    let text_ref = use_node_ref();
+    {
+        let (text_ref, overflows) = (text_ref.clone(), overflows.clone());
+        use_effect_with((p.index, p.chapter.title.clone(), *more), move |_| {
+            if let Some(e) = text_ref.cast::<web_sys::Element>() {
+                overflows.set(e.scroll_height() > e.client_height() + 1);
+            }
+        });
+    }
     let ch = &p.chapter;
     let task = ch.task_text();
     let waiting = p.stage == TourStage::Task;
@@ -147,8 +182,12 @@ pub fn TourPanel(p: &TourPanelProps) -> Html {
             data-expect-right-violation={said(ch.right_expects_violation())}
             data-checks={if p.checks_pass { "pass" } else { "fail" }}>
             <h3>{ &ch.title }</h3>
-            <div class="tour-text">{ for ch.text.iter().map(|t| html! { <p>{ t }</p> }) }</div>
+            <div class="tour-text" ref={text_ref}>{ for ch.text.iter().map(|t| html! { <p>{ t }</p> }) }</div>
         </div>
+    };
+    let toggle = |s: &UseStateHandle<bool>| {
+        let s = s.clone();
+        Callback::from(move |_: MouseEvent| s.set(!*s))
     };
     let buttons = html! {
         <div class="tour-nav">
@@ -166,16 +205,24 @@ pub fn TourPanel(p: &TourPanelProps) -> Html {
     };
     if p.compact {
         return html! {
-            <section class="tour-panel compact" data-testid="tour-panel" aria-label="guided tour">
+            <section class={classes!("tour-panel", "compact", more.then_some("more"))} data-testid="tour-panel" aria-label="guided tour">
                 { chapter_el }
+                if *overflows || *more {
+                    <button class="tour-more" data-testid="tour-more" aria-expanded={more.to_string()}
+                        onclick={toggle(&more)}>{ if *more { "less ▴" } else { "more ▾" } }</button>
+                }
                 { note }
                 { buttons }
             </section>
         };
     }
     html! {
-        <section class="tour-panel panel" data-testid="tour-panel" aria-label="guided tour">
+        <section class={classes!("tour-panel", "panel", collapsed.then_some("collapsed"))} data-testid="tour-panel"
+            aria-label="guided tour">
             <header class="tour-head">
+                <button class="collapse" data-testid="tour-collapse" aria-expanded={(!*collapsed).to_string()}
+                    aria-label={if *collapsed { "open the tour" } else { "fold the tour to one line" }}
+                    onclick={toggle(&collapsed)}>{ if *collapsed { "▴" } else { "▾" } }</button>
                 <span class="tour-name">{ "Tour: " }<strong>{ p.tour_title.clone() }</strong></span>
                 <button data-testid="tour-link" title="a link to this chapter of the tour"
                     onclick={p.on_copy_link.reform(|_| ())}>{ "Copy link" }</button>

@@ -236,6 +236,36 @@ pub struct NodeSummary {
     pub committed: u64,
     /// The state machine's value (the counter), where there is one.
     pub value: Option<i64>,
+    /// Commit protocols: the outcome of the newest transaction this node has decided, while it
+    /// holds no undecided one. The cluster draws it on the node, the tests read it there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+}
+
+/// A transaction's outcome, as a commit protocol's node shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Commit,
+    Abort,
+}
+
+impl Decision {
+    pub fn from_commit(commit: bool) -> Self {
+        if commit {
+            Decision::Commit
+        } else {
+            Decision::Abort
+        }
+    }
+
+    /// The word in `data-decision` and the CSS class.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Decision::Commit => "commit",
+            Decision::Abort => "abort",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -458,3 +458,139 @@ fn the_ring_page_reads_its_tour_with_the_same_reader() {
     r.ring_at(1);
     assert_eq!(r.stage(), &TourStage::Story);
 }
+
+// The first step (issue 21): a welcome card on a bare first visit, and the fault bar.
+
+use lab_engine::session::{Fault, Welcome};
+
+#[test]
+fn the_welcome_card_greets_a_bare_first_visit_only() {
+    assert!(open("").0.welcome());
+    for q in ["p=raft", "seed=3", "tour=raft-election", "embed=1", "t=2s"] {
+        assert!(!open(q).0.welcome(), "{q} names a run or embeds: no card");
+    }
+    // Back to a bare link is not a first visit.
+    let (mut p, _) = open("p=raft");
+    p.apply(Command::Back(String::new()));
+    assert!(!p.welcome());
+}
+
+#[test]
+fn each_welcome_choice_dismisses_the_card_for_good() {
+    for w in [Welcome::Close, Welcome::Play, Welcome::Tour, Welcome::Break] {
+        let (mut p, _) = open("");
+        let fx = p.apply(Command::Welcome(w));
+        assert!(!p.welcome(), "{w:?} dismisses");
+        assert!(fx.welcomed, "{w:?} asks the page to remember");
+    }
+}
+
+#[test]
+fn welcome_tour_opens_the_election_tour_and_play_plays() {
+    let (mut p, _) = open("");
+    p.apply(Command::Welcome(Welcome::Tour));
+    assert!(p.link(false).contains("tour=raft-election"));
+    let (mut p, _) = open("");
+    let fx = p.apply(Command::Welcome(Welcome::Play));
+    assert!(p.playing() && fx.frame);
+}
+
+#[test]
+fn break_it_plays_a_buggy_variant_into_a_violation() {
+    let (mut p, _) = open("");
+    let fx = p.apply(Command::Welcome(Welcome::Break));
+    assert!(p.playing(), "it plays from the start");
+    assert_eq!(p.sim().now(), 0);
+    assert!(p
+        .sim()
+        .settings()
+        .bugs
+        .iter()
+        .any(|b| b.slug() == "2pc-unilateral-abort"));
+    assert!(
+        matches!(fx.address.last(), Some(Address::Push(q)) if q.contains("a=")),
+        "a link names the broken run"
+    );
+    frames_until_paused(&mut p);
+    let v = p.sim().violations();
+    assert!(!v.is_empty(), "the checker catches it");
+    assert_eq!(v[0].violation.invariant, "Atomicity");
+}
+
+#[test]
+fn the_fault_bar_partitions_heals_crashes_the_leader_and_drops_the_next_message() {
+    let (mut p, _) = open("p=raft&seed=1&t=3s");
+    let leader = p.sim().leader().expect("a leader at 3 s");
+    p.apply(Command::Fault(Fault::Partition));
+    let snap = p.sim().snapshot();
+    let group = |id: NodeId| snap.nodes[id.idx()].group;
+    let with_leader = snap
+        .nodes
+        .iter()
+        .filter(|v| v.group == group(leader))
+        .count();
+    assert_eq!(with_leader, 2, "the leader is cut off with a minority of 5");
+    p.apply(Command::Fault(Fault::Heal));
+    let snap = p.sim().snapshot();
+    assert!(
+        snap.nodes.iter().all(|v| v.group == snap.nodes[0].group),
+        "healed"
+    );
+    p.apply(Command::Fault(Fault::CrashLeader));
+    assert!(
+        !p.sim().snapshot().nodes[leader.idx()].up,
+        "the leader crashed"
+    );
+    let next = (p.sim().snapshot().messages.iter())
+        .filter(|m| m.lost.is_none())
+        .min_by_key(|m| (m.arrives, m.id))
+        .map(|m| m.id);
+    let fx = p.apply(Command::Fault(Fault::DropNext));
+    match next {
+        Some(id) => {
+            let m = p.sim().snapshot().messages.into_iter().find(|m| m.id == id);
+            assert!(
+                m.is_none_or(|m| m.lost.is_some()),
+                "the next message is lost"
+            );
+        }
+        None => assert_eq!(fx.notices.len(), 1, "says there is nothing to drop"),
+    }
+}
+
+#[test]
+fn the_fault_bar_explains_what_it_cannot_do() {
+    let (mut p, _) = open("p=raft&seed=1&t=3s");
+    p.apply(Command::Fault(Fault::CrashLeader));
+    // Nobody leads the moment after: crashing "the leader" again says so instead of panicking.
+    let fx = p.apply(Command::Fault(Fault::CrashLeader));
+    assert!(fx.notices.len() <= 1);
+    let (mut p, _) = open("p=2pc&nodes=2");
+    let fx = p.apply(Command::Fault(Fault::Partition));
+    assert!(
+        fx.notices.is_empty(),
+        "2 nodes split one and one: {:?}",
+        fx.notices
+    );
+}
+
+#[test]
+fn a_new_seed_says_the_run_restarts_and_how_to_get_back() {
+    let (mut p, _) = open("p=raft&seed=1&t=2s");
+    let mut s = p.sim().settings().clone();
+    s.seed = 9;
+    let fx = p.apply(Command::Configure(Box::new(s)));
+    assert_eq!(p.sim().now(), 0);
+    assert!(
+        fx.notices
+            .iter()
+            .any(|n| n.contains("New seed") && n.contains("Back")),
+        "{:?}",
+        fx.notices
+    );
+    // Nothing to lose at 0 s: no notice.
+    let (mut p, _) = open("p=raft&seed=1");
+    let mut s = p.sim().settings().clone();
+    s.seed = 9;
+    assert!(p.apply(Command::Configure(Box::new(s))).notices.is_empty());
+}

@@ -90,6 +90,9 @@ pub struct Entry {
     pub min_nodes: (usize, &'static str),
     /// Where the explorer starts (the page's Explore panel suggests these).
     pub explore: ExploreBudgets,
+    /// The legend of the cluster's nodes: each colour class the protocol draws a node in, with
+    /// what it means here (tests hold every summary's class and decision to this list).
+    pub legend: &'static [(&'static str, &'static str)],
 }
 
 /// The budgets the explorer starts from for a protocol: the requests and faults its buggy
@@ -131,6 +134,13 @@ macro_rules! define_kinds {
             pub fn entry(self) -> &'static Entry {
                 match self {
                     $(ProtocolKind::$kind => &<$ty as Model>::ENTRY),*
+                }
+            }
+
+            /// The names of the protocol's message kinds, in kind order.
+            pub fn message_kinds(self) -> &'static [&'static str] {
+                match self {
+                    $(ProtocolKind::$kind => <$ty as Present>::MESSAGE_KINDS),*
                 }
             }
         }

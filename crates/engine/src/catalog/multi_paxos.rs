@@ -26,6 +26,12 @@ pub const MULTI_PAXOS: Entry = Entry {
         asynchronous: true,
         ..ExploreBudgets::NONE
     },
+    legend: &[
+        ("role-leader", "leader"),
+        ("stale", "stale leader: a higher ballot exists elsewhere"),
+        ("role-follower", "follower (acceptor)"),
+        ("role-candidate", "candidate (phase 1)"),
+    ],
 };
 
 impl Model for MultiPaxos {

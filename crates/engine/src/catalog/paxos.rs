@@ -49,6 +49,13 @@ pub const PAXOS: Entry = Entry {
         crashes: 1,
         ..ExploreBudgets::NONE
     },
+    legend: &[
+        ("role-leader", "proposer in phase 2 (accept)"),
+        ("stale", "stale proposer: a higher ballot exists elsewhere"),
+        ("role-candidate", "proposer in phase 1 (prepare)"),
+        ("role-follower", "acceptor, or a proposer backing off"),
+        ("role-learner", "learned the chosen value"),
+    ],
 };
 
 impl Model for Paxos {

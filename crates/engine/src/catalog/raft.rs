@@ -57,6 +57,12 @@ pub const RAFT: Entry = Entry {
         asynchronous: true,
         ..ExploreBudgets::NONE
     },
+    legend: &[
+        ("role-leader", "leader"),
+        ("stale", "stale leader: a higher term exists elsewhere"),
+        ("role-follower", "follower"),
+        ("role-candidate", "candidate or pre-candidate"),
+    ],
 };
 
 impl Model for Raft {

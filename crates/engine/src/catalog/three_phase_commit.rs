@@ -41,6 +41,17 @@ pub const THREE_PC: Entry = Entry {
         crashes: 1,
         ..ExploreBudgets::NONE
     },
+    legend: &[
+        ("role-leader", "coordinator"),
+        ("role-follower", "participant, no transaction held"),
+        (
+            "role-candidate",
+            "uncertain or pre-committed: waits for the next phase",
+        ),
+        ("role-blocked", "terminating or recovering: asks the others"),
+        ("decision-commit", "committed (the newest transaction)"),
+        ("decision-abort", "aborted (the newest transaction)"),
+    ],
 };
 
 impl Model for ThreePc {

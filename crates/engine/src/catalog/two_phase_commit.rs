@@ -37,6 +37,20 @@ pub const TWO_PC: Entry = Entry {
         asynchronous: true,
         ..ExploreBudgets::NONE
     },
+    legend: &[
+        ("role-leader", "coordinator"),
+        ("role-follower", "participant, no transaction held"),
+        (
+            "role-candidate",
+            "prepared: voted yes, waits for the decision",
+        ),
+        (
+            "role-blocked",
+            "prepared and blocked: the decision cannot reach it",
+        ),
+        ("decision-commit", "committed (the newest transaction)"),
+        ("decision-abort", "aborted (the newest transaction)"),
+    ],
 };
 
 impl Model for TwoPc {

@@ -55,6 +55,12 @@ pub const ZAB: Entry = Entry {
         crashes: 1,
         ..ExploreBudgets::NONE
     },
+    legend: &[
+        ("role-leader", "LEADING"),
+        ("stale", "stale leader: a higher epoch exists elsewhere"),
+        ("role-follower", "FOLLOWING"),
+        ("role-candidate", "LOOKING (electing)"),
+    ],
 };
 
 impl Model for Zab {

@@ -53,6 +53,59 @@ pub fn partition(draft: &[u8]) -> Result<Action, String> {
     Ok(Action::Partition { groups })
 }
 
+/// The fault bar beside the cluster: the faults the lab is about, one click each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Cut the leader off with a minority: the majority can go on without it.
+    Partition,
+    Heal,
+    CrashLeader,
+    /// Lose the message in flight that would arrive first.
+    DropNext,
+}
+
+/// The node the faults aim at: the leader, else the protocol's usual target (2PC's
+/// coordinator), if it is up.
+fn target(sim: &AnySim, snap: &Snapshot) -> Option<NodeId> {
+    let id = sim.leader().unwrap_or_else(|| sim.protocol_target());
+    snap.nodes.iter().any(|v| v.id == id && v.up).then_some(id)
+}
+
+/// What a fault-bar button does to the run as it stands, or why it cannot.
+pub fn fault(sim: &AnySim, f: Fault) -> Result<Action, String> {
+    let snap = sim.snapshot();
+    match f {
+        Fault::Heal => Ok(Action::Heal),
+        Fault::CrashLeader => target(sim, &snap)
+            .map(|node| Action::Crash { node })
+            .ok_or_else(|| "No leader is up to crash.".to_string()),
+        Fault::DropNext => snap
+            .messages
+            .iter()
+            .filter(|m| m.lost.is_none())
+            .min_by_key(|m| (m.arrives, m.id))
+            .map(|m| Action::Drop { msg: m.id })
+            .ok_or_else(|| "No message is in flight to drop.".to_string()),
+        Fault::Partition => {
+            let n = snap.nodes.len();
+            let lead = target(sim, &snap).unwrap_or(NodeId::from_idx(0));
+            // The leader and as many others as leave the rest a majority (alone on 2 nodes).
+            let size = ((n - 1) / 2).max(1);
+            let mut minority = vec![lead];
+            minority.extend(NodeId::all(n).filter(|&id| id != lead).take(size - 1));
+            let majority: Vec<NodeId> =
+                NodeId::all(n).filter(|id| !minority.contains(id)).collect();
+            if majority.is_empty() {
+                return Err("One node cannot be partitioned.".into());
+            }
+            minority.sort();
+            Ok(Action::Partition {
+                groups: vec![minority, majority],
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,9 +14,9 @@ mod player;
 mod reader;
 
 pub use draw::{arrows, crashes, stale_leaders, Arrow, Lifecycle};
-pub use intent::{current_groups, fire_timeout, partition, request_to_leader};
+pub use intent::{current_groups, fault, fire_timeout, partition, request_to_leader, Fault};
 pub use link::{link_here, open_link, Opened};
 pub use pace::{smart_advance, Speed, FLIGHT_ON_SCREEN_MS, IDLE_RATE, SPEEDS};
 pub use params::{RingViewParams, Selection, ViewParams, LOOP_DEFAULT};
-pub use player::{Address, Command, Effects, Leave, LogFilter, Player};
+pub use player::{Address, Command, Effects, Leave, LogFilter, Player, Welcome};
 pub use reader::{Reader, TourStage};

@@ -5,7 +5,7 @@
 //! up, a new violation pauses play, the partition editor shows the groups in effect, and a run
 //! that went past the story's pause leaves the script.
 
-use super::intent::{current_groups, fire_timeout, partition, request_to_leader};
+use super::intent::{current_groups, fault, fire_timeout, partition, request_to_leader, Fault};
 use super::link::{link_here, open_link};
 use super::pace::Speed;
 use super::params::{Selection, ViewParams};
@@ -63,7 +63,26 @@ pub enum Command {
     /// Back to the start of the chapter after leaving the script.
     TourBack,
     TourClose,
+    /// A fault-bar button.
+    Fault(Fault),
+    /// A choice on the first visit's welcome card.
+    Welcome(Welcome),
 }
+
+/// The welcome card's choices: each also dismisses it for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Welcome {
+    /// Take the two-minute tour ([`WELCOME_TOUR`]).
+    Tour,
+    /// Watch the run on screen play.
+    Play,
+    /// A buggy variant meets a fault and the checker catches it.
+    Break,
+    Close,
+}
+
+/// The tour the welcome card offers first.
+pub const WELCOME_TOUR: &str = "raft-election";
 
 /// A change to the address bar: a query string, without the `?`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,6 +116,8 @@ pub struct Effects {
     pub frame: bool,
     /// Scroll to the top, where the cluster and a violation's banner are.
     pub scroll_top: bool,
+    /// The welcome card was dismissed: remember it, so it never shows again.
+    pub welcomed: bool,
 }
 
 /// The event log's filter.
@@ -143,6 +164,8 @@ pub struct Player {
     /// The partition editor's groups.
     draft: Vec<u8>,
     violations_seen: usize,
+    /// The welcome card is up: a bare first visit, until a choice dismisses it.
+    welcome: bool,
     fx: Effects,
 }
 
@@ -174,6 +197,7 @@ impl Player {
             controls: true,
             filter: LogFilter::default(),
             violations_seen: 0,
+            welcome: false,
             fx: Effects::default(),
         }
     }
@@ -222,6 +246,10 @@ impl Player {
     }
     pub fn draft(&self) -> &[u8] {
         &self.draft
+    }
+    /// The welcome card shows.
+    pub fn welcome(&self) -> bool {
+        self.welcome
     }
 
     /// The link to what is shown: the tour's chapter, or this run at this moment with the
@@ -302,7 +330,22 @@ impl Player {
             }
             Command::Configure(s) => {
                 self.playing = false;
-                self.rebuild(*s)
+                // A new seed (or any setting) is a new run from 0 s: say so, or the reader
+                // thinks the run they were watching vanished.
+                let (was, seed) = (self.runs.left.now(), self.runs.left.settings().seed);
+                let moved = self.rebuild(*s);
+                if was > 0 && moved == Moved::Jumped {
+                    let what = if self.runs.left.settings().seed == seed {
+                        "New settings"
+                    } else {
+                        "New seed"
+                    };
+                    self.fx.notices.push(format!(
+                        "{what}: a new run starts at 0 s. Back returns to the run you left, at {}.",
+                        crate::time::fmt_time(was)
+                    ));
+                }
+                moved
             }
             Command::Reset => {
                 self.playing = false;
@@ -355,6 +398,11 @@ impl Player {
                     None => Moved::Not,
                 }
             }
+            Command::Fault(f) => match fault(&self.runs.left, f) {
+                Ok(a) => self.act(a),
+                Err(e) => self.notice(e),
+            },
+            Command::Welcome(w) => self.welcomed(w),
             Command::TourClose => {
                 // The run stays on screen to explore; the story and its comparison go.
                 self.reader = None;
@@ -539,6 +587,8 @@ impl Player {
         self.filter = LogFilter::default();
         self.reader = None;
         self.compare = None;
+        // A bare first visit (no run named, not embedded) gets the welcome card.
+        self.welcome = autoplay && query.trim_start_matches('?').is_empty() && !self.embed;
         match (p.tour, p.compare) {
             (Some(id), _) => {
                 self.open_tour(&id, p.chapter.as_deref());
@@ -546,6 +596,72 @@ impl Player {
             (None, Some(words)) => self.start_compare(&words),
             (None, None) => {}
         }
+        Moved::Jumped
+    }
+
+    /// A choice on the welcome card; every one dismisses it for good.
+    fn welcomed(&mut self, choice: Welcome) -> Moved {
+        self.welcome = false;
+        self.fx.welcomed = true;
+        match choice {
+            Welcome::Close => Moved::Not,
+            Welcome::Tour => {
+                self.push(&format!("tour={WELCOME_TOUR}"));
+                self.open_tour(WELCOME_TOUR, None)
+            }
+            Welcome::Play => {
+                if !self.playing {
+                    self.toggle_play();
+                }
+                Moved::Not
+            }
+            Welcome::Break => self.break_it(),
+        }
+    }
+
+    /// "Break it": 2PC whose participants may abort on their own, and a participant that voted
+    /// yes cut off just before the coordinator's Commit reaches it. It times out, aborts, and
+    /// Atomicity breaks while the reader watches from the start.
+    fn break_it(&mut self) -> Moved {
+        let opened = open_link("protocol=2pc&nodes=3&bug=2pc-unilateral-abort");
+        let mut sim = opened.sim;
+        // The moment to strike: the coordinator has committed, a participant still waits.
+        let mut victim = None;
+        for _ in 0..2000 {
+            let snap = sim.snapshot();
+            let committed = (snap.nodes.first())
+                .is_some_and(|c| c.summary.decision == Some(crate::node::Decision::Commit));
+            victim = snap.nodes[1..]
+                .iter()
+                .find(|v| v.up && v.summary.decision.is_none() && committed)
+                .map(|v| v.id);
+            if victim.is_some() || sim.step().is_none() {
+                break;
+            }
+        }
+        let Some(node) = victim else {
+            return self.notice("Could not set up the broken run.");
+        };
+        if let Err(e) = sim.apply(Action::Isolate { node }) {
+            return self.notice(e);
+        }
+        sim.seek_time(0);
+        self.push(&sim.link(&[]));
+        self.gen += 1;
+        self.runs = Runs {
+            left: sim,
+            right: None,
+        };
+        self.reader = None;
+        self.compare = None;
+        self.selected = Selection::None;
+        self.manual = false;
+        self.playing = true;
+        self.last_frame = None;
+        self.fx.notices.push(format!(
+            "Broken on purpose: 2PC with 2pc-unilateral-abort, and {node} cut off just before the \
+             coordinator's Commit reaches it. Watch it time out and abort alone."
+        ));
         Moved::Jumped
     }
 

@@ -104,6 +104,7 @@ impl<P: Model> Simulation<P> {
                         log_len: 0,
                         committed: 0,
                         value: None,
+                        decision: None,
                     })),
                 };
                 NodeView {

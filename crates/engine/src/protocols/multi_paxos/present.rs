@@ -186,6 +186,7 @@ impl Present for MultiPaxos {
             log_len: len,
             committed: s.applied,
             value: Some(s.value),
+            decision: None,
         }
     }
 

@@ -124,6 +124,7 @@ impl Present for Paxos {
             log_len: u64::from(s.durable.accepted.is_some()),
             committed: u64::from(s.learned.is_some()),
             value: s.learned.map(|(_, v)| v.value),
+            decision: None,
         }
     }
 

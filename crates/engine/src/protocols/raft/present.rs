@@ -138,6 +138,7 @@ impl Present for Raft {
             log_len: len,
             committed: s.commit_index,
             value: Some(s.value),
+            decision: None,
         }
     }
 

@@ -229,6 +229,7 @@ impl Present for Zab {
             log_len: len,
             committed: s.committed,
             value: Some(s.value),
+            decision: None,
         }
     }
 

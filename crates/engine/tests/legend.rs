@@ -1,0 +1,88 @@
+//! The legend tells the truth: every colour a protocol's nodes are drawn in (their summary's
+//! class, and a commit protocol's decision) is one its catalog entry's legend explains, so the
+//! page's one-legend-per-protocol cannot drift from what the cluster shows.
+
+use lab_engine::any::AnySim;
+use lab_engine::{Action, NodeId, ProtocolKind, Settings, MS};
+
+/// Runs `protocol` through crashes, a partition and healing on a few seeds, and collects every
+/// legend class its nodes were drawn with.
+fn classes_drawn(protocol: ProtocolKind) -> Vec<String> {
+    let mut seen = Vec::new();
+    for seed in 1..=6 {
+        let mut st = Settings::for_protocol(protocol);
+        st.seed = seed;
+        let mut sim = AnySim::new(st).expect("default settings are valid");
+        let n = sim.settings().nodes;
+        let far = NodeId::from_idx(n - 1);
+        let script = [
+            (
+                300 * MS,
+                Action::Crash {
+                    node: NodeId::from_idx(0),
+                },
+            ),
+            (
+                600 * MS,
+                Action::Restart {
+                    node: NodeId::from_idx(0),
+                },
+            ),
+            (900 * MS, Action::Isolate { node: far }),
+            (3000 * MS, Action::Heal),
+            (3200 * MS, Action::Crash { node: far }),
+        ];
+        for (t, action) in script {
+            while sim.now() < t {
+                if sim.step().is_none() {
+                    break;
+                }
+                for v in sim.snapshot().nodes.into_iter().filter(|v| v.up) {
+                    seen.push(format!("role-{}", v.summary.class));
+                    if let Some(d) = v.summary.decision {
+                        seen.push(format!("decision-{}", d.slug()));
+                    }
+                }
+            }
+            sim.apply(action).expect("the script's actions apply");
+        }
+    }
+    seen.sort();
+    seen.dedup();
+    seen
+}
+
+#[test]
+fn every_colour_a_node_is_drawn_in_is_in_its_protocols_legend() {
+    for &p in ProtocolKind::ALL {
+        let legend: Vec<&str> = p.entry().legend.iter().map(|(c, _)| *c).collect();
+        for class in classes_drawn(p) {
+            assert!(
+                legend.contains(&class.as_str()),
+                "{}: nodes are drawn as {class}, which its legend does not explain ({legend:?})",
+                p.slug()
+            );
+        }
+    }
+}
+
+#[test]
+fn commit_protocols_show_both_outcomes_in_the_legend_and_on_the_nodes() {
+    for p in [ProtocolKind::TwoPc, ProtocolKind::ThreePc] {
+        let legend: Vec<&str> = p.entry().legend.iter().map(|(c, _)| *c).collect();
+        assert!(legend.contains(&"decision-commit") && legend.contains(&"decision-abort"));
+        assert!(
+            classes_drawn(p).contains(&"decision-commit".to_string()),
+            "{}: some node shows a commit",
+            p.slug()
+        );
+    }
+}
+
+#[test]
+fn message_kinds_come_from_the_protocol() {
+    for &p in ProtocolKind::ALL {
+        let sim = AnySim::new(Settings::for_protocol(p)).expect("valid");
+        assert_eq!(p.message_kinds(), sim.message_kinds());
+    }
+}
