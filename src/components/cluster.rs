@@ -682,6 +682,9 @@ fn paint_messages(
     }
 }
 
+/// The radius a press on a message counts within, three times its dot's.
+const HIT_R: f64 = 18.0;
+
 /// A point on a message's lane (x, y) and the unit normal pointing to the lane's side.
 type OnLane = (f64, f64, f64, f64);
 
@@ -728,7 +731,8 @@ fn message(
             data-testid={format!("message-{id}")} data-kind={m.kind} role="button" tabindex="0"
             aria-label={format!("message {} from {} to {}", m.label, m.from, m.to)}
             {onpointerdown} {onkeydown}>
-            <circle class="hit" cx={x.to_string()} cy={y.to_string()} r="13" />
+            // A generous target: the dot moves while the hand aims at it.
+            <circle class="hit" cx={x.to_string()} cy={y.to_string()} r={HIT_R.to_string()} />
             <circle cx={x.to_string()} cy={y.to_string()} r={if sel { "8" } else { "6" }} />
             <title>{ format!("#{} {} from {} to {}", m.id, m.label, m.from, m.to) }</title>
         </g>

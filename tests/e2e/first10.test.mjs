@@ -533,3 +533,30 @@ test("zab-recovery's TRUNC chapter pauses with the TRUNC on its way", async () =
     await app.close();
   }
 });
+
+test('a moving message is easy to press: 15 px off its dot still picks it', async () => {
+  const app = await open('p=raft&seed=1&t=160ms', { viewport: SIZES.desktop });
+  try {
+    const { page, problems } = app;
+    await page.click(byTestId('play'));
+    await page.waitForSelector('[data-testid^="message-"]', { timeout: 10000 });
+    await page.click(byTestId('play'));
+    // Paused: every message dot's neighbourhood, away from nodes and other messages.
+    const checks = await page.$$eval('[data-testid^="message-"]', (els) =>
+      els.map((g) => {
+        const dot = g.querySelector('circle:not(.hit)').getBoundingClientRect();
+        const [cx, cy] = [dot.x + dot.width / 2, dot.y + dot.height / 2];
+        const spots = [[15, 0], [-15, 0], [0, 15], [0, -15]].map(([dx, dy]) => document.elementFromPoint(cx + dx, cy + dy));
+        // A spot on a node or on another message belongs to them.
+        const free = spots.filter((e) => e && !e.closest('.node') && !(e.closest('.msg') && e.closest('.msg') !== g));
+        return { id: g.dataset.testid, free: free.length, picked: free.filter((e) => e.closest('.msg') === g).length };
+      }),
+    );
+    const free = checks.filter((c) => c.free > 0);
+    assert.ok(free.length > 0, 'some message to aim at');
+    for (const c of free) assert.equal(c.picked, c.free, `${c.id}: a press 15 px off its dot picks it`);
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
