@@ -3,7 +3,7 @@
 //! same side by side. No rule lives here.
 
 use super::{Durable, TxnRecord, TxnStatus};
-use crate::node::{NodeId, Section, TABLE_COLUMNS};
+use crate::node::{Decision, NodeId, Section, TABLE_COLUMNS};
 use imbl::OrdMap;
 
 pub fn lock(d: &Durable<impl TxnStatus>) -> String {
@@ -72,4 +72,14 @@ pub fn pending(m: &OrdMap<u64, Vec<NodeId>>, what: &str) -> String {
     } else {
         text
     }
+}
+
+/// What a node shows it decided: the newest transaction's outcome, unless it still holds a lock
+/// (then it is waiting, whatever it decided before).
+pub fn decision(d: &Durable<impl TxnStatus>) -> Option<Decision> {
+    if d.lock.is_some() {
+        return None;
+    }
+    let (_, r) = d.log.iter().next_back()?;
+    r.status.decision().map(Decision::from_commit)
 }

@@ -6,8 +6,7 @@
 use super::atomic_commit::{present as shared, TxnStatus};
 use super::{Status, ThreePc, ThreePcDurable, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
 use crate::node::{
-    Decision, LogCell, Message, NodeSummary, Present, Section, TableCell, TableLayout, TableRow,
-    TimerKind,
+    LogCell, Message, NodeSummary, Present, Section, TableCell, TableLayout, TableRow, TimerKind,
 };
 
 impl TimerKind for ThreePcTimer {
@@ -141,7 +140,7 @@ impl Present for ThreePc {
             log_len: d.log.len() as u64,
             committed: d.decided,
             value: Some(d.value),
-            decision: decision(d),
+            decision: shared::decision(d),
         }
     }
 
@@ -314,14 +313,4 @@ fn txn_cell(t: u64, r: &TxnRecord, lock: bool, phase: &str, votes: Option<String
         tone,
         detail,
     }
-}
-
-/// What the node shows it decided: the newest transaction's outcome, unless it still holds a
-/// lock (then it is waiting, whatever it decided before).
-fn decision(d: &ThreePcDurable) -> Option<Decision> {
-    if d.lock.is_some() {
-        return None;
-    }
-    let (_, r) = d.log.iter().next_back()?;
-    r.status.decision().map(Decision::from_commit)
 }

@@ -5,8 +5,7 @@
 use super::atomic_commit::{present as shared, TxnStatus};
 use super::{Status, TpcDurable, TpcMsg, TpcState, TpcTimer, TwoPc, TxnRecord};
 use crate::node::{
-    Decision, LogCell, Message, NodeSummary, Present, Section, TableCell, TableLayout, TableRow,
-    TimerKind,
+    LogCell, Message, NodeSummary, Present, Section, TableCell, TableLayout, TableRow, TimerKind,
 };
 
 impl TimerKind for TpcTimer {
@@ -119,7 +118,7 @@ impl Present for TwoPc {
             log_len: d.log.len() as u64,
             committed: d.decided,
             value: Some(d.value),
-            decision: decision(d),
+            decision: shared::decision(d),
         }
     }
 
@@ -258,14 +257,4 @@ fn txn_cell(t: u64, r: &TxnRecord, lock: bool, blocked: bool, votes: Option<Stri
         tone,
         detail,
     }
-}
-
-/// What the node shows it decided: the newest transaction's outcome, unless it still holds a
-/// lock (then it is waiting, whatever it decided before).
-fn decision(d: &TpcDurable) -> Option<Decision> {
-    if d.lock.is_some() {
-        return None;
-    }
-    let (_, r) = d.log.iter().next_back()?;
-    r.status.decision().map(Decision::from_commit)
 }
