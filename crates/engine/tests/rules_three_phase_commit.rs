@@ -33,6 +33,32 @@ fn fresh(p: &ThreePc, id: NodeId) -> ThreePcState {
     start(p, id, &ThreePcDurable::default())
 }
 
+/// The coordinator after a client's request for the transaction and a yes vote from each of
+/// `yes`.
+fn coordinating(p: &ThreePc, yes: &[NodeId]) -> ThreePcState {
+    let mut s = fresh(p, COORDINATOR);
+    p.on_request(
+        &mut s,
+        Request {
+            id: TXN,
+            delta: DELTA,
+        },
+        &mut Out::new(false),
+    );
+    for &voter in yes {
+        msg(
+            p,
+            &mut s,
+            voter,
+            ThreePcMsg::Vote {
+                txn: TXN,
+                yes: true,
+            },
+        );
+    }
+    s
+}
+
 fn msg(p: &ThreePc, s: &mut ThreePcState, from: NodeId, m: ThreePcMsg) -> Vec<Effect<ThreePc>> {
     let mut out = Out::new(false);
     p.on_msg(s, from, m, &mut out);
@@ -311,24 +337,7 @@ fn the_coordinator_sends_pre_commit_only_after_every_yes_vote() {
 #[test]
 fn the_coordinator_aborts_on_a_missing_vote() {
     let p = three_pc();
-    let mut s = fresh(&p, COORDINATOR);
-    p.on_request(
-        &mut s,
-        Request {
-            id: TXN,
-            delta: DELTA,
-        },
-        &mut Out::new(false),
-    );
-    msg(
-        &p,
-        &mut s,
-        S2,
-        ThreePcMsg::Vote {
-            txn: TXN,
-            yes: true,
-        },
-    );
+    let mut s = coordinating(&p, &[S2]);
     let out = timer(&p, &mut s, ThreePcTimer::Votes(TXN));
     assert_eq!(first_send(&out, is_pre_commit), None);
     assert_eq!(decisions(&out), vec![(S2, false), (S3, false), (S4, false)]);
@@ -342,26 +351,7 @@ fn the_coordinator_aborts_on_a_missing_vote() {
 fn the_coordinator_sends_do_commit_only_after_every_ack() {
     let p = three_pc();
     let pre_committed = || {
-        let mut s = fresh(&p, COORDINATOR);
-        p.on_request(
-            &mut s,
-            Request {
-                id: TXN,
-                delta: DELTA,
-            },
-            &mut Out::new(false),
-        );
-        for voter in [S2, S3, S4] {
-            msg(
-                &p,
-                &mut s,
-                voter,
-                ThreePcMsg::Vote {
-                    txn: TXN,
-                    yes: true,
-                },
-            );
-        }
+        let s = coordinating(&p, &[S2, S3, S4]);
         assert_eq!(s.status(TXN), Some(Status::PreCommitted));
         s
     };
@@ -392,29 +382,7 @@ fn the_coordinator_sends_do_commit_only_after_every_ack() {
 #[test]
 fn the_coordinators_timeouts_decide_only_what_its_state_allows() {
     let p = three_pc();
-    let voting = |yes: &[NodeId]| {
-        let mut s = fresh(&p, COORDINATOR);
-        p.on_request(
-            &mut s,
-            Request {
-                id: TXN,
-                delta: DELTA,
-            },
-            &mut Out::new(false),
-        );
-        for &voter in yes {
-            msg(
-                &p,
-                &mut s,
-                voter,
-                ThreePcMsg::Vote {
-                    txn: TXN,
-                    yes: true,
-                },
-            );
-        }
-        s
-    };
+    let voting = |yes: &[NodeId]| coordinating(&p, yes);
     let quiet = |out: &[Effect<ThreePc>]| {
         out.iter()
             .all(|e| !matches!(e, Effect::Send { .. } | Effect::Persist(_)))
