@@ -235,15 +235,7 @@ fn a_participant_logs_uncertain_before_voting_yes() {
 #[test]
 fn the_coordinator_sends_pre_commit_only_after_every_yes_vote() {
     let p = three_pc();
-    let mut s = fresh(&p, COORDINATOR);
-    p.on_request(
-        &mut s,
-        Request {
-            id: TXN,
-            delta: DELTA,
-        },
-        &mut Out::new(false),
-    );
+    let mut s = coordinating(&p, &[]);
     for voter in [S2, S3] {
         let out = msg(
             &p,
@@ -291,24 +283,7 @@ fn the_coordinator_sends_pre_commit_only_after_every_yes_vote() {
     assert!(logged < first_send(&out, is_pre_commit).unwrap());
     assert!(decisions(&out).is_empty(), "no one commits yet");
 
-    let mut s = fresh(&p, COORDINATOR);
-    p.on_request(
-        &mut s,
-        Request {
-            id: TXN,
-            delta: DELTA,
-        },
-        &mut Out::new(false),
-    );
-    msg(
-        &p,
-        &mut s,
-        S2,
-        ThreePcMsg::Vote {
-            txn: TXN,
-            yes: true,
-        },
-    );
+    let mut s = coordinating(&p, &[S2]);
     let out = msg(
         &p,
         &mut s,
