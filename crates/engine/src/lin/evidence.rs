@@ -24,7 +24,7 @@ pub struct Evidence {
 }
 
 /// A value for a sentence: long text shows its end, where appends land.
-fn shown(v: &Value) -> String {
+pub(crate) fn shown(v: &Value) -> String {
     match v {
         Value::Str(s) if s.chars().count() > 40 => {
             let tail: String = s.chars().skip(s.chars().count() - 30).collect();

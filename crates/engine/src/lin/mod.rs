@@ -20,7 +20,8 @@
 //! - `model`: the register and key-value specifications;
 //! - `search`: the depth-first search with its cache;
 //! - [`evidence`]: what a failure shows, and the sentence that tells it;
-//! - [`jepsen`]: Jepsen's two history formats in, history maps out.
+//! - [`jepsen`]: Jepsen's two history formats in, history maps out;
+//! - [`view`]: what the page's History view draws of a history and its report.
 
 mod edn;
 pub mod evidence;
@@ -28,12 +29,14 @@ pub mod history;
 pub mod jepsen;
 mod model;
 mod search;
+pub mod view;
 
 pub use evidence::Evidence;
 pub use history::{Call, Clock, History, Op, OpId, Outcome, Value};
 
 use search::{Entry, Found, Search};
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 /// The steps `lab lin` takes unless told otherwise. A step costs 0.1 to 0.6 µs natively and up
@@ -111,10 +114,11 @@ impl Report {
 /// Steps each undecided key gets in its turn.
 const SLICE: u64 = 10_000;
 
-/// A check in progress, run a slice at a time (the page's worker shows progress between
-/// slices and can cancel); [`check`] runs one to the end.
-pub struct Checker<'h> {
-    history: &'h History,
+/// A check in progress, run a slice at a time (the page shows progress between slices and can
+/// cancel); [`check`] runs one to the end. It holds its history by reference, or shared
+/// (`Rc<History>`) when it must outlive the caller's frame, as the page's does between frames.
+pub struct Checker<H: Borrow<History>> {
+    history: H,
     budget: u64,
     /// The keys in the order they take turns: fewest operations first.
     keys: Vec<(Option<String>, Search)>,
@@ -127,11 +131,11 @@ pub struct Checker<'h> {
     done: bool,
 }
 
-impl<'h> Checker<'h> {
+impl<H: Borrow<History>> Checker<H> {
     /// A check of `history` within `budget` steps shared by all its keys.
-    pub fn new(history: &'h History, budget: u64) -> Checker<'h> {
+    pub fn new(history: H, budget: u64) -> Checker<H> {
         let mut parts: BTreeMap<Option<String>, Vec<Entry>> = BTreeMap::new();
-        for (id, op) in history.ops.iter().enumerate() {
+        for (id, op) in history.borrow().ops.iter().enumerate() {
             let Some((step, open)) = model::step_of(op) else {
                 continue;
             };
@@ -161,6 +165,11 @@ impl<'h> Checker<'h> {
             failed: false,
             done: false,
         }
+    }
+
+    /// The history being checked.
+    pub fn history(&self) -> &History {
+        self.history.borrow()
     }
 
     /// Steps taken so far, over all keys.
@@ -200,7 +209,7 @@ impl<'h> Checker<'h> {
 
     /// What the check found so far: keys not yet decided are [`Verdict::Unknown`].
     pub fn report(&self) -> Report {
-        let history = self.history;
+        let history = self.history.borrow();
         let mut keys: Vec<KeyReport> = self
             .keys
             .iter()
