@@ -594,3 +594,176 @@ fn a_new_seed_says_the_run_restarts_and_how_to_get_back() {
     s.seed = 9;
     assert!(p.apply(Command::Configure(Box::new(s))).notices.is_empty());
 }
+
+// The History view: a Jepsen history file imported, checked a slice per frame, drawn.
+
+use lab_engine::lin::view::Role;
+use lab_engine::lin::Verdict;
+use lab_engine::session::{Progress, STEPS_PER_FRAME};
+
+const STALE_READ: &str = include_str!("data/lin/stale-read.edn");
+const REGISTER: &str = include_str!("data/lin/register.log");
+
+fn import(p: &mut Player, name: &str, text: &str) -> Effects {
+    p.apply(Command::ImportHistory {
+        name: name.into(),
+        file: Ok(text.into()),
+    })
+}
+
+#[test]
+fn an_imported_history_is_checked_and_drawn_without_touching_the_run() {
+    let (mut p, _) = open("p=raft&seed=3&t=1500");
+    let at = (p.sim().events(), p.sim().now(), p.gen());
+    let fx = import(&mut p, "register.log", REGISTER);
+    assert!(fx.notices.is_empty(), "{:?}", fx.notices);
+    // A small history has its verdict at once: no frame is needed for it.
+    assert!(!fx.frame);
+    let h = p.history().expect("the History view shows the file");
+    assert_eq!(h.progress(), Progress::Done);
+    assert_eq!(h.report().verdict, Verdict::Linearizable);
+    assert!(h.title().starts_with("register.log: "), "{}", h.title());
+    let v = h.view();
+    assert_eq!(v.bars.len(), h.history().ops.len());
+    assert!(v.notes.is_empty());
+    assert_eq!((p.sim().events(), p.sim().now(), p.gen()), at);
+
+    // Another file replaces it; this one is not linearizable and says why.
+    import(&mut p, "stale-read.edn", STALE_READ);
+    let h = p.history().unwrap();
+    assert_eq!(h.report().verdict, Verdict::NotLinearizable);
+    assert!(h.status().contains("returned 1"), "{}", h.status());
+    let v = h.view();
+    let stuck = v.bars.iter().find(|b| b.role == Role::Stuck).unwrap();
+    assert_eq!(
+        (stuck.client.as_str(), stuck.label.as_str()),
+        ("process 2", "read(x)")
+    );
+    p.apply(Command::CloseHistory);
+    assert!(p.history().is_none());
+}
+
+#[test]
+fn a_malformed_history_is_refused_with_its_line_and_nothing_changes() {
+    let (mut p, _) = open("p=raft&seed=3");
+    import(&mut p, "register.log", REGISTER);
+    let bad = "{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :frobnicate}\n";
+    let fx = import(&mut p, "bad.edn", bad);
+    assert_eq!(fx.notices.len(), 1);
+    assert!(
+        fx.notices[0].starts_with("History import failed, nothing changed: bad.edn, line 2: "),
+        "{}",
+        fx.notices[0]
+    );
+    let h = p.history().expect("the history before stays");
+    assert!(h.title().starts_with("register.log"));
+    for text in [
+        "",
+        "hello",
+        "{:process",
+        "\u{0}\u{1}",
+        "INFO  jepsen.util - x :ok",
+    ] {
+        let fx = import(&mut p, "junk", text);
+        assert_eq!(fx.notices.len(), 1, "{text:?}");
+    }
+    let fx = p.apply(Command::ImportHistory {
+        name: "gone.edn".into(),
+        file: Err("the file could not be read as text".into()),
+    });
+    assert!(
+        fx.notices[0].contains("could not be read"),
+        "{:?}",
+        fx.notices
+    );
+}
+
+/// Fourteen clients each write their own value, all at once, then a read returns a value none
+/// wrote: every order of the writes must be tried before the answer.
+fn hard_history() -> String {
+    let mut lines = String::new();
+    for c in 0..14 {
+        lines += &format!("{{:process {c}, :type :invoke, :f :write, :value {c}}}\n");
+    }
+    for c in 0..14 {
+        lines += &format!("{{:process {c}, :type :ok, :f :write, :value {c}}}\n");
+    }
+    lines += "{:process 20, :type :invoke, :f :read, :value nil}\n";
+    lines += "{:process 21, :type :invoke, :f :read, :value nil}\n";
+    lines += "{:process 20, :type :ok, :f :read, :value 3}\n";
+    lines += "{:process 21, :type :ok, :f :read, :value 99}\n";
+    lines
+}
+
+#[test]
+fn a_long_check_runs_a_slice_a_frame_shows_progress_and_cancels() {
+    let (mut p, _) = open("p=raft&seed=3");
+    let fx = import(&mut p, "hard.edn", &hard_history());
+    assert!(fx.frame, "a running check asks for frames");
+    let h = p.history().unwrap();
+    assert!(h.checking());
+    assert_eq!(
+        h.progress(),
+        Progress::Running {
+            steps: STEPS_PER_FRAME,
+            budget: lab_engine::lin::DEFAULT_BUDGET
+        }
+    );
+    assert_eq!(h.report().verdict, Verdict::Unknown);
+    assert!(
+        h.status().starts_with("checking: 20000 of at most"),
+        "{}",
+        h.status()
+    );
+    // Frames go on checking though the run is paused.
+    let fx = p.apply(Command::Frame(0.0));
+    assert!(fx.frame);
+    assert!(!p.playing());
+    let h = p.history().unwrap();
+    assert!(
+        matches!(h.progress(), Progress::Running { steps, .. } if steps == 2 * STEPS_PER_FRAME)
+    );
+    let fx = p.apply(Command::CancelCheck);
+    assert!(!fx.frame, "a cancelled check wants no more frames");
+    let h = p.history().unwrap();
+    assert_eq!(
+        h.progress(),
+        Progress::Cancelled {
+            steps: 2 * STEPS_PER_FRAME
+        }
+    );
+    assert_eq!(h.report().verdict, Verdict::Unknown);
+    assert!(h.status().starts_with("unknown: the check was cancelled"));
+}
+
+#[test]
+fn a_long_check_left_alone_reaches_its_verdict() {
+    let (mut p, _) = open("p=raft&seed=3");
+    import(&mut p, "hard.edn", &hard_history());
+    let mut frames = 0;
+    while p.history().unwrap().checking() {
+        p.apply(Command::Frame(frames as f64 * 16.0));
+        frames += 1;
+        assert!(frames < 10_000, "the check ends");
+    }
+    let h = p.history().unwrap();
+    assert_eq!(h.progress(), Progress::Done);
+    assert_eq!(h.report().verdict, Verdict::NotLinearizable);
+    assert!(frames > 1);
+}
+
+#[test]
+fn an_imported_history_does_not_move_the_timeline() {
+    let (mut p, _) = open("p=raft&seed=3&t=1500");
+    import(&mut p, "stale-read.edn", STALE_READ);
+    let now = p.sim().now();
+    let fx = p.apply(Command::SeekOp(2));
+    assert_eq!(p.sim().now(), now);
+    assert!(fx.notices[0].contains("line numbers"), "{:?}", fx.notices);
+    let fx = p.apply(Command::SeekOp(999));
+    assert!(
+        fx.notices[0].contains("no operation 999"),
+        "{:?}",
+        fx.notices
+    );
+}

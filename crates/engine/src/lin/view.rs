@@ -397,7 +397,9 @@ mod tests {
     use crate::lin::{check, Checker};
 
     /// `(client, call, invoked, completed)` on register `x`.
-    fn history(ops: &[(u64, Call, u64, Option<(u64, Outcome)>)]) -> History {
+    type Line = (u64, Call, u64, Option<(u64, Outcome)>);
+
+    fn history(ops: &[Line]) -> History {
         let mut h = History::new(Clock::Virtual);
         for (p, c, at, done) in ops {
             let id = h.invoke(*p, Some("x"), c.clone(), *at);

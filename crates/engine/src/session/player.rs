@@ -5,6 +5,7 @@
 //! up, a new violation pauses play, the partition editor shows the groups in effect, and a run
 //! that went past the story's pause leaves the script.
 
+use super::history::HistoryPanel;
 use super::intent::{current_groups, fault, fire_timeout, partition, request_to_leader, Fault};
 use super::link::{link_here, open_link};
 use super::pace::Speed;
@@ -12,6 +13,7 @@ use super::params::{Selection, ViewParams};
 use super::reader::Reader;
 use crate::any::AnySim;
 use crate::catalog::Settings;
+use crate::lin::OpId;
 use crate::node::{NodeId, Time};
 use crate::share::is_ring_link;
 use crate::sim::history::Action;
@@ -53,6 +55,19 @@ pub enum Command {
     Import(Result<String, String>),
     /// The counterexample a search found, as a link's query string.
     ShowFound(String),
+    /// A Jepsen history file for the History view: its name, and its text or why it could not
+    /// be read.
+    ImportHistory {
+        name: String,
+        file: Result<String, String>,
+    },
+    /// Close the History view's imported history.
+    CloseHistory,
+    /// Stop the History view's check where it is.
+    CancelCheck,
+    /// Move the timeline to the moment of the History view's operation: its completion, or its
+    /// invocation if it has none.
+    SeekOp(OpId),
     /// Leave for the consistent-hashing page.
     OpenRing,
     OpenTour(String),
@@ -166,6 +181,10 @@ pub struct Player {
     violations_seen: usize,
     /// The welcome card is up: a bare first visit, until a choice dismisses it.
     welcome: bool,
+    /// The History view's history and its check.
+    history: Option<HistoryPanel>,
+    /// Numbers each history the History view is given.
+    histories: u64,
     fx: Effects,
 }
 
@@ -198,6 +217,8 @@ impl Player {
             filter: LogFilter::default(),
             violations_seen: 0,
             welcome: false,
+            history: None,
+            histories: 0,
             fx: Effects::default(),
         }
     }
@@ -250,6 +271,10 @@ impl Player {
     /// The welcome card shows.
     pub fn welcome(&self) -> bool {
         self.welcome
+    }
+    /// The History view's history and its check, if there is one.
+    pub fn history(&self) -> Option<&HistoryPanel> {
+        self.history.as_ref()
     }
 
     /// The link to what is shown: the tour's chapter, or this run at this moment with the
@@ -369,6 +394,18 @@ impl Player {
             },
             Command::CopyLink => self.copy_link(),
             Command::Import(file) => self.import(file),
+            Command::ImportHistory { name, file } => self.import_history(&name, file),
+            Command::CloseHistory => {
+                self.history = None;
+                Moved::Not
+            }
+            Command::CancelCheck => {
+                if let Some(h) = &mut self.history {
+                    h.cancel();
+                }
+                Moved::Not
+            }
+            Command::SeekOp(id) => self.seek_op(id),
             Command::ShowFound(q) => {
                 self.push(&q);
                 let moved = self.load(&q, false);
@@ -440,7 +477,8 @@ impl Player {
         if let Some(r) = &mut self.reader {
             r.went_to(events);
         }
-        self.fx.frame = self.playing;
+        let checking = self.history.as_ref().is_some_and(HistoryPanel::checking);
+        self.fx.frame = self.playing || checking;
     }
 
     fn violation_count(&self) -> usize {
@@ -449,6 +487,9 @@ impl Player {
     }
 
     fn frame(&mut self, ts: f64) -> Moved {
+        if let Some(h) = &mut self.history {
+            h.slice();
+        }
         if !self.playing {
             self.last_frame = None;
             return Moved::Not;
@@ -736,6 +777,40 @@ impl Player {
             .notices
             .push("Trace imported: it replayed event for event.".into());
         Moved::Jumped
+    }
+
+    /// A Jepsen history file onto the History view, checked there; the run stays as it was.
+    fn import_history(&mut self, name: &str, file: Result<String, String>) -> Moved {
+        let panel = file.and_then(|text| {
+            self.histories += 1;
+            HistoryPanel::import(name, &text, self.histories)
+        });
+        match panel {
+            Ok(p) => {
+                self.history = Some(p);
+                Moved::Not
+            }
+            Err(e) => self.notice(format!("History import failed, nothing changed: {e}")),
+        }
+    }
+
+    /// Moves the timeline to operation `id`'s moment, if the history is the run's.
+    fn seek_op(&mut self, id: OpId) -> Moved {
+        let Some(h) = &self.history else {
+            return Moved::Not;
+        };
+        let Some(op) = h.history().ops.get(id) else {
+            return self.notice(format!("There is no operation {id} in the history."));
+        };
+        match h.source() {
+            super::Source::File(name) => {
+                let at = op.completed.as_ref().map_or(op.invoked, |(t, _)| *t);
+                self.notice(format!(
+                    "{name} is not this run's history: its moments are line numbers (this \
+                     operation ends at line {at}), so the timeline stays where it is."
+                ))
+            }
+        }
     }
 
     /// Opens a tour at chapter `ch` (as links write it, from 1).
