@@ -151,6 +151,48 @@ pub struct HistoryView {
     pub headline: String,
 }
 
+impl Bar {
+    /// What its bar reads: `write(x, 2) ok`, `read(x) -> 1`.
+    pub fn text(&self) -> String {
+        format!("{} {}", self.label, self.result)
+    }
+}
+
+impl HistoryView {
+    /// Where each column sits, from 0, for a page that draws text `per_char` wide: columns at
+    /// least `gap` apart, and each bar (open-ended ones up to the last column) and each
+    /// annotation's label as wide as its text plus `pad`, as Porcupine widens its boxes to fit
+    /// their text. One pass in column order: a constraint's left end is placed before its
+    /// right end.
+    pub fn layout(&self, per_char: f64, pad: f64, gap: f64) -> Vec<f64> {
+        let width = |text: &str| text.chars().count() as f64 * per_char + pad;
+        let last = self.columns.saturating_sub(1);
+        let mut ends: Vec<Vec<(usize, f64)>> = vec![Vec::new(); self.columns];
+        for b in &self.bars {
+            let end = b.end.map_or(last, |e| e as usize).min(last);
+            ends[end].push((b.start as usize, width(&b.text())));
+        }
+        for pair in self.notes.windows(2) {
+            let (a, b) = (pair[0].column as usize, pair[1].column as usize);
+            ends[b.min(last)].push((a, width(&pair[0].text)));
+        }
+        if let Some(n) = self.notes.last() {
+            ends[last].push((n.column as usize, width(&n.text)));
+        }
+        let mut x = vec![0.0; self.columns];
+        for c in 0..self.columns {
+            let mut at = if c == 0 { 0.0 } else { x[c - 1] + gap };
+            for &(from, w) in &ends[c] {
+                if from < c {
+                    at = f64::max(at, x[from] + w);
+                }
+            }
+            x[c] = at;
+        }
+        x
+    }
+}
+
 /// `1st`, `2nd`, `3rd`, `11th`.
 fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
@@ -611,6 +653,40 @@ mod tests {
             .iter()
             .all(|b| b.role == Role::Undecided && b.point.is_none()));
         assert_eq!(v.bars[0].detail[2], "x is not decided");
+    }
+
+    #[test]
+    fn the_layout_makes_every_bar_and_label_as_wide_as_its_text() {
+        let h = history(&[
+            (1, Call::Write(Value::Int(1)), 0, Some((10, ok()))),
+            (2, Call::Read, 5, Some((15, read(1)))),
+            (1, Call::Read, 20, None),
+        ]);
+        let notes = [
+            Annotation {
+                at: 1,
+                kind: NoteKind::Fault,
+                text: "crash n1".into(),
+            },
+            Annotation {
+                at: 2,
+                kind: NoteKind::Leader,
+                text: "n2 leads".into(),
+            },
+        ];
+        let v = HistoryView::new(&h, &check(&h, 1000), &notes);
+        let x = v.layout(7.0, 10.0, 4.0);
+        assert_eq!(x.len(), v.columns);
+        assert!(x.windows(2).all(|w| w[1] - w[0] >= 4.0), "{x:?}");
+        let wide = |text: String| text.chars().count() as f64 * 7.0 + 10.0;
+        for b in &v.bars {
+            let end = b.end.map_or(v.columns - 1, |e| e as usize);
+            assert!(x[end] - x[b.start as usize] >= wide(b.text()), "{b:?} in {x:?}");
+        }
+        let (a, b) = (v.notes[0].column as usize, v.notes[1].column as usize);
+        assert!(x[b] - x[a] >= wide("crash n1".into()));
+        assert!(x[v.columns - 1] - x[b] >= wide("n2 leads".into()));
+        assert_eq!(v.bars[2].text(), "read(x) no reply");
     }
 
     #[test]
