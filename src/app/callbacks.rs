@@ -4,6 +4,7 @@
 use super::{worker, App, Msg};
 use crate::components::spacetime::Window;
 use lab_engine::explore::ExploreOptions;
+use lab_engine::lin::OpId;
 use lab_engine::session::{Command, LogFilter, Selection, Speed};
 use lab_engine::sim::history::Action;
 use lab_engine::{NodeId, Settings, Time};
@@ -42,6 +43,9 @@ pub(super) struct Callbacks {
     pub hunt: Callback<(u64, u64)>,
     pub cancel_search: Callback<()>,
     pub show_found: Callback<()>,
+    pub seek_op: Callback<OpId>,
+    pub cancel_check: Callback<()>,
+    pub close_history: Callback<()>,
 }
 
 impl Callbacks {
@@ -81,6 +85,9 @@ impl Callbacks {
             hunt: link.callback(|(a, b)| Msg::Search(worker::Msg::Hunt(a, b))),
             cancel_search: search(|| worker::Msg::Cancel),
             show_found: search(|| worker::Msg::Show),
+            seek_op: link.callback(|id| Msg::Do(Command::SeekOp(id))),
+            cancel_check: command(|| Command::CancelCheck),
+            close_history: command(|| Command::CloseHistory),
         }
     }
 }

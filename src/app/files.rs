@@ -1,5 +1,5 @@
 //! Files in and out of the page: the trace and the space-time diagram offered as downloads, and
-//! a trace file read for the session to import.
+//! a trace or a Jepsen history file read for the session to import.
 
 use super::{App, Msg};
 use crate::components::spacetime;
@@ -47,13 +47,18 @@ pub(super) fn export_svg() -> Result<(), String> {
     download("space-time.svg", &body, "image/svg+xml")
 }
 
-/// Reads a trace file chosen by the user and hands its text to the session; a file too big to
-/// be a trace is refused before it is read.
-pub(super) fn import_trace(ctx: &Context<App>, file: web_sys::File) -> Result<(), String> {
+/// Reads a file chosen by the user and hands its text to the session as `then` makes it a
+/// command; a file above `MAX_TRACE_BYTES` is refused before it is read.
+fn read_file(
+    ctx: &Context<App>,
+    file: web_sys::File,
+    what: &str,
+    then: impl FnOnce(String, Result<String, String>) -> Command + 'static,
+) -> Result<(), String> {
     let limit = MAX_TRACE_BYTES as f64;
     if file.size() > limit {
         return Err(format!(
-            "{} is {:.0} MB; traces above {:.0} MB are refused",
+            "{} is {:.0} MB; {what} above {:.0} MB are refused",
             file.name(),
             file.size() / 1048576.0,
             limit / 1048576.0
@@ -64,7 +69,19 @@ pub(super) fn import_trace(ctx: &Context<App>, file: web_sys::File) -> Result<()
         let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
         let text = text.ok().and_then(|t| t.as_string());
         let read = text.ok_or_else(|| "the file could not be read as text".to_string());
-        link.send_message(Msg::Do(Command::Import(read)));
+        link.send_message(Msg::Do(then(file.name(), read)));
     });
     Ok(())
+}
+
+/// A trace file, to replay.
+pub(super) fn import_trace(ctx: &Context<App>, file: web_sys::File) -> Result<(), String> {
+    read_file(ctx, file, "traces", |_, read| Command::Import(read))
+}
+
+/// A Jepsen history file, for the History view.
+pub(super) fn import_history(ctx: &Context<App>, file: web_sys::File) -> Result<(), String> {
+    read_file(ctx, file, "histories", |name, file| {
+        Command::ImportHistory { name, file }
+    })
 }

@@ -36,6 +36,8 @@ pub enum Msg {
     ExportTrace,
     ExportSvg,
     ImportTrace(web_sys::File),
+    /// A Jepsen history file for the History view.
+    ImportHistory(web_sys::File),
     /// The browser went Back or Forward.
     PopState,
     /// Find a bug: the search in its worker.
@@ -204,6 +206,10 @@ impl Component for App {
             }
             Msg::ImportTrace(file) => {
                 self.notices.extend(files::import_trace(ctx, file).err());
+                return true;
+            }
+            Msg::ImportHistory(file) => {
+                self.notices.extend(files::import_history(ctx, file).err());
                 return true;
             }
             Msg::Search(m) => {

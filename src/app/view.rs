@@ -6,6 +6,7 @@ use crate::components::cluster::Cluster;
 use crate::components::controls::{FaultBar, Faults, Help, Transport};
 use crate::components::event_log::EventLog;
 use crate::components::explore::ExplorePanel;
+use crate::components::history::ClientHistory;
 use crate::components::inspector::{Inspected, Inspector};
 use crate::components::invariants::Invariants;
 use crate::components::legend::Legend;
@@ -17,8 +18,9 @@ use crate::components::welcome::WelcomeCard;
 use crate::ui_state::Memo;
 use lab_engine::any::AnySim;
 use lab_engine::explore::ExploreOptions;
+use lab_engine::lin::view::HistoryView;
 use lab_engine::node::StateTable;
-use lab_engine::session::{self, Arrow, Command, Lifecycle, Selection};
+use lab_engine::session::{self, Arrow, Command, Lifecycle, Progress, Selection, Source};
 use lab_engine::sim::history::{Marker, ViolationRecord};
 use lab_engine::sim::view::Snapshot;
 use lab_engine::sim::LogLine;
@@ -43,6 +45,8 @@ pub(super) struct Memos {
     crashes: Memo<(u64, Time, Window), Vec<Lifecycle>>,
     right_snap: Memo<(u64, u64, Time), Snapshot>,
     right_violations: Memo<(u64, u64), Vec<ViolationRecord>>,
+    /// The History view: its panel, and the check's steps so far.
+    history: Memo<(u64, u64, Progress), HistoryView>,
     /// Where the two runs of a comparison first differ (see [`Divergence`]).
     divergence: Divergence,
 }
@@ -230,6 +234,15 @@ impl App {
         } else {
             (None, tour_panel)
         };
+        let history = p.history().map(|h| {
+            let view = memos.history.get(h.key(), || h.view());
+            let file = matches!(h.source(), Source::File(_));
+            html! {
+                <ClientHistory {view} title={h.title()} status={h.status()} running={h.checking()}
+                    seekable={!file} closable={file} on_seek={cb.seek_op.clone()}
+                    on_cancel={cb.cancel_check.clone()} on_close={cb.close_history.clone()} />
+            }
+        });
         let legend = html! { <Legend protocol={sim.settings().protocol} compact={embed} /> };
         let table = memos.table.get_same((gen, events), || sim.state_table());
         let grid =
@@ -242,6 +255,7 @@ impl App {
                     { side_tour }
                     { banner }
                     <div class="stage">{ cluster }{ legend }{ grid }</div>
+                    { history }
                     if p.controls() {
                         { transport }
                     }
@@ -311,10 +325,20 @@ impl App {
                                     file.map(Msg::ImportTrace)
                                 })} />
                         </label>
+                        <label class="import" title="check a Jepsen history file (history maps or log lines) for linearizability">{ "Import history " }
+                            <input type="file" accept=".edn,.log,.txt,.clj,text/plain" data-testid="history-import"
+                                onchange={link.batch_callback(|e: Event| {
+                                    let input = e.target_unchecked_into::<web_sys::HtmlInputElement>();
+                                    let file = input.files().and_then(|f| f.get(0));
+                                    input.set_value("");
+                                    file.map(Msg::ImportHistory)
+                                })} />
+                        </label>
                     </div>
                     <FaultBar on_fault={link.callback(|f| Msg::Do(Command::Fault(f)))} />
                     { cluster }
                     { transport }
+                    { history }
                     { grid }
                     { legend }
                     <Faults draft={p.draft().to_vec()} manual={p.manual()} {queue}

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod controls;
 pub mod event_log;
 pub mod explore;
+pub mod history;
 pub mod inspector;
 pub mod invariants;
 pub mod legend;

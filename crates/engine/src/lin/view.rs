@@ -88,6 +88,7 @@ pub struct Bar {
 /// One key's order: its linearization, or its longest linearizable prefix with what follows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Order {
+    pub key: Option<String>,
     /// `x`, `key 7`, `the register`.
     pub object: String,
     pub verdict: Verdict,
@@ -336,6 +337,7 @@ impl HistoryView {
                 }
             }
             orders.push(Order {
+                key: k.key.clone(),
                 object: name,
                 verdict: k.verdict,
                 ops: if decided { k.order.clone() } else { Vec::new() },
@@ -681,7 +683,10 @@ mod tests {
         let wide = |text: String| text.chars().count() as f64 * 7.0 + 10.0;
         for b in &v.bars {
             let end = b.end.map_or(v.columns - 1, |e| e as usize);
-            assert!(x[end] - x[b.start as usize] >= wide(b.text()), "{b:?} in {x:?}");
+            assert!(
+                x[end] - x[b.start as usize] >= wide(b.text()),
+                "{b:?} in {x:?}"
+            );
         }
         let (a, b) = (v.notes[0].column as usize, v.notes[1].column as usize);
         assert!(x[b] - x[a] >= wide("crash n1".into()));
