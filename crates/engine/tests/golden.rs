@@ -126,6 +126,16 @@ const CORPUS: &[(&str, u64)] = &[
         "protocol=3pc seed=5 bug=3pc-termination-ignores-precommit",
         0x1a3a_ed1d_2957_016f,
     ),
+    // The key-value workload (issue 22): clients, their retries and the store.
+    ("protocol=raft seed=3 workload=kv", 0x0287_57fd_b16c_b9dc),
+    (
+        "protocol=multi-paxos seed=3 workload=kv",
+        0xbd60_301d_7274_9b43,
+    ),
+    (
+        "protocol=zab seed=3 workload=kv clients=5",
+        0x0159_1d15_e660_748a,
+    ),
 ];
 
 #[test]
