@@ -46,7 +46,7 @@ pub(super) struct Memos {
     right_snap: Memo<(u64, u64, Time), Snapshot>,
     right_violations: Memo<(u64, u64), Vec<ViolationRecord>>,
     /// The History view: its panel, and the check's steps so far.
-    history: Memo<(u64, u64, Progress), HistoryView>,
+    history: Memo<(u64, u64, Progress, Option<Time>), HistoryView>,
     /// Where the two runs of a comparison first differ (see [`Divergence`]).
     divergence: Divergence,
 }

@@ -162,6 +162,15 @@ pub fn client_history(p: &HistoryProps) -> Html {
             </g>
         }
     };
+    // The moment the run shows: the timeline's place in the history.
+    let now = v.now.map(|c| {
+        let nx = if c < 0.0 { LEFT } else { col(c) };
+        html! {
+            <g class="now-line" data-testid="history-now">
+                <line x1={nx.to_string()} x2={nx.to_string()} y1={(top - 4.0).to_string()} y2={bottom.to_string()} />
+            </g>
+        }
+    });
     let shown = (*hovered).or(*picked).and_then(|id| v.bars.get(id));
     let detail = match shown {
         Some(b) => html! {
@@ -204,6 +213,7 @@ pub fn client_history(p: &HistoryProps) -> Html {
                     { for notes }
                     { for orders }
                     { for v.bars.iter().map(bar) }
+                    { now }
                 </svg>
             </div>
             { detail }

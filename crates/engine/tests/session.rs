@@ -767,3 +767,67 @@ fn an_imported_history_does_not_move_the_timeline() {
         fx.notices
     );
 }
+
+#[test]
+fn a_kv_run_shows_its_own_history_as_it_goes_with_its_verdict() {
+    // A counter run has no client history to show.
+    let (p, _) = open("p=raft&seed=2&t=3s");
+    assert!(p.history().is_none());
+
+    let (mut p, _) = open("p=raft&workload=kv&seed=2");
+    p.apply(Command::TogglePlay);
+    p.apply(Command::Speed(Speed::Fixed(8)));
+    let mut seen = Vec::new();
+    for i in 0..40 {
+        p.apply(Command::Frame(f64::from(i) * 100.0));
+        let h = p.history().expect("a kv run shows its history");
+        assert_eq!(*h.source(), lab_engine::session::Source::Run);
+        seen.push(h.history().ops.len());
+    }
+    // It grew as the run went, and stayed equal to the run's own.
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert!(*seen.last().unwrap() > 5, "{seen:?}");
+    let h = p.history().unwrap();
+    assert_eq!(h.history(), p.sim().client_history());
+    assert_eq!(h.report().verdict, Verdict::Linearizable);
+    let v = h.view();
+    assert!(v.now.is_some());
+    assert!(
+        h.title().starts_with("this run's key-value clients: "),
+        "{}",
+        h.title()
+    );
+    // The servers' story runs along: the first leader at least.
+    assert!(
+        v.notes.iter().any(|n| n.text.contains("leads")),
+        "{:?}",
+        v.notes
+    );
+}
+
+#[test]
+fn clicking_an_operation_of_the_run_moves_the_timeline_to_its_moment() {
+    let (mut p, _) = open("p=raft&workload=kv&seed=2&t=5s");
+    let h = p.history().expect("the run's history");
+    let ops = h.history().ops.clone();
+    let (id, op) = (ops.iter().enumerate())
+        .find(|(_, o)| o.completed.is_some() && o.invoked > 1_000_000)
+        .expect("an operation completed after 1 s");
+    let done = op.completed.as_ref().unwrap().0;
+    let fx = p.apply(Command::SeekOp(id));
+    assert!(fx.notices.is_empty(), "{:?}", fx.notices);
+    assert_eq!(p.sim().now(), done);
+    assert!(!p.playing());
+    // The history is still the whole run so far; the moment shown moved within it.
+    let h = p.history().unwrap();
+    assert_eq!(h.history().ops, ops);
+    let v = h.view();
+    let bar = &v.bars[id];
+    let now = v.now.unwrap();
+    assert!(bar.end.is_some_and(|e| e < now), "{bar:?} before {now}");
+    // An open operation moves the timeline to its invocation.
+    if let Some((id, op)) = ops.iter().enumerate().find(|(_, o)| o.completed.is_none()) {
+        p.apply(Command::SeekOp(id));
+        assert_eq!(p.sim().now(), op.invoked);
+    }
+}

@@ -150,6 +150,9 @@ pub struct HistoryView {
     pub orders: Vec<Order>,
     pub verdict: Verdict,
     pub headline: String,
+    /// Where the moment shown falls, between the columns before and after it, for a history
+    /// from a run (which may reach past it).
+    pub now: Option<f64>,
 }
 
 impl Bar {
@@ -218,8 +221,13 @@ fn after(h: &History, op: OpId, state: &Value) -> Option<Value> {
 
 impl HistoryView {
     /// The view of `h` as `report` judges it (a finished check, or one still running), with
-    /// `notes` on the annotation lane (none for a history from a file).
-    pub fn new(h: &History, report: &Report, notes: &[Annotation]) -> HistoryView {
+    /// `notes` on the annotation lane and the moment shown `now` (none for a file's history).
+    pub fn new(
+        h: &History,
+        report: &Report,
+        notes: &[Annotation],
+        now: Option<u64>,
+    ) -> HistoryView {
         // Every moment its own column, in order: annotations first at a shared moment (the
         // fault happened, then the clients saw it), then invocations, then completions, as the
         // search orders a tie (an invocation and a completion at one moment overlap).
@@ -382,6 +390,8 @@ impl HistoryView {
             orders,
             verdict: report.verdict,
             headline: report.headline(),
+            // Halfway between the last moment not after it and the next.
+            now: now.map(|t| moments.partition_point(|m| m.0 <= t) as f64 - 0.5),
         }
     }
 }
@@ -484,7 +494,7 @@ mod tests {
             (2, Call::Read, 5, Some((15, read(1)))),
             (1, Call::Read, 20, Some((30, read(1)))),
         ]);
-        let v = HistoryView::new(&h, &check(&h, 1000), &[]);
+        let v = HistoryView::new(&h, &check(&h, 1000), &[], None);
         assert_eq!(v.verdict, Verdict::Linearizable);
         assert_eq!(v.rows, ["C1", "C2"]);
         assert_eq!(v.columns, 7);
@@ -522,7 +532,7 @@ mod tests {
             (3, Call::Write(Value::Int(3)), 2, Some((12, ok()))),
             (1, Call::Read, 20, Some((30, read(3)))),
         ]);
-        let v = HistoryView::new(&h, &check(&h, 1000), &[]);
+        let v = HistoryView::new(&h, &check(&h, 1000), &[], None);
         assert_eq!(v.verdict, Verdict::Linearizable);
         points_fit(&v);
         let last = v.orders[0].ops[2];
@@ -537,7 +547,7 @@ mod tests {
             (2, Call::Read, 40, Some((50, read(1)))),
         ]);
         let report = check(&h, 1000);
-        let v = HistoryView::new(&h, &report, &[]);
+        let v = HistoryView::new(&h, &report, &[], None);
         assert_eq!(v.verdict, Verdict::NotLinearizable);
         assert_eq!(v.headline, report.headline());
         assert!(
@@ -566,7 +576,7 @@ mod tests {
             (2, Call::Read, 20, Some((40, read(2)))),
             (3, Call::Read, 25, Some((30, read(3)))),
         ]);
-        let v = HistoryView::new(&h, &check(&h, 1000), &[]);
+        let v = HistoryView::new(&h, &check(&h, 1000), &[], None);
         assert_eq!(v.verdict, Verdict::NotLinearizable);
         let o = &v.orders[0];
         assert!(o.stuck.is_some());
@@ -598,7 +608,7 @@ mod tests {
             (3, Call::Read, 20, Some((25, Outcome::Fail))),
             (2, Call::Write(Value::Int(2)), 30, None),
         ]);
-        let v = HistoryView::new(&h, &check(&h, 1000), &[]);
+        let v = HistoryView::new(&h, &check(&h, 1000), &[], None);
         assert_eq!(v.verdict, Verdict::Linearizable);
         assert_eq!(v.bars[0].end, None);
         assert_eq!(
@@ -632,13 +642,20 @@ mod tests {
                 text: "n2 leads".into(),
             },
         ];
-        let v = HistoryView::new(&h, &check(&h, 1000), &notes);
+        let v = HistoryView::new(&h, &check(&h, 1000), &notes, None);
         assert_eq!(v.columns, 7);
         assert_eq!(v.notes[0].column, 2.0);
         // At a shared moment the annotation comes first.
         assert_eq!(v.notes[1].column, 3.0);
         assert_eq!(v.bars[1].start, 4.0);
         assert_eq!(v.notes[0].detail, "crash n1 at 0.000015 s");
+        assert_eq!(v.now, None);
+        // The moment shown falls after everything at or before it.
+        let at = |t| HistoryView::new(&h, &check(&h, 1000), &notes, Some(t)).now;
+        assert_eq!(at(0), Some(-0.5 + 1.0));
+        assert_eq!(at(12), Some(1.5));
+        assert_eq!(at(20), Some(3.5 + 1.0));
+        assert_eq!(at(99), Some(5.5));
     }
 
     #[test]
@@ -648,7 +665,7 @@ mod tests {
             (2, Call::Read, 5, Some((15, read(1)))),
         ]);
         let checker = Checker::new(&h, 1000);
-        let v = HistoryView::new(&h, &checker.report(), &[]);
+        let v = HistoryView::new(&h, &checker.report(), &[], None);
         assert_eq!(v.verdict, Verdict::Unknown);
         assert!(v
             .bars
@@ -676,7 +693,7 @@ mod tests {
                 text: "n2 leads".into(),
             },
         ];
-        let v = HistoryView::new(&h, &check(&h, 1000), &notes);
+        let v = HistoryView::new(&h, &check(&h, 1000), &notes, None);
         let x = v.layout(7.0, 10.0, 4.0);
         assert_eq!(x.len(), v.columns);
         assert!(x.windows(2).all(|w| w[1] - w[0] >= 4.0), "{x:?}");

@@ -1,10 +1,13 @@
-//! The History view's state: the history shown (one imported from a Jepsen file, checked and
-//! drawn without a cluster), and its linearizability check, run a slice per animation frame so
+//! The History view's state: the history shown (the run's own key-value clients', growing as
+//! the run goes, or one imported from a Jepsen file, checked and drawn without a cluster), and
+//! its linearizability check, run a slice per animation frame so
 //! the page stays responsive, shows progress and can cancel. The view itself is
 //! [`lin::view::HistoryView`], built from the history and the check's report so far.
 
-use crate::lin::view::{Annotation, HistoryView};
+use crate::any::AnySim;
+use crate::lin::view::{Annotation, HistoryView, NoteKind};
 use crate::lin::{self, jepsen, Checker, History, Report};
+use crate::sim::history::MarkerKind;
 use std::rc::Rc;
 
 /// Steps of the check per animation frame: a few milliseconds in WebAssembly (a step costs
@@ -16,6 +19,8 @@ pub const STEPS_PER_FRAME: u64 = 20_000;
 pub enum Source {
     /// A Jepsen history file, by its name: its moments are line numbers, not the run's.
     File(String),
+    /// The run's own key-value clients (`workload=kv`), in virtual time.
+    Run,
 }
 
 /// How far the check has got.
@@ -43,6 +48,8 @@ pub struct HistoryPanel {
     progress: Progress,
     /// Distinguishes this panel's histories from any other's, for whatever a page derives.
     serial: u64,
+    /// The run's moment shown, for a run's history.
+    now: Option<u64>,
 }
 
 impl HistoryPanel {
@@ -59,6 +66,7 @@ impl HistoryPanel {
             checker: Some(checker),
             progress: Progress::Done,
             serial,
+            now: None,
         };
         panel.slice();
         panel
@@ -76,6 +84,21 @@ impl HistoryPanel {
             Vec::new(),
             serial,
         ))
+    }
+
+    /// The run's clients' history as far as the run has gone, with what happened to the
+    /// servers meanwhile; `now` is the moment shown.
+    pub fn run(history: History, notes: Vec<Annotation>, now: u64, serial: u64) -> Self {
+        let mut panel = HistoryPanel::new(Source::Run, history, notes, serial);
+        panel.now = Some(now);
+        panel
+    }
+
+    /// The run's moment shown moved (the history did not change).
+    pub fn set_now(&mut self, now: u64) {
+        if self.source == Source::Run {
+            self.now = Some(now);
+        }
     }
 
     /// Runs one slice of the check, if it still runs.
@@ -117,14 +140,14 @@ impl HistoryPanel {
         self.progress
     }
 
-    /// What identifies what the view shows: the panel, and the check's steps so far.
-    pub fn key(&self) -> (u64, u64, Progress) {
-        (self.serial, self.report.steps, self.progress)
+    /// What identifies what the view shows: the panel, the check's steps so far, the moment.
+    pub fn key(&self) -> (u64, u64, Progress, Option<u64>) {
+        (self.serial, self.report.steps, self.progress, self.now)
     }
 
     /// What the History view draws now.
     pub fn view(&self) -> HistoryView {
-        HistoryView::new(&self.history, &self.report, &self.notes)
+        HistoryView::new(&self.history, &self.report, &self.notes, self.now)
     }
 
     /// The headline the page shows above the view: the verdict, or the check's progress.
@@ -152,6 +175,36 @@ impl HistoryPanel {
         );
         match &self.source {
             Source::File(name) => format!("{name}: {what} (imported; moments are line numbers)"),
+            Source::Run => format!("this run's key-value clients: {what} so far"),
         }
     }
+}
+
+/// What happened to the servers, for the History view's annotation lane: faults, repairs,
+/// leader changes and violations (commits are the clients' own story, told by the bars).
+pub fn annotations(sim: &AnySim) -> Vec<Annotation> {
+    (sim.history().markers.iter())
+        .filter_map(|m| {
+            let (kind, text) = match &m.kind {
+                MarkerKind::Leader { node, term } => {
+                    (NoteKind::Leader, format!("{node} leads ({term})"))
+                }
+                MarkerKind::Fault { text } => (NoteKind::Fault, text.clone()),
+                MarkerKind::Violation { invariant } => (NoteKind::Violation, invariant.clone()),
+                MarkerKind::Commit { .. } => return None,
+            };
+            Some(Annotation {
+                at: m.time,
+                kind,
+                text,
+            })
+        })
+        .collect()
+}
+
+/// What the run's history is, for telling when it changed: the run's generation, the
+/// operations invoked and those completed.
+pub(super) fn signature(gen: u64, h: &History) -> (u64, usize, usize) {
+    let done = h.ops.iter().filter(|o| o.completed.is_some()).count();
+    (gen, h.ops.len(), done)
 }

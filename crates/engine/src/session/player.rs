@@ -5,7 +5,7 @@
 //! up, a new violation pauses play, the partition editor shows the groups in effect, and a run
 //! that went past the story's pause leaves the script.
 
-use super::history::HistoryPanel;
+use super::history::{annotations, signature, HistoryPanel};
 use super::intent::{current_groups, fault, fire_timeout, partition, request_to_leader, Fault};
 use super::link::{link_here, open_link};
 use super::pace::Speed;
@@ -181,8 +181,11 @@ pub struct Player {
     violations_seen: usize,
     /// The welcome card is up: a bare first visit, until a choice dismisses it.
     welcome: bool,
-    /// The History view's history and its check.
+    /// The History view's imported history and its check.
     history: Option<HistoryPanel>,
+    /// The run's own clients' history (`workload=kv`) and its check, with what it was built
+    /// from.
+    run_history: Option<(HistoryPanel, (u64, usize, usize))>,
     /// Numbers each history the History view is given.
     histories: u64,
     fx: Effects,
@@ -218,6 +221,7 @@ impl Player {
             violations_seen: 0,
             welcome: false,
             history: None,
+            run_history: None,
             histories: 0,
             fx: Effects::default(),
         }
@@ -272,9 +276,10 @@ impl Player {
     pub fn welcome(&self) -> bool {
         self.welcome
     }
-    /// The History view's history and its check, if there is one.
+    /// The History view's history and its check, if there is one: an imported file's, else
+    /// the run's own (`workload=kv`).
     pub fn history(&self) -> Option<&HistoryPanel> {
-        self.history.as_ref()
+        (self.history.as_ref()).or(self.run_history.as_ref().map(|(p, _)| p))
     }
 
     /// The link to what is shown: the tour's chapter, or this run at this moment with the
@@ -477,7 +482,8 @@ impl Player {
         if let Some(r) = &mut self.reader {
             r.went_to(events);
         }
-        let checking = self.history.as_ref().is_some_and(HistoryPanel::checking);
+        self.follow_run_history();
+        let checking = self.history().is_some_and(HistoryPanel::checking);
         self.fx.frame = self.playing || checking;
     }
 
@@ -488,6 +494,8 @@ impl Player {
 
     fn frame(&mut self, ts: f64) -> Moved {
         if let Some(h) = &mut self.history {
+            h.slice();
+        } else if let Some((h, _)) = &mut self.run_history {
             h.slice();
         }
         if !self.playing {
@@ -794,17 +802,44 @@ impl Player {
         }
     }
 
+    /// Keeps the run's history on the History view as the run goes: a key-value run's
+    /// history is checked anew whenever an operation starts or ends, and follows the moment.
+    fn follow_run_history(&mut self) {
+        let sim = &self.runs.left;
+        if sim.settings().workload.is_counter() {
+            self.run_history = None;
+            return;
+        }
+        let h = sim.client_history();
+        let sig = signature(self.gen, h);
+        match &mut self.run_history {
+            Some((panel, was)) if *was == sig => panel.set_now(sim.now()),
+            _ => {
+                self.histories += 1;
+                let panel =
+                    HistoryPanel::run(h.clone(), annotations(sim), sim.now(), self.histories);
+                self.run_history = Some((panel, sig));
+            }
+        }
+    }
+
     /// Moves the timeline to operation `id`'s moment, if the history is the run's.
     fn seek_op(&mut self, id: OpId) -> Moved {
-        let Some(h) = &self.history else {
+        let Some(h) = self.history() else {
             return Moved::Not;
         };
         let Some(op) = h.history().ops.get(id) else {
             return self.notice(format!("There is no operation {id} in the history."));
         };
+        let at = op.completed.as_ref().map_or(op.invoked, |(t, _)| *t);
         match h.source() {
+            super::Source::Run => {
+                self.playing = false;
+                self.runs.left.seek_time(at);
+                Moved::Jumped
+            }
             super::Source::File(name) => {
-                let at = op.completed.as_ref().map_or(op.invoked, |(t, _)| *t);
+                let name = name.clone();
                 self.notice(format!(
                     "{name} is not this run's history: its moments are line numbers (this \
                      operation ends at line {at}), so the timeline stays where it is."
