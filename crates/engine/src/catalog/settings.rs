@@ -68,6 +68,14 @@ pub struct Settings {
     /// at its own moment). Written only when on, so traces of timed runs read as before.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub manual: bool,
+    /// The bound on clock drift, in parts per million: each node's clock runs at its own rate
+    /// within `1 ± drift` (see `sim::clock`). Written only when set, like `manual`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub drift_ppm: u32,
+}
+
+fn is_zero(x: &u32) -> bool {
+    *x == 0
 }
 
 pub const MAX_NODES: usize = 25;
@@ -87,6 +95,7 @@ impl Default for Settings {
             check_quorum: false,
             cooperative_termination: false,
             manual: false,
+            drift_ppm: 0,
         }
     }
 }
@@ -149,6 +158,13 @@ impl Settings {
                 return Err("requests can come at most every 1ms".into());
             }
         }
+        if self.drift_ppm > crate::sim::clock::MAX_DRIFT_PPM {
+            return Err(format!(
+                "clock drift must be at most 0.5, a clock running at half or one and a half \
+                 times true speed (got {})",
+                f64::from(self.drift_ppm) / 1e6
+            ));
+        }
         if let Some(b) = self.bugs.iter().find(|b| !b.applies_to(self.protocol)) {
             return Err(format!(
                 "bug '{}' does not apply to {}",
@@ -173,6 +189,14 @@ mod tests {
         s.nodes = 5;
         s.bugs.push(super::super::UNILATERAL_ABORT);
         assert!(s.validate().unwrap_err().contains("does not apply"));
+        s.bugs.clear();
+        s.drift_ppm = 600_000;
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .contains("drift must be at most 0.5"));
+        s.drift_ppm = 500_000;
+        assert!(s.validate().is_ok());
         assert!(Bug::parse("nope")
             .unwrap_err()
             .contains("raft-commit-old-term"));

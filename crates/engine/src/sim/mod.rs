@@ -13,6 +13,7 @@
 //! handler, checks the invariants and records the outcome.
 
 mod actions;
+pub mod clock;
 pub mod history;
 mod network;
 pub mod rng;
