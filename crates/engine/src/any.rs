@@ -175,6 +175,15 @@ impl AnySim {
     pub fn requests_issued(&self) -> u64 {
         each!(self, s => s.requests_issued())
     }
+    /// The key-value clients' operations ([`Simulation::client_history`]): empty unless
+    /// `workload=kv`.
+    pub fn client_history(&self) -> &crate::lin::History {
+        each!(self, s => s.client_history())
+    }
+    /// The key-value clients as they are now ([`Simulation::clients`]).
+    pub fn clients(&self) -> &[crate::sim::KvClient] {
+        each!(self, s => s.clients())
+    }
     /// Names of the protocol's message kinds, indexed by the kind numbers in the history.
     pub fn message_kinds(&self) -> &'static [&'static str] {
         each!(self, s => kinds_of(s))

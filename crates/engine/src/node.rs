@@ -49,12 +49,136 @@ impl fmt::Display for NodeId {
     }
 }
 
-/// A client command: the counter transaction `counter += delta`, tagged with a unique id so that
-/// acknowledgements can be traced back to log entries.
+/// A client command, tagged with a unique id so that acknowledgements can be traced back to log
+/// entries: the counter transaction `counter += delta`, or, under `workload=kv`, an operation on
+/// the key-value store (then `delta` is 0). The operation is written only when there is one, so
+/// counter runs serialize as before.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Request {
     pub id: u64,
     pub delta: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<KvOp>,
+}
+
+impl Request {
+    /// `counter += delta`.
+    pub fn counter(id: u64, delta: i64) -> Request {
+        Request {
+            id,
+            delta,
+            op: None,
+        }
+    }
+    /// An operation on the key-value store.
+    pub fn kv(id: u64, op: KvOp) -> Request {
+        Request {
+            id,
+            delta: 0,
+            op: Some(op),
+        }
+    }
+    /// What it does, for narration: `counter += 3`, `write(x, 2)`.
+    pub fn describe(&self) -> String {
+        match self.op {
+            Some(op) => op.to_string(),
+            None => format!("counter += {}", self.delta),
+        }
+    }
+    /// Short, for a log cell: `+3`, `w x=2`.
+    pub fn short(&self) -> String {
+        match self.op {
+            Some(op) => op.short(),
+            None => format!("+{}", self.delta),
+        }
+    }
+}
+
+/// The names of the store's keys: key `k` is `KEY_NAMES[k]`.
+pub const KEY_NAMES: [&str; 3] = ["x", "y", "z"];
+
+/// An operation of the key-value workload on one of a few keys ([`KEY_NAMES`]), each a register
+/// holding an integer or nothing: Knossos's cas-register, one per key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "f", rename_all = "lowercase")]
+pub enum KvOp {
+    Read {
+        key: u8,
+    },
+    Write {
+        key: u8,
+        value: i64,
+    },
+    /// Compare-and-set: set `new` if the key holds `old`.
+    Cas {
+        key: u8,
+        old: i64,
+        new: i64,
+    },
+}
+
+impl KvOp {
+    pub fn key(self) -> u8 {
+        match self {
+            KvOp::Read { key } | KvOp::Write { key, .. } | KvOp::Cas { key, .. } => key,
+        }
+    }
+    /// The key's name; keys past the list read as `k3`, `k4`...
+    pub fn key_name(self) -> String {
+        key_name(self.key())
+    }
+    pub fn is_read(self) -> bool {
+        matches!(self, KvOp::Read { .. })
+    }
+    fn short(self) -> String {
+        let k = self.key_name();
+        match self {
+            KvOp::Read { .. } => format!("r {k}"),
+            KvOp::Write { value, .. } => format!("w {k}={value}"),
+            KvOp::Cas { old, new, .. } => format!("{k} {old}→{new}"),
+        }
+    }
+}
+
+/// A key's name: `x`, `y`, `z`, then `k3`, `k4`...
+pub fn key_name(key: u8) -> String {
+    KEY_NAMES
+        .get(usize::from(key))
+        .map_or_else(|| format!("k{key}"), |k| (*k).to_string())
+}
+
+impl fmt::Display for KvOp {
+    /// As the history names it: `read(x)`, `write(x, 2)`, `cas(x, 1, 3)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let k = self.key_name();
+        match *self {
+            KvOp::Read { .. } => write!(f, "read({k})"),
+            KvOp::Write { value, .. } => write!(f, "write({k}, {value})"),
+            KvOp::Cas { old, new, .. } => write!(f, "cas({k}, {old}, {new})"),
+        }
+    }
+}
+
+/// What the store answered an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KvResult {
+    /// A read: the key's value, `None` if it was never written.
+    Read(Option<i64>),
+    Written,
+    /// A cas: whether the key held the expected value (and now holds the new one).
+    Cas(bool),
+}
+
+impl fmt::Display for KvResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KvResult::Read(Some(v)) => write!(f, "{v}"),
+            KvResult::Read(None) => f.write_str("nil"),
+            KvResult::Written | KvResult::Cas(true) => f.write_str("ok"),
+            KvResult::Cas(false) => f.write_str("fail"),
+        }
+    }
 }
 
 /// What a node answers a client.
@@ -67,6 +191,9 @@ pub enum Reply {
     Redirect(Option<NodeId>),
     /// Cannot serve the request now (e.g. a 2PC participant holding a lock); not retried.
     Rejected(String),
+    /// A key-value operation took effect at `index` of the replicated state (a read served
+    /// elsewhere than the log says where it was ordered) with this result.
+    Applied { index: u64, result: KvResult },
 }
 
 /// An effect a handler asks the simulator to carry out.

@@ -45,7 +45,7 @@ fn b(round: u64, node: u8) -> Ballot {
 }
 
 fn w(id: u64, delta: i64) -> Cmd {
-    Cmd::Write(Request { id, delta })
+    Cmd::Write(Request::counter(id, delta))
 }
 
 fn accepts(effects: &[Effect<MultiPaxos>], to: NodeId) -> Vec<(u64, Cmd)> {
@@ -220,7 +220,7 @@ fn a_follower_redirects_clients_to_the_leader() {
     let mut s = node(&p, 3, MpDurable::default());
     s.leader = Some(NodeId(2));
     let mut out = Out::new(false);
-    p.on_request(&mut s, Request { id: 1, delta: 1 }, &mut out);
+    p.on_request(&mut s, Request::counter(1, 1), &mut out);
     assert_eq!(
         out.actions(),
         vec![Effect::Reply {
@@ -442,7 +442,7 @@ fn a_new_leader_says_how_many_slots_it_re_proposes() {
 fn a_leader_heartbeats_and_resends_open_slots_to_the_acceptors_not_heard_from() {
     let p = proto_of(3);
     let (mut s, _) = elected_by_s2(&p, vec![]);
-    p.on_request(&mut s, Request { id: 1, delta: 5 }, &mut Out::new(false));
+    p.on_request(&mut s, Request::counter(1, 5), &mut Out::new(false));
     let mut out = Out::new(false);
     p.on_timer(&mut s, MpTimer::Heartbeat, &mut out);
     let heartbeat = MpMsg::Heartbeat {
@@ -492,7 +492,7 @@ fn a_leader_proposes_each_request_in_the_next_free_slot() {
     let p = proto();
     let (mut s, _) = recovery(&p);
     let mut out = Out::new(true);
-    p.on_request(&mut s, Request { id: 9, delta: 2 }, &mut out);
+    p.on_request(&mut s, Request::counter(9, 2), &mut out);
     let accept = MpMsg::Accept(Accept {
         ballot: b(2, 1),
         slot: 4,
@@ -510,7 +510,7 @@ fn a_leader_proposes_each_request_in_the_next_free_slot() {
         vec!["S1 proposes counter += 2 in slot 4 (phase 2 only: phase 1 is done)"]
     );
     assert_eq!(s.waiting.get(&4), Some(&9));
-    p.on_request(&mut s, Request { id: 10, delta: 1 }, &mut Out::new(false));
+    p.on_request(&mut s, Request::counter(10, 1), &mut Out::new(false));
     assert_eq!((s.next_slot, s.waiting.get(&5)), (6, Some(&10)));
 }
 
@@ -535,7 +535,7 @@ fn a_single_node_leads_and_chooses_alone() {
     );
     assert_eq!(s.role, Role::Leader);
     let mut out = Out::new(false);
-    p.on_request(&mut s, Request { id: 7, delta: 4 }, &mut out);
+    p.on_request(&mut s, Request::counter(7, 4), &mut out);
     let mut accepted = promised;
     accepted.accepted.insert(1, (b(1, 1), w(7, 4)));
     let mut chosen = accepted.clone();

@@ -18,7 +18,7 @@ fn two_nodes_applying_different_commands_in_a_slot_are_caught() {
         round: 1,
         node: NodeId(1),
     };
-    let write = |id, delta| Cmd::Write(Request { id, delta });
+    let write = |id, delta| Cmd::Write(Request::counter(id, delta));
     let mut d = vec![MpDurable::default(); 3];
     for n in &mut d[..2] {
         n.accepted.insert(1, (b, write(1, 5)));
@@ -74,8 +74,8 @@ fn a_slot_value_is_chosen_by_a_majority_of_five_not_by_two() {
         node: NodeId(node),
     };
     let (a, b) = (
-        Cmd::Write(Request { id: 1, delta: 5 }),
-        Cmd::Write(Request { id: 2, delta: 6 }),
+        Cmd::Write(Request::counter(1, 5)),
+        Cmd::Write(Request::counter(2, 6)),
     );
     let mut d = vec![MpDurable::default(); n];
     let mut c = MultiPaxosChecker::default();
@@ -121,7 +121,7 @@ fn a_counter_that_does_not_match_the_applied_commands_is_caught() {
         round: 1,
         node: NodeId(1),
     };
-    let five = Cmd::Write(Request { id: 1, delta: 5 });
+    let five = Cmd::Write(Request::counter(1, 5));
     let mut d = vec![MpDurable::default(); 3];
     for n in &mut d[..2] {
         n.accepted.insert(1, (b, five));

@@ -141,7 +141,7 @@ fn two_values_chosen_break_agreement_and_one_value_twice_does_not() {
 
 #[test]
 fn validity_accepts_exactly_the_values_proposed() {
-    let asked = Request { id: 4, delta: 7 };
+    let asked = Request::counter(4, 7);
     let from_client = |value| Value {
         value,
         origin: Origin::Request(4),

@@ -2,7 +2,8 @@
 //! effects it emits (narration aside), as openraft's engine tests do.
 
 use imbl::Vector;
-use lab_engine::node::{Effect, NodeId, Out, Protocol, Reply, Request};
+use lab_engine::node::{Effect, KvOp, KvResult, NodeId, Out, Protocol, Reply, Request};
+use lab_engine::protocols::machine::Reads;
 use lab_engine::protocols::raft::{
     AppendEntries, AppendReply, Entry, Raft, RaftDurable, RaftMsg, RaftState, RaftTimer,
     RequestVote, Role, VoteReply,
@@ -16,6 +17,7 @@ fn raft(bugs: (bool, bool)) -> Raft {
         heartbeat: 50 * MS,
         prevote: false,
         check_quorum: false,
+        reads: Reads::Log,
         bug_commit_old_term: bugs.0,
         bug_vote_without_log_check: bugs.1,
         bug_forget_vote_on_restart: false,
@@ -26,7 +28,7 @@ fn raft(bugs: (bool, bool)) -> Raft {
 fn entry(term: u64, id: u64) -> Entry {
     Entry {
         term,
-        request: Request { id, delta: 1 },
+        request: Request::counter(id, 1),
     }
 }
 
@@ -252,7 +254,7 @@ fn a_new_leader_heartbeats_and_commits_its_own_entries_with_a_majority() {
     let r = raft((false, false));
     let mut s = leader_with_old_entries(&r);
     let mut out = Out::new(false);
-    r.on_request(&mut s, Request { id: 9, delta: 5 }, &mut out);
+    r.on_request(&mut s, Request::counter(9, 5), &mut out);
     assert_eq!(s.last_index(), 3);
     let ack = AppendReply {
         term: 4,
@@ -278,13 +280,71 @@ fn a_new_leader_heartbeats_and_commits_its_own_entries_with_a_majority() {
     );
 }
 
+/// Thesis §6.4, reads=log: a read is an entry like a write; the leader answers it only once a
+/// majority of its term stores it and it is applied, with the value the store then holds.
+#[test]
+fn with_reads_through_the_log_a_read_is_answered_when_its_entry_applies() {
+    let r = raft((false, false));
+    let mut s = leader_with_old_entries(&r);
+    let write = Request::kv(8, KvOp::Write { key: 0, value: 4 });
+    let read = Request::kv(9, KvOp::Read { key: 0 });
+    r.on_request(&mut s, write, &mut Out::new(false));
+    let mut out = Out::new(false);
+    r.on_request(&mut s, read, &mut out);
+    assert_eq!(s.last_index(), 4);
+    assert_eq!(s.log()[3].request, read);
+    assert!(
+        !out.actions()
+            .iter()
+            .any(|e| matches!(e, Effect::Reply { .. })),
+        "nothing is answered before the read's entry commits"
+    );
+    let ack = AppendReply {
+        term: 4,
+        success: true,
+        match_index: 4,
+        last_index: 4,
+    };
+    let mut out = Out::new(false);
+    r.on_msg(
+        &mut s,
+        NodeId(3),
+        RaftMsg::AppendEntriesReply(ack),
+        &mut out,
+    );
+    assert_eq!(
+        out.actions(),
+        vec![
+            Effect::Reply {
+                request: 8,
+                reply: Reply::Applied {
+                    index: 3,
+                    result: KvResult::Written
+                },
+            },
+            Effect::Reply {
+                request: 9,
+                reply: Reply::Applied {
+                    index: 4,
+                    result: KvResult::Read(Some(4))
+                },
+            }
+        ]
+    );
+    assert_eq!(
+        (s.value, s.kv.get(0)),
+        (2, Some(4)),
+        "the counter is untouched"
+    );
+}
+
 #[test]
 fn followers_redirect_clients_to_the_leader() {
     let r = raft((false, false));
     let mut s = node(&r, 2, 1, &[]);
     s.leader = Some(NodeId(3));
     let mut out = Out::new(false);
-    r.on_request(&mut s, Request { id: 4, delta: 1 }, &mut out);
+    r.on_request(&mut s, Request::counter(4, 1), &mut out);
     assert_eq!(
         out.actions(),
         vec![Effect::Reply {

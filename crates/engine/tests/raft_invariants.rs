@@ -5,6 +5,7 @@ use imbl::Vector;
 use lab_engine::invariants::raft::RaftChecker;
 use lab_engine::invariants::{CheckCtx, Checker, Violation};
 use lab_engine::node::{NodeId, Out, Protocol, Reply, Request};
+use lab_engine::protocols::machine::Reads;
 use lab_engine::protocols::raft::{Entry, Raft, RaftDurable, RaftState, Role};
 use lab_engine::MS;
 
@@ -15,6 +16,7 @@ fn raft() -> Raft {
         heartbeat: 50 * MS,
         prevote: false,
         check_quorum: false,
+        reads: Reads::Log,
         bug_commit_old_term: false,
         bug_vote_without_log_check: false,
         bug_forget_vote_on_restart: false,
@@ -25,7 +27,7 @@ fn raft() -> Raft {
 fn entry(term: u64, id: u64) -> Entry {
     Entry {
         term,
-        request: Request { id, delta: 1 },
+        request: Request::counter(id, 1),
     }
 }
 
@@ -135,7 +137,7 @@ fn log_matching_compares_whole_prefixes() {
     for other in [
         Entry {
             term: 1,
-            request: Request { id: 1, delta: 2 },
+            request: Request::counter(1, 2),
         },
         entry(1, 2),
     ] {
@@ -244,7 +246,7 @@ fn different_entries_committed_at_one_index_break_state_machine_safety() {
     let none = Vec::<String>::new();
     let other = Entry {
         term: 1,
-        request: Request { id: 2, delta: 1 },
+        request: Request::counter(2, 1),
     };
     for (second, broken) in [(other, true), (entry(1, 1), false)] {
         let mut c = RaftChecker::default();

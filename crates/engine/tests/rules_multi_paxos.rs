@@ -28,7 +28,7 @@ fn multi_paxos() -> MultiPaxos {
 fn paxos_made_simple_2_5_a_restarted_leader_never_reuses_a_ballot() {
     let p = multi_paxos();
     let used = Ballot { round: 3, node: S1 };
-    let cmd = Cmd::Write(Request { id: 1, delta: 5 });
+    let cmd = Cmd::Write(Request::counter(1, 5));
     let d = MpDurable {
         promised: Some(used),
         accepted: OrdMap::unit(1, (used, cmd)),
@@ -94,7 +94,7 @@ fn election_timer(p: &MultiPaxos) -> Effect<MultiPaxos> {
 #[test]
 fn paxos_made_simple_2_2_an_acceptor_promises_no_prepare_below_its_promise() {
     let p = multi_paxos();
-    let cmd = Cmd::Write(Request { id: 1, delta: 5 });
+    let cmd = Cmd::Write(Request::counter(1, 5));
     let promised = Ballot {
         round: 3,
         node: NodeId(3),
@@ -151,7 +151,7 @@ fn paxos_made_simple_2_2_an_acceptor_promises_no_prepare_below_its_promise() {
 #[test]
 fn paxos_made_simple_2_2_an_acceptor_accepts_in_the_ballot_it_promised_or_a_higher_one() {
     let p = multi_paxos();
-    let cmd = Cmd::Write(Request { id: 1, delta: 5 });
+    let cmd = Cmd::Write(Request::counter(1, 5));
     let d = MpDurable {
         promised: Some(Ballot { round: 3, node: S1 }),
         ..MpDurable::default()
@@ -217,7 +217,7 @@ fn paxos_made_simple_2_2_phases_1_and_2_need_a_majority_of_distinct_acceptors_in
     p.on_msg(&mut s, s4, promise(ballot), &mut out);
     assert_eq!(out.effects.len(), 0);
     // Phase 2, likewise.
-    p.on_request(&mut s, Request { id: 1, delta: 5 }, &mut Out::new(false));
+    p.on_request(&mut s, Request::counter(1, 5), &mut Out::new(false));
     let accepted = |ballot| MpMsg::Accepted { ballot, slot: 1 };
     for (from, ballot) in [(s2, ballot), (s2, ballot), (s3, stale), (s4, stale)] {
         let mut out = Out::new(false);
@@ -239,6 +239,6 @@ fn paxos_made_simple_2_2_phases_1_and_2_need_a_majority_of_distinct_acceptors_in
     );
     assert_eq!(
         s.durable.chosen.get(&1),
-        Some(&Cmd::Write(Request { id: 1, delta: 5 }))
+        Some(&Cmd::Write(Request::counter(1, 5)))
     );
 }

@@ -27,7 +27,7 @@ fn raft() -> Raft {
 fn entry(term: u64, id: u64) -> Entry {
     Entry {
         term,
-        request: Request { id, delta: 1 },
+        request: Request::counter(id, 1),
     }
 }
 
@@ -299,7 +299,7 @@ fn figure2_leaders_send_a_heartbeat_to_every_peer_upon_election() {
 fn figure2_append_entries_carry_the_leaders_commit_index() {
     let r = raft();
     let mut s = leader(&r);
-    r.on_request(&mut s, Request { id: 9, delta: 5 }, &mut Out::new(false));
+    r.on_request(&mut s, Request::counter(9, 5), &mut Out::new(false));
     let ack = AppendReply {
         term: 5,
         success: true,
@@ -653,7 +653,7 @@ fn thesis_9_6_pre_votes_count_only_for_a_pre_candidate() {
 fn leader_with_five_entries(r: &Raft) -> RaftState {
     let mut s = leader(r);
     for id in 3..=5 {
-        r.on_request(&mut s, Request { id, delta: 1 }, &mut Out::new(false));
+        r.on_request(&mut s, Request::counter(id, 1), &mut Out::new(false));
     }
     assert_eq!(s.last_index(), 5);
     s

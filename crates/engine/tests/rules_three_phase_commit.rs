@@ -37,14 +37,7 @@ fn fresh(p: &ThreePc, id: NodeId) -> ThreePcState {
 /// `yes`.
 fn coordinating(p: &ThreePc, yes: &[NodeId]) -> ThreePcState {
     let mut s = fresh(p, COORDINATOR);
-    p.on_request(
-        &mut s,
-        Request {
-            id: TXN,
-            delta: DELTA,
-        },
-        &mut Out::new(false),
-    );
+    p.on_request(&mut s, Request::counter(TXN, DELTA), &mut Out::new(false));
     for &voter in yes {
         msg(
             p,

@@ -61,7 +61,7 @@ fn gray_lamport_2_stability_a_participant_never_reverses_its_decision() {
 fn gray_lamport_2_the_coordinator_ends_a_transaction_after_every_acknowledgement() {
     let p = two_pc();
     let mut s = p.on_start(COORDINATOR, &TpcDurable::default(), &mut Out::new(false));
-    p.on_request(&mut s, Request { id: 7, delta: 5 }, &mut Out::new(false));
+    p.on_request(&mut s, Request::counter(7, 5), &mut Out::new(false));
     for from in [S2, S3] {
         let vote = TpcMsg::Vote { txn: 7, yes: true };
         p.on_msg(&mut s, from, vote, &mut Out::new(false));
@@ -99,7 +99,7 @@ fn gray_lamport_2_the_coordinator_ends_a_transaction_after_every_acknowledgement
 fn gray_lamport_2_a_missing_vote_aborts_and_the_client_hears_whose() {
     let p = two_pc();
     let mut s = p.on_start(COORDINATOR, &TpcDurable::default(), &mut Out::new(false));
-    p.on_request(&mut s, Request { id: 7, delta: 5 }, &mut Out::new(false));
+    p.on_request(&mut s, Request::counter(7, 5), &mut Out::new(false));
     let vote = TpcMsg::Vote { txn: 7, yes: true };
     p.on_msg(&mut s, S2, vote, &mut Out::new(false));
     let mut out = Out::new(false);

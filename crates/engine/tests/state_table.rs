@@ -24,7 +24,7 @@ fn raft() -> Raft {
 fn entry(term: u64, id: u64, delta: i64) -> Entry {
     Entry {
         term,
-        request: Request { id, delta },
+        request: Request::counter(id, delta),
     }
 }
 
@@ -177,7 +177,7 @@ fn ballot(round: u64, node: u8) -> Ballot {
 #[test]
 fn a_multi_paxos_row_is_the_slots_chosen_or_accepted_with_no_ops() {
     let p = MultiPaxos::from_settings(&Settings::for_protocol(ProtocolKind::MultiPaxos));
-    let w = |id: u64, delta: i64| Cmd::Write(Request { id, delta });
+    let w = |id: u64, delta: i64| Cmd::Write(Request::counter(id, delta));
     let d = MpDurable {
         promised: Some(ballot(2, 1)),
         accepted: [

@@ -75,7 +75,7 @@ fn a_participant_locks_logs_uncertain_votes_yes_and_waits_longer_than_the_coordi
 fn the_last_yes_vote_makes_the_coordinator_log_pre_committed_before_sending_pre_commit() {
     let p = proto();
     let mut s = node(&p, 1);
-    p.on_request(&mut s, Request { id: 5, delta: 2 }, &mut Out::new(false));
+    p.on_request(&mut s, Request::counter(5, 2), &mut Out::new(false));
     for n in [2, 3] {
         p.on_msg(
             &mut s,
@@ -395,7 +395,7 @@ fn a_recovered_coordinator_aborts_what_it_had_not_pre_committed_and_asks_about_t
 /// S1 with txn 5 (+2) pre-committed: every participant voted yes.
 fn pre_committed_coordinator(p: &ThreePc) -> ThreePcState {
     let mut s = node(p, 1);
-    p.on_request(&mut s, Request { id: 5, delta: 2 }, &mut Out::new(false));
+    p.on_request(&mut s, Request::counter(5, 2), &mut Out::new(false));
     for n in [2, 3, 4] {
         p.on_msg(
             &mut s,
@@ -491,7 +491,7 @@ fn the_acks_timeout_commits_and_names_the_participants_that_did_not_acknowledge(
 fn the_votes_timeout_aborts_and_tells_the_client_whose_vote_is_missing() {
     let p = proto();
     let mut s = node(&p, 1);
-    p.on_request(&mut s, Request { id: 5, delta: 2 }, &mut Out::new(false));
+    p.on_request(&mut s, Request::counter(5, 2), &mut Out::new(false));
     p.on_msg(
         &mut s,
         NodeId(3),

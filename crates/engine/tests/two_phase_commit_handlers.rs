@@ -88,7 +88,7 @@ fn a_locked_participant_votes_no_and_aborts() {
 /// The coordinator of a 3-node cluster begins txn 1 (+3) and gets a yes from S2.
 fn coordinator_waiting_for_s3(p: &TwoPc) -> TpcState {
     let mut s = node(p, 1);
-    p.on_request(&mut s, Request { id: 1, delta: 3 }, &mut Out::new(false));
+    p.on_request(&mut s, Request::counter(1, 3), &mut Out::new(false));
     let mut out = Out::new(false);
     p.on_msg(
         &mut s,

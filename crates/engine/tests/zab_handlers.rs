@@ -437,7 +437,7 @@ fn with_a_quorum_synchronized_the_leader_delivers_its_history_and_sends_uptodate
         o,
     );
     // A request that arrives now waits for the leader to be established.
-    p.on_request(&mut s, Request { id: 8, delta: 4 }, o);
+    p.on_request(&mut s, Request::counter(8, 4), o);
     assert_eq!(s.phase, Phase::Sync);
     let mut out = quiet();
     p.on_msg(
@@ -813,11 +813,12 @@ fn the_leader_proposes_a_request_with_the_next_zxid_of_its_epoch() {
     let p = proto();
     let mut s = established(&p);
     let mut out = quiet();
-    p.on_request(&mut s, Request { id: 1, delta: 5 }, &mut out);
+    p.on_request(&mut s, Request::counter(1, 5), &mut out);
     let t = Txn {
         zxid: Zxid::new(1, 1),
         id: 1,
         delta: 5,
+        op: None,
     };
     assert_eq!(
         out.actions(),
@@ -839,8 +840,8 @@ fn the_leader_proposes_a_request_with_the_next_zxid_of_its_epoch() {
 fn a_quorum_of_acks_commits_in_zxid_order_and_answers_the_client() {
     let p = proto();
     let mut s = established(&p);
-    p.on_request(&mut s, Request { id: 1, delta: 5 }, &mut quiet());
-    p.on_request(&mut s, Request { id: 2, delta: 3 }, &mut quiet());
+    p.on_request(&mut s, Request::counter(1, 5), &mut quiet());
+    p.on_request(&mut s, Request::counter(2, 3), &mut quiet());
     let mut out = quiet();
     // One ACK for the second proposal covers the first: followers log in order.
     p.on_msg(
@@ -961,7 +962,7 @@ fn clients_are_redirected_to_the_leader_or_onwards_while_looking() {
     let p = proto();
     let mut s = up_to_date_follower(&p);
     let mut out = quiet();
-    p.on_request(&mut s, Request { id: 4, delta: 1 }, &mut out);
+    p.on_request(&mut s, Request::counter(4, 1), &mut out);
     assert_eq!(
         out.actions(),
         vec![Effect::Reply {
@@ -971,7 +972,7 @@ fn clients_are_redirected_to_the_leader_or_onwards_while_looking() {
     );
     let mut looking = start(&p, 1, &ZabDurable::default());
     let mut out = quiet();
-    p.on_request(&mut looking, Request { id: 5, delta: 1 }, &mut out);
+    p.on_request(&mut looking, Request::counter(5, 1), &mut out);
     assert_eq!(
         out.actions(),
         vec![Effect::Reply {
@@ -1081,7 +1082,7 @@ fn a_proposal_commits_once_a_quorum_of_three_holds_it() {
         },
         o,
     );
-    p.on_request(&mut s, Request { id: 1, delta: 5 }, o);
+    p.on_request(&mut s, Request::counter(1, 5), o);
     let mut out = quiet();
     let ack = ZabMsg::Ack {
         epoch: 1,
@@ -1110,12 +1111,13 @@ fn without_a_synchronized_follower_the_leader_proposes_but_commits_nothing() {
         &mut quiet(),
     );
     let mut out = quiet();
-    p.on_request(&mut s, Request { id: 1, delta: 5 }, &mut out);
+    p.on_request(&mut s, Request::counter(1, 5), &mut out);
     assert_eq!(s.committed, 0);
     let t = Txn {
         zxid: Zxid::new(1, 1),
         id: 1,
         delta: 5,
+        op: None,
     };
     assert_eq!(out.actions(), vec![Effect::Persist(durable(1, 1, &[t]))]);
 }

@@ -19,6 +19,7 @@ fn txn(epoch: u64, counter: u64, delta: i64) -> Txn {
         zxid: Zxid::new(epoch, counter),
         id: epoch * 100 + counter,
         delta,
+        op: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! lab run   --protocol raft --nodes 5 --seed 7 --until 30s [--actions FILE] [--json]
+//! lab run   --protocol raft --workload kv --until 30s --history > h.edn && lab lin h.edn
 //! lab check --protocol raft --nodes 5 --seeds 1..10000 --faults random
 //! lab explore --protocol paxos --nodes 3 --proposers 2 --bug paxos-ignore-promised-value
 //! lab bench [--hours 1]
@@ -14,7 +15,7 @@ mod meter;
 
 use lab_engine::any::AnySim;
 use lab_engine::catalog::vocabulary::{canonical, KEYS};
-use lab_engine::catalog::{Bug, Opt, ProtocolKind, Settings};
+use lab_engine::catalog::{Bug, Opt, ProtocolKind, Settings, Workload};
 use lab_engine::check::{check_seeds, CheckOptions, FailureKind, FaultModel};
 use lab_engine::explore::{self, ExploreOptions, Outcome, Stats};
 use lab_engine::lin::{self, Verdict};
@@ -27,7 +28,9 @@ const USAGE: &str = "\
 lab: deterministic simulations of consensus protocols
 
 USAGE
-  lab run   [SETTINGS] [--until 30s] [--actions FILE] [--json]
+  lab run   [SETTINGS] [--until 30s] [--actions FILE] [--json] [--history]
+                               --history (with --workload kv): print only the clients' history,
+                               as Jepsen history maps that lab lin reads
   lab check [SETTINGS] [--seeds 1..1000] [--faults random|crash|none] [--no-shrink]
   lab explore [SETTINGS] [EXPLORE OPTIONS]
   lab bench [--hours 1]
@@ -81,6 +84,8 @@ struct Args {
     until: Time,
     actions: Option<String>,
     json: bool,
+    /// `lab run` prints the client history instead of the events.
+    history: bool,
     seeds: (u64, u64),
     faults: bool,
     model: FaultModel,
@@ -96,6 +101,7 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
         until: 30 * lab_engine::SECOND,
         actions: None,
         json: false,
+        history: false,
         seeds: (1, 1000),
         faults: true,
         model: FaultModel::Random,
@@ -111,7 +117,7 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
             .ok_or_else(|| format!("'{flag}' is not an option (see lab --help)"))?;
         // Options are switches; a following on/off is their value.
         let switch = Opt::parse(name).is_ok();
-        let takes_value = !switch && !matches!(name, "json" | "no-shrink" | "async");
+        let takes_value = !switch && !matches!(name, "json" | "history" | "no-shrink" | "async");
         let value = match words.get(i + 1).map(String::as_str) {
             Some(v) if takes_value || (switch && matches!(v, "on" | "off")) => {
                 i += 1;
@@ -126,6 +132,7 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
             "until" => a.until = parse_time(v)?,
             "actions" => a.actions = Some(v.to_string()),
             "json" => a.json = true,
+            "history" => a.history = true,
             "seeds" => {
                 let bad = || format!("--seeds: '{v}' is not a range like 1..1000");
                 let (lo, hi) = v.split_once("..").unwrap_or((v, v));
@@ -177,10 +184,16 @@ fn run(a: &Args) -> Result<ExitCode, String> {
         }
         None => Vec::new(),
     };
+    if a.history && a.settings.workload != Workload::Kv {
+        return Err("--history needs --workload kv: the counter's client keeps no history".into());
+    }
     let mut sim = AnySim::new(a.settings.clone())?;
     let mut broken = false;
     let mut emit = |r: &lab_engine::sim::StepReport| {
         broken |= !r.violations.is_empty();
+        if a.history {
+            return;
+        }
         if a.json {
             let line = serde_json::json!({
                 "index": r.index,
@@ -220,10 +233,10 @@ fn run(a: &Args) -> Result<ExitCode, String> {
         let e0 = sim.events();
         let out =
             script::run_command(&mut sim, cmd).map_err(|e| format!("line {}: {e}", l.number))?;
-        if !out.is_empty() && !a.json {
+        if !out.is_empty() && !a.json && !a.history {
             say(out);
         }
-        if sim.events() > e0 && !matches!(cmd, script::Command::Step(_)) {
+        if sim.events() > e0 && !a.history && !matches!(cmd, script::Command::Step(_)) {
             // Actions are events too: show them like the rest.
             if let Some(line) = sim.log().last() {
                 if a.json {
@@ -241,7 +254,10 @@ fn run(a: &Args) -> Result<ExitCode, String> {
         }
     }
     advance(&mut sim, a.until, &mut emit);
-    if !a.json {
+    if a.history {
+        // Only the history, so that the output is a file `lab lin` reads back.
+        print!("{}", lin::jepsen::to_jepsen(sim.client_history()));
+    } else if !a.json {
         say(format!(
             "\n--- after {} ({} events, trace {:016x})",
             fmt_time(sim.now()),

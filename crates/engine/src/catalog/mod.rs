@@ -25,7 +25,7 @@ pub use paxos::{ACCEPT_BELOW_PROMISE, FORGET_PROMISE_ON_RESTART, IGNORE_PROMISED
 pub use raft::{
     COMMIT_OLD_TERM, FORGET_VOTE_ON_RESTART, RAFT, UNPERSISTED_LOG, VOTE_WITHOUT_LOG_CHECK,
 };
-pub use settings::{NetworkSettings, Settings, MAX_NODES};
+pub use settings::{NetworkSettings, Settings, Workload, DEFAULT_CLIENTS, MAX_CLIENTS, MAX_NODES};
 pub use three_phase_commit::{
     TERMINATION_IGNORES_PRECOMMIT, THREE_PC, UNCERTAIN_COMMITS_ON_TIMEOUT,
 };

@@ -76,6 +76,7 @@ impl Model for Raft {
             heartbeat: st.heartbeat,
             prevote: st.prevote,
             check_quorum: st.check_quorum,
+            reads: st.reads,
             bug_commit_old_term: st.has_bug(COMMIT_OLD_TERM),
             bug_vote_without_log_check: st.has_bug(VOTE_WITHOUT_LOG_CHECK),
             bug_forget_vote_on_restart: st.has_bug(FORGET_VOTE_ON_RESTART),

@@ -2,6 +2,7 @@
 
 use super::{Bug, ProtocolKind};
 use crate::node::{Time, MS, SECOND};
+use crate::protocols::machine::Reads;
 use crate::time::fmt_time;
 use serde::{Deserialize, Serialize};
 
@@ -72,10 +73,69 @@ pub struct Settings {
     /// within `1 ± drift` (see `sim::clock`). Written only when set, like `manual`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub drift_ppm: u32,
+    /// What the clients do: the counter (the default) or the key-value store. The fields below
+    /// are written only when they differ from their defaults, so counter runs serialize as
+    /// before.
+    #[serde(default, skip_serializing_if = "Workload::is_counter")]
+    pub workload: Workload,
+    /// Key-value clients, each with one operation outstanding at a time.
+    #[serde(
+        default = "default_clients",
+        skip_serializing_if = "is_default_clients"
+    )]
+    pub clients: u8,
+    /// How a key-value read is served.
+    #[serde(default, skip_serializing_if = "is_default_reads")]
+    pub reads: Reads,
 }
 
 fn is_zero(x: &u32) -> bool {
     *x == 0
+}
+
+/// What the clients of a run do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Workload {
+    /// One client sends `counter += delta` every `request_every`.
+    #[default]
+    Counter,
+    /// `clients` clients read, write and compare-and-set a few keys, each operation recorded
+    /// for the linearizability check.
+    Kv,
+}
+
+impl Workload {
+    pub fn is_counter(&self) -> bool {
+        *self == Workload::Counter
+    }
+    pub fn slug(self) -> &'static str {
+        match self {
+            Workload::Counter => "counter",
+            Workload::Kv => "kv",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Workload, String> {
+        match s {
+            "counter" => Ok(Workload::Counter),
+            "kv" => Ok(Workload::Kv),
+            _ => Err(format!("unknown workload '{s}'; valid: counter, kv")),
+        }
+    }
+}
+
+pub const DEFAULT_CLIENTS: u8 = 3;
+/// More clients than this crowd the history view without finding more.
+pub const MAX_CLIENTS: u8 = 9;
+
+fn default_clients() -> u8 {
+    DEFAULT_CLIENTS
+}
+fn is_default_clients(c: &u8) -> bool {
+    *c == DEFAULT_CLIENTS
+}
+fn is_default_reads(r: &Reads) -> bool {
+    *r == Reads::default()
 }
 
 pub const MAX_NODES: usize = 25;
@@ -96,6 +156,9 @@ impl Default for Settings {
             cooperative_termination: false,
             manual: false,
             drift_ppm: 0,
+            workload: Workload::Counter,
+            clients: DEFAULT_CLIENTS,
+            reads: Reads::default(),
         }
     }
 }
@@ -165,11 +228,57 @@ impl Settings {
                 f64::from(self.drift_ppm) / 1e6
             ));
         }
+        self.validate_workload()?;
         if let Some(b) = self.bugs.iter().find(|b| !b.applies_to(self.protocol)) {
             return Err(format!(
                 "bug '{}' does not apply to {}",
                 b.slug(),
                 entry.title
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    /// The read paths a protocol offers a key-value client.
+    pub fn read_paths(protocol: ProtocolKind) -> &'static [Reads] {
+        match protocol {
+            ProtocolKind::Raft | ProtocolKind::MultiPaxos | ProtocolKind::Zab => &[Reads::Log],
+            _ => &[],
+        }
+    }
+
+    fn validate_workload(&self) -> Result<(), String> {
+        let title = self.protocol.title();
+        if self.workload == Workload::Counter {
+            if self.clients != DEFAULT_CLIENTS {
+                return Err("clients applies to workload=kv".into());
+            }
+            if self.reads != Reads::default() {
+                return Err("reads applies to workload=kv".into());
+            }
+            return Ok(());
+        }
+        let paths = Self::read_paths(self.protocol);
+        if paths.is_empty() {
+            return Err(format!(
+                "workload=kv needs a replicated state machine: it runs on Raft, Multi-Paxos and \
+                 Zab, not {title}"
+            ));
+        }
+        if !(1..=MAX_CLIENTS).contains(&self.clients) {
+            return Err(format!(
+                "clients must be between 1 and {MAX_CLIENTS} (got {})",
+                self.clients
+            ));
+        }
+        if !paths.contains(&self.reads) {
+            let valid: Vec<_> = paths.iter().map(|r| r.slug()).collect();
+            return Err(format!(
+                "{title} has no reads={}; valid: {}",
+                self.reads.slug(),
+                valid.join(", ")
             ));
         }
         Ok(())
@@ -197,6 +306,18 @@ mod tests {
             .contains("drift must be at most 0.5"));
         s.drift_ppm = 500_000;
         assert!(s.validate().is_ok());
+        s.workload = Workload::Kv;
+        s.protocol = ProtocolKind::TwoPc;
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .contains("Raft, Multi-Paxos and Zab"));
+        s.protocol = ProtocolKind::Raft;
+        assert!(s.validate().is_ok());
+        s.clients = 0;
+        assert!(s.validate().unwrap_err().contains("clients must be"));
+        s.workload = Workload::Counter;
+        assert!(s.validate().unwrap_err().contains("workload=kv"));
         assert!(Bug::parse("nope")
             .unwrap_err()
             .contains("raft-commit-old-term"));

@@ -4,7 +4,8 @@
 //! them. Short link keys from earlier versions (`p`, `n`, `lat`, `et`, `hb`, `req`, `opt`) are
 //! still read, so old links keep working.
 
-use super::{Bug, Opt, ProtocolKind, Settings};
+use super::{Bug, Opt, ProtocolKind, Settings, Workload};
+use crate::protocols::machine::Reads;
 use crate::time::{fmt_time, parse_probability, parse_time, parse_time_range};
 
 /// A setting's name, the older names still read, and what it means.
@@ -85,6 +86,25 @@ pub const KEYS: &[Key] = &[
         help: "turn on buggy variants",
     },
     Key {
+        name: "workload",
+        aliases: &[],
+        value: "counter|kv",
+        help: "what clients do: add to a counter, or read, write and cas a few keys (kv: its \
+               history is checked for linearizability)",
+    },
+    Key {
+        name: "clients",
+        aliases: &[],
+        value: "3",
+        help: "key-value clients, each with one operation at a time (workload=kv)",
+    },
+    Key {
+        name: "reads",
+        aliases: &[],
+        value: "log",
+        help: "how a key-value read is served: log (through the log like a write)",
+    },
+    Key {
         name: "schedule",
         aliases: &[],
         value: "timed|manual",
@@ -162,6 +182,9 @@ impl Settings {
             "heartbeat" => self.heartbeat = parse_time(v)?,
             "request-every" if v == "off" => self.request_every = None,
             "request-every" => self.request_every = Some(parse_time(v)?),
+            "workload" => self.workload = Workload::parse(v)?,
+            "clients" => self.clients = number(v, "a number of clients")?,
+            "reads" => self.reads = Reads::parse(v)?,
             "schedule" => {
                 self.manual = match v {
                     "manual" => true,
@@ -219,6 +242,9 @@ impl Settings {
                     .collect::<Vec<_>>()
                     .join(","),
             ),
+            ("workload", self.workload.slug().into()),
+            ("clients", self.clients.to_string()),
+            ("reads", self.reads.slug().into()),
             (
                 "schedule",
                 if self.manual { "manual" } else { "timed" }.into(),

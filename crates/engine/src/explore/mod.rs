@@ -1033,10 +1033,7 @@ impl<P: Model> Resume for Explorer<P> {
 
 /// The explorer's k-th client request: `counter += k`, so values proposed tell apart.
 fn request(k: u64) -> Request {
-    Request {
-        id: k,
-        delta: k as i64,
-    }
+    Request::counter(k, k as i64)
 }
 
 #[cfg(test)]

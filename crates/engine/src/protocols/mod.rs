@@ -9,9 +9,11 @@
 //! state table), which no handler reads. A protocol imports only `crate::node` (with its
 //! `narrate!` macro) and other protocols' types, never the checkers, the catalog or the
 //! simulator. `atomic_commit` is not a protocol: it holds what Two-Phase and Three-Phase Commit
-//! share (the log record, the lock, logging a decision, the log table).
+//! share (the log record, the lock, logging a decision, the log table); `machine` is the
+//! replicated state machine Raft, Multi-Paxos and Zab apply their committed commands to.
 
 pub mod atomic_commit;
+pub mod machine;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod raft;

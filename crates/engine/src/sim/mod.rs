@@ -13,6 +13,7 @@
 //! handler, checks the invariants and records the outcome.
 
 mod actions;
+pub mod clients;
 pub mod clock;
 pub mod history;
 mod network;
@@ -23,12 +24,13 @@ mod world;
 
 use actions::normalize;
 pub use timeline::{LogLine, CHECKPOINT_EVERY, LOG_LINES};
-pub use world::{Dropped, InFlight, PendingTimer, DROP_FADE, MAX_IN_FLIGHT};
+pub use world::{Dropped, InFlight, KvClient, Pending, PendingTimer, DROP_FADE, MAX_IN_FLIGHT};
 use world::{Item, Scheduled, World};
 
-use crate::catalog::{Model, NetworkSettings, Progress, Settings};
+use crate::catalog::{Model, NetworkSettings, Progress, Settings, Workload};
 use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
 use crate::node::{Message, NodeId, Out, Reply, Request, Time, TimerKind};
+use clients::ClientEvent;
 use history::*;
 use std::collections::VecDeque;
 
@@ -59,6 +61,13 @@ pub struct Simulation<P: Model> {
     narrating: bool,
     log: VecDeque<LogLine>,
     skipped: Vec<String>,
+    /// The key-value clients' operations to the horizon ([`client_history`](Self::client_history)).
+    clients_history: crate::lin::History,
+    /// For each of those operations, the events that invoked and completed it (to forget what
+    /// follows a change of the past).
+    op_events: Vec<(u64, Option<u64>)>,
+    /// What the current event did to the client history.
+    client_events: Vec<ClientEvent>,
 }
 
 fn mix(h: u64, x: u64) -> u64 {
@@ -80,7 +89,7 @@ impl<P: Model> Simulation<P> {
             world.nodes[id.idx()] = Some(state);
             world.apply_effects(&mut sim_history, id, out, &mut Vec::new(), &mut Vec::new());
         }
-        if let Some(every) = settings.request_every {
+        if let (Some(every), Workload::Counter) = (settings.request_every, settings.workload) {
             world.push(every, Item::ClientTick);
         }
         let mut sim = Simulation {
@@ -92,7 +101,13 @@ impl<P: Model> Simulation<P> {
             narrating: true,
             log: VecDeque::new(),
             skipped: Vec::new(),
+            clients_history: crate::lin::History::new(crate::lin::Clock::Virtual),
+            op_events: Vec::new(),
+            client_events: Vec::new(),
         };
+        if sim.settings.workload == Workload::Kv {
+            sim.start_clients();
+        }
         for i in 0..n {
             sim.world.progress[i] = sim.progress_of(i);
         }
@@ -364,12 +379,24 @@ impl<P: Model> Simulation<P> {
                     vec![node],
                 )
             }
+            Item::KvInvoke { client } => {
+                let (request, node) = self.invoke(client, &mut headline, &mut lines, &mut replies);
+                (EventKind::Request { request, node }, vec![node])
+            }
+            Item::KvTimeout { client, .. } => {
+                let (request, node) =
+                    self.time_out(client, &mut headline, &mut lines, &mut replies);
+                (EventKind::Request { request, node }, vec![node])
+            }
             Item::ClientRetry {
                 request,
                 node,
                 hops,
             } => {
                 let req = self.world.requests[&request];
+                if req.op.is_some() {
+                    self.kv_resent(request, node);
+                }
                 if self.narrating {
                     headline = format!("The client resends request #{request} to {node}");
                 }
@@ -382,10 +409,7 @@ impl<P: Model> Simulation<P> {
     }
 
     fn new_request(&mut self, delta: i64) -> Request {
-        let req = Request {
-            id: self.world.next_request,
-            delta,
-        };
+        let req = Request::counter(self.world.next_request, delta);
         self.world.next_request += 1;
         self.world.requests.insert(req.id, req);
         req
@@ -400,6 +424,10 @@ impl<P: Model> Simulation<P> {
         lines: &mut Vec<String>,
         replies: &mut Vec<(NodeId, u64, Reply)>,
     ) {
+        if self.world.nodes[node.idx()].is_none() && req.op.is_some() {
+            self.kv_refused(node, req.id, hops, lines);
+            return;
+        }
         if self.world.nodes[node.idx()].is_none() {
             let next = NodeId::from_idx(node.0 as usize % self.settings.nodes);
             self.world.client = next;
@@ -471,6 +499,16 @@ impl<P: Model> Simulation<P> {
         self.world
             .apply_effects(&mut self.history, node, out, lines, &mut new_replies);
         for (from, request, reply) in new_replies {
+            let kv = self
+                .world
+                .requests
+                .get(&request)
+                .is_some_and(|r| r.op.is_some());
+            if kv {
+                self.kv_reply(from, request, &reply, hops, lines);
+                replies.push((from, request, reply));
+                continue;
+            }
             match &reply {
                 Reply::Committed { .. } => self.world.acked += 1,
                 Reply::Redirect(to) => {
@@ -492,7 +530,7 @@ impl<P: Model> Simulation<P> {
                         );
                     }
                 }
-                Reply::Rejected(_) => {}
+                Reply::Rejected(_) | Reply::Applied { .. } => {}
             }
             replies.push((from, request, reply));
         }
@@ -547,6 +585,7 @@ impl<P: Model> Simulation<P> {
             .actions
             .binary_search_by_key(&(index - 1), |a| a.event)
             .is_ok();
+        self.record_client_events(index, new_event);
         if new_event {
             push_tight(&mut self.history.events, record);
             for v in &violations {

@@ -8,6 +8,7 @@ use super::network::Network;
 use super::rng::SimRng;
 use crate::catalog::{Model, Progress, Settings};
 use crate::invariants::Checker;
+use crate::lin::OpId;
 use crate::node::{Effect, NodeId, NodeSummary, Out, Reply, Request, Time, MS};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
@@ -53,6 +54,15 @@ pub(super) enum Item {
     Deliver(MsgId),
     Timer(TimerId),
     ClientTick,
+    /// A key-value client invokes its next operation.
+    KvInvoke {
+        client: u8,
+    },
+    /// A key-value client gives up waiting for `request` (live while it still waits).
+    KvTimeout {
+        client: u8,
+        request: u64,
+    },
     /// The client resends a redirected request.
     ClientRetry {
         request: u64,
@@ -60,6 +70,28 @@ pub(super) enum Item {
         hops: u8,
     },
 }
+/// A key-value client: the server it talks to and the operation it waits for, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KvClient {
+    pub target: NodeId,
+    pub pending: Option<Pending>,
+}
+
+/// An operation a client invoked and waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pending {
+    pub request: u64,
+    pub op: OpId,
+    /// Where it was last sent.
+    pub server: NodeId,
+}
+
+impl KvClient {
+    pub fn waits_for(&self, request: u64) -> bool {
+        self.pending.is_some_and(|p| p.request == request)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Scheduled {
     pub(super) time: Time,
@@ -88,6 +120,10 @@ pub(super) struct World<P: Model> {
     pub(super) net: Network,
     /// Whom the client sends to next.
     pub(super) client: NodeId,
+    /// The key-value clients (`workload=kv`); none otherwise.
+    pub(super) clients: Vec<KvClient>,
+    /// The id the next client operation gets in the client history.
+    pub(super) next_op: OpId,
     pub(super) requests: imbl::OrdMap<u64, Request>,
     pub(super) acked: u64,
     /// Invariants already reported: each is reported once, at its first violation.
@@ -126,6 +162,8 @@ impl<P: Model> World<P> {
             timer_ids: BTreeMap::new(),
             net: Network::new(settings.network.clone(), n),
             client: proto.client_target(),
+            clients: Vec::new(),
+            next_op: 0,
             requests: imbl::OrdMap::new(),
             acked: 0,
             violated: BTreeSet::new(),
@@ -158,6 +196,12 @@ impl<P: Model> World<P> {
         self.now + clock::global_delay(local, self.rate(node))
     }
 
+    fn waits_for(&self, client: u8, request: u64) -> bool {
+        self.clients
+            .get(usize::from(client))
+            .is_some_and(|c| c.waits_for(request))
+    }
+
     pub(super) fn push(&mut self, time: Time, item: Item) {
         self.seq += 1;
         self.queue.push(Reverse(Scheduled {
@@ -172,7 +216,12 @@ impl<P: Model> World<P> {
         match s.item {
             Item::Deliver(id) => self.inflight.get(&id).is_some_and(|m| m.seq == s.seq),
             Item::Timer(id) => self.timers.get(&id).is_some_and(|t| t.seq == s.seq),
-            Item::ClientTick | Item::ClientRetry { .. } => true,
+            Item::ClientTick | Item::KvInvoke { .. } => true,
+            Item::KvTimeout { client, request } => self.waits_for(client, request),
+            // A key-value client resends only what it still waits for.
+            Item::ClientRetry { request, .. } => self.requests.get(&request).is_none_or(|r| {
+                r.op.is_none() || self.clients.iter().any(|c| c.waits_for(request))
+            }),
         }
     }
 

@@ -35,6 +35,7 @@ pub fn txn(epoch: u64, counter: u64, id: u64) -> Txn {
         zxid: Zxid::new(epoch, counter),
         id,
         delta: id as i64,
+        op: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Multi-Paxos with a distinguished leader, as sketched in "Paxos Made Simple" §3: a sequence of
-//! Paxos instances (slots), one per command of the replicated counter.
+//! Paxos instances (slots), one per command of the replicated state machine (the counter, or under
+//! `workload=kv` the key-value store, whose reads take a slot like writes).
 //!
 //! A node whose election timer fires runs phase 1 once, for every slot it has not seen chosen,
 //! with a ballot above any it has seen. With promises from a majority it is the leader: it
@@ -21,6 +22,7 @@ mod election;
 mod present;
 mod replication;
 
+use super::machine::Store;
 use crate::node::narrate;
 use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use crate::protocols::paxos::Ballot;
@@ -122,6 +124,10 @@ pub struct MpState {
     pub applied: u64,
     /// The counter after applying slots 1..=applied.
     pub value: i64,
+    /// The key-value store after applying slots 1..=applied (`workload=kv`); written only when
+    /// it holds something, so counter runs serialize as before.
+    #[serde(skip_serializing_if = "Store::is_empty")]
+    pub kv: Store,
     /// Leader: the next free slot.
     pub next_slot: u64,
     /// Leader: acceptors that accepted each slot still open in its ballot.
@@ -250,6 +256,7 @@ impl Protocol for MultiPaxos {
             recovered: OrdMap::new(),
             applied: 0,
             value: 0,
+            kv: Store::default(),
             next_slot: 1,
             votes: OrdMap::new(),
             waiting: OrdMap::new(),
@@ -330,9 +337,9 @@ impl Protocol for MultiPaxos {
         s.waiting.insert(slot, req.id);
         narrate!(
             out,
-            "{} proposes counter += {} in slot {slot} (phase 2 only: phase 1 is done)",
+            "{} proposes {} in slot {slot} (phase 2 only: phase 1 is done)",
             s.id,
-            req.delta
+            req.describe()
         );
         self.propose(s, slot, Cmd::Write(req), out);
     }

@@ -14,7 +14,7 @@ impl fmt::Display for Cmd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Cmd::Noop => f.write_str("no-op"),
-            Cmd::Write(r) => write!(f, "+{} (#{})", r.delta, r.id),
+            Cmd::Write(r) => write!(f, "{} (#{})", r.short(), r.id),
         }
     }
 }
@@ -177,7 +177,7 @@ impl Present for MultiPaxos {
                         term: acc.map_or(0, |(b, _)| b.round),
                         text: match cmd {
                             Cmd::Noop => "no-op".into(),
-                            Cmd::Write(r) => format!("+{}", r.delta),
+                            Cmd::Write(r) => r.short(),
                         },
                         committed: chosen.is_some(),
                     })
@@ -205,6 +205,9 @@ impl Present for MultiPaxos {
                 ("counter".into(), s.value.to_string()),
             ],
         }];
+        if !s.kv.is_empty() {
+            v.push(crate::protocols::machine::store_section(&s.kv));
+        }
         if s.role == Role::Leader {
             v.push(Section::Table {
                 title: "Open slots".into(),
@@ -324,7 +327,7 @@ fn slot_cells(d: &MpDurable) -> Vec<TableCell> {
                 text: acc.map_or(String::new(), |(b, _)| b.to_string()),
                 sub: match cmd {
                     Cmd::Noop => "no-op".into(),
-                    Cmd::Write(r) => format!("+{}", r.delta),
+                    Cmd::Write(r) => r.short(),
                 },
                 committed: chosen.is_some(),
                 tone: "",

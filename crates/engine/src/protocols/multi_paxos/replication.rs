@@ -7,7 +7,8 @@
 use super::present::slots;
 use super::{Accept, Cmd, MpMsg, MpState, MultiPaxos, Role};
 use crate::node::narrate;
-use crate::node::{NodeId, Out, Reply};
+use crate::node::{NodeId, Out};
+use crate::protocols::machine;
 use crate::protocols::paxos::Ballot;
 
 /// Largest number of chosen values one Decide carries.
@@ -71,16 +72,10 @@ impl MultiPaxos {
         while let Some(cmd) = s.durable.chosen.get(&(s.applied + 1)).copied() {
             s.applied += 1;
             let Cmd::Write(r) = cmd else { continue };
-            s.value += r.delta;
+            let reply = machine::apply(&mut s.value, &mut s.kv, &r, s.applied);
             if s.waiting.get(&s.applied) == Some(&r.id) {
                 s.waiting.remove(&s.applied);
-                out.reply(
-                    r.id,
-                    Reply::Committed {
-                        index: s.applied,
-                        value: s.value,
-                    },
-                );
+                out.reply(r.id, reply);
             }
         }
     }

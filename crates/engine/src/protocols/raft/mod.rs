@@ -1,6 +1,7 @@
 //! Raft, as in Ongaro and Ousterhout's extended paper, "In Search of an Understandable Consensus
 //! Algorithm" (Figure 2), with PreVote and CheckQuorum (Ongaro's thesis, §9.6 and §6.2) as
-//! options. The replicated state machine is a counter; each log entry is `counter += delta`.
+//! options. The replicated state machine is a counter, each log entry `counter += delta`, or under
+//! `workload=kv` a key-value store (`machine`), each entry a client's read, write or cas.
 //!
 //! The rules live by concern: `election` (§5.2 and §5.4.1, with PreVote), `replication`
 //! (§5.3 and §5.4.2: AppendEntries, commit, apply) and `present` (message labels, the node
@@ -13,6 +14,7 @@ mod election;
 mod present;
 mod replication;
 
+use super::machine::{Reads, Store};
 use crate::node::narrate;
 use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::Vector;
@@ -104,6 +106,10 @@ pub struct RaftState {
     pub last_applied: u64,
     /// The state machine: the counter after applying entries 1..=last_applied.
     pub value: i64,
+    /// The key-value store after applying entries 1..=last_applied (`workload=kv`); written
+    /// only when it holds something, so counter runs serialize as before.
+    #[serde(skip_serializing_if = "Store::is_empty")]
+    pub kv: Store,
     /// Votes (or pre-votes) received while campaigning, own included.
     pub votes: Vec<NodeId>,
     /// Leader only, indexed by node: next entry to send and highest entry known replicated.
@@ -152,6 +158,8 @@ pub struct Raft {
     pub heartbeat: Time,
     pub prevote: bool,
     pub check_quorum: bool,
+    /// How a client's read is served (thesis §6.4); see [`Raft::serve_read`].
+    pub reads: Reads,
     pub bug_commit_old_term: bool,
     pub bug_vote_without_log_check: bool,
     pub bug_forget_vote_on_restart: bool,
@@ -224,6 +232,7 @@ impl Protocol for Raft {
             commit_index: 0,
             last_applied: 0,
             value: 0,
+            kv: Store::default(),
             votes: Vec::new(),
             next_index: Vec::new(),
             match_index: Vec::new(),
@@ -325,6 +334,28 @@ impl Protocol for Raft {
             out.reply(req.id, Reply::Redirect(s.leader.filter(|&l| l != s.id)));
             return;
         }
+        if req.op.is_some_and(|op| op.is_read()) {
+            self.serve_read(s, req, out);
+        } else {
+            self.append_request(s, req, out);
+        }
+    }
+}
+
+impl Raft {
+    /// The one place a leader serves a client's read. With `reads=log` (thesis §6.4's simplest
+    /// way) the read goes through the log like a write: it is answered when its entry is
+    /// applied, which happens only once a majority of the leader's term stores it, so a
+    /// deposed leader can never answer it.
+    fn serve_read(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
+        match self.reads {
+            Reads::Log => self.append_request(s, req, out),
+        }
+    }
+
+    /// §5.3: the leader appends the command to its log and replicates it; the client is
+    /// answered once the entry is committed and applied.
+    fn append_request(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
         s.durable.log.push_back(Entry {
             term: s.term(),
             request: req,
@@ -335,9 +366,9 @@ impl Protocol for Raft {
         self.persist(s, out);
         narrate!(
             out,
-            "{} appends counter += {} as entry {index} in term {}",
+            "{} appends {} as entry {index} in term {}",
             s.id,
-            req.delta,
+            req.describe(),
             s.term()
         );
         let me = s.id;

@@ -7,6 +7,7 @@ use crate::node::{
     LogCell, Message, NodeId, NodeSummary, Present, Section, TableCell, TableLayout, TableMark,
     TableRow, TimerKind, TABLE_COLUMNS,
 };
+use crate::protocols::machine;
 use imbl::Vector;
 
 impl TimerKind for RaftTimer {
@@ -77,7 +78,7 @@ impl Message for RaftMsg {
                     } else {
                         m.entries
                             .iter()
-                            .map(|e| format!("t{}:+{}", e.term, e.request.delta))
+                            .map(|e| format!("t{}:{}", e.term, e.request.short()))
                             .collect::<Vec<_>>()
                             .join(" ")
                     },
@@ -130,7 +131,7 @@ impl Present for Raft {
                     LogCell {
                         index: i,
                         term: e.term,
-                        text: format!("+{}", e.request.delta),
+                        text: e.request.short(),
                         committed: i <= s.commit_index,
                     }
                 })
@@ -156,6 +157,9 @@ impl Present for Raft {
                 ("counter".into(), s.value.to_string()),
             ],
         }];
+        if !s.kv.is_empty() {
+            v.push(machine::store_section(&s.kv));
+        }
         if s.role == Role::Leader {
             v.push(Section::Table {
                 title: "Replication".into(),
@@ -297,7 +301,7 @@ fn log_table(log: &Vector<Entry>, commit: u64, applied: u64) -> Section {
                 vec![
                     i.to_string(),
                     e.term.to_string(),
-                    format!("counter += {} (#{})", e.request.delta, e.request.id),
+                    format!("{} (#{})", e.request.describe(), e.request.id),
                     status.into(),
                 ]
             })
@@ -316,13 +320,13 @@ fn log_cells(log: &Vector<Entry>, commit: Option<u64>) -> Vec<TableCell> {
                 key: i,
                 term: e.term,
                 text: e.term.to_string(),
-                sub: format!("+{}", e.request.delta),
+                sub: e.request.short(),
                 committed,
                 tone: "",
                 detail: format!(
-                    "index {i}, term {}: counter += {} (#{}), {}",
+                    "index {i}, term {}: {} (#{}), {}",
                     e.term,
-                    e.request.delta,
+                    e.request.describe(),
                     e.request.id,
                     match commit {
                         None => "commitIndex lost in the crash",

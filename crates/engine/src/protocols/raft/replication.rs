@@ -1,11 +1,12 @@
 //! Log replication (§5.3) and commitment (§5.4.2): the leader sends AppendEntries, followers
 //! check consistency and repair their logs, the leader backs nextIndex off on a rejection and
 //! commits an entry of its own term once a majority stores it; committed entries are applied to
-//! the counter and the waiting clients answered.
+//! the state machine and the waiting clients answered.
 
 use super::{AppendEntries, AppendReply, Entry, Raft, RaftDurable, RaftMsg, RaftState, Role};
 use crate::node::narrate;
-use crate::node::{NodeId, Out, Reply};
+use crate::node::{NodeId, Out};
+use crate::protocols::machine;
 
 /// Largest number of entries one AppendEntries carries.
 const MAX_BATCH: usize = 64;
@@ -68,22 +69,16 @@ impl Raft {
         self.apply(s, out);
     }
 
-    /// Applies committed entries to the counter; the leader answers the clients waiting.
+    /// Applies committed entries to the state machine; the leader answers the clients waiting.
     fn apply(&self, s: &mut RaftState, out: &mut Out<Self>) {
         while s.last_applied < s.commit_index {
             s.last_applied += 1;
             let e = s.durable.log[s.last_applied as usize - 1];
-            s.value += e.request.delta;
+            let reply = machine::apply(&mut s.value, &mut s.kv, &e.request, s.last_applied);
             if s.role == Role::Leader {
                 if let Some(pos) = s.waiting.iter().position(|&i| i == s.last_applied) {
                     s.waiting.swap_remove(pos);
-                    out.reply(
-                        e.request.id,
-                        Reply::Committed {
-                            index: s.last_applied,
-                            value: s.value,
-                        },
-                    );
+                    out.reply(e.request.id, reply);
                 }
             }
         }

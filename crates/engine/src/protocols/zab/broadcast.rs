@@ -21,15 +21,16 @@ impl Zab {
             zxid: Zxid::new(epoch, counter),
             id: req.id,
             delta: req.delta,
+            op: req.op,
         };
         s.durable.history.push_back(txn);
         self.persist(s, out);
         s.waiting.push((s.history().len() as u64, req.id));
         narrate!(
             out,
-            "{} proposes counter += {} as zxid {} ({epoch}, {counter})",
+            "{} proposes {} as zxid {} ({epoch}, {counter})",
             s.id,
-            req.delta,
+            req.describe(),
             txn.zxid
         );
         let to: Vec<NodeId> = s
@@ -71,10 +72,10 @@ impl Zab {
         self.persist(s, out);
         narrate!(
             out,
-            "{} logs proposal {} (counter += {}) and ACKs it",
+            "{} logs proposal {} ({}) and ACKs it",
             s.id,
             txn.zxid,
-            txn.delta
+            txn.request().describe()
         );
         out.send(
             from,

@@ -13,6 +13,7 @@
 use super::{position_of, Learner, Phase, Role, Sync, Txn, Zab, ZabMsg, ZabState, ZabTimer, Zxid};
 use crate::node::narrate;
 use crate::node::{NodeId, Out};
+use crate::protocols::machine::{self, Store};
 
 impl Zab {
     /// FOLLOWING: (re)connect to the leader, as ZooKeeper's Learner does, with FOLLOWERINFO.
@@ -422,7 +423,10 @@ impl Zab {
         if s.committed > kept {
             // Only under a buggy variant: delivered transactions were replaced.
             s.committed = kept;
-            s.value = h.iter().take(kept as usize).map(|t| t.delta).sum();
+            (s.value, s.kv) = (0, Store::default());
+            for (i, t) in h.iter().take(kept as usize).enumerate() {
+                machine::apply(&mut s.value, &mut s.kv, &t.request(), i as u64 + 1);
+            }
         }
         s.durable.current_epoch = epoch;
         s.got_new_leader = true;
@@ -527,8 +531,8 @@ impl Zab {
                 },
             );
         }
-        for (id, delta) in std::mem::take(&mut s.queued) {
-            self.propose(s, crate::node::Request { id, delta }, out);
+        for req in std::mem::take(&mut s.queued) {
+            self.propose(s, req, out);
         }
     }
 

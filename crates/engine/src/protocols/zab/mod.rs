@@ -1,7 +1,8 @@
 //! Zab, ZooKeeper's atomic broadcast, as in Junqueira, Reed and Serafini, "Zab: High-performance
 //! broadcast for primary-backup systems" (DSN 2011), and as ZooKeeper implements it, described by
 //! Medeiros, "ZooKeeper's atomic broadcast protocol: Theory and practice" (2012). The replicated
-//! state machine is the counter; each transaction is `counter += delta`.
+//! state machine is the counter, each transaction `counter += delta`, or under `workload=kv` the
+//! key-value store (`machine`), each transaction a client's write or cas.
 //!
 //! A node is LOOKING, FOLLOWING or LEADING, and goes through the paper's phases in order:
 //!
@@ -40,8 +41,9 @@ mod discovery;
 mod election;
 mod present;
 
+use super::machine::{self, Store};
 use crate::node::narrate;
-use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
+use crate::node::{KvOp, NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::Vector;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,12 +81,26 @@ impl fmt::Display for Zxid {
     }
 }
 
-/// A transaction of the history: the client's `counter += delta`, request `id`, at `zxid`.
+/// A transaction of the history: the client's `counter += delta` (or key-value operation
+/// `op`), request `id`, at `zxid`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Txn {
     pub zxid: Zxid,
     pub id: u64,
     pub delta: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub op: Option<KvOp>,
+}
+
+impl Txn {
+    /// The client's request this transaction carries.
+    pub fn request(&self) -> Request {
+        Request {
+            id: self.id,
+            delta: self.delta,
+            op: self.op,
+        }
+    }
 }
 
 /// A vote of Fast Leader Election: whom the sender would have lead, with that node's current
@@ -255,6 +271,10 @@ pub struct ZabState {
     pub committed: u64,
     /// The counter after the delivered transactions.
     pub value: i64,
+    /// The key-value store after the delivered transactions (`workload=kv`); written only when
+    /// it holds something, so counter runs serialize as before.
+    #[serde(skip_serializing_if = "Store::is_empty")]
+    pub kv: Store,
     /// FOLLOWING: NEWLEADER arrived in this connection.
     pub got_new_leader: bool,
     /// LEADING: the new epoch, once a quorum's FOLLOWERINFO chose it.
@@ -264,7 +284,7 @@ pub struct ZabState {
     /// LEADING: clients waiting for a commit: (history position, request id).
     pub waiting: Vec<(u64, u64)>,
     /// LEADING before broadcast: requests to propose once established.
-    pub queued: Vec<(u64, i64)>,
+    pub queued: Vec<Request>,
     /// LEADING: followers heard from since the last syncLimit check.
     pub heard: BTreeSet<NodeId>,
     /// LEADING: syncLimit checks since becoming leader (establishing has a limit too).
@@ -357,16 +377,10 @@ impl Zab {
         while s.committed < upto {
             let t = s.durable.history[s.committed as usize];
             s.committed += 1;
-            s.value += t.delta;
+            let reply = machine::apply(&mut s.value, &mut s.kv, &t.request(), s.committed);
             if let Some(pos) = s.waiting.iter().position(|&(i, _)| i == s.committed) {
-                let (index, request) = s.waiting.swap_remove(pos);
-                out.reply(
-                    request,
-                    Reply::Committed {
-                        index,
-                        value: s.value,
-                    },
-                );
+                let (_, request) = s.waiting.swap_remove(pos);
+                out.reply(request, reply);
             }
         }
     }
@@ -418,6 +432,7 @@ impl Protocol for Zab {
             leader: None,
             committed: 0,
             value: 0,
+            kv: Store::default(),
             got_new_leader: false,
             new_epoch: None,
             learners: BTreeMap::new(),
@@ -509,7 +524,7 @@ impl Protocol for Zab {
                     s.id,
                     req.id
                 );
-                s.queued.push((req.id, req.delta));
+                s.queued.push(req);
             }
             Role::Following => {
                 narrate!(

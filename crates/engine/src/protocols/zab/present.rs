@@ -151,7 +151,7 @@ impl Message for ZabMsg {
                 z("previous zxid", *prev),
                 f(
                     "transaction",
-                    format!("counter += {} (#{})", txn.delta, txn.id),
+                    format!("{} (#{})", txn.request().describe(), txn.id),
                 ),
             ],
             ZabMsg::Ack { epoch, zxid } | ZabMsg::Commit { epoch, zxid } => {
@@ -221,7 +221,7 @@ impl Present for Zab {
                     LogCell {
                         index: i + 1,
                         term: t.zxid.epoch,
-                        text: format!("+{}", t.delta),
+                        text: t.request().short(),
                         committed: i < s.committed,
                     }
                 })
@@ -267,6 +267,9 @@ impl Present for Zab {
             title: format!("{} · {role}", s.id),
             fields,
         }];
+        if !s.kv.is_empty() {
+            v.push(crate::protocols::machine::store_section(&s.kv));
+        }
         if s.role == Role::Looking && !s.votes.is_empty() {
             v.push(Section::Table {
                 title: format!("Votes in round {}", s.round),
@@ -427,7 +430,7 @@ fn history_table(h: &Vector<Txn>, committed: Option<u64>) -> Section {
                 vec![
                     t.zxid.to_string(),
                     pair(t.zxid),
-                    format!("counter += {} (#{})", t.delta, t.id),
+                    format!("{} (#{})", t.request().describe(), t.id),
                     if committed.is_some_and(|c| i < c) {
                         "delivered".into()
                     } else {
@@ -450,14 +453,14 @@ fn cells(h: &Vector<Txn>, committed: Option<u64>) -> Vec<TableCell> {
                 key: i + 1,
                 term: t.zxid.epoch,
                 text: format!("{}.{}", t.zxid.epoch, t.zxid.counter),
-                sub: format!("+{}", t.delta),
+                sub: t.request().short(),
                 committed: done,
                 tone: "",
                 detail: format!(
-                    "zxid {} {}: counter += {} (#{}), {}",
+                    "zxid {} {}: {} (#{}), {}",
                     t.zxid,
                     pair(t.zxid),
-                    t.delta,
+                    t.request().describe(),
                     t.id,
                     match committed {
                         None => "what is delivered was lost in the crash",
