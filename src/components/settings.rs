@@ -143,6 +143,16 @@ pub fn settings_bar(p: &SettingsProps) -> Html {
                         onchange={network(|n, v| n.loss_ppm = (v * 10_000.0).round().min(2e6) as u32)} /></label>
                     <label>{ "duplication % " }<input data-testid="dup" type="number" min="0" max="100" step="1" value={format!("{}", net.dup_ppm as f64 / 10_000.0)}
                         onchange={network(|n, v| n.dup_ppm = (v * 10_000.0).round().min(2e6) as u32)} /></label>
+                    <label title="each node's clock runs at its own rate within this bound, so its timers fire early or late (Raft thesis §6.4.1)">{ "clock drift % " }
+                        <input data-testid="drift" type="number" min="0" max="50" step="1" value={format!("{}", s.drift_ppm as f64 / 10_000.0)}
+                            onchange={with(|s, v| {
+                                // Out of range stays out of range, so the run's check names it.
+                                if let Ok(pct) = v.trim().parse::<f64>() {
+                                    if pct.is_finite() && pct >= 0.0 {
+                                        s.drift_ppm = (pct * 10_000.0).round().min(2e6) as u32;
+                                    }
+                                }
+                            })} /></label>
                     { for options }
                 </div>
                 <div class="bugs" data-testid="bugs"><span class="label">{ "buggy variants: " }</span>{ for bugs }</div>

@@ -69,6 +69,10 @@ pub struct Settings {
     /// at its own moment). Written only when on, so traces of timed runs read as before.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub manual: bool,
+    /// The bound on clock drift, in parts per million: each node's clock runs at its own rate
+    /// within `1 ± drift` (see `sim::clock`). Written only when set, like `manual`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub drift_ppm: u32,
     /// What the clients do: the counter (the default) or the key-value store. The fields below
     /// are written only when they differ from their defaults, so counter runs serialize as
     /// before.
@@ -83,6 +87,10 @@ pub struct Settings {
     /// How a key-value read is served.
     #[serde(default, skip_serializing_if = "is_default_reads")]
     pub reads: Reads,
+}
+
+fn is_zero(x: &u32) -> bool {
+    *x == 0
 }
 
 /// What the clients of a run do.
@@ -147,6 +155,7 @@ impl Default for Settings {
             check_quorum: false,
             cooperative_termination: false,
             manual: false,
+            drift_ppm: 0,
             workload: Workload::Counter,
             clients: DEFAULT_CLIENTS,
             reads: Reads::default(),
@@ -211,6 +220,13 @@ impl Settings {
             if every < MS {
                 return Err("requests can come at most every 1ms".into());
             }
+        }
+        if self.drift_ppm > crate::sim::clock::MAX_DRIFT_PPM {
+            return Err(format!(
+                "clock drift must be at most 0.5, a clock running at half or one and a half \
+                 times true speed (got {})",
+                f64::from(self.drift_ppm) / 1e6
+            ));
         }
         self.validate_workload()?;
         if let Some(b) = self.bugs.iter().find(|b| !b.applies_to(self.protocol)) {
@@ -283,6 +299,13 @@ mod tests {
         s.bugs.push(super::super::UNILATERAL_ABORT);
         assert!(s.validate().unwrap_err().contains("does not apply"));
         s.bugs.clear();
+        s.drift_ppm = 600_000;
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .contains("drift must be at most 0.5"));
+        s.drift_ppm = 500_000;
+        assert!(s.validate().is_ok());
         s.workload = Workload::Kv;
         s.protocol = ProtocolKind::TwoPc;
         assert!(s

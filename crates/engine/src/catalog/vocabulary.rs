@@ -56,6 +56,12 @@ pub const KEYS: &[Key] = &[
         help: "probability a message is delivered twice",
     },
     Key {
+        name: "drift",
+        aliases: &[],
+        value: "0.05",
+        help: "bound on clock drift: each node's clock runs at its own rate within 1 ± drift",
+    },
+    Key {
         name: "election-timeout",
         aliases: &["et"],
         value: "150ms..300ms",
@@ -171,6 +177,7 @@ impl Settings {
             }
             "loss" => self.network.loss_ppm = parse_probability(v)?,
             "dup" => self.network.dup_ppm = parse_probability(v)?,
+            "drift" => self.drift_ppm = parse_probability(v)?,
             "election-timeout" => self.election_timeout = parse_time_range(v)?,
             "heartbeat" => self.heartbeat = parse_time(v)?,
             "request-every" if v == "off" => self.request_every = None,
@@ -220,6 +227,7 @@ impl Settings {
             ("latency", time_range((n.latency_min, n.latency_max))),
             ("loss", (f64::from(n.loss_ppm) / 1e6).to_string()),
             ("dup", (f64::from(n.dup_ppm) / 1e6).to_string()),
+            ("drift", (f64::from(self.drift_ppm) / 1e6).to_string()),
             ("election-timeout", time_range(self.election_timeout)),
             ("heartbeat", fmt_time(self.heartbeat)),
             (
@@ -289,6 +297,7 @@ mod tests {
         s.request_every = None;
         s.bugs.push(COMMIT_OLD_TERM);
         s.prevote = true;
+        s.drift_ppm = 50_000;
         s
     }
 
@@ -305,7 +314,7 @@ mod tests {
         assert_eq!(
             s.to_flags(),
             "--protocol raft --nodes 7 --seed 42 --latency 5ms..15ms --loss 0.1 \
-             --election-timeout 200ms..400ms --request-every off --bug raft-commit-old-term \
+             --drift 0.05 --election-timeout 200ms..400ms --request-every off --bug raft-commit-old-term \
              --prevote"
         );
     }

@@ -224,8 +224,9 @@ impl<P: Model> Simulation<P> {
                 let ids: Vec<TimerId> = self.world.timers.keys().copied().collect();
                 for id in ids {
                     let t = &self.world.timers[&id];
-                    let (min, max) = (t.min, t.max);
-                    let at = now + self.world.rng.range(min, max);
+                    let (node, min, max) = (t.node, t.min, t.max);
+                    let local = self.world.rng.range(min, max);
+                    let at = self.world.timer_deadline(node, local);
                     self.world.reschedule(id, at);
                 }
             }

@@ -14,6 +14,7 @@
 
 mod actions;
 pub mod clients;
+pub mod clock;
 pub mod history;
 mod network;
 pub mod rng;

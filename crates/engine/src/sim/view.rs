@@ -1,12 +1,14 @@
 //! Read-only pictures of a simulation for the app: plain data, no generics, so views never
 //! touch protocol types.
 
+use super::clock;
 use super::history::{LossReason, MsgId, TimerId};
 use super::{Simulation, DROP_FADE};
 use crate::catalog::Model;
 use crate::node::{
     Message, NodeId, NodeSummary, Section, StateTable, Time, TimerKind, TABLE_COLUMNS,
 };
+use crate::time::fmt_time;
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -233,8 +235,30 @@ impl<P: Model> Simulation<P> {
         }
     }
 
-    /// The inspector's sections for a node, live or crashed.
+    /// The inspector's sections for a node, live or crashed, and its clock when clocks drift.
     pub fn inspect_node(&self, id: NodeId) -> Vec<Section> {
+        let mut v = self.inspect_protocol(id);
+        if !self.world.rates.is_empty() {
+            let rate = self.world.rate(id);
+            v.push(Section::Fields {
+                title: "Clock".into(),
+                fields: vec![
+                    ("rate".into(), clock::describe(rate)),
+                    (
+                        "reads".into(),
+                        fmt_time(clock::local_time(self.world.now, rate)),
+                    ),
+                    (
+                        "drift bound".into(),
+                        format!("± {}", f64::from(self.settings.drift_ppm) / 1e6),
+                    ),
+                ],
+            });
+        }
+        v
+    }
+
+    fn inspect_protocol(&self, id: NodeId) -> Vec<Section> {
         match self.node(id) {
             Some(s) => self.proto.inspect(s),
             None => {

@@ -2,6 +2,7 @@
 //! event queue, messages in flight, timers, the network, the client, the checker's memory), and
 //! the mutations the simulator makes to it. A checkpoint is a clone of it.
 
+use super::clock::{self, Rate};
 use super::history::{History, LossReason, MsgId, TimerId};
 use super::network::Network;
 use super::rng::SimRng;
@@ -135,6 +136,8 @@ pub(super) struct World<P: Model> {
     pub(super) hash: u64,
     /// Nodes that wrote stable storage during the current event, each once, for its report.
     pub(super) persisted: Vec<NodeId>,
+    /// Each node's clock rate under the `drift` setting; empty when every clock keeps time.
+    pub(super) rates: Vec<Rate>,
 }
 impl<P: Model> World<P> {
     /// Every node down with empty storage, nothing scheduled: the simulator then boots them.
@@ -176,7 +179,21 @@ impl<P: Model> World<P> {
             overflowed: 0,
             hash: 0xcbf2_9ce4_8422_2325,
             persisted: Vec::new(),
+            rates: clock::draw_rates(settings.seed, n, settings.drift_ppm),
         }
+    }
+
+    /// `node`'s clock rate.
+    pub(super) fn rate(&self, node: NodeId) -> Rate {
+        self.rates
+            .get(node.idx())
+            .copied()
+            .unwrap_or(clock::TRUE_RATE)
+    }
+
+    /// When a timer `node` sets now for `local` of its own time fires, in global time.
+    pub(super) fn timer_deadline(&self, node: NodeId, local: Time) -> Time {
+        self.now + clock::global_delay(local, self.rate(node))
     }
 
     fn waits_for(&self, client: u8, request: u64) -> bool {
@@ -279,7 +296,8 @@ impl<P: Model> World<P> {
                     if let Some(old) = self.timer_ids.remove(&(node, timer.clone())) {
                         self.timers.remove(&old);
                     }
-                    let fires_at = self.now + self.rng.range(min, max);
+                    let local = self.rng.range(min, max);
+                    let fires_at = self.timer_deadline(node, local);
                     let id = self.next_timer;
                     self.next_timer += 1;
                     self.seq += 1;
@@ -442,6 +460,68 @@ mod tests {
         assert!(w.timers.is_empty() && w.timer_ids.is_empty());
         w.prune();
         assert_eq!(w.peek_live(), None);
+    }
+
+    #[test]
+    fn a_drifting_clock_moves_its_timers_in_global_time_and_draws_the_same_numbers() {
+        let (mut plain, _) = world();
+        let mut settings = Settings::for_protocol(ProtocolKind::Raft);
+        settings.drift_ppm = 200_000;
+        let proto = Raft::from_settings(&settings);
+        let mut drifting = World::new(&settings, &proto);
+        let rate = drifting.rate(NodeId(1));
+        assert_ne!(rate, clock::TRUE_RATE);
+        let arm = vec![Effect::SetTimer {
+            timer: RaftTimer::Election,
+            min: 150 * MS,
+            max: 300 * MS,
+        }];
+        let mut h = History::default();
+        effects(&mut plain, &mut h, arm.clone());
+        effects(&mut drifting, &mut h, arm);
+        let local = plain.timers[&1].fires_at;
+        assert_eq!(
+            drifting.timers[&1].fires_at,
+            clock::global_delay(local, rate),
+            "the same local delay, seen through S1's clock"
+        );
+        // The shared RNG is where it would be without drift.
+        assert_eq!(plain.rng.range(0, 1 << 40), drifting.rng.range(0, 1 << 40));
+    }
+
+    #[test]
+    fn the_inspector_shows_a_drifting_clock_and_timers_keep_local_time() {
+        use crate::node::Section;
+        use crate::sim::Simulation;
+        let mut settings = Settings::for_protocol(ProtocolKind::Raft);
+        let plain = Simulation::<Raft>::new(settings.clone());
+        assert!(plain
+            .inspect_node(NodeId(1))
+            .iter()
+            .all(|s| !matches!(s, Section::Fields { title, .. } if title == "Clock")));
+        settings.drift_ppm = 300_000;
+        let mut sim = Simulation::<Raft>::new(settings);
+        sim.run_until(2 * crate::node::SECOND);
+        let rate = sim.world.rate(NodeId(2));
+        let clock = sim
+            .inspect_node(NodeId(2))
+            .into_iter()
+            .find_map(|s| match s {
+                Section::Fields { title, fields } if title == "Clock" => Some(fields),
+                _ => None,
+            })
+            .expect("a Clock section");
+        assert_eq!(clock[0], ("rate".into(), clock::describe(rate)));
+        assert_eq!(clock[2], ("drift bound".into(), "± 0.3".into()));
+        for t in sim.world.timers.values() {
+            // Each pending timer's global span is its node's local draw seen through its clock.
+            let r = sim.world.rate(t.node);
+            let span = t.fires_at - t.set_at;
+            assert!(
+                (clock::global_delay(t.min, r)..=clock::global_delay(t.max, r)).contains(&span),
+                "{t:?}"
+            );
+        }
     }
 
     #[test]
