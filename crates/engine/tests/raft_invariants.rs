@@ -19,6 +19,7 @@ fn raft() -> Raft {
         bug_vote_without_log_check: false,
         bug_forget_vote_on_restart: false,
         bug_unpersisted_log: false,
+        reconfig: Default::default(),
     }
 }
 
@@ -26,6 +27,7 @@ fn entry(term: u64, id: u64) -> Entry {
     Entry {
         term,
         request: Request { id, delta: 1 },
+        config: None,
     }
 }
 
@@ -136,6 +138,7 @@ fn log_matching_compares_whole_prefixes() {
         Entry {
             term: 1,
             request: Request { id: 1, delta: 2 },
+            config: None,
         },
         entry(1, 2),
     ] {
@@ -245,6 +248,7 @@ fn different_entries_committed_at_one_index_break_state_machine_safety() {
     let other = Entry {
         term: 1,
         request: Request { id: 2, delta: 1 },
+        config: None,
     };
     for (second, broken) in [(other, true), (entry(1, 1), false)] {
         let mut c = RaftChecker::default();

@@ -2,6 +2,7 @@
 
 use super::{Bug, ProtocolKind};
 use crate::node::{Time, MS, SECOND};
+use crate::protocols::raft::Membership;
 use crate::time::fmt_time;
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +69,13 @@ pub struct Settings {
     /// at its own moment). Written only when on, so traces of timed runs read as before.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub manual: bool,
+    /// Raft: how servers join and leave (dissertation ch. 4). Written only when not fixed.
+    #[serde(default, skip_serializing_if = "Membership::is_fixed")]
+    pub membership: Membership,
+    /// With membership changes: S1..S`voters` form the first configuration and the other nodes
+    /// of the pool wait outside it; all of them when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voters: Option<usize>,
 }
 
 pub const MAX_NODES: usize = 25;
@@ -87,6 +95,8 @@ impl Default for Settings {
             check_quorum: false,
             cooperative_termination: false,
             manual: false,
+            membership: Membership::Fixed,
+            voters: None,
         }
     }
 }
@@ -147,6 +157,28 @@ impl Settings {
         if let Some(every) = self.request_every {
             if every < MS {
                 return Err("requests can come at most every 1ms".into());
+            }
+        }
+        if !self.membership.is_fixed() && self.protocol != ProtocolKind::Raft {
+            return Err(format!(
+                "membership={} is for Raft; {} has a fixed membership",
+                self.membership.slug(),
+                entry.title
+            ));
+        }
+        if let Some(v) = self.voters {
+            if self.membership.is_fixed() {
+                return Err(
+                    "voters needs membership=single: with a fixed membership every node \
+                            votes"
+                        .into(),
+                );
+            }
+            if !(1..=self.nodes).contains(&v) {
+                return Err(format!(
+                    "voters must be between 1 and the {} nodes (got {v})",
+                    self.nodes
+                ));
             }
         }
         if let Some(b) = self.bugs.iter().find(|b| !b.applies_to(self.protocol)) {
