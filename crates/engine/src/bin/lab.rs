@@ -28,7 +28,7 @@ lab: deterministic simulations of consensus protocols
 
 USAGE
   lab run   [SETTINGS] [--until 30s] [--actions FILE] [--json]
-  lab check [SETTINGS] [--seeds 1..1000] [--faults random|crash|none] [--no-shrink]
+  lab check [SETTINGS] [--seeds 1..1000] [--faults random|crash|membership|none] [--no-shrink]
   lab explore [SETTINGS] [EXPLORE OPTIONS]
   lab bench [--hours 1]
   lab ring  [--nodes 10] [--vnodes 100] [--keys 100000] [--replicas 3] --add N | --remove ID
@@ -140,8 +140,13 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
                 (a.faults, a.model) = match v {
                     "random" => (true, FaultModel::Random),
                     "crash" => (true, FaultModel::Crash),
+                    "membership" => (true, FaultModel::Membership),
                     "none" => (false, FaultModel::Random),
-                    _ => return Err(format!("--faults takes random, crash or none, not '{v}'")),
+                    _ => {
+                        return Err(format!(
+                            "--faults takes random, crash, membership or none, not '{v}'"
+                        ))
+                    }
                 }
             }
             "no-shrink" => a.shrink = false,
@@ -273,6 +278,11 @@ fn run(a: &Args) -> Result<ExitCode, String> {
 }
 
 fn check(a: &Args) -> Result<ExitCode, String> {
+    if a.model == FaultModel::Membership && a.settings.membership.is_fixed() {
+        return Err(
+            "--faults membership changes the configuration: add --membership single".into(),
+        );
+    }
     let opts = CheckOptions {
         faults: a.faults,
         model: a.model,
@@ -296,6 +306,7 @@ fn check(a: &Args) -> Result<ExitCode, String> {
             (false, _) => "without faults",
             (true, FaultModel::Random) => "with random faults",
             (true, FaultModel::Crash) => "with crash faults",
+            (true, FaultModel::Membership) => "with random faults and membership changes",
         }
     ));
     if let Some(f) = report.failures.first() {

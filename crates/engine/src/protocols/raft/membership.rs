@@ -24,7 +24,7 @@
 
 use super::{Entry, Raft, RaftState, RaftTimer, Role};
 use crate::node::narrate;
-use crate::node::{ConfChange, NodeId, Out, Request};
+use crate::node::{ConfChange, NodeId, Out, Reply, Request};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -450,6 +450,24 @@ impl Raft {
                 self.append_config(s, s.config.without(r), out);
             }
         }
+    }
+
+    /// A server outside its configuration no longer hears from the leader, so the leader it
+    /// remembers may be gone too: it points the client to its leader only if that one is still
+    /// a voter, else to a voter, who knows better.
+    pub(super) fn redirect_from_outside(&self, s: &RaftState, req: Request, out: &mut Out<Self>) {
+        let to = s
+            .leader
+            .filter(|&l| l != s.id && s.config.contains(l))
+            .or_else(|| s.config.ids().first().copied());
+        narrate!(
+            out,
+            "{} is not in the configuration {} and points the client to {}",
+            s.id,
+            s.config,
+            to.map_or("no one".into(), |l| l.to_string())
+        );
+        out.reply(req.id, Reply::Redirect(to));
     }
 
     /// §4.2.3: a server that heard from a leader within the minimum election timeout (or is

@@ -362,6 +362,10 @@ impl Protocol for Raft {
     }
 
     fn on_request(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
+        if s.role != Role::Leader && !self.fixed() && !self.is_voter(s) {
+            self.redirect_from_outside(s, req, out);
+            return;
+        }
         if s.role != Role::Leader {
             narrate!(
                 out,
