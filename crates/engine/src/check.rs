@@ -23,6 +23,9 @@ pub enum FaultModel {
     /// Crashes and restarts only: the fail-stop model with a reliable network that Three-Phase
     /// Commit (Skeen 1981) is designed for.
     Crash,
+    /// The random faults, and configuration changes asked of the leader: add, remove and
+    /// replace servers of the pool (Raft with membership changes, dissertation ch. 4).
+    Membership,
 }
 
 /// How each seed is run.
@@ -211,7 +214,7 @@ impl Nemesis {
             swing: Swing::Done,
             swing_plan: VecDeque::new(),
         };
-        if model == FaultModel::Random && nemesis.swing_rng.chance(SWING_SEEDS_PPM) {
+        if model != FaultModel::Crash && nemesis.swing_rng.chance(SWING_SEEDS_PPM) {
             let at = nemesis
                 .swing_rng
                 .range(0, fault_until.saturating_sub(SWING_WAIT));
@@ -384,6 +387,7 @@ impl Nemesis {
         let kind = match self.model {
             FaultModel::Random => self.rng.range(0, 9),
             FaultModel::Crash => self.rng.range(0, 4),
+            FaultModel::Membership => self.rng.range(0, 11),
         };
         match kind {
             0..=2 if !down.contains(&target) && down.len() + 1 < n => {
@@ -410,6 +414,9 @@ impl Nemesis {
             }
             6 => Action::Isolate { node: target },
             7 => Action::Heal,
+            10 | 11 => self.reconfigure(sim).unwrap_or_else(|| Action::SetNetwork {
+                network: settings.network.clone(),
+            }),
             8 => Action::SetNetwork {
                 network: NetworkSettings {
                     loss_ppm: self.rng.range(0, 300_000) as u32,
@@ -421,6 +428,46 @@ impl Nemesis {
                 network: settings.network.clone(),
             },
         }
+    }
+}
+
+impl Nemesis {
+    /// A configuration change for the leader: add a server outside its configuration, remove
+    /// one of its voters (the leader itself a third of the time), or replace one with the
+    /// other; at least three voters stay. `None` without a leader or a configuration.
+    fn reconfigure(&mut self, sim: &AnySim) -> Option<Action> {
+        let AnySim::Raft(raft) = sim else { return None };
+        let leader = sim.leader()?;
+        let config = raft.node(leader)?.config;
+        let n = sim.settings().nodes;
+        let outside: Vec<NodeId> = NodeId::all(n).filter(|&id| !config.contains(id)).collect();
+        let voters = config.ids();
+        let pick = |rng: &mut SimRng, v: &[NodeId]| v[rng.range(0, v.len() as u64 - 1) as usize];
+        let out = (!outside.is_empty()).then(|| pick(&mut self.rng, &outside));
+        let victim = if self.rng.chance(333_333) {
+            leader
+        } else {
+            pick(&mut self.rng, &voters)
+        };
+        Some(match (self.rng.range(0, 2), out) {
+            (0, Some(a)) => Action::Reconfigure {
+                add: vec![a],
+                remove: vec![],
+            },
+            (1, _) if voters.len() > 3 => Action::Reconfigure {
+                add: vec![],
+                remove: vec![victim],
+            },
+            (_, Some(a)) => Action::Reconfigure {
+                add: vec![a],
+                remove: vec![victim],
+            },
+            (_, None) if voters.len() > 3 => Action::Reconfigure {
+                add: vec![],
+                remove: vec![victim],
+            },
+            (_, None) => return None,
+        })
     }
 }
 

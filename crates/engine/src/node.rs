@@ -181,6 +181,14 @@ impl fmt::Display for KvResult {
     }
 }
 
+/// A change of the cluster's membership an administrator asks of the leader: servers to add and
+/// servers to remove (`add S6`, `remove S2`, `replace S1 with S6`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConfChange {
+    pub add: Vec<NodeId>,
+    pub remove: Vec<NodeId>,
+}
+
 /// What a node answers a client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reply {
@@ -525,6 +533,16 @@ pub trait Protocol: Clone + Debug + Sized + 'static {
     fn on_msg(&self, s: &mut Self::State, from: NodeId, msg: Self::Msg, out: &mut Out<Self>);
     fn on_timer(&self, s: &mut Self::State, timer: Self::Timer, out: &mut Out<Self>);
     fn on_request(&self, s: &mut Self::State, req: Request, out: &mut Out<Self>);
+
+    /// Why the leader `s` cannot start a membership change now, or `None` when it can. Only
+    /// protocols with membership changes accept one; the simulator asks before it records the
+    /// action, so a refusal is a message, never a recorded no-op.
+    fn reconfigure_refusal(&self, _s: &Self::State, _change: &ConfChange) -> Option<String> {
+        Some(format!("{} has a fixed membership", Self::NAME))
+    }
+    /// The leader starts a membership change that [`reconfigure_refusal`](Self::reconfigure_refusal)
+    /// accepted.
+    fn on_reconfigure(&self, _s: &mut Self::State, _change: &ConfChange, _out: &mut Out<Self>) {}
 
     /// Whom a client should send requests to first (e.g. 2PC's coordinator).
     fn client_target(&self) -> NodeId {

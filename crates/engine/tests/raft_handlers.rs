@@ -22,6 +22,7 @@ fn raft(bugs: (bool, bool)) -> Raft {
         bug_vote_without_log_check: bugs.1,
         bug_forget_vote_on_restart: false,
         bug_unpersisted_log: false,
+        reconfig: Default::default(),
     }
 }
 
@@ -29,6 +30,7 @@ fn entry(term: u64, id: u64) -> Entry {
     Entry {
         term,
         request: Request::counter(id, 1),
+        config: None,
     }
 }
 
@@ -400,6 +402,7 @@ fn the_forget_vote_bug_restarts_without_its_vote() {
 fn the_unpersisted_log_bug_acknowledges_entries_it_has_not_written() {
     let buggy = Raft {
         bug_unpersisted_log: true,
+        reconfig: Default::default(),
         ..raft((false, false))
     };
     let mut s = node(&buggy, 2, 2, &[entry(1, 1)]);

@@ -21,6 +21,7 @@ fn raft() -> Raft {
         bug_vote_without_log_check: false,
         bug_forget_vote_on_restart: false,
         bug_unpersisted_log: false,
+        reconfig: Default::default(),
     }
 }
 
@@ -28,6 +29,7 @@ fn entry(term: u64, id: u64) -> Entry {
     Entry {
         term,
         request: Request::counter(id, 1),
+        config: None,
     }
 }
 
@@ -138,6 +140,7 @@ fn log_matching_compares_whole_prefixes() {
         Entry {
             term: 1,
             request: Request::counter(1, 2),
+            config: None,
         },
         entry(1, 2),
     ] {
@@ -247,6 +250,7 @@ fn different_entries_committed_at_one_index_break_state_machine_safety() {
     let other = Entry {
         term: 1,
         request: Request::counter(2, 1),
+        config: None,
     };
     for (second, broken) in [(other, true), (entry(1, 1), false)] {
         let mut c = RaftChecker::default();

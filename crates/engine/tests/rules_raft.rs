@@ -28,6 +28,7 @@ fn entry(term: u64, id: u64) -> Entry {
     Entry {
         term,
         request: Request::counter(id, 1),
+        config: None,
     }
 }
 

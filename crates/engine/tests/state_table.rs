@@ -25,6 +25,7 @@ fn entry(term: u64, id: u64, delta: i64) -> Entry {
     Entry {
         term,
         request: Request::counter(id, delta),
+        config: None,
     }
 }
 

@@ -31,7 +31,7 @@ USAGE
   lab run   [SETTINGS] [--until 30s] [--actions FILE] [--json] [--history]
                                --history (with --workload kv): print only the clients' history,
                                as Jepsen history maps that lab lin reads
-  lab check [SETTINGS] [--seeds 1..1000] [--faults random|crash|none] [--no-shrink]
+  lab check [SETTINGS] [--seeds 1..1000] [--faults random|crash|membership|none] [--no-shrink]
   lab explore [SETTINGS] [EXPLORE OPTIONS]
   lab bench [--hours 1]
   lab ring  [--nodes 10] [--vnodes 100] [--keys 100000] [--replicas 3] --add N | --remove ID
@@ -147,8 +147,13 @@ fn parse_args(words: &[String]) -> Result<Args, String> {
                 (a.faults, a.model) = match v {
                     "random" => (true, FaultModel::Random),
                     "crash" => (true, FaultModel::Crash),
+                    "membership" => (true, FaultModel::Membership),
                     "none" => (false, FaultModel::Random),
-                    _ => return Err(format!("--faults takes random, crash or none, not '{v}'")),
+                    _ => {
+                        return Err(format!(
+                            "--faults takes random, crash, membership or none, not '{v}'"
+                        ))
+                    }
                 }
             }
             "no-shrink" => a.shrink = false,
@@ -289,6 +294,11 @@ fn run(a: &Args) -> Result<ExitCode, String> {
 }
 
 fn check(a: &Args) -> Result<ExitCode, String> {
+    if a.model == FaultModel::Membership && a.settings.membership.is_fixed() {
+        return Err(
+            "--faults membership changes the configuration: add --membership single".into(),
+        );
+    }
     let opts = CheckOptions {
         faults: a.faults,
         model: a.model,
@@ -312,6 +322,7 @@ fn check(a: &Args) -> Result<ExitCode, String> {
             (false, _) => "without faults",
             (true, FaultModel::Random) => "with random faults",
             (true, FaultModel::Crash) => "with crash faults",
+            (true, FaultModel::Membership) => "with random faults and membership changes",
         }
     ));
     if let Some(f) = report.failures.first() {

@@ -2,7 +2,7 @@
 
 use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Opt, Progress, Settings};
 use crate::invariants::raft::RaftChecker;
-use crate::protocols::raft::{Raft, RaftState, Role};
+use crate::protocols::raft::{Config, Raft, RaftState, Reconfig, Role};
 
 pub const COMMIT_OLD_TERM: Bug = Bug(&BugInfo {
     slug: "raft-commit-old-term",
@@ -35,6 +35,17 @@ pub const UNPERSISTED_LOG: Bug = Bug(&BugInfo {
           crashes before writing loses a committed entry, breaking Leader Completeness.",
 });
 
+pub const RECONFIG_BEFORE_TERM_COMMIT: Bug = Bug(&BugInfo {
+    slug: "raft-reconfig-before-term-commit",
+    describe: "A new leader appends a configuration entry before an entry of its own term \
+               commits (the 2015 single-server change bug).",
+    why: "A leader may not append a new configuration entry until it has committed an entry \
+          from its current term (Ongaro, raft-dev, July 2015; the dissertation's errata to \
+          §4.1): otherwise two single-server changes begun by leaders of different terms can \
+          each take effect with majorities that do not intersect, electing two leaders in one \
+          term or committing diverging entries. Needs membership=single.",
+});
+
 pub const RAFT: Entry = Entry {
     slug: "raft",
     title: "Raft",
@@ -45,6 +56,7 @@ pub const RAFT: Entry = Entry {
         VOTE_WITHOUT_LOG_CHECK,
         FORGET_VOTE_ON_RESTART,
         UNPERSISTED_LOG,
+        RECONFIG_BEFORE_TERM_COMMIT,
     ],
     options: &[Opt::PreVote, Opt::CheckQuorum],
     defaults: |_| {},
@@ -81,6 +93,11 @@ impl Model for Raft {
             bug_vote_without_log_check: st.has_bug(VOTE_WITHOUT_LOG_CHECK),
             bug_forget_vote_on_restart: st.has_bug(FORGET_VOTE_ON_RESTART),
             bug_unpersisted_log: st.has_bug(UNPERSISTED_LOG),
+            reconfig: Reconfig {
+                mode: st.membership,
+                initial: Config::first(st.voters.unwrap_or(st.nodes)),
+                bug_reconfig_before_term_commit: st.has_bug(RECONFIG_BEFORE_TERM_COMMIT),
+            },
         }
     }
 

@@ -3,6 +3,7 @@
 use super::{Bug, ProtocolKind};
 use crate::node::{Time, MS, SECOND};
 use crate::protocols::machine::Reads;
+use crate::protocols::raft::Membership;
 use crate::time::fmt_time;
 use serde::{Deserialize, Serialize};
 
@@ -87,6 +88,13 @@ pub struct Settings {
     /// How a key-value read is served.
     #[serde(default, skip_serializing_if = "is_default_reads")]
     pub reads: Reads,
+    /// Raft: how servers join and leave (dissertation ch. 4). Written only when not fixed.
+    #[serde(default, skip_serializing_if = "Membership::is_fixed")]
+    pub membership: Membership,
+    /// With membership changes: S1..S`voters` form the first configuration and the other nodes
+    /// of the pool wait outside it; all of them when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voters: Option<usize>,
 }
 
 fn is_zero(x: &u32) -> bool {
@@ -159,6 +167,8 @@ impl Default for Settings {
             workload: Workload::Counter,
             clients: DEFAULT_CLIENTS,
             reads: Reads::default(),
+            membership: Membership::Fixed,
+            voters: None,
         }
     }
 }
@@ -229,6 +239,28 @@ impl Settings {
             ));
         }
         self.validate_workload()?;
+        if !self.membership.is_fixed() && self.protocol != ProtocolKind::Raft {
+            return Err(format!(
+                "membership={} is for Raft; {} has a fixed membership",
+                self.membership.slug(),
+                entry.title
+            ));
+        }
+        if let Some(v) = self.voters {
+            if self.membership.is_fixed() {
+                return Err(
+                    "voters needs membership=single: with a fixed membership every node \
+                            votes"
+                        .into(),
+                );
+            }
+            if !(1..=self.nodes).contains(&v) {
+                return Err(format!(
+                    "voters must be between 1 and the {} nodes (got {v})",
+                    self.nodes
+                ));
+            }
+        }
         if let Some(b) = self.bugs.iter().find(|b| !b.applies_to(self.protocol)) {
             return Err(format!(
                 "bug '{}' does not apply to {}",

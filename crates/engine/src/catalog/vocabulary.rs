@@ -6,6 +6,7 @@
 
 use super::{Bug, Opt, ProtocolKind, Settings, Workload};
 use crate::protocols::machine::Reads;
+use crate::protocols::raft::Membership;
 use crate::time::{fmt_time, parse_probability, parse_time, parse_time_range};
 
 /// A setting's name, the older names still read, and what it means.
@@ -111,6 +112,20 @@ pub const KEYS: &[Key] = &[
         help: "manual: nothing happens by itself, only recorded actions deliver messages and \
                fire timers (how an explorer counterexample replays)",
     },
+    Key {
+        name: "membership",
+        aliases: &[],
+        value: "fixed|single",
+        help: "Raft: single lets you add, remove and replace servers one at a time (Raft \
+               dissertation ch. 4)",
+    },
+    Key {
+        name: "voters",
+        aliases: &[],
+        value: "N|all",
+        help: "with membership changes: S1..SN form the first configuration, the other nodes \
+               wait outside it",
+    },
 ];
 
 /// The canonical name of a setting written `key`, if it is one.
@@ -192,6 +207,9 @@ impl Settings {
                     _ => return Err(format!("'{v}' is not timed or manual")),
                 }
             }
+            "membership" => self.membership = Membership::parse(v)?,
+            "voters" if v == "all" => self.voters = None,
+            "voters" => self.voters = Some(number(v, "a node count")?),
             "bug" => {
                 for b in v.split(',').filter(|b| !b.is_empty()) {
                     let b = Bug::parse(b)?;
@@ -248,6 +266,11 @@ impl Settings {
             (
                 "schedule",
                 if self.manual { "manual" } else { "timed" }.into(),
+            ),
+            ("membership", self.membership.slug().into()),
+            (
+                "voters",
+                self.voters.map_or("all".into(), |v| v.to_string()),
             ),
         ];
         for o in Opt::ALL {

@@ -9,7 +9,7 @@ use super::history::{
 use super::{Simulation, StepReport};
 use crate::catalog::Model;
 use crate::invariants::Checker;
-use crate::node::{Message, NodeId};
+use crate::node::{ConfChange, Message, NodeId, Out};
 use std::collections::BTreeSet;
 
 impl<P: Model> Simulation<P> {
@@ -27,6 +27,16 @@ impl<P: Model> Simulation<P> {
             self.truncate_clients(k);
         }
         self.execute_action(action, false)
+    }
+
+    /// The live node that leads the highest term, whom membership changes go to.
+    fn leader(&self) -> Option<NodeId> {
+        NodeId::all(self.settings.nodes)
+            .filter(|id| self.world.nodes[id.idx()].is_some())
+            .map(|id| (id, self.world.progress[id.idx()]))
+            .filter(|(_, p)| p.leader)
+            .max_by_key(|(id, p)| (p.term, std::cmp::Reverse(*id)))
+            .map(|(id, _)| id)
     }
 
     pub(super) fn validate_action(&self, action: &Action) -> Result<(), String> {
@@ -92,6 +102,22 @@ impl<P: Model> Simulation<P> {
                 }
             }
             Action::SetNetwork { network } => network.validate()?,
+            Action::Reconfigure { add, remove } => {
+                for id in add.iter().chain(remove) {
+                    node_ok(id)?;
+                }
+                let change = ConfChange {
+                    add: add.clone(),
+                    remove: remove.clone(),
+                };
+                let leader = self
+                    .leader()
+                    .ok_or("no leader to ask for a membership change: wait until one is elected")?;
+                let s = w.nodes[leader.idx()].as_ref().expect("a live leader");
+                if let Some(why) = self.proto.reconfigure_refusal(s, &change) {
+                    return Err(why);
+                }
+            }
             Action::RestartAll | Action::Heal | Action::AlignTimers | Action::SpreadTimers => {}
         }
         Ok(())
@@ -211,6 +237,15 @@ impl<P: Model> Simulation<P> {
                 let req = self.new_request(delta);
                 changed.push(node);
                 self.request(node, req, 0, &mut lines, &mut replies);
+            }
+            Action::Reconfigure { add, remove } => {
+                let leader = self.leader().expect("validated");
+                changed.push(leader);
+                let mut out = Out::new(self.narrating);
+                let s = self.world.nodes[leader.idx()].as_mut().expect("validated");
+                self.proto
+                    .on_reconfigure(s, &ConfChange { add, remove }, &mut out);
+                self.handle(leader, out, &mut lines, &mut replies, 0);
             }
             Action::SetNetwork { network } => self.world.net.settings = network,
             Action::AlignTimers => {

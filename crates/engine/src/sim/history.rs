@@ -60,6 +60,12 @@ pub enum Action {
     AlignTimers,
     /// Redraw every pending timer from its own range.
     SpreadTimers,
+    /// Ask the leader to change the membership: `add S6`, `remove S2`, `replace S1 with S6`
+    /// (Raft dissertation ch. 4).
+    Reconfigure {
+        add: Vec<NodeId>,
+        remove: Vec<NodeId>,
+    },
 }
 
 impl Action {
@@ -114,6 +120,11 @@ impl fmt::Display for Action {
             ),
             Action::AlignTimers => f.write_str("align timers"),
             Action::SpreadTimers => f.write_str("spread timers"),
+            Action::Reconfigure { add, remove } => match (add.is_empty(), remove.is_empty()) {
+                (false, true) => write!(f, "add {}", names(add)),
+                (true, _) => write!(f, "remove {}", names(remove)),
+                (false, false) => write!(f, "replace {} with {}", names(remove), names(add)),
+            },
         }
     }
 }
@@ -238,6 +249,42 @@ impl std::str::FromStr for Action {
                     .parse()
                     .map_err(|_| format!("'{d}' is not an amount like +5"))?;
                 Action::Request { node, delta }
+            }
+            "add" | "remove" => {
+                let ids = words[1..]
+                    .iter()
+                    .map(|s| parse_node(s))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if ids.is_empty() {
+                    return Err(format!("{first} needs nodes like S6"));
+                }
+                return Ok(if first == "add" {
+                    Action::Reconfigure {
+                        add: ids,
+                        remove: Vec::new(),
+                    }
+                } else {
+                    Action::Reconfigure {
+                        add: Vec::new(),
+                        remove: ids,
+                    }
+                });
+            }
+            "replace" => {
+                let rest = words[1..].join(" ");
+                let (old, new) = rest
+                    .split_once(" with ")
+                    .ok_or("replace reads like: replace S1 with S6")?;
+                let list = |g: &str| {
+                    g.split_whitespace()
+                        .map(parse_node)
+                        .collect::<Result<Vec<_>, _>>()
+                };
+                let (remove, add) = (list(old)?, list(new)?);
+                if remove.is_empty() || add.is_empty() {
+                    return Err("replace reads like: replace S1 with S6".into());
+                }
+                return Ok(Action::Reconfigure { add, remove });
             }
             "network" => {
                 let c = NetworkChange::parse(w)?;

@@ -5,6 +5,7 @@
 //! logs are compared from the point where they changed, so checking stays linear in the run.
 
 mod acknowledged_writes;
+mod config_overlap;
 mod election_safety;
 mod leader_append_only;
 mod leader_completeness;
@@ -14,7 +15,7 @@ mod state_machine_safety;
 use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
 use crate::node::NodeId;
 use crate::protocols::raft::{Entry, Raft, RaftState, Role};
-use imbl::{OrdMap, Vector};
+use imbl::{OrdMap, OrdSet, Vector};
 use std::hash::{Hash, Hasher};
 
 /// An entry known to be committed, with what the checker learned when it saw it committed.
@@ -42,6 +43,8 @@ pub struct RaftChecker {
     committed: Vector<Committed>,
     /// Per node, the commit index up to which its log was compared with `committed`.
     checked_commit: Vec<u64>,
+    /// Configuration Overlap: pairs of configurations (as voter sets) already reported.
+    overlap_reported: OrdSet<(u32, u32)>,
 }
 
 pub const INVARIANTS: &[InvariantInfo] = &[
@@ -51,6 +54,7 @@ pub const INVARIANTS: &[InvariantInfo] = &[
     leader_completeness::INFO,
     state_machine_safety::INFO,
     acknowledged_writes::INFO,
+    config_overlap::INFO,
 ];
 
 impl Checker<Raft> for RaftChecker {
@@ -92,6 +96,9 @@ impl Checker<Raft> for RaftChecker {
             leader_completeness::check_new_commits(self, ctx, from, &mut found);
         }
         acknowledged_writes::check(self, ctx, &mut found);
+        if !ctx.proto.reconfig.mode.is_fixed() {
+            config_overlap::check(self, ctx, &mut found);
+        }
         found
     }
 }

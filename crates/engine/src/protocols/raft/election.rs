@@ -29,9 +29,11 @@ impl Raft {
             last_log_index: s.last_index(),
             last_log_term: s.last_term(),
         });
-        out.broadcast(s.id, self.nodes, |_| msg.clone());
+        for to in self.peers(s) {
+            out.send(to, msg.clone());
+        }
         self.reset_election_timer(s, out);
-        if s.votes.len() >= self.majority() {
+        if self.is_quorum(s, &s.votes) {
             self.start_election(s, out);
         }
     }
@@ -55,9 +57,11 @@ impl Raft {
             last_log_index: s.last_index(),
             last_log_term: s.last_term(),
         });
-        out.broadcast(s.id, self.nodes, |_| msg.clone());
+        for to in self.peers(s) {
+            out.send(to, msg.clone());
+        }
         self.reset_election_timer(s, out);
-        if s.votes.len() >= self.majority() {
+        if self.is_quorum(s, &s.votes) {
             self.become_leader(s, out);
         }
     }
@@ -70,6 +74,7 @@ impl Raft {
         s.match_index[s.id.idx()] = s.last_index();
         s.heard_from.clear();
         s.waiting.clear();
+        s.pending = None;
         narrate!(
             out,
             "{} wins the election for term {} with votes from {}",
@@ -167,9 +172,9 @@ impl Raft {
             "{} has {} of the {} votes it needs",
             s.id,
             s.votes.len(),
-            self.majority()
+            self.votes_needed(s)
         );
-        if s.votes.len() >= self.majority() {
+        if self.is_quorum(s, &s.votes) {
             self.become_leader(s, out);
         }
     }
@@ -228,7 +233,7 @@ impl Raft {
         if !s.votes.contains(&from) {
             s.votes.push(from);
         }
-        if s.votes.len() >= self.majority() {
+        if self.is_quorum(s, &s.votes) {
             narrate!(
                 out,
                 "{} has a majority of pre-votes and starts a real election",

@@ -11,12 +11,15 @@
 //! client requests.
 
 mod election;
+pub mod membership;
 mod present;
 mod replication;
 
 use super::machine::{Reads, Store};
+pub use membership::{Config, Membership, Pending, Reconfig};
+
 use crate::node::narrate;
-use crate::node::{NodeId, Out, Protocol, Reply, Request, Time};
+use crate::node::{ConfChange, NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::Vector;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +27,10 @@ use serde::{Deserialize, Serialize};
 pub struct Entry {
     pub term: u64,
     pub request: Request,
+    /// A configuration entry (dissertation §4.1) carries the new configuration and no client
+    /// request; client entries leave it out, so they serialize as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Config>,
 }
 
 /// RequestVote RPC arguments (§5.2); PreVote asks the same question hypothetically.
@@ -76,6 +83,8 @@ pub enum RaftTimer {
     Election,
     Heartbeat,
     CheckQuorum,
+    /// A catch-up round of a new server took an election timeout (dissertation §4.2.1).
+    CatchUp,
 }
 
 /// Persistent state on all servers, updated on stable storage before responding to RPCs.
@@ -121,6 +130,11 @@ pub struct RaftState {
     pub heard_leader: bool,
     /// Leader with CheckQuorum: followers heard from in this round.
     pub heard_from: Vec<NodeId>,
+    /// The latest configuration in the log, and its index (0: the initial one), §4.1.
+    pub config: Config,
+    pub config_index: u64,
+    /// Leader only: the membership change it is carrying out.
+    pub pending: Option<Pending>,
 }
 
 impl RaftState {
@@ -164,6 +178,8 @@ pub struct Raft {
     pub bug_vote_without_log_check: bool,
     pub bug_forget_vote_on_restart: bool,
     pub bug_unpersisted_log: bool,
+    /// Membership changes (dissertation ch. 4); fixed by default.
+    pub reconfig: Reconfig,
 }
 
 impl Raft {
@@ -239,7 +255,11 @@ impl Protocol for Raft {
             waiting: Vec::new(),
             heard_leader: false,
             heard_from: Vec::new(),
+            config: self.initial_config(),
+            config_index: 0,
+            pending: None,
         };
+        self.refresh_config(&mut s, 1);
         narrate!(
             out,
             "{id} starts as a follower in term {} with {} log entries",
@@ -261,6 +281,11 @@ impl Protocol for Raft {
             RaftMsg::PreVoteReply(m) if !m.vote_granted => Some(m.term),
             RaftMsg::PreVote(_) | RaftMsg::PreVoteReply(_) => None,
         };
+        if let RaftMsg::RequestVote(m) = &msg {
+            if self.ignores_vote_request(s, from, m.term, out) {
+                return;
+            }
+        }
         if let Some(t) = term.filter(|&t| t > s.term()) {
             self.step_down(s, t, out);
         }
@@ -278,6 +303,17 @@ impl Protocol for Raft {
         match timer {
             RaftTimer::Election => {
                 if s.role == Role::Leader {
+                    return;
+                }
+                if !self.is_voter(s) {
+                    // §4.2.3: a server outside its configuration never campaigns; a leader's
+                    // AppendEntries re-arms the timer.
+                    narrate!(
+                        out,
+                        "{} is not a voter in {} and does not campaign",
+                        s.id,
+                        s.config
+                    );
                     return;
                 }
                 narrate!(
@@ -301,7 +337,9 @@ impl Protocol for Raft {
                 if s.role != Role::Leader {
                     return;
                 }
-                if s.heard_from.len() + 1 < self.majority() {
+                let mut heard = s.heard_from.clone();
+                heard.push(s.id);
+                if !self.is_quorum(s, &heard) {
                     narrate!(
                         out,
                         "{} heard from only {} followers in an election timeout and steps down \
@@ -320,10 +358,23 @@ impl Protocol for Raft {
                     out.set_timer(RaftTimer::CheckQuorum, lo, lo);
                 }
             }
+            RaftTimer::CatchUp => self.catch_up_timeout(s, out),
         }
     }
 
+    fn reconfigure_refusal(&self, s: &RaftState, change: &ConfChange) -> Option<String> {
+        Raft::reconfigure_refusal(self, s, change)
+    }
+
+    fn on_reconfigure(&self, s: &mut RaftState, change: &ConfChange, out: &mut Out<Self>) {
+        self.start_reconfigure(s, change, out);
+    }
+
     fn on_request(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
+        if s.role != Role::Leader && !self.fixed() && !self.is_voter(s) {
+            self.redirect_from_outside(s, req, out);
+            return;
+        }
         if s.role != Role::Leader {
             narrate!(
                 out,
@@ -359,6 +410,7 @@ impl Raft {
         s.durable.log.push_back(Entry {
             term: s.term(),
             request: req,
+            config: None,
         });
         let index = s.last_index();
         s.match_index[s.id.idx()] = index;
@@ -371,8 +423,7 @@ impl Raft {
             req.describe(),
             s.term()
         );
-        let me = s.id;
-        for to in NodeId::all(self.nodes).filter(|&n| n != me) {
+        for to in self.peers(s) {
             // Followers already caught up get the new entry at once; others are mid-repair.
             if s.next_index[to.idx()] == index {
                 self.send_append(s, to, out);

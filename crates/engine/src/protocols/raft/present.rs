@@ -16,7 +16,24 @@ impl TimerKind for RaftTimer {
             RaftTimer::Election => "election".into(),
             RaftTimer::Heartbeat => "heartbeat".into(),
             RaftTimer::CheckQuorum => "check-quorum".into(),
+            RaftTimer::CatchUp => "catch-up".into(),
         }
+    }
+}
+
+/// An entry's command, short: `+5`, or `C{S1, S2, S6}` for a configuration (§4.1).
+fn short(e: &Entry) -> String {
+    match e.config {
+        Some(c) => format!("C{c}"),
+        None => e.request.short(),
+    }
+}
+
+/// An entry's command in words.
+fn command(e: &Entry) -> String {
+    match e.config {
+        Some(c) => format!("configuration {c}"),
+        None => format!("{} (#{})", e.request.describe(), e.request.id),
     }
 }
 
@@ -78,7 +95,7 @@ impl Message for RaftMsg {
                     } else {
                         m.entries
                             .iter()
-                            .map(|e| format!("t{}:{}", e.term, e.request.short()))
+                            .map(|e| format!("t{}:{}", e.term, short(e)))
                             .collect::<Vec<_>>()
                             .join(" ")
                     },
@@ -131,7 +148,7 @@ impl Present for Raft {
                     LogCell {
                         index: i,
                         term: e.term,
-                        text: e.request.short(),
+                        text: short(&e),
                         committed: i <= s.commit_index,
                     }
                 })
@@ -159,6 +176,34 @@ impl Present for Raft {
         }];
         if !s.kv.is_empty() {
             v.push(machine::store_section(&s.kv));
+        }
+        if !self.fixed() {
+            let mut fields = vec![
+                ("configuration".into(), s.config.to_string()),
+                (
+                    "from entry".into(),
+                    match s.config_index {
+                        0 => "initial".into(),
+                        i if i <= s.commit_index => format!("{i} (committed)"),
+                        i => format!("{i} (not committed yet)"),
+                    },
+                ),
+            ];
+            if let Some(p) = s.pending {
+                if let Some(a) = p.add {
+                    fields.push((
+                        "learner".into(),
+                        format!("{a}, round {} to entry {}", p.round, p.round_end),
+                    ));
+                }
+                if let Some(r) = p.remove {
+                    fields.push(("then remove".into(), r.to_string()));
+                }
+            }
+            v.push(Section::Fields {
+                title: "Membership (dissertation ch. 4)".into(),
+                fields,
+            });
         }
         if s.role == Role::Leader {
             v.push(Section::Table {
@@ -301,7 +346,7 @@ fn log_table(log: &Vector<Entry>, commit: u64, applied: u64) -> Section {
                 vec![
                     i.to_string(),
                     e.term.to_string(),
-                    format!("{} (#{})", e.request.describe(), e.request.id),
+                    command(&e),
                     status.into(),
                 ]
             })
@@ -320,14 +365,13 @@ fn log_cells(log: &Vector<Entry>, commit: Option<u64>) -> Vec<TableCell> {
                 key: i,
                 term: e.term,
                 text: e.term.to_string(),
-                sub: e.request.short(),
+                sub: short(&e),
                 committed,
                 tone: "",
                 detail: format!(
-                    "index {i}, term {}: {} (#{}), {}",
+                    "index {i}, term {}: {}, {}",
                     e.term,
-                    e.request.describe(),
-                    e.request.id,
+                    command(&e),
                     match commit {
                         None => "commitIndex lost in the crash",
                         Some(_) if committed => "committed",

@@ -36,17 +36,14 @@ impl Raft {
     }
 
     pub(super) fn broadcast_append(&self, s: &mut RaftState, out: &mut Out<Self>) {
-        let me = s.id;
-        for to in NodeId::all(self.nodes).filter(|&n| n != me) {
+        for to in self.peers(s) {
             self.send_append(s, to, out);
         }
     }
 
     /// §5.3, §5.4.2: commit the highest index stored on a majority, if it is of this term.
     pub(super) fn advance_commit(&self, s: &mut RaftState, out: &mut Out<Self>) {
-        let mut matched = s.match_index.clone();
-        matched.sort_unstable_by(|a, b| b.cmp(a));
-        let n = matched[self.majority() - 1];
+        let n = self.quorum_index(s);
         if n <= s.commit_index {
             return;
         }
@@ -67,6 +64,7 @@ impl Raft {
         );
         s.commit_index = n;
         self.apply(s, out);
+        self.config_committed(s, out);
     }
 
     /// Applies committed entries to the state machine; the leader answers the clients waiting.
@@ -151,6 +149,7 @@ impl Raft {
         // only with the next write, after they were acknowledged.
         let unwritten = self.bug_unpersisted_log.then(|| s.durable.log.clone());
         let mut changed = false;
+        let mut first_changed = u64::MAX;
         for (i, e) in entries.iter().enumerate() {
             let index = prev_log_index + 1 + i as u64;
             if index <= s.last_index() {
@@ -168,6 +167,10 @@ impl Raft {
             }
             s.durable.log.push_back(*e);
             changed = true;
+            first_changed = first_changed.min(index);
+        }
+        if changed {
+            self.refresh_config(s, first_changed);
         }
         let last_new = prev_log_index + entries.len() as u64;
         if changed {
@@ -233,6 +236,7 @@ impl Raft {
             s.match_index[i] = s.match_index[i].max(match_index);
             s.next_index[i] = s.next_index[i].max(match_index + 1);
             self.advance_commit(s, out);
+            self.catch_up_progress(s, from, out);
             if s.next_index[i] <= s.last_index() {
                 self.send_append(s, from, out);
             }
