@@ -41,7 +41,7 @@ fn raft() -> Raft {
 fn entry(term: u64, id: u64) -> Entry {
     Entry {
         term,
-        request: Request { id, delta: 1 },
+        request: Request::counter(id, 1),
         config: None,
     }
 }
@@ -49,7 +49,7 @@ fn entry(term: u64, id: u64) -> Entry {
 fn config_entry(term: u64, ids: &[NodeId]) -> Entry {
     Entry {
         term,
-        request: Request { id: 0, delta: 0 },
+        request: Request::counter(0, 0),
         config: Some(Config::of(ids)),
     }
 }
@@ -113,7 +113,7 @@ fn new_leader(r: &Raft) -> RaftState {
 /// The new leader once a request of its term (entry 3) is stored by S2 and committed.
 fn settled_leader(r: &Raft) -> RaftState {
     let mut s = new_leader(r);
-    r.on_request(&mut s, Request { id: 3, delta: 1 }, &mut Out::new(false));
+    r.on_request(&mut s, Request::counter(3, 1), &mut Out::new(false));
     deliver(r, &mut s, S2, ok_reply(5, 3));
     assert_eq!(s.commit_index, 3);
     s
@@ -211,7 +211,7 @@ fn section_4_2_1_a_new_server_catches_up_as_a_learner_first() {
     assert_eq!(s.config, Config::of(&[S1, S2, S3]), "not a voter yet");
     // A new entry stored by the learner alone (and the leader) is not committed: 2 of the 3
     // voters would be needed, and S4 is not one.
-    r.on_request(&mut s, Request { id: 4, delta: 1 }, &mut Out::new(false));
+    r.on_request(&mut s, Request::counter(4, 1), &mut Out::new(false));
     deliver(&r, &mut s, S4, ok_reply(5, 2));
     assert_eq!(s.commit_index, 3);
     assert!(s.pending.is_some(), "S4 is not at entry 3 yet");
@@ -264,7 +264,7 @@ fn section_4_2_1_slow_rounds_repeat_then_the_leader_gives_up() {
     let r = raft();
     let mut s = settled_leader(&r);
     r.on_reconfigure(&mut s, &add(S4), &mut Out::new(false));
-    r.on_request(&mut s, Request { id: 4, delta: 1 }, &mut Out::new(false));
+    r.on_request(&mut s, Request::counter(4, 1), &mut Out::new(false));
     let mut out = Out::new(false);
     r.on_timer(&mut s, RaftTimer::CatchUp, &mut out);
     assert_eq!(

@@ -340,7 +340,7 @@ impl Raft {
         let old = s.config;
         s.durable.log.push_back(Entry {
             term: s.term(),
-            request: Request { id: 0, delta: 0 },
+            request: Request::counter(0, 0),
             config: Some(config),
         });
         let index = s.last_index();
