@@ -64,7 +64,7 @@ fn each_subcommand_has_its_help_and_the_catalog_is_in_it() {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
     }
     let help = stdout(&lab("explore --help"));
-    assert!(help.contains("--max-states"));
+    assert!(help.contains("--max-states") && help.contains("--threads"));
     assert!(stdout(&lab("--help")).contains("paxos-ignore-promised-value"));
     let out = lab("completions bash");
     assert_eq!(out.status.code(), Some(0));

@@ -356,7 +356,8 @@ fn explore(a: &ExploreArgs) -> Result<ExitCode, String> {
     if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
         host.bar.set_style(style);
     }
-    let report = explore::explore(&settings, &options, &mut host)?;
+    let threads = a.threads.map_or_else(cores, |t| t as usize);
+    let report = explore::explore_parallel(&settings, &options, threads, &mut host)?;
     host.bar.finish_and_clear();
     say(format!("{}: {}", settings.searched(), report.stats));
     let why = match &report.outcome {

@@ -133,6 +133,9 @@ pub struct ExploreArgs {
     pub settings: SettingsArgs,
     #[command(flatten)]
     pub explore: ExploreFlags,
+    /// Threads expanding each level (default: every core); the result does not depend on it
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
 }
 
 #[derive(Args, Debug)]
