@@ -10,6 +10,7 @@ use crate::node::{NodeId, Reply, Time, MS, SECOND};
 use crate::sim::history::{Action, ActionRecord, EventKind};
 use crate::sim::rng::SimRng;
 use crate::sim::StepReport;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::ops::RangeInclusive;
@@ -58,7 +59,8 @@ impl Default for CheckOptions {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FailureKind {
     Safety(Violation),
     /// Nothing unsafe happened, but the cluster did not recover after the faults healed.
@@ -76,7 +78,7 @@ impl FailureKind {
 }
 
 /// A seed that broke something, with the user actions that reproduce it from that seed.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     pub seed: u64,
     pub time: Time,
@@ -111,12 +113,99 @@ impl fmt::Display for Failure {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckReport {
     pub seeds: u64,
     pub events: u64,
     pub virtual_time: Time,
+    /// In seed order.
     pub failures: Vec<Failure>,
+}
+
+impl CheckReport {
+    /// Counts one seed's run in.
+    fn add(&mut self, run: SeedRun) {
+        self.seeds += 1;
+        self.events += run.events;
+        self.virtual_time += run.end;
+        if let Some(f) = run.failure {
+            self.failures.push(f);
+        }
+    }
+
+    /// The report of the seeds of all `parts` together (shards of one run, say): the same
+    /// counts, and the failures in seed order, as if one run had checked them all.
+    pub fn merge(parts: impl IntoIterator<Item = CheckReport>) -> CheckReport {
+        let mut all = CheckReport::default();
+        for p in parts {
+            all.seeds += p.seeds;
+            all.events += p.events;
+            all.virtual_time += p.virtual_time;
+            all.failures.extend(p.failures);
+        }
+        // Stable: a seed checked twice keeps its failures in the order given.
+        all.failures.sort_by_key(|f| f.seed);
+        all
+    }
+}
+
+/// The seeds a check runs: `lo..=hi`, or the interleaved slice of them that one shard of
+/// `shards` runs (`lo + shard`, `lo + shard + shards`, ...), so that shards of equal size get
+/// a like mix of early and late seeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedRange {
+    pub lo: u64,
+    pub hi: u64,
+    pub shard: u64,
+    pub shards: u64,
+}
+
+impl SeedRange {
+    /// Every seed from `lo` to `hi`, both included.
+    pub fn new(lo: u64, hi: u64) -> SeedRange {
+        SeedRange {
+            lo,
+            hi,
+            shard: 0,
+            shards: 1,
+        }
+    }
+
+    /// Shard `i` of `n` (counting from 0) of these seeds.
+    pub fn shard(self, i: u64, n: u64) -> Result<SeedRange, String> {
+        if self.shards != 1 {
+            return Err("these seeds are a shard already".into());
+        }
+        if n == 0 || i >= n {
+            return Err(format!("shard {i} of {n}: a shard counts from 0 to {n}-1"));
+        }
+        Ok(SeedRange {
+            shard: i,
+            shards: n,
+            ..self
+        })
+    }
+
+    /// How many seeds (at most `u64::MAX`).
+    pub fn len(&self) -> u64 {
+        match self.lo.checked_add(self.shard) {
+            Some(first) if first <= self.hi => ((self.hi - first) / self.shards).saturating_add(1),
+            _ => 0,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `k`-th seed, for `k < len()`.
+    pub fn nth(&self, k: u64) -> u64 {
+        self.lo + self.shard + k * self.shards
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        (0..self.len()).map(|k| self.nth(k))
+    }
 }
 
 impl fmt::Display for CheckReport {
@@ -702,14 +791,63 @@ pub fn check_seeds(
             ..base.clone()
         };
         let run = check_seed(&settings, opts);
-        report.seeds += 1;
-        report.events += run.events;
-        report.virtual_time += run.end;
         progress(&run);
-        if let Some(f) = run.failure {
-            report.failures.push(f);
-        }
+        report.add(run);
     }
+    report
+}
+
+/// Checks `seeds` on `jobs` threads at once, and returns what [`check_seeds`] returns for the
+/// same seeds, calling `progress` in seed order as it does. Each seed's run is a pure function
+/// of its settings (the engine inside a run stays single-threaded), so only the order in which
+/// runs finish depends on the threads, and a reorder buffer hides it.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn check_seeds_parallel(
+    base: &Settings,
+    seeds: SeedRange,
+    opts: &CheckOptions,
+    jobs: usize,
+    mut progress: impl FnMut(&SeedRun),
+) -> CheckReport {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::mpsc;
+
+    let total = seeds.len();
+    let mut report = CheckReport::default();
+    let next = AtomicU64::new(0);
+    let (tx, rx) = mpsc::channel::<(u64, SeedRun)>();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            let tx = tx.clone();
+            let next = &next;
+            scope.spawn(move || loop {
+                // Each thread takes the next seed not yet taken, so a slow seed (one being
+                // shrunk) holds up no other.
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= total {
+                    break;
+                }
+                let settings = Settings {
+                    seed: seeds.nth(k),
+                    ..base.clone()
+                };
+                if tx.send((k, check_seed(&settings, opts))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut early = BTreeMap::new();
+        let mut due = 0;
+        for (k, run) in rx {
+            early.insert(k, run);
+            while let Some(run) = early.remove(&due) {
+                progress(&run);
+                report.add(run);
+                due += 1;
+            }
+        }
+    });
     report
 }
 
@@ -745,6 +883,51 @@ mod tests {
         assert_eq!(a.events, b.events);
         let c = run(&Settings { seed: 2, ..s }, None, &o);
         assert_ne!(a.events, c.events);
+    }
+
+    #[test]
+    fn shards_interleave_and_cover_the_range_once() {
+        let whole = SeedRange::new(3, 12);
+        assert_eq!(whole.len(), 10);
+        let mut seen: Vec<u64> = (0..3)
+            .flat_map(|i| whole.shard(i, 3).unwrap().iter().collect::<Vec<_>>())
+            .collect();
+        assert_eq!(
+            whole.shard(1, 3).unwrap().iter().collect::<Vec<_>>(),
+            [4, 7, 10]
+        );
+        seen.sort();
+        assert_eq!(seen, whole.iter().collect::<Vec<_>>());
+        assert_eq!(SeedRange::new(5, 5).shard(3, 4).unwrap().len(), 0);
+        assert_eq!(SeedRange::new(0, u64::MAX).len(), u64::MAX);
+        assert!(whole.shard(3, 3).is_err());
+    }
+
+    /// Threads change only when runs finish: the report and the order of progress calls are
+    /// those of the sequential check, failures (shrunk) included.
+    #[test]
+    fn parallel_checks_report_what_the_sequential_one_does() {
+        let base = Settings {
+            bugs: vec![crate::catalog::Bug::parse("paxos-ignore-promised-value").unwrap()],
+            ..Settings::for_protocol(crate::catalog::ProtocolKind::Paxos)
+        };
+        let opts = CheckOptions::default();
+        let mut order = Vec::new();
+        let seq = check_seeds(&base, 1..=16, &opts, |r| order.push(r.end));
+        assert!(!seq.failures.is_empty());
+        for jobs in [1, 4] {
+            let mut got = Vec::new();
+            let par = check_seeds_parallel(&base, SeedRange::new(1, 16), &opts, jobs, |r| {
+                got.push(r.end)
+            });
+            assert_eq!(par, seq, "{jobs} jobs");
+            assert_eq!(got, order, "{jobs} jobs");
+        }
+        let shards = (0..3).map(|i| {
+            let seeds = SeedRange::new(1, 16).shard(i, 3).unwrap();
+            check_seeds_parallel(&base, seeds, &opts, 2, |_| {})
+        });
+        assert_eq!(CheckReport::merge(shards), seq);
     }
 
     #[test]

@@ -10,168 +10,26 @@
 //! lab lin history.edn [--json] [--timeout 100000000]
 //! ```
 
+#[path = "lab/args.rs"]
+mod args;
 #[path = "lab/meter.rs"]
 mod meter;
 
+use args::{CheckArgs, Cli, Cmd, ExploreArgs, LinArgs, RunArgs};
+use clap::{CommandFactory, Parser};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lab_engine::any::AnySim;
-use lab_engine::catalog::vocabulary::{canonical, KEYS};
-use lab_engine::catalog::{Bug, Opt, ProtocolKind, Settings, Workload};
-use lab_engine::check::{check_seeds, CheckOptions, FailureKind, FaultModel};
-use lab_engine::explore::{self, ExploreOptions, Outcome, Stats};
+use lab_engine::catalog::{Settings, Workload};
+use lab_engine::check::{
+    check_seeds_parallel, CheckOptions, CheckReport, FailureKind, FaultModel, SeedRange,
+};
+use lab_engine::explore::{self, Outcome, Stats};
 use lab_engine::lin::{self, Verdict};
 use lab_engine::script::{self, format_event};
-use lab_engine::time::{fmt_time, parse_time};
+use lab_engine::time::fmt_time;
 use lab_engine::Time;
+use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
-
-const USAGE: &str = "\
-lab: deterministic simulations of consensus protocols
-
-USAGE
-  lab run   [SETTINGS] [--until 30s] [--actions FILE] [--json] [--history]
-                               --history (with --workload kv): print only the clients' history,
-                               as Jepsen history maps that lab lin reads
-  lab check [SETTINGS] [--seeds 1..1000] [--faults random|crash|membership|none] [--no-shrink]
-  lab explore [SETTINGS] [EXPLORE OPTIONS]
-  lab bench [--hours 1]
-  lab ring  [--nodes 10] [--vnodes 100] [--keys 100000] [--replicas 3] --add N | --remove ID
-  lab tour  list | run ID      the guided tours; run prints chapters and events, fails if a check does
-  lab lin   FILE [--json] [--timeout STEPS]
-                               is a Jepsen history (history maps or log lines) linearizable? Exit
-                               status 0 yes, 1 no (with the evidence), 2 unreadable (with the
-                               line), 3 unknown: the budget of steps (default 100M) ran out
-";
-
-/// The usage, then every setting, option and buggy variant from the catalog, so the help
-/// cannot fall behind it.
-fn help() -> String {
-    let mut h = format!("{USAGE}\nPROTOCOLS (--protocol NAME)\n");
-    for p in ProtocolKind::ALL {
-        h += &format!("  {:<32} {}\n", p.slug(), p.title());
-    }
-    h += "\nSETTINGS (run and check; links and scripts use the same names)\n";
-    for k in KEYS {
-        h += &format!("  --{:<28} {:<14} {}\n", k.name, k.value, k.help);
-    }
-    for o in Opt::ALL {
-        h += &format!("  --{:<28} {:<14} {}\n", o.slug(), "[on|off]", o.describe());
-    }
-    h += "\nEXPLORE OPTIONS (explore: every interleaving, breadth-first, so a violation found \
-          has a shortest path)\n";
-    for (name, value, text) in explore::OPTIONS_HELP {
-        h += &format!("  --{name:<28} {value:<14} {text}\n");
-    }
-    h += "\nBUGGY VARIANTS (--bug NAME, repeatable), each caught by the checker\n";
-    for b in Bug::all() {
-        let protocols: Vec<_> = ProtocolKind::ALL
-            .iter()
-            .filter(|p| b.applies_to(**p))
-            .map(|p| p.slug())
-            .collect();
-        h += &format!(
-            "  {:<32} [{}] {}\n",
-            b.slug(),
-            protocols.join(", "),
-            b.describe()
-        );
-    }
-    h + "\nTimes take a unit: us, ms, s, m, h. Exit status: 0 ok, 1 a violation or failed check, 2 bad \
-         usage."
-}
-
-struct Args {
-    settings: Settings,
-    until: Time,
-    actions: Option<String>,
-    json: bool,
-    /// `lab run` prints the client history instead of the events.
-    history: bool,
-    seeds: (u64, u64),
-    faults: bool,
-    model: FaultModel,
-    shrink: bool,
-    hours: u64,
-    explore: ExploreOptions,
-}
-
-fn parse_args(words: &[String]) -> Result<Args, String> {
-    let mut settings: Vec<(&str, Option<&str>)> = Vec::new();
-    let mut a = Args {
-        settings: Settings::default(),
-        until: 30 * lab_engine::SECOND,
-        actions: None,
-        json: false,
-        history: false,
-        seeds: (1, 1000),
-        faults: true,
-        model: FaultModel::Random,
-        shrink: true,
-        hours: 1,
-        explore: ExploreOptions::default(),
-    };
-    let mut i = 0;
-    while i < words.len() {
-        let flag = words[i].as_str();
-        let name = flag
-            .strip_prefix("--")
-            .ok_or_else(|| format!("'{flag}' is not an option (see lab --help)"))?;
-        // Options are switches; a following on/off is their value.
-        let switch = Opt::parse(name).is_ok();
-        let takes_value = !switch && !matches!(name, "json" | "history" | "no-shrink" | "async");
-        let value = match words.get(i + 1).map(String::as_str) {
-            Some(v) if takes_value || (switch && matches!(v, "on" | "off")) => {
-                i += 1;
-                Some(v)
-            }
-            None if takes_value => return Err(format!("{flag} needs a value")),
-            _ => None,
-        };
-        i += 1;
-        let v = value.unwrap_or_default();
-        match name {
-            "until" => a.until = parse_time(v)?,
-            "actions" => a.actions = Some(v.to_string()),
-            "json" => a.json = true,
-            "history" => a.history = true,
-            "seeds" => {
-                let bad = || format!("--seeds: '{v}' is not a range like 1..1000");
-                let (lo, hi) = v.split_once("..").unwrap_or((v, v));
-                let lo: u64 = lo.parse().map_err(|_| bad())?;
-                let hi: u64 = hi.parse().map_err(|_| bad())?;
-                if lo > hi {
-                    return Err(format!("--seeds: {lo} is above {hi}"));
-                }
-                a.seeds = (lo, hi);
-            }
-            "faults" => {
-                (a.faults, a.model) = match v {
-                    "random" => (true, FaultModel::Random),
-                    "crash" => (true, FaultModel::Crash),
-                    "membership" => (true, FaultModel::Membership),
-                    "none" => (false, FaultModel::Random),
-                    _ => {
-                        return Err(format!(
-                            "--faults takes random, crash, membership or none, not '{v}'"
-                        ))
-                    }
-                }
-            }
-            "no-shrink" => a.shrink = false,
-            "hours" => {
-                a.hours = v
-                    .parse::<u64>()
-                    .map_err(|_| format!("--hours: '{v}' is not a number of hours"))?
-                    .max(1)
-            }
-            _ if a.explore.set(name, v)? => {}
-            _ if canonical(name).is_some() => settings.push((name, value)),
-            _ => return Err(format!("unknown option '{flag}' (see lab --help)")),
-        }
-    }
-    a.settings = Settings::from_words(settings)?;
-    a.settings.validate()?;
-    Ok(a)
-}
 
 /// Prints a line; a closed pipe (`lab run | head`) ends the program quietly.
 fn say(line: impl std::fmt::Display) {
@@ -181,7 +39,8 @@ fn say(line: impl std::fmt::Display) {
     }
 }
 
-fn run(a: &Args) -> Result<ExitCode, String> {
+fn run(a: &RunArgs) -> Result<ExitCode, String> {
+    let settings = a.settings.settings()?;
     let lines = match &a.actions {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
@@ -189,10 +48,10 @@ fn run(a: &Args) -> Result<ExitCode, String> {
         }
         None => Vec::new(),
     };
-    if a.history && a.settings.workload != Workload::Kv {
+    if a.history && settings.workload != Workload::Kv {
         return Err("--history needs --workload kv: the counter's client keeps no history".into());
     }
-    let mut sim = AnySim::new(a.settings.clone())?;
+    let mut sim = AnySim::new(settings)?;
     let mut broken = false;
     let mut emit = |r: &lab_engine::sim::StepReport| {
         broken |= !r.violations.is_empty();
@@ -293,36 +152,99 @@ fn run(a: &Args) -> Result<ExitCode, String> {
     })
 }
 
-fn check(a: &Args) -> Result<ExitCode, String> {
-    if a.model == FaultModel::Membership && a.settings.membership.is_fixed() {
+/// What `lab check --json` prints and `lab check --merge` reads: a report with what it was run
+/// with, so shards of different runs are not merged by mistake.
+#[derive(Serialize, Deserialize)]
+struct CheckSummary {
+    settings: Settings,
+    faults: String,
+    shrink: bool,
+    seeds: SeedRange,
+    report: CheckReport,
+}
+
+/// The number of cores, the default for `--jobs` and `--threads`.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A progress bar on stderr, drawn only on a terminal (indicatif hides it when piped).
+fn progress_bar(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    let style = format!(
+        "{{bar:30}} {{human_pos}}/{{human_len}} {what} {{per_sec}} {{elapsed}} elapsed, \
+         {{eta}} left"
+    );
+    if let Ok(style) = ProgressStyle::with_template(&style) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn check(a: &CheckArgs) -> Result<ExitCode, String> {
+    if !a.merge.is_empty() {
+        return merge(a);
+    }
+    let settings = a.settings.settings()?;
+    let (faults, model) = a.faults.model();
+    if model == FaultModel::Membership && settings.membership.is_fixed() {
         return Err(
             "--faults membership changes the configuration: add --membership single".into(),
         );
     }
     let opts = CheckOptions {
-        faults: a.faults,
-        model: a.model,
-        shrink: a.shrink,
+        faults,
+        model,
+        shrink: !a.no_shrink,
         ..CheckOptions::default()
     };
-    let (lo, hi) = a.seeds;
-    let mut done = 0u64;
-    let report = check_seeds(&a.settings, lo..=hi, &opts, |run| {
-        done += 1;
-        if let Some(f) = &run.failure {
-            say(format!("FAIL {f}"));
-        } else if done % 1000 == 0 {
-            eprintln!("... {done} seeds");
+    let mut seeds = SeedRange::new(a.seeds.0, a.seeds.1);
+    if let Some((i, n)) = a.shard {
+        seeds = seeds.shard(i, n)?;
+    }
+    let jobs = a.jobs.map_or_else(cores, |j| j as usize);
+    let bar = progress_bar(seeds.len(), "seeds");
+    let report = check_seeds_parallel(&settings, seeds, &opts, jobs, |run| {
+        bar.inc(1);
+        if let (Some(f), false) = (&run.failure, a.json) {
+            bar.suspend(|| say(format!("FAIL {f}")));
         }
     });
+    bar.finish_and_clear();
+    let summary = CheckSummary {
+        settings,
+        faults: format!("{:?}", a.faults).to_lowercase(),
+        shrink: opts.shrink,
+        seeds,
+        report,
+    };
+    if a.json {
+        say(serde_json::to_string(&summary).map_err(|e| e.to_string())?);
+        return Ok(exit_status(&summary.report));
+    }
+    Ok(print_check(&summary))
+}
+
+fn exit_status(report: &CheckReport) -> ExitCode {
+    if report.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// A check's report as text, after its FAIL lines: the counts, and how to reproduce the first
+/// failure.
+fn print_check(c: &CheckSummary) -> ExitCode {
+    let report = &c.report;
     say(format!(
         "{} {}: {report}",
-        a.settings.protocol.title(),
-        match (a.faults, a.model) {
-            (false, _) => "without faults",
-            (true, FaultModel::Random) => "with random faults",
-            (true, FaultModel::Crash) => "with crash faults",
-            (true, FaultModel::Membership) => "with random faults and membership changes",
+        c.settings.protocol.title(),
+        match c.faults.as_str() {
+            "none" => "without faults",
+            "crash" => "with crash faults",
+            "membership" => "with random faults and membership changes",
+            _ => "with random faults",
         }
     ));
     if let Some(f) = report.failures.first() {
@@ -338,7 +260,7 @@ fn check(a: &Args) -> Result<ExitCode, String> {
             "  lab run {} --until {} --actions repro.txt",
             Settings {
                 seed: f.seed,
-                ..a.settings.clone()
+                ..c.settings.clone()
             }
             .to_flags(),
             fmt_time(f.time + lab_engine::MS),
@@ -350,17 +272,80 @@ fn check(a: &Args) -> Result<ExitCode, String> {
         say(script::format_actions(&f.actions));
         say(format!(
             "or open it in the app at the failure: ?{}",
-            f.link(&a.settings)
+            f.link(&c.settings)
         ));
-        return Ok(ExitCode::from(1));
     }
-    Ok(ExitCode::SUCCESS)
+    exit_status(report)
+}
+
+/// `lab check --merge FILE...`: the shards' summaries as the whole run's report, exactly as one
+/// `lab check` over every seed prints it (with `--json`, as its summary).
+fn merge(a: &CheckArgs) -> Result<ExitCode, String> {
+    let mut parts: Vec<CheckSummary> = Vec::new();
+    for path in &a.merge {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        let part: CheckSummary = serde_json::from_str(text.trim())
+            .map_err(|e| format!("{path}: not a `lab check --json` summary ({e})"))?;
+        if let Some(first) = parts.first() {
+            let same = (
+                &first.settings,
+                &first.faults,
+                first.shrink,
+                first.seeds.lo,
+                first.seeds.hi,
+                first.seeds.shards,
+            ) == (
+                &part.settings,
+                &part.faults,
+                part.shrink,
+                part.seeds.lo,
+                part.seeds.hi,
+                part.seeds.shards,
+            );
+            if !same {
+                return Err(format!(
+                    "{path}: a shard of another run than {} (settings, faults, shrinking or \
+                     seeds differ)",
+                    a.merge[0]
+                ));
+            }
+        }
+        if parts.iter().any(|p| p.seeds.shard == part.seeds.shard) {
+            return Err(format!(
+                "{path}: shard {} of {} is there twice",
+                part.seeds.shard, part.seeds.shards
+            ));
+        }
+        parts.push(part);
+    }
+    let first = &parts[0];
+    let shards = first.seeds.shards;
+    if let Some(missing) = (0..shards).find(|i| parts.iter().all(|p| p.seeds.shard != *i)) {
+        return Err(format!(
+            "shard {missing} of {shards} is missing: the report would not be the whole run's"
+        ));
+    }
+    let whole = CheckSummary {
+        settings: first.settings.clone(),
+        faults: first.faults.clone(),
+        shrink: first.shrink,
+        seeds: SeedRange::new(first.seeds.lo, first.seeds.hi),
+        report: CheckReport::merge(parts.into_iter().map(|p| p.report)),
+    };
+    if a.json {
+        say(serde_json::to_string(&whole).map_err(|e| e.to_string())?);
+        return Ok(exit_status(&whole.report));
+    }
+    for f in &whole.report.failures {
+        say(format!("FAIL {f}"));
+    }
+    Ok(print_check(&whole))
 }
 
 /// The explorer's host: the clock and heap of this process, and a progress line on stderr.
 struct ExploreHost {
     meter: meter::HostMeter,
-    shown: f64,
+    bar: ProgressBar,
 }
 
 impl explore::Host for ExploreHost {
@@ -373,21 +358,26 @@ impl explore::Host for ExploreHost {
         self.meter.allocated()
     }
     fn progress(&mut self, stats: &Stats) -> bool {
-        if stats.seconds >= self.shown + 1.0 {
-            self.shown = stats.seconds;
-            eprintln!("... {stats}");
-        }
+        self.bar.set_message(stats.to_string());
+        self.bar.tick();
         true
     }
 }
 
-fn explore(a: &Args) -> Result<ExitCode, String> {
+fn explore(a: &ExploreArgs) -> Result<ExitCode, String> {
+    let settings = a.settings.settings()?;
+    let options = a.explore.options()?;
     let mut host = ExploreHost {
         meter: meter::HostMeter::new(),
-        shown: 0.0,
+        bar: ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
     };
-    let report = explore::explore(&a.settings, &a.explore, &mut host)?;
-    say(format!("{}: {}", a.settings.searched(), report.stats));
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
+        host.bar.set_style(style);
+    }
+    let threads = a.threads.map_or_else(cores, |t| t as usize);
+    let report = explore::explore_parallel(&settings, &options, threads, &mut host)?;
+    host.bar.finish_and_clear();
+    say(format!("{}: {}", settings.searched(), report.stats));
     let why = match &report.outcome {
         Outcome::Exhausted => "explored every reachable state within the budgets: no violation",
         Outcome::DepthBound => "explored every path up to --max-depth: no violation",
@@ -442,43 +432,10 @@ fn published_histories() -> Vec<(String, String)> {
     files
 }
 
-/// `lab lin FILE [--json] [--timeout STEPS]`: its own flags, and exit statuses that tell the
-/// three verdicts apart.
-fn check_history(words: &[String]) -> ExitCode {
-    let mut file = None;
-    let mut json = false;
-    let mut budget = lin::DEFAULT_BUDGET;
-    let mut i = 0;
-    let usage = |e: String| {
-        eprintln!("lab lin: {e} (usage: lab lin FILE [--json] [--timeout STEPS])");
-        ExitCode::from(2)
-    };
-    while i < words.len() {
-        match words[i].as_str() {
-            "--json" => json = true,
-            "--timeout" => {
-                i += 1;
-                let Some(v) = words.get(i) else {
-                    return usage("--timeout needs a number of steps".into());
-                };
-                match parse_steps(v) {
-                    Some(n) => budget = n,
-                    None => {
-                        return usage(format!(
-                            "--timeout: '{v}' is not a number of steps like 5000000 or 5M"
-                        ))
-                    }
-                }
-            }
-            flag if flag.starts_with("--") => return usage(format!("unknown option '{flag}'")),
-            path if file.is_none() => file = Some(path.to_string()),
-            extra => return usage(format!("one file at a time, not also '{extra}'")),
-        }
-        i += 1;
-    }
-    let Some(path) = file else {
-        return usage("which history file?".into());
-    };
+/// `lab lin FILE [--json] [--timeout STEPS]`: exit statuses that tell the three verdicts
+/// apart.
+fn check_history(a: &LinArgs) -> ExitCode {
+    let (path, json, budget) = (a.file.clone(), a.json, a.timeout);
     let unreadable = |line: Option<usize>, e: String| {
         if json {
             say(serde_json::json!({ "file": path, "error": e, "line": line }));
@@ -520,68 +477,14 @@ fn check_history(words: &[String]) -> ExitCode {
     })
 }
 
-/// `5000000`, `5M`, `500k`, `1G`.
-fn parse_steps(v: &str) -> Option<u64> {
-    let (digits, scale) = match v.strip_suffix(['k', 'K']) {
-        Some(d) => (d, 1_000),
-        None => match v.strip_suffix('M') {
-            Some(d) => (d, 1_000_000),
-            None => match v.strip_suffix('G') {
-                Some(d) => (d, 1_000_000_000),
-                None => (v, 1),
-            },
-        },
-    };
-    digits.parse::<u64>().ok()?.checked_mul(scale)
-}
-
 fn main() -> ExitCode {
-    let words: Vec<String> = std::env::args().skip(1).collect();
-    let Some(cmd) = words.first().map(String::as_str) else {
-        eprintln!("{}", help());
-        return ExitCode::from(2);
-    };
-    if matches!(cmd, "-h" | "--help" | "help") {
-        println!("{}", help());
-        return ExitCode::SUCCESS;
-    }
-    if cmd == "ring" {
-        // Its own flags: the simulation settings do not apply to a hash ring.
-        return match lab_ring::cli(&words[1..]) {
-            Ok(out) => {
-                say(out.trim_end());
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("lab: {e}");
-                ExitCode::from(2)
-            }
-        };
-    }
-    if cmd == "lin" {
-        return check_history(&words[1..]);
-    }
-    if cmd == "tour" {
-        return match lab_engine::tour::cli(&words[1..]) {
-            Ok((out, ok)) => {
-                say(out.trim_end());
-                if ok {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(1)
-                }
-            }
-            Err(e) => {
-                eprintln!("lab: {e}");
-                ExitCode::from(2)
-            }
-        };
-    }
-    let result = parse_args(&words[1..]).and_then(|a| match cmd {
-        "run" => run(&a),
-        "check" => check(&a),
-        "explore" => explore(&a),
-        "bench" => lab_engine::bench::run(&meter::HostMeter::new(), a.hours).map(|out| {
+    // clap prints its own errors and help, and exits 2 on a usage error (0 for --help).
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::Run(a) => run(&a),
+        Cmd::Check(a) => check(&a),
+        Cmd::Explore(a) => explore(&a),
+        Cmd::Bench(a) => lab_engine::bench::run(&meter::HostMeter::new(), a.hours).map(|out| {
             print!("{out}");
             print!(
                 "{}",
@@ -589,10 +492,28 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }),
-        other => Err(format!(
-            "unknown subcommand '{other}' (run, check, explore, bench, ring, tour, lin)"
-        )),
-    });
+        // Its own flags: the simulation settings do not apply to a hash ring.
+        Cmd::Ring { args } => lab_ring::cli(&args).map(|out| {
+            say(out.trim_end());
+            ExitCode::SUCCESS
+        }),
+        Cmd::Tour { args } => lab_engine::tour::cli(&args).map(|(out, ok)| {
+            say(out.trim_end());
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }),
+        Cmd::Lin(a) => Ok(check_history(&a)),
+        Cmd::Completions { shell } => {
+            // Into a buffer first: writing straight to a closed pipe would panic.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "lab", &mut script);
+            say(String::from_utf8_lossy(&script).trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
     match result {
         Ok(code) => code,
         Err(e) => {

@@ -53,7 +53,7 @@ use crate::sim::Simulation;
 use state::{fingerprint, Envelope, FxBuild, IdentityBuild, Interner, Layout, Slot, Spent};
 use std::collections::HashMap;
 use std::fmt;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// How far to search, and which faults and client requests may happen on the way.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -334,6 +334,22 @@ pub fn explore(
     }
 }
 
+/// Explores to the end with `threads` threads expanding each level (native only: the page's
+/// worker has one). The report is the one [`explore`] gives, whatever the number of threads,
+/// but for the time and memory it took.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn explore_parallel(
+    settings: &Settings,
+    opts: &ExploreOptions,
+    threads: usize,
+    host: &mut dyn Host,
+) -> Result<Report, String> {
+    if threads <= 1 {
+        return explore(settings, opts, host);
+    }
+    Search::new(settings, opts)?.inner.parallel(host, threads)
+}
+
 /// A search that can stop and go on: the page's worker runs it in slices, reading its
 /// messages (a cancel, say) between them; [`explore`] runs it in one go.
 pub struct Search {
@@ -343,6 +359,8 @@ pub struct Search {
 /// [`Explorer`] with its protocol type hidden.
 trait Resume {
     fn resume(&mut self, host: &mut dyn Host, until: f64) -> Result<Option<Report>, String>;
+    #[cfg(not(target_arch = "wasm32"))]
+    fn parallel(&mut self, host: &mut dyn Host, threads: usize) -> Result<Report, String>;
 }
 
 impl Search {
@@ -422,6 +440,18 @@ const ROOT: u64 = 0;
 const _: () = assert!(crate::catalog::MAX_NODES <= 32);
 
 struct Explorer<P: Model> {
+    /// What the threads of a parallel search share.
+    t: Tables<P>,
+    /// The parent of every state reached (the initial state's is [`ROOT`]).
+    visited: HashMap<u64, u64, IdentityBuild>,
+    /// The scratch of the search on this thread.
+    sc: Scratch<P>,
+    /// Where the search stands between slices.
+    at: Progress,
+}
+
+/// The protocol, the budgets and every value interned: all a thread reads to expand a state.
+struct Tables<P: Model> {
     settings: Settings,
     proto: P,
     opts: ExploreOptions,
@@ -432,19 +462,33 @@ struct Explorer<P: Model> {
     checkers: Interner<P::Checker>,
     /// The client requests issued after k requests, as the checker sees them.
     requests: Vec<imbl::OrdMap<u64, Request>>,
-    /// The parent of every state reached (the initial state's is [`ROOT`]).
-    visited: HashMap<u64, u64, IdentityBuild>,
-    /// Scratch for checking: every node's state and storage in the state being expanded.
+}
+
+/// What one thread expanding states keeps to itself.
+struct Scratch<P: Model> {
+    /// Every node's state and storage in the state being expanded, for the checker.
     nodes: Vec<Option<P::State>>,
     durable: Vec<P::Durable>,
     /// The slot each scratch entry holds.
     loaded: Vec<u32>,
     /// The messages of the successor being built.
     scratch: Vec<u32>,
-    /// Transitions taken before, by the node's slot and what happened to it.
-    handled: HashMap<(u32, Handle), Rc<Handled>, FxBuild>,
-    /// Where the search stands between slices.
-    at: Progress,
+    /// Transitions taken before, by the node's slot and what happened to it. Each thread
+    /// keeps its own: no lock on the hottest path, at the price of computing a transition
+    /// once per thread.
+    handled: HashMap<(u32, Handle), Arc<Handled>, FxBuild>,
+}
+
+impl<P: Model> Default for Scratch<P> {
+    fn default() -> Self {
+        Scratch {
+            nodes: Vec::new(),
+            durable: Vec::new(),
+            loaded: Vec::new(),
+            scratch: Vec::new(),
+            handled: HashMap::default(),
+        }
+    }
 }
 
 /// The breadth-first search's own state: the level being expanded and the next one.
@@ -465,6 +509,16 @@ struct Progress {
     done: Option<Report>,
 }
 
+/// One state of a level as a thread of the parallel search expanded it.
+#[cfg(not(target_arch = "wasm32"))]
+struct Expanded {
+    /// Transitions taken, the violating one included.
+    taken: u64,
+    /// Successors new to the thread that took them, by fingerprint, in move order.
+    children: Vec<(u64, Box<[u32]>)>,
+    violation: Option<(Move, Violation)>,
+}
+
 impl<P: Model> Explorer<P> {
     fn new(settings: &Settings, opts: &ExploreOptions) -> Self {
         let proto = P::from_settings(settings);
@@ -476,28 +530,28 @@ impl<P: Model> Explorer<P> {
             requests.push(m);
         }
         Explorer {
-            settings: settings.clone(),
-            proto,
-            opts: opts.clone(),
-            n,
-            lay: Layout { n },
-            slots: Interner::new(),
-            msgs: Interner::new(),
-            checkers: Interner::new(),
-            requests,
+            t: Tables {
+                settings: settings.clone(),
+                proto,
+                opts: opts.clone(),
+                n,
+                lay: Layout { n },
+                slots: Interner::new(),
+                msgs: Interner::new(),
+                checkers: Interner::new(),
+                requests,
+            },
             visited: HashMap::default(),
-            nodes: Vec::new(),
-            durable: Vec::new(),
-            loaded: Vec::new(),
-            scratch: Vec::new(),
-            handled: HashMap::default(),
+            sc: Scratch::default(),
             at: Progress::default(),
         }
     }
+}
 
+impl<P: Model> Tables<P> {
     /// Every node boots, in id order, as in the simulator; the checker starts empty (told of
     /// a lossy network, as the simulator tells it).
-    fn initial(&mut self) -> Box<[u32]> {
+    fn initial(&self) -> Box<[u32]> {
         let mut row = vec![0; self.lay.msgs()];
         let mut msgs = Vec::new();
         for id in NodeId::all(self.n) {
@@ -530,7 +584,7 @@ impl<P: Model> Explorer<P> {
     /// armed a timer, for [`Explorer::hold`], which the caller applies once the messages in
     /// flight are all there.
     fn effects(
-        &mut self,
+        &self,
         node: NodeId,
         slot: &mut Slot<P>,
         out: Out<P>,
@@ -564,8 +618,8 @@ impl<P: Model> Explorer<P> {
     /// sent and answered. Handlers are deterministic, so the same slot and message (or timer)
     /// always give the same result; most transitions repeat one taken before, and the cache
     /// spares them the handler and the interning.
-    fn handle(&mut self, slot_id: u32, what: Handle) -> Rc<Handled> {
-        if let Some(done) = self.handled.get(&(slot_id, what)) {
+    fn handle(&self, sc: &mut Scratch<P>, slot_id: u32, what: Handle) -> Arc<Handled> {
+        if let Some(done) = sc.handled.get(&(slot_id, what)) {
             return done.clone();
         }
         let mut slot = self.slots.get(slot_id).clone();
@@ -598,28 +652,29 @@ impl<P: Model> Explorer<P> {
             }
         }
         let timers_empty = slot.timers.is_empty();
-        let done = Rc::new(Handled {
+        let done = Arc::new(Handled {
             slot: self.slots.intern(slot),
             sent: sent.into_boxed_slice(),
             replies: replies.into_boxed_slice(),
             armed,
             timers_empty,
         });
-        self.handled.insert((slot_id, what), done.clone());
+        sc.handled.insert((slot_id, what), done.clone());
         done
     }
 
     /// Takes a delivery or a timer at `node` from `row` into the successor being built: its
     /// messages and replies, the bounded-delay holds, and the node's new slot.
     fn apply(
-        &mut self,
+        &self,
+        sc: &mut Scratch<P>,
         row: &[u32],
         node: NodeId,
         what: Handle,
         msgs: &mut Vec<u32>,
         replies: &mut Vec<(NodeId, u64, Reply)>,
     ) -> (NodeId, u32) {
-        let done = self.handle(row[node.idx()], what);
+        let done = self.handle(sc, row[node.idx()], what);
         msgs.extend_from_slice(&done.sent);
         replies.extend_from_slice(&done.replies);
         if let Some(armed) = done.armed {
@@ -631,7 +686,7 @@ impl<P: Model> Explorer<P> {
     /// Bounded delay: a node that armed a timer makes every message now in flight (those it
     /// just sent included) hold its timers back until they arrive. A node with no timer left
     /// is held by nothing, so its bit is cleared and equal states stay equal.
-    fn hold(&mut self, node: NodeId, timers_empty: bool, armed: bool, msgs: &mut [u32]) {
+    fn hold(&self, node: NodeId, timers_empty: bool, armed: bool, msgs: &mut [u32]) {
         let bit = 1u32 << node.idx();
         let set = armed && !timers_empty;
         if self.opts.asynchronous || !(set || timers_empty) {
@@ -649,18 +704,18 @@ impl<P: Model> Explorer<P> {
 
     /// Fills the scratch with the nodes of `row`, for the checker. States expanded one after
     /// another share most slots, so only the slots that differ are cloned.
-    fn load(&mut self, row: &[u32]) {
-        if self.loaded.len() != self.n {
-            self.loaded = vec![u32::MAX; self.n];
-            self.nodes = vec![None; self.n];
-            self.durable = vec![P::Durable::default(); self.n];
+    fn load(&self, sc: &mut Scratch<P>, row: &[u32]) {
+        if sc.loaded.len() != self.n {
+            sc.loaded = vec![u32::MAX; self.n];
+            sc.nodes = vec![None; self.n];
+            sc.durable = vec![P::Durable::default(); self.n];
         }
         for (i, &id) in row[..self.n].iter().enumerate() {
-            if self.loaded[i] != id {
+            if sc.loaded[i] != id {
                 let slot = self.slots.get(id);
-                self.nodes[i] = slot.state.clone();
-                self.durable[i] = slot.durable.clone();
-                self.loaded[i] = id;
+                sc.nodes[i] = slot.state.clone();
+                sc.durable[i] = slot.durable.clone();
+                sc.loaded[i] = id;
             }
         }
     }
@@ -725,8 +780,14 @@ impl<P: Model> Explorer<P> {
     /// Takes one move from `row` (whose nodes are in the scratch): the successor's row and
     /// what the checker found on the way.
     /// Scratch buffers are reused: most successors were seen before and are dropped at once.
-    fn successor(&mut self, row: &[u32], mv: Move, child: &mut Vec<u32>) -> Vec<Violation> {
-        let mut msgs = std::mem::take(&mut self.scratch);
+    fn successor(
+        &self,
+        sc: &mut Scratch<P>,
+        row: &[u32],
+        mv: Move,
+        child: &mut Vec<u32>,
+    ) -> Vec<Violation> {
+        let mut msgs = std::mem::take(&mut sc.scratch);
         msgs.clear();
         msgs.extend_from_slice(&row[self.lay.msgs()..]);
         let mut spent = Spent::unpack(row[self.lay.spent()]);
@@ -742,10 +803,12 @@ impl<P: Model> Explorer<P> {
             Move::Deliver(m) => {
                 take(&mut msgs, m);
                 let to = self.msgs.get(m).to;
-                changed = Some(self.apply(row, to, Handle::Deliver(m), &mut msgs, &mut replies));
+                changed =
+                    Some(self.apply(sc, row, to, Handle::Deliver(m), &mut msgs, &mut replies));
             }
             Move::Fire(id, t) => {
-                changed = Some(self.apply(row, id, Handle::Fire(id, t), &mut msgs, &mut replies));
+                changed =
+                    Some(self.apply(sc, row, id, Handle::Fire(id, t), &mut msgs, &mut replies));
             }
             Move::Drop(m) => {
                 take(&mut msgs, m);
@@ -800,22 +863,22 @@ impl<P: Model> Explorer<P> {
             let i = id.idx();
             if sid != row[i] {
                 let slot = self.slots.get(sid);
-                let state = std::mem::replace(&mut self.nodes[i], slot.state.clone());
-                let durable = std::mem::replace(&mut self.durable[i], slot.durable.clone());
+                let state = std::mem::replace(&mut sc.nodes[i], slot.state.clone());
+                let durable = std::mem::replace(&mut sc.durable[i], slot.durable.clone());
                 parked = Some((i, state, durable));
             }
         }
         let violations = checker.check(&CheckCtx {
             proto: &self.proto,
-            nodes: &self.nodes,
-            durable: &self.durable,
+            nodes: &sc.nodes,
+            durable: &sc.durable,
             changed: ids,
             replies: &replies,
             requests: &self.requests[usize::from(spent.requests)],
         });
         if let Some((i, state, durable)) = parked {
-            self.nodes[i] = state;
-            self.durable[i] = durable;
+            sc.nodes[i] = state;
+            sc.durable[i] = durable;
         }
         child.clear();
         child.extend_from_slice(&row[..self.lay.msgs()]);
@@ -830,10 +893,12 @@ impl<P: Model> Explorer<P> {
         child[self.lay.spent()] = spent.pack();
         msgs.sort_unstable();
         child.extend_from_slice(&msgs);
-        self.scratch = msgs;
+        sc.scratch = msgs;
         violations
     }
+}
 
+impl<P: Model> Explorer<P> {
     fn search(&mut self, host: &mut dyn Host, until: f64) -> Result<Option<Report>, String> {
         if let Some(report) = &self.at.done {
             return Ok(Some(report.clone()));
@@ -842,7 +907,7 @@ impl<P: Model> Explorer<P> {
             self.at.started = true;
             self.at.t0 = host.seconds();
             self.at.base = host.allocated();
-            let init = self.initial();
+            let init = self.t.initial();
             let init_fp = fingerprint(&init);
             self.visited.insert(init_fp, ROOT);
             self.at.stats.unique = 1;
@@ -857,23 +922,25 @@ impl<P: Model> Explorer<P> {
                 if self.at.level.is_empty() {
                     break Outcome::Exhausted;
                 }
-                if self.at.stats.depth >= self.opts.max_depth {
+                if self.at.stats.depth >= self.t.opts.max_depth {
                     break Outcome::DepthBound;
                 }
             }
             while self.at.pos < self.at.level.len() {
                 let (fp, row) = std::mem::take(&mut self.at.level[self.at.pos]);
                 self.at.pos += 1;
-                self.load(&row);
-                self.moves(&row, &mut moves);
+                self.t.load(&mut self.sc, &row);
+                self.t.moves(&row, &mut moves);
                 for &mv in &moves {
-                    let violations = self.successor(&row, mv, &mut child);
+                    let violations = self.t.successor(&mut self.sc, &row, mv, &mut child);
                     self.at.stats.states += 1;
                     if let Some(v) = violations.into_iter().next() {
                         let path = self.path_to(fp, &row, mv)?;
                         self.at.stats.depth += 1;
                         self.at.stats.seconds = host.seconds() - t0;
-                        break 'search Outcome::Violation(Box::new(self.counterexample(path, v)?));
+                        break 'search Outcome::Violation(Box::new(
+                            self.t.counterexample(path, v)?,
+                        ));
                     }
                     let child_fp = fingerprint(&child);
                     if let std::collections::hash_map::Entry::Vacant(e) =
@@ -894,10 +961,10 @@ impl<P: Model> Explorer<P> {
                     if !host.progress(stats) {
                         break 'search Outcome::Cancelled;
                     }
-                    if stats.unique >= self.opts.max_states {
+                    if stats.unique >= self.t.opts.max_states {
                         break 'search Outcome::StateBound;
                     }
-                    if mem > self.opts.max_memory {
+                    if mem > self.t.opts.max_memory {
                         break 'search Outcome::MemoryBound;
                     }
                     if now >= until {
@@ -913,20 +980,146 @@ impl<P: Model> Explorer<P> {
                 at.stats.depth += 1;
             }
         };
-        // The search is over: its levels are let go at once, not when the search is dropped.
+        Ok(Some(self.finish(host, outcome)))
+    }
+
+    /// The search is over: its levels are let go at once, not when the search is dropped,
+    /// and the host hears the last figures.
+    fn finish(&mut self, host: &mut dyn Host, outcome: Outcome) -> Report {
         self.at.level = Vec::new();
         self.at.next = Vec::new();
         let stats = &mut self.at.stats;
-        let mem = host.allocated().saturating_sub(base);
+        let mem = host.allocated().saturating_sub(self.at.base);
         stats.peak_memory = stats.peak_memory.max(mem);
-        stats.seconds = host.seconds() - t0;
+        stats.seconds = host.seconds() - self.at.t0;
         host.progress(stats);
         let report = Report {
             stats: stats.clone(),
             outcome,
         };
         self.at.done = Some(report.clone());
-        Ok(Some(report))
+        report
+    }
+
+    /// The same search as [`search`](Self::search), each level expanded by `threads` threads,
+    /// with the same answer: the same counts, depth and counterexample. Threads expand runs of
+    /// the level's states into lists of new successors; one thread then takes those lists in
+    /// the level's order and does what the sequential search does with each successor (the
+    /// first path to reach a state is its parent, the first violation in level order is the
+    /// one reported, the bounds are checked every 1,024 states). Only the numbers the
+    /// interners hand out, and so the fingerprints, depend on the threads' timing; states
+    /// are told apart by content, so nothing that is reported does.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn search_parallel(&mut self, host: &mut dyn Host, threads: usize) -> Result<Report, String>
+    where
+        Tables<P>: Sync,
+        Scratch<P>: Send,
+    {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        if let Some(report) = &self.at.done {
+            return Ok(report.clone());
+        }
+        self.at.started = true;
+        self.at.t0 = host.seconds();
+        self.at.base = host.allocated();
+        let init = self.t.initial();
+        let init_fp = fingerprint(&init);
+        self.visited.insert(init_fp, ROOT);
+        self.at.stats.unique = 1;
+        let mut level = vec![(init_fp, init)];
+        let mut scratches: Vec<Scratch<P>> = (0..threads).map(|_| Scratch::default()).collect();
+        let outcome = 'search: loop {
+            if level.is_empty() {
+                break Outcome::Exhausted;
+            }
+            if self.at.stats.depth >= self.t.opts.max_depth {
+                break Outcome::DepthBound;
+            }
+            // Small runs keep every thread busy to the end of the level; not so small that
+            // taking the next one costs more than expanding it.
+            let run = (level.len() / (threads * 16)).clamp(16, 1024);
+            let runs = level.len().div_ceil(run);
+            let taken = AtomicUsize::new(0);
+            // Runs after one with a violation are not needed: the merge stops there.
+            let violated = AtomicUsize::new(usize::MAX);
+            let mut expanded: Vec<Option<Vec<Expanded>>> = (0..runs).map(|_| None).collect();
+            let (tables, visited, states) = (&self.t, &self.visited, &level);
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = scratches
+                    .iter_mut()
+                    .map(|sc| {
+                        let (taken, violated) = (&taken, &violated);
+                        scope.spawn(move || {
+                            let mut done = Vec::new();
+                            loop {
+                                let r = taken.fetch_add(1, Ordering::Relaxed);
+                                if r >= runs || r > violated.load(Ordering::Relaxed) {
+                                    return done;
+                                }
+                                let part = &states[r * run..((r + 1) * run).min(states.len())];
+                                let out = tables.expand(sc, visited, part);
+                                if out.iter().any(|e| e.violation.is_some()) {
+                                    violated.fetch_min(r, Ordering::Relaxed);
+                                }
+                                done.push((r, out));
+                            }
+                        })
+                    })
+                    .collect();
+                for w in workers {
+                    // A panic in a handler is a bug to see, as in the sequential search.
+                    for (r, out) in w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
+                        expanded[r] = Some(out);
+                    }
+                }
+            });
+            let mut next = Vec::new();
+            // Every run up to the first with a violation was expanded.
+            for (r, out) in expanded.into_iter().map_while(|o| o).enumerate() {
+                for (k, e) in out.into_iter().enumerate() {
+                    let (fp, row) = &level[r * run + k];
+                    self.at.stats.states += e.taken;
+                    for (child_fp, child) in e.children {
+                        if let std::collections::hash_map::Entry::Vacant(v) =
+                            self.visited.entry(child_fp)
+                        {
+                            v.insert(*fp);
+                            self.at.stats.unique += 1;
+                            next.push((child_fp, child));
+                        }
+                    }
+                    if let Some((mv, v)) = e.violation {
+                        let path = self.path_to(*fp, row, mv)?;
+                        self.at.stats.depth += 1;
+                        self.at.stats.seconds = host.seconds() - self.at.t0;
+                        break 'search Outcome::Violation(Box::new(
+                            self.t.counterexample(path, v)?,
+                        ));
+                    }
+                    self.at.tick += 1;
+                    if self.at.tick % 1024 == 0 {
+                        let stats = &mut self.at.stats;
+                        let mem = host.allocated().saturating_sub(self.at.base);
+                        stats.peak_memory = stats.peak_memory.max(mem);
+                        stats.seconds = host.seconds() - self.at.t0;
+                        if !host.progress(stats) {
+                            break 'search Outcome::Cancelled;
+                        }
+                        if stats.unique >= self.t.opts.max_states {
+                            break 'search Outcome::StateBound;
+                        }
+                        if mem > self.t.opts.max_memory {
+                            break 'search Outcome::MemoryBound;
+                        }
+                    }
+                }
+            }
+            level = next;
+            if !level.is_empty() {
+                self.at.stats.depth += 1;
+            }
+        };
+        Ok(self.finish(host, outcome))
     }
 
     /// The steps from the initial state to `row` (fingerprint `fp`), then `last`: the chain of
@@ -940,25 +1133,67 @@ impl<P: Model> Explorer<P> {
         }
         chain.reverse();
         let mut steps = Vec::new();
-        let mut cur = self.initial();
+        let mut cur = self.t.initial();
         let mut moves = Vec::new();
         for &want in &chain[1..] {
-            self.load(&cur);
-            self.moves(&cur, &mut moves);
+            self.t.load(&mut self.sc, &cur);
+            self.t.moves(&cur, &mut moves);
             let mut child = Vec::new();
             let found = moves.iter().find_map(|&mv| {
-                self.successor(&cur, mv, &mut child);
+                self.t.successor(&mut self.sc, &cur, mv, &mut child);
                 (fingerprint(&child) == want).then(|| (mv, child.as_slice().into()))
             });
             // Only a fingerprint collision could lose the way back.
             let (mv, child) =
                 found.ok_or("the path to the violation was lost (a fingerprint collision)")?;
-            steps.push(self.step_of(&cur, mv));
+            steps.push(self.t.step_of(&cur, mv));
             cur = child;
         }
         debug_assert_eq!(&*cur, row);
-        steps.push(self.step_of(row, last));
+        steps.push(self.t.step_of(row, last));
         Ok(steps)
+    }
+}
+
+impl<P: Model> Tables<P> {
+    /// Expands a run of a level's states, in order, as the sequential search would: for each,
+    /// the moves taken (up to a violation), the successors not visited before the level and
+    /// not reached earlier in the run, and the first violation with its move.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn expand(
+        &self,
+        sc: &mut Scratch<P>,
+        visited: &HashMap<u64, u64, IdentityBuild>,
+        states: &[(u64, Box<[u32]>)],
+    ) -> Vec<Expanded> {
+        let mut seen = std::collections::HashSet::<u64, IdentityBuild>::default();
+        let mut moves = Vec::new();
+        let mut child = Vec::new();
+        states
+            .iter()
+            .map(|(_, row)| {
+                self.load(sc, row);
+                self.moves(row, &mut moves);
+                let mut e = Expanded {
+                    taken: 0,
+                    children: Vec::new(),
+                    violation: None,
+                };
+                for &mv in &moves {
+                    let violations = self.successor(sc, row, mv, &mut child);
+                    e.taken += 1;
+                    if let Some(v) = violations.into_iter().next() {
+                        e.violation = Some((mv, v));
+                        break;
+                    }
+                    let fp = fingerprint(&child);
+                    if !visited.contains_key(&fp) && seen.insert(fp) {
+                        e.children.push((fp, child.as_slice().into()));
+                    }
+                }
+                e
+            })
+            .collect()
     }
 
     /// Replays the path in the simulator under the manual schedule, finding each message's
@@ -1025,9 +1260,18 @@ impl<P: Model> Explorer<P> {
     }
 }
 
-impl<P: Model> Resume for Explorer<P> {
+// Every protocol's values can be shared between threads (the parallel search needs it).
+impl<P: Model> Resume for Explorer<P>
+where
+    Tables<P>: Sync,
+    Scratch<P>: Send,
+{
     fn resume(&mut self, host: &mut dyn Host, until: f64) -> Result<Option<Report>, String> {
         self.search(host, until)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    fn parallel(&mut self, host: &mut dyn Host, threads: usize) -> Result<Report, String> {
+        self.search_parallel(host, threads)
     }
 }
 

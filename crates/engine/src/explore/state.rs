@@ -6,7 +6,8 @@
 use crate::node::{NodeId, Protocol};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 /// A fast, deterministic word hasher (the Fx multiply-rotate), for interning; fingerprints
 /// get a stronger finish in [`fingerprint`].
@@ -84,31 +85,100 @@ pub(super) fn fingerprint(row: &[u32]) -> u64 {
     h ^ (h >> 31)
 }
 
-/// Each distinct value once, numbered in the order first seen (so runs are deterministic).
+/// Each distinct value once, numbered in the order first seen (so a search on one thread is
+/// deterministic down to the numbers; on several, the numbers depend on which thread got
+/// there first, but a value always keeps the number it got). Threads intern at once: the map
+/// from value to number is split into shards, each behind its own lock, and the values are
+/// kept in [`Store`], which hands out references without a lock.
 pub(super) struct Interner<T> {
-    ids: HashMap<Rc<T>, u32, FxBuild>,
-    items: Vec<Rc<T>>,
+    shards: Box<[Shard<T>]>,
+    items: Store<Arc<T>>,
+    len: AtomicU32,
 }
+
+/// One shard of the interner's map from value to number.
+type Shard<T> = RwLock<HashMap<Arc<T>, u32, FxBuild>>;
+
+/// Shards of the interner's map: enough that threads rarely wait on each other.
+const SHARDS: usize = 64;
 
 impl<T: Hash + Eq> Interner<T> {
     pub(super) fn new() -> Self {
         Interner {
-            ids: HashMap::default(),
-            items: Vec::new(),
+            shards: (0..SHARDS).map(|_| RwLock::default()).collect(),
+            items: Store::new(),
+            len: AtomicU32::new(0),
         }
     }
-    pub(super) fn intern(&mut self, value: T) -> u32 {
-        if let Some(&id) = self.ids.get(&value) {
+    pub(super) fn intern(&self, value: T) -> u32 {
+        let mut h = Fx::default();
+        value.hash(&mut h);
+        // Fx's multiply leaves the top bits the best mixed.
+        let shard = &self.shards[(h.finish() >> 58) as usize % SHARDS];
+        if let Some(&id) = shard
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&value)
+        {
             return id;
         }
-        let id = u32::try_from(self.items.len()).expect("fewer than 4 G distinct values");
-        let rc = Rc::new(value);
-        self.items.push(rc.clone());
-        self.ids.insert(rc, id);
+        let mut map = shard.write().unwrap_or_else(PoisonError::into_inner);
+        // Another thread may have interned it between the two locks.
+        if let Some(&id) = map.get(&value) {
+            return id;
+        }
+        let id = self.len.fetch_add(1, Ordering::Relaxed);
+        assert!(id < u32::MAX, "fewer than 4 G distinct values");
+        let rc = Arc::new(value);
+        self.items.set(id, rc.clone());
+        map.insert(rc, id);
         id
     }
     pub(super) fn get(&self, id: u32) -> &T {
-        &self.items[id as usize]
+        self.items.get(id)
+    }
+}
+
+/// An append-only array that threads fill and read at once, every slot written once: buckets
+/// of doubling size (32, 64, 128...), each allocated by the first thread to need it, so that a
+/// reference handed out stays valid as the array grows.
+struct Store<T> {
+    buckets: [OnceLock<Box<[OnceLock<T>]>>; BUCKETS],
+}
+
+/// 32 + 64 + ... + 2^32: room for every `u32` index.
+const BUCKETS: usize = 28;
+const FIRST: u32 = 5;
+
+impl<T> Store<T> {
+    fn new() -> Self {
+        Store {
+            buckets: std::array::from_fn(|_| OnceLock::new()),
+        }
+    }
+    /// Bucket `b` holds indices from `2^(b+5) - 32` on, `2^(b+5)` of them.
+    fn place(i: u32) -> (usize, usize) {
+        let j = u64::from(i) + (1 << FIRST);
+        let b = 63 - j.leading_zeros() - FIRST;
+        (b as usize, (j - (1 << (b + FIRST))) as usize)
+    }
+    fn set(&self, i: u32, value: T) {
+        let (b, at) = Self::place(i);
+        let bucket = self.buckets[b].get_or_init(|| {
+            (0..1usize << (b as u32 + FIRST))
+                .map(|_| OnceLock::new())
+                .collect()
+        });
+        if bucket[at].set(value).is_err() {
+            unreachable!("each index is handed out once");
+        }
+    }
+    fn get(&self, i: u32) -> &T {
+        let (b, at) = Self::place(i);
+        self.buckets[b]
+            .get()
+            .and_then(|bucket| bucket[at].get())
+            .expect("only numbers handed out are looked up")
     }
 }
 
@@ -222,8 +292,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_store_places_every_index_once() {
+        assert_eq!(Store::<()>::place(0), (0, 0));
+        assert_eq!(Store::<()>::place(31), (0, 31));
+        assert_eq!(Store::<()>::place(32), (1, 0));
+        assert_eq!(Store::<()>::place(95), (1, 63));
+        assert_eq!(Store::<()>::place(96), (2, 0));
+        assert_eq!(Store::<()>::place(u32::MAX).0, BUCKETS - 1);
+        let s = Store::new();
+        for i in 0..1000 {
+            s.set(i, i * 3);
+        }
+        assert!((0..1000).all(|i| *s.get(i) == i * 3));
+    }
+
+    #[test]
+    fn threads_interning_at_once_agree_on_every_number() {
+        let i = Interner::new();
+        let ids: Vec<Vec<u32>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..4)
+                .map(|t| {
+                    let i = &i;
+                    s.spawn(move || (0..2000u32).map(|v| i.intern((v * 7 + t) % 1500)).collect())
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        for (t, ids) in ids.iter().enumerate() {
+            for (v, &id) in ids.iter().enumerate() {
+                assert_eq!(*i.get(id), (v as u32 * 7 + t as u32) % 1500);
+            }
+        }
+        assert_eq!(i.len.load(Ordering::Relaxed), 1500);
+    }
+
+    #[test]
     fn interning_numbers_each_distinct_value_once_in_order() {
-        let mut i = Interner::new();
+        let i = Interner::new();
         assert_eq!(i.intern("b"), 0);
         assert_eq!(i.intern("a"), 1);
         assert_eq!(i.intern("b"), 0);
