@@ -22,6 +22,7 @@ use lab_engine::any::AnySim;
 use lab_engine::catalog::{Settings, Workload};
 use lab_engine::check::{
     check_seeds_parallel, CheckOptions, CheckReport, FailureKind, FaultModel, SeedRange,
+    LINEARIZABILITY, LIN_BUDGET,
 };
 use lab_engine::explore::{self, Outcome, Stats};
 use lab_engine::lin::{self, Verdict};
@@ -225,11 +226,15 @@ fn check(a: &CheckArgs) -> Result<ExitCode, String> {
     Ok(print_check(&summary))
 }
 
+/// 1 for a violation; 3, as `lab lin` on an unknown verdict, when the linearizability budget
+/// left a seed undecided (not a pass); else 0.
 fn exit_status(report: &CheckReport) -> ExitCode {
-    if report.failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    if !report.failures.is_empty() {
         ExitCode::from(1)
+    } else if !report.unknown.is_empty() {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -256,14 +261,20 @@ fn print_check(c: &CheckSummary) -> ExitCode {
             "\nfirst failure: seed {} ({kind}). Reproduce with:",
             f.seed
         ));
+        let history = matches!(&f.kind, FailureKind::Safety(v) if v.invariant == LINEARIZABILITY);
         say(format!(
-            "  lab run {} --until {} --actions repro.txt",
+            "  lab run {} --until {} --actions repro.txt{}",
             Settings {
                 seed: f.seed,
                 ..c.settings.clone()
             }
             .to_flags(),
             fmt_time(f.time + lab_engine::MS),
+            if history {
+                " --history > h.edn && lab lin h.edn"
+            } else {
+                ""
+            }
         ));
         say(format!(
             "where repro.txt holds these {} actions:",
@@ -273,6 +284,14 @@ fn print_check(c: &CheckSummary) -> ExitCode {
         say(format!(
             "or open it in the app at the failure: ?{}",
             f.link(&c.settings)
+        ));
+    }
+    if !report.unknown.is_empty() {
+        // Not a pass: say which seeds, and exit as lab lin does on an unknown verdict.
+        let seeds: Vec<String> = report.unknown.iter().map(u64::to_string).collect();
+        say(format!(
+            "linearizability unknown (budget of {LIN_BUDGET} steps spent) for seeds: {}",
+            seeds.join(", ")
         ));
     }
     exit_status(report)

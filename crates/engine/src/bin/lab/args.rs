@@ -33,7 +33,9 @@ pub struct Cli {
 pub enum Cmd {
     /// Run one simulation and print every event
     Run(RunArgs),
-    /// Run many seeds with random faults; check every invariant and liveness
+    /// Run many seeds with random faults; check every invariant and liveness (with --workload kv
+    /// also the clients' history for linearizability; exit 3 if its budget left a seed
+    /// undecided)
     Check(CheckArgs),
     /// Explore every interleaving of a small cluster, breadth-first, so a violation found has a
     /// shortest path
