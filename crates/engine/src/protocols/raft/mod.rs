@@ -12,7 +12,13 @@
 
 mod election;
 mod present;
+mod reads;
 mod replication;
+
+pub use reads::{
+    FollowerRead, HeldRead, LeaderCheck, LeaderCheckReply, ReadConfig, ReadIndexAnswer,
+    ReadIndexAsk, ReadPath,
+};
 
 use super::machine::{Reads, Store};
 use crate::node::narrate;
@@ -69,6 +75,12 @@ pub enum RaftMsg {
     /// Could the sender win an election in `term` without disrupting anyone? (thesis §9.6)
     PreVote(RequestVote),
     PreVoteReply(VoteReply),
+    /// Is the sender still the leader? Reads skipping the log ask a majority (thesis §6.4).
+    LeaderCheck(LeaderCheck),
+    LeaderCheckReply(LeaderCheckReply),
+    /// A follower asks the leader for a read index (thesis §6.4, follower reads).
+    ReadIndexAsk(ReadIndexAsk),
+    ReadIndexAnswer(ReadIndexAnswer),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -76,6 +88,11 @@ pub enum RaftTimer {
     Election,
     Heartbeat,
     CheckQuorum,
+    /// Leader, `reads=lease`: the lease of the newest round runs out (thesis §6.4.1).
+    Lease,
+    /// Follower, `reads=lease`: the minimum election timeout since it heard its leader ends,
+    /// and with it the refusal to vote (thesis §4.2.3).
+    VoteHold,
 }
 
 /// Persistent state on all servers, updated on stable storage before responding to RPCs.
@@ -121,6 +138,9 @@ pub struct RaftState {
     pub heard_leader: bool,
     /// Leader with CheckQuorum: followers heard from in this round.
     pub heard_from: Vec<NodeId>,
+    /// The read path's bookkeeping (`reads=` other than `log`); written only when in use.
+    #[serde(skip_serializing_if = "ReadPath::is_idle")]
+    pub read: ReadPath,
 }
 
 impl RaftState {
@@ -160,6 +180,8 @@ pub struct Raft {
     pub check_quorum: bool,
     /// How a client's read is served (thesis §6.4); see [`Raft::serve_read`].
     pub reads: Reads,
+    /// The lease's drift bound and the read path's buggy variants.
+    pub read: ReadConfig,
     pub bug_commit_old_term: bool,
     pub bug_vote_without_log_check: bool,
     pub bug_forget_vote_on_restart: bool,
@@ -190,6 +212,7 @@ impl Raft {
         s.leader = None;
         s.votes.clear();
         s.waiting.clear();
+        self.forget_reads(s, out);
         self.persist(s, out);
         if was == Role::Leader {
             out.cancel_timer(RaftTimer::Heartbeat);
@@ -239,6 +262,7 @@ impl Protocol for Raft {
             waiting: Vec::new(),
             heard_leader: false,
             heard_from: Vec::new(),
+            read: ReadPath::default(),
         };
         narrate!(
             out,
@@ -247,6 +271,11 @@ impl Protocol for Raft {
             s.last_index()
         );
         self.reset_election_timer(&mut s, out);
+        // It may have acknowledged a leader's lease just before it went down (a fresh
+        // cluster, in term 0, has none to protect).
+        if s.term() > 0 {
+            self.hold_votes(&mut s, out);
+        }
         s
     }
 
@@ -259,8 +288,16 @@ impl Protocol for Raft {
             RaftMsg::AppendEntriesReply(m) => Some(m.term),
             RaftMsg::RequestVoteReply(m) => Some(m.term),
             RaftMsg::PreVoteReply(m) if !m.vote_granted => Some(m.term),
-            RaftMsg::PreVote(_) | RaftMsg::PreVoteReply(_) => None,
+            RaftMsg::LeaderCheck(m) => Some(m.term),
+            RaftMsg::LeaderCheckReply(m) => Some(m.term),
+            RaftMsg::PreVote(_)
+            | RaftMsg::PreVoteReply(_)
+            | RaftMsg::ReadIndexAsk(_)
+            | RaftMsg::ReadIndexAnswer(_) => None,
         };
+        if self.ignores_vote(s, &msg, out) {
+            return;
+        }
         if let Some(t) = term.filter(|&t| t > s.term()) {
             self.step_down(s, t, out);
         }
@@ -271,6 +308,10 @@ impl Protocol for Raft {
             RaftMsg::AppendEntriesReply(m) => self.on_append_reply(s, from, m, out),
             RaftMsg::PreVote(m) => self.on_pre_vote(s, from, m, out),
             RaftMsg::PreVoteReply(m) => self.on_pre_vote_reply(s, from, m, out),
+            RaftMsg::LeaderCheck(m) => self.on_leader_check(s, from, m, out),
+            RaftMsg::LeaderCheckReply(m) => self.on_leader_check_reply(s, from, m, out),
+            RaftMsg::ReadIndexAsk(m) => self.on_read_index_ask(s, from, m, out),
+            RaftMsg::ReadIndexAnswer(m) => self.on_read_index_answer(s, m, out),
         }
     }
 
@@ -295,6 +336,10 @@ impl Protocol for Raft {
                 if s.role == Role::Leader {
                     self.broadcast_append(s, out);
                     out.set_timer(RaftTimer::Heartbeat, self.heartbeat, self.heartbeat);
+                    // A lease is renewed only by rounds it can count acknowledgements of.
+                    if self.reads == Reads::Lease {
+                        self.start_round(s, out);
+                    }
                 }
             }
             RaftTimer::CheckQuorum => {
@@ -312,6 +357,7 @@ impl Protocol for Raft {
                     s.role = Role::Follower;
                     s.leader = None;
                     s.waiting.clear();
+                    self.forget_reads(s, out);
                     out.cancel_timer(RaftTimer::Heartbeat);
                     self.reset_election_timer(s, out);
                 } else {
@@ -320,10 +366,17 @@ impl Protocol for Raft {
                     out.set_timer(RaftTimer::CheckQuorum, lo, lo);
                 }
             }
+            RaftTimer::Lease => self.on_lease_timer(s, out),
+            RaftTimer::VoteHold => s.read.vote_hold = false,
         }
     }
 
     fn on_request(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
+        let is_read = req.op.is_some_and(|op| op.is_read());
+        if s.role != Role::Leader && is_read && self.reads == Reads::Follower {
+            self.follower_read(s, req, out);
+            return;
+        }
         if s.role != Role::Leader {
             narrate!(
                 out,
@@ -334,7 +387,7 @@ impl Protocol for Raft {
             out.reply(req.id, Reply::Redirect(s.leader.filter(|&l| l != s.id)));
             return;
         }
-        if req.op.is_some_and(|op| op.is_read()) {
+        if is_read {
             self.serve_read(s, req, out);
         } else {
             self.append_request(s, req, out);
@@ -343,19 +396,9 @@ impl Protocol for Raft {
 }
 
 impl Raft {
-    /// The one place a leader serves a client's read. With `reads=log` (thesis §6.4's simplest
-    /// way) the read goes through the log like a write: it is answered when its entry is
-    /// applied, which happens only once a majority of the leader's term stores it, so a
-    /// deposed leader can never answer it.
-    fn serve_read(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
-        match self.reads {
-            Reads::Log => self.append_request(s, req, out),
-        }
-    }
-
     /// §5.3: the leader appends the command to its log and replicates it; the client is
     /// answered once the entry is committed and applied.
-    fn append_request(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
+    pub(super) fn append_request(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
         s.durable.log.push_back(Entry {
             term: s.term(),
             request: req,
