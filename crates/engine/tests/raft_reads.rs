@@ -210,13 +210,13 @@ fn a_confirmed_round_gives_a_lease_that_serves_reads_without_a_round_until_it_ru
     let acts = out.actions();
     assert!(acts.contains(&check(1)(NodeId(2))) && acts.contains(&check(1)(NodeId(3))));
     assert!(acts.contains(&Effect::SetTimer {
-        timer: RaftTimer::Lease,
+        timer: RaftTimer::Lease(0),
         min: 122_727,
         max: 122_727
     }));
-    assert!(!s.read.lease);
+    assert!(s.read.lease.is_none());
     r.on_msg(&mut s, NodeId(3), ack(1), &mut Out::new(false));
-    assert!(s.read.lease);
+    assert_eq!(s.read.lease, Some(0));
 
     let mut out = Out::new(false);
     r.on_request(&mut s, read(9), &mut out);
@@ -229,8 +229,8 @@ fn a_confirmed_round_gives_a_lease_that_serves_reads_without_a_round_until_it_ru
         "no round while the lease holds"
     );
 
-    r.on_timer(&mut s, RaftTimer::Lease, &mut Out::new(false));
-    assert!(!s.read.lease);
+    r.on_timer(&mut s, RaftTimer::Lease(0), &mut Out::new(false));
+    assert!(s.read.lease.is_none());
     let mut out = Out::new(false);
     r.on_request(&mut s, read(10), &mut out);
     let acts = out.actions();
@@ -420,4 +420,30 @@ fn the_bug_answers_from_the_leaders_own_state_at_once() {
         }],
         "no round, no own-term commit: whatever it has applied"
     );
+}
+
+#[test]
+fn each_confirmed_round_carries_the_lease_on_from_its_own_start() {
+    // Two lease timers: the next round is timed while the lease holds, and takes over once a
+    // majority confirms it, so the lease does not lapse between rounds.
+    let r = raft(Reads::Lease);
+    let mut s = leader(&r, 2);
+    r.on_timer(&mut s, RaftTimer::Heartbeat, &mut Out::new(false));
+    r.on_msg(&mut s, NodeId(2), ack(1), &mut Out::new(false));
+    assert_eq!((s.read.lease, s.read.slots), (Some(0), [Some(1), None]));
+    let mut out = Out::new(false);
+    r.on_timer(&mut s, RaftTimer::Heartbeat, &mut out);
+    assert!(out.actions().contains(&Effect::SetTimer {
+        timer: RaftTimer::Lease(1),
+        min: 150 * MS,
+        max: 150 * MS
+    }));
+    assert_eq!(s.read.slots, [Some(1), Some(2)]);
+    let mut out = Out::new(false);
+    r.on_msg(&mut s, NodeId(3), ack(2), &mut out);
+    assert_eq!(out.actions(), [Effect::CancelTimer(RaftTimer::Lease(0))]);
+    assert_eq!((s.read.lease, s.read.slots), (Some(1), [None, Some(2)]));
+    // The stale slot's timer is gone; the lease ends only with round 2's.
+    r.on_timer(&mut s, RaftTimer::Lease(1), &mut Out::new(false));
+    assert_eq!(s.read.lease, None);
 }

@@ -88,8 +88,9 @@ pub enum RaftTimer {
     Election,
     Heartbeat,
     CheckQuorum,
-    /// Leader, `reads=lease`: the lease of the newest round runs out (thesis §6.4.1).
-    Lease,
+    /// Leader, `reads=lease`: the lease timed from a round runs out (thesis §6.4.1); two
+    /// slots, so the next round is timed while the current lease holds.
+    Lease(u8),
     /// Follower, `reads=lease`: the minimum election timeout since it heard its leader ends,
     /// and with it the refusal to vote (thesis §4.2.3).
     VoteHold,
@@ -366,7 +367,7 @@ impl Protocol for Raft {
                     out.set_timer(RaftTimer::CheckQuorum, lo, lo);
                 }
             }
-            RaftTimer::Lease => self.on_lease_timer(s, out),
+            RaftTimer::Lease(slot) => self.on_lease_timer(s, slot, out),
             RaftTimer::VoteHold => s.read.vote_hold = false,
         }
     }

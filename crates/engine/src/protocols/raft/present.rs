@@ -16,7 +16,7 @@ impl TimerKind for RaftTimer {
             RaftTimer::Election => "election".into(),
             RaftTimer::Heartbeat => "heartbeat".into(),
             RaftTimer::CheckQuorum => "check-quorum".into(),
-            RaftTimer::Lease => "lease".into(),
+            RaftTimer::Lease(_) => "lease".into(),
             RaftTimer::VoteHold => "vote-hold".into(),
         }
     }
@@ -150,7 +150,7 @@ fn read_section(r: &Raft, s: &RaftState) -> Section {
     }
     if r.reads == Reads::Lease {
         if s.role == Role::Leader {
-            fields.push(("lease held".into(), yes_no(p.lease)));
+            fields.push(("lease held".into(), yes_no(p.lease.is_some())));
             fields.push((
                 "lease length".into(),
                 crate::time::fmt_time(r.lease_duration()),

@@ -89,9 +89,12 @@ pub struct ReadPath {
     pub round: u64,
     pub acked: Vec<u64>,
     pub held: Vec<HeldRead>,
-    /// Leader, lease: the round whose lease timer runs, and whether a majority confirmed it.
-    pub probe: Option<u64>,
-    pub lease: bool,
+    /// Leader, lease: the round each of the two lease timers was started for. One bounds the
+    /// lease a majority confirmed; the other times the newest round, which takes over once
+    /// confirmed, so the lease runs on from round to round instead of lapsing.
+    pub slots: [Option<u64>; 2],
+    /// The slot whose timer bounds the confirmed lease, if one holds.
+    pub lease: Option<u8>,
     /// Lease: this node heard from a leader less than a minimum election timeout ago (or
     /// restarted less than that ago) and so refuses to vote (§4.2.3).
     pub vote_hold: bool,
@@ -148,7 +151,7 @@ impl Raft {
         }
         match self.reads {
             Reads::Log => self.append_request(s, req, out),
-            Reads::Lease if s.read.lease && self.own_term_committed(s) => {
+            Reads::Lease if s.read.lease.is_some() && self.own_term_committed(s) => {
                 narrate!(
                     out,
                     "{} holds a lease and answers {} from its own state (§6.4.1)",
@@ -198,10 +201,15 @@ impl Raft {
             round: s.read.round,
         });
         out.broadcast(s.id, self.nodes, |_| msg.clone());
-        if self.reads == Reads::Lease && s.read.probe.is_none() {
-            s.read.probe = Some(s.read.round);
+        if self.reads == Reads::Lease {
+            // The slot not bounding the lease (a new round replaces an older unconfirmed one).
+            let j = match s.read.lease {
+                Some(k) => 1 - usize::from(k),
+                None => (0..2).min_by_key(|&j| s.read.slots[j]).unwrap_or(0),
+            };
+            s.read.slots[j] = Some(s.read.round);
             let d = self.lease_duration();
-            out.set_timer(RaftTimer::Lease, d, d);
+            out.set_timer(RaftTimer::Lease(j as u8), d, d);
         }
     }
 
@@ -389,16 +397,7 @@ impl Raft {
         let acked = &mut s.read.acked[from.idx()];
         *acked = (*acked).max(m.round);
         let confirmed = self.confirmed_round(s);
-        if s.read.probe.is_some_and(|p| p <= confirmed) && !s.read.lease {
-            s.read.lease = true;
-            narrate!(
-                out,
-                "{} holds a lease: a majority acknowledged round {}, and none of them votes \
-                 for another leader before the lease runs out (§6.4.1)",
-                s.id,
-                s.read.probe.unwrap_or_default()
-            );
-        }
+        self.extend_lease(s, confirmed, out);
         self.release_reads(s, out);
     }
 
@@ -430,10 +429,34 @@ impl Raft {
         ignore
     }
 
-    pub(super) fn on_lease_timer(&self, s: &mut RaftState, out: &mut Out<Self>) {
-        s.read.probe = None;
-        if s.read.lease {
-            s.read.lease = false;
+    /// A confirmed round newer than the lease's own moves the lease to its timer.
+    fn extend_lease(&self, s: &mut RaftState, confirmed: u64, out: &mut Out<Self>) {
+        let current = s.read.lease.and_then(|k| s.read.slots[usize::from(k)]);
+        let newest = (0..2)
+            .filter(|&j| s.read.slots[j].is_some_and(|r| r <= confirmed))
+            .max_by_key(|&j| s.read.slots[j]);
+        let Some(j) = newest.filter(|&j| s.read.slots[j] > current) else {
+            return;
+        };
+        if let Some(k) = s.read.lease {
+            let k = usize::from(k);
+            s.read.slots[k] = None;
+            out.cancel_timer(RaftTimer::Lease(k as u8));
+        }
+        s.read.lease = Some(j as u8);
+        narrate!(
+            out,
+            "{} holds a lease: a majority acknowledged round {}, and none of them votes for \
+             another leader before it runs out (§6.4.1)",
+            s.id,
+            s.read.slots[j].unwrap_or_default()
+        );
+    }
+
+    pub(super) fn on_lease_timer(&self, s: &mut RaftState, slot: u8, out: &mut Out<Self>) {
+        s.read.slots[usize::from(slot) % 2] = None;
+        if s.read.lease == Some(slot) {
+            s.read.lease = None;
             narrate!(out, "{}'s lease runs out on its own clock", s.id);
         }
     }
@@ -443,13 +466,14 @@ impl Raft {
         if self.reads == Reads::Log {
             return;
         }
-        if s.read.probe.is_some() {
-            out.cancel_timer(RaftTimer::Lease);
+        for j in 0..2 {
+            if s.read.slots[j].take().is_some() {
+                out.cancel_timer(RaftTimer::Lease(j as u8));
+            }
         }
         s.read.held.clear();
         s.read.acked.clear();
-        s.read.probe = None;
-        s.read.lease = false;
+        s.read.lease = None;
         s.read.asked.clear();
     }
 }
