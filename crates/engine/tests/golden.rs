@@ -130,14 +130,14 @@ const CORPUS: &[(&str, u64)] = &[
     ("protocol=raft seed=5 drift=0.2", 0x0c49_6915_963b_fc70),
     ("protocol=zab seed=5 drift=0.2", 0x4c50_4a9d_95f1_89c4),
     // The key-value workload (issue 22): clients, their retries and the store.
-    ("protocol=raft seed=3 workload=kv", 0x0287_57fd_b16c_b9dc),
+    ("protocol=raft seed=3 workload=kv", 0xda87_874c_52c8_ae50),
     (
         "protocol=multi-paxos seed=3 workload=kv",
-        0xbd60_301d_7274_9b43,
+        0x6917_d09a_2cd9_8a7f,
     ),
     (
         "protocol=zab seed=3 workload=kv clients=5",
-        0x0159_1d15_e660_748a,
+        0xffda_d967_071a_8e07,
     ),
 ];
 

@@ -101,7 +101,8 @@ pub enum Workload {
     #[default]
     Counter,
     /// `clients` clients read, write and compare-and-set a few keys, each operation recorded
-    /// for the linearizability check.
+    /// for the linearizability check. Links between servers are then FIFO (TCP), as the
+    /// systems it models assume: overlapping proposals must not arrive out of order.
     Kv,
 }
 
