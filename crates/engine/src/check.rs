@@ -284,7 +284,7 @@ pub fn check_history(
 /// design: then the violation is the documented guarantee, not a bug.
 pub fn guarantee(settings: &Settings) -> &'static str {
     match settings.reads {
-        Reads::Log => "",
+        Reads::Log | Reads::ReadIndex | Reads::Lease | Reads::Follower => "",
     }
 }
 

@@ -6,7 +6,7 @@ use lab_engine::node::{Effect, KvOp, KvResult, NodeId, Out, Protocol, Reply, Req
 use lab_engine::protocols::machine::Reads;
 use lab_engine::protocols::raft::{
     AppendEntries, AppendReply, Entry, Raft, RaftDurable, RaftMsg, RaftState, RaftTimer,
-    RequestVote, Role, VoteReply,
+    ReadConfig, RequestVote, Role, VoteReply,
 };
 use lab_engine::MS;
 
@@ -18,6 +18,7 @@ fn raft(bugs: (bool, bool)) -> Raft {
         prevote: false,
         check_quorum: false,
         reads: Reads::Log,
+        read: ReadConfig::default(),
         bug_commit_old_term: bugs.0,
         bug_vote_without_log_check: bugs.1,
         bug_forget_vote_on_restart: false,

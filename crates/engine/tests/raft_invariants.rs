@@ -6,7 +6,7 @@ use lab_engine::invariants::raft::RaftChecker;
 use lab_engine::invariants::{CheckCtx, Checker, Violation};
 use lab_engine::node::{NodeId, Out, Protocol, Reply, Request};
 use lab_engine::protocols::machine::Reads;
-use lab_engine::protocols::raft::{Entry, Raft, RaftDurable, RaftState, Role};
+use lab_engine::protocols::raft::{Entry, Raft, RaftDurable, RaftState, ReadConfig, Role};
 use lab_engine::MS;
 
 fn raft() -> Raft {
@@ -17,6 +17,7 @@ fn raft() -> Raft {
         prevote: false,
         check_quorum: false,
         reads: Reads::Log,
+        read: ReadConfig::default(),
         bug_commit_old_term: false,
         bug_vote_without_log_check: false,
         bug_forget_vote_on_restart: false,

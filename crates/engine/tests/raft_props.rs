@@ -5,9 +5,12 @@
 mod common;
 
 use common::{assert_clean, first_catch, opts};
+use lab_engine::any::AnySim;
 use lab_engine::catalog;
 use lab_engine::check::{check_seed, check_seeds, CheckOptions, FailureKind};
-use lab_engine::{Action, Settings, MS};
+use lab_engine::lin::{self, Verdict};
+use lab_engine::node::NodeId;
+use lab_engine::{Action, Settings, MS, SECOND};
 
 #[test]
 fn raft_is_safe_and_live_over_2000_faulty_seeds() {
@@ -133,5 +136,84 @@ fn shrinking_keeps_the_failure_and_shortens_the_actions() {
     match (&long.kind, &short.kind) {
         (FailureKind::Safety(a), FailureKind::Safety(b)) => assert_eq!(a.invariant, b.invariant),
         other => panic!("{other:?}"),
+    }
+}
+
+/// Raft with the key-value workload and a read path.
+fn kv(reads: &str, extra: &[(&str, &str)]) -> Settings {
+    let mut words = vec![("workload", Some("kv")), ("reads", Some(reads))];
+    words.extend(extra.iter().map(|(k, v)| (*k, Some(*v))));
+    let s = Settings::from_words(words).expect("valid words");
+    s.validate().expect("valid settings");
+    s
+}
+
+#[test]
+fn raft_read_paths_are_safe_and_live_over_2000_faulty_seeds() {
+    // ReadIndex and follower reads need no clock; the lease is checked with drifting clocks.
+    assert_clean(&kv("read-index", &[]), 2000, &opts());
+    assert_clean(&kv("follower", &[]), 2000, &opts());
+    assert_clean(&kv("lease", &[("drift", "0.1")]), 2000, &opts());
+}
+
+#[test]
+fn leases_stay_safe_under_strong_drift_with_the_other_options() {
+    let s = kv(
+        "lease",
+        &[
+            ("drift", "0.3"),
+            ("nodes", "3"),
+            ("prevote", "on"),
+            ("check-quorum", "on"),
+        ],
+    );
+    assert_clean(&s, 300, &opts());
+}
+
+/// Runs `s` for 8 s with its leader at 1 s cut off alone from 1 s on, and checks the clients'
+/// history: is it linearizable?
+fn linearizable_with_the_leader_cut_off(s: &Settings) -> bool {
+    let mut sim = AnySim::new(s.clone()).unwrap();
+    sim.set_narrating(false);
+    sim.run_until(SECOND);
+    let leader = sim.leader().expect("a leader by 1 s");
+    let rest = NodeId::all(s.nodes).filter(|&n| n != leader).collect();
+    sim.apply(Action::Partition {
+        groups: vec![vec![leader], rest],
+    })
+    .unwrap();
+    sim.run_until(8 * SECOND);
+    let report = lin::check(sim.client_history(), 10_000_000);
+    assert_ne!(report.verdict, Verdict::Unknown, "seed {}", s.seed);
+    report.verdict == Verdict::Linearizable
+}
+
+#[test]
+fn a_leader_that_skips_the_quorum_check_serves_stale_reads_from_a_minority() {
+    // Thesis §6.4: without confirming it still leads, a leader cut off in a minority answers
+    // from a state the majority has moved past.
+    let caught: Vec<u64> = (1..=20)
+        .filter(|&seed| {
+            let s = Settings {
+                seed,
+                bugs: vec![catalog::READ_WITHOUT_QUORUM_CHECK],
+                ..kv("read-index", &[])
+            };
+            !linearizable_with_the_leader_cut_off(&s)
+        })
+        .collect();
+    assert!(caught.contains(&2), "caught at seeds {caught:?}");
+    // The same cut, with every correct read path: never a stale read.
+    for reads in ["log", "read-index", "lease", "follower"] {
+        for seed in caught.iter().copied().chain(1..=5) {
+            let s = Settings {
+                seed,
+                ..kv(reads, &[("drift", "0.1")])
+            };
+            assert!(
+                linearizable_with_the_leader_cut_off(&s),
+                "reads={reads} seed {seed}"
+            );
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Opt, Progress, Settings};
 use crate::invariants::raft::RaftChecker;
-use crate::protocols::raft::{Config, Raft, RaftState, Reconfig, Role};
+use crate::protocols::raft::{Config, Raft, RaftState, ReadConfig, Reconfig, Role};
 
 pub const COMMIT_OLD_TERM: Bug = Bug(&BugInfo {
     slug: "raft-commit-old-term",
@@ -46,6 +46,25 @@ pub const RECONFIG_BEFORE_TERM_COMMIT: Bug = Bug(&BugInfo {
           term or committing diverging entries. Needs membership=single.",
 });
 
+pub const READ_WITHOUT_QUORUM_CHECK: Bug = Bug(&BugInfo {
+    slug: "raft-read-without-quorum-check",
+    describe: "The leader answers reads from its own state without checking that it still leads.",
+    why: "A leader cut off in a minority does not know a new leader was elected and commits \
+          writes: it must confirm it still leads with a majority before answering a read \
+          (Raft thesis §6.4, step 3), or it serves stale data and the history is not \
+          linearizable. Needs workload=kv.",
+});
+
+pub const LEASE_IGNORES_DRIFT: Bug = Bug(&BugInfo {
+    slug: "raft-lease-ignores-drift",
+    describe: "A lease lasts a whole election timeout of the leader's clock, with no margin for \
+               clock drift.",
+    why: "Followers count their election timeout on their own clocks: if the leader's runs slow \
+          and theirs fast, they elect a new leader while the old one still believes its lease \
+          holds, and it serves stale reads. The lease must be shortened by the drift bound \
+          (Raft thesis §6.4.1). Needs workload=kv, reads=lease and drift.",
+});
+
 pub const RAFT: Entry = Entry {
     slug: "raft",
     title: "Raft",
@@ -57,6 +76,8 @@ pub const RAFT: Entry = Entry {
         FORGET_VOTE_ON_RESTART,
         UNPERSISTED_LOG,
         RECONFIG_BEFORE_TERM_COMMIT,
+        READ_WITHOUT_QUORUM_CHECK,
+        LEASE_IGNORES_DRIFT,
     ],
     options: &[Opt::PreVote, Opt::CheckQuorum],
     defaults: |_| {},
@@ -89,6 +110,11 @@ impl Model for Raft {
             prevote: st.prevote,
             check_quorum: st.check_quorum,
             reads: st.reads,
+            read: ReadConfig {
+                drift_ppm: st.drift_ppm,
+                bug_read_without_quorum_check: st.has_bug(READ_WITHOUT_QUORUM_CHECK),
+                bug_lease_ignores_drift: st.has_bug(LEASE_IGNORES_DRIFT),
+            },
             bug_commit_old_term: st.has_bug(COMMIT_OLD_TERM),
             bug_vote_without_log_check: st.has_bug(VOTE_WITHOUT_LOG_CHECK),
             bug_forget_vote_on_restart: st.has_bug(FORGET_VOTE_ON_RESTART),

@@ -277,7 +277,8 @@ impl Settings {
     /// The read paths a protocol offers a key-value client.
     pub fn read_paths(protocol: ProtocolKind) -> &'static [Reads] {
         match protocol {
-            ProtocolKind::Raft | ProtocolKind::MultiPaxos | ProtocolKind::Zab => &[Reads::Log],
+            ProtocolKind::Raft => &[Reads::Log, Reads::ReadIndex, Reads::Lease, Reads::Follower],
+            ProtocolKind::MultiPaxos | ProtocolKind::Zab => &[Reads::Log],
             _ => &[],
         }
     }

@@ -16,15 +16,27 @@ pub enum Reads {
     /// Zab transaction).
     #[default]
     Log,
+    /// Raft thesis §6.4: the leader confirms it still leads with a round of heartbeats, then
+    /// answers from its state at its commit index.
+    ReadIndex,
+    /// Raft thesis §6.4.1: the leader answers alone while a lease holds, an election timeout
+    /// (less the clock-drift bound) after a majority acknowledged a round.
+    Lease,
+    /// Raft thesis §6.4: any server answers, after asking the leader for a read index.
+    Follower,
 }
 
 impl Reads {
-    pub const ALL: &'static [Reads] = &[Reads::Log];
+    pub const ALL: &'static [Reads] =
+        &[Reads::Log, Reads::ReadIndex, Reads::Lease, Reads::Follower];
 
     /// The name in links and on the command line.
     pub fn slug(self) -> &'static str {
         match self {
             Reads::Log => "log",
+            Reads::ReadIndex => "read-index",
+            Reads::Lease => "lease",
+            Reads::Follower => "follower",
         }
     }
     pub fn parse(s: &str) -> Result<Reads, String> {

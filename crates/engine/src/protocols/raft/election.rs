@@ -3,9 +3,10 @@
 //! majority makes a leader. PreVote (Ongaro's thesis §9.6) asks the same question first without
 //! raising any term.
 
-use super::{Raft, RaftMsg, RaftState, RaftTimer, RequestVote, Role, VoteReply};
+use super::{Entry, Raft, RaftMsg, RaftState, RaftTimer, RequestVote, Role, VoteReply};
 use crate::node::narrate;
-use crate::node::{NodeId, Out};
+use crate::node::{NodeId, Out, Request};
+use crate::protocols::machine::Reads;
 
 impl Raft {
     /// §5.4.1: the candidate's log is at least as up-to-date as ours.
@@ -83,12 +84,38 @@ impl Raft {
             NodeId::list(&s.votes)
         );
         out.cancel_timer(RaftTimer::Election);
+        if self.reads != Reads::Log {
+            self.append_no_op(s, out);
+        }
         self.broadcast_append(s, out);
         out.set_timer(RaftTimer::Heartbeat, self.heartbeat, self.heartbeat);
         if self.check_quorum {
             let lo = self.election_timeout.0;
             out.set_timer(RaftTimer::CheckQuorum, lo, lo);
         }
+    }
+
+    /// Raft paper §8: "each leader commit[s] a blank no-op entry into the log at the start of
+    /// its term", which reads that skip the log need (thesis §6.4 step 1). It also starts the
+    /// leader's confirmation rounds afresh.
+    fn append_no_op(&self, s: &mut RaftState, out: &mut Out<Self>) {
+        s.read.acked = vec![0; self.nodes];
+        s.durable.log.push_back(Entry {
+            term: s.term(),
+            request: Request::counter(0, 0),
+            config: None,
+        });
+        s.match_index[s.id.idx()] = s.last_index();
+        self.persist(s, out);
+        narrate!(
+            out,
+            "{} appends a no-op as entry {} so an entry of term {} can commit (§8)",
+            s.id,
+            s.last_index(),
+            s.term()
+        );
+        // A cluster of one commits it at once.
+        self.advance_commit(s, out);
     }
 
     pub(super) fn on_request_vote(

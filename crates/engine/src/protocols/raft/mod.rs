@@ -13,7 +13,13 @@
 mod election;
 pub mod membership;
 mod present;
+mod reads;
 mod replication;
+
+pub use reads::{
+    FollowerRead, HeldRead, LeaderCheck, LeaderCheckReply, ReadConfig, ReadIndexAnswer,
+    ReadIndexAsk, ReadPath,
+};
 
 use super::machine::{Reads, Store};
 pub use membership::{Config, Membership, Pending, Reconfig};
@@ -76,6 +82,12 @@ pub enum RaftMsg {
     /// Could the sender win an election in `term` without disrupting anyone? (thesis §9.6)
     PreVote(RequestVote),
     PreVoteReply(VoteReply),
+    /// Is the sender still the leader? Reads skipping the log ask a majority (thesis §6.4).
+    LeaderCheck(LeaderCheck),
+    LeaderCheckReply(LeaderCheckReply),
+    /// A follower asks the leader for a read index (thesis §6.4, follower reads).
+    ReadIndexAsk(ReadIndexAsk),
+    ReadIndexAnswer(ReadIndexAnswer),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -85,6 +97,12 @@ pub enum RaftTimer {
     CheckQuorum,
     /// A catch-up round of a new server took an election timeout (dissertation §4.2.1).
     CatchUp,
+    /// Leader, `reads=lease`: the lease timed from a round runs out (thesis §6.4.1); two
+    /// slots, so the next round is timed while the current lease holds.
+    Lease(u8),
+    /// Follower, `reads=lease`: the minimum election timeout since it heard its leader ends,
+    /// and with it the refusal to vote (thesis §4.2.3).
+    VoteHold,
 }
 
 /// Persistent state on all servers, updated on stable storage before responding to RPCs.
@@ -135,6 +153,9 @@ pub struct RaftState {
     pub config_index: u64,
     /// Leader only: the membership change it is carrying out.
     pub pending: Option<Pending>,
+    /// The read path's bookkeeping (`reads=` other than `log`); written only when in use.
+    #[serde(skip_serializing_if = "ReadPath::is_idle")]
+    pub read: ReadPath,
 }
 
 impl RaftState {
@@ -174,6 +195,8 @@ pub struct Raft {
     pub check_quorum: bool,
     /// How a client's read is served (thesis §6.4); see [`Raft::serve_read`].
     pub reads: Reads,
+    /// The lease's drift bound and the read path's buggy variants.
+    pub read: ReadConfig,
     pub bug_commit_old_term: bool,
     pub bug_vote_without_log_check: bool,
     pub bug_forget_vote_on_restart: bool,
@@ -206,6 +229,7 @@ impl Raft {
         s.leader = None;
         s.votes.clear();
         s.waiting.clear();
+        self.forget_reads(s, out);
         self.persist(s, out);
         if was == Role::Leader {
             out.cancel_timer(RaftTimer::Heartbeat);
@@ -258,6 +282,7 @@ impl Protocol for Raft {
             config: self.initial_config(),
             config_index: 0,
             pending: None,
+            read: ReadPath::default(),
         };
         self.refresh_config(&mut s, 1);
         narrate!(
@@ -267,6 +292,11 @@ impl Protocol for Raft {
             s.last_index()
         );
         self.reset_election_timer(&mut s, out);
+        // It may have acknowledged a leader's lease just before it went down (a fresh
+        // cluster, in term 0, has none to protect).
+        if s.term() > 0 {
+            self.hold_votes(&mut s, out);
+        }
         s
     }
 
@@ -279,12 +309,20 @@ impl Protocol for Raft {
             RaftMsg::AppendEntriesReply(m) => Some(m.term),
             RaftMsg::RequestVoteReply(m) => Some(m.term),
             RaftMsg::PreVoteReply(m) if !m.vote_granted => Some(m.term),
-            RaftMsg::PreVote(_) | RaftMsg::PreVoteReply(_) => None,
+            RaftMsg::LeaderCheck(m) => Some(m.term),
+            RaftMsg::LeaderCheckReply(m) => Some(m.term),
+            RaftMsg::PreVote(_)
+            | RaftMsg::PreVoteReply(_)
+            | RaftMsg::ReadIndexAsk(_)
+            | RaftMsg::ReadIndexAnswer(_) => None,
         };
         if let RaftMsg::RequestVote(m) = &msg {
             if self.ignores_vote_request(s, from, m.term, out) {
                 return;
             }
+        }
+        if self.ignores_vote(s, &msg, out) {
+            return;
         }
         if let Some(t) = term.filter(|&t| t > s.term()) {
             self.step_down(s, t, out);
@@ -296,6 +334,10 @@ impl Protocol for Raft {
             RaftMsg::AppendEntriesReply(m) => self.on_append_reply(s, from, m, out),
             RaftMsg::PreVote(m) => self.on_pre_vote(s, from, m, out),
             RaftMsg::PreVoteReply(m) => self.on_pre_vote_reply(s, from, m, out),
+            RaftMsg::LeaderCheck(m) => self.on_leader_check(s, from, m, out),
+            RaftMsg::LeaderCheckReply(m) => self.on_leader_check_reply(s, from, m, out),
+            RaftMsg::ReadIndexAsk(m) => self.on_read_index_ask(s, from, m, out),
+            RaftMsg::ReadIndexAnswer(m) => self.on_read_index_answer(s, m, out),
         }
     }
 
@@ -331,6 +373,10 @@ impl Protocol for Raft {
                 if s.role == Role::Leader {
                     self.broadcast_append(s, out);
                     out.set_timer(RaftTimer::Heartbeat, self.heartbeat, self.heartbeat);
+                    // A lease is renewed only by rounds it can count acknowledgements of.
+                    if self.reads == Reads::Lease {
+                        self.start_round(s, out);
+                    }
                 }
             }
             RaftTimer::CheckQuorum => {
@@ -350,6 +396,7 @@ impl Protocol for Raft {
                     s.role = Role::Follower;
                     s.leader = None;
                     s.waiting.clear();
+                    self.forget_reads(s, out);
                     out.cancel_timer(RaftTimer::Heartbeat);
                     self.reset_election_timer(s, out);
                 } else {
@@ -359,6 +406,8 @@ impl Protocol for Raft {
                 }
             }
             RaftTimer::CatchUp => self.catch_up_timeout(s, out),
+            RaftTimer::Lease(slot) => self.on_lease_timer(s, slot, out),
+            RaftTimer::VoteHold => s.read.vote_hold = false,
         }
     }
 
@@ -375,6 +424,11 @@ impl Protocol for Raft {
             self.redirect_from_outside(s, req, out);
             return;
         }
+        let is_read = req.op.is_some_and(|op| op.is_read());
+        if s.role != Role::Leader && is_read && self.reads == Reads::Follower {
+            self.follower_read(s, req, out);
+            return;
+        }
         if s.role != Role::Leader {
             narrate!(
                 out,
@@ -385,7 +439,7 @@ impl Protocol for Raft {
             out.reply(req.id, Reply::Redirect(s.leader.filter(|&l| l != s.id)));
             return;
         }
-        if req.op.is_some_and(|op| op.is_read()) {
+        if is_read {
             self.serve_read(s, req, out);
         } else {
             self.append_request(s, req, out);
@@ -394,19 +448,9 @@ impl Protocol for Raft {
 }
 
 impl Raft {
-    /// The one place a leader serves a client's read. With `reads=log` (thesis §6.4's simplest
-    /// way) the read goes through the log like a write: it is answered when its entry is
-    /// applied, which happens only once a majority of the leader's term stores it, so a
-    /// deposed leader can never answer it.
-    fn serve_read(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
-        match self.reads {
-            Reads::Log => self.append_request(s, req, out),
-        }
-    }
-
     /// §5.3: the leader appends the command to its log and replicates it; the client is
     /// answered once the entry is committed and applied.
-    fn append_request(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
+    pub(super) fn append_request(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
         s.durable.log.push_back(Entry {
             term: s.term(),
             request: req,

@@ -7,7 +7,7 @@ use crate::node::{
     LogCell, Message, NodeId, NodeSummary, Present, Section, TableCell, TableLayout, TableMark,
     TableRow, TimerKind, TABLE_COLUMNS,
 };
-use crate::protocols::machine;
+use crate::protocols::machine::{self, Reads};
 use imbl::Vector;
 
 impl TimerKind for RaftTimer {
@@ -17,6 +17,8 @@ impl TimerKind for RaftTimer {
             RaftTimer::Heartbeat => "heartbeat".into(),
             RaftTimer::CheckQuorum => "check-quorum".into(),
             RaftTimer::CatchUp => "catch-up".into(),
+            RaftTimer::Lease(_) => "lease".into(),
+            RaftTimer::VoteHold => "vote-hold".into(),
         }
     }
 }
@@ -46,6 +48,10 @@ impl Message for RaftMsg {
             RaftMsg::AppendEntriesReply(_) => 3,
             RaftMsg::PreVote(_) => 4,
             RaftMsg::PreVoteReply(_) => 5,
+            RaftMsg::LeaderCheck(_) => 6,
+            RaftMsg::LeaderCheckReply(_) => 7,
+            RaftMsg::ReadIndexAsk(_) => 8,
+            RaftMsg::ReadIndexAnswer(_) => 9,
         }
     }
 
@@ -69,6 +75,13 @@ impl Message for RaftMsg {
             RaftMsg::PreVoteReply(m) => {
                 format!("PreVote t{} {}", m.term, yes_no(m.vote_granted))
             }
+            RaftMsg::LeaderCheck(m) => format!("Lead? t{} #{}", m.term, m.round),
+            RaftMsg::LeaderCheckReply(m) => format!("Lead ok t{} #{}", m.term, m.round),
+            RaftMsg::ReadIndexAsk(m) => format!("ReadIndex? r{}", m.request),
+            RaftMsg::ReadIndexAnswer(m) => match m.index {
+                Some(i) => format!("ReadIndex {i}"),
+                None => "ReadIndex: not leader".into(),
+            },
         }
     }
 
@@ -108,7 +121,76 @@ impl Message for RaftMsg {
                 f("matchIndex", m.match_index.to_string()),
                 f("lastIndex", m.last_index.to_string()),
             ],
+            RaftMsg::LeaderCheck(m) => vec![
+                f("term", m.term.to_string()),
+                f("round", m.round.to_string()),
+            ],
+            RaftMsg::LeaderCheckReply(m) => vec![
+                f("term", m.term.to_string()),
+                f("round", m.round.to_string()),
+            ],
+            RaftMsg::ReadIndexAsk(m) => vec![f("request", m.request.to_string())],
+            RaftMsg::ReadIndexAnswer(m) => vec![
+                f("request", m.request.to_string()),
+                f(
+                    "readIndex",
+                    m.index
+                        .map_or("none: not the leader".into(), |i| i.to_string()),
+                ),
+            ],
         }
+    }
+}
+
+/// The read path (thesis §6.4): rounds, held reads, the lease, the refusal to vote.
+fn read_section(r: &Raft, s: &RaftState) -> Section {
+    let p = &s.read;
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let mut fields = vec![("reads".to_string(), r.reads.slug().to_string())];
+    if s.role == Role::Leader {
+        fields.push(("leader check round".into(), p.round.to_string()));
+        fields.push((
+            "reads held".into(),
+            if p.held.is_empty() {
+                "none".into()
+            } else {
+                p.held
+                    .iter()
+                    .map(|h| match h.asker {
+                        None => format!("#{} (round {})", h.request.id, h.round),
+                        Some(f) => format!("#{} for {f} (round {})", h.request.id, h.round),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        ));
+    }
+    if r.reads == Reads::Lease {
+        if s.role == Role::Leader {
+            fields.push(("lease held".into(), yes_no(p.lease.is_some())));
+            fields.push((
+                "lease length".into(),
+                crate::time::fmt_time(r.lease_duration()),
+            ));
+        }
+        fields.push(("refuses votes".into(), yes_no(p.vote_hold)));
+    }
+    if !p.asked.is_empty() {
+        fields.push((
+            "reads asked of the leader".into(),
+            p.asked
+                .iter()
+                .map(|a| match a.index {
+                    None => format!("#{} (waiting for an index)", a.request.id),
+                    Some(i) => format!("#{} (applying up to {i})", a.request.id),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+    }
+    Section::Fields {
+        title: "Reads (thesis §6.4)".into(),
+        fields,
     }
 }
 
@@ -131,6 +213,10 @@ impl Present for Raft {
         "AppendEntriesReply",
         "PreVote",
         "PreVoteReply",
+        "LeaderCheck",
+        "LeaderCheckReply",
+        "ReadIndex",
+        "ReadIndexReply",
     ];
 
     fn summary(&self, s: &RaftState) -> NodeSummary {
@@ -220,6 +306,9 @@ impl Present for Raft {
                     })
                     .collect(),
             });
+        }
+        if self.reads != Reads::Log {
+            v.push(read_section(self, s));
         }
         v.push(log_table(&s.durable.log, s.commit_index, s.last_applied));
         v

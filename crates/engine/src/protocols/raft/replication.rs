@@ -80,6 +80,11 @@ impl Raft {
                 }
             }
         }
+        if s.role == Role::Leader {
+            self.release_reads(s, out);
+        } else {
+            self.release_follower_reads(s, out);
+        }
     }
 
     pub(super) fn on_append_entries(
@@ -126,6 +131,7 @@ impl Raft {
         s.leader = Some(from);
         self.reset_election_timer(s, out);
         s.heard_leader = true;
+        self.hold_votes(s, out);
         // Consistency check (§5.3).
         if prev_log_index > s.last_index() || s.term_at(prev_log_index) != prev_log_term {
             narrate!(
