@@ -141,6 +141,49 @@ const CORPUS: &[(&str, u64)] = &[
     ),
 ];
 
+/// Membership changes among the faults (Raft dissertation ch. 4): a seven-node pool, five
+/// voters at first.
+const MEMBERSHIP_FAULTS: &str = "\
+at 500ms crash 3
+at 1s add S6
+at 1.3s restart 3
+at 2s replace S2 with S7
+at 2.6s partition 1 2 | 3 4 5 6 7
+at 3.2s heal
+at 3.5s remove S4";
+
+/// Raft with membership changes under [`MEMBERSHIP_FAULTS`]: the trace hash at 5 s.
+const MEMBERSHIP_CORPUS: &[(&str, u64)] = &[
+    (
+        "protocol=raft nodes=7 voters=5 membership=single seed=5",
+        0x33a9_79ba_ddf5_5870,
+    ),
+    (
+        "protocol=raft nodes=7 voters=5 membership=single seed=7 bug=raft-reconfig-before-term-commit",
+        0x700b_fe05_7464_00ec,
+    ),
+];
+
+#[test]
+fn membership_changes_replay_their_pinned_traces() {
+    let faults = lab_engine::script::parse(MEMBERSHIP_FAULTS).expect("the fault script parses");
+    let mut wrong = Vec::new();
+    for &(settings, want) in MEMBERSHIP_CORPUS {
+        let s = lab_engine::script::parse_settings(settings).expect(settings);
+        let mut sim = AnySim::new(s).unwrap();
+        sim.set_narrating(false);
+        for l in &faults {
+            lab_engine::script::run_command(&mut sim, &l.command).expect(&l.text);
+        }
+        sim.seek_time(5 * lab_engine::SECOND);
+        let have = sim.trace_hash();
+        if have != want {
+            wrong.push(format!("    (\"{settings}\", 0x{have:016x}),"));
+        }
+    }
+    assert!(wrong.is_empty(), "traces changed:\n{}", wrong.join("\n"));
+}
+
 #[test]
 fn every_protocol_variant_and_fault_replays_its_pinned_trace() {
     let faults = lab_engine::script::parse(FAULTS).expect("the fault script parses");
