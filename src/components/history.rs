@@ -146,15 +146,28 @@ pub fn client_history(p: &HistoryProps) -> Html {
             let hovered = hovered.clone();
             Callback::from(move |_: MouseEvent| hovered.set(None))
         };
+        // Notches above and below the bar, clear of its text; an indeterminate operation
+        // taking effect after its client gave up reaches there along its row.
         let tick = b.point.map(|pt| {
             let px = col(pt);
-            html! { <line class="lp" x1={px.to_string()} x2={px.to_string()} y1={(y - 3.0).to_string()} y2={(y + BAR_H + 3.0).to_string()} /> }
+            let (a, z) = (y - 4.0, y + BAR_H + 4.0);
+            let reach = (px > x1).then(|| {
+                let mid = y + BAR_H / 2.0;
+                html! { <line class="late" x1={x1.to_string()} x2={px.to_string()} y1={mid.to_string()} y2={mid.to_string()} /> }
+            });
+            html! {
+                <>
+                    { reach }
+                    <line class="lp" x1={px.to_string()} x2={px.to_string()} y1={a.to_string()} y2={(y + 5.0).to_string()} />
+                    <line class="lp" x1={px.to_string()} x2={px.to_string()} y1={(y + BAR_H - 5.0).to_string()} y2={z.to_string()} />
+                </>
+            }
         });
         let chosen = *picked == Some(id) || *hovered == Some(id);
         html! {
             <g class={classes!("op", b.ending.word(), role_class(b.role), b.end.is_none().then_some("open"), chosen.then_some("chosen"))}
                 data-testid={format!("history-op-{id}")} data-client={b.client.clone()} data-result={b.ending.word()}
-                data-role={role_class(b.role)} role="button" tabindex="0" aria-label={b.detail.join("; ")}
+                data-role={role_class(b.role)} data-at={b.completed.unwrap_or(b.invoked).to_string()} role="button" tabindex="0" aria-label={b.detail.join("; ")}
                 onclick={onclick} onmouseenter={enter} onmouseleave={leave}>
                 <rect x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(2.0).to_string()} height={BAR_H.to_string()} rx="4" />
                 <text x={(x0 + 6.0).to_string()} y={(y + BAR_H / 2.0 + 4.0).to_string()}>{ b.text() }</text>
@@ -218,8 +231,8 @@ pub fn client_history(p: &HistoryProps) -> Html {
             </div>
             { detail }
             <p class="history-legend">
-                { "Bars run from invocation to completion, in order of events (not to scale); an open end is indeterminate. \
-                   A tick is where the operation takes effect; a key's ticks are joined in the order found. \
+                { "Bars run from invocation to completion, in order of events (not to scale); dashed: indeterminate, it may take effect even after \
+                   its client gave up (info); open-ended: no reply yet. A tick is where the operation takes effect; a key's ticks are joined in the order found. \
                    Red: cannot be placed; dashed red: an illegal next step; faded: failed or unplaced." }
             </p>
         </section>
