@@ -15,7 +15,9 @@ use yew::prelude::*;
 const CHAR_W: f64 = 7.4;
 const PAD: f64 = 14.0;
 const GAP: f64 = 10.0;
-const LEFT: f64 = 84.0;
+/// Room left of the first column inside the scrolling drawing; the client names stay put
+/// beside it, so they remain in view however far the reader scrolls.
+const LEFT: f64 = 8.0;
 const ROW_H: f64 = 34.0;
 const BAR_H: f64 = 24.0;
 /// The annotation lane's height, when there are annotations.
@@ -81,15 +83,19 @@ pub fn client_history(p: &HistoryProps) -> Html {
     let height = row_y(v.rows.len()) + 4.0;
     let bottom = height - 4.0;
 
-    let rows = v.rows.iter().enumerate().map(|(r, name)| {
-        let y = row_y(r);
+    let rows = v.rows.iter().enumerate().map(|(r, _)| {
+        let y = row_y(r) + ROW_H / 2.0;
         html! {
-            <g class="client-row">
-                <line x1={LEFT.to_string()} x2={(width - RIGHT).to_string()} y1={(y + ROW_H / 2.0).to_string()} y2={(y + ROW_H / 2.0).to_string()} />
-                <text x="6" y={(y + ROW_H / 2.0 + 4.0).to_string()}>{ name }</text>
-            </g>
+            <line class="client-row" x1={LEFT.to_string()} x2={(width - RIGHT).to_string()} y1={y.to_string()} y2={y.to_string()} />
         }
     });
+    let names = html! {
+        // Heights in the style sheet (34 px rows; 6 px, or 30 px with the annotation lane, above
+        // them): a strict Content-Security-Policy refuses inline styles.
+        <div class={classes!("history-names", (!v.notes.is_empty()).then_some("lane"))} aria-hidden="true">
+            { for v.rows.iter().map(|name| html! { <div class="client-name">{ name }</div> }) }
+        </div>
+    };
     let notes = v.notes.iter().map(|n| {
         let nx = col(n.column);
         html! {
@@ -219,6 +225,8 @@ pub fn client_history(p: &HistoryProps) -> Html {
                 }
             </header>
             <p class={classes!("history-status", word)} data-testid="history-status" role="status">{ p.status.clone() }</p>
+            <div class="history-body">
+            { names }
             <div class="history-scroll">
                 <svg class="history-svg" width={width.to_string()} height={height.to_string()}
                     viewBox={format!("0 0 {width:.1} {height:.1}")} role="img" aria-label="client operations in time order">
@@ -228,6 +236,7 @@ pub fn client_history(p: &HistoryProps) -> Html {
                     { for v.bars.iter().map(bar) }
                     { now }
                 </svg>
+            </div>
             </div>
             { detail }
             <p class="history-legend">

@@ -32,7 +32,7 @@ const ops = (page) =>
 
 /** Text in the History view rendered below 11 px, and bar labels that overlap another. */
 async function unreadable(page) {
-  return page.$$eval('.history text, .history p, .history li, .history span, .history button, .history h3', (els) => {
+  return page.$$eval('.history text, .history p, .history li, .history span, .history button, .history h3, .history .client-name', (els) => {
     const shown = els.filter((e) => {
       const b = e.getBoundingClientRect();
       return b.width > 0 && b.height > 0 && e.textContent.trim() !== '';
@@ -44,7 +44,7 @@ async function unreadable(page) {
         return { text: e.textContent.trim().slice(0, 30), px: parseFloat(getComputedStyle(e).fontSize) * scale };
       })
       .filter((t) => t.px < 10.99);
-    const boxes = [...document.querySelectorAll('.history .op text, .history .note text, .history .client-row text')].map(
+    const boxes = [...document.querySelectorAll('.history .op text, .history .note text, .history .client-name')].map(
       (e) => ({ text: e.textContent, r: e.getBoundingClientRect() }),
     );
     const overlaps = [];
