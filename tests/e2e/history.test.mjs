@@ -44,9 +44,18 @@ async function unreadable(page) {
         return { text: e.textContent.trim().slice(0, 30), px: parseFloat(getComputedStyle(e).fontSize) * scale };
       })
       .filter((t) => t.px < 10.99);
-    const boxes = [...document.querySelectorAll('.history .op text, .history .note text, .history .client-name')].map(
-      (e) => ({ text: e.textContent, r: e.getBoundingClientRect() }),
-    );
+    // What the scroller clips is not on screen: only the visible part of a label counts.
+    const clip = (e, r) => {
+      const s = e.closest('.history-scroll');
+      if (!s) return r;
+      const c = s.getBoundingClientRect();
+      const x = Math.max(r.x, c.x);
+      const right = Math.min(r.right, c.right);
+      return { x, y: r.y, width: Math.max(0, right - x), height: r.height };
+    };
+    const boxes = [...document.querySelectorAll('.history .op text, .history .note text, .history .client-name')]
+      .map((e) => ({ text: e.textContent, r: clip(e, e.getBoundingClientRect()) }))
+      .filter((b) => b.r.width > 0);
     const overlaps = [];
     for (let i = 0; i < boxes.length; i++) {
       for (let j = i + 1; j < boxes.length; j++) {
