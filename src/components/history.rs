@@ -65,6 +65,7 @@ pub fn client_history(p: &HistoryProps) -> Html {
     // The operation whose details show: the one under the pointer, else the one last tapped.
     let hovered = use_state(|| None::<OpId>);
     let picked = use_state(|| None::<OpId>);
+    let scroller = use_node_ref();
     let v = &*p.view;
     let x = v.layout(CHAR_W, PAD, GAP);
     let last = x.last().copied().unwrap_or(0.0);
@@ -181,9 +182,22 @@ pub fn client_history(p: &HistoryProps) -> Html {
             </g>
         }
     };
-    // The moment the run shows: the timeline's place in the history.
-    let now = v.now.map(|c| {
-        let nx = if c < 0.0 { LEFT } else { col(c) };
+    // The moment the run shows: the timeline's place in the history, kept in view as it
+    // moves (the newest operations while the run plays).
+    let now_x = v.now.map(|c| if c < 0.0 { LEFT } else { col(c) });
+    {
+        let scroller = scroller.clone();
+        use_effect_with(now_x.map(|x| x as i64), move |x| {
+            let el = scroller.cast::<web_sys::Element>();
+            if let (Some(el), Some(x)) = (el, *x) {
+                let (left, wide) = (el.scroll_left(), el.client_width());
+                if (x as i32) < left + 20 || (x as i32) > left + wide - 20 {
+                    el.set_scroll_left(x as i32 - wide * 3 / 4);
+                }
+            }
+        });
+    }
+    let now = now_x.map(|nx| {
         html! {
             <g class="now-line" data-testid="history-now">
                 <line x1={nx.to_string()} x2={nx.to_string()} y1={(top - 4.0).to_string()} y2={bottom.to_string()} />
@@ -227,7 +241,7 @@ pub fn client_history(p: &HistoryProps) -> Html {
             <p class={classes!("history-status", word)} data-testid="history-status" role="status">{ p.status.clone() }</p>
             <div class="history-body">
             { names }
-            <div class="history-scroll">
+            <div class="history-scroll" ref={scroller}>
                 <svg class="history-svg" width={width.to_string()} height={height.to_string()}
                     viewBox={format!("0 0 {width:.1} {height:.1}")} role="img" aria-label="client operations in time order">
                     { for rows }
