@@ -15,7 +15,9 @@ use yew::prelude::*;
 const CHAR_W: f64 = 7.4;
 const PAD: f64 = 14.0;
 const GAP: f64 = 10.0;
-const LEFT: f64 = 84.0;
+/// Room left of the first column inside the scrolling drawing; the client names stay put
+/// beside it, so they remain in view however far the reader scrolls.
+const LEFT: f64 = 8.0;
 const ROW_H: f64 = 34.0;
 const BAR_H: f64 = 24.0;
 /// The annotation lane's height, when there are annotations.
@@ -63,6 +65,7 @@ pub fn client_history(p: &HistoryProps) -> Html {
     // The operation whose details show: the one under the pointer, else the one last tapped.
     let hovered = use_state(|| None::<OpId>);
     let picked = use_state(|| None::<OpId>);
+    let scroller = use_node_ref();
     let v = &*p.view;
     let x = v.layout(CHAR_W, PAD, GAP);
     let last = x.last().copied().unwrap_or(0.0);
@@ -81,15 +84,19 @@ pub fn client_history(p: &HistoryProps) -> Html {
     let height = row_y(v.rows.len()) + 4.0;
     let bottom = height - 4.0;
 
-    let rows = v.rows.iter().enumerate().map(|(r, name)| {
-        let y = row_y(r);
+    let rows = v.rows.iter().enumerate().map(|(r, _)| {
+        let y = row_y(r) + ROW_H / 2.0;
         html! {
-            <g class="client-row">
-                <line x1={LEFT.to_string()} x2={(width - RIGHT).to_string()} y1={(y + ROW_H / 2.0).to_string()} y2={(y + ROW_H / 2.0).to_string()} />
-                <text x="6" y={(y + ROW_H / 2.0 + 4.0).to_string()}>{ name }</text>
-            </g>
+            <line class="client-row" x1={LEFT.to_string()} x2={(width - RIGHT).to_string()} y1={y.to_string()} y2={y.to_string()} />
         }
     });
+    let names = html! {
+        // Heights in the style sheet (34 px rows; 6 px, or 30 px with the annotation lane, above
+        // them): a strict Content-Security-Policy refuses inline styles.
+        <div class={classes!("history-names", (!v.notes.is_empty()).then_some("lane"))} aria-hidden="true">
+            { for v.rows.iter().map(|name| html! { <div class="client-name">{ name }</div> }) }
+        </div>
+    };
     let notes = v.notes.iter().map(|n| {
         let nx = col(n.column);
         html! {
@@ -146,15 +153,28 @@ pub fn client_history(p: &HistoryProps) -> Html {
             let hovered = hovered.clone();
             Callback::from(move |_: MouseEvent| hovered.set(None))
         };
+        // Notches above and below the bar, clear of its text; an indeterminate operation
+        // taking effect after its client gave up reaches there along its row.
         let tick = b.point.map(|pt| {
             let px = col(pt);
-            html! { <line class="lp" x1={px.to_string()} x2={px.to_string()} y1={(y - 3.0).to_string()} y2={(y + BAR_H + 3.0).to_string()} /> }
+            let (a, z) = (y - 4.0, y + BAR_H + 4.0);
+            let reach = (px > x1).then(|| {
+                let mid = y + BAR_H / 2.0;
+                html! { <line class="late" x1={x1.to_string()} x2={px.to_string()} y1={mid.to_string()} y2={mid.to_string()} /> }
+            });
+            html! {
+                <>
+                    { reach }
+                    <line class="lp" x1={px.to_string()} x2={px.to_string()} y1={a.to_string()} y2={(y + 5.0).to_string()} />
+                    <line class="lp" x1={px.to_string()} x2={px.to_string()} y1={(y + BAR_H - 5.0).to_string()} y2={z.to_string()} />
+                </>
+            }
         });
         let chosen = *picked == Some(id) || *hovered == Some(id);
         html! {
             <g class={classes!("op", b.ending.word(), role_class(b.role), b.end.is_none().then_some("open"), chosen.then_some("chosen"))}
                 data-testid={format!("history-op-{id}")} data-client={b.client.clone()} data-result={b.ending.word()}
-                data-role={role_class(b.role)} role="button" tabindex="0" aria-label={b.detail.join("; ")}
+                data-role={role_class(b.role)} data-at={b.completed.unwrap_or(b.invoked).to_string()} role="button" tabindex="0" aria-label={b.detail.join("; ")}
                 onclick={onclick} onmouseenter={enter} onmouseleave={leave}>
                 <rect x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(2.0).to_string()} height={BAR_H.to_string()} rx="4" />
                 <text x={(x0 + 6.0).to_string()} y={(y + BAR_H / 2.0 + 4.0).to_string()}>{ b.text() }</text>
@@ -162,9 +182,22 @@ pub fn client_history(p: &HistoryProps) -> Html {
             </g>
         }
     };
-    // The moment the run shows: the timeline's place in the history.
-    let now = v.now.map(|c| {
-        let nx = if c < 0.0 { LEFT } else { col(c) };
+    // The moment the run shows: the timeline's place in the history, kept in view as it
+    // moves (the newest operations while the run plays).
+    let now_x = v.now.map(|c| if c < 0.0 { LEFT } else { col(c) });
+    {
+        let scroller = scroller.clone();
+        use_effect_with(now_x.map(|x| x as i64), move |x| {
+            let el = scroller.cast::<web_sys::Element>();
+            if let (Some(el), Some(x)) = (el, *x) {
+                let (left, wide) = (el.scroll_left(), el.client_width());
+                if (x as i32) < left + 20 || (x as i32) > left + wide - 20 {
+                    el.set_scroll_left(x as i32 - wide * 3 / 4);
+                }
+            }
+        });
+    }
+    let now = now_x.map(|nx| {
         html! {
             <g class="now-line" data-testid="history-now">
                 <line x1={nx.to_string()} x2={nx.to_string()} y1={(top - 4.0).to_string()} y2={bottom.to_string()} />
@@ -206,7 +239,9 @@ pub fn client_history(p: &HistoryProps) -> Html {
                 }
             </header>
             <p class={classes!("history-status", word)} data-testid="history-status" role="status">{ p.status.clone() }</p>
-            <div class="history-scroll">
+            <div class="history-body">
+            { names }
+            <div class="history-scroll" ref={scroller}>
                 <svg class="history-svg" width={width.to_string()} height={height.to_string()}
                     viewBox={format!("0 0 {width:.1} {height:.1}")} role="img" aria-label="client operations in time order">
                     { for rows }
@@ -216,10 +251,11 @@ pub fn client_history(p: &HistoryProps) -> Html {
                     { now }
                 </svg>
             </div>
+            </div>
             { detail }
             <p class="history-legend">
-                { "Bars run from invocation to completion, in order of events (not to scale); an open end is indeterminate. \
-                   A tick is where the operation takes effect; a key's ticks are joined in the order found. \
+                { "Bars run from invocation to completion, in order of events (not to scale); dashed: indeterminate, it may take effect even after \
+                   its client gave up (info); open-ended: no reply yet. A tick is where the operation takes effect; a key's ticks are joined in the order found. \
                    Red: cannot be placed; dashed red: an illegal next step; faded: failed or unplaced." }
             </p>
         </section>

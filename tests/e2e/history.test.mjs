@@ -32,7 +32,7 @@ const ops = (page) =>
 
 /** Text in the History view rendered below 11 px, and bar labels that overlap another. */
 async function unreadable(page) {
-  return page.$$eval('.history text, .history p, .history li, .history span, .history button, .history h3', (els) => {
+  return page.$$eval('.history text, .history p, .history li, .history span, .history button, .history h3, .history .client-name', (els) => {
     const shown = els.filter((e) => {
       const b = e.getBoundingClientRect();
       return b.width > 0 && b.height > 0 && e.textContent.trim() !== '';
@@ -44,9 +44,18 @@ async function unreadable(page) {
         return { text: e.textContent.trim().slice(0, 30), px: parseFloat(getComputedStyle(e).fontSize) * scale };
       })
       .filter((t) => t.px < 10.99);
-    const boxes = [...document.querySelectorAll('.history .op text, .history .note text, .history .client-row text')].map(
-      (e) => ({ text: e.textContent, r: e.getBoundingClientRect() }),
-    );
+    // What the scroller clips is not on screen: only the visible part of a label counts.
+    const clip = (e, r) => {
+      const s = e.closest('.history-scroll');
+      if (!s) return r;
+      const c = s.getBoundingClientRect();
+      const x = Math.max(r.x, c.x);
+      const right = Math.min(r.right, c.right);
+      return { x, y: r.y, width: Math.max(0, right - x), height: r.height };
+    };
+    const boxes = [...document.querySelectorAll('.history .op text, .history .note text, .history .client-name')]
+      .map((e) => ({ text: e.textContent, r: clip(e, e.getBoundingClientRect()) }))
+      .filter((b) => b.r.width > 0);
     const overlaps = [];
     for (let i = 0; i < boxes.length; i++) {
       for (let j = i + 1; j < boxes.length; j++) {
@@ -150,6 +159,64 @@ test('the imported History view at 1440x900 and 390x844, light and dark: readabl
         assert.deepEqual(overlaps, [], `${size} ${scheme}: labels overlapping`);
         assert.deepEqual(spill, [], `${size} ${scheme}: labels outside their bars`);
         await screenshot(page, `history-import-${viewport.width}x${viewport.height}-${scheme}`);
+        assert.deepEqual(problems, []);
+      } finally {
+        await app.close();
+      }
+    }
+  }
+});
+
+test('a kv run shows its own history live, and clicking a bar moves the timeline there', async () => {
+  const app = await open('p=raft&workload=kv&seed=2&t=5s', { viewport: SIZES.desktop });
+  try {
+    const { page, problems } = app;
+    await page.waitForSelector(byTestId('history-view'));
+    assert.equal(await page.getAttribute(byTestId('history-verdict'), 'data-verdict'), 'linearizable');
+    assert.match(await page.textContent('.history-title'), /this run's key-value clients/);
+    const bars = await ops(page);
+    assert.ok(bars.length > 5, `${bars.length} operations`);
+    assert.ok(bars.every((b) => /^C\d$/.test(b.client)), JSON.stringify(bars));
+    // Click an early completed operation: the timeline goes to its completion.
+    const target = await page.$$eval('[data-testid^="history-op-"]', (els) =>
+      els
+        .filter((e) => e.dataset.result === 'ok' && Number(e.dataset.at) > 1000000)
+        .map((e) => ({ id: e.dataset.testid, at: Number(e.dataset.at) }))[0],
+    );
+    assert.ok(target, 'an operation completed after 1 s');
+    await page.click(`${byTestId(target.id)} rect`);
+    await until(async () => Number(await page.getAttribute(byTestId('clock'), 'data-us')) === target.at, {
+      what: `the clock at ${target.at}`,
+    });
+    assert.ok(await page.$(byTestId('history-now')), 'the moment shown is marked');
+    // Playing on, the line of the moment shown moves along the history.
+    const x = () => page.getAttribute(`${byTestId('history-now')} line`, 'x1');
+    const before = await x();
+    await page.click(byTestId('play'));
+    await until(async () => (await x()) !== before, { what: 'the moment line moving' });
+    await page.click(byTestId('play'));
+    assert.equal((await ops(page)).length, bars.length, 'the history up to 5 s was already shown');
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
+test("a kv run's History view at 1440x900, 390x844 and in the 640x400 embed, light and dark", async () => {
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    for (const scheme of ['light', 'dark']) {
+      const embed = size === 'embed' ? '&embed=1' : '';
+      const app = await open(`p=raft&workload=kv&seed=2&t=4s${embed}`, { viewport });
+      try {
+        const { page, problems } = app;
+        await page.emulateMedia({ colorScheme: scheme });
+        const view = page.locator(byTestId('history-view'));
+        await view.scrollIntoViewIfNeeded();
+        const { small, overlaps, spill } = await unreadable(page);
+        assert.deepEqual(small, [], `${size} ${scheme}: text below 11 px`);
+        assert.deepEqual(overlaps, [], `${size} ${scheme}: labels overlapping`);
+        assert.deepEqual(spill, [], `${size} ${scheme}: labels outside their bars`);
+        await screenshot(page, `history-kv-${viewport.width}x${viewport.height}-${scheme}`);
         assert.deepEqual(problems, []);
       } finally {
         await app.close();

@@ -803,6 +803,15 @@ fn a_kv_run_shows_its_own_history_as_it_goes_with_its_verdict() {
         "{:?}",
         v.notes
     );
+    // A file imported meanwhile takes the view; closing it brings the run's back.
+    import(&mut p, "register.log", REGISTER);
+    let source = p.history().unwrap().source().clone();
+    assert!(matches!(source, lab_engine::session::Source::File(_)));
+    p.apply(Command::CloseHistory);
+    assert_eq!(
+        *p.history().unwrap().source(),
+        lab_engine::session::Source::Run
+    );
 }
 
 #[test]

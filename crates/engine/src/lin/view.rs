@@ -62,7 +62,9 @@ pub struct Bar {
     /// `C1`, `process 3`.
     pub client: String,
     pub key: Option<String>,
-    /// Columns of its invocation and completion; `None`: open-ended.
+    /// Columns of its invocation and completion; `None`: no completion (yet), open-ended. An
+    /// `info` ends where the client gave up, though the operation may take effect later: its
+    /// point may then lie beyond its bar, on the client's row.
     pub start: f64,
     pub end: Option<f64>,
     /// `write(x, 2)`.
@@ -273,12 +275,7 @@ impl HistoryView {
                     None => (Ending::Info, None),
                 };
                 let result = op.result().replace(" (indeterminate)", "");
-                // An indeterminate operation may take effect at any moment after its
-                // invocation: its bar stays open.
-                let end = match ending {
-                    Ending::Info => None,
-                    _ => ret[id].map(|c| c as f64),
-                };
+                let end = ret[id].map(|c| c as f64);
                 let role = if step_of(op).is_some() {
                     Role::Undecided
                 } else {
@@ -314,7 +311,13 @@ impl HistoryView {
             let mut state = Value::Nil;
             let mut gap = 0usize;
             let mut place = |id: OpId, gap: &mut usize| {
-                let latest = ret[id].map_or(usize::MAX, |r| r.saturating_sub(1));
+                // An indeterminate operation may take effect at any moment after its
+                // invocation, however long after its `info`.
+                let open = matches!(h.ops[id].completed, None | Some((_, Outcome::Info)));
+                let latest = match ret[id] {
+                    Some(r) if !open => r.saturating_sub(1),
+                    _ => usize::MAX,
+                };
                 *gap = (*gap).max(call[id]).min(latest).max(call[id]);
                 gaps.push((id, *gap));
             };
@@ -477,7 +480,8 @@ mod tests {
         for b in &v.bars {
             if let Some(p) = b.point {
                 assert!(p > b.start, "{b:?}");
-                assert!(b.end.is_none_or(|e| p < e), "{b:?}");
+                let open = b.ending == Ending::Info;
+                assert!(open || b.end.is_none_or(|e| p < e), "{b:?}");
             }
         }
         for o in &v.orders {
@@ -610,7 +614,9 @@ mod tests {
         ]);
         let v = HistoryView::new(&h, &check(&h, 1000), &[], None);
         assert_eq!(v.verdict, Verdict::Linearizable);
-        assert_eq!(v.bars[0].end, None);
+        // The info ends where the client gave up; the write without a reply stays open.
+        assert_eq!(v.bars[0].end, Some(3.0));
+        assert_eq!(v.bars[3].end, None);
         assert_eq!(
             (v.bars[0].ending, v.bars[0].result.as_str()),
             (Ending::Info, "info")
@@ -621,6 +627,23 @@ mod tests {
         assert!(matches!(v.bars[1].role, Role::Placed { .. }));
         assert_eq!(v.bars[2].role, Role::Free);
         assert_eq!(v.bars[2].point, None);
+        points_fit(&v);
+    }
+
+    #[test]
+    fn an_info_may_take_effect_after_its_client_gave_up() {
+        // C2 reads nil, then 1: C1's write, given up at 5, took effect between the reads.
+        let h = history(&[
+            (1, Call::Write(Value::Int(1)), 0, Some((5, Outcome::Info))),
+            (2, Call::Read, 10, Some((20, Outcome::Ok(Value::Nil)))),
+            (2, Call::Read, 30, Some((40, read(1)))),
+        ]);
+        let v = HistoryView::new(&h, &check(&h, 1000), &[], None);
+        assert_eq!(v.verdict, Verdict::Linearizable);
+        assert_eq!(v.orders[0].ops, [1, 0, 2]);
+        let w = &v.bars[0];
+        assert_eq!(w.end, Some(1.0));
+        assert!(w.point.unwrap() > 2.0 && w.point.unwrap() < 3.0, "{w:?}");
         points_fit(&v);
     }
 
