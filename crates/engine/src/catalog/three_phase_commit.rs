@@ -49,8 +49,14 @@ pub const THREE_PC: Entry = Entry {
             "uncertain or pre-committed: waits for the next phase",
         ),
         ("role-blocked", "terminating or recovering: asks the others"),
-        ("decision-commit", "committed (the newest transaction)"),
-        ("decision-abort", "aborted (the newest transaction)"),
+        (
+            "decision-commit",
+            "committed: the newest transaction it decided, #n below",
+        ),
+        (
+            "decision-abort",
+            "aborted: the newest transaction it decided, #n below",
+        ),
     ],
 };
 

@@ -48,8 +48,14 @@ pub const TWO_PC: Entry = Entry {
             "role-blocked",
             "prepared and blocked: the decision cannot reach it",
         ),
-        ("decision-commit", "committed (the newest transaction)"),
-        ("decision-abort", "aborted (the newest transaction)"),
+        (
+            "decision-commit",
+            "committed: the newest transaction it decided, #n below",
+        ),
+        (
+            "decision-abort",
+            "aborted: the newest transaction it decided, #n below",
+        ),
     ],
 };
 
