@@ -560,3 +560,69 @@ test('a moving message is easy to press: 15 px off its dot still picks it', asyn
     await app.close();
   }
 });
+
+test('2PC and 3PC legends speak of transactions and decisions, cells and timeline marks', async () => {
+  const app = await open('p=2pc&seed=1&t=1s', { viewport: SIZES.desktop });
+  try {
+    const { page, problems } = app;
+    const said = async (q) => {
+      await page.goto(`${app.site.url}?${q}`);
+      await page.waitForSelector(byTestId('clock'));
+      await openLegend(page);
+      return page.evaluate(() => ({
+        words: Object.fromEntries([...document.querySelectorAll('[data-testid="legend"] [data-words]')].map((e) => [e.dataset.words, e.textContent])),
+        leader: [...document.querySelectorAll('.marks .mark.leader title')].map((t) => t.textContent),
+        commit: [...document.querySelectorAll('.marks .mark.commit title')].map((t) => t.textContent),
+      }));
+    };
+    for (const p of ['2pc', '3pc']) {
+      const s = await said(`p=${p}&seed=1&t=1s`);
+      const text = Object.values(s.words).join(' | ');
+      assert.doesNotMatch(text, /term|leader|committed yet/, `${p}: ${text}`);
+      assert.match(s.words['cell-solid'], /decided/);
+      assert.match(s.words['mark-leader'], /starts a transaction/);
+      assert.match(s.words['mark-commit'], /decided/);
+      assert.ok(s.leader.length > 0 && s.leader.every((t) => /^S1 starts txn #\d+ at /.test(t)), `${p}: ${s.leader[0]}`);
+      assert.ok(s.commit.length > 0 && s.commit.every((t) => /transactions decided/.test(t)), `${p}: ${s.commit[0]}`);
+      await page.locator(byTestId('legend')).scrollIntoViewIfNeeded();
+      await screenshot(page, `first10-legend-words-${p}`);
+    }
+    const raft = await said('p=raft&seed=1&t=2s');
+    assert.match(raft.words['cell-solid'], /colour = term/);
+    assert.match(raft.words['mark-leader'], /a new leader/);
+    assert.ok(raft.leader.every((t) => /leads term/.test(t)));
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
+test('space-time opens on the whole of a short run; the first zoom click after "whole run" zooms', async () => {
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    const embed = size === 'embed' ? '&embed=1' : '';
+    const app = await open(`p=raft&seed=1&t=120ms&view=spacetime${embed}`, { viewport });
+    try {
+      const { page, problems } = app;
+      if (!(await page.isVisible(byTestId('st-whole')))) continue; // the embed may keep the cluster
+      assert.equal(await page.getAttribute(byTestId('st-whole'), 'aria-pressed'), 'true', `${size}: a 120 ms run opens whole`);
+      assert.match(await page.textContent(byTestId('st-span')), /^0 – 120ms$/);
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await screenshot(page, `first10-spacetime-short-${size}-${scheme}`);
+      }
+      await page.goto(`${app.site.url}?p=raft&seed=1&t=4s&view=spacetime${embed}`);
+      await page.waitForSelector(byTestId('st-whole'));
+      assert.equal(await page.getAttribute(byTestId('st-whole'), 'aria-pressed'), 'false', `${size}: a long run opens on its window`);
+      await page.click(byTestId('st-whole'));
+      assert.match(await page.textContent(byTestId('st-span')), /^0 – 4s$/);
+      await page.click(byTestId('st-zoom-in'));
+      assert.match(await page.textContent(byTestId('st-span')), /^1s – 4s$/, `${size}: one click in zooms`);
+      assert.equal(await page.getAttribute(byTestId('st-whole'), 'aria-pressed'), 'false');
+      await page.click(byTestId('st-zoom-out'));
+      assert.equal(await page.getAttribute(byTestId('st-whole'), 'aria-pressed'), 'true', `${size}: one click out is the whole run again`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await app.close();
+    }
+  }
+});

@@ -1,6 +1,6 @@
 //! Three-Phase Commit in the lab: S1 coordinates, the others participate, as in Two-Phase Commit.
 
-use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings, Words};
 use crate::invariants::three_phase_commit::ThreePcChecker;
 use crate::protocols::three_phase_commit::{ThreePc, ThreePcState};
 
@@ -58,6 +58,18 @@ pub const THREE_PC: Entry = Entry {
             "aborted: the newest transaction it decided, #n below",
         ),
     ],
+    words: Words {
+        solid: "solid: a transaction decided here (one colour per transaction)",
+        pale: "pale, dashed: not decided here yet",
+        leader: (
+            "the coordinator starts a transaction",
+            "{node} starts txn #{term}",
+        ),
+        commit: (
+            "a transaction decided (commit or abort)",
+            "{n} transactions decided",
+        ),
+    },
 };
 
 impl Model for ThreePc {

@@ -1,6 +1,6 @@
 //! Two-Phase Commit in the lab: S1 coordinates, the others participate.
 
-use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Opt, Progress, Settings};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Opt, Progress, Settings, Words};
 use crate::invariants::two_phase_commit::TwoPcChecker;
 use crate::protocols::two_phase_commit::{TpcState, TwoPc};
 
@@ -57,6 +57,18 @@ pub const TWO_PC: Entry = Entry {
             "aborted: the newest transaction it decided, #n below",
         ),
     ],
+    words: Words {
+        solid: "solid: a transaction decided here (one colour per transaction)",
+        pale: "pale, dashed: not decided here yet",
+        leader: (
+            "the coordinator starts a transaction",
+            "{node} starts txn #{term}",
+        ),
+        commit: (
+            "a transaction decided (commit or abort)",
+            "{n} transactions decided",
+        ),
+    },
 };
 
 impl Model for TwoPc {
