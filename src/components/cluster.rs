@@ -518,17 +518,42 @@ fn ring(
             </g>
         }
     });
-    let drops = snap.messages.iter().filter_map(|m| {
+    let lost = snap.messages.iter().filter_map(|m| {
         let (reason, at) = m.lost?;
         (snap.now >= at).then(|| {
             let (x, y, _, _) = lane(m, pos, r, snap.now);
-            html! {
-                <g class="dead">
-                    <text x={x.to_string()} y={(y + 5.0).to_string()}>{ "✕" }</text>
-                    <title>{ format!("{} from {} to {}: {}", m.kind, m.from, m.to, reason.describe()) }</title>
-                </g>
-            }
+            let what = format!(
+                "{} from {} to {}: {}",
+                m.kind,
+                m.from,
+                m.to,
+                reason.describe()
+            );
+            (x, y, what)
         })
+    });
+    let drops = group_drops(lost).into_iter().map(|d| {
+        let n = d.what.len();
+        let title = if n == 1 {
+            d.what[0].clone()
+        } else {
+            let shown = d.what.iter().take(DROP_TITLE_LINES).cloned().collect::<Vec<_>>();
+            let more = n.saturating_sub(DROP_TITLE_LINES);
+            format!(
+                "{n} messages lost here:\n{}{}",
+                shown.join("\n"),
+                if more > 0 { format!("\n… and {more} more") } else { String::new() }
+            )
+        };
+        html! {
+            <g class={classes!("dead", (n > 1).then_some("many"))} data-count={n.to_string()}>
+                <text x={d.x.to_string()} y={(d.y + 5.0).to_string()}>{ "✕" }</text>
+                if n > 1 {
+                    <text class="count" x={(d.x + 8.0).to_string()} y={(d.y - 3.0).to_string()}>{ format!("×{n}") }</text>
+                }
+                <title>{ title }</title>
+            </g>
+        }
     });
     let title = p.protocol.entry().caption;
     html! { <>
@@ -547,6 +572,40 @@ fn ring(
         // Bottom right: the embed's legend button takes the bottom left corner.
         <text class="caption" x={(layout.w - 8.0).to_string()} y={(layout.h - 8.0).to_string()}>{ title }</text>
     </> }
+}
+
+/// Loss marks closer than this (px) are drawn as one, with a count: hundreds of losses at one
+/// spot (a partition cutting every retry) otherwise read as a single ✕.
+const DROP_GRID: f64 = 14.0;
+/// The tooltip of a grouped loss mark lists this many losses, then counts the rest.
+const DROP_TITLE_LINES: usize = 8;
+
+/// Where losses happened, grouped by spot: one mark per spot, with every loss there.
+#[derive(Debug, PartialEq)]
+struct Drops {
+    x: f64,
+    y: f64,
+    what: Vec<String>,
+}
+
+/// Groups loss marks that would overlap: each goes to the first group within `DROP_GRID` of it
+/// (in the order the losses come, so a group stays where its first loss is drawn).
+fn group_drops(lost: impl Iterator<Item = (f64, f64, String)>) -> Vec<Drops> {
+    let mut groups: Vec<Drops> = Vec::new();
+    for (x, y, what) in lost {
+        match groups
+            .iter_mut()
+            .find(|g| (g.x - x).abs() < DROP_GRID && (g.y - y).abs() < DROP_GRID)
+        {
+            Some(g) => g.what.push(what),
+            None => groups.push(Drops {
+                x,
+                y,
+                what: vec![what],
+            }),
+        }
+    }
+    groups
 }
 
 /// Places a label near its message, first on the message's own side of the link, further
@@ -759,5 +818,36 @@ fn log_strip(v: &NodeView, x: f64, y: f64, shown: usize) -> Html {
                 </g>
             }) }
         </g>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lost(spots: &[(f64, f64)]) -> Vec<Drops> {
+        group_drops(
+            spots
+                .iter()
+                .enumerate()
+                .map(|(i, &(x, y))| (x, y, format!("m{i}"))),
+        )
+    }
+
+    #[test]
+    fn coincident_losses_make_one_mark_with_their_count() {
+        // 552 losses at one spot (raft-figure-8's partition), two a little apart, one far away.
+        let mut spots = vec![(100.0, 100.0); 552];
+        spots.extend([(104.0, 97.0), (96.0, 110.0), (300.0, 40.0)]);
+        let g = lost(&spots);
+        assert_eq!(g.len(), 2);
+        assert_eq!((g[0].x, g[0].y, g[0].what.len()), (100.0, 100.0, 554));
+        assert_eq!(g[1].what, vec!["m554".to_string()]);
+    }
+
+    #[test]
+    fn losses_far_enough_apart_stay_apart() {
+        let g = lost(&[(0.0, 0.0), (DROP_GRID, 0.0), (0.0, DROP_GRID)]);
+        assert_eq!(g.len(), 3);
     }
 }

@@ -311,7 +311,8 @@ test('the fault bar sits beside the cluster on the first screen and does what it
     await until(async () => (await page.$$('[data-testid^="node-"][data-up="false"]')).length === 1, { what: 'the leader down' });
     const down = await page.getAttribute('[data-testid^="node-"][data-up="false"]', 'data-role');
     assert.equal(down, 'crashed');
-    const lost = async () => (await page.$$('.cluster .dead')).length;
+    // Losses at one spot share a mark and count there.
+    const lost = () => page.$$eval('.cluster .dead', (els) => els.reduce((n, e) => n + Number(e.dataset.count), 0));
     const before = await lost();
     await page.click(byTestId('fault-drop'));
     // The next message dies where it is: a cross marks it.
@@ -620,6 +621,61 @@ test('space-time opens on the whole of a short run; the first zoom click after "
       assert.equal(await page.getAttribute(byTestId('st-whole'), 'aria-pressed'), 'false');
       await page.click(byTestId('st-zoom-out'));
       assert.equal(await page.getAttribute(byTestId('st-whole'), 'aria-pressed'), 'true', `${size}: one click out is the whole run again`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await app.close();
+    }
+  }
+});
+
+test('stacked loss marks read as several: one mark per spot, with its count', async () => {
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    const embed = size === 'embed' ? '&embed=1' : '';
+    const app = await open(`tour=raft-figure-8&ch=4${embed}`, { viewport });
+    try {
+      const { page, problems } = app;
+      const marks = await until(
+        async () => {
+          const m = await page.$$eval('svg.cluster', (svgs) =>
+            svgs.map((svg) =>
+              [...svg.querySelectorAll('.dead')].map((g) => {
+                const b = g.querySelector('text').getBoundingClientRect();
+                const count = g.querySelector('text.count');
+                return {
+                  x: b.x + b.width / 2,
+                  y: b.y + b.height / 2,
+                  n: Number(g.dataset.count),
+                  count: count ? { text: count.textContent, px: parseFloat(getComputedStyle(count).fontSize) } : null,
+                  title: g.querySelector('title').textContent,
+                };
+              }),
+            ),
+          );
+          return m.flat().some((d) => d.n > 1) ? m : null;
+        },
+        { what: 'losses stacked at one spot', timeout: 30000 },
+      );
+      for (const ms of marks) {
+        for (let i = 0; i < ms.length; i++) {
+          for (let j = i + 1; j < ms.length; j++) {
+            const [a, b] = [ms[i], ms[j]];
+            assert.ok(Math.abs(a.x - b.x) >= 8 || Math.abs(a.y - b.y) >= 8, `${size}: two loss marks on one spot ${JSON.stringify([a, b])}`);
+          }
+        }
+        for (const d of ms) {
+          if (d.n > 1) {
+            assert.equal(d.count?.text, `×${d.n}`, `${size}: a grouped mark says how many`);
+            assert.ok(d.count.px >= 11, `${size}: its count is readable`);
+            assert.match(d.title, new RegExp(`^${d.n} messages lost here`));
+          } else {
+            assert.equal(d.count, null);
+          }
+        }
+      }
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await screenshot(page, `first10-losses-${size}-${scheme}`);
+      }
       assert.deepEqual(problems, []);
     } finally {
       await app.close();
