@@ -21,6 +21,9 @@ pub struct TransportProps {
     pub markers: Shared<Vec<Marker>>,
     /// Whose words the marks' tooltips use.
     pub protocol: ProtocolKind,
+    /// A counterexample's replay: steps taken and in all.
+    #[prop_or_default]
+    pub replay: Option<(usize, usize)>,
     pub hash: u64,
     pub on_play: Callback<()>,
     pub on_step: Callback<()>,
@@ -144,6 +147,11 @@ pub fn Transport(t: &TransportProps) -> Html {
                         }) }
                     </select>
                 </label>
+                if let Some((k, n)) = t.replay {
+                    <span class="replay-step" data-testid="replay-step" data-step={k.to_string()} data-steps={n.to_string()}
+                        title="the counterexample's steps: Step › and ‹ Back move one at a time">
+                        { format!("step {k} of {n}") }</span>
+                }
                 <span class="clock" data-testid="clock" data-us={t.now.to_string()} data-events={t.events.to_string()}
                     title="virtual time">{ clock_text(t.now) }</span>
                 <span class="events" title="events so far / furthest reached">

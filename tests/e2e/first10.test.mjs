@@ -682,3 +682,92 @@ test('stacked loss marks read as several: one mark per spot, with its count', as
     }
   }
 });
+
+test('on a phone the node just tapped stays above the inspector sheet', async () => {
+  const app = await open('p=raft&seed=1&t=2s', { viewport: SIZES.phone });
+  try {
+    const { page, problems } = app;
+    const ids = await page.$$eval('[data-testid^="node-"]', (els) => els.map((e) => e.dataset.testid).filter((t) => /^node-\d+$/.test(t)));
+    assert.ok(ids.length >= 3);
+    let shot = false;
+    for (const id of ids) {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.click(byTestId(id));
+      await page.waitForSelector('.inspector.open');
+      const { node, sheet } = await page.evaluate((id) => {
+        const r = (e) => e.getBoundingClientRect().toJSON();
+        return { node: r(document.querySelector(`[data-testid="${id}"] .body`)), sheet: r(document.querySelector('.inspector.open')) };
+      }, id);
+      assert.ok(node.y >= 0, `${id}: its top on screen (${node.y})`);
+      assert.ok(node.y + node.height <= sheet.y + 1, `${id}: above the sheet (node ends at ${node.y + node.height}, sheet at ${sheet.y})`);
+      if (!shot && node.y > 300) {
+        for (const scheme of ['light', 'dark']) {
+          await page.emulateMedia({ colorScheme: scheme });
+          await screenshot(page, `first10-phone-inspector-${scheme}`);
+        }
+        shot = true;
+      }
+      await page.click('.inspector.open .close');
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+  // A side panel covers nothing: the page stays where it is.
+  const desk = await open('p=raft&seed=1&t=2s', { viewport: SIZES.desktop });
+  try {
+    await desk.page.click(byTestId('node-3'));
+    await desk.page.waitForSelector('.inspector.open');
+    assert.equal(await desk.page.evaluate(() => window.scrollY), 0);
+  } finally {
+    await desk.close();
+  }
+});
+
+test('a counterexample replay says which step is on screen: "step 8 of 8"', async () => {
+  const app = await open('p=paxos&n=3&bug=paxos-ignore-promised-value', { viewport: SIZES.desktop });
+  let link;
+  try {
+    const { page, problems } = app;
+    assert.equal(await page.$(byTestId('replay-step')), null, 'a timed run counts no steps');
+    await page.click(`${byTestId('explore')} summary`);
+    await page.click(byTestId('explore-start'));
+    await page.waitForSelector(`${byTestId('explore-result')}[data-found="true"]`, { timeout: 60000 });
+    await page.waitForSelector(byTestId('replay-step'));
+    const step = async () => page.textContent(byTestId('replay-step'));
+    assert.equal(await step(), 'step 8 of 8', 'opened at the violation, the last step');
+    await page.click(byTestId('step-back'));
+    await until(async () => (await step()) === 'step 7 of 8', { what: 'one step back' });
+    await page.click(byTestId('step'));
+    await until(async () => (await step()) === 'step 8 of 8', { what: 'and forward' });
+    link = page.url();
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    const embed = size === 'embed' ? '&embed=1' : '';
+    const q = new URL(link).search.slice(1);
+    const other = await open(`${q}${embed}`, { viewport });
+    try {
+      const { page, problems } = other;
+      await page.waitForSelector(byTestId('replay-step'));
+      const b = await page.$eval(byTestId('replay-step'), (e) => ({
+        ...e.getBoundingClientRect().toJSON(),
+        px: parseFloat(getComputedStyle(e).fontSize),
+        text: e.textContent,
+      }));
+      assert.match(b.text, /^step \d+ of 8$/);
+      assert.ok(b.px >= 11 && b.width > 0 && b.x >= 0 && b.x + b.width <= viewport.width, `${size}: readable and on screen ${JSON.stringify(b)}`);
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        const c = await page.$eval(byTestId('replay-step'), (e) => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]);
+        assert.ok(contrast(c[0], c[1]) >= 4.5, `${size} ${scheme}: step counter contrast ${contrast(c[0], c[1]).toFixed(2)}`);
+        await screenshot(page, `first10-replay-step-${size}-${scheme}`);
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await other.close();
+    }
+  }
+});
