@@ -537,19 +537,28 @@ fn ring(
         let title = if n == 1 {
             d.what[0].clone()
         } else {
-            let shown = d.what.iter().take(DROP_TITLE_LINES).cloned().collect::<Vec<_>>();
+            let shown = d
+                .what
+                .iter()
+                .take(DROP_TITLE_LINES)
+                .cloned()
+                .collect::<Vec<_>>();
             let more = n.saturating_sub(DROP_TITLE_LINES);
             format!(
                 "{n} messages lost here:\n{}{}",
                 shown.join("\n"),
-                if more > 0 { format!("\n… and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!("\n… and {more} more")
+                } else {
+                    String::new()
+                }
             )
         };
         html! {
             <g class={classes!("dead", (n > 1).then_some("many"))} data-count={n.to_string()}>
                 <text x={d.x.to_string()} y={(d.y + 5.0).to_string()}>{ "✕" }</text>
                 if n > 1 {
-                    <text class="count" x={(d.x + 8.0).to_string()} y={(d.y - 3.0).to_string()}>{ format!("×{n}") }</text>
+                    { count_label(n, (d.x, d.y), pos, r) }
                 }
                 <title>{ title }</title>
             </g>
@@ -579,6 +588,25 @@ fn ring(
 const DROP_GRID: f64 = 14.0;
 /// The tooltip of a grouped loss mark lists this many losses, then counts the rest.
 const DROP_TITLE_LINES: usize = 8;
+
+/// A grouped loss mark's count, set off the node it sits against (most losses happen at a
+/// node's rim, where a count beside the cross would land on the node's own words).
+fn count_label(n: usize, (x, y): (f64, f64), pos: &[(f64, f64)], r: f64) -> Html {
+    let near = pos.iter().copied().min_by(|a, b| {
+        let d = |p: (f64, f64)| (p.0 - x).powi(2) + (p.1 - y).powi(2);
+        d(*a).total_cmp(&d(*b))
+    });
+    let (lx, ly) = match near {
+        Some((cx, cy)) if (x - cx).hypot(y - cy) < r + 24.0 => {
+            // Outward from the node's centre, clear of its circle.
+            let (dx, dy) = (x - cx, y - cy);
+            let len = dx.hypot(dy).max(1.0);
+            (cx + dx / len * (r + 22.0), cy + dy / len * (r + 22.0) + 4.0)
+        }
+        _ => (x + 14.0, y - 3.0),
+    };
+    html! { <text class="count" x={lx.to_string()} y={ly.to_string()}>{ format!("×{n}") }</text> }
+}
 
 /// Where losses happened, grouped by spot: one mark per spot, with every loss there.
 #[derive(Debug, PartialEq)]
