@@ -76,7 +76,7 @@ pub fn pending(m: &OrdMap<u64, Vec<NodeId>>, what: &str) -> String {
 
 /// What a node shows it decided, and which: the newest transaction it has decided, unless it
 /// holds a lock (then it is waiting, whatever it decided before). A coordinator collecting votes
-/// on the next transaction still shows the last outcome; [`txn_label`] names both.
+/// on the next transaction still shows the last outcome, and [`txn_label`] names it.
 pub fn decided(d: &Durable<impl TxnStatus>) -> Option<(u64, Decision)> {
     if d.lock.is_some() {
         return None;
@@ -87,18 +87,10 @@ pub fn decided(d: &Durable<impl TxnStatus>) -> Option<(u64, Decision)> {
         .find_map(|(t, r)| Some((*t, Decision::from_commit(r.status.decision()?))))
 }
 
-/// The line under a node's decision: the transaction it decided ("txn #3"), then the newest one
-/// still open there, if any ("txn #3 · #4 voting"), so the outcome drawn on the node and the
-/// number beside it always speak of the same transaction. `None` when no decision is drawn.
+/// The line under a node's decision: the transaction it decided ("txn #3"), so the outcome
+/// drawn on the node and the number beside it speak of the same transaction (a newer one still
+/// open shows in the log strip and the table; on the node it would not fit). `None` when no
+/// decision is drawn.
 pub fn txn_label<S: TxnStatus>(d: &Durable<S>) -> Option<String> {
-    let (t, _) = decided(d)?;
-    let open = d
-        .log
-        .iter()
-        .rev()
-        .find(|(_, r)| r.status.decision().is_none());
-    Some(match open {
-        Some((o, r)) => format!("txn #{t} · #{o} {}", r.status.word()),
-        None => format!("txn #{t}"),
-    })
+    decided(d).map(|(t, _)| format!("txn #{t}"))
 }
