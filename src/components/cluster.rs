@@ -532,38 +532,49 @@ fn ring(
             (x, y, what)
         })
     });
-    let drops = group_drops(lost).into_iter().map(|d| {
-        let n = d.what.len();
-        let title = if n == 1 {
-            d.what[0].clone()
-        } else {
-            let shown = d
-                .what
-                .iter()
-                .take(DROP_TITLE_LINES)
-                .cloned()
-                .collect::<Vec<_>>();
-            let more = n.saturating_sub(DROP_TITLE_LINES);
-            format!(
-                "{n} messages lost here:\n{}{}",
-                shown.join("\n"),
-                if more > 0 {
-                    format!("\n… and {more} more")
-                } else {
-                    String::new()
-                }
-            )
-        };
-        html! {
-            <g class={classes!("dead", (n > 1).then_some("many"))} data-count={n.to_string()}>
-                <text x={d.x.to_string()} y={(d.y + 5.0).to_string()}>{ "✕" }</text>
-                if n > 1 {
-                    { count_label(n, (d.x, d.y), pos, r) }
-                }
-                <title>{ title }</title>
-            </g>
-        }
-    });
+    let groups = group_drops(lost);
+    // Counts keep off the crosses too, not only off nodes, their text and the labels.
+    taken.extend(groups.iter().map(|d| Rect {
+        x: d.x - 7.0,
+        y: d.y - 7.0,
+        w: 14.0,
+        h: 14.0,
+    }));
+    let drops: Vec<Html> = groups
+        .into_iter()
+        .map(|d| {
+            let n = d.what.len();
+            let title = if n == 1 {
+                d.what[0].clone()
+            } else {
+                let shown = d
+                    .what
+                    .iter()
+                    .take(DROP_TITLE_LINES)
+                    .cloned()
+                    .collect::<Vec<_>>();
+                let more = n.saturating_sub(DROP_TITLE_LINES);
+                format!(
+                    "{n} messages lost here:\n{}{}",
+                    shown.join("\n"),
+                    if more > 0 {
+                        format!("\n… and {more} more")
+                    } else {
+                        String::new()
+                    }
+                )
+            };
+            html! {
+                <g class={classes!("dead", (n > 1).then_some("many"))} data-count={n.to_string()}>
+                    <text x={d.x.to_string()} y={(d.y + 5.0).to_string()}>{ "✕" }</text>
+                    if n > 1 {
+                        { count_label(n, (d.x, d.y), layout, &mut taken) }
+                    }
+                    <title>{ title }</title>
+                </g>
+            }
+        })
+        .collect();
     let title = p.protocol.entry().caption;
     html! { <>
         <defs>
@@ -590,22 +601,32 @@ const DROP_GRID: f64 = 14.0;
 const DROP_TITLE_LINES: usize = 8;
 
 /// A grouped loss mark's count, set off the node it sits against (most losses happen at a
-/// node's rim, where a count beside the cross would land on the node's own words).
-fn count_label(n: usize, (x, y): (f64, f64), pos: &[(f64, f64)], r: f64) -> Html {
-    let near = pos.iter().copied().min_by(|a, b| {
+/// node's rim, where a count beside the cross would land on the node's own words) and placed
+/// like a message label, clear of everything already drawn.
+fn count_label(n: usize, (x, y): (f64, f64), layout: &Layout, taken: &mut Vec<Rect>) -> Html {
+    let text = format!("×{n}");
+    let near = layout.pos.iter().copied().min_by(|a, b| {
         let d = |p: (f64, f64)| (p.0 - x).powi(2) + (p.1 - y).powi(2);
         d(*a).total_cmp(&d(*b))
     });
-    let (lx, ly) = match near {
-        Some((cx, cy)) if (x - cx).hypot(y - cy) < r + 24.0 => {
-            // Outward from the node's centre, clear of its circle.
-            let (dx, dy) = (x - cx, y - cy);
-            let len = dx.hypot(dy).max(1.0);
-            (cx + dx / len * (r + 22.0), cy + dy / len * (r + 22.0) + 4.0)
+    // Outward from the nearest node's centre; up when no node is close.
+    let normal = match near {
+        Some((cx, cy)) if (x - cx).hypot(y - cy) < layout.r + 24.0 => {
+            let len = (x - cx).hypot(y - cy).max(1.0);
+            ((x - cx) / len, (y - cy) / len)
         }
-        _ => (x + 14.0, y - 3.0),
+        _ => (0.0, -1.0),
     };
-    html! { <text class="count" x={lx.to_string()} y={ly.to_string()}>{ format!("×{n}") }</text> }
+    // Then the other ways round, a quarter turn at a time, before giving up on a free spot.
+    let turns = [(1.0, 0.0), (0.0, 1.0), (0.0, -1.0), (-1.0, 0.0)];
+    let (lx, ly) = turns
+        .iter()
+        .find_map(|&(c, s)| {
+            let n = (normal.0 * c - normal.1 * s, normal.0 * s + normal.1 * c);
+            place_label(&text, layout.k, (x, y), n, (layout.w, layout.h), taken)
+        })
+        .unwrap_or((x + 14.0, y - 3.0));
+    html! { <text class="count" x={lx.to_string()} y={ly.to_string()}>{ text }</text> }
 }
 
 /// Where losses happened, grouped by spot: one mark per spot, with every loss there.

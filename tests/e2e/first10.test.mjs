@@ -672,6 +672,19 @@ test('stacked loss marks read as several: one mark per spot, with its count', as
           }
         }
       }
+      // A count covers no node, no node's words or log strip, and no other count.
+      const covered = await page.$$eval('svg.cluster', (svgs) =>
+        svgs.flatMap((svg) => {
+          const boxes = (sel) => [...svg.querySelectorAll(sel)].map((e) => e.getBoundingClientRect());
+          const hit = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+          const counts = boxes('.dead text.count');
+          const others = [...boxes('.node .body'), ...boxes('.below'), ...boxes('.log')];
+          return counts.flatMap((c, i) =>
+            [...others, ...counts.filter((_, j) => j !== i)].filter((o) => hit(c, o)).map((o) => [c.toJSON(), o.toJSON()]),
+          );
+        }),
+      );
+      assert.deepEqual(covered, [], `${size}: a count covers something`);
       for (const scheme of ['light', 'dark']) {
         await page.emulateMedia({ colorScheme: scheme });
         await screenshot(page, `first10-losses-${size}-${scheme}`);
