@@ -48,7 +48,7 @@ pub fn Legend(p: &LegendProps) -> Html {
                     <ul>
                         <li data-words="cell-solid"><span class="swatch cell" aria-hidden="true"></span>{ words.solid }</li>
                         <li data-words="cell-pale"><span class="swatch cell pending" aria-hidden="true"></span>{ words.pale }</li>
-                        <li><span class="sample">{ "12…" }</span>{ "12 older entries not drawn" }</li>
+                        <li data-words="older"><span class="sample">{ "12…" }</span>{ format!("12 older {} not drawn", words.older) }</li>
                     </ul>
                 </section>
                 <section>

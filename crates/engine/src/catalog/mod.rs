@@ -106,6 +106,8 @@ pub struct Words {
     /// A solid log cell, and a pale dashed one.
     pub solid: &'static str,
     pub pale: &'static str,
+    /// What the strip's count of older cells counts: "entries", "transactions".
+    pub older: &'static str,
     /// The timeline's leader mark (`Progress::leader` turned on, or its term moved): the legend's
     /// line, and the tooltip with `{node}` and `{term}` filled in.
     pub leader: (&'static str, &'static str),

@@ -66,6 +66,7 @@ pub const RAFT: Entry = Entry {
     words: Words {
         solid: "solid: committed (colour = term)",
         pale: "pale, dashed: not committed yet",
+        older: "entries",
         leader: ("a new leader", "{node} leads term {term}"),
         commit: ("a commit", "{n} committed"),
     },

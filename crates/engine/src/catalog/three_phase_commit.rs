@@ -61,6 +61,7 @@ pub const THREE_PC: Entry = Entry {
     words: Words {
         solid: "solid: a transaction decided here (one colour per transaction)",
         pale: "pale, dashed: not decided here yet",
+        older: "transactions",
         leader: (
             "the coordinator starts a transaction",
             "{node} starts txn #{term}",

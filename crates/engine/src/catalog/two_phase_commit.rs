@@ -60,6 +60,7 @@ pub const TWO_PC: Entry = Entry {
     words: Words {
         solid: "solid: a transaction decided here (one colour per transaction)",
         pale: "pale, dashed: not decided here yet",
+        older: "transactions",
         leader: (
             "the coordinator starts a transaction",
             "{node} starts txn #{term}",
