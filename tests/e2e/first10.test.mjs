@@ -583,6 +583,7 @@ test('2PC and 3PC legends speak of transactions and decisions, cells and timelin
       assert.match(s.words['cell-solid'], /decided/);
       assert.match(s.words['mark-leader'], /starts a transaction/);
       assert.match(s.words['mark-commit'], /decided/);
+      assert.match(s.words.older, /older transactions not drawn/);
       assert.ok(s.leader.length > 0 && s.leader.every((t) => /^S1 starts txn #\d+ at /.test(t)), `${p}: ${s.leader[0]}`);
       assert.ok(s.commit.length > 0 && s.commit.every((t) => /transactions decided/.test(t)), `${p}: ${s.commit[0]}`);
       await page.locator(byTestId('legend')).scrollIntoViewIfNeeded();

@@ -108,6 +108,7 @@ fn commit_protocols_speak_of_transactions_not_terms_and_leaders() {
             said.contains("transaction") && said.contains("decided"),
             "{said}"
         );
+        assert_eq!(w.older, "transactions");
         // The coordinator's mark is a new transaction: Progress::term is its newest txn.
         assert_eq!(w.leader_title(NodeId(1), 3), "S1 starts txn #3");
         assert_eq!(w.commit_title(4), "4 transactions decided");
