@@ -15,7 +15,8 @@ use crate::ui_state::Shared;
 use callbacks::Callbacks;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
-use lab_engine::session::{Address, Command, Effects, Leave, Player, Welcome};
+use lab_engine::session::{Address, Command, Effects, Leave, Player, Selection, Welcome};
+use lab_engine::NodeId;
 use std::cell::RefCell;
 use view::Memos;
 use wasm_bindgen::{JsCast, JsValue};
@@ -57,6 +58,8 @@ pub struct App {
     tour_groups: Shared<TourGroups>,
     cb: Callbacks,
     memos: RefCell<Memos>,
+    /// The selection last brought into view above the phone's inspector sheet.
+    revealed: Selection,
     _keys: EventListener,
     _history: EventListener,
 }
@@ -154,6 +157,7 @@ impl Component for App {
             tour_groups: Shared::new(tour_groups()),
             cb: Callbacks::new(ctx.link()),
             memos: RefCell::default(),
+            revealed: Selection::None,
             _keys: keys,
             _history: history,
         };
@@ -226,5 +230,46 @@ impl Component for App {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         self.render(ctx)
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+        let sel = self.player.selected();
+        if sel != self.revealed {
+            self.revealed = sel;
+            if let Selection::Node(id) = sel {
+                reveal_above_sheet(id);
+            }
+        }
+    }
+}
+
+/// On a phone the inspector opens as a sheet over the lower screen: scrolls the page so the
+/// node just tapped sits above the sheet instead of under it. A side panel (wider screens)
+/// covers nothing, and nothing moves.
+fn reveal_above_sheet(id: NodeId) {
+    let Some(w) = web_sys::window() else { return };
+    let Some(doc) = w.document() else { return };
+    let (Ok(Some(sheet)), Ok(Some(node))) = (
+        doc.query_selector(".inspector.open"),
+        doc.query_selector(&format!("[data-testid=\"node-{}\"]", id.0)),
+    ) else {
+        return;
+    };
+    let width = w.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let height = w
+        .inner_height()
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0);
+    let (s, n) = (
+        sheet.get_bounding_client_rect(),
+        node.get_bounding_client_rect(),
+    );
+    // The sheet spans the screen's width and rests on its bottom edge.
+    let is_sheet = s.width() >= width - 1.0 && s.bottom() >= height - 1.0 && s.top() > 0.0;
+    let below = n.bottom() + 8.0 - s.top();
+    if is_sheet && below > 0.0 {
+        // Not past the node's top: a tall node on a short screen keeps its top in view.
+        w.scroll_by_with_x_and_y(0.0, below.min(n.top().max(0.0)));
     }
 }

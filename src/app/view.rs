@@ -132,7 +132,7 @@ impl App {
         let diverged = p.right().and_then(|r| memos.divergence.get(gen, sim, r));
         let transport = html! {
             <Transport playing={p.playing()} manual={p.manual()} speed={p.speed()} now={snap.now}
-                events={snap.events} horizon={sim.horizon()} {markers} hash={sim.trace_hash()}
+                events={snap.events} horizon={sim.horizon()} {markers} protocol={settings.protocol} replay={p.replay_step()} hash={sim.trace_hash()}
                 on_play={cb.play.clone()} on_step={cb.step.clone()} on_step_back={cb.step_back.clone()}
                 on_speed={cb.speed.clone()} on_seek={cb.seek.clone()} divergence={diverged.map(|d| d.1)} />
         };

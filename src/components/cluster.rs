@@ -518,18 +518,63 @@ fn ring(
             </g>
         }
     });
-    let drops = snap.messages.iter().filter_map(|m| {
+    let lost = snap.messages.iter().filter_map(|m| {
         let (reason, at) = m.lost?;
         (snap.now >= at).then(|| {
             let (x, y, _, _) = lane(m, pos, r, snap.now);
+            let what = format!(
+                "{} from {} to {}: {}",
+                m.kind,
+                m.from,
+                m.to,
+                reason.describe()
+            );
+            (x, y, what)
+        })
+    });
+    let groups = group_drops(lost);
+    // Counts keep off the crosses too, not only off nodes, their text and the labels.
+    taken.extend(groups.iter().map(|d| Rect {
+        x: d.x - 7.0,
+        y: d.y - 7.0,
+        w: 14.0,
+        h: 14.0,
+    }));
+    let drops: Vec<Html> = groups
+        .into_iter()
+        .map(|d| {
+            let n = d.what.len();
+            let title = if n == 1 {
+                d.what[0].clone()
+            } else {
+                let shown = d
+                    .what
+                    .iter()
+                    .take(DROP_TITLE_LINES)
+                    .cloned()
+                    .collect::<Vec<_>>();
+                let more = n.saturating_sub(DROP_TITLE_LINES);
+                format!(
+                    "{n} messages lost here:\n{}{}",
+                    shown.join("\n"),
+                    if more > 0 {
+                        format!("\n… and {more} more")
+                    } else {
+                        String::new()
+                    }
+                )
+            };
             html! {
-                <g class="dead">
-                    <text x={x.to_string()} y={(y + 5.0).to_string()}>{ "✕" }</text>
-                    <title>{ format!("{} from {} to {}: {}", m.kind, m.from, m.to, reason.describe()) }</title>
+                <g class={classes!("dead", (n > 1).then_some("many"))} data-count={n.to_string()}>
+                    <text x={d.x.to_string()} y={(d.y + 5.0).to_string()}>{ "✕" }</text>
+                    if n > 1 {
+                        { count_label(n, (d.x, d.y), layout, &mut taken) }
+                    }
+                    <title>{ title }</title>
                 </g>
             }
         })
-    });
+        .collect();
     let title = p.protocol.entry().caption;
     html! { <>
         <defs>
@@ -547,6 +592,69 @@ fn ring(
         // Bottom right: the embed's legend button takes the bottom left corner.
         <text class="caption" x={(layout.w - 8.0).to_string()} y={(layout.h - 8.0).to_string()}>{ title }</text>
     </> }
+}
+
+/// Loss marks closer than this (px) are drawn as one, with a count: hundreds of losses at one
+/// spot (a partition cutting every retry) otherwise read as a single ✕.
+const DROP_GRID: f64 = 14.0;
+/// The tooltip of a grouped loss mark lists this many losses, then counts the rest.
+const DROP_TITLE_LINES: usize = 8;
+
+/// A grouped loss mark's count, set off the node it sits against (most losses happen at a
+/// node's rim, where a count beside the cross would land on the node's own words) and placed
+/// like a message label, clear of everything already drawn.
+fn count_label(n: usize, (x, y): (f64, f64), layout: &Layout, taken: &mut Vec<Rect>) -> Html {
+    let text = format!("×{n}");
+    let near = layout.pos.iter().copied().min_by(|a, b| {
+        let d = |p: (f64, f64)| (p.0 - x).powi(2) + (p.1 - y).powi(2);
+        d(*a).total_cmp(&d(*b))
+    });
+    // Outward from the nearest node's centre; up when no node is close.
+    let normal = match near {
+        Some((cx, cy)) if (x - cx).hypot(y - cy) < layout.r + 24.0 => {
+            let len = (x - cx).hypot(y - cy).max(1.0);
+            ((x - cx) / len, (y - cy) / len)
+        }
+        _ => (0.0, -1.0),
+    };
+    // Then the other ways round, a quarter turn at a time, before giving up on a free spot.
+    let turns = [(1.0, 0.0), (0.0, 1.0), (0.0, -1.0), (-1.0, 0.0)];
+    let (lx, ly) = turns
+        .iter()
+        .find_map(|&(c, s)| {
+            let n = (normal.0 * c - normal.1 * s, normal.0 * s + normal.1 * c);
+            place_label(&text, layout.k, (x, y), n, (layout.w, layout.h), taken)
+        })
+        .unwrap_or((x + 14.0, y - 3.0));
+    html! { <text class="count" x={lx.to_string()} y={ly.to_string()}>{ text }</text> }
+}
+
+/// Where losses happened, grouped by spot: one mark per spot, with every loss there.
+#[derive(Debug, PartialEq)]
+struct Drops {
+    x: f64,
+    y: f64,
+    what: Vec<String>,
+}
+
+/// Groups loss marks that would overlap: each goes to the first group within `DROP_GRID` of it
+/// (in the order the losses come, so a group stays where its first loss is drawn).
+fn group_drops(lost: impl Iterator<Item = (f64, f64, String)>) -> Vec<Drops> {
+    let mut groups: Vec<Drops> = Vec::new();
+    for (x, y, what) in lost {
+        match groups
+            .iter_mut()
+            .find(|g| (g.x - x).abs() < DROP_GRID && (g.y - y).abs() < DROP_GRID)
+        {
+            Some(g) => g.what.push(what),
+            None => groups.push(Drops {
+                x,
+                y,
+                what: vec![what],
+            }),
+        }
+    }
+    groups
 }
 
 /// Places a label near its message, first on the message's own side of the link, further
@@ -759,5 +867,36 @@ fn log_strip(v: &NodeView, x: f64, y: f64, shown: usize) -> Html {
                 </g>
             }) }
         </g>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lost(spots: &[(f64, f64)]) -> Vec<Drops> {
+        group_drops(
+            spots
+                .iter()
+                .enumerate()
+                .map(|(i, &(x, y))| (x, y, format!("m{i}"))),
+        )
+    }
+
+    #[test]
+    fn coincident_losses_make_one_mark_with_their_count() {
+        // 552 losses at one spot (raft-figure-8's partition), two a little apart, one far away.
+        let mut spots = vec![(100.0, 100.0); 552];
+        spots.extend([(104.0, 97.0), (96.0, 110.0), (300.0, 40.0)]);
+        let g = lost(&spots);
+        assert_eq!(g.len(), 2);
+        assert_eq!((g[0].x, g[0].y, g[0].what.len()), (100.0, 100.0, 554));
+        assert_eq!(g[1].what, vec!["m554".to_string()]);
+    }
+
+    #[test]
+    fn losses_far_enough_apart_stay_apart() {
+        let g = lost(&[(0.0, 0.0), (DROP_GRID, 0.0), (0.0, DROP_GRID)]);
+        assert_eq!(g.len(), 3);
     }
 }

@@ -6,7 +6,7 @@ use lab_engine::session::{Fault, Speed, SPEEDS};
 use lab_engine::sim::history::{Action, Marker, MarkerKind};
 use lab_engine::sim::view::Snapshot;
 use lab_engine::time::fmt_time;
-use lab_engine::{NodeId, Time};
+use lab_engine::{NodeId, ProtocolKind, Time};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -19,6 +19,11 @@ pub struct TransportProps {
     pub events: u64,
     pub horizon: (u64, Time),
     pub markers: Shared<Vec<Marker>>,
+    /// Whose words the marks' tooltips use.
+    pub protocol: ProtocolKind,
+    /// A counterexample's replay: steps taken and in all.
+    #[prop_or_default]
+    pub replay: Option<(usize, usize)>,
     pub hash: u64,
     pub on_play: Callback<()>,
     pub on_step: Callback<()>,
@@ -41,6 +46,7 @@ const MARKS: usize = 300;
 #[derive(Properties, PartialEq)]
 struct MarksProps {
     markers: Shared<Vec<Marker>>,
+    protocol: ProtocolKind,
     end: Time,
 }
 
@@ -58,15 +64,16 @@ fn Marks(p: &MarksProps) -> Html {
         .count();
     let step = commits / MARKS + 1;
     let mut seen = 0;
+    let words = p.protocol.entry().words;
     let marks = p.markers.iter().filter_map(|m| {
         let (class, title) = match &m.kind {
-            MarkerKind::Leader { node, term } => ("leader", format!("{node} leads term {term}")),
+            MarkerKind::Leader { node, term } => ("leader", words.leader_title(*node, *term)),
             MarkerKind::Commit { committed } => {
                 seen += 1;
                 if seen % step != 0 {
                     return None;
                 }
-                ("commit", format!("{committed} committed"))
+                ("commit", words.commit_title(*committed))
             }
             MarkerKind::Fault { text } => ("fault", text.clone()),
             MarkerKind::Violation { invariant } => ("violation", format!("{invariant} violated")),
@@ -104,7 +111,7 @@ fn timeline(t: &TransportProps) -> Html {
     html! {
         <div class="timeline">
             <div class="marks-box">
-                <Marks markers={t.markers.clone()} {end} />
+                <Marks markers={t.markers.clone()} protocol={t.protocol} {end} />
                 <svg class="cursor-box" aria-hidden="true">
                     { diverge }
                     <line class="cursor" x1={cursor.clone()} x2={cursor} y1="0" y2="14" />
@@ -140,6 +147,11 @@ pub fn Transport(t: &TransportProps) -> Html {
                         }) }
                     </select>
                 </label>
+                if let Some((k, n)) = t.replay {
+                    <span class="replay-step" data-testid="replay-step" data-step={k.to_string()} data-steps={n.to_string()}
+                        title="the counterexample's steps: Step › and ‹ Back move one at a time">
+                        { format!("step {k} of {n}") }</span>
+                }
                 <span class="clock" data-testid="clock" data-us={t.now.to_string()} data-events={t.events.to_string()}
                     title="virtual time">{ clock_text(t.now) }</span>
                 <span class="events" title="events so far / furthest reached">

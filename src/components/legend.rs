@@ -20,6 +20,7 @@ pub fn Legend(p: &LegendProps) -> Html {
         html! { <li data-legend={class}><span class={classes!("swatch", "node-swatch", class)} aria-hidden="true"></span>{ text }</li> }
     };
     let protocol = p.protocol;
+    let words = protocol.entry().words;
     let roles = protocol
         .entry()
         .legend
@@ -45,9 +46,9 @@ pub fn Legend(p: &LegendProps) -> Html {
                 <section>
                     <h3>{ "Log cells" }</h3>
                     <ul>
-                        <li><span class="swatch cell" aria-hidden="true"></span>{ "solid: committed (colour = term)" }</li>
-                        <li><span class="swatch cell pending" aria-hidden="true"></span>{ "pale, dashed: not committed yet" }</li>
-                        <li><span class="sample">{ "12…" }</span>{ "12 older entries not drawn" }</li>
+                        <li data-words="cell-solid"><span class="swatch cell" aria-hidden="true"></span>{ words.solid }</li>
+                        <li data-words="cell-pale"><span class="swatch cell pending" aria-hidden="true"></span>{ words.pale }</li>
+                        <li data-words="older"><span class="sample">{ "12…" }</span>{ format!("12 older {} not drawn", words.older) }</li>
                     </ul>
                 </section>
                 <section>
@@ -65,8 +66,8 @@ pub fn Legend(p: &LegendProps) -> Html {
                     <section>
                         <h3>{ "Timeline marks" }</h3>
                         <ul>
-                            <li><span class="swatch bar leader" aria-hidden="true"></span>{ "a new leader" }</li>
-                            <li><span class="swatch bar commit" aria-hidden="true"></span>{ "a commit" }</li>
+                            <li data-words="mark-leader"><span class="swatch bar leader" aria-hidden="true"></span>{ words.leader.0 }</li>
+                            <li data-words="mark-commit"><span class="swatch bar commit" aria-hidden="true"></span>{ words.commit.0 }</li>
                             <li><span class="swatch bar fault" aria-hidden="true"></span>{ "a fault or repair you caused" }</li>
                             <li><span class="swatch bar violation" aria-hidden="true"></span>{ "an invariant violated" }</li>
                         </ul>

@@ -63,6 +63,39 @@ impl Window {
     }
 }
 
+impl Window {
+    /// The zoom level in effect at `now`: `None` when the window spans the whole run so far,
+    /// as it does when the run is shorter than the chosen span (a 300 ms window on a 120 ms
+    /// run shows all of it, and says "whole run").
+    pub fn shown(self, now: Time) -> Option<usize> {
+        self.zoom
+            .map(|z| z.min(SPANS.len() - 1))
+            .filter(|&z| SPANS[z] < now)
+    }
+
+    /// One step in: the widest span narrower than what is shown, so the first click after
+    /// "whole run" on a 4 s run goes to 3 s, not to a 100 s span that still shows it all.
+    pub fn zoom_in(self, now: Time) -> Window {
+        let (t0, t1) = self.range(now);
+        let z = SPANS.iter().rposition(|&s| s < t1 - t0).unwrap_or(0);
+        Window {
+            zoom: Some(z),
+            ..self
+        }
+    }
+
+    /// One step out: the next span wider than what is shown, or the whole run once that span
+    /// would cover it.
+    pub fn zoom_out(self, now: Time) -> Window {
+        let (t0, t1) = self.range(now);
+        let z = SPANS.iter().position(|&s| s > t1 - t0);
+        Window {
+            zoom: z.filter(|&z| SPANS[z] < now),
+            ..self
+        }
+    }
+}
+
 /// Tick spacing of 1, 2 or 5 times a power of ten: ticks land on round values.
 fn tick_step(span: Time) -> Time {
     let target = (span / 6).max(1);
@@ -188,13 +221,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
             ..window
         });
     });
-    let zoom = |z: Option<usize>| p.on_window.reform(move |_| Window { zoom: z, ..window });
-    let zoom_in = window
-        .zoom
-        .map_or(Some(SPANS.len() - 1), |z| Some(z.saturating_sub(1)));
-    let zoom_out = window
-        .zoom
-        .and_then(|z| (z + 1 < SPANS.len()).then_some(z + 1));
+    let to = |w: Window| p.on_window.reform(move |_| w);
     let follow = p.on_window.reform(move |_| Window {
         end: None,
         ..window
@@ -208,9 +235,9 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
     html! {
         <div class="spacetime-box">
             <div class="spacetime-bar">
-                <button data-testid="st-zoom-in" title="zoom in" aria-label="zoom in" onclick={zoom(zoom_in)}>{ "+" }</button>
-                <button data-testid="st-zoom-out" title="zoom out" aria-label="zoom out" onclick={zoom(zoom_out)}>{ "−" }</button>
-                <button data-testid="st-whole" aria-pressed={window.zoom.is_none().to_string()} onclick={zoom(None)}>{ "whole run" }</button>
+                <button data-testid="st-zoom-in" title="zoom in" aria-label="zoom in" onclick={to(window.zoom_in(now))}>{ "+" }</button>
+                <button data-testid="st-zoom-out" title="zoom out" aria-label="zoom out" onclick={to(window.zoom_out(now))}>{ "−" }</button>
+                <button data-testid="st-whole" aria-pressed={window.shown(now).is_none().to_string()} onclick={to(Window { zoom: None, ..window })}>{ "whole run" }</button>
                 <button data-testid="st-follow" aria-pressed={window.end.is_none().to_string()} onclick={follow}
                     title="keep the end of the diagram at the current moment">{ "follow" }</button>
                 <span class="span" data-testid="st-span">{ format!("{} – {}", fmt_time(t0), fmt_time(t1)) }</span>
@@ -293,5 +320,39 @@ mod tests {
             end: None,
         };
         assert_eq!(whole.range(4000 * MS), (0, 4000 * MS));
+    }
+
+    #[test]
+    fn a_run_shorter_than_the_window_shows_whole_and_zoom_always_moves() {
+        let w = Window::default();
+        // 120 ms into a run, the 300 ms window shows all of it, and says so.
+        assert_eq!(w.shown(120 * MS), None);
+        assert_eq!(w.range(120 * MS), (0, 120 * MS));
+        assert_eq!(w.shown(2000 * MS), Some(DEFAULT_SPAN));
+        // The first click in after "whole run" on a 4 s run: 3 s, not 100 s.
+        let whole = Window {
+            zoom: None,
+            end: None,
+        };
+        let z = whole.zoom_in(4000 * MS);
+        assert_eq!(z.range(4000 * MS), (1000 * MS, 4000 * MS));
+        // On a 120 ms run: 100 ms, a real zoom from what is shown.
+        assert_eq!(w.zoom_in(120 * MS).range(120 * MS), (20 * MS, 120 * MS));
+        // Out again: past the run's length it is the whole run.
+        assert_eq!(z.zoom_out(4000 * MS).zoom, None);
+        assert_eq!(w.zoom_out(2000 * MS).zoom, Some(DEFAULT_SPAN + 1));
+        // Every click in narrows until the narrowest span.
+        let mut v = whole;
+        let mut spans = Vec::new();
+        for _ in 0..10 {
+            v = v.zoom_in(4000 * MS);
+            let (t0, t1) = v.range(4000 * MS);
+            spans.push(t1 - t0);
+        }
+        assert!(
+            spans.windows(2).all(|p| p[1] < p[0] || p[1] == SPANS[0]),
+            "{spans:?}"
+        );
+        assert_eq!(*spans.last().unwrap(), SPANS[0]);
     }
 }

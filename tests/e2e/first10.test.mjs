@@ -311,7 +311,8 @@ test('the fault bar sits beside the cluster on the first screen and does what it
     await until(async () => (await page.$$('[data-testid^="node-"][data-up="false"]')).length === 1, { what: 'the leader down' });
     const down = await page.getAttribute('[data-testid^="node-"][data-up="false"]', 'data-role');
     assert.equal(down, 'crashed');
-    const lost = async () => (await page.$$('.cluster .dead')).length;
+    // Losses at one spot share a mark and count there.
+    const lost = () => page.$$eval('.cluster .dead', (els) => els.reduce((n, e) => n + Number(e.dataset.count), 0));
     const before = await lost();
     await page.click(byTestId('fault-drop'));
     // The next message dies where it is: a cross marks it.
@@ -558,5 +559,229 @@ test('a moving message is easy to press: 15 px off its dot still picks it', asyn
     assert.deepEqual(problems, []);
   } finally {
     await app.close();
+  }
+});
+
+test('2PC and 3PC legends speak of transactions and decisions, cells and timeline marks', async () => {
+  const app = await open('p=2pc&seed=1&t=1s', { viewport: SIZES.desktop });
+  try {
+    const { page, problems } = app;
+    const said = async (q) => {
+      await page.goto(`${app.site.url}?${q}`);
+      await page.waitForSelector(byTestId('clock'));
+      await openLegend(page);
+      return page.evaluate(() => ({
+        words: Object.fromEntries([...document.querySelectorAll('[data-testid="legend"] [data-words]')].map((e) => [e.dataset.words, e.textContent])),
+        leader: [...document.querySelectorAll('.marks .mark.leader title')].map((t) => t.textContent),
+        commit: [...document.querySelectorAll('.marks .mark.commit title')].map((t) => t.textContent),
+      }));
+    };
+    for (const p of ['2pc', '3pc']) {
+      const s = await said(`p=${p}&seed=1&t=1s`);
+      const text = Object.values(s.words).join(' | ');
+      assert.doesNotMatch(text, /term|leader|committed yet/, `${p}: ${text}`);
+      assert.match(s.words['cell-solid'], /decided/);
+      assert.match(s.words['mark-leader'], /starts a transaction/);
+      assert.match(s.words['mark-commit'], /decided/);
+      assert.match(s.words.older, /older transactions not drawn/);
+      assert.ok(s.leader.length > 0 && s.leader.every((t) => /^S1 starts txn #\d+ at /.test(t)), `${p}: ${s.leader[0]}`);
+      assert.ok(s.commit.length > 0 && s.commit.every((t) => /transactions decided/.test(t)), `${p}: ${s.commit[0]}`);
+      await page.locator(byTestId('legend')).scrollIntoViewIfNeeded();
+      await screenshot(page, `first10-legend-words-${p}`);
+    }
+    const raft = await said('p=raft&seed=1&t=2s');
+    assert.match(raft.words['cell-solid'], /colour = term/);
+    assert.match(raft.words['mark-leader'], /a new leader/);
+    assert.ok(raft.leader.every((t) => /leads term/.test(t)));
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
+test('space-time opens on the whole of a short run; the first zoom click after "whole run" zooms', async () => {
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    const embed = size === 'embed' ? '&embed=1' : '';
+    const app = await open(`p=raft&seed=1&t=120ms&view=spacetime${embed}`, { viewport });
+    try {
+      const { page, problems } = app;
+      if (!(await page.isVisible(byTestId('st-whole')))) continue; // the embed may keep the cluster
+      assert.equal(await page.getAttribute(byTestId('st-whole'), 'aria-pressed'), 'true', `${size}: a 120 ms run opens whole`);
+      assert.match(await page.textContent(byTestId('st-span')), /^0 – 120ms$/);
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await screenshot(page, `first10-spacetime-short-${size}-${scheme}`);
+      }
+      await page.goto(`${app.site.url}?p=raft&seed=1&t=4s&view=spacetime${embed}`);
+      await page.waitForSelector(byTestId('st-whole'));
+      assert.equal(await page.getAttribute(byTestId('st-whole'), 'aria-pressed'), 'false', `${size}: a long run opens on its window`);
+      await page.click(byTestId('st-whole'));
+      assert.match(await page.textContent(byTestId('st-span')), /^0 – 4s$/);
+      await page.click(byTestId('st-zoom-in'));
+      assert.match(await page.textContent(byTestId('st-span')), /^1s – 4s$/, `${size}: one click in zooms`);
+      assert.equal(await page.getAttribute(byTestId('st-whole'), 'aria-pressed'), 'false');
+      await page.click(byTestId('st-zoom-out'));
+      assert.equal(await page.getAttribute(byTestId('st-whole'), 'aria-pressed'), 'true', `${size}: one click out is the whole run again`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await app.close();
+    }
+  }
+});
+
+test('stacked loss marks read as several: one mark per spot, with its count', async () => {
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    const embed = size === 'embed' ? '&embed=1' : '';
+    const app = await open(`tour=raft-figure-8&ch=4${embed}`, { viewport });
+    try {
+      const { page, problems } = app;
+      const marks = await until(
+        async () => {
+          const m = await page.$$eval('svg.cluster', (svgs) =>
+            svgs.map((svg) =>
+              [...svg.querySelectorAll('.dead')].map((g) => {
+                const b = g.querySelector('text').getBoundingClientRect();
+                const count = g.querySelector('text.count');
+                return {
+                  x: b.x + b.width / 2,
+                  y: b.y + b.height / 2,
+                  n: Number(g.dataset.count),
+                  count: count ? { text: count.textContent, px: parseFloat(getComputedStyle(count).fontSize) } : null,
+                  title: g.querySelector('title').textContent,
+                };
+              }),
+            ),
+          );
+          return m.flat().some((d) => d.n > 1) ? m : null;
+        },
+        { what: 'losses stacked at one spot', timeout: 30000 },
+      );
+      for (const ms of marks) {
+        for (let i = 0; i < ms.length; i++) {
+          for (let j = i + 1; j < ms.length; j++) {
+            const [a, b] = [ms[i], ms[j]];
+            assert.ok(Math.abs(a.x - b.x) >= 8 || Math.abs(a.y - b.y) >= 8, `${size}: two loss marks on one spot ${JSON.stringify([a, b])}`);
+          }
+        }
+        for (const d of ms) {
+          if (d.n > 1) {
+            assert.equal(d.count?.text, `×${d.n}`, `${size}: a grouped mark says how many`);
+            assert.ok(d.count.px >= 11, `${size}: its count is readable`);
+            assert.match(d.title, new RegExp(`^${d.n} messages lost here`));
+          } else {
+            assert.equal(d.count, null);
+          }
+        }
+      }
+      // A count covers no node, no node's words or log strip, and no other count.
+      const covered = await page.$$eval('svg.cluster', (svgs) =>
+        svgs.flatMap((svg) => {
+          const boxes = (sel) => [...svg.querySelectorAll(sel)].map((e) => e.getBoundingClientRect());
+          const hit = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+          const counts = boxes('.dead text.count');
+          const others = [...boxes('.node .body'), ...boxes('.below'), ...boxes('.log')];
+          return counts.flatMap((c, i) =>
+            [...others, ...counts.filter((_, j) => j !== i)].filter((o) => hit(c, o)).map((o) => [c.toJSON(), o.toJSON()]),
+          );
+        }),
+      );
+      assert.deepEqual(covered, [], `${size}: a count covers something`);
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await screenshot(page, `first10-losses-${size}-${scheme}`);
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await app.close();
+    }
+  }
+});
+
+test('on a phone the node just tapped stays above the inspector sheet', async () => {
+  const app = await open('p=raft&seed=1&t=2s', { viewport: SIZES.phone });
+  try {
+    const { page, problems } = app;
+    const ids = await page.$$eval('[data-testid^="node-"]', (els) => els.map((e) => e.dataset.testid).filter((t) => /^node-\d+$/.test(t)));
+    assert.ok(ids.length >= 3);
+    let shot = false;
+    for (const id of ids) {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.click(byTestId(id));
+      await page.waitForSelector('.inspector.open');
+      const { node, sheet } = await page.evaluate((id) => {
+        const r = (e) => e.getBoundingClientRect().toJSON();
+        return { node: r(document.querySelector(`[data-testid="${id}"] .body`)), sheet: r(document.querySelector('.inspector.open')) };
+      }, id);
+      assert.ok(node.y >= 0, `${id}: its top on screen (${node.y})`);
+      assert.ok(node.y + node.height <= sheet.y + 1, `${id}: above the sheet (node ends at ${node.y + node.height}, sheet at ${sheet.y})`);
+      if (!shot && node.y > 300) {
+        for (const scheme of ['light', 'dark']) {
+          await page.emulateMedia({ colorScheme: scheme });
+          await screenshot(page, `first10-phone-inspector-${scheme}`);
+        }
+        shot = true;
+      }
+      await page.click('.inspector.open .close');
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+  // A side panel covers nothing: the page stays where it is.
+  const desk = await open('p=raft&seed=1&t=2s', { viewport: SIZES.desktop });
+  try {
+    await desk.page.click(byTestId('node-3'));
+    await desk.page.waitForSelector('.inspector.open');
+    assert.equal(await desk.page.evaluate(() => window.scrollY), 0);
+  } finally {
+    await desk.close();
+  }
+});
+
+test('a counterexample replay says which step is on screen: "step 8 of 8"', async () => {
+  const app = await open('p=paxos&n=3&bug=paxos-ignore-promised-value', { viewport: SIZES.desktop });
+  let link;
+  try {
+    const { page, problems } = app;
+    assert.equal(await page.$(byTestId('replay-step')), null, 'a timed run counts no steps');
+    await page.click(`${byTestId('explore')} summary`);
+    await page.click(byTestId('explore-start'));
+    await page.waitForSelector(`${byTestId('explore-result')}[data-found="true"]`, { timeout: 60000 });
+    await page.waitForSelector(byTestId('replay-step'));
+    const step = async () => page.textContent(byTestId('replay-step'));
+    assert.equal(await step(), 'step 8 of 8', 'opened at the violation, the last step');
+    await page.click(byTestId('step-back'));
+    await until(async () => (await step()) === 'step 7 of 8', { what: 'one step back' });
+    await page.click(byTestId('step'));
+    await until(async () => (await step()) === 'step 8 of 8', { what: 'and forward' });
+    link = page.url();
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    const embed = size === 'embed' ? '&embed=1' : '';
+    const q = new URL(link).search.slice(1);
+    const other = await open(`${q}${embed}`, { viewport });
+    try {
+      const { page, problems } = other;
+      await page.waitForSelector(byTestId('replay-step'));
+      const b = await page.$eval(byTestId('replay-step'), (e) => ({
+        ...e.getBoundingClientRect().toJSON(),
+        px: parseFloat(getComputedStyle(e).fontSize),
+        text: e.textContent,
+      }));
+      assert.match(b.text, /^step \d+ of 8$/);
+      assert.ok(b.px >= 11 && b.width > 0 && b.x >= 0 && b.x + b.width <= viewport.width, `${size}: readable and on screen ${JSON.stringify(b)}`);
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        const c = await page.$eval(byTestId('replay-step'), (e) => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]);
+        assert.ok(contrast(c[0], c[1]) >= 4.5, `${size} ${scheme}: step counter contrast ${contrast(c[0], c[1]).toFixed(2)}`);
+        await screenshot(page, `first10-replay-step-${size}-${scheme}`);
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await other.close();
+    }
   }
 });

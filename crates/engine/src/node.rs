@@ -372,7 +372,8 @@ pub struct NodeSummary {
     /// The state machine's value (the counter), where there is one.
     pub value: Option<i64>,
     /// Commit protocols: the outcome of the newest transaction this node has decided, while it
-    /// holds no undecided one. The cluster draws it on the node, the tests read it there.
+    /// holds no lock (`term_label` then names that transaction). The cluster draws it on the
+    /// node, the tests read it there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
 }

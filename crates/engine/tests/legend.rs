@@ -86,3 +86,49 @@ fn message_kinds_come_from_the_protocol() {
         assert_eq!(p.message_kinds(), sim.message_kinds());
     }
 }
+
+#[test]
+fn commit_protocols_speak_of_transactions_not_terms_and_leaders() {
+    for p in [ProtocolKind::TwoPc, ProtocolKind::ThreePc] {
+        let w = p.entry().words;
+        // What a reader sees: the legend's lines and the tooltips as filled in.
+        let said = [
+            w.solid,
+            w.pale,
+            w.leader.0,
+            &w.leader_title(NodeId(1), 3),
+            w.commit.0,
+            &w.commit_title(4),
+        ]
+        .join(" | ");
+        for raft in ["term", "leader", "committed yet"] {
+            assert!(!said.contains(raft), "{}: {raft:?} in {said}", p.slug());
+        }
+        assert!(
+            said.contains("transaction") && said.contains("decided"),
+            "{said}"
+        );
+        assert_eq!(w.older, "transactions");
+        // The coordinator's mark is a new transaction: Progress::term is its newest txn.
+        assert_eq!(w.leader_title(NodeId(1), 3), "S1 starts txn #3");
+        assert_eq!(w.commit_title(4), "4 transactions decided");
+    }
+}
+
+#[test]
+fn every_protocols_mark_tooltips_are_filled_in() {
+    for &p in ProtocolKind::ALL {
+        let w = p.entry().words;
+        for t in [w.leader_title(NodeId(2), 5), w.commit_title(7)] {
+            assert!(!t.contains('{'), "{}: {t}", p.slug());
+        }
+        assert!(
+            w.solid.starts_with("solid") && w.pale.starts_with("pale"),
+            "{}",
+            p.slug()
+        );
+    }
+    let raft = ProtocolKind::Raft.entry().words;
+    assert_eq!(raft.leader_title(NodeId(2), 5), "S2 leads term 5");
+    assert_eq!(raft.commit_title(7), "7 committed");
+}

@@ -840,3 +840,52 @@ fn clicking_an_operation_of_the_run_moves_the_timeline_to_its_moment() {
         assert_eq!(p.sim().now(), op.invoked);
     }
 }
+
+/// A counterexample opened from the explorer says which of its steps is on screen, as the
+/// reader moves through it; a timed run has no steps to count.
+#[test]
+fn a_counterexample_replay_counts_its_steps() {
+    use lab_engine::explore::{explore, ExploreOptions, Host, Outcome, Stats};
+    struct Quiet;
+    impl Host for Quiet {
+        fn seconds(&self) -> f64 {
+            0.0
+        }
+        fn allocated(&self) -> usize {
+            0
+        }
+        fn progress(&mut self, _: &Stats) -> bool {
+            true
+        }
+    }
+    let settings = lab_engine::Settings {
+        nodes: 3,
+        bugs: vec![lab_engine::catalog::IGNORE_PROMISED_VALUE],
+        ..lab_engine::Settings::for_protocol(lab_engine::ProtocolKind::Paxos)
+    };
+    let opts = ExploreOptions {
+        proposers: 2,
+        ..ExploreOptions::default()
+    };
+    let report = explore(&settings, &opts, &mut Quiet).expect("valid settings");
+    let Outcome::Violation(cx) = report.outcome else {
+        panic!("the bug is found: {report:?}")
+    };
+    let (mut p, _) = open("p=raft&seed=1&t=1s");
+    assert_eq!(p.replay_step(), None, "a timed run has no steps");
+    p.apply(Command::ShowFound(cx.link()));
+    let n = cx.actions.len();
+    assert_eq!(n, 8);
+    assert_eq!(
+        p.replay_step(),
+        Some((n, n)),
+        "opened at the violation, its last step"
+    );
+    p.apply(Command::StepBack);
+    assert_eq!(p.replay_step(), Some((n - 1, n)));
+    p.apply(Command::SeekEvent(0));
+    assert_eq!(p.replay_step(), Some((0, n)));
+    p.apply(Command::Step);
+    p.apply(Command::Step);
+    assert_eq!(p.replay_step(), Some((2, n)));
+}

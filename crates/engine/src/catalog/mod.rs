@@ -34,7 +34,7 @@ pub use two_phase_commit::{COMMIT_MISSING_VOTE, TWO_PC, UNILATERAL_ABORT};
 pub use zab::{ACK_EPOCH_TWICE, REUSE_EPOCH, SKIP_SYNC, ZAB};
 
 use crate::invariants::Checker;
-use crate::node::{Present, Protocol};
+use crate::node::{NodeId, Present, Protocol};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -94,6 +94,40 @@ pub struct Entry {
     /// The legend of the cluster's nodes: each colour class the protocol draws a node in, with
     /// what it means here (tests hold every summary's class and decision to this list).
     pub legend: &'static [(&'static str, &'static str)],
+    /// How the legend and the timeline speak of the log strip under a node and of the progress
+    /// marks, in this protocol's own words.
+    pub words: Words,
+}
+
+/// The legend's lines for a node's log strip and the timeline's two progress marks, and the
+/// marks' tooltips. A commit protocol has transactions and decisions where Raft has terms and
+/// leaders, so each protocol says it its way (tests/legend.rs keeps Raft's words out of 2PC's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Words {
+    /// A solid log cell, and a pale dashed one.
+    pub solid: &'static str,
+    pub pale: &'static str,
+    /// What the strip's count of older cells counts: "entries", "transactions".
+    pub older: &'static str,
+    /// The timeline's leader mark (`Progress::leader` turned on, or its term moved): the legend's
+    /// line, and the tooltip with `{node}` and `{term}` filled in.
+    pub leader: (&'static str, &'static str),
+    /// The commit mark (`Progress::committed` grew): the legend's line, the tooltip with `{n}`.
+    pub commit: (&'static str, &'static str),
+}
+
+impl Words {
+    /// A leader mark's tooltip.
+    pub fn leader_title(&self, node: NodeId, term: u64) -> String {
+        (self.leader.1)
+            .replace("{node}", &node.to_string())
+            .replace("{term}", &term.to_string())
+    }
+
+    /// A commit mark's tooltip.
+    pub fn commit_title(&self, n: u64) -> String {
+        self.commit.1.replace("{n}", &n.to_string())
+    }
 }
 
 /// The budgets the explorer starts from for a protocol: the requests and faults its buggy

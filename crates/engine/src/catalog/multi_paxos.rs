@@ -1,7 +1,7 @@
 //! Multi-Paxos in the lab: a distinguished leader, one Paxos instance per slot.
 
 use super::{
-    Entry, ExploreBudgets, Model, Progress, Settings, ACCEPT_BELOW_PROMISE,
+    Entry, ExploreBudgets, Model, Progress, Settings, Words, ACCEPT_BELOW_PROMISE,
     FORGET_PROMISE_ON_RESTART, IGNORE_PROMISED_VALUE,
 };
 use crate::invariants::multi_paxos::MultiPaxosChecker;
@@ -32,6 +32,13 @@ pub const MULTI_PAXOS: Entry = Entry {
         ("role-follower", "follower (acceptor)"),
         ("role-candidate", "candidate (phase 1)"),
     ],
+    words: Words {
+        solid: "solid: chosen (colour = ballot)",
+        pale: "pale, dashed: accepted, not chosen yet",
+        older: "slots",
+        leader: ("a new leader", "{node} leads ballot round {term}"),
+        commit: ("a command applied", "{n} applied"),
+    },
 };
 
 impl Model for MultiPaxos {

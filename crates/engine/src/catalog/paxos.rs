@@ -1,6 +1,6 @@
 //! Single-decree Paxos in the lab. Its buggy variants apply to Multi-Paxos too.
 
-use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings, Words};
 use crate::invariants::paxos::PaxosChecker;
 use crate::protocols::paxos::{Paxos, PaxosState, Phase};
 
@@ -56,6 +56,16 @@ pub const PAXOS: Entry = Entry {
         ("role-follower", "acceptor, or a proposer backing off"),
         ("role-learner", "learned the chosen value"),
     ],
+    words: Words {
+        solid: "solid: the value learned (colour = ballot round)",
+        pale: "pale, dashed: accepted, not known chosen",
+        older: "values",
+        leader: (
+            "a proposer asks for accepts",
+            "{node} asks for accepts in round {term}",
+        ),
+        commit: ("the value learned", "the value learned"),
+    },
 };
 
 impl Model for Paxos {

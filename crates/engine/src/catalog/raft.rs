@@ -1,6 +1,6 @@
 //! Raft in the lab: its checker, its settings, its buggy variants.
 
-use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Opt, Progress, Settings};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Opt, Progress, Settings, Words};
 use crate::invariants::raft::RaftChecker;
 use crate::protocols::raft::{Config, Raft, RaftState, ReadConfig, Reconfig, Role};
 
@@ -96,6 +96,13 @@ pub const RAFT: Entry = Entry {
         ("role-follower", "follower"),
         ("role-candidate", "candidate or pre-candidate"),
     ],
+    words: Words {
+        solid: "solid: committed (colour = term)",
+        pale: "pale, dashed: not committed yet",
+        older: "entries",
+        leader: ("a new leader", "{node} leads term {term}"),
+        commit: ("a commit", "{n} committed"),
+    },
 };
 
 impl Model for Raft {

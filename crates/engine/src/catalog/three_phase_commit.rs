@@ -1,6 +1,6 @@
 //! Three-Phase Commit in the lab: S1 coordinates, the others participate, as in Two-Phase Commit.
 
-use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings, Words};
 use crate::invariants::three_phase_commit::ThreePcChecker;
 use crate::protocols::three_phase_commit::{ThreePc, ThreePcState};
 
@@ -49,9 +49,28 @@ pub const THREE_PC: Entry = Entry {
             "uncertain or pre-committed: waits for the next phase",
         ),
         ("role-blocked", "terminating or recovering: asks the others"),
-        ("decision-commit", "committed (the newest transaction)"),
-        ("decision-abort", "aborted (the newest transaction)"),
+        (
+            "decision-commit",
+            "committed: the newest transaction it decided, #n below",
+        ),
+        (
+            "decision-abort",
+            "aborted: the newest transaction it decided, #n below",
+        ),
     ],
+    words: Words {
+        solid: "solid: a transaction decided here (one colour per transaction)",
+        pale: "pale, dashed: not decided here yet",
+        older: "transactions",
+        leader: (
+            "the coordinator starts a transaction",
+            "{node} starts txn #{term}",
+        ),
+        commit: (
+            "a transaction decided (commit or abort)",
+            "{n} transactions decided",
+        ),
+    },
 };
 
 impl Model for ThreePc {

@@ -1,6 +1,6 @@
 //! Two-Phase Commit in the lab: S1 coordinates, the others participate.
 
-use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Opt, Progress, Settings};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Opt, Progress, Settings, Words};
 use crate::invariants::two_phase_commit::TwoPcChecker;
 use crate::protocols::two_phase_commit::{TpcState, TwoPc};
 
@@ -48,9 +48,28 @@ pub const TWO_PC: Entry = Entry {
             "role-blocked",
             "prepared and blocked: the decision cannot reach it",
         ),
-        ("decision-commit", "committed (the newest transaction)"),
-        ("decision-abort", "aborted (the newest transaction)"),
+        (
+            "decision-commit",
+            "committed: the newest transaction it decided, #n below",
+        ),
+        (
+            "decision-abort",
+            "aborted: the newest transaction it decided, #n below",
+        ),
     ],
+    words: Words {
+        solid: "solid: a transaction decided here (one colour per transaction)",
+        pale: "pale, dashed: not decided here yet",
+        older: "transactions",
+        leader: (
+            "the coordinator starts a transaction",
+            "{node} starts txn #{term}",
+        ),
+        commit: (
+            "a transaction decided (commit or abort)",
+            "{n} transactions decided",
+        ),
+    },
 };
 
 impl Model for TwoPc {

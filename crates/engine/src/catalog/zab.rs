@@ -1,6 +1,6 @@
 //! Zab in the lab: its checker, its settings, its buggy variants.
 
-use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings, Words};
 use crate::invariants::zab::ZabChecker;
 use crate::protocols::zab::{Zab, ZabState};
 
@@ -61,6 +61,13 @@ pub const ZAB: Entry = Entry {
         ("role-follower", "FOLLOWING"),
         ("role-candidate", "LOOKING (electing)"),
     ],
+    words: Words {
+        solid: "solid: committed (colour = epoch)",
+        pale: "pale, dashed: proposed, not committed yet",
+        older: "entries",
+        leader: ("a leader established", "{node} leads epoch {term}"),
+        commit: ("a commit", "{n} committed"),
+    },
 };
 
 impl Model for Zab {

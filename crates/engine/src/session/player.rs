@@ -251,6 +251,18 @@ impl Player {
     pub fn selected(&self) -> Selection {
         self.selected
     }
+    /// Where a counterexample's replay stands (the manual schedule, where every event is one
+    /// of its steps): the steps taken so far and in all, for "step 3 of 8". `None` for a run
+    /// that moves by itself.
+    pub fn replay_step(&self) -> Option<(usize, usize)> {
+        let sim = &self.runs.left;
+        if !sim.settings().manual {
+            return None;
+        }
+        let actions = &sim.history().actions;
+        let done = actions.partition_point(|a| a.event < sim.events());
+        Some((done, actions.len()))
+    }
     pub fn spacetime(&self) -> bool {
         self.spacetime
     }

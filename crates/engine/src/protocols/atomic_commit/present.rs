@@ -74,12 +74,23 @@ pub fn pending(m: &OrdMap<u64, Vec<NodeId>>, what: &str) -> String {
     }
 }
 
-/// What a node shows it decided: the newest transaction's outcome, unless it still holds a lock
-/// (then it is waiting, whatever it decided before).
-pub fn decision(d: &Durable<impl TxnStatus>) -> Option<Decision> {
+/// What a node shows it decided, and which: the newest transaction it has decided, unless it
+/// holds a lock (then it is waiting, whatever it decided before). A coordinator collecting votes
+/// on the next transaction still shows the last outcome, and [`txn_label`] names it.
+pub fn decided(d: &Durable<impl TxnStatus>) -> Option<(u64, Decision)> {
     if d.lock.is_some() {
         return None;
     }
-    let (_, r) = d.log.iter().next_back()?;
-    r.status.decision().map(Decision::from_commit)
+    d.log
+        .iter()
+        .rev()
+        .find_map(|(t, r)| Some((*t, Decision::from_commit(r.status.decision()?))))
+}
+
+/// The line under a node's decision: the transaction it decided ("txn #3"), so the outcome
+/// drawn on the node and the number beside it speak of the same transaction (a newer one still
+/// open shows in the log strip and the table; on the node it would not fit). `None` when no
+/// decision is drawn.
+pub fn txn_label<S: TxnStatus>(d: &Durable<S>) -> Option<String> {
+    decided(d).map(|(t, _)| format!("txn #{t}"))
 }

@@ -114,11 +114,13 @@ impl Present for ThreePc {
             role,
             class,
             term: last,
-            term_label: if last == 0 {
-                "no txn yet".into()
-            } else {
-                format!("txn #{last}")
-            },
+            term_label: shared::txn_label(d).unwrap_or_else(|| {
+                if last == 0 {
+                    "no txn yet".into()
+                } else {
+                    format!("txn #{last}")
+                }
+            }),
             log: d
                 .log
                 .iter()
@@ -140,7 +142,7 @@ impl Present for ThreePc {
             log_len: d.log.len() as u64,
             committed: d.decided,
             value: Some(d.value),
-            decision: shared::decision(d),
+            decision: shared::decided(d).map(|(_, o)| o),
         }
     }
 

@@ -97,7 +97,7 @@ impl Present for TwoPc {
             role,
             class,
             term: d.newest(),
-            term_label: latest(d),
+            term_label: shared::txn_label(d).unwrap_or_else(|| latest(d)),
             log: d
                 .log
                 .iter()
@@ -118,7 +118,7 @@ impl Present for TwoPc {
             log_len: d.log.len() as u64,
             committed: d.decided,
             value: Some(d.value),
-            decision: shared::decision(d),
+            decision: shared::decided(d).map(|(_, o)| o),
         }
     }
 
