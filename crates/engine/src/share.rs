@@ -45,9 +45,10 @@ pub struct Decoded {
 /// or `m17`), `view` cluster or space-time; `embed`, `autoplay`, `speed`, `big`, `controls` and
 /// `loop` are presentation options; `tour` and `ch` open a guided tour at a chapter, `cmp` a
 /// comparison with a second run.
+/// `theme` (light, dark or auto) is the embed's colours, as its host chose them.
 const VIEW_KEYS: &[&str] = &[
     "embed", "autoplay", "speed", "view", "t", "ev", "sel", "big", "controls", "loop", "tour",
-    "ch", "cmp",
+    "ch", "cmp", "theme",
 ];
 
 fn node(s: &str) -> Result<NodeId, String> {
@@ -154,7 +155,7 @@ pub fn encode_link(s: &Settings, actions: &[ActionRecord], view: &[(&str, &str)]
 }
 
 /// Escapes what a query value cannot hold as is (space, `#`, `&`, `+`, `%`, `|`...).
-fn percent_encode(s: &str) -> String {
+pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.,:~*!".contains(&b) {
@@ -167,7 +168,7 @@ fn percent_encode(s: &str) -> String {
 }
 
 /// A query string's `key=value` pairs, percent-decoded, in order.
-fn query_pairs(query: &str) -> Vec<(String, String)> {
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
     query
         .trim_start_matches('?')
         .split('&')
@@ -189,8 +190,9 @@ pub fn is_ring_link(query: &str) -> bool {
 
 /// Keys the ring page interprets itself: `embed` (compact view), `sel` (the selected key,
 /// `k17`) and `tour` (a tour told on the page). With `tour`, `ch` is the chapter, as in the
-/// lab's tour links, not the short form of `changes`: the tour gives the ring.
-const RING_VIEW_KEYS: &[&str] = &["embed", "sel", "tour"];
+/// lab's tour links, not the short form of `changes`: the tour gives the ring. `theme` as in the
+/// lab.
+const RING_VIEW_KEYS: &[&str] = &["embed", "sel", "tour", "theme"];
 
 /// A ring page link's content, with what could not be used.
 #[derive(Clone, Debug, PartialEq)]
