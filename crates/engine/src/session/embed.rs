@@ -112,6 +112,8 @@ impl Presenter {
 /// The four forms of one embed, each complete: paste it and it works.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmbedCode {
+    /// The embed's address, as the iframe and the element load it (for a live preview).
+    pub src: String,
     /// A plain iframe: no script on the host, a fixed height.
     pub iframe: String,
     /// `embed.js` and the custom element: self-sizing, lazy, following the host's theme.
@@ -210,6 +212,7 @@ pub fn embed_code(base: &str, run: &str, p: &Presenter) -> EmbedCode {
         element_tag
     };
     EmbedCode {
+        src,
         iframe,
         element,
         mdbook,
@@ -262,6 +265,10 @@ mod tests {
              controls: on\nautoplay: on\n```\n"
         );
         assert_eq!(c.mdx, c.element.lines().nth(1).unwrap());
+        assert_eq!(
+            c.src,
+            "https://docs.example/lab/?protocol=raft&seed=7&t=1.5s&ev=40&embed=1&autoplay=1"
+        );
     }
 
     #[test]
