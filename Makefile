@@ -2,22 +2,16 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: serve build book test check-format lint unit e2e bench size mutants tools browser-tools clean
+.PHONY: serve build test check-format lint unit e2e bench size mutants tools browser-tools clean
 
 ## Install what is missing, build the release bundle and serve it on http://127.0.0.1:8080
 serve: tools
 	trunk serve --release --no-autoreload --address 127.0.0.1 --port 8080
 
-## The release bundle in dist/: a static site that works from any sub-path, the guide in dist/book/
+## The release bundle in dist/: a static site that works from any sub-path, with the guide in
+## dist/book/ (a Trunk hook: scripts/build-book.sh)
 build: tools
 	trunk build --release
-	$(MAKE) book
-
-## The guide (book/, mdBook) beside the app: its consensus-lab blocks become live runs
-## (crates/mdbook-lab); its inline scripts and styles move to files for the strict CSP.
-book:
-	mdbook build book
-	python3 scripts/externalize-book.py dist/book
 
 ## Everything CI runs
 test: tools browser-tools check-format lint unit build e2e

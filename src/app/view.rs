@@ -280,6 +280,8 @@ impl App {
                 <header class="top">
                     <h1><span class="logo" aria-hidden="true">{ "◉" }</span>{ "Consensus Lab" }</h1>
                     <ToursMenu groups={self.tour_groups.clone()} on_open={cb.open_tour.clone()} />
+                    <a class="guide" data-testid="guide" href="./book/" target="_blank" rel="noopener"
+                        title="the user guide, with live runs">{ "Guide" }</a>
                     <SettingsBar settings={settings.clone()} network={sim.network().clone()}
                         on_configure={cb.configure.clone()} on_action={cb.act.clone()}
                         on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()}
