@@ -10,9 +10,10 @@
 //! ```
 //! ````
 //!
-//! Each block becomes a lazy iframe with a title and a fallback link for readers without
-//! scripts; with `embed.js` on the page (the book's `additional-js`) it sizes itself to its
-//! content and follows the book's theme. Every line is checked against the engine (protocols,
+//! Each block becomes a `<consensus-lab>` element holding a link to the run: with `embed.js` on
+//! the page (the book's `additional-js`) it is a titled iframe, loaded when scrolled near, that
+//! sizes itself to its content and follows the book's theme; for a reader without scripts it
+//! stays the link. Every line is checked against the engine (protocols,
 //! settings, actions replayed, tours and chapters), so a block that would show something else
 //! than it says fails the build with its line and the reason.
 
@@ -247,10 +248,12 @@ pub fn render(lines: &[(usize, &str)], lab: &str) -> Result<String, String> {
     } else {
         p.title.trim()
     });
+    // embed.js turns the element into a frame when it is scrolled near; until then, or for a
+    // reader without scripts, it is a link to the run.
     Ok(format!(
-        "<figure class=\"consensus-lab\">\n<iframe data-consensus-lab src=\"{}\" title=\"{title}\" \
-         loading=\"lazy\" height=\"{}\"></iframe>\n<noscript><a href=\"{}\">{title}: open it in \
-         Consensus Lab</a></noscript>\n</figure>",
+        "<figure class=\"consensus-lab\">\n<consensus-lab src=\"{}\" title=\"{title}\" \
+         height=\"{}\"><a href=\"{}\">{title}: open it in Consensus Lab</a></consensus-lab>\n\
+         </figure>",
         html(&code.src),
         p.height,
         html(&full)
@@ -331,16 +334,16 @@ mod tests {
     }
 
     #[test]
-    fn a_block_becomes_a_lazy_titled_iframe_with_a_fallback_link() {
+    fn a_block_becomes_an_element_whose_fallback_is_a_link() {
         let h = block("protocol: raft\nseed: 3\nnodes: 5\nat: 2s\ntitle: A <Raft> election")
             .unwrap();
         assert_eq!(
             h,
-            "<figure class=\"consensus-lab\">\n<iframe data-consensus-lab \
+            "<figure class=\"consensus-lab\">\n<consensus-lab \
              src=\"../?protocol=raft&amp;seed=3&amp;t=2s&amp;embed=1&amp;autoplay=1\" \
-             title=\"A &lt;Raft&gt; election\" loading=\"lazy\" height=\"420\"></iframe>\n\
-             <noscript><a href=\"../?protocol=raft&amp;seed=3&amp;t=2s\">A &lt;Raft&gt; \
-             election: open it in Consensus Lab</a></noscript>\n</figure>"
+             title=\"A &lt;Raft&gt; election\" height=\"420\"><a \
+             href=\"../?protocol=raft&amp;seed=3&amp;t=2s\">A &lt;Raft&gt; election: open it in \
+             Consensus Lab</a></consensus-lab>\n</figure>"
         );
     }
 
