@@ -73,7 +73,10 @@ fn lab_address() -> String {
         return "./".into();
     };
     let l = w.location();
-    let (origin, path) = (l.origin().unwrap_or_default(), l.pathname().unwrap_or_default());
+    let (origin, path) = (
+        l.origin().unwrap_or_default(),
+        l.pathname().unwrap_or_default(),
+    );
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     format!("{origin}{dir}/")
 }

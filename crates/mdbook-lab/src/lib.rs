@@ -63,7 +63,9 @@ fn html(s: &str) -> String {
 fn read_block(lines: &Lines) -> Result<(String, Presenter), String> {
     let mut seen: Vec<&str> = Vec::new();
     // The ring page has words of its own, which it checks itself.
-    let ring = lines.iter().any(|&(_, k, v)| k == "protocol" && v == "ring");
+    let ring = lines
+        .iter()
+        .any(|&(_, k, v)| k == "protocol" && v == "ring");
     for &(line, key, _) in lines {
         if seen.contains(&key) {
             return Err(format!("line {line}: {key} is given twice"));
@@ -88,16 +90,19 @@ fn read_block(lines: &Lines) -> Result<(String, Presenter), String> {
                     .parse::<u32>()
                     .ok()
                     .filter(|h| (150..=2000).contains(h))
-                    .ok_or(format!("line {line}: height is 150 to 2000 (px), not '{v}'"))?
+                    .ok_or(format!(
+                        "line {line}: height is 150 to 2000 (px), not '{v}'"
+                    ))?
             }
             "controls" => p.controls = switch(line, key, v)?,
             "autoplay" => p.autoplay = switch(line, key, v)?,
             "big" => p.big = switch(line, key, v)?,
             "loop" => p.looping = switch(line, key, v)?,
             "speed" => {
-                p.speed = Some(Speed::parse(v).ok_or(format!(
-                    "line {line}: speed is smart or 0 to 8, not '{v}'"
-                ))?)
+                p.speed = Some(
+                    Speed::parse(v)
+                        .ok_or(format!("line {line}: speed is smart or 0 to 8, not '{v}'"))?,
+                )
             }
             "theme" => {
                 p.theme = Theme::parse(v).ok_or(format!(
@@ -130,7 +135,9 @@ fn read_block(lines: &Lines) -> Result<(String, Presenter), String> {
             .iter()
             .find(|(_, k, _)| !PRESENTING.contains(k) && !["tour", "chapter"].contains(k))
         {
-            return Err(format!("line {l}: {k} does not go with a tour, which has its own run"));
+            return Err(format!(
+                "line {l}: {k} does not go with a tour, which has its own run"
+            ));
         }
         let run = view
             .iter()
@@ -179,12 +186,17 @@ fn protocol_run(lines: &Lines, view: &[(&str, String)], first: usize) -> Result<
     let protocol = match get("protocol") {
         Some((line, _, v)) => ProtocolKind::parse(v)
             .map_err(|e| format!("line {line}: {e}, or ring for consistent hashing"))?,
-        None => return Err(format!("line {first}: a block names a protocol, a tour or a link")),
+        None => {
+            return Err(format!(
+                "line {first}: a block names a protocol, a tour or a link"
+            ))
+        }
     };
     let mut s = Settings::for_protocol(protocol);
     let mut setting_line = first;
     for &(line, key, v) in lines.iter().filter(|(_, k, _)| !KEYS.contains(k)) {
-        s.set(key, Some(v)).map_err(|e| format!("line {line}: {key}: {e}"))?;
+        s.set(key, Some(v))
+            .map_err(|e| format!("line {line}: {key}: {e}"))?;
         setting_line = line;
     }
     s.validate()
@@ -286,7 +298,10 @@ pub fn chapter(content: &str, lab: &str) -> Result<String, Vec<String>> {
             body.push((j + 1, l));
         }
         if !closed {
-            errors.push(format!("line {}: the block is never closed with ```", i + 1));
+            errors.push(format!(
+                "line {}: the block is never closed with ```",
+                i + 1
+            ));
             break;
         }
         match render(&body, lab) {
@@ -335,8 +350,8 @@ mod tests {
 
     #[test]
     fn a_block_becomes_an_element_whose_fallback_is_a_link() {
-        let h = block("protocol: raft\nseed: 3\nnodes: 5\nat: 2s\ntitle: A <Raft> election")
-            .unwrap();
+        let h =
+            block("protocol: raft\nseed: 3\nnodes: 5\nat: 2s\ntitle: A <Raft> election").unwrap();
         assert_eq!(
             h,
             "<figure class=\"consensus-lab\">\n<consensus-lab \
@@ -354,7 +369,10 @@ mod tests {
         );
         // `restart leader` names a leader that is up: the engine says why it cannot be.
         let e = h.unwrap_err();
-        assert!(e.starts_with("line 4: action 'at 2s restart leader'"), "{e}");
+        assert!(
+            e.starts_with("line 4: action 'at 2s restart leader'"),
+            "{e}"
+        );
         let h = block("protocol: raft\nseed: 3\nactions: at 1s crash S1; at 2s restart S1\nat: 3s\ncontrols: off\nautoplay: off")
             .unwrap();
         let q = src(&h);
@@ -369,27 +387,72 @@ mod tests {
     fn bad_blocks_fail_with_the_line_and_the_reason() {
         let cases = [
             ("protocol: pbft", "line 2: unknown protocol 'pbft'"),
-            ("seed: 3", "line 2: a block names a protocol, a tour or a link"),
+            (
+                "seed: 3",
+                "line 2: a block names a protocol, a tour or a link",
+            ),
             ("protocol: raft\nzoom: 2", "line 3: unknown key 'zoom'"),
-            ("protocol: raft\nseed 3", "line 3: expected 'key: value', got 'seed 3'"),
-            ("protocol: raft\nseed: 3\nseed: 4", "line 4: seed is given twice"),
+            (
+                "protocol: raft\nseed 3",
+                "line 3: expected 'key: value', got 'seed 3'",
+            ),
+            (
+                "protocol: raft\nseed: 3\nseed: 4",
+                "line 4: seed is given twice",
+            ),
             ("protocol: raft\nnodes: 40", "line 3: "),
-            ("protocol: raft\nbug: paxos-accept-below-promise", "line 3: "),
-            ("protocol: raft\nactions: at 1s crash S9", "line 3: action 'at 1s crash S9'"),
-            ("protocol: raft\nactions: explode S1", "line 3: action 'explode S1'"),
+            (
+                "protocol: raft\nbug: paxos-accept-below-promise",
+                "line 3: ",
+            ),
+            (
+                "protocol: raft\nactions: at 1s crash S9",
+                "line 3: action 'at 1s crash S9'",
+            ),
+            (
+                "protocol: raft\nactions: explode S1",
+                "line 3: action 'explode S1'",
+            ),
             ("protocol: raft\nat: soon", "line 3: at: "),
-            ("protocol: raft\nheight: 20", "line 3: height is 150 to 2000 (px), not '20'"),
-            ("protocol: raft\ncontrols: maybe", "line 3: controls is on or off, not 'maybe'"),
-            ("protocol: raft\nspeed: warp", "line 3: speed is smart or 0 to 8, not 'warp'"),
-            ("protocol: raft\ntheme: sepia", "line 3: theme is light, dark or auto, not 'sepia'"),
+            (
+                "protocol: raft\nheight: 20",
+                "line 3: height is 150 to 2000 (px), not '20'",
+            ),
+            (
+                "protocol: raft\ncontrols: maybe",
+                "line 3: controls is on or off, not 'maybe'",
+            ),
+            (
+                "protocol: raft\nspeed: warp",
+                "line 3: speed is smart or 0 to 8, not 'warp'",
+            ),
+            (
+                "protocol: raft\ntheme: sepia",
+                "line 3: theme is light, dark or auto, not 'sepia'",
+            ),
             ("tour: raft-nope", "line 2: unknown tour 'raft-nope'"),
-            ("tour: raft-election\nchapter: 99", "line 3: tour raft-election has chapters 1 to"),
+            (
+                "tour: raft-election\nchapter: 99",
+                "line 3: tour raft-election has chapters 1 to",
+            ),
             ("chapter: 2\nprotocol: raft", "line 2: chapter needs a tour"),
-            ("tour: raft-election\nseed: 4", "line 3: seed does not go with a tour"),
-            ("link: protocol=raft&frob=1", "line 2: link: ignored frob=1: unknown parameter 'frob'"),
-            ("link: protocol=raft\nprotocol: paxos", "line 3: protocol does not go with link"),
+            (
+                "tour: raft-election\nseed: 4",
+                "line 3: seed does not go with a tour",
+            ),
+            (
+                "link: protocol=raft&frob=1",
+                "line 2: link: ignored frob=1: unknown parameter 'frob'",
+            ),
+            (
+                "link: protocol=raft\nprotocol: paxos",
+                "line 3: protocol does not go with link",
+            ),
             ("protocol: ring\nvnodes: 0", "line 3: vnodes: "),
-            ("protocol: ring\nactions: at 1s crash S1", "line 3: actions is for protocols"),
+            (
+                "protocol: ring\nactions: at 1s crash S1",
+                "line 3: actions is for protocols",
+            ),
             ("protocol: raft\ntitle:", "line 3: title has no value"),
         ];
         for (text, want) in cases {
@@ -406,7 +469,10 @@ mod tests {
         assert!(r.starts_with("../?protocol=ring&nodes=4&vnodes=8"), "{r}");
         assert!(r.contains("changes=add5"), "{r}");
         let l = src(&block("link: p=2pc&n=4&seed=1&a=6.125000.c1\ntheme: dark").unwrap());
-        assert_eq!(l, "../?p=2pc&n=4&seed=1&a=6.125000.c1&embed=1&autoplay=1&theme=dark");
+        assert_eq!(
+            l,
+            "../?p=2pc&n=4&seed=1&a=6.125000.c1&embed=1&autoplay=1&theme=dark"
+        );
     }
 
     #[test]
@@ -427,7 +493,9 @@ mod tests {
         let out = chapter(&format!("# Title\n\n{}\nMore text.\n", code.mdbook), "../").unwrap();
         assert_eq!(src(&out), code.src);
         assert!(out.contains("title=\"Raft, S2 crashed\"") && out.contains("height=\"500\""));
-        assert!(out.starts_with("# Title\n\n\n<figure") && out.ends_with("</figure>\n\n\nMore text.\n"));
+        assert!(
+            out.starts_with("# Title\n\n\n<figure") && out.ends_with("</figure>\n\n\nMore text.\n")
+        );
     }
 
     #[test]

@@ -35,7 +35,11 @@ fn main() -> ExitCode {
     let mut errors = Vec::new();
     book.for_each_mut(|item| {
         let BookItem::Chapter(ch) = item else { return };
-        let path = ch.source_path.clone().or(ch.path.clone()).unwrap_or_default();
+        let path = ch
+            .source_path
+            .clone()
+            .or(ch.path.clone())
+            .unwrap_or_default();
         let depth = path.components().count().saturating_sub(1);
         match mdbook_lab::chapter(&ch.content, &mdbook_lab::lab_from(&lab, depth)) {
             Ok(c) => ch.content = c,

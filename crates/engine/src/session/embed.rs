@@ -283,7 +283,11 @@ mod tests {
             big: true,
             height: 600,
         };
-        let c = embed_code("/lab/", "protocol=raft&embed=1&autoplay=1&speed=2&sel=n3", &p);
+        let c = embed_code(
+            "/lab/",
+            "protocol=raft&embed=1&autoplay=1&speed=2&sel=n3",
+            &p,
+        );
         assert!(
             c.iframe.contains(
                 "src=\"/lab/?protocol=raft&amp;sel=n3&amp;big=1&amp;controls=0&amp;loop=1&amp;speed=7&amp;theme=dark\""
