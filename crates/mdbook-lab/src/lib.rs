@@ -355,7 +355,7 @@ mod tests {
         assert_eq!(
             h,
             "<figure class=\"consensus-lab\">\n<consensus-lab \
-             src=\"../?protocol=raft&amp;seed=3&amp;t=2s&amp;embed=1&amp;autoplay=1\" \
+             src=\"../?protocol=raft&amp;seed=3&amp;t=2s&amp;embed=1&amp;autoplay=1&amp;v=1\" \
              title=\"A &lt;Raft&gt; election\" height=\"420\"><a \
              href=\"../?protocol=raft&amp;seed=3&amp;t=2s\">A &lt;Raft&gt; election: open it in \
              Consensus Lab</a></consensus-lab>\n</figure>"
@@ -464,14 +464,14 @@ mod tests {
     #[test]
     fn tours_rings_and_links_make_their_own_runs() {
         let t = src(&block("tour: raft-figure-8\nchapter: 2").unwrap());
-        assert_eq!(t, "../?tour=raft-figure-8&ch=2&embed=1&autoplay=1");
+        assert_eq!(t, "../?tour=raft-figure-8&ch=2&embed=1&autoplay=1&v=1");
         let r = src(&block("protocol: ring\nnodes: 4\nvnodes: 8\nchanges: add5").unwrap());
         assert!(r.starts_with("../?protocol=ring&nodes=4&vnodes=8"), "{r}");
         assert!(r.contains("changes=add5"), "{r}");
         let l = src(&block("link: p=2pc&n=4&seed=1&a=6.125000.c1\ntheme: dark").unwrap());
         assert_eq!(
             l,
-            "../?p=2pc&n=4&seed=1&a=6.125000.c1&embed=1&autoplay=1&theme=dark"
+            "../?p=2pc&n=4&seed=1&a=6.125000.c1&embed=1&autoplay=1&theme=dark&v=1"
         );
     }
 

@@ -3,7 +3,7 @@
 //! block for the `mdbook-lab` preprocessor, a line of MDX).
 
 use super::pace::Speed;
-use crate::share::{percent_encode, query_pairs};
+use crate::share::{percent_encode, query_pairs, LINK_FORMAT};
 
 /// `theme=`: the embed's colours. `auto` follows the reader's system setting; the host script
 /// (`embed.js`) sends the host page's own theme, which wins.
@@ -153,6 +153,8 @@ pub fn embed_code(base: &str, run: &str, p: &Presenter) -> EmbedCode {
             .iter()
             .map(|(k, v)| format!("{k}={}", percent_encode(v))),
     );
+    // An embed names the format it was made with, so a later lab can tell.
+    pairs.push(format!("v={LINK_FORMAT}"));
     let src = format!("{base}?{}", pairs.join("&"));
     let title = if p.title.trim().is_empty() {
         Presenter::default().title
@@ -220,10 +222,10 @@ pub fn embed_code(base: &str, run: &str, p: &Presenter) -> EmbedCode {
     }
 }
 
-/// The link keys [`Presenter::keys`] writes, which a copied run drops in favour of the
-/// dialog's choices.
+/// The link keys [`Presenter::keys`] writes (and the format, `v`), which a copied run drops in
+/// favour of the dialog's choices.
 pub const PRESENTER_KEYS: &[&str] = &[
-    "embed", "big", "controls", "autoplay", "loop", "speed", "theme",
+    "embed", "big", "controls", "autoplay", "loop", "speed", "theme", "v",
 ];
 
 #[cfg(test)]
@@ -250,13 +252,13 @@ mod tests {
         );
         assert_eq!(
             c.iframe,
-            "<iframe src=\"https://docs.example/lab/?protocol=raft&amp;seed=7&amp;t=1.5s&amp;ev=40&amp;embed=1&amp;autoplay=1\" \
+            "<iframe src=\"https://docs.example/lab/?protocol=raft&amp;seed=7&amp;t=1.5s&amp;ev=40&amp;embed=1&amp;autoplay=1&amp;v=1\" \
              title=\"Consensus Lab\" loading=\"lazy\" style=\"display:block;width:100%;height:420px;border:0\"></iframe>"
         );
         assert_eq!(
             c.element,
             "<script src=\"https://docs.example/lab/embed.js\" defer></script>\n\
-             <consensus-lab src=\"https://docs.example/lab/?protocol=raft&amp;seed=7&amp;t=1.5s&amp;ev=40&amp;embed=1&amp;autoplay=1\" \
+             <consensus-lab src=\"https://docs.example/lab/?protocol=raft&amp;seed=7&amp;t=1.5s&amp;ev=40&amp;embed=1&amp;autoplay=1&amp;v=1\" \
              title=\"Consensus Lab\" height=\"420\"></consensus-lab>"
         );
         assert_eq!(
@@ -267,7 +269,7 @@ mod tests {
         assert_eq!(c.mdx, c.element.lines().nth(1).unwrap());
         assert_eq!(
             c.src,
-            "https://docs.example/lab/?protocol=raft&seed=7&t=1.5s&ev=40&embed=1&autoplay=1"
+            "https://docs.example/lab/?protocol=raft&seed=7&t=1.5s&ev=40&embed=1&autoplay=1&v=1"
         );
     }
 
@@ -290,7 +292,7 @@ mod tests {
         );
         assert!(
             c.iframe.contains(
-                "src=\"/lab/?protocol=raft&amp;sel=n3&amp;big=1&amp;controls=0&amp;loop=1&amp;speed=7&amp;theme=dark\""
+                "src=\"/lab/?protocol=raft&amp;sel=n3&amp;big=1&amp;controls=0&amp;loop=1&amp;speed=7&amp;theme=dark&amp;v=1\""
             ),
             "{}",
             c.iframe
