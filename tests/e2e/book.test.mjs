@@ -127,7 +127,7 @@ ${spacer}
 <consensus-lab id="far" src="${lab.url}?p=2pc&n=4&seed=1&embed=1&autoplay=1&speed=6&a=6.125000.c1" title="2PC blocking"></consensus-lab>
 </body></html>`;
   const csp = `default-src 'self'; script-src 'self' ${lab.origin}; frame-src ${lab.origin}; style-src 'self'; img-src 'self'`;
-  const docs = await serve({ base: '/nothing/', headers: { 'content-security-policy': csp }, pages: { '/docs/': html } });
+  const docs = await serve({ base: '/nothing/', headers: { 'content-security-policy': csp }, pages: { '/docs/': html, '/favicon.ico': '' } });
   const b = await launch({ viewport: { width: 900, height: 800 } });
   try {
     await b.page.goto(`${docs.origin}/docs/`);
@@ -176,7 +176,7 @@ test('Copy embed code gives four forms, and each one works once pasted', async (
       assert.match(code, /controls=0&amp;autoplay=1&amp;theme=dark/);
     }
     assert.match(element, new RegExp(`^<script src="${lab.url}embed.js" defer></script>\n<consensus-lab `));
-    assert.match(mdbook, /^```consensus-lab\nlink: protocol=raft&seed=3&t=1s\ntitle: Raft at one second\ncontrols: off\nautoplay: on\ntheme: dark\n```\n$/);
+    assert.match(mdbook, /^```consensus-lab\nlink: protocol=raft&seed=3&t=1s&ev=\d+\ntitle: Raft at one second\ncontrols: off\nautoplay: on\ntheme: dark\n```\n$/);
     // The live preview plays what the code gives.
     const preview = await b.page.$(byTestId('embed-preview'));
     assert.match(await preview.getAttribute('src'), /controls=0&autoplay=1&theme=dark/);
@@ -184,7 +184,7 @@ test('Copy embed code gives four forms, and each one works once pasted', async (
     const pages = { '/iframe/': iframe, '/element/': element, '/mdx/': `<script src="${lab.url}embed.js" defer></script>\n${mdx}` };
     for (const [path, body] of Object.entries(pages)) {
       const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>paste</title></head><body>${body}</body></html>`;
-      const other = await serve({ base: '/nothing/', pages: { [path]: html } });
+      const other = await serve({ base: '/nothing/', pages: { [path]: html, '/favicon.ico': '' } });
       try {
         await b.page.goto(`${other.origin}${path}`);
         const f = await until(() => b.page.$('iframe[src]'), { what: `${path} frame` });
