@@ -38,13 +38,24 @@ async function live(iframe, what) {
   await frame.waitForSelector(`${byTestId('cluster')}, ${byTestId('ring')}`, { timeout: 20000 });
   await until(() => fits(iframe), { what: `${what} to fit its content` });
   if (await frame.$(byTestId('clock'))) {
-    const t0 = Number(await frame.getAttribute(byTestId('clock'), 'data-us'));
-    // A tour opens paused at its chapter: Next plays the story on.
-    const next = await frame.$(byTestId('tour-next'));
-    if (next) await next.click();
-    await until(async () => Number(await frame.getAttribute(byTestId('clock'), 'data-us')) > t0, {
-      what: `${what} to play`,
-    });
+    const now = async () => Number(await frame.getAttribute(byTestId('clock'), 'data-us'));
+    const t0 = await now();
+    const moves = (timeout) => until(async () => (await now()) !== t0, { what: `${what} to play`, timeout }).then(
+      () => true,
+      () => false,
+    );
+    // Autoplay moves the run by itself; a tour waits at its chapter for Next (or, on a
+    // "try it yourself" chapter, Show me).
+    let played = await moves(4000);
+    for (const id of ['tour-next', 'tour-show', 'play']) {
+      if (played) break;
+      const button = await frame.$(`${byTestId(id)}:not([disabled])`);
+      if (button) {
+        await button.click();
+        played = await moves(6000);
+      }
+    }
+    assert.ok(played, `${what} plays`);
   }
   return frame;
 }
