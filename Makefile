@@ -8,7 +8,8 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 serve: tools
 	trunk serve --release --no-autoreload --address 127.0.0.1 --port 8080
 
-## The release bundle in dist/: a static site that works from any sub-path
+## The release bundle in dist/: a static site that works from any sub-path, with the guide in
+## dist/book/ (a Trunk hook: scripts/build-book.sh)
 build: tools
 	trunk build --release
 

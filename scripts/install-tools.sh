@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping whatever is already present.
 # Everything comes from package registries (crates.io, Debian, npm): nothing is downloaded otherwise.
-#   scripts/install-tools.sh build    wasm32 target, trunk, wasm-bindgen-cli
+#   scripts/install-tools.sh build    wasm32 target, trunk, wasm-bindgen-cli, mdbook
 #   scripts/install-tools.sh browser  Debian chromium and the npm packages of tests/e2e
 #   scripts/install-tools.sh mutants  cargo-mutants, for `make mutants` only (`make test` needs none)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
+# The guide's builder; crates/mdbook-lab speaks its preprocessor protocol (mdbook-preprocessor,
+# pinned to the same version in its Cargo.toml).
+MDBOOK_VERSION=0.5.2
 # Must equal the wasm-bindgen crate pinned in Cargo.toml; Trunk.toml names it too.
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -18,6 +21,9 @@ build_tools() {
   fi
   if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
     cargo install --locked trunk --version "$TRUNK_VERSION"
+  fi
+  if [ "$(mdbook --version 2>/dev/null)" != "mdbook v$MDBOOK_VERSION" ]; then
+    cargo install --locked mdbook --version "$MDBOOK_VERSION"
   fi
   if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_VERSION" ]; then
     # Without --locked: the registry mirror can lag behind the crate's lock file.

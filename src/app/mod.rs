@@ -41,6 +41,8 @@ pub enum Msg {
     ImportHistory(web_sys::File),
     /// The browser went Back or Forward.
     PopState,
+    /// Open (with the run at this moment) or close the Copy embed code dialog.
+    EmbedCode(bool),
     /// Find a bug: the search in its worker.
     Search(worker::Msg),
 }
@@ -52,6 +54,8 @@ pub struct App {
     st_window: Window,
     /// The last link copied, shown for browsers that block the clipboard.
     shared: Option<String>,
+    /// The Copy embed code dialog: the lab's address and the run, as it was when it opened.
+    embedding: Option<(String, String)>,
     search: Search,
     frame: Option<AnimationFrame>,
     /// The tours menu, built once.
@@ -67,6 +71,20 @@ pub struct App {
 /// The page's query string, with its `?`.
 /// The localStorage key that remembers the welcome card was dismissed.
 const WELCOMED: &str = "consensus-lab.welcomed";
+
+/// The lab's own directory, as an embed loads it: the page's address less its query and file.
+fn lab_address() -> String {
+    let Some(w) = web_sys::window() else {
+        return "./".into();
+    };
+    let l = w.location();
+    let (origin, path) = (
+        l.origin().unwrap_or_default(),
+        l.pathname().unwrap_or_default(),
+    );
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    format!("{origin}{dir}/")
+}
 
 fn query() -> String {
     web_sys::window()
@@ -152,6 +170,7 @@ impl Component for App {
             help: false,
             st_window: Window::default(),
             shared: None,
+            embedding: None,
             search: Search::default(),
             frame: None,
             tour_groups: Shared::new(tour_groups()),
@@ -189,6 +208,10 @@ impl Component for App {
             }
             Msg::Help(on) => {
                 self.help = on;
+                return true;
+            }
+            Msg::EmbedCode(open) => {
+                self.embedding = open.then(|| (lab_address(), self.player.link(false)));
                 return true;
             }
             Msg::Dismiss => {

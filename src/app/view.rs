@@ -4,6 +4,7 @@
 use super::{App, Msg};
 use crate::components::cluster::Cluster;
 use crate::components::controls::{FaultBar, Faults, Help, Transport};
+use crate::components::embed_code::EmbedCodeDialog;
 use crate::components::event_log::EventLog;
 use crate::components::explore::ExplorePanel;
 use crate::components::history::ClientHistory;
@@ -293,9 +294,12 @@ impl App {
                 <header class="top">
                     <h1><span class="logo" aria-hidden="true">{ "◉" }</span>{ "Consensus Lab" }</h1>
                     <ToursMenu groups={self.tour_groups.clone()} on_open={cb.open_tour.clone()} />
+                    <a class="guide" data-testid="guide" href="./book/" target="_blank" rel="noopener"
+                        title="the user guide, with live runs">{ "Guide" }</a>
                     <SettingsBar settings={settings.clone()} network={sim.network().clone()}
                         on_configure={cb.configure.clone()} on_action={cb.act.clone()}
-                        on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()} on_ring={cb.ring.clone()} />
+                        on_reset={cb.reset.clone()} on_copy_link={cb.copy_link.clone()}
+                        on_embed={cb.embed.reform(|_| true)} on_ring={cb.ring.clone()} />
                     { shared }
                 </header>
                 { notices }
@@ -359,6 +363,11 @@ impl App {
                 </aside>
                 if self.help {
                     <Help on_close={cb.close_help.clone()} />
+                }
+                if let Some((base, run)) = &self.embedding {
+                    <EmbedCodeDialog base={base.clone()} run={run.clone()}
+                        title={p.reader().map_or(settings.protocol.entry().title, |r| r.tour().title.as_str()).to_string()}
+                        on_close={cb.embed.reform(|_| false)} />
                 }
             </div>
         }

@@ -4,6 +4,7 @@
 pub mod box_size;
 pub mod cluster;
 pub mod controls;
+pub mod embed_code;
 pub mod event_log;
 pub mod explore;
 pub mod history;

@@ -16,6 +16,8 @@ pub struct SettingsProps {
     pub on_action: Callback<Action>,
     pub on_reset: Callback<()>,
     pub on_copy_link: Callback<()>,
+    /// Copy embed code: opens its dialog.
+    pub on_embed: Callback<()>,
     /// The consistent-hashing page chosen in the protocol menu.
     pub on_ring: Callback<()>,
 }
@@ -132,6 +134,7 @@ pub fn settings_bar(p: &SettingsProps) -> Html {
             </label>
             <button data-testid="reset" title="start this run again from the beginning" onclick={p.on_reset.reform(|_| ())}>{ "↺ Reset" }</button>
             <button data-testid="copy-link" title="a link that replays this run exactly" onclick={p.on_copy_link.reform(|_| ())}>{ "Copy link" }</button>
+            <button data-testid="embed-code" title="this run as an iframe, an element, an mdBook block or MDX" onclick={p.on_embed.reform(|_| ())}>{ "Embed…" }</button>
             <details class="more">
                 <summary>{ "network & variants" }</summary>
                 <div class="grid">

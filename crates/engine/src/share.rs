@@ -30,6 +30,49 @@ pub const MAX_ACTIONS: usize = 10_000;
 /// Trace files above this size are refused before parsing.
 pub const MAX_TRACE_BYTES: usize = 64 * 1024 * 1024;
 
+/// The format of the links and embeds this build writes, named by `v=`. A link without `v` was
+/// made before links named their format, and is format 1, which is what it is.
+pub const LINK_FORMAT: u32 = 1;
+
+/// Formats after which this build replays some runs differently: (the first format with the
+/// change, what changed). Nothing has changed since format 1.
+pub const LINK_CHANGES: &[(u32, &str)] = &[];
+
+/// What a link's `v=` means to a build that writes format `current`, given the changes up to it
+/// (`LINK_CHANGES`): `Err` for a format it cannot read (newer, or not a number), else a notice
+/// for each change between the link's format and this one, so an older link whose run would
+/// come out differently says so instead of silently showing another run.
+pub fn link_format(
+    v: Option<&str>,
+    current: u32,
+    changes: &[(u32, &str)],
+) -> Result<Vec<String>, String> {
+    let made = match v {
+        None => 1,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or(format!("the link's format v={v} is not a format number"))?,
+    };
+    if made > current {
+        return Err(format!(
+            "this link was made by a newer Consensus Lab (link format {made}); this one reads \
+             formats 1 to {current} and cannot show its run"
+        ));
+    }
+    Ok(changes
+        .iter()
+        .filter(|(since, _)| made < *since && *since <= current)
+        .map(|(since, what)| {
+            format!(
+                "this link was made with link format {made}; since format {since}, {what}: the \
+                 run shown may differ from the one its author saw"
+            )
+        })
+        .collect())
+}
+
 /// A link's content, with what could not be used.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decoded {
@@ -45,9 +88,10 @@ pub struct Decoded {
 /// or `m17`), `view` cluster or space-time; `embed`, `autoplay`, `speed`, `big`, `controls` and
 /// `loop` are presentation options; `tour` and `ch` open a guided tour at a chapter, `cmp` a
 /// comparison with a second run.
+/// `theme` (light, dark or auto) is the embed's colours, as its host chose them.
 const VIEW_KEYS: &[&str] = &[
     "embed", "autoplay", "speed", "view", "t", "ev", "sel", "big", "controls", "loop", "tour",
-    "ch", "cmp",
+    "ch", "cmp", "theme",
 ];
 
 fn node(s: &str) -> Result<NodeId, String> {
@@ -154,7 +198,7 @@ pub fn encode_link(s: &Settings, actions: &[ActionRecord], view: &[(&str, &str)]
 }
 
 /// Escapes what a query value cannot hold as is (space, `#`, `&`, `+`, `%`, `|`...).
-fn percent_encode(s: &str) -> String {
+pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.,:~*!".contains(&b) {
@@ -167,7 +211,7 @@ fn percent_encode(s: &str) -> String {
 }
 
 /// A query string's `key=value` pairs, percent-decoded, in order.
-fn query_pairs(query: &str) -> Vec<(String, String)> {
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
     query
         .trim_start_matches('?')
         .split('&')
@@ -189,8 +233,9 @@ pub fn is_ring_link(query: &str) -> bool {
 
 /// Keys the ring page interprets itself: `embed` (compact view), `sel` (the selected key,
 /// `k17`) and `tour` (a tour told on the page). With `tour`, `ch` is the chapter, as in the
-/// lab's tour links, not the short form of `changes`: the tour gives the ring.
-const RING_VIEW_KEYS: &[&str] = &["embed", "sel", "tour"];
+/// lab's tour links, not the short form of `changes`: the tour gives the ring. `theme` as in the
+/// lab.
+const RING_VIEW_KEYS: &[&str] = &["embed", "sel", "tour", "theme"];
 
 /// A ring page link's content, with what could not be used.
 #[derive(Clone, Debug, PartialEq)]
@@ -217,9 +262,20 @@ pub fn decode_ring_link(query: &str) -> RingDecoded {
         return d;
     }
     let pairs = query_pairs(query);
+    let format = pairs
+        .iter()
+        .find(|(k, _)| k == "v")
+        .map(|(_, v)| v.as_str());
+    match link_format(format, LINK_FORMAT, LINK_CHANGES) {
+        Ok(notes) => d.warnings.extend(notes),
+        Err(e) => {
+            d.warnings.push(format!("{e}; starting fresh"));
+            return d;
+        }
+    }
     let touring = pairs.iter().any(|(k, _)| k == "tour");
     for (k, v) in pairs {
-        if canonical(&k) == Some("protocol") {
+        if canonical(&k) == Some("protocol") || k == "v" {
             continue;
         }
         if RING_VIEW_KEYS.contains(&k.as_str()) || (touring && k == "ch") {
@@ -263,6 +319,22 @@ pub fn decode_link(query: &str) -> Decoded {
         };
     }
     let pairs = query_pairs(query);
+    let format = pairs
+        .iter()
+        .find(|(k, _)| k == "v")
+        .map(|(_, v)| v.as_str());
+    match link_format(format, LINK_FORMAT, LINK_CHANGES) {
+        Ok(notes) => warnings.extend(notes),
+        Err(e) => {
+            warnings.push(format!("{e}; starting fresh"));
+            return Decoded {
+                settings: Settings::default(),
+                actions: Vec::new(),
+                view,
+                warnings,
+            };
+        }
+    }
     let protocol = pairs
         .iter()
         .find(|(k, _)| canonical(k) == Some("protocol"))
@@ -283,7 +355,7 @@ pub fn decode_link(query: &str) -> Decoded {
                 view.push((k.to_string(), v.clone()));
                 Ok(())
             }
-            k if canonical(k) == Some("protocol") => Ok(()),
+            k if canonical(k) == Some("protocol") || k == "v" => Ok(()),
             k if canonical(k).is_none() => Err(format!("unknown parameter '{k}'")),
             k => s.set(k, Some(v)),
         };
@@ -517,6 +589,57 @@ mod tests {
             },
         ];
         (s, a)
+    }
+
+    #[test]
+    fn links_name_their_format_and_newer_ones_are_refused() {
+        assert_eq!(link_format(None, LINK_FORMAT, LINK_CHANGES), Ok(vec![]));
+        assert_eq!(
+            link_format(Some("1"), LINK_FORMAT, LINK_CHANGES),
+            Ok(vec![])
+        );
+        for bad in ["0", "x", ""] {
+            assert!(
+                link_format(Some(bad), LINK_FORMAT, LINK_CHANGES).is_err(),
+                "{bad}"
+            );
+        }
+        // A build at format 3 whose replay changed in formats 2 and 3.
+        let changes = [
+            (2, "crashes drop timers"),
+            (3, "timers are drawn in another order"),
+        ];
+        let notes = |v| link_format(v, 3, &changes).map(|n| n.len());
+        assert_eq!(notes(None), Ok(2), "a link older than both changes");
+        assert_eq!(notes(Some("2")), Ok(1));
+        assert_eq!(notes(Some("3")), Ok(0));
+        let said = link_format(Some("2"), 3, &changes).unwrap();
+        assert_eq!(
+            said,
+            ["this link was made with link format 2; since format 3, timers are drawn in another \
+              order: the run shown may differ from the one its author saw"]
+        );
+        let e = link_format(Some("4"), 3, &changes).unwrap_err();
+        assert!(
+            e.contains("newer Consensus Lab (link format 4)") && e.contains("formats 1 to 3"),
+            "{e}"
+        );
+        // Decoding: a newer link is refused whole, with the reason; v=1 is read as before.
+        let d = decode_link("protocol=paxos&seed=9&v=7&a=1.2.c1");
+        assert_eq!(d.settings, Settings::default());
+        assert!(d.actions.is_empty());
+        assert!(
+            d.warnings[0].contains("link format 7") && d.warnings[0].ends_with("starting fresh")
+        );
+        let d = decode_link("protocol=paxos&seed=9&v=1");
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        assert_eq!(d, decode_link("protocol=paxos&seed=9"));
+        let r = decode_ring_link("protocol=ring&nodes=7&v=9");
+        assert_eq!(r.params, Params::default());
+        assert!(r.warnings[0].contains("link format 9"));
+        assert!(decode_ring_link("protocol=ring&nodes=7&v=1")
+            .warnings
+            .is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! the tests (`tests/session.rs`) drive a session exactly as the page does.
 
 mod draw;
+mod embed;
 mod history;
 mod intent;
 mod link;
@@ -15,6 +16,7 @@ mod player;
 mod reader;
 
 pub use draw::{arrows, crashes, stale_leaders, Arrow, Lifecycle};
+pub use embed::{embed_code, EmbedCode, Presenter, Theme, DEFAULT_HEIGHT, PRESENTER_KEYS};
 pub use history::{HistoryPanel, Progress, Source, STEPS_PER_FRAME};
 pub use intent::{current_groups, fault, fire_timeout, partition, request_to_leader, Fault};
 pub use link::{link_here, open_link, Opened};

@@ -1,6 +1,7 @@
 //! A link's view parameters, typed: what the page shows and how, apart from the run itself.
 //! Reading never fails: a value that cannot be used is a warning, and the default holds.
 
+use super::embed::{Theme, THEME_VALUES};
 use super::pace::Speed;
 use crate::node::{NodeId, Time, SECOND};
 use crate::sim::history::MsgId;
@@ -121,6 +122,11 @@ impl ViewParams {
                 }
             },
         };
+        // The page's colours are set before it mounts (`Theme::of_query`); here a bad value is
+        // reported.
+        if let Some(v) = get(view, "theme").filter(|v| Theme::parse(v).is_none()) {
+            ignored("theme", v, THEME_VALUES.into());
+        }
         let tour = get(view, "tour").map(str::to_string);
         let chapter = match (get(view, "ch"), &tour) {
             (Some(ch), None) => {
@@ -173,6 +179,9 @@ impl RingViewParams {
                 }
             }
         });
+        if let Some(v) = get(view, "theme").filter(|v| Theme::parse(v).is_none()) {
+            warnings.push(format!("ignored theme={v}: {THEME_VALUES}"));
+        }
         RingViewParams {
             embed: flag(view, "embed"),
             selected,
@@ -232,6 +241,7 @@ mod tests {
                 ("tour", "raft-election"),
                 ("ch", "2"),
                 ("cmp", "bug:raft-commit-old-term,prevote:on"),
+                ("theme", "dark"),
             ],
             5,
         );
@@ -264,6 +274,7 @@ mod tests {
                 ("view", "3d"),
                 ("loop", "soon"),
                 ("ch", "2"),
+                ("theme", "blue"),
             ],
             5,
         );
@@ -274,6 +285,7 @@ mod tests {
                 "ignored speed=fast: smart or 0..8",
                 "ignored view=3d: cluster or spacetime",
                 "ignored loop=soon: 1 or a time such as 20s",
+                "ignored theme=blue: light, dark or auto",
                 "ignored ch=2: it needs a tour (tour=ID)",
             ]
         );
@@ -297,5 +309,11 @@ mod tests {
             None
         );
         assert_eq!(w, ["ignored sel=k60: a key is written k0 to k59"]);
+        w.clear();
+        let theme = |t: &str| vec![("theme".to_string(), t.to_string())];
+        RingViewParams::parse(&theme("dark"), 60, &mut w);
+        assert!(w.is_empty());
+        RingViewParams::parse(&theme("sepia"), 60, &mut w);
+        assert_eq!(w, ["ignored theme=sepia: light, dark or auto"]);
     }
 }
