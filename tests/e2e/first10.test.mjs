@@ -785,3 +785,33 @@ test('a counterexample replay says which step is on screen: "step 8 of 8"', asyn
     }
   }
 });
+
+test('a commit node shows its newest decided transaction, and which, while a newer one is open', async () => {
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    const embed = size === 'embed' ? '&embed=1' : '';
+    // At 1 s the coordinator has just opened txn #10, and decided #1..#9.
+    const app = await open(`p=2pc&seed=1&t=1s${embed}`, { viewport });
+    try {
+      const { page, problems } = app;
+      const s1 = await page.$eval(byTestId('node-1'), (e) => ({
+        decision: e.dataset.decision ?? null,
+        log: e.dataset.log.split('|')[0].split(',').map((c) => c.split('/')),
+        text: e.getAttribute('aria-label'),
+      }));
+      const open_ = s1.log.filter(([, , text]) => text === '?').map(([i]) => Number(i));
+      const decided = s1.log.filter(([, , text]) => text !== '?').map(([i, , text]) => [Number(i), text]);
+      assert.ok(open_.length > 0, `${size}: a newer transaction is open ${JSON.stringify(s1)}`);
+      const [n, text] = decided[decided.length - 1];
+      assert.ok(open_.every((o) => o > n), `${size}: the open one is newer`);
+      assert.equal(s1.decision, text === 'abort' ? 'abort' : 'commit', `${size}: S1 shows #${n}'s outcome`);
+      assert.match(s1.text, new RegExp(`^S1 (committed|aborted) txn #${n}$`), `${size}: and names #${n}`);
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await screenshot(page, `first10-2pc-newest-decided-${size}-${scheme}`);
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await app.close();
+    }
+  }
+});
