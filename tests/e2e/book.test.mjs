@@ -174,6 +174,9 @@ test('Copy embed code gives four forms, and each one works once pasted', async (
   try {
     await b.page.goto(`${lab.url}?p=raft&seed=3&t=1s`);
     await b.page.waitForSelector(byTestId('clock'));
+    // The page links to the guide beside it.
+    const guide = await b.page.getAttribute(byTestId('guide'), 'href');
+    assert.equal(new URL(guide, b.page.url()).href, `${lab.url}book/`);
     await b.page.click(byTestId('embed-code'));
     await b.page.click(byTestId('embed-controls')); // off
     await b.page.selectOption(byTestId('embed-theme'), 'dark');
