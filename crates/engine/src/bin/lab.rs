@@ -466,14 +466,16 @@ fn main() -> ExitCode {
         Cmd::Run(a) => run(&a),
         Cmd::Check(a) => check(&a),
         Cmd::Explore(a) => explore(&a),
-        Cmd::Bench(a) => lab_engine::bench::run(&meter::HostMeter::new(), a.hours).map(|out| {
-            print!("{out}");
-            print!(
-                "{}",
-                lab_engine::bench::lin(&meter::HostMeter::new(), &published_histories())
-            );
-            ExitCode::SUCCESS
-        }),
+        Cmd::Bench(a) => {
+            lab_engine::bench::run(&meter::HostMeter::new(), a.hours, cores()).map(|out| {
+                print!("{out}");
+                print!(
+                    "{}",
+                    lab_engine::bench::lin(&meter::HostMeter::new(), &published_histories())
+                );
+                ExitCode::SUCCESS
+            })
+        }
         // Its own flags: the simulation settings do not apply to a hash ring.
         Cmd::Ring { args } => lab_ring::cli(&args).map(|out| {
             say(out.trim_end());
