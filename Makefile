@@ -40,6 +40,7 @@ e2e:
 ## ../shared/porcupine-test-data (crates/engine/tests/data/lin/README.md).
 bench: tools browser-tools build
 	cargo run --profile bench -p lab-engine --bin lab -- bench
+	scripts/stateright-paxos.sh
 	cd tests/e2e && node bench.mjs
 
 ## The bundle's sizes only, raw and gzip: the page's own (what loads at start) and the worker's

@@ -50,8 +50,10 @@ fn timed_run(m: &dyn Meter, sim: &mut AnySim, span: Time) -> (u64, f64) {
     (sim.events() - e0, m.seconds() - t0)
 }
 
-/// Runs every benchmark and returns the printed report. `hours` scales the long run.
-pub fn run(m: &dyn Meter, hours: u64) -> Result<String, String> {
+/// Runs every benchmark and returns the printed report. `hours` scales the long run; `cores`
+/// (the host's, which the engine never asks for) is how many threads the parallel figures use.
+#[cfg_attr(target_arch = "wasm32", allow(unused_variables))]
+pub fn run(m: &dyn Meter, hours: u64, cores: usize) -> Result<String, String> {
     let mut out = String::new();
     let span = hours * 3600 * SECOND;
     let _ = writeln!(
@@ -169,7 +171,11 @@ pub fn run(m: &dyn Meter, hours: u64) -> Result<String, String> {
         "check:       {report} in {w:.2}s = {:.0} seeds/s",
         200.0 / w
     );
+    #[cfg(not(target_arch = "wasm32"))]
+    out.push_str(&parallel_check(m, cores));
     out.push_str(&exploration(m)?);
+    #[cfg(not(target_arch = "wasm32"))]
+    out.push_str(&parallel_exploration(m, cores)?);
     out.push_str(&ring(m));
     Ok(out)
 }
@@ -189,10 +195,8 @@ impl Host for Metered<'_> {
     }
 }
 
-/// `lab explore` on single-decree Paxos (3 nodes, S1 and S2 proposing once each, every path up
-/// to 13 steps: about 1.3 M distinct states), beside Stateright's `examples/paxos.rs check 3`
-/// (3 servers, 3 clients), the reference the issue gives.
-fn exploration(m: &dyn Meter) -> Result<String, String> {
+/// The benchmark's search: `lab explore --protocol paxos --nodes 3 --proposers 2 --max-depth 13`.
+fn paxos_search() -> (Settings, ExploreOptions) {
     let settings = Settings {
         nodes: 3,
         ..Settings::for_protocol(ProtocolKind::Paxos)
@@ -202,6 +206,14 @@ fn exploration(m: &dyn Meter) -> Result<String, String> {
         max_depth: 13,
         ..ExploreOptions::default()
     };
+    (settings, opts)
+}
+
+/// `lab explore` on single-decree Paxos (3 nodes, S1 and S2 proposing once each, every path up
+/// to 13 steps: about 1.3 M distinct states), beside Stateright's `examples/paxos.rs check 3`
+/// (3 servers, 3 clients), the reference the issue gives.
+fn exploration(m: &dyn Meter) -> Result<String, String> {
+    let (settings, opts) = paxos_search();
     let base = m.allocated();
     m.reset_peak();
     let report = explore(&settings, &opts, &mut Metered(m))?;
@@ -218,6 +230,51 @@ fn exploration(m: &dyn Meter) -> Result<String, String> {
          ~230 k states/s, 886 MB = ~479 bytes/state (target: >= 2x the rate, < half the bytes)\n",
         s.unique,
         s.states,
+        s.seconds,
+        s.states_per_second() / 1e3,
+        mb(peak),
+        peak as f64 / s.unique.max(1) as f64,
+    ))
+}
+
+/// `lab check --jobs`: the same seeds on one thread, then on every core.
+#[cfg(not(target_arch = "wasm32"))]
+fn parallel_check(m: &dyn Meter, cores: usize) -> String {
+    use crate::check::{check_seeds_parallel, SeedRange};
+    let rate = |jobs| {
+        let t0 = m.seconds();
+        check_seeds_parallel(
+            &reference(),
+            SeedRange::new(1, 200),
+            &CheckOptions::default(),
+            jobs,
+            |_| {},
+        );
+        200.0 / (m.seconds() - t0).max(1e-9)
+    };
+    let one = rate(1);
+    let all = rate(cores);
+    format!(
+        "check:       --jobs 1: {one:.0} seeds/s; --jobs {cores} (every core): {all:.0} seeds/s = \
+         {:.2}x (target on 2 cores: >= 1.8x)\n",
+        all / one
+    )
+}
+
+/// The search of [`exploration`] with a thread per core, as `lab explore` runs it.
+#[cfg(not(target_arch = "wasm32"))]
+fn parallel_exploration(m: &dyn Meter, cores: usize) -> Result<String, String> {
+    let (settings, opts) = paxos_search();
+    let base = m.allocated();
+    m.reset_peak();
+    let report = crate::explore::explore_parallel(&settings, &opts, cores, &mut Metered(m))?;
+    let peak = m.peak().saturating_sub(base);
+    let s = &report.stats;
+    Ok(format!(
+        "explore:     the same on {cores} threads (every core): {} unique states in {:.2}s = {:.0} \
+         k unique states/s, peak {:.1} MB = {:.0} bytes/state (scripts/stateright-paxos.sh \
+         runs Stateright beside it)\n",
+        s.unique,
         s.seconds,
         s.states_per_second() / 1e3,
         mb(peak),

@@ -132,6 +132,15 @@ fn merged_shards_report_what_the_whole_run_reports() {
     assert_eq!(stdout(&merged), stdout(&whole));
     let merged = lab(&format!("check --json --merge {}", files.join(" ")));
     assert_eq!(stdout(&merged), stdout(&lab(&format!("{BUGGY} --json"))));
+    // Summaries collected in one stream, one per line, as GNU parallel gathers them.
+    let lines: String = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let stream = dir.join("all.jsonl");
+    std::fs::write(&stream, lines).unwrap();
+    let merged = lab(&format!("check --merge {}", stream.display()));
+    assert_eq!(stdout(&merged), stdout(&whole));
     // A missing shard is named, not merged into a report that looks whole.
     let out = lab(&format!("check --merge {} {}", files[0], files[1]));
     assert_eq!(out.status.code(), Some(2));

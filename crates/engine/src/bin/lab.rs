@@ -301,10 +301,22 @@ fn print_check(c: &CheckSummary) -> ExitCode {
 /// `lab check` over every seed prints it (with `--json`, as its summary).
 fn merge(a: &CheckArgs) -> Result<ExitCode, String> {
     let mut parts: Vec<CheckSummary> = Vec::new();
+    // A file holds one summary per line: one shard's, or several collected from one stream
+    // (GNU parallel's output, say).
+    let mut read = Vec::new();
     for path in &a.merge {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-        let part: CheckSummary = serde_json::from_str(text.trim())
-            .map_err(|e| format!("{path}: not a `lab check --json` summary ({e})"))?;
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let part: CheckSummary = serde_json::from_str(line)
+                .map_err(|e| format!("{path}:{}: not a `lab check --json` summary ({e})", i + 1))?;
+            read.push((format!("{path}:{}", i + 1), part));
+        }
+    }
+    for (at, part) in read {
         if let Some(first) = parts.first() {
             let same = (
                 &first.settings,
@@ -323,19 +335,21 @@ fn merge(a: &CheckArgs) -> Result<ExitCode, String> {
             );
             if !same {
                 return Err(format!(
-                    "{path}: a shard of another run than {} (settings, faults, shrinking or \
-                     seeds differ)",
-                    a.merge[0]
+                    "{at}: a shard of another run than the first summary's (settings, faults, \
+                     shrinking or seeds differ)"
                 ));
             }
         }
         if parts.iter().any(|p| p.seeds.shard == part.seeds.shard) {
             return Err(format!(
-                "{path}: shard {} of {} is there twice",
+                "{at}: shard {} of {} is there twice",
                 part.seeds.shard, part.seeds.shards
             ));
         }
         parts.push(part);
+    }
+    if parts.is_empty() {
+        return Err("no summary to merge in the files given".into());
     }
     let first = &parts[0];
     let shards = first.seeds.shards;
@@ -503,14 +517,16 @@ fn main() -> ExitCode {
         Cmd::Run(a) => run(&a),
         Cmd::Check(a) => check(&a),
         Cmd::Explore(a) => explore(&a),
-        Cmd::Bench(a) => lab_engine::bench::run(&meter::HostMeter::new(), a.hours).map(|out| {
-            print!("{out}");
-            print!(
-                "{}",
-                lab_engine::bench::lin(&meter::HostMeter::new(), &published_histories())
-            );
-            ExitCode::SUCCESS
-        }),
+        Cmd::Bench(a) => {
+            lab_engine::bench::run(&meter::HostMeter::new(), a.hours, cores()).map(|out| {
+                print!("{out}");
+                print!(
+                    "{}",
+                    lab_engine::bench::lin(&meter::HostMeter::new(), &published_histories())
+                );
+                ExitCode::SUCCESS
+            })
+        }
         // Its own flags: the simulation settings do not apply to a hash ring.
         Cmd::Ring { args } => lab_ring::cli(&args).map(|out| {
             say(out.trim_end());

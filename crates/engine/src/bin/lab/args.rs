@@ -107,7 +107,8 @@ pub struct CheckArgs {
     /// Print a JSON summary (for tools, and for --merge) instead of text
     #[arg(long)]
     pub json: bool,
-    /// Combine the --json summaries of shards into the whole run's report; no seed is run
+    /// Combine the --json summaries of shards (one per line, in one file or many) into the
+    /// whole run's report; no seed is run
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["shard", "seeds"])]
     pub merge: Vec<String>,
 }
