@@ -280,7 +280,8 @@ fn run(a: &Args) -> Result<ExitCode, String> {
 fn check(a: &Args) -> Result<ExitCode, String> {
     if a.model == FaultModel::Membership && a.settings.membership.is_fixed() {
         return Err(
-            "--faults membership changes the configuration: add --membership single".into(),
+            "--faults membership changes the configuration: add --membership single or joint"
+                .into(),
         );
     }
     let opts = CheckOptions {

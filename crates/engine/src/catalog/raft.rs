@@ -46,6 +46,16 @@ pub const RECONFIG_BEFORE_TERM_COMMIT: Bug = Bug(&BugInfo {
           term or committing diverging entries. Needs membership=single.",
 });
 
+pub const JOINT_NEW_MAJORITY_ONLY: Bug = Bug(&BugInfo {
+    slug: "raft-joint-new-majority-only",
+    describe: "A joint configuration C_old,new decides (elections and commitment) with a \
+               majority of C_new alone.",
+    why: "During joint consensus \"agreement (for elections and entry commitment) requires \
+          separate majorities from both the old and new configurations\" (Raft dissertation \
+          §4.3): with C_new's majority alone, servers still on C_old and those on C_old,new \
+          can decide independently, electing two leaders in one term. Needs membership=joint.",
+});
+
 pub const RAFT: Entry = Entry {
     slug: "raft",
     title: "Raft",
@@ -57,6 +67,7 @@ pub const RAFT: Entry = Entry {
         FORGET_VOTE_ON_RESTART,
         UNPERSISTED_LOG,
         RECONFIG_BEFORE_TERM_COMMIT,
+        JOINT_NEW_MAJORITY_ONLY,
     ],
     options: &[Opt::PreVote, Opt::CheckQuorum],
     defaults: |_| {},
@@ -96,6 +107,7 @@ impl Model for Raft {
                 mode: st.membership,
                 initial: Config::first(st.voters.unwrap_or(st.nodes)),
                 bug_reconfig_before_term_commit: st.has_bug(RECONFIG_BEFORE_TERM_COMMIT),
+                bug_joint_new_majority_only: st.has_bug(JOINT_NEW_MAJORITY_ONLY),
             },
         }
     }
