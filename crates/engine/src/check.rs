@@ -13,6 +13,7 @@ use crate::invariants::Violation;
 use crate::lin::{self, Verdict};
 use crate::node::{NodeId, Reply, Time, MS, SECOND};
 use crate::protocols::machine::Reads;
+use crate::protocols::raft::Membership;
 use crate::sim::history::{Action, ActionRecord, EventKind};
 use crate::sim::rng::SimRng;
 use crate::sim::StepReport;
@@ -607,7 +608,7 @@ impl Nemesis {
         } else {
             pick(&mut self.rng, &voters)
         };
-        Some(match (self.rng.range(0, 2), out) {
+        let mut action = match (self.rng.range(0, 2), out) {
             (0, Some(a)) => Action::Reconfigure {
                 add: vec![a],
                 remove: vec![],
@@ -625,7 +626,27 @@ impl Nemesis {
                 remove: vec![victim],
             },
             (_, None) => return None,
-        })
+        };
+        // Joint consensus changes several servers at once (§4.3): half the time one more on
+        // each side, keeping three voters.
+        if sim.settings().membership == Membership::Joint && self.rng.chance(500_000) {
+            if let Action::Reconfigure { add, remove } = &mut action {
+                if let Some(&b) = outside
+                    .iter()
+                    .find(|&o| !add.is_empty() && !add.contains(o))
+                {
+                    add.push(b);
+                }
+                let left = voters.len() + add.len() - remove.len();
+                if let Some(&v) = voters
+                    .iter()
+                    .find(|&v| !remove.is_empty() && left > 3 && !remove.contains(v))
+                {
+                    remove.push(v);
+                }
+            }
+        }
+        Some(action)
     }
 }
 

@@ -53,6 +53,8 @@ pub const SOURCES: &[(&str, &str)] = tours![
     "raft-figure-8",
     "raft-prevote",
     "raft-check-quorum",
+    "raft-add-server",
+    "raft-remove-leader",
     "paxos-basic",
     "paxos-adopt-value",
     "paxos-duel",

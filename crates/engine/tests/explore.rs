@@ -269,10 +269,11 @@ fn every_buggy_variant_of_every_protocol_has_an_exploration_case() {
                 catalog::SKIP_SYNC,
                 catalog::ACK_EPOCH_TWICE,
                 catalog::RECONFIG_BEFORE_TERM_COMMIT,
+                catalog::JOINT_NEW_MAJORITY_ONLY,
             ]
             .contains(&b)
             {
-                // raft-reconfig-before-term-commit needs membership changes, which the
+                // The membership bugs need membership changes, which the
                 // explorer does not make (it delivers, fires, requests and crashes);
                 // `lab check --faults membership` catches it.
                 // Figure 8 of the Raft paper needs three terms, two leaders' entries and a

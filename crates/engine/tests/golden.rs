@@ -156,11 +156,15 @@ at 3.5s remove S4";
 const MEMBERSHIP_CORPUS: &[(&str, u64)] = &[
     (
         "protocol=raft nodes=7 voters=5 membership=single seed=5",
-        0x33a9_79ba_ddf5_5870,
+        0xbc7a_e619_1990_d66d,
     ),
     (
         "protocol=raft nodes=7 voters=5 membership=single seed=7 bug=raft-reconfig-before-term-commit",
-        0x700b_fe05_7464_00ec,
+        0x61a2_88c7_2331_67a2,
+    ),
+    (
+        "protocol=raft nodes=7 voters=5 membership=joint seed=5",
+        0x6016_c67e_fa10_9acb,
     ),
 ];
 

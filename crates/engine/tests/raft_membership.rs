@@ -499,3 +499,94 @@ fn membership_actions_are_checked_before_they_are_recorded() {
     let e = fixed.apply("add S3".parse().unwrap()).unwrap_err();
     assert!(e.contains("membership"), "{e}");
 }
+
+fn joint_raft(bug: bool) -> Raft {
+    let mut st = Settings {
+        membership: Membership::Joint,
+        ..settings(false)
+    };
+    if bug {
+        st.bugs.push(lab_engine::catalog::JOINT_NEW_MAJORITY_ONLY);
+    }
+    Raft::from_settings(&st)
+}
+
+fn replace(old: &[NodeId], new: &[NodeId]) -> ConfChange {
+    ConfChange {
+        add: new.to_vec(),
+        remove: old.to_vec(),
+    }
+}
+
+/// §4.3: "the cluster first switches to a transitional configuration we call joint
+/// consensus": C_old,new is appended at once and takes effect; "agreement (for elections and
+/// entry commitment) requires separate majorities from both the old and new configurations";
+/// once C_old,new commits, the leader appends C_new.
+#[test]
+fn section_4_3_joint_consensus_needs_both_majorities_then_moves_to_c_new() {
+    let r = joint_raft(false);
+    let mut s = settled_leader(&r);
+    r.on_reconfigure(&mut s, &replace(&[S3], &[S4]), &mut Out::new(false));
+    let joint = Config::of(&[S1, S2, S3]).joint(Config::of(&[S1, S2, S4]));
+    assert_eq!((s.config, s.config_index), (joint, 4));
+    assert_eq!(s.durable.log.last().and_then(|e| e.config), Some(joint));
+    // S1 and S4 are a majority of C_new but not of C_old.
+    deliver(&r, &mut s, S4, ok_reply(5, 4));
+    assert_eq!(s.commit_index, 3);
+    assert!(s.config.quorum(&[S1, S2, S4]) && !s.config.quorum(&[S1, S4]));
+    deliver(&r, &mut s, S2, ok_reply(5, 4));
+    assert_eq!(s.commit_index, 4);
+    assert_eq!((s.config, s.config_index), (Config::of(&[S1, S2, S4]), 5));
+    assert!(r
+        .reconfigure_refusal(&s, &add(S3))
+        .unwrap()
+        .contains("one change at a time"));
+}
+
+/// §4.3 with several servers at once, the leader among those leaving: it manages the cluster
+/// through C_old,new and steps down once C_new commits (§4.2.2).
+#[test]
+fn section_4_3_a_leader_outside_c_new_steps_down_once_it_commits() {
+    let r = joint_raft(false);
+    let mut s = settled_leader(&r);
+    r.on_reconfigure(&mut s, &replace(&[S1, S3], &[S4]), &mut Out::new(false));
+    deliver(&r, &mut s, S2, ok_reply(5, 4));
+    deliver(&r, &mut s, S4, ok_reply(5, 4));
+    assert_eq!((s.config, s.role), (Config::of(&[S2, S4]), Role::Leader));
+    deliver(&r, &mut s, S2, ok_reply(5, 5));
+    assert_eq!(s.role, Role::Leader, "C_new needs S2 and S4");
+    deliver(&r, &mut s, S4, ok_reply(5, 5));
+    assert_eq!((s.commit_index, s.role), (5, Role::Follower));
+}
+
+/// The buggy variant raft-joint-new-majority-only commits C_old,new with C_new's majority
+/// alone: S1 and S4 suffice, though S2 and S3 of C_old never heard of it.
+#[test]
+fn joint_new_majority_only_commits_without_the_old_majority() {
+    let r = joint_raft(true);
+    let mut s = settled_leader(&r);
+    r.on_reconfigure(&mut s, &replace(&[S3], &[S4]), &mut Out::new(false));
+    deliver(&r, &mut s, S4, ok_reply(5, 4));
+    assert_eq!(s.commit_index, 4);
+}
+
+/// membership=single refuses several servers at once; membership=joint takes them.
+#[test]
+fn only_joint_consensus_changes_several_servers_at_once() {
+    let two = replace(&[S2, S3], &[S4, NodeId(5)]);
+    let single = raft();
+    let why = single
+        .reconfigure_refusal(&settled_leader(&single), &two)
+        .unwrap();
+    assert!(why.contains("one server at a time"), "{why}");
+    let r = Raft::from_settings(&Settings {
+        nodes: 5,
+        membership: Membership::Joint,
+        ..settings(false)
+    });
+    assert_eq!(r.reconfigure_refusal(&settled_leader(&r), &two), None);
+    assert!(r
+        .reconfigure_refusal(&settled_leader(&r), &replace(&[S1, S2, S3], &[]))
+        .unwrap()
+        .contains("no voters"));
+}

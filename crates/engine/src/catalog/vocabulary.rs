@@ -115,9 +115,9 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "membership",
         aliases: &[],
-        value: "fixed|single",
-        help: "Raft: single lets you add, remove and replace servers one at a time (Raft \
-               dissertation ch. 4)",
+        value: "fixed|single|joint",
+        help: "Raft: add, remove and replace servers one at a time (single) or several at once \
+               through joint consensus (joint) (Raft dissertation ch. 4)",
     },
     Key {
         name: "voters",

@@ -22,16 +22,73 @@ pub const INFO: InvariantInfo = InvariantInfo {
     source: "Raft dissertation §4.1 and its errata (raft-dev, July 2015)",
 };
 
-/// Whether a majority of `a` and a majority of `b` can be disjoint: each takes servers only
-/// the other lacks first, then shared ones, and together they need no more shared ones than
-/// there are.
-pub fn can_disagree(a: Config, b: Config) -> bool {
-    let shared = (a.voters & b.voters).count_ones() as usize;
-    let only_a = (a.voters & !b.voters).count_ones() as usize;
-    let only_b = (b.voters & !a.voters).count_ones() as usize;
-    let need_a = (a.len() / 2 + 1).saturating_sub(only_a);
-    let need_b = (b.len() / 2 + 1).saturating_sub(only_b);
-    need_a + need_b <= shared
+/// Whether a quorum of `a` and a quorum of `b` can be disjoint. A quorum needs a majority of
+/// each set in `majorities` (C_new, and C_old during joint consensus). Servers fall into the
+/// regions of the sets' Venn diagram, and only how many of each region go to either side
+/// matters; quorums only grow with more servers, so every server goes to one side.
+pub fn can_disagree(a: &[u32], b: &[u32]) -> bool {
+    let sets: Vec<u32> = a.iter().chain(b).copied().collect();
+    let universe = sets.iter().fold(0, |u, s| u | s);
+    let mut regions: Vec<(u32, u64)> = Vec::new();
+    for i in 0..32 {
+        if universe & (1 << i) == 0 {
+            continue;
+        }
+        let member = sets
+            .iter()
+            .enumerate()
+            .fold(0, |m, (k, s)| m | (((s >> i) & 1) << k));
+        match regions.iter_mut().find(|(m, _)| *m == member) {
+            Some((_, n)) => *n += 1,
+            None => regions.push((member, 1)),
+        }
+    }
+    let sizes: Vec<u64> = sets.iter().map(|s| u64::from(s.count_ones())).collect();
+    let mut side_a = vec![0; sets.len()];
+    split(&regions, &sizes, a.len(), &mut side_a)
+}
+
+/// Tries every way to share the remaining regions between the two sides; `taken[k]` counts
+/// servers of set k on A's side.
+fn split(regions: &[(u32, u64)], sizes: &[u64], in_a: usize, taken: &mut Vec<u64>) -> bool {
+    let Some((&(member, n), rest)) = regions.split_first() else {
+        // A's sets need a majority on A's side, B's sets on the other side.
+        return (0..sizes.len()).all(|k| {
+            let mine = if k < in_a {
+                taken[k]
+            } else {
+                sizes[k] - taken[k]
+            };
+            mine > sizes[k] / 2
+        });
+    };
+    for x in 0..=n {
+        for (k, t) in taken.iter_mut().enumerate() {
+            if member & (1 << k) != 0 {
+                *t += x;
+            }
+        }
+        let found = split(rest, sizes, in_a, taken);
+        for (k, t) in taken.iter_mut().enumerate() {
+            if member & (1 << k) != 0 {
+                *t -= x;
+            }
+        }
+        if found {
+            return true;
+        }
+    }
+    false
+}
+
+/// The sets a quorum of `c` needs a majority of, as the servers count them: with the buggy
+/// variant raft-joint-new-majority-only, C_new alone.
+fn quorum_sets(ctx: &CheckCtx<'_, Raft>, c: Config) -> Vec<u32> {
+    if ctx.proto.reconfig.bug_joint_new_majority_only {
+        c.new_part().majorities()
+    } else {
+        c.majorities()
+    }
 }
 
 pub fn check(c: &mut RaftChecker, ctx: &CheckCtx<'_, Raft>, found: &mut Vec<Violation>) {
@@ -50,10 +107,13 @@ pub fn check(c: &mut RaftChecker, ctx: &CheckCtx<'_, Raft>, found: &mut Vec<Viol
     }
     for (i, &(x, a)) in active.iter().enumerate() {
         for &(y, b) in &active[i + 1..] {
-            if !can_disagree(a, b) || c.overlap_reported.contains(&(a.voters, b.voters)) {
+            let key = (a.voters | a.old << 16, b.voters | b.old << 16);
+            if c.overlap_reported.contains(&key)
+                || !can_disagree(&quorum_sets(ctx, a), &quorum_sets(ctx, b))
+            {
                 continue;
             }
-            c.overlap_reported.insert((a.voters, b.voters));
+            c.overlap_reported.insert(key);
             let holder =
                 |n: Option<NodeId>| n.map_or("the committed log".to_string(), |n| n.to_string());
             found.push(Violation {
@@ -76,6 +136,24 @@ mod tests {
 
     fn c(ids: &[u8]) -> Config {
         Config::of(&ids.iter().map(|&i| NodeId(i)).collect::<Vec<_>>())
+    }
+
+    fn can_disagree(a: Config, b: Config) -> bool {
+        super::can_disagree(&a.majorities(), &b.majorities())
+    }
+
+    #[test]
+    fn a_joint_configuration_overlaps_both_halves_unless_counted_by_c_new_alone() {
+        let old = c(&[1, 2, 3]);
+        let new = c(&[4, 5, 6]);
+        let joint = old.joint(new);
+        assert!(!can_disagree(joint, old));
+        assert!(!can_disagree(joint, new));
+        assert!(can_disagree(old, new));
+        assert!(super::can_disagree(
+            &joint.new_part().majorities(),
+            &old.majorities()
+        ));
     }
 
     #[test]

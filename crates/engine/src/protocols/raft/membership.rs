@@ -40,6 +40,8 @@ pub enum Membership {
     Fixed,
     /// One server added or removed per configuration entry (§4.1).
     Single,
+    /// Any change through a joint configuration C_old,new, then C_new (§4.3).
+    Joint,
 }
 
 impl Membership {
@@ -47,13 +49,15 @@ impl Membership {
         match self {
             Membership::Fixed => "fixed",
             Membership::Single => "single",
+            Membership::Joint => "joint",
         }
     }
     pub fn parse(s: &str) -> Result<Self, String> {
         match s {
             "fixed" | "off" => Ok(Membership::Fixed),
             "single" => Ok(Membership::Single),
-            _ => Err(format!("'{s}' is not fixed or single")),
+            "joint" => Ok(Membership::Joint),
+            _ => Err(format!("'{s}' is not fixed, single or joint")),
         }
     }
     pub fn is_fixed(&self) -> bool {
@@ -62,10 +66,24 @@ impl Membership {
 }
 
 /// A configuration: the set of voting servers, as bits over node ids (bit i is S(i+1)), so an
-/// entry holding one stays `Copy`.
+/// entry holding one stays `Copy`. During joint consensus (§4.3) it also holds C_old, and a
+/// decision needs a majority of each.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Config {
+    /// The voters; C_new during joint consensus.
     pub voters: u32,
+    /// C_old during joint consensus, 0 otherwise.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub old: u32,
+}
+
+fn is_zero(x: &u32) -> bool {
+    *x == 0
+}
+
+/// More than half of `set` is in `ids`.
+fn majority(set: u32, ids: u32) -> bool {
+    (set & ids).count_ones() > set.count_ones() / 2
 }
 
 impl Config {
@@ -73,43 +91,83 @@ impl Config {
     pub fn first(n: usize) -> Self {
         Config {
             voters: if n >= 32 { u32::MAX } else { (1 << n) - 1 },
+            old: 0,
         }
     }
     pub fn of(ids: &[NodeId]) -> Self {
         Config {
-            voters: ids.iter().fold(0, |b, id| b | bit(*id)),
+            voters: mask(ids),
+            old: 0,
         }
     }
+    /// C_old,new: the joint configuration from `self` to `new` (§4.3).
+    pub fn joint(self, new: Config) -> Self {
+        Config {
+            voters: new.voters,
+            old: self.voters,
+        }
+    }
+    /// C_new of a joint configuration; the configuration itself otherwise.
+    pub fn new_part(self) -> Self {
+        Config {
+            voters: self.voters,
+            old: 0,
+        }
+    }
+    pub fn is_joint(self) -> bool {
+        self.old != 0
+    }
+    /// A voter in C_old or C_new.
     pub fn contains(self, id: NodeId) -> bool {
-        self.voters & bit(id) != 0
+        (self.voters | self.old) & bit(id) != 0
     }
     pub fn with(self, id: NodeId) -> Self {
         Config {
             voters: self.voters | bit(id),
+            old: self.old,
         }
     }
     pub fn without(self, id: NodeId) -> Self {
         Config {
             voters: self.voters & !bit(id),
+            old: self.old,
         }
     }
+    /// Voters of C_old and C_new together.
     pub fn len(self) -> usize {
-        self.voters.count_ones() as usize
+        (self.voters | self.old).count_ones() as usize
     }
     pub fn is_empty(self) -> bool {
-        self.voters == 0
+        self.voters | self.old == 0
     }
+    /// Voters of C_old and C_new together, in id order.
     pub fn ids(self) -> Vec<NodeId> {
-        (0..32)
-            .filter(|i| self.voters & (1 << i) != 0)
-            .map(NodeId::from_idx)
-            .collect()
+        ids_of(self.voters | self.old)
     }
-    /// More than half of the voters are among `ids`.
+    /// `ids` hold a majority of the voters, and during joint consensus of C_old too (§4.3).
     pub fn quorum(self, ids: &[NodeId]) -> bool {
-        let have = Config::of(ids).voters & self.voters;
-        have.count_ones() as usize > self.len() / 2
+        let ids = mask(ids);
+        majority(self.voters, ids) && (self.old == 0 || majority(self.old, ids))
     }
+    /// The sets of which a quorum needs a majority: C_new, and C_old during joint consensus.
+    pub fn majorities(self) -> Vec<u32> {
+        if self.is_joint() {
+            vec![self.voters, self.old]
+        } else {
+            vec![self.voters]
+        }
+    }
+}
+
+fn mask(ids: &[NodeId]) -> u32 {
+    ids.iter().fold(0, |b, id| b | bit(*id))
+}
+
+fn ids_of(set: u32) -> Vec<NodeId> {
+    (0..32)
+        .filter(|i| set & (1 << i) != 0)
+        .map(NodeId::from_idx)
+        .collect()
 }
 
 fn bit(id: NodeId) -> u32 {
@@ -118,8 +176,24 @@ fn bit(id: NodeId) -> u32 {
 
 impl fmt::Display for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{{{}}}", NodeId::list(&self.ids()))
+        if self.is_joint() {
+            write!(
+                f,
+                "{{{}}} → {{{}}}",
+                NodeId::list(&ids_of(self.old)),
+                NodeId::list(&ids_of(self.voters))
+            )
+        } else {
+            write!(f, "{{{}}}", NodeId::list(&ids_of(self.voters)))
+        }
     }
+}
+
+/// The configuration `change` leads to from `c`.
+fn target(c: Config, change: &ConfChange) -> Config {
+    let base = c.new_part();
+    let added = change.add.iter().fold(base, |c, &a| c.with(a));
+    change.remove.iter().fold(added, |c, &r| c.without(r))
 }
 
 /// What the cluster runs with: the kind of membership, the configuration every server starts
@@ -131,6 +205,8 @@ pub struct Reconfig {
     /// The 2015 bug: a new leader appends a configuration entry before any entry of its term
     /// commits.
     pub bug_reconfig_before_term_commit: bool,
+    /// A joint configuration decides with C_new's majority alone.
+    pub bug_joint_new_majority_only: bool,
 }
 
 /// A change the leader is carrying out: a learner catching up, then a server to remove.
@@ -169,6 +245,8 @@ impl Raft {
     pub(super) fn is_quorum(&self, s: &RaftState, ids: &[NodeId]) -> bool {
         if self.fixed() {
             ids.len() >= self.majority()
+        } else if self.reconfig.bug_joint_new_majority_only {
+            s.config.new_part().quorum(ids)
         } else {
             s.config.quorum(ids)
         }
@@ -190,32 +268,40 @@ impl Raft {
         if self.fixed() {
             return NodeId::all(self.nodes).filter(|&n| n != me).collect();
         }
-        let mut set = s.config;
+        let mut ids = s.config.ids();
         if let Some(l) = s.pending.and_then(|p| p.add) {
-            set = set.with(l);
+            ids.push(l);
+            ids.sort_unstable();
         }
-        set.without(me).ids()
+        ids.retain(|&n| n != me);
+        ids
     }
 
-    /// The highest index stored on a majority of the configuration's voters. A leader that is
-    /// not a voter (it is removing itself) does not count its own log (§4.2.2).
+    /// The highest index stored on a majority of the configuration's voters (of C_old and of
+    /// C_new during joint consensus). A leader that is not a voter (it is removing itself) does
+    /// not count its own log (§4.2.2).
     pub(super) fn quorum_index(&self, s: &RaftState) -> u64 {
-        let mut matched: Vec<u64> = if self.fixed() {
-            s.match_index.clone()
+        if self.fixed() {
+            let mut matched = s.match_index.clone();
+            matched.sort_unstable_by(|a, b| b.cmp(a));
+            return matched[self.majority() - 1];
+        }
+        let config = if self.reconfig.bug_joint_new_majority_only {
+            s.config.new_part()
         } else {
             s.config
-                .ids()
-                .iter()
-                .map(|n| s.match_index[n.idx()])
-                .collect()
         };
-        matched.sort_unstable_by(|a, b| b.cmp(a));
-        let majority = if self.fixed() {
-            self.majority()
-        } else {
-            s.config.len() / 2 + 1
-        };
-        matched.get(majority - 1).copied().unwrap_or(0)
+        config
+            .majorities()
+            .into_iter()
+            .map(|set| {
+                let mut matched: Vec<u64> =
+                    ids_of(set).iter().map(|n| s.match_index[n.idx()]).collect();
+                matched.sort_unstable_by(|a, b| b.cmp(a));
+                matched[matched.len() / 2]
+            })
+            .min()
+            .unwrap_or(0)
     }
 
     /// The latest configuration in the log from index `from` on, or, when the one in use was
@@ -243,34 +329,41 @@ impl Raft {
         let me = s.id;
         if self.fixed() {
             return Some(
-                "membership is fixed: set membership=single to add and remove servers".into(),
+                "membership is fixed: set membership=single or joint to add and remove servers"
+                    .into(),
             );
         }
         if s.role != Role::Leader {
             return Some(format!("{me} is not the leader"));
         }
-        let one_each = change.add.len() <= 1 && change.remove.len() <= 1;
-        if !one_each || (change.add.is_empty() && change.remove.is_empty()) {
+        if change.add.is_empty() && change.remove.is_empty() {
+            return Some("a change adds or removes servers".into());
+        }
+        let single = self.reconfig.mode == Membership::Single;
+        if single && (change.add.len() > 1 || change.remove.len() > 1) {
             return Some(
                 "membership=single changes one server at a time (§4.1): add one, remove one, \
-                 or replace one with one"
+                 or replace one with one; membership=joint changes several (§4.3)"
                     .into(),
             );
         }
-        if let Some(&a) = change.add.first() {
+        for &a in &change.add {
             if s.config.contains(a) {
                 return Some(format!("{a} is already in the configuration {}", s.config));
             }
+            if change.remove.contains(&a) {
+                return Some(format!("{a} cannot be added and removed at once"));
+            }
         }
-        if let Some(&r) = change.remove.first() {
+        for &r in &change.remove {
             if !s.config.contains(r) {
                 return Some(format!("{r} is not in the configuration {}", s.config));
             }
-            if change.add.is_empty() && s.config.len() == 1 {
-                return Some(format!("{r} is the last voter: a cluster needs one"));
-            }
         }
-        if s.pending.is_some() || s.config_index > s.commit_index {
+        if target(s.config, change).is_empty() {
+            return Some("the new configuration would have no voters: a cluster needs one".into());
+        }
+        if s.pending.is_some() || s.config_index > s.commit_index || s.config.is_joint() {
             return Some(format!(
                 "{me} is still changing the configuration: one change at a time, the next once \
                  {} commits (§4.1)",
@@ -296,8 +389,6 @@ impl Raft {
         change: &ConfChange,
         out: &mut Out<Self>,
     ) {
-        let add = change.add.first().copied();
-        let remove = change.remove.first().copied();
         if self.reconfig.bug_reconfig_before_term_commit && s.term_at(s.commit_index) != s.term() {
             narrate!(
                 out,
@@ -307,6 +398,11 @@ impl Raft {
                 s.term()
             );
         }
+        if self.reconfig.mode == Membership::Joint {
+            return self.start_joint(s, change, out);
+        }
+        let add = change.add.first().copied();
+        let remove = change.remove.first().copied();
         match add {
             Some(a) => {
                 let round_end = s.last_index();
@@ -335,8 +431,25 @@ impl Raft {
         }
     }
 
+    /// The joint consensus: C_old,new at once; C_new follows once it commits (§4.3).
+    fn start_joint(&self, s: &mut RaftState, change: &ConfChange, out: &mut Out<Self>) {
+        let last = s.last_index();
+        for &a in &change.add {
+            s.next_index[a.idx()] = last + 1;
+            s.match_index[a.idx()] = 0;
+        }
+        let joint = s.config.joint(target(s.config, change));
+        narrate!(
+            out,
+            "{} begins joint consensus: until C_new commits, every decision needs a majority of \
+             both configurations (§4.3)",
+            s.id
+        );
+        self.append_config(s, joint, out);
+    }
+
     /// Appends a configuration entry; it takes effect at once, in the leader's log (§4.1).
-    fn append_config(&self, s: &mut RaftState, config: Config, out: &mut Out<Self>) {
+    pub(super) fn append_config(&self, s: &mut RaftState, config: Config, out: &mut Out<Self>) {
         let old = s.config;
         s.durable.log.push_back(Entry {
             term: s.term(),
@@ -422,6 +535,15 @@ impl Raft {
         if self.fixed() || s.role != Role::Leader || s.config_index > s.commit_index {
             return;
         }
+        if s.config.is_joint() {
+            narrate!(
+                out,
+                "{} has committed the joint configuration and moves on to C_new (§4.3)",
+                s.id
+            );
+            self.append_config(s, s.config.new_part(), out);
+            return;
+        }
         if !self.is_voter(s) {
             narrate!(
                 out,
@@ -452,22 +574,17 @@ impl Raft {
         }
     }
 
-    /// A server outside its configuration no longer hears from the leader, so the leader it
-    /// remembers may be gone too: it points the client to its leader only if that one is still
-    /// a voter, else to a voter, who knows better.
+    /// A server outside its configuration no longer hears from the leader, and the leader it
+    /// remembers, like the voters it knows, may have left since: it names no one, and the
+    /// client tries the next server.
     pub(super) fn redirect_from_outside(&self, s: &RaftState, req: Request, out: &mut Out<Self>) {
-        let to = s
-            .leader
-            .filter(|&l| l != s.id && s.config.contains(l))
-            .or_else(|| s.config.ids().first().copied());
         narrate!(
             out,
-            "{} is not in the configuration {} and points the client to {}",
+            "{} is not in its configuration {} and cannot point the client to the leader",
             s.id,
-            s.config,
-            to.map_or("no one".into(), |l| l.to_string())
+            s.config
         );
-        out.reply(req.id, Reply::Redirect(to));
+        out.reply(req.id, Reply::Redirect(None));
     }
 
     /// §4.2.3: a server that heard from a leader within the minimum election timeout (or is

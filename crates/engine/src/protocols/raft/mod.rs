@@ -349,7 +349,9 @@ impl Protocol for Raft {
                 }
                 if !self.is_voter(s) {
                     // §4.2.3: a server outside its configuration never campaigns; a leader's
-                    // AppendEntries re-arms the timer.
+                    // AppendEntries re-arms the timer. It has not heard from a leader for an
+                    // election timeout, so it no longer ignores RequestVote.
+                    s.heard_leader = false;
                     narrate!(
                         out,
                         "{} is not a voter in {} and does not campaign",
