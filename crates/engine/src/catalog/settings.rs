@@ -229,7 +229,8 @@ impl Settings {
     /// The read paths a protocol offers a key-value client.
     pub fn read_paths(protocol: ProtocolKind) -> &'static [Reads] {
         match protocol {
-            ProtocolKind::Raft | ProtocolKind::MultiPaxos | ProtocolKind::Zab => &[Reads::Log],
+            ProtocolKind::Raft | ProtocolKind::MultiPaxos => &[Reads::Log],
+            ProtocolKind::Zab => &[Reads::Log, Reads::Local, Reads::Sync],
             _ => &[],
         }
     }
