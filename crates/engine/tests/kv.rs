@@ -250,7 +250,9 @@ fn zab_session_clients_spread_over_servers_and_never_go_back() {
 #[test]
 fn kv_runs_are_deterministic_narrated_or_not() {
     for p in ["raft", "multi-paxos", "zab reads=local", "zab reads=sync"] {
-        let s = settings(&format!("protocol={p} workload=kv seed=9 loss=0.05 dup=0.05"));
+        let s = settings(&format!(
+            "protocol={p} workload=kv seed=9 loss=0.05 dup=0.05"
+        ));
         let run = |narrating: bool| {
             let mut sim = AnySim::new(s.clone()).unwrap();
             sim.set_narrating(narrating);
