@@ -150,7 +150,8 @@ impl Raft {
             return;
         }
         match self.reads {
-            Reads::Log => self.append_request(s, req, out),
+            // Local and Sync are Zab's paths; the settings refuse them for Raft.
+            Reads::Log | Reads::Local | Reads::Sync => self.append_request(s, req, out),
             Reads::Lease if s.read.lease.is_some() && self.own_term_committed(s) => {
                 narrate!(
                     out,
