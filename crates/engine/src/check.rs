@@ -187,7 +187,8 @@ pub fn check_history(
 /// design: then the violation is the documented guarantee, not a bug.
 pub fn guarantee(settings: &Settings) -> &'static str {
     match settings.reads {
-        Reads::Log => "",
+        // Every Raft read path promises linearizability.
+        Reads::Log | Reads::ReadIndex | Reads::Lease | Reads::Follower => "",
     }
 }
 

@@ -1,5 +1,5 @@
 //! Raft's safety properties (Figure 3 of the extended Raft paper), plus the client's view:
-//! an acknowledged write is never lost.
+//! an acknowledged write is never lost; and, under read leases, that a lease is exclusive.
 //!
 //! The checks are incremental: after each event only the nodes that changed are examined, and
 //! logs are compared from the point where they changed, so checking stays linear in the run.
@@ -8,6 +8,7 @@ mod acknowledged_writes;
 mod election_safety;
 mod leader_append_only;
 mod leader_completeness;
+mod lease_exclusivity;
 mod log_matching;
 mod state_machine_safety;
 
@@ -51,6 +52,7 @@ pub const INVARIANTS: &[InvariantInfo] = &[
     leader_completeness::INFO,
     state_machine_safety::INFO,
     acknowledged_writes::INFO,
+    lease_exclusivity::INFO,
 ];
 
 impl Checker<Raft> for RaftChecker {
@@ -92,6 +94,7 @@ impl Checker<Raft> for RaftChecker {
             leader_completeness::check_new_commits(self, ctx, from, &mut found);
         }
         acknowledged_writes::check(self, ctx, &mut found);
+        lease_exclusivity::check(ctx, &mut found);
         found
     }
 }
