@@ -187,8 +187,12 @@ pub fn check_history(
 /// design: then the violation is the documented guarantee, not a bug.
 pub fn guarantee(settings: &Settings) -> &'static str {
     match settings.reads {
-        // Every Raft read path promises linearizability.
-        Reads::Log | Reads::ReadIndex | Reads::Lease | Reads::Follower => "",
+        Reads::Local => {
+            "this is the documented guarantee, not a bug: Zab reads=local is sequentially \
+             consistent, not linearizable (ZooKeeper Programmer's Guide, Consistency \
+             Guarantees); use reads=sync for linearizable reads. "
+        }
+        Reads::Log | Reads::Sync | Reads::ReadIndex | Reads::Lease | Reads::Follower => "",
     }
 }
 

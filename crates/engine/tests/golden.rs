@@ -139,6 +139,14 @@ const CORPUS: &[(&str, u64)] = &[
         "protocol=zab seed=3 workload=kv clients=5",
         0xffda_d967_071a_8e07,
     ),
+    (
+        "protocol=zab seed=3 workload=kv reads=local",
+        0x1c20_7cda_5fe0_0905,
+    ),
+    (
+        "protocol=zab seed=3 workload=kv reads=sync",
+        0x5e5d_f8bd_11bd_715a,
+    ),
 ];
 
 #[test]

@@ -246,7 +246,8 @@ impl Settings {
     pub fn read_paths(protocol: ProtocolKind) -> &'static [Reads] {
         match protocol {
             ProtocolKind::Raft => &[Reads::Log, Reads::ReadIndex, Reads::Lease, Reads::Follower],
-            ProtocolKind::MultiPaxos | ProtocolKind::Zab => &[Reads::Log],
+            ProtocolKind::MultiPaxos => &[Reads::Log],
+            ProtocolKind::Zab => &[Reads::Log, Reads::Local, Reads::Sync],
             _ => &[],
         }
     }

@@ -24,11 +24,24 @@ pub enum Reads {
     Lease,
     /// Raft thesis §6.4: any server answers, after asking the leader for a read index.
     Follower,
+    /// ZooKeeper's default: the client's own server answers from its delivered state.
+    /// Sequentially consistent, not linearizable (ZooKeeper Programmer's Guide, "Consistency
+    /// Guarantees").
+    Local,
+    /// ZooKeeper's `sync()` before the read: the read waits for a sync that goes through the
+    /// leader's broadcast order (Hunt et al., ATC 2010, §4.4). Linearizable.
+    Sync,
 }
 
 impl Reads {
-    pub const ALL: &'static [Reads] =
-        &[Reads::Log, Reads::ReadIndex, Reads::Lease, Reads::Follower];
+    pub const ALL: &'static [Reads] = &[
+        Reads::Log,
+        Reads::ReadIndex,
+        Reads::Lease,
+        Reads::Follower,
+        Reads::Local,
+        Reads::Sync,
+    ];
 
     /// The name in links and on the command line.
     pub fn slug(self) -> &'static str {
@@ -37,6 +50,8 @@ impl Reads {
             Reads::ReadIndex => "read-index",
             Reads::Lease => "lease",
             Reads::Follower => "follower",
+            Reads::Local => "local",
+            Reads::Sync => "sync",
         }
     }
     pub fn parse(s: &str) -> Result<Reads, String> {

@@ -75,6 +75,9 @@ pub(super) enum Item {
 pub struct KvClient {
     pub target: NodeId,
     pub pending: Option<Pending>,
+    /// The newest position of the replicated state its answers came from: a server answering
+    /// from an older one is turned down, as ZooKeeper's clients carry their last zxid seen.
+    pub seen: u64,
 }
 
 /// An operation a client invoked and waits for.

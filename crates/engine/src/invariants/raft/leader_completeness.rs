@@ -20,10 +20,10 @@ fn missing(s: &RaftState, index: u64, c: &Committed) -> Option<Violation> {
         invariant: INFO.name.into(),
         nodes: vec![s.id],
         explanation: format!(
-            "{} leads term {} without committed entry {index} (counter += {}, term {})",
+            "{} leads term {} without committed entry {index} ({}, term {})",
             s.id,
             s.term(),
-            c.entry.request.delta,
+            c.entry.request.describe(),
             c.entry.term
         ),
     })

@@ -44,9 +44,13 @@ pub fn check(
                     invariant: INFO.name.into(),
                     nodes: vec![s.id],
                     explanation: format!(
-                        "{} committed entry {index} as counter += {} (term {}), but entry \
-                         {index} was already committed as counter += {} (term {})",
-                        s.id, e.request.delta, e.term, known.entry.request.delta, known.entry.term
+                        "{} committed entry {index} as {} (term {}), but entry {index} was \
+                         already committed as {} (term {})",
+                        s.id,
+                        e.request.describe(),
+                        e.term,
+                        known.entry.request.describe(),
+                        known.entry.term
                     ),
                 });
                 break;

@@ -17,8 +17,10 @@ pub fn check(c: &ZabChecker, node: NodeId, t: Txn, found: &mut Vec<Violation>) {
             invariant: INFO.name.into(),
             nodes: vec![node],
             explanation: format!(
-                "{node} delivered zxid {} (counter += {}, #{}), which no primary broadcast",
-                t.zxid, t.delta, t.id
+                "{node} delivered zxid {} ({}, #{}), which no primary broadcast",
+                t.zxid,
+                t.request().describe(),
+                t.id
             ),
         });
     }

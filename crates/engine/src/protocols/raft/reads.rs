@@ -150,7 +150,8 @@ impl Raft {
             return;
         }
         match self.reads {
-            Reads::Log => self.append_request(s, req, out),
+            // Validation offers Raft neither of ZooKeeper's paths (local, sync).
+            Reads::Log | Reads::Local | Reads::Sync => self.append_request(s, req, out),
             Reads::Lease if s.read.lease.is_some() && self.own_term_committed(s) => {
                 narrate!(
                     out,
