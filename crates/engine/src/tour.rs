@@ -53,6 +53,8 @@ pub const SOURCES: &[(&str, &str)] = tours![
     "raft-figure-8",
     "raft-prevote",
     "raft-check-quorum",
+    "raft-stale-read",
+    "raft-lease-read",
     "paxos-basic",
     "paxos-adopt-value",
     "paxos-duel",
