@@ -290,7 +290,7 @@ pub fn guarantee(settings: &Settings) -> &'static str {
              consistent, not linearizable (ZooKeeper Programmer's Guide, Consistency \
              Guarantees); use reads=sync for linearizable reads. "
         }
-        Reads::Log | Reads::ReadIndex | Reads::Lease | Reads::Follower | Reads::Sync => "",
+        Reads::Log | Reads::Sync | Reads::ReadIndex | Reads::Lease | Reads::Follower => "",
     }
 }
 

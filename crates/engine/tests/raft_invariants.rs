@@ -103,7 +103,8 @@ fn the_checker_lists_its_properties() {
             "Log Matching",
             "Leader Completeness",
             "State Machine Safety",
-            "Acknowledged Writes Durable"
+            "Acknowledged Writes Durable",
+            "Lease Exclusivity"
         ]
     );
 }
@@ -368,4 +369,40 @@ fn leader_completeness_compares_the_entry_at_its_index() {
             );
         }
     }
+}
+
+/// Lease Exclusivity (thesis §6.4.1): a leader holding a read lease while a later term has a
+/// leader is caught under `reads=lease`; without a lease, two leaders of different terms are
+/// only a stale leader, and under other read paths the property does not apply.
+#[test]
+fn a_lease_held_while_a_later_term_has_a_leader_is_caught() {
+    let log = [entry(1, 1)];
+    let mut old = node(1, Role::Leader, 1, &log, 1);
+    let new = node(2, Role::Leader, 2, &log, 1);
+    let follower = node(3, Role::Follower, 2, &log, 1);
+    let run = |reads: Reads, old: &RaftState| {
+        let r = Raft { reads, ..raft() };
+        let all = [old.clone(), new.clone(), follower.clone()];
+        let durable: Vec<RaftDurable> = all.iter().map(|s| s.durable.clone()).collect();
+        let nodes: Vec<Option<RaftState>> = all.into_iter().map(Some).collect();
+        RaftChecker::default()
+            .check(&CheckCtx {
+                proto: &r,
+                nodes: &nodes,
+                durable: &durable,
+                changed: &[NodeId(1), NodeId(2), NodeId(3)],
+                replies: &[],
+                requests: &imbl::OrdMap::new(),
+            })
+            .into_iter()
+            .map(|v| (v.invariant, v.nodes))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(Reads::Lease, &old), []);
+    old.read.lease = Some(0);
+    assert_eq!(
+        run(Reads::Lease, &old),
+        [("Lease Exclusivity".to_string(), vec![NodeId(1), NodeId(2)])]
+    );
+    assert_eq!(run(Reads::ReadIndex, &old), []);
 }

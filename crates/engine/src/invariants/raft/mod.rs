@@ -1,5 +1,5 @@
 //! Raft's safety properties (Figure 3 of the extended Raft paper), plus the client's view:
-//! an acknowledged write is never lost.
+//! an acknowledged write is never lost; and, under read leases, that a lease is exclusive.
 //!
 //! The checks are incremental: after each event only the nodes that changed are examined, and
 //! logs are compared from the point where they changed, so checking stays linear in the run.
@@ -9,6 +9,7 @@ mod config_overlap;
 mod election_safety;
 mod leader_append_only;
 mod leader_completeness;
+mod lease_exclusivity;
 mod log_matching;
 mod state_machine_safety;
 
@@ -55,6 +56,7 @@ pub const INVARIANTS: &[InvariantInfo] = &[
     state_machine_safety::INFO,
     acknowledged_writes::INFO,
     config_overlap::INFO,
+    lease_exclusivity::INFO,
 ];
 
 impl Checker<Raft> for RaftChecker {
@@ -99,6 +101,7 @@ impl Checker<Raft> for RaftChecker {
         if !ctx.proto.reconfig.mode.is_fixed() {
             config_overlap::check(self, ctx, &mut found);
         }
+        lease_exclusivity::check(ctx, &mut found);
         found
     }
 }

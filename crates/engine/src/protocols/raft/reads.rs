@@ -150,7 +150,7 @@ impl Raft {
             return;
         }
         match self.reads {
-            // Local and Sync are Zab's paths; the settings refuse them for Raft.
+            // Validation offers Raft neither of ZooKeeper's paths (local, sync).
             Reads::Log | Reads::Local | Reads::Sync => self.append_request(s, req, out),
             Reads::Lease if s.read.lease.is_some() && self.own_term_committed(s) => {
                 narrate!(
