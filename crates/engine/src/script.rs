@@ -11,11 +11,13 @@
 //!   `spread timers`; node and message numbers may be written bare (`crash 1`).
 //! - script-only: `fire 3` (node S3's next timer), `request leader +5`, and `network` with
 //!   only the values to change (`network loss 0.1`).
-//! - looking: `print nodes`, `print log 3`.
+//! - looking: `print nodes`, `print log 3`, `print linearizability` (under `workload=kv`: the
+//!   check of the clients' history so far, with its evidence).
 //! - expectations, which fail the script with the line number: `expect leader 3`,
 //!   `expect leader any`, `expect no leader`, `expect term 3 >= 2`, `expect role 2 follower`,
 //!   `expect committed 5 >= 10`, `expect logs equal`, `expect values equal`,
-//!   `expect no violation`, `expect violation "Election Safety"`.
+//!   `expect no violation`, `expect violation "Election Safety"`, `expect linearizable`,
+//!   `expect not linearizable` (the clients' history so far, under `workload=kv`).
 //! - for tours (see [`crate::tour`]): an action may name `leader` for whoever leads when it
 //!   runs (`crash leader`, `isolate leader`); `try <action>` is an action the app asks the
 //!   reader to do (a script does it itself); `highlight S1 leader` marks nodes for the reader;
@@ -26,7 +28,10 @@
 //!   what moved and the load, `expect moved <= 30%` (see [`lab_ring::script`]).
 
 use crate::any::AnySim;
-use crate::catalog::Settings;
+use crate::catalog::{Settings, Workload};
+use crate::check::{check_history, LIN_BUDGET};
+use crate::invariants::Violation;
+use crate::lin;
 use crate::node::{NodeId, Time};
 use crate::sim::history::{parse_node, Action, ActionRecord, NetworkChange};
 use crate::sim::StepReport;
@@ -57,6 +62,8 @@ pub enum Command {
     /// A command for the compare run only.
     Right(Box<Command>),
     PrintDivergence,
+    /// The linearizability check of the key-value clients' history so far, in one line.
+    PrintLinearizability,
     /// A line of a tour told on the ring page (`ring add`, `expect moved <= 30%`).
     Ring(RingCommand),
 }
@@ -95,6 +102,8 @@ pub enum Expectation {
     ValuesEqual,
     NoViolation,
     Violation(String),
+    /// `expect linearizable` / `expect not linearizable`: the key-value clients' history so far.
+    Linearizable(bool),
 }
 
 /// A parsed line with its number, for messages.
@@ -163,9 +172,10 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
             Some("nodes") => Command::PrintNodes,
             Some("log") => Command::PrintLog(node(w.next())?),
             Some("divergence") => Command::PrintDivergence,
+            Some("linearizability") => Command::PrintLinearizability,
             other => {
                 return Err(format!(
-                    "print what? {other:?} (nodes, log N, divergence, ring)"
+                    "print what? {other:?} (nodes, log N, divergence, linearizability, ring)"
                 ))
             }
         },
@@ -188,6 +198,8 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
                 Some("violation") => Expectation::NoViolation,
                 other => return Err(format!("expect no what? {other:?}")),
             },
+            Some("linearizable") => Expectation::Linearizable(true),
+            Some("not") if w.next() == Some("linearizable") => Expectation::Linearizable(false),
             Some("term") => {
                 Expectation::Term(node(w.next())?, cmp(w.next())?, number(w.next(), "a term")?)
             }
@@ -364,8 +376,50 @@ fn check(sim: &AnySim, e: &Expectation) -> Result<(), String> {
                 return Err(format!("{name} was not violated"));
             }
         }
+        Expectation::Linearizable(want) => {
+            let have = linearizability(sim)?;
+            if have.is_ok() != *want {
+                return Err(verdict(&have));
+            }
+        }
     }
     Ok(())
+}
+
+/// The key-value clients' history as it stood at the run's present moment (a run sought
+/// back still holds what came later): operations invoked by now, completions by now.
+pub fn history_now(sim: &AnySim) -> lin::History {
+    let now = sim.now();
+    let mut h = sim.client_history().clone();
+    h.ops.retain(|o| o.invoked <= now);
+    for o in &mut h.ops {
+        if o.completed.as_ref().is_some_and(|c| c.0 > now) {
+            o.completed = None;
+        }
+    }
+    h
+}
+
+/// The history so far checked as `lab check` checks it: `Ok(())` if linearizable, the
+/// violation if not; an error if there is no history to check or the budget ran out.
+fn linearizability(sim: &AnySim) -> Result<Result<(), Violation>, String> {
+    if sim.settings().workload != Workload::Kv {
+        return Err("linearizability is checked on the clients' history: set workload=kv".into());
+    }
+    match check_history(sim.settings(), &history_now(sim), LIN_BUDGET) {
+        Ok(true) => Ok(Ok(())),
+        Ok(false) => Err(format!(
+            "unknown: the check's budget of {LIN_BUDGET} steps ran out"
+        )),
+        Err(v) => Ok(Err(v)),
+    }
+}
+
+fn verdict(r: &Result<(), Violation>) -> String {
+    match r {
+        Ok(()) => "linearizable".into(),
+        Err(v) => format!("not linearizable: {}", v.explanation),
+    }
 }
 
 /// The action a command stands for, resolved against the run's present state (`crash leader`,
@@ -435,6 +489,7 @@ pub fn run_command(sim: &mut AnySim, c: &Command) -> Result<String, String> {
             return Ok(out.join("\n"));
         }
         Command::PrintNodes => return Ok(format_nodes(sim)),
+        Command::PrintLinearizability => return Ok(verdict(&linearizability(sim)?)),
         Command::PrintLog(n) => {
             return Ok(sim
                 .inspect_node(*n)

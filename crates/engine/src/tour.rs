@@ -68,6 +68,7 @@ pub const SOURCES: &[(&str, &str)] = tours![
     "zab-recovery",
     "zab-vs-raft",
     "zab-epoch-twice",
+    "zab-sync-read",
     "ring-rebalance",
     "faq-network-delay",
     "faq-node-failure",

@@ -127,14 +127,22 @@ const CORPUS: &[(&str, u64)] = &[
         0x1a3a_ed1d_2957_016f,
     ),
     // The key-value workload (issue 22): clients, their retries and the store.
-    ("protocol=raft seed=3 workload=kv", 0x0287_57fd_b16c_b9dc),
+    ("protocol=raft seed=3 workload=kv", 0xda87_874c_52c8_ae50),
     (
         "protocol=multi-paxos seed=3 workload=kv",
-        0xbd60_301d_7274_9b43,
+        0x6917_d09a_2cd9_8a7f,
     ),
     (
         "protocol=zab seed=3 workload=kv clients=5",
-        0x0159_1d15_e660_748a,
+        0xffda_d967_071a_8e07,
+    ),
+    (
+        "protocol=zab seed=3 workload=kv reads=local",
+        0x1c20_7cda_5fe0_0905,
+    ),
+    (
+        "protocol=zab seed=3 workload=kv reads=sync",
+        0x5e5d_f8bd_11bd_715a,
     ),
 ];
 

@@ -174,3 +174,73 @@ fn kv_histories_stay_linearizable_under_faults_over_seeds() {
         }
     }
 }
+
+/// ZooKeeper's default read path is sequentially consistent, not linearizable: the checker
+/// finds a stale read on a fault-free run, and says it is the documented guarantee.
+#[test]
+fn zab_local_reads_are_found_not_linearizable_and_called_the_documented_guarantee() {
+    let s = settings("protocol=zab workload=kv reads=local");
+    let mut sim = AnySim::new(s.clone()).unwrap();
+    sim.run_until(10 * SECOND);
+    let v = lab_engine::check::check_history(&s, sim.client_history(), 10_000_000).unwrap_err();
+    assert_eq!(v.invariant, "Linearizability");
+    assert!(
+        v.explanation.starts_with(
+            "this is the documented guarantee, not a bug: Zab reads=local is sequentially \
+             consistent, not linearizable (ZooKeeper Programmer's Guide"
+        ),
+        "{}",
+        v.explanation
+    );
+    assert!(v.explanation.contains("'s read of"), "{}", v.explanation);
+}
+
+/// The same runs with a sync before each read are linearizable, faults or not.
+#[test]
+fn zab_reads_after_a_sync_stay_linearizable_under_faults() {
+    let faults = script::parse(
+        "at 500ms partition 1 2 | 3 4 5\nat 1.5s heal\nat 2s crash 3\nat 2.5s restart 3\n\
+         at 3s isolate 4\nat 4s heal",
+    )
+    .unwrap();
+    for seed in 1..=6 {
+        let s = settings(&format!("protocol=zab workload=kv reads=sync seed={seed}"));
+        let mut sim = AnySim::new(s.clone()).unwrap();
+        sim.set_narrating(false);
+        for l in &faults {
+            script::run_command(&mut sim, &l.command).unwrap();
+        }
+        sim.run_until(8 * SECOND);
+        let h = sim.client_history();
+        one_at_a_time(h);
+        assert!(h.ops.iter().filter(|o| o.call == lin::Call::Read).count() > 20);
+        let r = lin::check(h, 10_000_000);
+        assert_eq!(
+            r.verdict,
+            Verdict::Linearizable,
+            "seed {seed}: {}",
+            r.headline()
+        );
+    }
+}
+
+/// Under ZooKeeper's sessions a client stays with its server (writes are forwarded, not
+/// redirected), so clients do not all end up on the leader; and a client never takes an
+/// answer from a state older than one it has seen.
+#[test]
+fn zab_session_clients_spread_over_servers_and_never_go_back() {
+    let mut sim = AnySim::new(settings("protocol=zab workload=kv reads=local seed=2")).unwrap();
+    let mut seen = [0; 3];
+    while sim.now() < 5 * SECOND {
+        sim.step().expect("the run goes on");
+        for (i, c) in sim.clients().iter().enumerate() {
+            assert!(c.seen >= seen[i], "C{} went back", i + 1);
+            seen[i] = c.seen;
+        }
+    }
+    assert!(seen.iter().all(|&s| s > 10), "{seen:?}");
+    let mut targets: Vec<NodeId> = sim.clients().iter().map(|c| c.target).collect();
+    targets.dedup();
+    assert!(targets.len() > 1, "{targets:?}");
+    assert!(targets.iter().any(|&t| Some(t) != sim.leader()));
+}

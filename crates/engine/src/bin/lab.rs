@@ -16,7 +16,9 @@ mod meter;
 use lab_engine::any::AnySim;
 use lab_engine::catalog::vocabulary::{canonical, KEYS};
 use lab_engine::catalog::{Bug, Opt, ProtocolKind, Settings, Workload};
-use lab_engine::check::{check_seeds, CheckOptions, FailureKind, FaultModel};
+use lab_engine::check::{
+    check_seeds, CheckOptions, FailureKind, FaultModel, LINEARIZABILITY, LIN_BUDGET,
+};
 use lab_engine::explore::{self, ExploreOptions, Outcome, Stats};
 use lab_engine::lin::{self, Verdict};
 use lab_engine::script::{self, format_event};
@@ -32,6 +34,8 @@ USAGE
                                --history (with --workload kv): print only the clients' history,
                                as Jepsen history maps that lab lin reads
   lab check [SETTINGS] [--seeds 1..1000] [--faults random|crash|none] [--no-shrink]
+                               with --workload kv the clients' history is also checked for
+                               linearizability (exit 3 if its budget left a seed undecided)
   lab explore [SETTINGS] [EXPLORE OPTIONS]
   lab bench [--hours 1]
   lab ring  [--nodes 10] [--vnodes 100] [--keys 100000] [--replicas 3] --add N | --remove ID
@@ -323,14 +327,20 @@ fn check(a: &Args) -> Result<ExitCode, String> {
             "\nfirst failure: seed {} ({kind}). Reproduce with:",
             f.seed
         ));
+        let history = matches!(&f.kind, FailureKind::Safety(v) if v.invariant == LINEARIZABILITY);
         say(format!(
-            "  lab run {} --until {} --actions repro.txt",
+            "  lab run {} --until {} --actions repro.txt{}",
             Settings {
                 seed: f.seed,
                 ..a.settings.clone()
             }
             .to_flags(),
             fmt_time(f.time + lab_engine::MS),
+            if history {
+                " --history > h.edn && lab lin h.edn"
+            } else {
+                ""
+            }
         ));
         say(format!(
             "where repro.txt holds these {} actions:",
@@ -342,6 +352,15 @@ fn check(a: &Args) -> Result<ExitCode, String> {
             f.link(&a.settings)
         ));
         return Ok(ExitCode::from(1));
+    }
+    if !report.unknown.is_empty() {
+        // Not a pass: say which seeds, and exit as lab lin does on an unknown verdict.
+        let seeds: Vec<String> = report.unknown.iter().map(u64::to_string).collect();
+        say(format!(
+            "linearizability unknown (budget of {LIN_BUDGET} steps spent) for seeds: {}",
+            seeds.join(", ")
+        ));
+        return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
 }

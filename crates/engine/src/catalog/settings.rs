@@ -93,7 +93,8 @@ pub enum Workload {
     #[default]
     Counter,
     /// `clients` clients read, write and compare-and-set a few keys, each operation recorded
-    /// for the linearizability check.
+    /// for the linearizability check. Links between servers are then FIFO (TCP), as the
+    /// systems it models assume: overlapping proposals must not arrive out of order.
     Kv,
 }
 
@@ -228,7 +229,8 @@ impl Settings {
     /// The read paths a protocol offers a key-value client.
     pub fn read_paths(protocol: ProtocolKind) -> &'static [Reads] {
         match protocol {
-            ProtocolKind::Raft | ProtocolKind::MultiPaxos | ProtocolKind::Zab => &[Reads::Log],
+            ProtocolKind::Raft | ProtocolKind::MultiPaxos => &[Reads::Log],
+            ProtocolKind::Zab => &[Reads::Log, Reads::Local, Reads::Sync],
             _ => &[],
         }
     }

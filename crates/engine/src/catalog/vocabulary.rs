@@ -95,8 +95,11 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "reads",
         aliases: &[],
-        value: "log",
-        help: "how a key-value read is served: log (through the log like a write)",
+        value: "log|local|sync",
+        help: "how a key-value read is served: log (through the log like a write); Zab also \
+               local (ZooKeeper's default: the client's server answers from its own state; \
+               sequentially consistent, not linearizable) and sync (after a sync through the \
+               leader: linearizable)",
     },
     Key {
         name: "schedule",

@@ -73,6 +73,7 @@ impl Model for Zab {
             election_timeout: st.election_timeout,
             heartbeat: st.heartbeat,
             diff_window: 32,
+            reads: st.reads,
             bug_reuse_epoch: st.has_bug(REUSE_EPOCH),
             bug_skip_sync: st.has_bug(SKIP_SYNC),
             bug_ack_epoch_twice: st.has_bug(ACK_EPOCH_TWICE),

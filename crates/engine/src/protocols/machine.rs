@@ -16,15 +16,24 @@ pub enum Reads {
     /// Zab transaction).
     #[default]
     Log,
+    /// ZooKeeper's default: the client's own server answers from its delivered state.
+    /// Sequentially consistent, not linearizable (ZooKeeper Programmer's Guide, "Consistency
+    /// Guarantees").
+    Local,
+    /// ZooKeeper's `sync()` before the read: the read waits for a sync that goes through the
+    /// leader's broadcast order (Hunt et al., ATC 2010, §4.4). Linearizable.
+    Sync,
 }
 
 impl Reads {
-    pub const ALL: &'static [Reads] = &[Reads::Log];
+    pub const ALL: &'static [Reads] = &[Reads::Log, Reads::Local, Reads::Sync];
 
     /// The name in links and on the command line.
     pub fn slug(self) -> &'static str {
         match self {
             Reads::Log => "log",
+            Reads::Local => "local",
+            Reads::Sync => "sync",
         }
     }
     pub fn parse(s: &str) -> Result<Reads, String> {

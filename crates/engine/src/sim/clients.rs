@@ -4,7 +4,9 @@
 //! compare-and-set of one of a few keys at the server it talks to, follows redirects, and turns to
 //! the next server when its own is down. If it hears nothing for [`client_timeout`] it gives up:
 //! the operation is indeterminate (`info`: it may still take effect, or never), and the client
-//! goes on with a new operation at the next server, as Jepsen's clients do. Every invocation and
+//! goes on with a new operation at the next server, as Jepsen's clients do. It never takes an
+//! answer from a state older than one it has seen (ZooKeeper's "Single System Image"): a
+//! server that far behind is skipped. Every invocation and
 //! completion is recorded at its virtual moment in a [`lin::History`](crate::lin::History), the
 //! input of the linearizability check. All draws come from the simulator's one RNG and only when
 //! the workload is kv, so counter runs draw exactly as before.
@@ -82,6 +84,7 @@ impl<P: Model> Simulation<P> {
             .map(|c| KvClient {
                 target: NodeId::from_idx(c % n),
                 pending: None,
+                seen: 0,
             })
             .collect();
         for client in 0..self.settings.clients {
@@ -279,8 +282,27 @@ impl<P: Model> Simulation<P> {
                 self.retry(request, target, hops);
                 return;
             }
-            Reply::Applied { result, .. } => {
+            Reply::Applied { index, result } if *index < self.world.clients[c].seen => {
+                // ZooKeeper's "Single System Image": a client never sees an older view than
+                // one it has seen, even on another server. A server behind it is turned down
+                // (ZooKeeper refuses the session) and the client tries the next.
+                let next = self.next_server(from);
+                if self.narrating {
+                    lines.push(format!(
+                        "{from} has applied only {index} of the {} C{} has seen: C{} tries {next} \
+                         ({result} is not taken)",
+                        self.world.clients[c].seen,
+                        c + 1,
+                        c + 1
+                    ));
+                }
+                self.world.clients[c].target = next;
+                self.retry(request, next, hops);
+                return;
+            }
+            Reply::Applied { index, result } => {
                 self.world.acked += 1;
+                self.world.clients[c].seen = *index;
                 outcome_of(*result)
             }
             // Neither happens to a key-value request; both mean it did not take effect.

@@ -5,7 +5,7 @@
 use super::history::{History, LossReason, MsgId, TimerId};
 use super::network::Network;
 use super::rng::SimRng;
-use crate::catalog::{Model, Progress, Settings};
+use crate::catalog::{Model, Progress, Settings, Workload};
 use crate::invariants::Checker;
 use crate::lin::OpId;
 use crate::node::{Effect, NodeId, NodeSummary, Out, Reply, Request, Time, MS};
@@ -74,6 +74,9 @@ pub(super) enum Item {
 pub struct KvClient {
     pub target: NodeId,
     pub pending: Option<Pending>,
+    /// The newest position of the replicated state its answers came from: a server answering
+    /// from an older one is turned down, as ZooKeeper's clients carry their last zxid seen.
+    pub seen: u64,
 }
 
 /// An operation a client invoked and waits for.
@@ -119,6 +122,10 @@ pub(super) struct World<P: Model> {
     pub(super) net: Network,
     /// Whom the client sends to next.
     pub(super) client: NodeId,
+    /// Each link delivers in the order it sent (TCP), with the latest arrival per link: on
+    /// under `workload=kv` (see [`World::launch`]).
+    pub(super) fifo: bool,
+    pub(super) link_last: BTreeMap<(NodeId, NodeId), Time>,
     /// The key-value clients (`workload=kv`); none otherwise.
     pub(super) clients: Vec<KvClient>,
     /// The id the next client operation gets in the client history.
@@ -159,6 +166,8 @@ impl<P: Model> World<P> {
             timer_ids: BTreeMap::new(),
             net: Network::new(settings.network.clone(), n),
             client: proto.client_target(),
+            fifo: settings.workload == Workload::Kv,
+            link_last: BTreeMap::new(),
             clients: Vec::new(),
             next_op: 0,
             requests: imbl::OrdMap::new(),
@@ -337,7 +346,18 @@ impl<P: Model> World<P> {
                 self.overflowed += 1;
                 return;
             }
-            let fate = self.net.fate(&mut self.rng, from, to, latency);
+            let mut fate = self.net.fate(&mut self.rng, from, to, latency);
+            if self.fifo && fate.doomed.is_none() {
+                // Under the key-value workload, links are FIFO, as the TCP connections of
+                // ZooKeeper and etcd are and as the Zab paper assumes: several clients make
+                // proposals overlap, and a reordered one would make a Zab follower reconnect
+                // where a real one never sees a gap. A message waits for the one before it on
+                // its link; the draws are the same, so only the arrival moves.
+                let last = self.link_last.entry((from, to)).or_insert(0);
+                let arrival = (self.now + fate.travel).max(*last);
+                *last = arrival;
+                fate.travel = arrival - self.now;
+            }
             let id = self.next_msg;
             self.next_msg += 1;
             self.seq += 1;
@@ -530,6 +550,47 @@ mod tests {
             .unwrap()
             .join()
             .unwrap();
+    }
+
+    #[test]
+    fn fifo_links_deliver_in_the_order_sent_and_draw_as_before() {
+        let (mut w, _) = world();
+        let (mut any, _) = world();
+        w.fifo = true;
+        // Sends a millisecond apart with 10..15 ms of jitter: without FIFO some overtake.
+        let send = |w: &mut World<Raft>| {
+            let mut h = History::default();
+            for _ in 0..40 {
+                let latency = w.net.draw_latency(&mut w.rng);
+                w.launch(&mut h, NodeId(1), NodeId(2), heartbeat(), latency);
+                w.launch(&mut h, NodeId(1), NodeId(3), heartbeat(), 10 * MS);
+                w.now += MS;
+            }
+        };
+        send(&mut w);
+        send(&mut any);
+        let arrivals = |w: &World<Raft>, to: u8| -> Vec<Time> {
+            w.inflight
+                .values()
+                .filter(|m| m.to == NodeId(to))
+                .map(|m| m.deliver_at)
+                .collect()
+        };
+        let fifo = arrivals(&w, 2);
+        assert!(fifo.windows(2).all(|p| p[0] <= p[1]), "in order: {fifo:?}");
+        let free = arrivals(&any, 2);
+        assert!(free.windows(2).any(|p| p[0] > p[1]), "jitter reorders");
+        assert!(fifo.iter().zip(&free).all(|(f, a)| f >= a), "only delayed");
+        assert_eq!(
+            arrivals(&w, 3),
+            arrivals(&any, 3),
+            "another link is not held up"
+        );
+        assert_eq!(
+            w.rng.range(0, u64::MAX - 1),
+            any.rng.range(0, u64::MAX - 1),
+            "the same draws"
+        );
     }
 
     #[test]

@@ -349,7 +349,8 @@ impl Raft {
     /// deposed leader can never answer it.
     fn serve_read(&self, s: &mut RaftState, req: Request, out: &mut Out<Self>) {
         match self.reads {
-            Reads::Log => self.append_request(s, req, out),
+            // Validation offers Raft no other path yet (local and sync are ZooKeeper's).
+            Reads::Log | Reads::Local | Reads::Sync => self.append_request(s, req, out),
         }
     }
 

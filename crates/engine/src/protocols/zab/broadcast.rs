@@ -10,6 +10,18 @@ use crate::node::{NodeId, Out, Request};
 
 impl Zab {
     pub(super) fn propose(&self, s: &mut ZabState, req: Request, out: &mut Out<Self>) {
+        self.propose_for(s, req, true, out);
+    }
+
+    /// Proposes `req`; the leader answers its client at delivery if `answer` (a forwarded
+    /// request is answered by the follower that forwarded it).
+    pub(super) fn propose_for(
+        &self,
+        s: &mut ZabState,
+        req: Request,
+        answer: bool,
+        out: &mut Out<Self>,
+    ) {
         let epoch = s.current_epoch();
         let prev = s.last_zxid();
         let counter = if prev.epoch == epoch {
@@ -25,7 +37,9 @@ impl Zab {
         };
         s.durable.history.push_back(txn);
         self.persist(s, out);
-        s.waiting.push((s.history().len() as u64, req.id));
+        if answer {
+            s.waiting.push((s.history().len() as u64, req.id));
+        }
         narrate!(
             out,
             "{} proposes {} as zxid {} ({epoch}, {counter})",

@@ -64,6 +64,7 @@ impl Zab {
                 self.on_ack_new_leader(s, from, epoch, last_zxid, out)
             }
             ZabMsg::Ack { epoch, zxid } => self.on_ack(s, from, epoch, zxid, out),
+            ZabMsg::Forward { req } => self.on_forward(s, req, out),
             _ => {}
         }
     }

@@ -33,15 +33,17 @@
 //! (FOLLOWERINFO), ACK-E (ACKEPOCH), ACK-LD (the ACK of NEWLEADER) and COMMIT-LD (UPTODATE).
 //!
 //! The rules live by phase: `election`, `discovery` (with synchronization, the recovery half of
-//! the protocol) and `broadcast`; `present` holds the text for people. This file holds the
+//! the protocol) and `broadcast`; `sessions` serves key-value clients the way ZooKeeper's
+//! servers do (`reads=local` and `reads=sync`); `present` holds the text for people. This file holds the
 //! messages, the state, the configuration, the helpers the phases share and the dispatch.
 
 mod broadcast;
 mod discovery;
 mod election;
 mod present;
+mod sessions;
 
-use super::machine::{self, Store};
+use super::machine::{self, Reads, Store};
 use crate::node::narrate;
 use crate::node::{KvOp, NodeId, Out, Protocol, Reply, Request, Time};
 use imbl::Vector;
@@ -202,6 +204,11 @@ pub enum ZabMsg {
     PingAck {
         epoch: u64,
     },
+    /// A follower forwards its client's write, or its sync before a read, to the leader
+    /// (`reads=local` and `reads=sync`: ZooKeeper's sessions).
+    Forward {
+        req: Request,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -285,6 +292,10 @@ pub struct ZabState {
     pub waiting: Vec<(u64, u64)>,
     /// LEADING before broadcast: requests to propose once established.
     pub queued: Vec<Request>,
+    /// Requests this server forwarded to the leader for its session's clients, to answer when
+    /// it delivers them (`reads=local` and `reads=sync`); written only when there are some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forwarded: Vec<u64>,
     /// LEADING: followers heard from since the last syncLimit check.
     pub heard: BTreeSet<NodeId>,
     /// LEADING: syncLimit checks since becoming leader (establishing has a limit too).
@@ -350,6 +361,8 @@ pub struct Zab {
     /// Followers further behind than this many transactions get SNAP instead of DIFF (as
     /// ZooKeeper keeps only its recent committed log in memory for diffs).
     pub diff_window: u64,
+    /// How key-value reads are served: through the log, or ZooKeeper's local reads and sync.
+    pub reads: Reads,
     pub bug_reuse_epoch: bool,
     pub bug_skip_sync: bool,
     pub bug_ack_epoch_twice: bool,
@@ -381,6 +394,8 @@ impl Zab {
             if let Some(pos) = s.waiting.iter().position(|&(i, _)| i == s.committed) {
                 let (_, request) = s.waiting.swap_remove(pos);
                 out.reply(request, reply);
+            } else if !s.forwarded.is_empty() {
+                self.answer_forwarded(s, t.id, reply, out);
             }
         }
     }
@@ -395,6 +410,7 @@ impl Zab {
         s.learners.clear();
         s.waiting.clear();
         s.queued.clear();
+        s.forwarded.clear();
         s.heard.clear();
         s.ticks = 0;
         out.cancel_timer(ZabTimer::Heartbeat);
@@ -438,6 +454,7 @@ impl Protocol for Zab {
             learners: BTreeMap::new(),
             waiting: Vec::new(),
             queued: Vec::new(),
+            forwarded: Vec::new(),
             heard: BTreeSet::new(),
             ticks: 0,
         };
@@ -472,6 +489,7 @@ impl Protocol for Zab {
                         | ZabMsg::AckNewLeader { .. }
                         | ZabMsg::Ack { .. }
                         | ZabMsg::PingAck { .. }
+                        | ZabMsg::Forward { .. }
                 ) {
                     self.reset_sync_limit(out);
                 }
@@ -515,6 +533,10 @@ impl Protocol for Zab {
     }
 
     fn on_request(&self, s: &mut ZabState, req: Request, out: &mut Out<Self>) {
+        if let Some(op) = req.op.filter(|_| self.in_session(&req)) {
+            self.serve_session(s, req, op, out);
+            return;
+        }
         match s.role {
             Role::Leading if s.phase == Phase::Broadcast => self.propose(s, req, out),
             Role::Leading => {

@@ -57,6 +57,7 @@ impl Message for ZabMsg {
             ZabMsg::Commit { .. } => 9,
             ZabMsg::Ping { .. } => 10,
             ZabMsg::PingAck { .. } => 11,
+            ZabMsg::Forward { .. } => 12,
         }
     }
 
@@ -88,6 +89,10 @@ impl Message for ZabMsg {
             ZabMsg::Commit { zxid, .. } => format!("COMMIT {zxid}"),
             ZabMsg::Ping { epoch } => format!("PING e{epoch}"),
             ZabMsg::PingAck { epoch } => format!("PING reply e{epoch}"),
+            ZabMsg::Forward { req } => match req.op {
+                Some(op) if op.is_read() => format!("SYNC {op}"),
+                _ => format!("FORWARD {}", req.describe()),
+            },
         }
     }
 
@@ -160,6 +165,16 @@ impl Message for ZabMsg {
             ZabMsg::Ping { epoch } | ZabMsg::PingAck { epoch } => {
                 vec![f("epoch", epoch.to_string())]
             }
+            ZabMsg::Forward { req } => vec![
+                f("request", format!("#{}", req.id)),
+                f(
+                    "for",
+                    match req.op {
+                        Some(op) if op.is_read() => format!("a sync before {op}"),
+                        _ => req.describe(),
+                    },
+                ),
+            ],
         }
     }
 }
@@ -203,6 +218,7 @@ impl Present for Zab {
         "Commit",
         "Ping",
         "PingAck",
+        "Forward",
     ];
 
     fn summary(&self, s: &ZabState) -> NodeSummary {
