@@ -224,3 +224,30 @@ test("a kv run's History view at 1440x900, 390x844 and in the 640x400 embed, lig
     }
   }
 });
+
+test("a run's stale read shows on its History view, and clicking it moves the timeline there", async () => {
+  // zab-sync-read's second chapter: ZooKeeper's local reads, a server cut off from its leader.
+  const app = await open('tour=zab-sync-read&ch=2', { viewport: SIZES.desktop });
+  try {
+    const { page, problems } = app;
+    await page.waitForSelector(byTestId('history-view'));
+    assert.equal(await page.getAttribute(byTestId('history-verdict'), 'data-verdict'), 'not-linearizable');
+    const status = await page.textContent(byTestId('history-status'));
+    assert.match(status, /C3's read of y returned nil/);
+    // ZooKeeper promises sequential consistency: the view says so rather than call it a bug.
+    assert.match(status, /^not linearizable: this is the documented guarantee, not a bug/);
+    const stuck = await page.$$eval('[data-role="stuck"]', (els) => els.map((e) => ({ id: e.dataset.testid, at: Number(e.dataset.at), client: e.dataset.client })));
+    assert.equal(stuck.length, 1);
+    assert.equal(stuck[0].client, 'C3');
+    await page.click(`${byTestId(stuck[0].id)} rect`);
+    await until(async () => Number(await page.getAttribute(byTestId('clock'), 'data-us')) === stuck[0].at, {
+      what: `the clock at ${stuck[0].at}`,
+    });
+    assert.match(await page.textContent(byTestId('history-detail')), /cannot be placed/);
+    await page.locator(byTestId('history-view')).scrollIntoViewIfNeeded();
+    await screenshot(page, 'history-stale-read-1440x900-light');
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});

@@ -889,3 +889,35 @@ fn a_counterexample_replay_counts_its_steps() {
     p.apply(Command::Step);
     assert_eq!(p.replay_step(), Some((2, n)));
 }
+
+#[test]
+fn a_stale_read_in_a_run_shows_on_the_history_and_a_click_goes_to_it() {
+    // zab-sync-read's second chapter: C3 reads y at a server cut off from its leader.
+    let (mut p, _) = open("tour=zab-sync-read&ch=2");
+    let h = p.history().expect("the run's history");
+    assert_eq!(h.report().verdict, Verdict::NotLinearizable);
+    assert!(
+        h.status().contains("C3's read of y returned nil"),
+        "{}",
+        h.status()
+    );
+    let v = h.view();
+    let stuck = v
+        .bars
+        .iter()
+        .find(|b| b.role == Role::Stuck)
+        .expect("the stale read");
+    assert_eq!(
+        (stuck.client.as_str(), stuck.label.as_str()),
+        ("C3", "read(y)")
+    );
+    assert!(
+        v.notes.iter().any(|n| n.text.contains("isolate")),
+        "{:?}",
+        v.notes
+    );
+    let (id, at) = (stuck.id, stuck.completed.unwrap());
+    p.apply(Command::SeekOp(id));
+    assert_eq!(p.sim().now(), at);
+    assert_eq!(at, 1_176_139);
+}

@@ -6,7 +6,7 @@
 
 use crate::any::AnySim;
 use crate::lin::view::{Annotation, HistoryView, NoteKind};
-use crate::lin::{self, jepsen, Checker, History, Report};
+use crate::lin::{self, jepsen, Checker, History, Report, Verdict};
 use crate::sim::history::MarkerKind;
 use std::rc::Rc;
 
@@ -50,6 +50,9 @@ pub struct HistoryPanel {
     serial: u64,
     /// The run's moment shown, for a run's history.
     now: Option<u64>,
+    /// Said before a violation's sentence when the read path promises less than
+    /// linearizability by design (Zab's local reads): the documented guarantee, not a bug.
+    guarantee: &'static str,
 }
 
 impl HistoryPanel {
@@ -67,6 +70,7 @@ impl HistoryPanel {
             progress: Progress::Done,
             serial,
             now: None,
+            guarantee: "",
         };
         panel.slice();
         panel
@@ -87,10 +91,12 @@ impl HistoryPanel {
     }
 
     /// The run's clients' history as far as the run has gone, with what happened to the
-    /// servers meanwhile; `now` is the moment shown.
-    pub fn run(history: History, notes: Vec<Annotation>, now: u64, serial: u64) -> Self {
-        let mut panel = HistoryPanel::new(Source::Run, history, notes, serial);
-        panel.now = Some(now);
+    /// servers meanwhile, at the moment the run shows.
+    pub fn run(sim: &AnySim, serial: u64) -> Self {
+        let history = sim.client_history().clone();
+        let mut panel = HistoryPanel::new(Source::Run, history, annotations(sim), serial);
+        panel.now = Some(sim.now());
+        panel.guarantee = crate::check::guarantee(sim.settings());
         panel
     }
 
@@ -153,7 +159,12 @@ impl HistoryPanel {
     /// The headline the page shows above the view: the verdict, or the check's progress.
     pub fn status(&self) -> String {
         match self.progress {
-            Progress::Done => self.report.headline(),
+            Progress::Done => match self.report.verdict {
+                Verdict::NotLinearizable => {
+                    (self.report.headline()).replacen(": ", &format!(": {}", self.guarantee), 1)
+                }
+                _ => self.report.headline(),
+            },
             Progress::Running { steps, budget } => format!(
                 "checking: {steps} of at most {budget} steps so far ({:.1}%)",
                 steps as f64 * 100.0 / budget.max(1) as f64

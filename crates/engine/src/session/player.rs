@@ -5,7 +5,7 @@
 //! up, a new violation pauses play, the partition editor shows the groups in effect, and a run
 //! that went past the story's pause leaves the script.
 
-use super::history::{annotations, signature, HistoryPanel};
+use super::history::{signature, HistoryPanel};
 use super::intent::{current_groups, fault, fire_timeout, partition, request_to_leader, Fault};
 use super::link::{link_here, open_link};
 use super::pace::Speed;
@@ -828,8 +828,7 @@ impl Player {
             Some((panel, was)) if *was == sig => panel.set_now(sim.now()),
             _ => {
                 self.histories += 1;
-                let panel =
-                    HistoryPanel::run(h.clone(), annotations(sim), sim.now(), self.histories);
+                let panel = HistoryPanel::run(sim, self.histories);
                 self.run_history = Some((panel, sig));
             }
         }
