@@ -860,10 +860,16 @@ fn log_strip(v: &NodeView, x: f64, y: f64, shown: usize) -> Html {
         <g class="log">
             { more }
             { for cells.iter().enumerate().map(|(i, c)| html! {
-                <g class={classes!("cell", (!c.committed).then_some("pending"))}>
+                // A decided transaction takes its outcome's colour (the stylesheet's tone-*),
+                // as in the log grid; other cells keep their term's hue.
+                <g class={classes!("cell", (!c.committed).then_some("pending"), c.outcome.map(|d| format!("tone-{}", d.slug())))}
+                    data-outcome={c.outcome.map(|d| d.slug())}>
                     <rect x={(start + i as f64 * CELL).to_string()} y={y.to_string()} width={(CELL - 2.0).to_string()} height={CELL_H.to_string()}
                         fill={format!("hsl({} 65% 55%)", term_hue(c.term))} />
-                    <title>{ format!("#{} term {} {}{}", c.index, c.term, c.text, if c.committed { " (committed)" } else { "" }) }</title>
+                    <title>{ match c.outcome {
+                        Some(d) => format!("txn #{} {}", c.index, if d == Decision::Commit { format!("committed ({})", c.text) } else { "aborted".into() }),
+                        None => format!("#{} term {} {}{}", c.index, c.term, c.text, if c.committed { " (committed)" } else { "" }),
+                    } }</title>
                 </g>
             }) }
         </g>

@@ -47,6 +47,9 @@ pub fn Legend(p: &LegendProps) -> Html {
                     <h3>{ "Log cells" }</h3>
                     <ul>
                         <li data-words="cell-solid"><span class="swatch cell" aria-hidden="true"></span>{ words.solid }</li>
+                        { for words.outcomes.iter().map(|(d, text)| html! {
+                            <li data-words={format!("cell-{}", d.slug())}><span class={classes!("swatch", "cell", format!("tone-{}", d.slug()))} aria-hidden="true"></span>{ *text }</li>
+                        }) }
                         <li data-words="cell-pale"><span class="swatch cell pending" aria-hidden="true"></span>{ words.pale }</li>
                         <li data-words="older"><span class="sample">{ "12…" }</span>{ format!("12 older {} not drawn", words.older) }</li>
                     </ul>

@@ -135,3 +135,45 @@ test('Multi-Paxos: a leader emerges and every node applies the same sequence', a
     await app.close();
   }
 });
+
+test('2PC: a log cell under a node shows its outcome, committed green and aborted red, as the legend says', async () => {
+  // Lossy links: some transactions commit, some abort (a shard still locked votes no).
+  const app = await open('p=2pc&seed=1&loss=0.2&t=600ms');
+  try {
+    const { page, problems } = app;
+    const cells = await page.$$eval('.cluster .log .cell', (els) =>
+      els.map((g) => ({
+        outcome: g.dataset.outcome ?? null,
+        fill: getComputedStyle(g.querySelector('rect')).fill,
+        title: g.querySelector('title').textContent,
+      })),
+    );
+    const green = cells.filter((c) => c.outcome === 'commit');
+    const red = cells.filter((c) => c.outcome === 'abort');
+    assert.ok(green.length > 0 && red.length > 0, JSON.stringify(cells));
+    const rgb = (s) => s.match(/\d+/g).map(Number);
+    for (const c of green) {
+      const [r, g, b] = rgb(c.fill);
+      assert.ok(g > r + 60 && g > b + 60, `committed cell drawn ${c.fill} (${c.title})`);
+      assert.match(c.title, /committed/);
+    }
+    for (const c of red) {
+      const [r, g, b] = rgb(c.fill);
+      assert.ok(r > g + 60 && r > b + 60, `aborted cell drawn ${c.fill} (${c.title})`);
+      assert.match(c.title, /aborted/);
+    }
+    // The same transaction number reads differently by its outcome, never one colour per txn.
+    assert.notEqual(green[0].fill, red[0].fill);
+    await page.click(`${byTestId('legend')} > summary`);
+    for (const d of ['commit', 'abort']) {
+      const li = page.locator(`${byTestId('legend')} [data-words="cell-${d}"]`);
+      assert.equal(await li.count(), 1, `the legend explains ${d} cells`);
+      const swatch = await li.locator('.swatch').evaluate((e) => getComputedStyle(e).backgroundColor);
+      assert.equal(swatch, d === 'commit' ? green[0].fill : red[0].fill, `${d}: legend swatch matches the cells`);
+    }
+    await screenshot(page, '2pc-outcome-cells');
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});

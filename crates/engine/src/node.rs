@@ -412,6 +412,10 @@ pub struct LogCell {
     pub term: u64,
     pub text: String,
     pub committed: bool,
+    /// Commit protocols: the transaction's outcome on this node, so the strip tells a
+    /// committed #1 from an aborted #1 (the term band alone is one colour per transaction).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Decision>,
 }
 
 /// At most this many columns of a state table are drawn, the newest; a row builds no more

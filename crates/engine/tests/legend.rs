@@ -3,12 +3,35 @@
 //! page's one-legend-per-protocol cannot drift from what the cluster shows.
 
 use lab_engine::any::AnySim;
+use lab_engine::node::{Decision, LogCell};
+use lab_engine::sim::view::NodeView;
 use lab_engine::{Action, NodeId, ProtocolKind, Settings, MS};
 
 /// Runs `protocol` through crashes, a partition and healing on a few seeds, and collects every
 /// legend class its nodes were drawn with.
 fn classes_drawn(protocol: ProtocolKind) -> Vec<String> {
     let mut seen = Vec::new();
+    through_faults(protocol, |v| {
+        seen.push(format!("role-{}", v.summary.class));
+        if let Some(d) = v.summary.decision {
+            seen.push(format!("decision-{}", d.slug()));
+        }
+    });
+    seen.sort();
+    seen.dedup();
+    seen
+}
+
+/// Every log cell drawn under a live node of `protocol` through the same faults.
+fn cells_drawn(protocol: ProtocolKind) -> Vec<LogCell> {
+    let mut cells = Vec::new();
+    through_faults(protocol, |v| cells.extend(v.summary.log.iter().cloned()));
+    cells
+}
+
+/// Steps `protocol` through crashes, a partition and healing on a few seeds, showing every
+/// live node after every step to `look`.
+fn through_faults(protocol: ProtocolKind, mut look: impl FnMut(&NodeView)) {
     for seed in 1..=6 {
         let mut st = Settings::for_protocol(protocol);
         st.seed = seed;
@@ -37,19 +60,13 @@ fn classes_drawn(protocol: ProtocolKind) -> Vec<String> {
                 if sim.step().is_none() {
                     break;
                 }
-                for v in sim.snapshot().nodes.into_iter().filter(|v| v.up) {
-                    seen.push(format!("role-{}", v.summary.class));
-                    if let Some(d) = v.summary.decision {
-                        seen.push(format!("decision-{}", d.slug()));
-                    }
+                for v in sim.snapshot().nodes.iter().filter(|v| v.up) {
+                    look(v);
                 }
             }
             sim.apply(action).expect("the script's actions apply");
         }
     }
-    seen.sort();
-    seen.dedup();
-    seen
 }
 
 #[test]
@@ -76,6 +93,48 @@ fn commit_protocols_show_both_outcomes_in_the_legend_and_on_the_nodes() {
             "{}: some node shows a commit",
             p.slug()
         );
+    }
+}
+
+#[test]
+fn commit_protocols_colour_a_decided_cell_by_its_outcome_and_say_so() {
+    for p in [ProtocolKind::TwoPc, ProtocolKind::ThreePc] {
+        let cells = cells_drawn(p);
+        for c in &cells {
+            // A cell's outcome is its decision: the "+n" of a commit, the "abort" of an abort.
+            let expected = match c.text.as_str() {
+                "abort" => Some(Decision::Abort),
+                t if t.starts_with('+') => Some(Decision::Commit),
+                _ => None,
+            };
+            assert_eq!(c.outcome, expected, "{}: {c:?}", p.slug());
+            assert_eq!(c.committed, c.outcome.is_some(), "{}: {c:?}", p.slug());
+        }
+        for d in [Decision::Commit, Decision::Abort] {
+            assert!(
+                cells.iter().any(|c| c.outcome == Some(d)),
+                "{}: some cell is drawn {d:?}",
+                p.slug()
+            );
+            assert!(
+                p.entry().words.outcomes.iter().any(|(o, _)| *o == d),
+                "{}: the legend explains {d:?} cells",
+                p.slug()
+            );
+        }
+    }
+}
+
+#[test]
+fn protocols_without_outcomes_colour_cells_by_term_only() {
+    for &p in ProtocolKind::ALL {
+        if matches!(p, ProtocolKind::TwoPc | ProtocolKind::ThreePc) {
+            continue;
+        }
+        assert!(p.entry().words.outcomes.is_empty(), "{}", p.slug());
+        let cells = cells_drawn(p);
+        assert!(!cells.is_empty(), "{}: draws a log", p.slug());
+        assert!(cells.iter().all(|c| c.outcome.is_none()), "{}", p.slug());
     }
 }
 

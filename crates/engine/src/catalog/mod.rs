@@ -35,7 +35,7 @@ pub use two_phase_commit::{COMMIT_MISSING_VOTE, TWO_PC, UNILATERAL_ABORT};
 pub use zab::{ACK_EPOCH_TWICE, REUSE_EPOCH, SKIP_SYNC, ZAB};
 
 use crate::invariants::Checker;
-use crate::node::{NodeId, Present, Protocol};
+use crate::node::{Decision, NodeId, Present, Protocol};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -108,6 +108,9 @@ pub struct Words {
     /// A solid log cell, and a pale dashed one.
     pub solid: &'static str,
     pub pale: &'static str,
+    /// The colours a decided cell takes when the protocol gives cells an outcome
+    /// (`LogCell::outcome`); empty where the term band is the colour.
+    pub outcomes: &'static [(Decision, &'static str)],
     /// What the strip's count of older cells counts: "entries", "transactions".
     pub older: &'static str,
     /// The timeline's leader mark (`Progress::leader` turned on, or its term moved): the legend's

@@ -35,6 +35,7 @@ pub const MULTI_PAXOS: Entry = Entry {
     words: Words {
         solid: "solid: chosen (colour = ballot)",
         pale: "pale, dashed: accepted, not chosen yet",
+        outcomes: &[],
         older: "slots",
         leader: ("a new leader", "{node} leads ballot round {term}"),
         commit: ("a command applied", "{n} applied"),

@@ -59,6 +59,7 @@ pub const PAXOS: Entry = Entry {
     words: Words {
         solid: "solid: the value learned (colour = ballot round)",
         pale: "pale, dashed: accepted, not known chosen",
+        outcomes: &[],
         older: "values",
         leader: (
             "a proposer asks for accepts",

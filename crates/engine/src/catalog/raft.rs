@@ -110,6 +110,7 @@ pub const RAFT: Entry = Entry {
     words: Words {
         solid: "solid: committed (colour = term)",
         pale: "pale, dashed: not committed yet",
+        outcomes: &[],
         older: "entries",
         leader: ("a new leader", "{node} leads term {term}"),
         commit: ("a commit", "{n} committed"),

@@ -2,6 +2,7 @@
 
 use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings, Words};
 use crate::invariants::three_phase_commit::ThreePcChecker;
+use crate::node::Decision;
 use crate::protocols::three_phase_commit::{ThreePc, ThreePcState};
 
 pub const UNCERTAIN_COMMITS_ON_TIMEOUT: Bug = Bug(&BugInfo {
@@ -59,8 +60,16 @@ pub const THREE_PC: Entry = Entry {
         ),
     ],
     words: Words {
-        solid: "solid: a transaction decided here (one colour per transaction)",
+        solid: "solid: a transaction decided here, in its outcome's colour",
         pale: "pale, dashed: not decided here yet",
+
+        outcomes: &[
+            (
+                Decision::Commit,
+                "green: committed here, its +n added to the counter",
+            ),
+            (Decision::Abort, "red: aborted here"),
+        ],
         older: "transactions",
         leader: (
             "the coordinator starts a transaction",

@@ -2,6 +2,7 @@
 
 use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Opt, Progress, Settings, Words};
 use crate::invariants::two_phase_commit::TwoPcChecker;
+use crate::node::Decision;
 use crate::protocols::two_phase_commit::{TpcState, TwoPc};
 
 pub const UNILATERAL_ABORT: Bug = Bug(&BugInfo {
@@ -58,8 +59,16 @@ pub const TWO_PC: Entry = Entry {
         ),
     ],
     words: Words {
-        solid: "solid: a transaction decided here (one colour per transaction)",
+        solid: "solid: a transaction decided here, in its outcome's colour",
         pale: "pale, dashed: not decided here yet",
+
+        outcomes: &[
+            (
+                Decision::Commit,
+                "green: committed here, its +n added to the counter",
+            ),
+            (Decision::Abort, "red: aborted here"),
+        ],
         older: "transactions",
         leader: (
             "the coordinator starts a transaction",

@@ -64,6 +64,7 @@ pub const ZAB: Entry = Entry {
     words: Words {
         solid: "solid: committed (colour = epoch)",
         pale: "pale, dashed: proposed, not committed yet",
+        outcomes: &[],
         older: "entries",
         leader: ("a leader established", "{node} leads epoch {term}"),
         commit: ("a commit", "{n} committed"),

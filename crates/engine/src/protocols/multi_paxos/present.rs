@@ -180,6 +180,7 @@ impl Present for MultiPaxos {
                             Cmd::Write(r) => r.short(),
                         },
                         committed: chosen.is_some(),
+                        outcome: None,
                     })
                 })
                 .collect(),

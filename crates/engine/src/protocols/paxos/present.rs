@@ -118,6 +118,7 @@ impl Present for Paxos {
                     term: b.round,
                     text: v.value.to_string(),
                     committed: s.learned.is_some_and(|(lb, _)| lb == b),
+                    outcome: None,
                 })
                 .into_iter()
                 .collect(),

@@ -236,6 +236,7 @@ impl Present for Raft {
                         term: e.term,
                         text: short(&e),
                         committed: i <= s.commit_index,
+                        outcome: None,
                     }
                 })
                 .collect(),

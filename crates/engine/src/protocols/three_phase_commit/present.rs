@@ -6,7 +6,8 @@
 use super::atomic_commit::{present as shared, TxnStatus};
 use super::{Status, ThreePc, ThreePcDurable, ThreePcMsg, ThreePcState, ThreePcTimer, TxnRecord};
 use crate::node::{
-    LogCell, Message, NodeSummary, Present, Section, TableCell, TableLayout, TableRow, TimerKind,
+    Decision, LogCell, Message, NodeSummary, Present, Section, TableCell, TableLayout, TableRow,
+    TimerKind,
 };
 
 impl TimerKind for ThreePcTimer {
@@ -137,6 +138,7 @@ impl Present for ThreePc {
                         Status::Voting | Status::Uncertain => "?".into(),
                     },
                     committed: r.status.decision().is_some(),
+                    outcome: r.status.decision().map(Decision::from_commit),
                 })
                 .collect(),
             log_len: d.log.len() as u64,

@@ -5,7 +5,8 @@
 use super::atomic_commit::{present as shared, TxnStatus};
 use super::{Status, TpcDurable, TpcMsg, TpcState, TpcTimer, TwoPc, TxnRecord};
 use crate::node::{
-    LogCell, Message, NodeSummary, Present, Section, TableCell, TableLayout, TableRow, TimerKind,
+    Decision, LogCell, Message, NodeSummary, Present, Section, TableCell, TableLayout, TableRow,
+    TimerKind,
 };
 
 impl TimerKind for TpcTimer {
@@ -113,6 +114,7 @@ impl Present for TwoPc {
                         None => "?".into(),
                     },
                     committed: r.status.decision().is_some(),
+                    outcome: r.status.decision().map(Decision::from_commit),
                 })
                 .collect(),
             log_len: d.log.len() as u64,

@@ -239,6 +239,7 @@ impl Present for Zab {
                         term: t.zxid.epoch,
                         text: t.request().short(),
                         committed: i < s.committed,
+                        outcome: None,
                     }
                 })
                 .collect(),
