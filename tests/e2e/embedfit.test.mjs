@@ -90,18 +90,31 @@ test('embed: "open in Consensus Lab" covers neither the slider nor, in compare, 
   }
 });
 
-test('1440x900: the timeline slider is on the first screen', async () => {
-  const app = await open('', { viewport: DESKTOP });
-  try {
-    const { page, problems } = app;
-    if (await page.isVisible(byTestId('welcome-close'))) await page.click(byTestId('welcome-close'));
-    const slider = await rect(page, '.transport input[type=range]');
-    assert.ok(slider.y + slider.height <= DESKTOP.height - 16, `the slider's bottom is at ${slider.y + slider.height}`);
-    const cluster = await rect(page, `.stage ${byTestId('cluster')}`);
-    assert.ok(cluster.height >= 420, `the cluster keeps its size (${cluster.height} px)`);
-    await screenshot(page, 'embedfit-desktop-first-screen');
-    assert.deepEqual(problems, []);
-  } finally {
-    await app.close();
+test('1440x900: the timeline slider is on the first screen, with and without the welcome card', async () => {
+  // A bare first visit shows the welcome card; a link to a run does not.
+  for (const [q, welcome] of [['', true], ['p=raft&seed=1&t=1s', false]]) {
+    const app = await open(q, { viewport: DESKTOP });
+    try {
+      const { page, problems } = app;
+      assert.equal(await page.isVisible(byTestId('welcome')), welcome, `${q}: the welcome card`);
+      const slider = await rect(page, '.transport input[type=range]');
+      assert.ok(slider.y + slider.height <= DESKTOP.height - 16, `${q}: the slider's bottom is at ${slider.y + slider.height}`);
+      const transport = await rect(page, '.transport');
+      assert.ok(transport.y + transport.height <= DESKTOP.height, `${q}: the transport ends at ${transport.y + transport.height}`);
+      const cluster = await rect(page, `.stage ${byTestId('cluster')}`);
+      assert.ok(cluster.height >= 500, `${q}: the cluster keeps most of its size (${cluster.height} px)`);
+      await screenshot(page, `embedfit-desktop-first-screen${welcome ? '-welcome' : ''}`);
+      if (welcome) {
+        // Dismissed, the card gives its room back to the cluster.
+        await page.click(byTestId('welcome-close'));
+        const after = await rect(page, `.stage ${byTestId('cluster')}`);
+        assert.ok(after.height > cluster.height, 'the cluster grows back');
+        const s = await rect(page, '.transport input[type=range]');
+        assert.ok(s.y + s.height <= DESKTOP.height - 16, `dismissed: the slider's bottom is at ${s.y + s.height}`);
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await app.close();
+    }
   }
 });
