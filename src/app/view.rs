@@ -148,21 +148,34 @@ impl App {
         });
         // A run's first violation. "Go to the event" goes to its event on the left run; on the
         // compare run, whose events are numbered differently, to its time.
-        let alert = |v: Option<&ViolationRecord>, by_time: bool| {
+        // The embed folds it to one line, opened by its summary: whole, it took the cluster's
+        // height.
+        let alert = |v: Option<&ViolationRecord>, by_time: bool, fold: bool| {
             v.map(|v| {
                 let (k, t) = (v.event, v.time);
                 let go = move |_| Msg::Do(if by_time { Command::Seek(t) } else { Command::SeekEvent(k) });
-                html! {
-                    <div class="alert" data-testid="violation" role="alert">
-                        <strong>{ format!("{} violated", v.violation.invariant) }</strong>
-                        <span>{ format!(" at {} (event #{}): {}", fmt_time(v.time), v.event, v.violation.explanation) }</span>
-                        <button onclick={link.callback(go)}>{ "Go to the event" }</button>
-                    </div>
+                let name = format!("{} violated", v.violation.invariant);
+                let what = format!(" at {} (event #{}): {}", fmt_time(v.time), v.event, v.violation.explanation);
+                let button = html! { <button onclick={link.callback(go)}>{ "Go to the event" }</button> };
+                if fold {
+                    html! {
+                        <details class="alert fold" data-testid="violation" role="alert">
+                            <summary data-testid="violation-open" title="show the whole violation">
+                                <strong>{ name }</strong><span title={what.clone()}>{ what }</span>{ button }
+                            </summary>
+                        </details>
+                    }
+                } else {
+                    html! {
+                        <div class="alert" data-testid="violation" role="alert">
+                            <strong>{ name }</strong><span>{ what }</span>{ button }
+                        </div>
+                    }
                 }
             })
         };
         let first = violations.first();
-        let mut banner = alert(first, false);
+        let mut banner = alert(first, false, embed && p.right().is_none());
         // A comparison: both runs side by side, each with its own label and violation.
         let mut right_invariants = None;
         let left_side = p.right().map(|r| {
@@ -179,7 +192,7 @@ impl App {
                     .right_violations
                     .get((gen, right.events()), || right.violations());
                 let (lname, rname) = tour::compare_labels(sim.settings(), right.settings());
-                let rbanner = alert(rviol.first(), true);
+                let rbanner = alert(rviol.first(), true, false);
                 let divergence = match diverged {
                     Some((k, t)) => html! {
                         <p class="divergence" data-testid="divergence" data-event={k.to_string()} data-us={t.to_string()}>

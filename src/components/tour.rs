@@ -163,7 +163,7 @@ pub fn TourPanel(p: &TourPanelProps) -> Html {
             "off",
             Some(html! {
                 <div class="tour-off" data-testid="tour-off">
-                    <strong>{ "Off script: exploring freely." }</strong>{ " " }{ why.clone() }
+                    <strong>{ "Off script: exploring freely." }</strong>{ " " }<span class="why">{ why.clone() }</span>
                     <div class="tour-buttons">
                         <button data-testid="tour-back" onclick={p.on_back.reform(|_| ())}>
                             { format!("Back to chapter {}", p.index + 1) }</button>
