@@ -102,8 +102,11 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "reads",
         aliases: &[],
-        value: "log|local|sync",
-        help: "how a key-value read is served: log (through the log like a write); Zab also \
+        value: "log|read-index|lease|follower|local|sync",
+        help: "how a key-value read is served: log (through the log like a write); Raft also \
+               read-index (the leader confirms it leads with a heartbeat round), lease (the \
+               leader answers alone while a heartbeat majority's lease holds, less the drift \
+               bound) and follower (a follower asks the leader for a read index); Zab also \
                local (ZooKeeper's default: the client's server answers from its own state; \
                sequentially consistent, not linearizable) and sync (after a sync through the \
                leader: linearizable)",

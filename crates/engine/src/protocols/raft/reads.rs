@@ -125,15 +125,26 @@ impl Raft {
         s.term_at(s.commit_index) == s.term()
     }
 
-    /// The newest round a majority (the leader included) has acknowledged.
+    /// The newest round a quorum of the configuration (the leader included) has acknowledged:
+    /// a majority, or with membership changes the latest configuration's quorum (§4.1, §4.3).
     fn confirmed_round(&self, s: &RaftState) -> u64 {
         let mut acks = s.read.acked.clone();
         if acks.len() != self.nodes {
             return 0;
         }
         acks[s.id.idx()] = s.read.round;
-        acks.sort_unstable_by(|a, b| b.cmp(a));
-        acks[self.majority() - 1]
+        let mut rounds = acks.clone();
+        rounds.sort_unstable_by(|a, b| b.cmp(a));
+        rounds.dedup();
+        rounds
+            .into_iter()
+            .find(|&r| {
+                let ids: Vec<NodeId> = NodeId::all(self.nodes)
+                    .filter(|n| acks[n.idx()] >= r)
+                    .collect();
+                self.is_quorum(s, &ids)
+            })
+            .unwrap_or(0)
     }
 
     /// A leader's read, by the configured path. Under `reads=log` it is appended like a write.
