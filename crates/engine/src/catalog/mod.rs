@@ -27,7 +27,9 @@ pub use raft::{
     READ_WITHOUT_QUORUM_CHECK, RECONFIG_BEFORE_TERM_COMMIT, UNPERSISTED_LOG,
     VOTE_WITHOUT_LOG_CHECK,
 };
-pub use settings::{NetworkSettings, Settings, Workload, DEFAULT_CLIENTS, MAX_CLIENTS, MAX_NODES};
+pub use settings::{
+    NetworkSettings, Settings, Workload, DEFAULT_CLIENTS, MAX_CLIENTS, MAX_DRIFT_PPM, MAX_NODES,
+};
 pub use three_phase_commit::{
     TERMINATION_IGNORES_PRECOMMIT, THREE_PC, UNCERTAIN_COMMITS_ON_TIMEOUT,
 };

@@ -148,6 +148,8 @@ fn is_default_reads(r: &Reads) -> bool {
 }
 
 pub const MAX_NODES: usize = 25;
+/// The largest clock-drift bound accepted: beyond it a "timeout" stops meaning anything.
+pub const MAX_DRIFT_PPM: u32 = 500_000;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -232,7 +234,7 @@ impl Settings {
                 return Err("requests can come at most every 1ms".into());
             }
         }
-        if self.drift_ppm > crate::sim::clock::MAX_DRIFT_PPM {
+        if self.drift_ppm > MAX_DRIFT_PPM {
             return Err(format!(
                 "clock drift must be at most 0.5, a clock running at half or one and a half \
                  times true speed (got {})",

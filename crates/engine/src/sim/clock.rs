@@ -9,13 +9,12 @@
 //! thesis §6.4.1: "a bound on clock drift").
 
 use super::rng::SimRng;
+use crate::catalog::MAX_DRIFT_PPM;
 use crate::node::Time;
 
 /// A clock's rate in parts per million of true time: 1_000_000 keeps time.
 pub type Rate = u64;
 pub const TRUE_RATE: Rate = 1_000_000;
-/// The largest drift bound accepted: beyond it a "timeout" stops meaning anything.
-pub const MAX_DRIFT_PPM: u32 = 500_000;
 /// Keeps the drift RNG's stream apart from the simulator's for the same seed.
 const SALT: u64 = 0xd81f_7c10_c0c4_0000;
 
