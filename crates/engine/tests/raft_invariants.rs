@@ -104,6 +104,7 @@ fn the_checker_lists_its_properties() {
             "Leader Completeness",
             "State Machine Safety",
             "Acknowledged Writes Durable",
+            "Configuration Overlap",
             "Lease Exclusivity"
         ]
     );
