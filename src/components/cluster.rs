@@ -735,9 +735,9 @@ pub const BUSY: usize = 150;
 
 /// The message colours of the stylesheet's `.msg.kN` classes, for the canvas and exports:
 /// twelve, as many as Zab's kinds.
-pub const KIND_COLOURS: [&str; 12] = [
+pub const KIND_COLOURS: [&str; 13] = [
     "#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#ca8a04",
-    "#4338ca", "#92400e", "#0f766e", "#64748b",
+    "#4338ca", "#92400e", "#0f766e", "#64748b", "#be123c",
 ];
 
 /// Paints the messages in flight on `canvas`, laid over the SVG (same box: one SVG unit is one
