@@ -1,8 +1,7 @@
 //! Three-Phase Commit in the lab: S1 coordinates, the others participate, as in Two-Phase Commit.
 
-use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings, Words};
+use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Progress, Settings};
 use crate::invariants::three_phase_commit::ThreePcChecker;
-use crate::node::Decision;
 use crate::protocols::three_phase_commit::{ThreePc, ThreePcState};
 
 pub const UNCERTAIN_COMMITS_ON_TIMEOUT: Bug = Bug(&BugInfo {
@@ -59,27 +58,7 @@ pub const THREE_PC: Entry = Entry {
             "aborted: the newest transaction it decided, #n below",
         ),
     ],
-    words: Words {
-        solid: "solid: a transaction decided here, in its outcome's colour",
-        pale: "pale, dashed: not decided here yet",
-
-        outcomes: &[
-            (
-                Decision::Commit,
-                "green: committed here, its +n added to the counter",
-            ),
-            (Decision::Abort, "red: aborted here"),
-        ],
-        older: "transactions",
-        leader: (
-            "the coordinator starts a transaction",
-            "{node} starts txn #{term}",
-        ),
-        commit: (
-            "a transaction decided (commit or abort)",
-            "{n} transactions decided",
-        ),
-    },
+    words: super::two_phase_commit::COMMIT_WORDS,
 };
 
 impl Model for ThreePc {

@@ -20,6 +20,28 @@ pub const COMMIT_MISSING_VOTE: Bug = Bug(&BugInfo {
           without one can commit what a participant aborted, breaking Commit Validity.",
 });
 
+/// How the commit protocols' legend and timeline speak of their cells and marks; 3PC shares it.
+pub const COMMIT_WORDS: Words = Words {
+    solid: "solid: a transaction decided here, in its outcome's colour",
+    pale: "pale, dashed: not decided here yet",
+    outcomes: &[
+        (
+            Decision::Commit,
+            "green: committed here, its +n added to the counter",
+        ),
+        (Decision::Abort, "red: aborted here"),
+    ],
+    older: "transactions",
+    leader: (
+        "the coordinator starts a transaction",
+        "{node} starts txn #{term}",
+    ),
+    commit: (
+        "a transaction decided (commit or abort)",
+        "{n} transactions decided",
+    ),
+};
+
 pub const TWO_PC: Entry = Entry {
     slug: "2pc",
     title: "Two-Phase Commit",
@@ -58,27 +80,7 @@ pub const TWO_PC: Entry = Entry {
             "aborted: the newest transaction it decided, #n below",
         ),
     ],
-    words: Words {
-        solid: "solid: a transaction decided here, in its outcome's colour",
-        pale: "pale, dashed: not decided here yet",
-
-        outcomes: &[
-            (
-                Decision::Commit,
-                "green: committed here, its +n added to the counter",
-            ),
-            (Decision::Abort, "red: aborted here"),
-        ],
-        older: "transactions",
-        leader: (
-            "the coordinator starts a transaction",
-            "{node} starts txn #{term}",
-        ),
-        commit: (
-            "a transaction decided (commit or abort)",
-            "{n} transactions decided",
-        ),
-    },
+    words: COMMIT_WORDS,
 };
 
 impl Model for TwoPc {
