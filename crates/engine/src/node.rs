@@ -453,6 +453,10 @@ pub struct TableRow {
     pub notes: Vec<String>,
     pub cells: Vec<TableCell>,
     pub marks: Vec<TableMark>,
+    /// A snapshot standing for the log before `cells` (Raft's log compaction), drawn as one box
+    /// at the left: its key is the last index it covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<TableCell>,
 }
 
 /// One cell: a log entry, a slot, a transaction or a named field.

@@ -24,6 +24,7 @@ fn raft(bugs: (bool, bool)) -> Raft {
         bug_forget_vote_on_restart: false,
         bug_unpersisted_log: false,
         reconfig: Default::default(),
+        compaction: Default::default(),
     }
 }
 
@@ -40,6 +41,7 @@ fn node(r: &Raft, id: u8, term: u64, log: &[Entry]) -> RaftState {
         current_term: term,
         voted_for: None,
         log: log.iter().copied().collect::<Vector<_>>(),
+        snapshot: None,
     };
     r.on_start(NodeId(id), &durable, &mut Out::new(false))
 }
@@ -72,6 +74,7 @@ fn a_follower_that_times_out_becomes_a_candidate() {
                 current_term: 4,
                 voted_for: Some(NodeId(1)),
                 log: s.durable.log.clone(),
+                snapshot: None,
             }),
             Effect::Send {
                 to: NodeId(2),
@@ -112,6 +115,7 @@ fn a_vote_is_refused_to_a_candidate_with_a_stale_log() {
                 current_term: 4,
                 voted_for: None,
                 log: s.durable.log.clone(),
+                snapshot: None,
             }),
             Effect::Send {
                 to: NodeId(1),
@@ -388,6 +392,7 @@ fn the_forget_vote_bug_restarts_without_its_vote() {
         current_term: 2,
         voted_for: Some(NodeId(3)),
         log: Vector::new(),
+        snapshot: None,
     };
     let correct = raft((false, false)).on_start(NodeId(2), &stored, &mut Out::new(false));
     assert_eq!(correct.durable, stored);

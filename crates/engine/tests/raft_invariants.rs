@@ -23,6 +23,7 @@ fn raft() -> Raft {
         bug_forget_vote_on_restart: false,
         bug_unpersisted_log: false,
         reconfig: Default::default(),
+        compaction: Default::default(),
     }
 }
 
@@ -40,6 +41,7 @@ fn node(id: u8, role: Role, term: u64, log: &[Entry], commit: u64) -> RaftState 
         current_term: term,
         voted_for: None,
         log: log.iter().copied().collect::<Vector<_>>(),
+        snapshot: None,
     };
     let mut s = raft().on_start(NodeId(id), &durable, &mut Out::new(false));
     s.role = role;

@@ -59,6 +59,7 @@ fn start(r: &Raft, id: NodeId, term: u64, log: &[Entry]) -> RaftState {
         current_term: term,
         voted_for: None,
         log: log.iter().copied().collect::<Vector<_>>(),
+        snapshot: None,
     };
     r.on_start(id, &d, &mut Out::new(false))
 }
@@ -235,6 +236,7 @@ fn section_4_2_1_a_caught_up_learner_is_added_by_a_configuration_entry() {
             current_term: 5,
             voted_for: Some(S1),
             log: s.durable.log.clone(),
+            snapshot: None,
         })
     );
     // Every voter of the new configuration, S4 included, was waiting for entry 4.

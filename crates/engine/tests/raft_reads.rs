@@ -26,6 +26,7 @@ fn raft(reads: Reads) -> Raft {
         bug_forget_vote_on_restart: false,
         bug_unpersisted_log: false,
         reconfig: Default::default(),
+        compaction: Default::default(),
     }
 }
 
@@ -56,6 +57,7 @@ fn leader(r: &Raft, committed: u64) -> RaftState {
         current_term: 2,
         voted_for: Some(NodeId(1)),
         log: log.iter().copied().collect::<Vector<_>>(),
+        snapshot: None,
     };
     let mut s = r.on_start(NodeId(1), &durable, &mut Out::new(false));
     s.role = Role::Leader;
@@ -76,6 +78,7 @@ fn follower(r: &Raft, id: u8) -> RaftState {
         current_term: 2,
         voted_for: None,
         log: [write(1, 1, 7), write(2, 2, 8)].into_iter().collect(),
+        snapshot: None,
     };
     let mut s = r.on_start(NodeId(id), &durable, &mut Out::new(false));
     s.leader = Some(NodeId(1));

@@ -37,6 +37,7 @@ fn durable(term: u64, voted_for: Option<NodeId>, log: &[Entry]) -> RaftDurable {
         current_term: term,
         voted_for,
         log: log.iter().copied().collect::<Vector<_>>(),
+        snapshot: None,
     }
 }
 
@@ -218,6 +219,7 @@ fn figure2_all_servers_step_down_on_a_vote_reply_with_a_higher_term() {
             current_term: 6,
             voted_for: None,
             log,
+            snapshot: None,
         })]
     );
     assert_eq!(
@@ -248,6 +250,7 @@ fn figure2_all_servers_step_down_on_an_append_reply_with_a_higher_term() {
             current_term: 6,
             voted_for: None,
             log,
+            snapshot: None,
         }))
     );
     assert!(actions.contains(&Effect::CancelTimer(RaftTimer::Heartbeat)));

@@ -34,6 +34,7 @@ fn raft_node(r: &Raft, id: u8, term: u64, log: &[Entry]) -> RaftState {
         current_term: term,
         voted_for: None,
         log: log.iter().copied().collect::<Vector<_>>(),
+        snapshot: None,
     };
     r.on_start(NodeId(id), &durable, &mut Out::new(false))
 }
@@ -108,6 +109,7 @@ fn a_crashed_raft_row_shows_its_stable_log_uncommitted() {
         current_term: 4,
         voted_for: None,
         log: [entry(4, 1, 1)].into_iter().collect(),
+        snapshot: None,
     };
     let row = r.table_row_durable(&d);
     assert_eq!(cells(&row), vec![(1, 4, "4", "+1", false)]);

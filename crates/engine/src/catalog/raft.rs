@@ -2,7 +2,7 @@
 
 use super::{Bug, BugInfo, Entry, ExploreBudgets, Model, Opt, Progress, Settings, Words};
 use crate::invariants::raft::RaftChecker;
-use crate::protocols::raft::{Config, Raft, RaftState, ReadConfig, Reconfig, Role};
+use crate::protocols::raft::{Compaction, Config, Raft, RaftState, ReadConfig, Reconfig, Role};
 
 pub const COMMIT_OLD_TERM: Bug = Bug(&BugInfo {
     slug: "raft-commit-old-term",
@@ -75,6 +75,17 @@ pub const JOINT_NEW_MAJORITY_ONLY: Bug = Bug(&BugInfo {
           can decide independently, electing two leaders in one term. Needs membership=joint.",
 });
 
+pub const SNAPSHOT_DROPS_NEWER_ENTRIES: Bug = Bug(&BugInfo {
+    slug: "raft-snapshot-drops-newer-entries",
+    describe: "A follower receiving InstallSnapshot discards its whole log, even the entries \
+               after the snapshot that it holds and acknowledged.",
+    why: "\"If existing log entry has same index and term as snapshot's last included entry, \
+          retain log entries following it\" (Raft dissertation Figure 5.3, InstallSnapshot rule \
+          6): the follower's acknowledgement counted towards committing those entries, so \
+          dropping them leaves a committed entry on less than a majority, and a leader elected \
+          without it breaks Leader Completeness. Needs snapshot-every.",
+});
+
 pub const RAFT: Entry = Entry {
     slug: "raft",
     title: "Raft",
@@ -89,6 +100,7 @@ pub const RAFT: Entry = Entry {
         READ_WITHOUT_QUORUM_CHECK,
         LEASE_IGNORES_DRIFT,
         JOINT_NEW_MAJORITY_ONLY,
+        SNAPSHOT_DROPS_NEWER_ENTRIES,
     ],
     options: &[Opt::PreVote, Opt::CheckQuorum],
     defaults: |_| {},
@@ -143,6 +155,10 @@ impl Model for Raft {
                 initial: Config::first(st.voters.unwrap_or(st.nodes)),
                 bug_reconfig_before_term_commit: st.has_bug(RECONFIG_BEFORE_TERM_COMMIT),
                 bug_joint_new_majority_only: st.has_bug(JOINT_NEW_MAJORITY_ONLY),
+            },
+            compaction: Compaction {
+                every: st.snapshot_every,
+                bug_drops_newer_entries: st.has_bug(SNAPSHOT_DROPS_NEWER_ENTRIES),
             },
         }
     }

@@ -95,6 +95,10 @@ pub struct Settings {
     /// of the pool wait outside it; all of them when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voters: Option<usize>,
+    /// Raft: each server snapshots its state machine after this many applied entries and
+    /// discards the log before (dissertation ch. 5); never when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_every: Option<u64>,
 }
 
 fn is_zero(x: &u32) -> bool {
@@ -148,6 +152,8 @@ fn is_default_reads(r: &Reads) -> bool {
 }
 
 pub const MAX_NODES: usize = 25;
+/// The longest compaction interval accepted: beyond it no run of the lab ever snapshots.
+pub const MAX_SNAPSHOT_EVERY: u64 = 100_000;
 /// The largest clock-drift bound accepted: beyond it a "timeout" stops meaning anything.
 pub const MAX_DRIFT_PPM: u32 = 500_000;
 
@@ -172,6 +178,7 @@ impl Default for Settings {
             reads: Reads::default(),
             membership: Membership::Fixed,
             voters: None,
+            snapshot_every: None,
         }
     }
 }
@@ -261,6 +268,19 @@ impl Settings {
                 return Err(format!(
                     "voters must be between 1 and the {} nodes (got {v})",
                     self.nodes
+                ));
+            }
+        }
+        if let Some(n) = self.snapshot_every {
+            if self.protocol != ProtocolKind::Raft {
+                return Err(format!(
+                    "snapshot-every is for Raft; {} keeps its whole log",
+                    entry.title
+                ));
+            }
+            if !(1..=MAX_SNAPSHOT_EVERY).contains(&n) {
+                return Err(format!(
+                    "snapshot-every must be between 1 and {MAX_SNAPSHOT_EVERY} entries (got {n})"
                 ));
             }
         }

@@ -132,6 +132,14 @@ pub const KEYS: &[Key] = &[
         help: "with membership changes: S1..SN form the first configuration, the other nodes \
                wait outside it",
     },
+    Key {
+        name: "snapshot-every",
+        aliases: &[],
+        value: "N|off",
+        help: "Raft: each server snapshots its state machine after N applied entries and \
+               discards the log before it; a leader sends a follower that needs a discarded \
+               entry its snapshot (InstallSnapshot) (Raft dissertation ch. 5)",
+    },
 ];
 
 /// The canonical name of a setting written `key`, if it is one.
@@ -216,6 +224,8 @@ impl Settings {
             "membership" => self.membership = Membership::parse(v)?,
             "voters" if v == "all" => self.voters = None,
             "voters" => self.voters = Some(number(v, "a node count")?),
+            "snapshot-every" if v == "off" => self.snapshot_every = None,
+            "snapshot-every" => self.snapshot_every = Some(number(v, "a number of entries")?),
             "bug" => {
                 for b in v.split(',').filter(|b| !b.is_empty()) {
                     let b = Bug::parse(b)?;
@@ -277,6 +287,10 @@ impl Settings {
             (
                 "voters",
                 self.voters.map_or("all".into(), |v| v.to_string()),
+            ),
+            (
+                "snapshot-every",
+                self.snapshot_every.map_or("off".into(), |n| n.to_string()),
             ),
         ];
         for o in Opt::ALL {

@@ -3,7 +3,8 @@
 
 use super::RaftChecker;
 use crate::invariants::{InvariantInfo, Violation};
-use crate::protocols::raft::RaftState;
+use crate::protocols::raft::{Entry, RaftState};
+use imbl::Vector;
 
 pub const INFO: InvariantInfo = InvariantInfo {
     name: "Leader Append-Only",
@@ -11,16 +12,16 @@ pub const INFO: InvariantInfo = InvariantInfo {
     source: "Raft, Figure 3 and §5.3",
 };
 
-pub fn check(c: &mut RaftChecker, s: &RaftState, found: &mut Vec<Violation>) {
-    let len = s.last_index();
-    let last = s.log().last().copied();
+pub fn check(c: &mut RaftChecker, s: &RaftState, log: &Vector<Entry>, found: &mut Vec<Violation>) {
+    let len = log.len() as u64;
+    let last = log.last().copied();
     let i = s.id.idx();
     if let Some((term, old_len, old_last)) = c.leading[i] {
         if term == s.term() {
             // Entries only change by truncating a suffix, so the old last entry standing
             // where it was means nothing before it changed either.
             let kept = old_len == 0
-                || (len >= old_len && s.log().get(old_len as usize - 1).copied() == old_last);
+                || (len >= old_len && log.get(old_len as usize - 1).copied() == old_last);
             if !kept {
                 found.push(Violation {
                     invariant: INFO.name.into(),

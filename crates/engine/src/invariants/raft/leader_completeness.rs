@@ -3,7 +3,8 @@
 
 use super::{live_leaders, Committed, RaftChecker};
 use crate::invariants::{CheckCtx, InvariantInfo, Violation};
-use crate::protocols::raft::{Raft, RaftState};
+use crate::protocols::raft::{Entry, Raft, RaftState};
+use imbl::Vector;
 
 pub const INFO: InvariantInfo = InvariantInfo {
     name: "Leader Completeness",
@@ -12,8 +13,9 @@ pub const INFO: InvariantInfo = InvariantInfo {
     source: "Raft, Figure 3 and §5.4",
 };
 
-fn missing(s: &RaftState, index: u64, c: &Committed) -> Option<Violation> {
-    if s.term() <= c.term || s.log().get(index as usize - 1) == Some(&c.entry) {
+/// `log` is `s`'s whole log, as the checker last saw it.
+fn missing(s: &RaftState, log: &Vector<Entry>, index: u64, c: &Committed) -> Option<Violation> {
+    if s.term() <= c.term || log.get(index as usize - 1) == Some(&c.entry) {
         return None;
     }
     Some(Violation {
@@ -35,7 +37,7 @@ pub fn check_new_leader(c: &RaftChecker, s: &RaftState, found: &mut Vec<Violatio
         .committed
         .iter()
         .enumerate()
-        .find_map(|(k, e)| missing(s, k as u64 + 1, e))
+        .find_map(|(k, e)| missing(s, c.shadow(s.id), k as u64 + 1, e))
     {
         found.push(v);
     }
@@ -50,7 +52,7 @@ pub fn check_new_commits(
 ) {
     for s in live_leaders(ctx) {
         if let Some(v) = (from as usize..c.committed.len())
-            .find_map(|k| missing(s, k as u64 + 1, &c.committed[k]))
+            .find_map(|k| missing(s, c.shadow(s.id), k as u64 + 1, &c.committed[k]))
         {
             found.push(v);
         }

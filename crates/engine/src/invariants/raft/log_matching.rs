@@ -3,7 +3,7 @@
 
 use super::{extend_hash, RaftChecker};
 use crate::invariants::{InvariantInfo, Violation};
-use crate::protocols::raft::RaftState;
+use crate::protocols::raft::{Entry, RaftState};
 use imbl::Vector;
 
 pub const INFO: InvariantInfo = InvariantInfo {
@@ -15,9 +15,13 @@ pub const INFO: InvariantInfo = InvariantInfo {
 
 /// Compares the node's log with the one last checked, hashes the changed suffix and checks each
 /// new (index, term) against every log seen with it. Returns the length of the unchanged prefix.
-pub fn check(c: &mut RaftChecker, s: &RaftState, found: &mut Vec<Violation>) -> u64 {
+pub fn check(
+    c: &mut RaftChecker,
+    s: &RaftState,
+    log: &Vector<Entry>,
+    found: &mut Vec<Violation>,
+) -> u64 {
     let i = s.id.idx();
-    let log = s.log();
     let (old, hashes) = &c.shadows[i];
     // Logs change only by truncating a suffix and appending, and every entry carries its term
     // and a unique request id: the last equal entry marks the unchanged prefix.

@@ -3,6 +3,11 @@
 //!
 //! The checks are incremental: after each event only the nodes that changed are examined, and
 //! logs are compared from the point where they changed, so checking stays linear in the run.
+//!
+//! The properties speak of whole logs. A server that compacted its log (dissertation ch. 5)
+//! holds a snapshot instead of a prefix; the checker puts back the prefix it stands for: the
+//! node's own entries as last seen when they end with the snapshot's last entry, otherwise the
+//! committed prefix (a snapshot covers only applied, hence committed, entries).
 
 mod acknowledged_writes;
 mod config_overlap;
@@ -80,8 +85,11 @@ impl Checker<Raft> for RaftChecker {
                 self.checked_commit[id.idx()] = 0;
                 continue;
             };
-            let unchanged = log_matching::check(self, s, &mut found);
-            if let Some(g) = state_machine_safety::check(self, s, unchanged, &mut found) {
+            let Some(log) = self.full_log(s) else {
+                continue;
+            };
+            let unchanged = log_matching::check(self, s, &log, &mut found);
+            if let Some(g) = state_machine_safety::check(self, s, &log, unchanged, &mut found) {
                 grew = Some(grew.map_or(g, |x| x.min(g)));
             }
             if s.role == Role::Leader {
@@ -89,7 +97,7 @@ impl Checker<Raft> for RaftChecker {
                 if new_leader {
                     leader_completeness::check_new_leader(self, s, &mut found);
                 }
-                leader_append_only::check(self, s, &mut found);
+                leader_append_only::check(self, s, &log, &mut found);
             } else {
                 self.leading[id.idx()] = None;
             }
@@ -103,6 +111,32 @@ impl Checker<Raft> for RaftChecker {
         }
         lease_exclusivity::check(ctx, &mut found);
         found
+    }
+}
+
+impl RaftChecker {
+    /// `s`'s whole log: its entries after the snapshot, behind the prefix the snapshot stands
+    /// for. `None` only if the checker never saw that prefix, which a run cannot reach.
+    fn full_log(&self, s: &RaftState) -> Option<Vector<Entry>> {
+        let Some(snap) = &s.durable.snapshot else {
+            return Some(s.log().clone());
+        };
+        let n = snap.last_index as usize;
+        let own = &self.shadows[s.id.idx()].0;
+        let mut prefix = if own.len() >= n && own[n - 1].term == snap.last_term {
+            own.take(n)
+        } else if self.committed.len() >= n {
+            self.committed.take(n).iter().map(|c| c.entry).collect()
+        } else {
+            return None;
+        };
+        prefix.append(s.log().clone());
+        Some(prefix)
+    }
+
+    /// A node's whole log as last checked.
+    fn shadow(&self, id: NodeId) -> &Vector<Entry> {
+        &self.shadows[id.idx()].0
     }
 }
 

@@ -3,7 +3,8 @@
 
 use super::{Committed, RaftChecker};
 use crate::invariants::{InvariantInfo, Violation};
-use crate::protocols::raft::RaftState;
+use crate::protocols::raft::{Entry, RaftState};
+use imbl::Vector;
 
 pub const INFO: InvariantInfo = InvariantInfo {
     name: "State Machine Safety",
@@ -18,6 +19,7 @@ pub const INFO: InvariantInfo = InvariantInfo {
 pub fn check(
     c: &mut RaftChecker,
     s: &RaftState,
+    log: &Vector<Entry>,
     unchanged: u64,
     found: &mut Vec<Violation>,
 ) -> Option<u64> {
@@ -37,7 +39,7 @@ pub fn check(
     }
     let mut grew = None;
     for index in checked + 1..=s.commit_index {
-        let e = s.log()[index as usize - 1];
+        let e = log[index as usize - 1];
         match c.committed.get(index as usize - 1) {
             Some(known) if known.entry != e => {
                 found.push(Violation {

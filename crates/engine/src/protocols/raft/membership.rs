@@ -310,14 +310,19 @@ impl Raft {
         if self.fixed() {
             return;
         }
-        let start = if from <= s.config_index { 1 } else { from };
-        if start == 1 {
-            s.config = self.initial_config();
-            s.config_index = 0;
+        // A snapshot holds the configuration as of its last entry (dissertation §5.1); the
+        // entries it covers are committed, so they are never truncated.
+        let base = s.snapshot_index();
+        let start = if from <= s.config_index { 1 } else { from }.max(base + 1);
+        if start == base + 1 {
+            (s.config, s.config_index) = match &s.durable.snapshot {
+                Some(snap) => (snap.config, snap.config_index),
+                None => (self.initial_config(), 0),
+            };
         }
         // Indexing, not iter().skip(): skipping through an imbl vector is linear.
         for i in start..=s.last_index() {
-            if let Some(c) = s.durable.log[i as usize - 1].config {
+            if let Some(c) = s.durable.entry(i).and_then(|e| e.config) {
                 s.config = c;
                 s.config_index = i;
             }

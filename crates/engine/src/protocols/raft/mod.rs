@@ -15,6 +15,7 @@ pub mod membership;
 mod present;
 mod reads;
 mod replication;
+pub mod snapshot;
 
 pub use reads::{
     FollowerRead, HeldRead, LeaderCheck, LeaderCheckReply, ReadConfig, ReadIndexAnswer,
@@ -23,6 +24,7 @@ pub use reads::{
 
 use super::machine::{Reads, Store};
 pub use membership::{Config, Membership, Pending, Reconfig};
+pub use snapshot::{Compaction, InstallSnapshot, Snapshot};
 
 use crate::node::narrate;
 use crate::node::{ConfChange, NodeId, Out, Protocol, Reply, Request, Time};
@@ -88,6 +90,9 @@ pub enum RaftMsg {
     /// A follower asks the leader for a read index (thesis §6.4, follower reads).
     ReadIndexAsk(ReadIndexAsk),
     ReadIndexAnswer(ReadIndexAnswer),
+    /// The leader sends its snapshot to a follower that needs a discarded entry (dissertation
+    /// §5.1, Figure 5.3); the follower answers with an AppendEntriesReply, as etcd does.
+    InstallSnapshot(InstallSnapshot),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -110,8 +115,13 @@ pub enum RaftTimer {
 pub struct RaftDurable {
     pub current_term: u64,
     pub voted_for: Option<NodeId>,
-    /// 1-based as in the paper: entry i is `log[i - 1]`.
+    /// 1-based as in the paper: entry i is `log[i - 1]`, counted after the snapshot if there
+    /// is one (entry i is then `log[i - snapshot.last_index - 1]`).
     pub log: Vector<Entry>,
+    /// The state machine up to a prefix of the log, which was discarded (dissertation §5.1);
+    /// only with `snapshot-every`, so runs without it serialize as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<Snapshot>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -162,17 +172,40 @@ impl RaftState {
     pub fn term(&self) -> u64 {
         self.durable.current_term
     }
+    /// The entries after the snapshot (the whole log without one).
     pub fn log(&self) -> &Vector<Entry> {
         &self.durable.log
     }
+    /// The last index the snapshot covers; 0 without one.
+    pub fn snapshot_index(&self) -> u64 {
+        self.durable.snapshot_index()
+    }
     pub fn last_index(&self) -> u64 {
-        self.durable.log.len() as u64
+        self.snapshot_index() + self.durable.log.len() as u64
+    }
+    /// Entry `index`, if the log still holds it (not 0, not compacted, not past the end).
+    pub fn entry(&self, index: u64) -> Option<&Entry> {
+        self.durable.entry(index)
     }
     pub fn term_at(&self, index: u64) -> u64 {
-        term_at(&self.durable.log, index)
+        match &self.durable.snapshot {
+            Some(snap) if index <= snap.last_index => snap.term_at(index),
+            _ => term_at(&self.durable.log, index - self.snapshot_index()),
+        }
     }
     pub fn last_term(&self) -> u64 {
         self.term_at(self.last_index())
+    }
+}
+
+impl RaftDurable {
+    pub fn snapshot_index(&self) -> u64 {
+        self.snapshot.as_ref().map_or(0, |s| s.last_index)
+    }
+    /// Entry `index`, if the log still holds it (not 0, not compacted, not past the end).
+    pub fn entry(&self, index: u64) -> Option<&Entry> {
+        let k = index.checked_sub(self.snapshot_index() + 1)?;
+        self.log.get(k as usize)
     }
 }
 
@@ -203,6 +236,8 @@ pub struct Raft {
     pub bug_unpersisted_log: bool,
     /// Membership changes (dissertation ch. 4); fixed by default.
     pub reconfig: Reconfig,
+    /// Log compaction (dissertation ch. 5); off by default.
+    pub compaction: Compaction,
 }
 
 impl Raft {
@@ -284,6 +319,7 @@ impl Protocol for Raft {
             pending: None,
             read: ReadPath::default(),
         };
+        self.restore_snapshot(&mut s, out);
         self.refresh_config(&mut s, 1);
         narrate!(
             out,
@@ -315,6 +351,7 @@ impl Protocol for Raft {
             | RaftMsg::PreVoteReply(_)
             | RaftMsg::ReadIndexAsk(_)
             | RaftMsg::ReadIndexAnswer(_) => None,
+            RaftMsg::InstallSnapshot(m) => Some(m.term),
         };
         if let RaftMsg::RequestVote(m) = &msg {
             if self.ignores_vote_request(s, from, m.term, out) {
@@ -338,6 +375,7 @@ impl Protocol for Raft {
             RaftMsg::LeaderCheckReply(m) => self.on_leader_check_reply(s, from, m, out),
             RaftMsg::ReadIndexAsk(m) => self.on_read_index_ask(s, from, m, out),
             RaftMsg::ReadIndexAnswer(m) => self.on_read_index_answer(s, m, out),
+            RaftMsg::InstallSnapshot(m) => self.on_install_snapshot(s, from, m, out),
         }
     }
 

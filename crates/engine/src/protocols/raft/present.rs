@@ -2,13 +2,12 @@
 //! the cluster view and the inspector's sections (Figure 2's state variables by their paper
 //! names, the replication table and the log). No rule of the protocol lives here.
 
-use super::{Entry, Raft, RaftDurable, RaftMsg, RaftState, RaftTimer, Role};
+use super::{Entry, Raft, RaftDurable, RaftMsg, RaftState, RaftTimer, Role, Snapshot};
 use crate::node::{
     LogCell, Message, NodeId, NodeSummary, Present, Section, TableCell, TableLayout, TableMark,
     TableRow, TimerKind, TABLE_COLUMNS,
 };
 use crate::protocols::machine::{self, Reads};
-use imbl::Vector;
 
 impl TimerKind for RaftTimer {
     fn label(&self) -> String {
@@ -52,6 +51,7 @@ impl Message for RaftMsg {
             RaftMsg::LeaderCheckReply(_) => 7,
             RaftMsg::ReadIndexAsk(_) => 8,
             RaftMsg::ReadIndexAnswer(_) => 9,
+            RaftMsg::InstallSnapshot(_) => 10,
         }
     }
 
@@ -82,6 +82,9 @@ impl Message for RaftMsg {
                 Some(i) => format!("ReadIndex {i}"),
                 None => "ReadIndex: not leader".into(),
             },
+            RaftMsg::InstallSnapshot(m) => {
+                format!("Snapshot t{} ≤{}", m.term, m.snapshot.last_index)
+            }
         }
     }
 
@@ -138,6 +141,27 @@ impl Message for RaftMsg {
                         .map_or("none: not the leader".into(), |i| i.to_string()),
                 ),
             ],
+            RaftMsg::InstallSnapshot(m) => {
+                let snap = &m.snapshot;
+                let mut v = vec![
+                    f("term", m.term.to_string()),
+                    f("lastIncludedIndex", snap.last_index.to_string()),
+                    f("lastIncludedTerm", snap.last_term.to_string()),
+                    f("configuration", snap.config.to_string()),
+                    f("counter", snap.value.to_string()),
+                ];
+                if !snap.kv.is_empty() {
+                    v.push(f(
+                        "store",
+                        snap.kv
+                            .entries()
+                            .map(|(k, x)| format!("{}={x}", crate::node::key_name(k)))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ));
+                }
+                v
+            }
         }
     }
 }
@@ -217,12 +241,13 @@ impl Present for Raft {
         "LeaderCheckReply",
         "ReadIndex",
         "ReadIndexReply",
+        "InstallSnapshot",
     ];
 
     fn summary(&self, s: &RaftState) -> NodeSummary {
         let (role, class) = role(s);
         let len = s.last_index();
-        let from = len.saturating_sub(8);
+        let from = len.saturating_sub(8).max(s.snapshot_index());
         NodeSummary {
             role: role.into(),
             class,
@@ -230,7 +255,7 @@ impl Present for Raft {
             term_label: format!("term {}", s.term()),
             log: (from + 1..=len)
                 .map(|i| {
-                    let e = s.durable.log[i as usize - 1];
+                    let e = s.durable.log[(i - s.snapshot_index()) as usize - 1];
                     LogCell {
                         index: i,
                         term: e.term,
@@ -311,24 +336,29 @@ impl Present for Raft {
         if self.reads != Reads::Log {
             v.push(read_section(self, s));
         }
-        v.push(log_table(&s.durable.log, s.commit_index, s.last_applied));
+        if let Some(snap) = &s.durable.snapshot {
+            v.push(snapshot_section(snap));
+        }
+        v.push(log_table(&s.durable, s.commit_index, s.last_applied));
         v
     }
 
     fn inspect_durable(&self, d: &RaftDurable) -> Vec<Section> {
-        vec![
-            Section::Fields {
-                title: "Stable storage".into(),
-                fields: vec![
-                    ("currentTerm".into(), d.current_term.to_string()),
-                    (
-                        "votedFor".into(),
-                        d.voted_for.map_or("none".into(), |n| n.to_string()),
-                    ),
-                ],
-            },
-            log_table(&d.log, 0, 0),
-        ]
+        let mut v = vec![Section::Fields {
+            title: "Stable storage".into(),
+            fields: vec![
+                ("currentTerm".into(), d.current_term.to_string()),
+                (
+                    "votedFor".into(),
+                    d.voted_for.map_or("none".into(), |n| n.to_string()),
+                ),
+            ],
+        }];
+        if let Some(snap) = &d.snapshot {
+            v.push(snapshot_section(snap));
+        }
+        v.push(log_table(d, 0, 0));
+        v
     }
 
     fn table_layout(&self) -> TableLayout {
@@ -350,7 +380,8 @@ impl Present for Raft {
     fn table_row(&self, s: &RaftState) -> TableRow {
         TableRow {
             notes: vec![format!("{} · t{}", role(s).0, s.term())],
-            cells: log_cells(&s.durable.log, Some(s.commit_index)),
+            cells: log_cells(&s.durable, Some(s.commit_index)),
+            snapshot: s.durable.snapshot.as_ref().map(snapshot_cell),
             marks: (s.last_applied > 0)
                 .then(|| TableMark {
                     key: s.last_applied,
@@ -367,7 +398,8 @@ impl Present for Raft {
     fn table_row_durable(&self, d: &RaftDurable) -> TableRow {
         TableRow {
             notes: vec![format!("crashed · t{}", d.current_term)],
-            cells: log_cells(&d.log, None),
+            cells: log_cells(d, None),
+            snapshot: d.snapshot.as_ref().map(snapshot_cell),
             ..TableRow::default()
         }
     }
@@ -406,10 +438,57 @@ impl Present for Raft {
     }
 }
 
+/// The snapshot in the inspector (dissertation §5.1).
+fn snapshot_section(snap: &Snapshot) -> Section {
+    let mut fields = vec![
+        ("lastIncludedIndex".into(), snap.last_index.to_string()),
+        ("lastIncludedTerm".into(), snap.last_term.to_string()),
+        ("compacted".into(), compacted(snap)),
+        ("configuration".into(), snap.config.to_string()),
+        ("counter".into(), snap.value.to_string()),
+    ];
+    if !snap.kv.is_empty() {
+        fields.push((
+            "store".into(),
+            snap.kv
+                .entries()
+                .map(|(k, x)| format!("{}={x}", crate::node::key_name(k)))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ));
+    }
+    Section::Fields {
+        title: "Snapshot (dissertation §5.1)".into(),
+        fields,
+    }
+}
+
+/// "+12 compacted": how many entries the snapshot stands for.
+fn compacted(snap: &Snapshot) -> String {
+    format!("+{} compacted", snap.last_index)
+}
+
+/// The snapshot as the log grid's first box.
+fn snapshot_cell(snap: &Snapshot) -> TableCell {
+    TableCell {
+        key: snap.last_index,
+        term: snap.last_term,
+        text: format!("≤{}", snap.last_index),
+        sub: compacted(snap),
+        committed: true,
+        tone: "",
+        detail: format!(
+            "snapshot of entries 1..{} (last term {}): the state machine with counter {} and \
+             configuration {}; the log before it was discarded (§5.1)",
+            snap.last_index, snap.last_term, snap.value, snap.config
+        ),
+    }
+}
+
 /// The last 50 entries; a long log would swamp the inspector.
-fn log_table(log: &Vector<Entry>, commit: u64, applied: u64) -> Section {
-    let len = log.len() as u64;
-    let from = len.saturating_sub(50);
+fn log_table(d: &RaftDurable, commit: u64, applied: u64) -> Section {
+    let len = d.snapshot_index() + d.log.len() as u64;
+    let from = len.saturating_sub(50).max(d.snapshot_index());
     Section::Table {
         title: if from > 0 {
             format!("Log (last 50 of {len})")
@@ -425,7 +504,7 @@ fn log_table(log: &Vector<Entry>, commit: u64, applied: u64) -> Section {
         rows: (from + 1..=len)
             .rev()
             .map(|i| {
-                let e = log[i as usize - 1];
+                let e = d.log[(i - d.snapshot_index()) as usize - 1];
                 let status = if i <= applied {
                     "applied"
                 } else if i <= commit {
@@ -445,11 +524,11 @@ fn log_table(log: &Vector<Entry>, commit: u64, applied: u64) -> Section {
 }
 
 /// The newest entries, as many as the table draws.
-fn log_cells(log: &Vector<Entry>, commit: Option<u64>) -> Vec<TableCell> {
-    let len = log.len() as u64;
-    (len.saturating_sub(TABLE_COLUMNS) + 1..=len)
+fn log_cells(d: &RaftDurable, commit: Option<u64>) -> Vec<TableCell> {
+    let len = d.snapshot_index() + d.log.len() as u64;
+    (len.saturating_sub(TABLE_COLUMNS).max(d.snapshot_index()) + 1..=len)
         .map(|i| {
-            let e = log[i as usize - 1];
+            let e = d.log[(i - d.snapshot_index()) as usize - 1];
             let committed = commit.is_some_and(|c| i <= c);
             TableCell {
                 key: i,

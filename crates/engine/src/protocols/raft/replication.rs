@@ -16,11 +16,15 @@ impl Raft {
     /// nextIndex moves past them, so a later send does not repeat them; a rejection backs it off.
     pub(super) fn send_append(&self, s: &mut RaftState, to: NodeId, out: &mut Out<Self>) {
         let next = s.next_index[to.idx()];
+        // The entry it needs was compacted away: it gets the snapshot (dissertation §5.1).
+        if next <= s.snapshot_index() {
+            return self.send_snapshot(s, to, out);
+        }
         let prev_log_index = next - 1;
-        let end = (s.last_index() as usize).min(prev_log_index as usize + MAX_BATCH);
+        let end = s.last_index().min(prev_log_index + MAX_BATCH as u64);
         // Indexing, not iter().skip(): skipping through an imbl vector is linear.
-        let entries: Vec<Entry> = (prev_log_index as usize..end)
-            .map(|i| s.durable.log[i])
+        let entries: Vec<Entry> = (prev_log_index + 1..=end)
+            .filter_map(|i| s.entry(i).copied())
             .collect();
         s.next_index[to.idx()] = prev_log_index + entries.len() as u64 + 1;
         out.send(
@@ -68,10 +72,12 @@ impl Raft {
     }
 
     /// Applies committed entries to the state machine; the leader answers the clients waiting.
-    fn apply(&self, s: &mut RaftState, out: &mut Out<Self>) {
+    pub(super) fn apply(&self, s: &mut RaftState, out: &mut Out<Self>) {
         while s.last_applied < s.commit_index {
+            let Some(&e) = s.entry(s.last_applied + 1) else {
+                break;
+            };
             s.last_applied += 1;
-            let e = s.durable.log[s.last_applied as usize - 1];
             let reply = machine::apply(&mut s.value, &mut s.kv, &e.request, s.last_applied);
             if s.role == Role::Leader {
                 if let Some(pos) = s.waiting.iter().position(|&i| i == s.last_applied) {
@@ -85,6 +91,7 @@ impl Raft {
         } else {
             self.release_follower_reads(s, out);
         }
+        self.maybe_compact(s, out);
     }
 
     pub(super) fn on_append_entries(
@@ -132,6 +139,10 @@ impl Raft {
         self.reset_election_timer(s, out);
         s.heard_leader = true;
         self.hold_votes(s, out);
+        // Entries up to the snapshot are committed, so they match the leader's (§5.1): only
+        // what follows the snapshot is checked and appended (etcd's maybeAppend does the same).
+        let (prev_log_index, prev_log_term, entries) =
+            self.skip_snapshotted(s, prev_log_index, prev_log_term, entries);
         // Consistency check (§5.3).
         if prev_log_index > s.last_index() || s.term_at(prev_log_index) != prev_log_term {
             narrate!(
@@ -169,7 +180,9 @@ impl Raft {
                     s.id,
                     s.last_index()
                 );
-                s.durable.log.truncate(index as usize - 1);
+                s.durable
+                    .log
+                    .truncate((index - s.snapshot_index()) as usize - 1);
             }
             s.durable.log.push_back(*e);
             changed = true;

@@ -1,0 +1,416 @@
+//! Raft's log compaction (dissertation ch. 5), one event at a time: each test feeds a node one
+//! event and asserts the exact effects it emits (narration aside). The receiver rules are
+//! Figure 5.3's (InstallSnapshot, Figure 13 of the extended paper); where the dissertation is
+//! silent, etcd-io/raft's raft.go (`handleSnapshot`, `restore`) and its data-driven
+//! `slow_follower_after_compaction` test are the model.
+
+use imbl::Vector;
+use lab_engine::node::{Effect, NodeId, Out, Protocol, Request};
+use lab_engine::protocols::machine::Reads;
+use lab_engine::protocols::raft::{
+    AppendEntries, AppendReply, Compaction, Config, Entry, InstallSnapshot, Raft, RaftDurable,
+    RaftMsg, RaftState, RaftTimer, ReadConfig, Role, Snapshot,
+};
+use lab_engine::MS;
+
+fn raft(every: Option<u64>, bug: bool) -> Raft {
+    Raft {
+        nodes: 3,
+        election_timeout: (150 * MS, 300 * MS),
+        heartbeat: 50 * MS,
+        prevote: false,
+        check_quorum: false,
+        reads: Reads::Log,
+        read: ReadConfig::default(),
+        bug_commit_old_term: false,
+        bug_vote_without_log_check: false,
+        bug_forget_vote_on_restart: false,
+        bug_unpersisted_log: false,
+        reconfig: Default::default(),
+        compaction: Compaction {
+            every,
+            bug_drops_newer_entries: bug,
+        },
+    }
+}
+
+/// Entry `id` of `term`: `counter += id`, so the counter tells which entries were applied.
+fn entry(term: u64, id: u64) -> Entry {
+    Entry {
+        term,
+        request: Request::counter(id, id as i64),
+        config: None,
+    }
+}
+
+fn entries(terms: &[u64]) -> Vec<Entry> {
+    terms
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| entry(t, i as u64 + 1))
+        .collect()
+}
+
+/// The snapshot of entries 1..=`last` of `log` (whose entry i adds i to the counter).
+fn snapshot_of(log: &[Entry], last: u64) -> Snapshot {
+    Snapshot {
+        last_index: last,
+        last_term: log[last as usize - 1].term,
+        config: Config::first(3),
+        config_index: 0,
+        value: (1..=last as i64).sum(),
+        kv: Default::default(),
+    }
+}
+
+fn node(r: &Raft, id: u8, term: u64, snapshot: Option<Snapshot>, log: &[Entry]) -> RaftState {
+    let durable = RaftDurable {
+        current_term: term,
+        voted_for: None,
+        log: log.iter().copied().collect::<Vector<_>>(),
+        snapshot,
+    };
+    r.on_start(NodeId(id), &durable, &mut Out::new(false))
+}
+
+fn election_timer() -> Effect<Raft> {
+    Effect::SetTimer {
+        timer: RaftTimer::Election,
+        min: 150 * MS,
+        max: 300 * MS,
+    }
+}
+
+fn ack(term: u64, match_index: u64, last_index: u64) -> Effect<Raft> {
+    Effect::Send {
+        to: NodeId(1),
+        msg: RaftMsg::AppendEntriesReply(AppendReply {
+            term,
+            success: true,
+            match_index,
+            last_index,
+        }),
+    }
+}
+
+#[test]
+fn a_follower_snapshots_after_n_applied_entries_and_discards_the_prefix() {
+    // §5.1: "each server takes snapshots independently, covering just the committed entries".
+    let r = raft(Some(3), false);
+    let log = entries(&[1, 1, 1, 1]);
+    let mut s = node(&r, 2, 1, None, &log);
+    let mut out = Out::new(true);
+    r.on_msg(
+        &mut s,
+        NodeId(1),
+        RaftMsg::AppendEntries(AppendEntries {
+            term: 1,
+            prev_log_index: 4,
+            prev_log_term: 1,
+            entries: vec![],
+            leader_commit: 3,
+        }),
+        &mut out,
+    );
+    let snap = snapshot_of(&log, 3);
+    assert_eq!(
+        out.actions(),
+        vec![
+            election_timer(),
+            Effect::Persist(RaftDurable {
+                current_term: 1,
+                voted_for: None,
+                log: log[3..].iter().copied().collect(),
+                snapshot: Some(snap.clone()),
+            }),
+            ack(1, 4, 4),
+        ]
+    );
+    assert_eq!((s.commit_index, s.last_applied, s.value), (3, 3, 6));
+    assert_eq!(
+        (s.snapshot_index(), s.last_index(), s.log().len()),
+        (3, 4, 1)
+    );
+    assert_eq!((s.term_at(3), s.term_at(4)), (1, 1));
+    assert_eq!(s.entry(3), None, "compacted");
+    assert_eq!(s.entry(4), Some(&log[3]));
+    assert!(out
+        .narration()
+        .iter()
+        .any(|l| l.contains("S2 snapshots its state machine at entry 3 (term 1)")));
+}
+
+#[test]
+fn without_snapshot_every_nothing_is_compacted() {
+    let r = raft(None, false);
+    let log = entries(&[1, 1, 1, 1]);
+    let mut s = node(&r, 2, 1, None, &log);
+    let mut out = Out::new(false);
+    r.on_msg(
+        &mut s,
+        NodeId(1),
+        RaftMsg::AppendEntries(AppendEntries {
+            term: 1,
+            prev_log_index: 4,
+            prev_log_term: 1,
+            entries: vec![],
+            leader_commit: 4,
+        }),
+        &mut out,
+    );
+    assert_eq!(out.actions(), vec![election_timer(), ack(1, 4, 4)]);
+    assert_eq!((s.durable.snapshot.clone(), s.log().len()), (None, 4));
+}
+
+/// S1 leads term 2 with a snapshot up to entry 4 and entries 5 and 6 after it.
+fn leader(r: &Raft) -> (RaftState, Vec<Entry>) {
+    let log = entries(&[1, 1, 2, 2, 2, 2]);
+    let mut s = node(r, 1, 2, Some(snapshot_of(&log, 4)), &log[4..]);
+    s.role = Role::Leader;
+    s.leader = Some(NodeId(1));
+    s.next_index = vec![7; 3];
+    s.match_index = vec![6, 0, 0];
+    (s, log)
+}
+
+#[test]
+fn a_leader_sends_its_snapshot_to_a_follower_that_needs_a_discarded_entry() {
+    // §5.1: "the leader must occasionally send snapshots to followers that lag behind".
+    let r = raft(Some(4), false);
+    let (mut s, log) = leader(&r);
+    let mut out = Out::new(true);
+    // S2 rejects: its log ends at entry 2 (etcd's slow_follower_after_compaction).
+    r.on_msg(
+        &mut s,
+        NodeId(2),
+        RaftMsg::AppendEntriesReply(AppendReply {
+            term: 2,
+            success: false,
+            match_index: 0,
+            last_index: 2,
+        }),
+        &mut out,
+    );
+    assert_eq!(
+        out.actions(),
+        vec![Effect::Send {
+            to: NodeId(2),
+            msg: RaftMsg::InstallSnapshot(InstallSnapshot {
+                term: 2,
+                snapshot: snapshot_of(&log, 4),
+            }),
+        }]
+    );
+    assert_eq!(s.next_index[1], 5, "it assumes the snapshot arrives");
+    assert!(out
+        .narration()
+        .iter()
+        .any(|l| l.contains("S1 sends S2 its snapshot up to entry 4")));
+    // The reply moves matchIndex to the snapshot's end, and the rest of the log follows.
+    let mut out = Out::new(false);
+    r.on_msg(
+        &mut s,
+        NodeId(2),
+        RaftMsg::AppendEntriesReply(AppendReply {
+            term: 2,
+            success: true,
+            match_index: 4,
+            last_index: 4,
+        }),
+        &mut out,
+    );
+    assert_eq!(s.match_index[1], 4);
+    assert_eq!(
+        out.actions(),
+        vec![Effect::Send {
+            to: NodeId(2),
+            msg: RaftMsg::AppendEntries(AppendEntries {
+                term: 2,
+                prev_log_index: 4,
+                prev_log_term: 2,
+                entries: log[4..].to_vec(),
+                leader_commit: 4,
+            }),
+        }]
+    );
+}
+
+fn install(term: u64, snapshot: Snapshot) -> RaftMsg {
+    RaftMsg::InstallSnapshot(InstallSnapshot { term, snapshot })
+}
+
+#[test]
+fn rule_1_a_snapshot_of_a_stale_term_is_refused() {
+    let r = raft(Some(4), false);
+    let log = entries(&[1, 1, 2, 2]);
+    let mut s = node(&r, 2, 3, None, &log[..1]);
+    let mut out = Out::new(true);
+    r.on_msg(
+        &mut s,
+        NodeId(1),
+        install(2, snapshot_of(&log, 4)),
+        &mut out,
+    );
+    assert_eq!(
+        out.actions(),
+        vec![Effect::Send {
+            to: NodeId(1),
+            msg: RaftMsg::AppendEntriesReply(AppendReply {
+                term: 3,
+                success: false,
+                match_index: 0,
+                last_index: 1,
+            }),
+        }]
+    );
+    assert_eq!((s.snapshot_index(), s.last_index()), (0, 1));
+}
+
+#[test]
+fn rule_6_a_follower_holding_the_last_included_entry_keeps_what_follows() {
+    // "If existing log entry has same index and term as snapshot's last included entry,
+    // retain log entries following it and reply" (Figure 5.3); etcd's restore() commits up to
+    // it and applies from the log it holds.
+    let r = raft(Some(10), false);
+    let log = entries(&[1, 1, 2, 2, 2, 2]);
+    let mut s = node(&r, 2, 2, None, &log);
+    let mut out = Out::new(true);
+    r.on_msg(
+        &mut s,
+        NodeId(1),
+        install(2, snapshot_of(&log, 4)),
+        &mut out,
+    );
+    assert_eq!(out.actions(), vec![election_timer(), ack(2, 4, 6)]);
+    assert_eq!((s.commit_index, s.last_applied, s.value), (4, 4, 10));
+    assert_eq!(s.log().len(), 6, "entries 5 and 6 are kept");
+    assert_eq!(s.durable.snapshot, None, "it compacts on its own schedule");
+    assert!(out
+        .narration()
+        .iter()
+        .any(|l| l.contains("keeps the entries after it")));
+}
+
+#[test]
+fn rules_7_and_8_a_follower_without_it_discards_its_log_and_loads_the_snapshot() {
+    // "Discard the entire log; reset state machine using snapshot contents (and load
+    // snapshot's cluster configuration)" (Figure 5.3).
+    let r = raft(Some(10), false);
+    let log = entries(&[1, 1, 2, 2]);
+    // S2 holds entries 1 and 2 and a stale entry 3 of term 1.
+    let mut stale = log[..2].to_vec();
+    stale.push(entry(1, 9));
+    let mut s = node(&r, 2, 2, None, &stale);
+    let mut out = Out::new(true);
+    let snap = snapshot_of(&log, 4);
+    r.on_msg(&mut s, NodeId(1), install(2, snap.clone()), &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![
+            election_timer(),
+            Effect::Persist(RaftDurable {
+                current_term: 2,
+                voted_for: None,
+                log: Vector::new(),
+                snapshot: Some(snap),
+            }),
+            ack(2, 4, 4),
+        ]
+    );
+    assert_eq!((s.commit_index, s.last_applied, s.value), (4, 4, 10));
+    assert_eq!((s.last_index(), s.last_term()), (4, 2));
+    assert!(out
+        .narration()
+        .iter()
+        .any(|l| l.contains("discards its log and loads the snapshot")));
+}
+
+#[test]
+fn a_snapshot_no_newer_than_the_commit_index_is_ignored() {
+    // etcd raft.go restore(): "if s.Metadata.Index <= r.raftLog.committed { return false }";
+    // the reply says how far it committed.
+    let r = raft(Some(10), false);
+    let log = entries(&[1, 1, 2, 2, 2, 2]);
+    let mut s = node(&r, 2, 2, None, &log);
+    s.commit_index = 5;
+    s.last_applied = 5;
+    let mut out = Out::new(false);
+    r.on_msg(
+        &mut s,
+        NodeId(1),
+        install(2, snapshot_of(&log, 4)),
+        &mut out,
+    );
+    assert_eq!(out.actions(), vec![election_timer(), ack(2, 5, 6)]);
+    assert_eq!((s.log().len(), s.last_applied), (6, 5));
+}
+
+#[test]
+fn the_buggy_variant_discards_entries_it_holds_after_the_snapshot() {
+    let r = raft(Some(10), true);
+    let log = entries(&[1, 1, 2, 2, 2, 2]);
+    let mut s = node(&r, 2, 2, None, &log);
+    let mut out = Out::new(true);
+    let snap = snapshot_of(&log, 4);
+    r.on_msg(&mut s, NodeId(1), install(2, snap.clone()), &mut out);
+    assert_eq!(
+        out.actions(),
+        vec![
+            election_timer(),
+            Effect::Persist(RaftDurable {
+                current_term: 2,
+                voted_for: None,
+                log: Vector::new(),
+                snapshot: Some(snap),
+            }),
+            ack(2, 4, 4),
+        ]
+    );
+    assert_eq!(
+        s.last_index(),
+        4,
+        "entries 5 and 6 it acknowledged are gone"
+    );
+    assert!(out
+        .narration()
+        .iter()
+        .any(|l| l.contains("bug: raft-snapshot-drops-newer-entries")));
+}
+
+#[test]
+fn append_entries_reaching_into_the_snapshot_checks_only_what_follows_it() {
+    // Entries up to the snapshot are committed, so they match the leader's; etcd's maybeAppend
+    // skips what is already committed the same way.
+    let r = raft(Some(10), false);
+    let log = entries(&[1, 1, 2, 2, 2]);
+    let mut s = node(&r, 2, 2, Some(snapshot_of(&log, 4)), &[]);
+    let mut out = Out::new(false);
+    r.on_msg(
+        &mut s,
+        NodeId(1),
+        RaftMsg::AppendEntries(AppendEntries {
+            term: 2,
+            prev_log_index: 2,
+            prev_log_term: 1,
+            entries: log[2..].to_vec(),
+            leader_commit: 4,
+        }),
+        &mut out,
+    );
+    assert_eq!(
+        s.log().iter().copied().collect::<Vec<_>>(),
+        log[4..].to_vec()
+    );
+    assert_eq!(out.actions().last(), Some(&ack(2, 5, 5)));
+}
+
+#[test]
+fn a_restarted_server_loads_its_snapshot_then_its_log() {
+    // §5.1: the snapshot is on stable storage; everything it covers is committed and applied.
+    let r = raft(Some(4), false);
+    let log = entries(&[1, 1, 2, 2, 2]);
+    let s = node(&r, 2, 2, Some(snapshot_of(&log, 4)), &log[4..]);
+    assert_eq!((s.commit_index, s.last_applied, s.value), (4, 4, 10));
+    assert_eq!((s.last_index(), s.last_term()), (5, 2));
+    assert_eq!(s.config, Config::first(3));
+}
