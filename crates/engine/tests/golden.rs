@@ -147,6 +147,19 @@ const CORPUS: &[(&str, u64)] = &[
         "protocol=zab seed=3 workload=kv reads=sync",
         0x5e5d_f8bd_11bd_715a,
     ),
+    (
+        "protocol=raft seed=3 snapshot-every=3",
+        0xef42_9a64_6426_ced5,
+    ),
+    (
+        "protocol=raft seed=3 snapshot-every=5 workload=kv",
+        0xf6c4_aed1_a384_eaa3,
+    ),
+    (
+        "protocol=raft seed=5 latency=1ms..100ms snapshot-every=2 \
+         bug=raft-snapshot-drops-newer-entries",
+        0x07a8_2d6d_756c_b004,
+    ),
 ];
 
 /// Membership changes among the faults (Raft dissertation ch. 4): a seven-node pool, five
