@@ -100,6 +100,34 @@ fn cell(node: u8, c: &TableCell, log: bool, x: f64, y: f64, w: f64) -> Html {
     }
 }
 
+/// A Raft snapshot (log compaction): one box over the columns of the entries it replaced, at
+/// the left of the row; nothing when all of them scrolled out of the table.
+fn snapshot(node: u8, c: &TableCell, t: &StateTable, xs: &[f64], ws: &[f64], y: f64) -> Html {
+    let covered: Vec<usize> = (0..t.columns.len())
+        .filter(|&i| t.columns[i].0 <= c.key)
+        .collect();
+    let (Some(&a), Some(&b)) = (covered.first(), covered.last()) else {
+        return Html::default();
+    };
+    let (x, w) = (xs[a], xs[b] + ws[b] - xs[a]);
+    let hue = term_hue(c.term);
+    let cx = x + w / 2.0 - GAP / 2.0;
+    // A one-column box has room for the index only; the count goes in the tooltip.
+    let two = text_width(&c.sub, 11.0) + 6.0 <= w - GAP;
+    html! {
+        <g class="gcell solid snapshot" data-testid={format!("log-snapshot-{node}")}
+            data-index={c.key.to_string()} data-term={c.term.to_string()}>
+            <title>{ c.detail.clone() }</title>
+            <rect x={x.to_string()} y={y.to_string()} width={(w - GAP).to_string()} height={CELL_H.to_string()} rx="4"
+                fill={format!("hsl({hue} 30% 80%)")} stroke={format!("hsl({hue} 40% 30%)")} />
+            <text class="main" x={cx.to_string()} y={(y + if two { 14.0 } else { 20.5 }).to_string()}>{ c.text.clone() }</text>
+            if two {
+                <text class="sub" x={cx.to_string()} y={(y + 27.0).to_string()}>{ c.sub.clone() }</text>
+            }
+        </g>
+    }
+}
+
 fn row(t: &StateTable, r: &TableRow, xs: &[f64], ws: &[f64], y: f64) -> Html {
     let col = |key: u64| t.columns.iter().position(|(k, _)| *k == key);
     let cells = r.cells.iter().filter_map(|c| {
@@ -121,6 +149,7 @@ fn row(t: &StateTable, r: &TableRow, xs: &[f64], ws: &[f64], y: f64) -> Html {
     let my = y + GAP + CELL_H + 11.5;
     html! {
         <g class={classes!("grow", (!r.up).then_some("down"))} data-testid={format!("grid-row-{}", r.node.0)}>
+            { for r.snapshot.iter().map(|c| snapshot(r.node.0, c, t, xs, ws, y + GAP)) }
             { for cells }
             { for marks.into_iter().map(|(i, glyphs, kinds)| html! {
                 <text class={classes!("gmark", kinds.join(" "))} x={(xs[i] + ws[i] / 2.0 - GAP / 2.0).to_string()} y={my.to_string()}>

@@ -414,3 +414,53 @@ fn a_restarted_server_loads_its_snapshot_then_its_log() {
     assert_eq!((s.last_index(), s.last_term()), (5, 2));
     assert_eq!(s.config, Config::first(3));
 }
+
+#[test]
+fn the_inspector_and_the_log_grid_show_the_snapshot() {
+    use lab_engine::node::{Present, Section};
+    let r = raft(Some(4), false);
+    let log = entries(&[1, 1, 2, 2, 2]);
+    let s = node(&r, 2, 2, Some(snapshot_of(&log, 4)), &log[4..]);
+    let sections = r.inspect(&s);
+    let fields = sections
+        .iter()
+        .find_map(|x| match x {
+            Section::Fields { title, fields } if title.starts_with("Snapshot") => Some(fields),
+            _ => None,
+        })
+        .expect("a snapshot section");
+    let field = |k: &str| {
+        fields
+            .iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(field("lastIncludedIndex"), Some("4"));
+    assert_eq!(field("lastIncludedTerm"), Some("2"));
+    assert_eq!(field("compacted"), Some("+4 compacted"));
+    assert_eq!(field("counter"), Some("10"));
+    // The log table lists what is left after the snapshot.
+    let rows = sections
+        .iter()
+        .find_map(|x| match x {
+            Section::Table { title, rows, .. } if title == "Log" => Some(rows),
+            _ => None,
+        })
+        .expect("a log table");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][0], "5");
+    // The grid: one snapshot box keyed by its last index, then the entries after it.
+    let row = r.table_row(&s);
+    let snap = row.snapshot.expect("the row has a snapshot box");
+    assert_eq!(
+        (snap.key, snap.term, snap.sub.as_str()),
+        (4, 2, "+4 compacted")
+    );
+    assert!(snap.committed);
+    assert_eq!(row.cells.iter().map(|c| c.key).collect::<Vec<_>>(), [5]);
+    // A crashed node's row shows the snapshot it stored.
+    let durable = r.table_row_durable(&s.durable);
+    assert_eq!(durable.snapshot.map(|c| c.key), Some(4));
+    // Without a snapshot the row has none.
+    assert_eq!(r.table_row(&node(&r, 3, 2, None, &log)).snapshot, None);
+}

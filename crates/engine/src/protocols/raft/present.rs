@@ -362,18 +362,25 @@ impl Present for Raft {
     }
 
     fn table_layout(&self) -> TableLayout {
+        let mut legend = vec![
+            "solid: committed (index ≤ that node's commitIndex) · dashed: not committed yet".into(),
+            "number and colour: the entry's term · small text: its command".into(),
+            "✓ lastApplied · ▲ matchIndex and ▷ nextIndex: what the leader knows of each follower"
+                .into(),
+        ];
+        if self.compaction.every.is_some() {
+            legend.push(
+                "wide box at the left: the snapshot that replaced the entries up to ≤N (§5.1)"
+                    .into(),
+            );
+        }
         TableLayout {
             title: "Log grid: every node's log by index",
             unit: "index",
             prefix: "",
             named: Vec::new(),
             log: true,
-            legend: vec![
-                "solid: committed (index ≤ that node's commitIndex) · dashed: not committed yet".into(),
-                "number and colour: the entry's term · small text: its command".into(),
-                "✓ lastApplied · ▲ matchIndex and ▷ nextIndex: what the leader knows of each follower"
-                    .into(),
-            ],
+            legend,
         }
     }
 
@@ -490,7 +497,7 @@ fn log_table(d: &RaftDurable, commit: u64, applied: u64) -> Section {
     let len = d.snapshot_index() + d.log.len() as u64;
     let from = len.saturating_sub(50).max(d.snapshot_index());
     Section::Table {
-        title: if from > 0 {
+        title: if from > d.snapshot_index() {
             format!("Log (last 50 of {len})")
         } else {
             "Log".into()
