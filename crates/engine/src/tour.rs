@@ -50,6 +50,7 @@ pub const SOURCES: &[(&str, &str)] = tours![
     "raft-split-vote",
     "raft-stale-leader",
     "raft-catch-up",
+    "raft-snapshot",
     "raft-figure-8",
     "raft-prevote",
     "raft-check-quorum",
