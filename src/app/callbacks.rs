@@ -5,7 +5,7 @@ use super::{worker, App, Msg};
 use crate::components::spacetime::Window;
 use lab_engine::explore::ExploreOptions;
 use lab_engine::lin::OpId;
-use lab_engine::session::{Command, LogFilter, Selection, Speed};
+use lab_engine::session::{Command, LogFilter, MemberOp, Selection, Speed};
 use lab_engine::sim::history::Action;
 use lab_engine::{NodeId, Settings, Time};
 use yew::html::Scope;
@@ -15,6 +15,7 @@ pub(super) struct Callbacks {
     pub select: Callback<Selection>,
     pub act: Callback<Action>,
     pub timeout: Callback<NodeId>,
+    pub member: Callback<MemberOp>,
     pub play: Callback<()>,
     pub step: Callback<()>,
     pub step_back: Callback<()>,
@@ -58,6 +59,7 @@ impl Callbacks {
             select: link.callback(|s| Msg::Do(Command::Select(s))),
             act: link.callback(|a| Msg::Do(Command::Act(a))),
             timeout: link.callback(|n| Msg::Do(Command::FireTimeout(n))),
+            member: link.callback(|op| Msg::Do(Command::Member(op))),
             play: command(|| Command::TogglePlay),
             step: command(|| Command::Step),
             step_back: command(|| Command::StepBack),

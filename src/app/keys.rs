@@ -1,7 +1,7 @@
 //! The keyboard: which message a key press stands for (`?` in the page lists them).
 
 use super::Msg;
-use lab_engine::session::{Command, Selection};
+use lab_engine::session::{Command, MemberOp, Selection};
 use lab_engine::Action;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -40,6 +40,10 @@ pub(super) fn message(e: &KeyboardEvent, help: bool, selected: Selection) -> Opt
         "m" | "M" => Command::ToggleManual,
         "c" | "C" => Command::ActOnSelected(|node| Action::Crash { node }),
         "u" | "U" => Command::ActOnSelected(|node| Action::Restart { node }),
+        // Membership changes (Raft with membership=single or joint); the session says why not.
+        "+" | "=" => Command::Member(MemberOp::Add),
+        "-" => Command::Member(MemberOp::Remove),
+        "x" | "X" => Command::Member(MemberOp::Replace),
         "t" | "T" => match selected {
             Selection::Node(n) => Command::FireTimeout(n),
             _ => return None,

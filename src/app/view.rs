@@ -125,7 +125,8 @@ impl App {
             on_select={cb.select.clone()} on_window={cb.st_window.clone()} /> }
         } else {
             html! { <Cluster snap={snap.clone()} {selected} protocol={settings.protocol}
-            on_select={cb.select.clone()} badges={badges(settings)} {big} highlight={lit(sim)} /> }
+            on_select={cb.select.clone()} badges={badges(settings)} {big} highlight={lit(sim)}
+            config={session::config_view(sim, selected)} /> }
         };
         let markers = memos.markers.get((gen, sim.history().markers.len()), || {
             sim.history().markers.clone()
@@ -210,7 +211,8 @@ impl App {
                 });
                 let rcluster = html! {
                     <Cluster snap={rsnap.clone()} {selected} protocol={right.settings().protocol}
-                        on_select={cb.select.clone()} badges={badges(right.settings())} {big} highlight={lit(right)} />
+                        on_select={cb.select.clone()} badges={badges(right.settings())} {big} highlight={lit(right)}
+                        config={session::config_view(right, selected)} />
                 };
                 let left_banner = banner.take();
                 html! {
@@ -284,6 +286,7 @@ impl App {
                     node,
                     up: snap.nodes.get(node.idx()).is_some_and(|v| v.up),
                     sections: sim.inspect_node(node),
+                    offers: session::member_offers(sim, node),
                 },
                 Selection::Message(id) => Inspected::Message {
                     id,
@@ -364,7 +367,7 @@ impl App {
                 </main>
                 <aside class="side">
                     { side_tour }
-                    <Inspector data={inspected} on_action={cb.act.clone()} on_timeout={cb.timeout.clone()} on_close={cb.deselect.clone()} />
+                    <Inspector data={inspected} on_action={cb.act.clone()} on_timeout={cb.timeout.clone()} on_member={cb.member.clone()} on_close={cb.deselect.clone()} />
                     <Invariants all={sim.invariants()} {violations} side={left_side} />
                     { right_invariants }
                     <ExplorePanel about={settings.searched()} nodes={settings.nodes}

@@ -9,7 +9,7 @@
 use crate::components::box_size::use_box_size;
 use crate::ui_state::Shared;
 use lab_engine::node::Decision;
-use lab_engine::session::{stale_leaders, Selection};
+use lab_engine::session::{stale_leaders, ConfigView, Selection};
 use lab_engine::sim::view::{MessageView, NodeView, Snapshot};
 use lab_engine::{NodeId, ProtocolKind, Time};
 use yew::prelude::*;
@@ -42,6 +42,8 @@ pub struct Layout {
     pub strip: bool,
     /// Text size factor: 1, or larger for presenting (`big=1`).
     pub k: f64,
+    /// Height kept free at the top for the configuration's lines (membership changes).
+    pub top: f64,
     pub pos: Vec<(f64, f64)>,
 }
 
@@ -50,7 +52,7 @@ impl Layout {
     /// ellipse and (for wide boxes) in two rows, and keeps the first where no node's block
     /// (circle, text under it, log strip) runs into another's. Text keeps its size; circles
     /// shrink and details go instead.
-    pub fn new(n: usize, w: f64, h: f64, k: f64) -> Self {
+    pub fn new(n: usize, w: f64, h: f64, k: f64, top: f64) -> Self {
         let (w, h) = (w.max(200.0), h.max(160.0));
         let levels = [(2, true), (2, false), (1, false)];
         let mut last = None;
@@ -65,7 +67,7 @@ impl Layout {
                     if rows && (w < 1.25 * h || n < 4) {
                         continue;
                     }
-                    let l = Self::place(n, w, h, k, (r, lines, strip, rows));
+                    let l = Self::place(n, w, h, k, top, (r, lines, strip, rows));
                     if l.fits() {
                         return l;
                     }
@@ -74,7 +76,7 @@ impl Layout {
                 r -= 2.0;
             }
         }
-        last.unwrap_or_else(|| Self::place(n, w, h, k, (12.0, 1, false, false)))
+        last.unwrap_or_else(|| Self::place(n, w, h, k, top, (12.0, 1, false, false)))
     }
 
     /// Height under the circle: text lines, then the strip.
@@ -92,10 +94,11 @@ impl Layout {
         w: f64,
         h: f64,
         k: f64,
+        reserved: f64,
         (r, lines, strip, rows): (f64, usize, bool, bool),
     ) -> Layout {
         let room = (2.0 * r + 12.0).max(84.0 * k);
-        let (top, bottom) = (r + 9.0, r + Self::under(lines, strip, k));
+        let (top, bottom) = (reserved + r + 9.0, r + Self::under(lines, strip, k));
         let pos: Vec<(f64, f64)> = if rows {
             // Clockwise: the top row left to right, the bottom row right to left.
             let upper = n.div_ceil(2);
@@ -131,6 +134,7 @@ impl Layout {
             lines,
             strip,
             k,
+            top: reserved,
             pos,
         }
     }
@@ -150,7 +154,7 @@ impl Layout {
         let n = self.pos.len();
         let inside = (0..n).all(|i| {
             let b = self.block(i);
-            b.y >= 0.0 && b.y + b.h <= self.h + 1.0
+            b.y >= self.top && b.y + b.h <= self.h + 1.0
         });
         inside && (0..n).all(|i| (i + 1..n).all(|j| !self.block(i).hits(&self.block(j))))
     }
@@ -169,6 +173,83 @@ pub struct ClusterProps {
     /// Nodes a guided tour points at: drawn with a halo.
     #[prop_or_default]
     pub highlight: Vec<NodeId>,
+    /// The configuration to show, with membership changes on.
+    #[prop_or_default]
+    pub config: Option<ConfigView>,
+}
+
+/// Below this width (times the text factor) the configuration takes two lines.
+const CONFIG_WRAP: f64 = 560.0;
+/// One line of the configuration's text.
+const CONFIG_LINE: f64 = 15.0;
+
+/// Height kept at the top for the configuration and its key: fixed for a box size, so nodes
+/// never move when a change starts or ends.
+fn config_room(config: bool, w: f64, k: f64) -> f64 {
+    if !config {
+        return 0.0;
+    }
+    let lines = if w < CONFIG_WRAP * k { 3.0 } else { 2.0 };
+    lines * CONFIG_LINE * k + 6.0
+}
+
+/// The configuration's text in one line, or two when it would not fit `w`: broken before
+/// C_new, the learners or what it was.
+fn config_lines(text: &str, w: f64, k: f64) -> Vec<String> {
+    if text_width(text, 12.0 * k) <= w - 16.0 {
+        return vec![text.to_string()];
+    }
+    [" → ", " (", " · "]
+        .iter()
+        .find_map(|sep| text.split_once(sep).map(|(a, b)| (*sep, a, b)))
+        .map_or_else(
+            || vec![text.to_string()],
+            |(sep, a, b)| match sep {
+                " → " => vec![format!("{a} →"), b.to_string()],
+                _ => vec![a.to_string(), format!("{}{b}", sep.trim_start())],
+            },
+        )
+}
+
+/// The key under the configuration: what the outlines mean while a change is in flight, else
+/// how learners and non-members look.
+fn config_key(c: &ConfigView) -> Html {
+    if c.joint {
+        html! { <>
+            <tspan class="key-old">{ "◯" }</tspan>{ " C_old " }<tspan class="key-new">{ "◯" }</tspan>
+            { " C_new: a decision needs a majority of each" }
+        </> }
+    } else if !c.old.is_empty() {
+        html! { <>
+            <tspan class="key-old">{ "◯" }</tspan>{ " old " }<tspan class="key-new">{ "◯" }</tspan>
+            { " new: the new one counts until it commits" }
+        </> }
+    } else {
+        html! { "dashed: learner, no vote yet · faded: not a member" }
+    }
+}
+
+/// The configuration drawn at the top of the cluster, with its data for tests and tools.
+fn config_block(c: &ConfigView, layout: &Layout) -> Html {
+    let names = |ids: &[NodeId]| {
+        ids.iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let k = layout.k;
+    let lines = config_lines(&c.text(), layout.w, k);
+    let key_y = 8.0 + (lines.len() as f64 + 1.0) * CONFIG_LINE * k - 3.0;
+    html! {
+        <g class="config" data-testid="config" data-voters={names(&c.voters)} data-old={names(&c.old)}
+            data-learners={names(&c.learners)} data-joint={c.joint.to_string()} data-from={c.from.to_string()}>
+            <title>{ format!("The configuration in {}'s log", c.from) }</title>
+            { for lines.iter().enumerate().map(|(i, l)| html! {
+                <text class="config-text" x="8" y={(8.0 + (i as f64 + 1.0) * CONFIG_LINE * k - 3.0).to_string()}>{ l }</text>
+            }) }
+            <text class="config-key" x="8" y={key_y.to_string()}>{ config_key(c) }</text>
+        </g>
+    }
 }
 
 /// How much larger text is in presenter mode.
@@ -183,13 +264,14 @@ pub fn Cluster(props: &ClusterProps) -> Html {
     let n = props.snap.nodes.len();
     // Searched once per box and cluster size, not every frame.
     let k = if props.big { BIG } else { 1.0 };
-    let layout = use_memo((n, size.0, size.1, k), |&(n, w, h, k)| {
-        Layout::new(n, w, h, k)
+    let top = config_room(props.config.is_some(), size.0, k);
+    let layout = use_memo((n, size.0, size.1, k, top.to_bits()), |&(n, w, h, k, _)| {
+        Layout::new(n, w, h, k, top)
     });
     let layout = &*layout;
     let badges = (!props.badges.is_empty()).then(|| {
         html! {
-            <ul class="badges" data-testid="badges">
+            <ul class="badges" data-testid="badges" style={(layout.top > 0.0).then(|| format!("top: {}px", layout.top + 2.0))}>
                 { for props.badges.iter().map(|(label, why)| html! { <li class="badge" title={why.clone()}>{ label }</li> }) }
             </ul>
         }
@@ -230,12 +312,40 @@ pub fn kind_class(protocol: ProtocolKind, kind: &str) -> String {
 
 /// The word drawn as a node's role: a decided transaction's outcome says so (a student reads
 /// "committed" on the node, not only in the table below), a stale leader is named as such.
-fn drawn_role(v: &NodeView, stale: &[NodeId]) -> String {
+fn drawn_role(v: &NodeView, stale: &[NodeId], member: Member) -> String {
     match v.summary.decision {
         _ if stale.contains(&v.id) => "stale leader".into(),
+        _ if v.up && member == Member::Learner => "learner".into(),
+        _ if member == Member::Outside => "not a member".into(),
         Some(Decision::Commit) if v.up => "committed".into(),
         Some(Decision::Abort) if v.up => "aborted".into(),
         _ => v.summary.role.clone(),
+    }
+}
+
+/// Where a node stands in the configuration shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Member {
+    /// A voter, or no membership changes at all.
+    Voter,
+    Learner,
+    Outside,
+}
+
+impl Member {
+    fn of(config: Option<&ConfigView>, id: NodeId) -> Self {
+        match config {
+            Some(c) if c.learners.contains(&id) => Member::Learner,
+            Some(c) if c.outside.contains(&id) => Member::Outside,
+            _ => Member::Voter,
+        }
+    }
+    fn slug(self) -> &'static str {
+        match self {
+            Member::Voter => "voter",
+            Member::Learner => "learner",
+            Member::Outside => "outside",
+        }
     }
 }
 
@@ -339,7 +449,10 @@ fn ring(
     let texts: Vec<(bool, Vec<String>)> = snap
         .nodes
         .iter()
-        .map(|v| node_text(&drawn_role(v, &stale), &v.summary.term_label, layout))
+        .map(|v| {
+            let role = drawn_role(v, &stale, Member::of(p.config.as_ref(), v.id));
+            node_text(&role, &v.summary.term_label, layout)
+        })
         .collect();
     let strip_cells = |v: &NodeView| {
         // Room for the "12…" before the cells too.
@@ -441,7 +554,7 @@ fn ring(
         });
         let strip_y = y + r + 6.0 + below.len() as f64 * LINE * layout.k;
         html! {
-            <g class={classes!("node-under", (!v.up).then_some("down"))} data-testid={format!("under-{}", v.id.0)}>
+            <g class={classes!("node-under", (!v.up).then_some("down"), (Member::of(p.config.as_ref(), v.id) == Member::Outside).then_some("outside"))} data-testid={format!("under-{}", v.id.0)}>
                 { for under }
                 if layout.strip {
                     { log_strip(v, x, strip_y, strip_cells(v)) }
@@ -482,7 +595,19 @@ fn ring(
             }
         });
         let inside = texts[i].0;
-        let role = drawn_role(v, &stale);
+        let member = Member::of(p.config.as_ref(), v.id);
+        let role = drawn_role(v, &stale, member);
+        // While a change is in flight, each configuration's voters are ringed: a decision
+        // needs a majority of each ring.
+        let rings = p.config.as_ref().filter(|c| !c.old.is_empty()).map(|c| {
+            let ring = |class: &'static str, out: f64| html! {
+                <circle class={classes!("maj", class)} cx={x.to_string()} cy={y.to_string()} r={(r + out).to_string()} />
+            };
+            html! { <>
+                if c.old.contains(&v.id) { { ring("maj-old", 13.0) } }
+                if c.voters.contains(&v.id) { { ring("maj-new", 9.0) } }
+            </> }
+        });
         let decision = s.decision.map(|d| d.slug());
         let log_attr = format!(
             "{}|{}|{}|{}",
@@ -494,7 +619,8 @@ fn ring(
         let k = layout.k;
         let id_y = if inside { y - 6.0 * k } else { y + 5.0 * k };
         html! {
-            <g class={classes!("node", format!("role-{}", s.class), decision.map(|d| format!("decision-{d}")), (!v.up).then_some("down"), sel.then_some("selected"), is_stale.then_some("stale"))}
+            <g class={classes!("node", format!("role-{}", s.class), decision.map(|d| format!("decision-{d}")), (!v.up).then_some("down"), sel.then_some("selected"), is_stale.then_some("stale"), (member != Member::Voter).then_some(member.slug()))}
+                data-member={p.config.is_some().then_some(member.slug())}
                 data-testid={format!("node-{}", v.id.0)}
                 data-role={s.role.clone()} data-state={s.role.clone()} data-term={s.term.to_string()}
                 data-up={v.up.to_string()} data-log={log_attr} data-stale={is_stale.then_some("true")}
@@ -505,6 +631,7 @@ fn ring(
                 if lit {
                     <circle class="halo" cx={x.to_string()} cy={y.to_string()} r={(r + 8.0).to_string()} />
                 }
+                { rings }
                 { arc }
                 <circle class="body" cx={x.to_string()} cy={y.to_string()} r={r.to_string()} />
                 if is_stale {
@@ -582,6 +709,7 @@ fn ring(
                 <rect width="3" height="8" class="hatch-line" />
             </pattern>
         </defs>
+        { p.config.as_ref().map(|c| config_block(c, layout)) }
         <g class="links">{ for links }</g>
         <g class="unders">{ for unders }</g>
         <g class="messages">{ for messages }</g>

@@ -280,6 +280,10 @@ pub fn Help(p: &HelpProps) -> Html {
             "crash / restart / fire the timeout of the selected node",
         ),
         ("R", "restart every crashed node"),
+        (
+            "+ / - / x",
+            "add a server / remove / replace the selected node (membership=single or joint)",
+        ),
         ("A / S", "align every timer (split vote) / spread them"),
         ("L", "client request to the leader"),
         ("H", "heal the network"),

@@ -3,6 +3,7 @@
 
 use crate::ui_state::Shared;
 use lab_engine::node::Section;
+use lab_engine::session::{MemberOp, Offer};
 use lab_engine::sim::history::{Action, MsgId};
 use lab_engine::sim::view::MessageView;
 use lab_engine::time::fmt_time;
@@ -17,6 +18,8 @@ pub enum Inspected {
         node: NodeId,
         up: bool,
         sections: Vec<Section>,
+        /// Membership changes on this node (none with a fixed membership).
+        offers: Vec<Offer>,
     },
     /// `None` once the message has arrived or died.
     Message {
@@ -30,6 +33,7 @@ pub struct InspectorProps {
     pub data: Shared<Inspected>,
     pub on_action: Callback<Action>,
     pub on_timeout: Callback<NodeId>,
+    pub on_member: Callback<MemberOp>,
     pub on_close: Callback<()>,
 }
 
@@ -67,7 +71,16 @@ pub fn Inspector(p: &InspectorProps) -> Html {
             node,
             up,
             ref sections,
+            ref offers,
         } => {
+            // A change the leader would refuse now stays pressable: it answers why.
+            let member = offers.iter().map(|o| {
+                let op = o.op;
+                html! {
+                    <button data-testid={op.test_id()} class={classes!(o.refusal.is_some().then_some("refused"))}
+                        title={o.refusal.clone()} onclick={p.on_member.reform(move |_| op)}>{ o.label.clone() }</button>
+                }
+            });
             html! { <>
                 <div class="actions">
                     if up {
@@ -79,6 +92,9 @@ pub fn Inspector(p: &InspectorProps) -> Html {
                     <button data-testid="request" onclick={act(Action::Request { node, delta: 1 })}>{ "Client request" }</button>
                     <button data-testid="isolate" onclick={act(Action::Isolate { node })}>{ "Isolate" }</button>
                 </div>
+                if !offers.is_empty() {
+                    <div class="actions membership" aria-label="membership">{ for member }</div>
+                }
                 { for sections.iter().map(section) }
             </> }
         }

@@ -3,7 +3,7 @@
 
 use crate::catalog::{Model, NetworkSettings, Progress, ProtocolKind, Settings};
 use crate::invariants::{InvariantInfo, Violation};
-use crate::node::{NodeId, Section, StateTable, Time};
+use crate::node::{Members, NodeId, Section, StateTable, Time};
 use crate::share;
 use crate::sim::history::{Action, ActionRecord, History, MsgId, ViolationRecord};
 use crate::sim::view::{MessageView, Snapshot};
@@ -140,6 +140,14 @@ impl AnySim {
     }
     pub fn snapshot(&self) -> Snapshot {
         each!(self, s => s.snapshot())
+    }
+    /// The membership as live node `id` sees it ([`Simulation::members`]).
+    pub fn members(&self, id: NodeId) -> Option<Members> {
+        each!(self, s => s.members(id))
+    }
+    /// Whether an action would be taken now, and why not ([`Simulation::check_action`]).
+    pub fn check_action(&self, action: &Action) -> Result<(), String> {
+        each!(self, s => s.check_action(action))
     }
     pub fn inspect_node(&self, id: NodeId) -> Vec<Section> {
         each!(self, s => s.inspect_node(id))

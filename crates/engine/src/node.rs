@@ -189,6 +189,21 @@ pub struct ConfChange {
     pub remove: Vec<NodeId>,
 }
 
+/// A node's picture of the cluster's membership, for the page: its latest configuration and
+/// whom it is bringing in. Only protocols with membership changes have one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Members {
+    /// The voters: C_new during joint consensus.
+    pub voters: Vec<NodeId>,
+    /// The configuration being left while a change is in flight: C_old during joint
+    /// consensus, or the one before an uncommitted single-server change; empty otherwise.
+    pub old: Vec<NodeId>,
+    /// Joint consensus: a decision needs a majority of `old` and of `voters`.
+    pub joint: bool,
+    /// Servers catching up as non-voting learners.
+    pub learners: Vec<NodeId>,
+}
+
 /// What a node answers a client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reply {
@@ -581,6 +596,10 @@ pub trait Present: Protocol {
     /// shown (the leader of the highest term): e.g. a Raft leader's nextIndex and matchIndex
     /// per follower. `None` when it has nothing to mark.
     fn table_marks(&self, _s: &Self::State) -> Option<(u64, Vec<(NodeId, TableMark)>)> {
+        None
+    }
+    /// The membership as this node sees it; `None` for a fixed membership.
+    fn members(&self, _s: &Self::State) -> Option<Members> {
         None
     }
 }

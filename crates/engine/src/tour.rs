@@ -56,6 +56,8 @@ pub const SOURCES: &[(&str, &str)] = tours![
     "raft-check-quorum",
     "raft-add-server",
     "raft-remove-leader",
+    "raft-joint-consensus",
+    "raft-membership-bug",
     "raft-stale-read",
     "raft-lease-read",
     "paxos-basic",

@@ -10,6 +10,7 @@ mod embed;
 mod history;
 mod intent;
 mod link;
+mod membership;
 mod pace;
 mod params;
 mod player;
@@ -20,6 +21,7 @@ pub use embed::{embed_code, EmbedCode, Presenter, Theme, DEFAULT_HEIGHT, PRESENT
 pub use history::{HistoryPanel, Progress, Source, STEPS_PER_FRAME};
 pub use intent::{current_groups, fault, fire_timeout, partition, request_to_leader, Fault};
 pub use link::{link_here, open_link, Opened};
+pub use membership::{config_view, member_action, member_offers, ConfigView, MemberOp, Offer};
 pub use pace::{smart_advance, Speed, FLIGHT_ON_SCREEN_MS, IDLE_RATE, SPEEDS};
 pub use params::{RingViewParams, Selection, ViewParams, LOOP_DEFAULT};
 pub use player::{Address, Command, Effects, Leave, LogFilter, Player, Welcome};

@@ -8,6 +8,7 @@
 use super::history::{signature, HistoryPanel};
 use super::intent::{current_groups, fault, fire_timeout, partition, request_to_leader, Fault};
 use super::link::{link_here, open_link};
+use super::membership::{member_action, MemberOp};
 use super::pace::Speed;
 use super::params::{Selection, ViewParams};
 use super::reader::Reader;
@@ -38,6 +39,8 @@ pub enum Command {
     /// An action on the selected node (the keyboard's crash and restart).
     ActOnSelected(fn(NodeId) -> Action),
     FireTimeout(NodeId),
+    /// A membership change on the selected node (the node menu's buttons and their keys).
+    Member(MemberOp),
     RequestToLeader,
     Select(Selection),
     /// The space-time diagram (true) or the cluster.
@@ -349,6 +352,16 @@ impl Player {
                 Ok(a) => self.act(a),
                 Err(e) => self.notice(e),
             },
+            Command::Member(op) => {
+                let node = match self.selected {
+                    Selection::Node(n) => Some(n),
+                    _ => None,
+                };
+                match member_action(&self.runs.left, op, node) {
+                    Ok(a) => self.act(a),
+                    Err(e) => self.notice(e),
+                }
+            }
             Command::RequestToLeader => self.act(request_to_leader(&self.runs.left)),
             Command::Select(s) => {
                 // A message is picked to be read or acted on: stop it moving away.

@@ -29,6 +29,12 @@ impl<P: Model> Simulation<P> {
         self.execute_action(action, false)
     }
 
+    /// Whether [`apply`](Self::apply) would take `action` now, and why not: a page asks
+    /// before it offers one.
+    pub fn check_action(&self, action: &Action) -> Result<(), String> {
+        self.validate_action(action)
+    }
+
     /// The live node that leads the highest term, whom membership changes go to.
     fn leader(&self) -> Option<NodeId> {
         NodeId::all(self.settings.nodes)

@@ -6,7 +6,7 @@ use super::history::{LossReason, MsgId, TimerId};
 use super::{Simulation, DROP_FADE};
 use crate::catalog::Model;
 use crate::node::{
-    Message, NodeId, NodeSummary, Section, StateTable, Time, TimerKind, TABLE_COLUMNS,
+    Members, Message, NodeId, NodeSummary, Section, StateTable, Time, TimerKind, TABLE_COLUMNS,
 };
 use crate::time::fmt_time;
 use serde::Serialize;
@@ -150,6 +150,13 @@ impl<P: Model> Simulation<P> {
             acked: w.acked,
             requests: w.next_request - 1,
         }
+    }
+
+    /// The membership as live node `id` sees it; `None` when it is down or the membership is
+    /// fixed.
+    pub fn members(&self, id: NodeId) -> Option<Members> {
+        let s = self.world.nodes.get(id.idx())?.as_ref()?;
+        self.proto.members(s)
     }
 
     /// The state table under the cluster: one row per node (a crashed node's from its stable

@@ -24,7 +24,7 @@
 
 use super::{Entry, Raft, RaftState, RaftTimer, Role};
 use crate::node::narrate;
-use crate::node::{ConfChange, NodeId, Out, Reply, Request};
+use crate::node::{ConfChange, Members, NodeId, Out, Reply, Request};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -590,6 +590,42 @@ impl Raft {
             s.config
         );
         out.reply(req.id, Reply::Redirect(None));
+    }
+
+    /// The membership as `s` sees it, for the page: its latest configuration; while that is
+    /// joint, C_old too; while a single-server change is uncommitted, the configuration it
+    /// replaces (the latest one before it in the log, or the bootstrap); and, on a leader, the
+    /// learner catching up (§4.2.1).
+    pub(super) fn members_view(&self, s: &RaftState) -> Option<Members> {
+        if self.fixed() {
+            return None;
+        }
+        let c = s.config;
+        let old = if c.is_joint() {
+            c.old
+        } else if s.config_index > s.commit_index {
+            // The latest configuration is the uncommitted entry itself; the one before it is
+            // the next configuration entry further back.
+            s.log()
+                .iter()
+                .rev()
+                .filter_map(|e| e.config)
+                .nth(1)
+                .unwrap_or_else(|| self.initial_config())
+                .voters
+        } else {
+            0
+        };
+        let learners = s
+            .pending
+            .and_then(|p| p.add)
+            .filter(|_| s.role == Role::Leader);
+        Some(Members {
+            voters: ids_of(c.voters),
+            old: ids_of(old),
+            joint: c.is_joint(),
+            learners: learners.into_iter().collect(),
+        })
     }
 
     /// §4.2.3: a server that heard from a leader within the minimum election timeout (or is

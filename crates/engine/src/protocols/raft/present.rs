@@ -4,8 +4,8 @@
 
 use super::{Entry, Raft, RaftDurable, RaftMsg, RaftState, RaftTimer, Role, Snapshot};
 use crate::node::{
-    LogCell, Message, NodeId, NodeSummary, Present, Section, TableCell, TableLayout, TableMark,
-    TableRow, TimerKind, TABLE_COLUMNS,
+    LogCell, Members, Message, NodeId, NodeSummary, Present, Section, TableCell, TableLayout,
+    TableMark, TableRow, TimerKind, TABLE_COLUMNS,
 };
 use crate::protocols::machine::{self, Reads};
 
@@ -442,6 +442,10 @@ impl Present for Raft {
                 .collect();
             (s.term(), marks)
         })
+    }
+
+    fn members(&self, s: &RaftState) -> Option<Members> {
+        self.members_view(s)
     }
 }
 
