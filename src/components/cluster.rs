@@ -188,8 +188,9 @@ pub struct ClusterProps {
 
 /// Room the majority rings take around a circle: the outer ring at r + 13, its stroke.
 const RING_ROOM: f64 = 15.0;
-/// Below this width (times the text factor) the configuration takes two lines.
-const CONFIG_WRAP: f64 = 560.0;
+/// Below this width (times the text factor) the configuration may take two lines: room for
+/// them is kept whether or not they are needed now.
+const CONFIG_WRAP: f64 = 900.0;
 /// One line of the configuration's text.
 const CONFIG_LINE: f64 = 15.0;
 
@@ -204,7 +205,7 @@ fn config_room(config: bool, w: f64, k: f64) -> f64 {
 }
 
 /// The configuration's text in one line, or two when it would not fit `w`: broken before
-/// C_new, the learners or what it was.
+/// C_new, what it was, the learners or whose log it is.
 fn config_lines(text: &str, w: f64, k: f64) -> Vec<String> {
     if text_width(text, 12.0 * k) <= w - 16.0 {
         return vec![text.to_string()];
