@@ -44,6 +44,8 @@ pub struct Layout {
     pub k: f64,
     /// Height kept free at the top for the configuration's lines (membership changes).
     pub top: f64,
+    /// Room around each circle for the majority rings (membership changes), else 0.
+    pub ring: f64,
     pub pos: Vec<(f64, f64)>,
 }
 
@@ -98,7 +100,12 @@ impl Layout {
         (r, lines, strip, rows): (f64, usize, bool, bool),
     ) -> Layout {
         let room = (2.0 * r + 12.0).max(84.0 * k);
-        let (top, bottom) = (reserved + r + 9.0, r + Self::under(lines, strip, k));
+        // With membership changes, room around each node for the majority rings.
+        let ring = if reserved > 0.0 { RING_ROOM } else { 0.0 };
+        let (top, bottom) = (
+            reserved + r + ring + 9.0,
+            r + ring + Self::under(lines, strip, k),
+        );
         let pos: Vec<(f64, f64)> = if rows {
             // Clockwise: the top row left to right, the bottom row right to left.
             let upper = n.div_ceil(2);
@@ -135,6 +142,7 @@ impl Layout {
             strip,
             k,
             top: reserved,
+            ring,
             pos,
         }
     }
@@ -144,9 +152,9 @@ impl Layout {
         let (x, y) = self.pos[i];
         Rect {
             x: x - self.room / 2.0,
-            y: y - self.r - 7.0,
+            y: y - self.r - self.ring - 7.0,
             w: self.room,
-            h: 2.0 * self.r + 7.0 + self.below(),
+            h: 2.0 * (self.r + self.ring) + 7.0 + self.below(),
         }
     }
 
@@ -178,8 +186,11 @@ pub struct ClusterProps {
     pub config: Option<ConfigView>,
 }
 
-/// Below this width (times the text factor) the configuration takes two lines.
-const CONFIG_WRAP: f64 = 560.0;
+/// Room the majority rings take around a circle: the outer ring at r + 13, its stroke.
+const RING_ROOM: f64 = 15.0;
+/// Below this width (times the text factor) the configuration may take two lines: room for
+/// them is kept whether or not they are needed now.
+const CONFIG_WRAP: f64 = 900.0;
 /// One line of the configuration's text.
 const CONFIG_LINE: f64 = 15.0;
 
@@ -194,7 +205,7 @@ fn config_room(config: bool, w: f64, k: f64) -> f64 {
 }
 
 /// The configuration's text in one line, or two when it would not fit `w`: broken before
-/// C_new, the learners or what it was.
+/// C_new, what it was, the learners or whose log it is.
 fn config_lines(text: &str, w: f64, k: f64) -> Vec<String> {
     if text_width(text, 12.0 * k) <= w - 16.0 {
         return vec![text.to_string()];
@@ -414,7 +425,7 @@ fn ring(
 ) -> Html {
     let (snap, selected, on_select) = (&*p.snap, p.selected, &p.on_select);
     let n = snap.nodes.len();
-    let r = layout.r;
+    let (r, ring) = (layout.r, layout.ring);
     let pos = &layout.pos;
     let stale = stale_leaders(snap);
     let cut = |a: &NodeView, b: &NodeView| {
@@ -467,10 +478,10 @@ fn ring(
     for (i, v) in snap.nodes.iter().enumerate() {
         let (x, y) = pos[i];
         taken.push(Rect {
-            x: x - r - 8.0,
-            y: y - r - 8.0,
-            w: 2.0 * r + 16.0,
-            h: 2.0 * r + 16.0,
+            x: x - r - ring - 8.0,
+            y: y - r - ring - 8.0,
+            w: 2.0 * (r + ring) + 16.0,
+            h: 2.0 * (r + ring) + 16.0,
         });
         let lines = &texts[i].1;
         let wide = lines
@@ -480,7 +491,7 @@ fn ring(
         let tall = lines.len() as f64 * LINE * layout.k + CELL_H + 8.0;
         taken.push(Rect {
             x: x - wide / 2.0,
-            y: y + r,
+            y: y + r + ring,
             w: wide,
             h: tall,
         });
@@ -550,9 +561,9 @@ fn ring(
         let (x, y) = pos[i];
         let below = &texts[i].1;
         let under = below.iter().enumerate().map(|(k, l)| html! {
-            <text class="below" x={x.to_string()} y={(y + r + 13.0 * layout.k + k as f64 * LINE * layout.k).to_string()}>{ l }</text>
+            <text class="below" x={x.to_string()} y={(y + r + layout.ring + 13.0 * layout.k + k as f64 * LINE * layout.k).to_string()}>{ l }</text>
         });
-        let strip_y = y + r + 6.0 + below.len() as f64 * LINE * layout.k;
+        let strip_y = y + r + layout.ring + 6.0 + below.len() as f64 * LINE * layout.k;
         html! {
             <g class={classes!("node-under", (!v.up).then_some("down"), (Member::of(p.config.as_ref(), v.id) == Member::Outside).then_some("outside"))} data-testid={format!("under-{}", v.id.0)}>
                 { for under }

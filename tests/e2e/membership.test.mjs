@@ -70,6 +70,8 @@ test('the node menu and the keys add and remove servers, and refusals say why', 
     await key(page, ' ');
     await until(async () => !(await add.getAttribute('class'))?.includes('refused'), { what: 'the add allowed' });
     await key(page, ' ');
+    // Selected, S4 shows the configuration its own log holds.
+    assert.equal((await config(page)).text, "Config: S1 S2 S3 · in S4's log");
     await add.click();
     await playUntil(page, (c) => c.voters === 'S1 S2 S3 S4', 'S4 a voter');
     assert.equal(await member(page, 4), 'voter');
@@ -78,6 +80,8 @@ test('the node menu and the keys add and remove servers, and refusals say why', 
     await page.click(byTestId('node-3'));
     assert.equal(await page.textContent(byTestId('node-remove')), 'Remove S3');
     await key(page, '-');
+    // Deselected, the cluster shows the leader's configuration again.
+    await page.click(byTestId('inspector-close'));
     const c = await config(page);
     assert.equal(c.voters, 'S1 S2 S4', JSON.stringify(c));
     assert.equal(c.old, 'S1 S2 S3 S4', 'the old configuration counts until the new commits');

@@ -22,8 +22,9 @@ fn open(q: &str) -> Player {
     p
 }
 
+/// The configuration as the leader has it (nothing selected).
 fn view(p: &Player) -> ConfigView {
-    config_view(p.sim(), p.selected()).expect("membership changes are on")
+    config_view(p.sim(), Selection::None).expect("membership changes are on")
 }
 
 fn select(p: &mut Player, n: NodeId) {
@@ -64,6 +65,10 @@ fn the_configuration_is_the_leaders_and_the_spare_is_drawn_apart() {
     assert_eq!(v.outside, vec![S4]);
     assert!(!v.in_flight() && !v.joint);
     assert_eq!(v.text(), "Config: S1 S2 S3");
+    // A selected node shows its own log's configuration, and says whose it is.
+    let s3 = config_view(p.sim(), Selection::Node(S3)).unwrap();
+    assert_eq!((s3.from, s3.leader), (S3, false));
+    assert_eq!(s3.text(), "Config: S1 S2 S3 · in S3's log");
 }
 
 #[test]
@@ -229,6 +234,7 @@ fn with_no_leader_a_change_is_refused_in_words() {
     assert_eq!(p.sim().leader(), None);
     // No leader: the configuration is the first live node's.
     assert_eq!(view(&p).from, S1);
+    assert_eq!(view(&p).text(), "Config: S1 S2 S3 · in S1's log");
     let fx = p.apply(Command::Member(MemberOp::Add));
     assert!(fx.notices[0].contains("no leader"), "{:?}", fx.notices);
     let fx = p.apply(Command::Member(MemberOp::Replace));

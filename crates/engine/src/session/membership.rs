@@ -10,9 +10,11 @@ use crate::sim::history::Action;
 /// The configuration the cluster shows, as one node's log has it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigView {
-    /// Whose log it comes from: the leader's, else the selected node's, else the first live
+    /// Whose log it comes from: the selected node's, else the leader's, else the first live
     /// node's.
     pub from: NodeId,
+    /// `from` is the leader.
+    pub leader: bool,
     /// The voters: C_new during joint consensus.
     pub voters: Vec<NodeId>,
     /// The configuration being left while a change is in flight (C_old, or the one before an
@@ -33,12 +35,13 @@ fn names(ids: &[NodeId]) -> String {
 }
 
 impl ConfigView {
-    fn new(from: NodeId, m: Members, pool: usize) -> Self {
+    fn new(from: NodeId, leader: bool, m: Members, pool: usize) -> Self {
         let outside = NodeId::all(pool)
             .filter(|n| !m.voters.contains(n) && !m.old.contains(n) && !m.learners.contains(n))
             .collect();
         ConfigView {
             from,
+            leader,
             voters: m.voters,
             old: m.old,
             joint: m.joint,
@@ -59,7 +62,8 @@ impl ConfigView {
 
     /// The line drawn on the cluster: `Config: S1 S2 S3 · learner S4`, while joint
     /// `C_old S1 S2 S3 → C_new S1 S4 S5`, while a single change is uncommitted
-    /// `Config: S1 S2 S3 S4 (uncommitted; was S1 S2 S3)`.
+    /// `Config: S1 S2 S3 S4 (uncommitted; was S1 S2 S3)`; ending `· in S3's log` when that
+    /// is not the leader's.
     pub fn text(&self) -> String {
         let mut t = if self.joint {
             format!("C_old {} → C_new {}", names(&self.old), names(&self.voters))
@@ -80,6 +84,9 @@ impl ConfigView {
             };
             t.push_str(&format!(" · {word} {}", names(&self.learners)));
         }
+        if !self.leader {
+            t.push_str(&format!(" · in {}'s log", self.from));
+        }
         t
     }
 
@@ -91,20 +98,28 @@ impl ConfigView {
     }
 }
 
-/// The configuration to draw, or `None` with a fixed membership: the leader's latest, else the
-/// selected node's (when no one leads, the reader picks whose log to believe), else the first
-/// live node's.
+/// The configuration to draw, or `None` with a fixed membership: the selected node's (two
+/// servers may disagree, as in the 2015 bug: selecting one shows its log's), else the
+/// leader's latest, else the first live node's.
 pub fn config_view(sim: &AnySim, selected: Selection) -> Option<ConfigView> {
-    let pool = sim.settings().nodes;
     let picked = match selected {
         Selection::Node(n) => Some(n),
         _ => None,
     };
-    sim.leader()
-        .into_iter()
-        .chain(picked)
-        .chain(NodeId::all(pool))
-        .find_map(|n| sim.members(n).map(|m| ConfigView::new(n, m, pool)))
+    first_view(sim, picked.into_iter().chain(sim.leader()))
+}
+
+/// The configuration as the leader has it, which a change goes to, else as the first live
+/// node has it.
+fn leaders_view(sim: &AnySim) -> Option<ConfigView> {
+    first_view(sim, sim.leader())
+}
+
+fn first_view(sim: &AnySim, first: impl IntoIterator<Item = NodeId>) -> Option<ConfigView> {
+    let pool = sim.settings().nodes;
+    let leader = sim.leader();
+    (first.into_iter().chain(NodeId::all(pool)))
+        .find_map(|n| (sim.members(n)).map(|m| ConfigView::new(n, leader == Some(n), m, pool)))
 }
 
 /// A membership change the node menu and the keyboard offer.
@@ -132,7 +147,7 @@ impl MemberOp {
 /// The action a membership change stands for on `node` now, or why there is none. The leader
 /// still has the last word: [`AnySim::check_action`] asks it.
 pub fn member_action(sim: &AnySim, op: MemberOp, node: Option<NodeId>) -> Result<Action, String> {
-    let Some(view) = config_view(sim, node.map_or(Selection::None, Selection::Node)) else {
+    let Some(view) = leaders_view(sim) else {
         return Err(format!(
             "{} has a fixed membership: open a Raft run with membership=single or joint to add \
              and remove servers.",
@@ -189,7 +204,7 @@ pub struct Offer {
 /// (that node, if it is outside every configuration, else the next spare one); remove and
 /// replace for a member.
 pub fn member_offers(sim: &AnySim, node: NodeId) -> Vec<Offer> {
-    let Some(view) = config_view(sim, Selection::Node(node)) else {
+    let Some(view) = leaders_view(sim) else {
         return Vec::new();
     };
     let spare = view.spare(Some(node));
