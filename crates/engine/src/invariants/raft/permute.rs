@@ -75,10 +75,10 @@ mod tests {
             config: None,
         };
         let c = RaftChecker {
-            leaders: [(1, NodeId(1)), (2, NodeId(3))].into_iter().collect(),
+            leaders: [(1u64, NodeId(1)), (2, NodeId(3))].into_iter().collect(),
             leading: vec![Some((2, 1, Some(e))), None, None],
             shadows: vec![Default::default(); 3],
-            seen: [((1, 1), (7, NodeId(2)))].into_iter().collect(),
+            seen: [((1u64, 1u64), (7u64, NodeId(2)))].into_iter().collect(),
             committed: [Committed {
                 entry: e,
                 term: 1,
@@ -87,7 +87,7 @@ mod tests {
             .into_iter()
             .collect(),
             checked_commit: vec![1, 0, 0],
-            overlap_reported: [(0b011, 0b110)].into_iter().collect(),
+            overlap_reported: [(0b011u32, 0b110u32)].into_iter().collect(),
         };
         // S1 <-> S3.
         let p = Perm::new(vec![NodeId(3), NodeId(2), NodeId(1)]).unwrap();
