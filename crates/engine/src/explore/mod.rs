@@ -1165,7 +1165,7 @@ impl<P: Model> Explorer<P> {
         Tables<P>: Sync,
         Scratch<P>: Send,
     {
-        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
         if let Some(report) = &self.at.done {
             return Ok(report.clone());
         }
@@ -1194,18 +1194,28 @@ impl<P: Model> Explorer<P> {
             // Runs after one with a violation are not needed: the merge stops there.
             let violated = AtomicUsize::new(usize::MAX);
             let mut expanded: Vec<Option<Vec<Expanded>>> = (0..runs).map(|_| None).collect();
+            // The host hears from the search while a level is expanded too (a deep level takes
+            // minutes), and may stop it there: workers then take no more runs.
+            let stop = AtomicBool::new(false);
+            let finished = AtomicUsize::new(0);
+            let main = std::thread::current();
             let (tables, visited, states) = (&self.t, &self.visited, &level);
+            let (stats, t0) = (&mut self.at.stats, self.at.t0);
             std::thread::scope(|scope| {
                 let workers: Vec<_> = scratches
                     .iter_mut()
                     .map(|sc| {
                         let (taken, violated) = (&taken, &violated);
+                        let (stop, finished, main) = (&stop, &finished, &main);
                         scope.spawn(move || {
                             let mut done = Vec::new();
                             loop {
                                 let r = taken.fetch_add(1, Ordering::Relaxed);
-                                if r >= runs || r > violated.load(Ordering::Relaxed) {
-                                    return done;
+                                if r >= runs
+                                    || r > violated.load(Ordering::Relaxed)
+                                    || stop.load(Ordering::Relaxed)
+                                {
+                                    break;
                                 }
                                 let part = &states[r * run..((r + 1) * run).min(states.len())];
                                 let out = tables.expand(sc, visited, part);
@@ -1214,9 +1224,22 @@ impl<P: Model> Explorer<P> {
                                 }
                                 done.push((r, out));
                             }
+                            if finished.fetch_add(1, Ordering::AcqRel) + 1 == threads {
+                                main.unpark();
+                            }
+                            done
                         })
                     })
                     .collect();
+                while finished.load(Ordering::Acquire) < threads {
+                    std::thread::park_timeout(std::time::Duration::from_millis(200));
+                    if finished.load(Ordering::Acquire) < threads {
+                        stats.seconds = host.seconds() - t0;
+                        if !host.progress(stats) {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
                 for w in workers {
                     // A panic in a handler is a bug to see, as in the sequential search.
                     for (r, out) in w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
@@ -1224,6 +1247,9 @@ impl<P: Model> Explorer<P> {
                     }
                 }
             });
+            if stop.into_inner() {
+                break 'search Outcome::Cancelled;
+            }
             let mut next = Vec::new();
             // Every run up to the first with a violation was expanded.
             for (r, out) in expanded.into_iter().map_while(|o| o).enumerate() {
