@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt::{self, Debug};
 use std::hash::Hash;
 
+mod perm;
+pub use perm::Perm;
+
 /// Virtual time in microseconds.
 pub type Time = u64;
 

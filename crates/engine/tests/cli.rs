@@ -147,3 +147,24 @@ fn merged_shards_report_what_the_whole_run_reports() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is missing"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--max-time` ends a search with how far it got; a deadline of zero stops it at its first
+/// progress report, whatever the machine's speed.
+#[test]
+fn explore_stops_at_max_time_and_symmetry_is_refused_with_its_reason() {
+    let out = lab("explore --protocol raft --nodes 3 --client-requests 1 --async --max-time 0s");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("stopped at --max-time: no violation so far"),
+        "{text}"
+    );
+    let out = lab("explore --protocol zab --nodes 3 --symmetry");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--symmetry: Zab's nodes are not interchangeable")
+            && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}

@@ -380,6 +380,8 @@ fn merge(a: &CheckArgs) -> Result<ExitCode, String> {
 struct ExploreHost {
     meter: meter::HostMeter,
     bar: ProgressBar,
+    /// `--max-time`, in seconds of this host's clock.
+    deadline: f64,
 }
 
 impl explore::Host for ExploreHost {
@@ -394,7 +396,7 @@ impl explore::Host for ExploreHost {
     fn progress(&mut self, stats: &Stats) -> bool {
         self.bar.set_message(stats.to_string());
         self.bar.tick();
-        true
+        stats.seconds < self.deadline
     }
 }
 
@@ -404,6 +406,9 @@ fn explore(a: &ExploreArgs) -> Result<ExitCode, String> {
     let mut host = ExploreHost {
         meter: meter::HostMeter::new(),
         bar: ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+        deadline: a
+            .max_time
+            .map_or(f64::INFINITY, |t| t as f64 / lab_engine::SECOND as f64),
     };
     if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
         host.bar.set_style(style);
@@ -417,7 +422,8 @@ fn explore(a: &ExploreArgs) -> Result<ExitCode, String> {
         Outcome::DepthBound => "explored every path up to --max-depth: no violation",
         Outcome::StateBound => "stopped at --max-states: no violation so far",
         Outcome::MemoryBound => "stopped at --max-memory: no violation so far",
-        Outcome::Cancelled => "cancelled",
+        // Only the deadline cancels a search here.
+        Outcome::Cancelled => "stopped at --max-time: no violation so far",
         Outcome::Violation(cx) => {
             say(format!(
                 "VIOLATION: {}: {}",

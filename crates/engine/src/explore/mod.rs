@@ -35,14 +35,17 @@
 //! node's slot (or a timer's firing) is computed once and cached by their numbers: most
 //! transitions repeat one taken before and skip the handler and the interning.
 //!
-//! No symmetry reduction: the protocols give S1 and S2 roles of
-//! their own (2PC's coordinator, Paxos's demo proposers), so node ids are not interchangeable.
+//! **Symmetry** (`--symmetry`, off by default): where a protocol treats nodes alike (Raft's
+//! servers), the search keeps one state of each class of renamings ([`symmetry`] says which
+//! protocols allow it and why it is sound); elsewhere ids are not interchangeable (2PC's
+//! coordinator, ties broken by id in Paxos's ballots and Zab's votes).
 //!
 //! **The counterexample** is replayed in the timed simulator as manual-scheduling actions at
 //! time 0 (`deliver #17`, `fire timer #9`, `crash S3`...), finding each message's and timer's
 //! number there; the replay must end in the same violation, or exploration reports an error.
 
 mod state;
+mod symmetry;
 
 use crate::catalog::{Model, ProtocolKind, Settings};
 use crate::invariants::{CheckCtx, Checker, Violation};
@@ -50,10 +53,12 @@ use crate::node::{Effect, NodeId, Out, Protocol, Reply, Request, MS};
 use crate::share;
 use crate::sim::history::{Action, ActionRecord};
 use crate::sim::Simulation;
-use state::{fingerprint, Envelope, FxBuild, IdentityBuild, Interner, Layout, Slot, Spent};
+use state::{fingerprint, Envelope, Fx, FxBuild, IdentityBuild, Interner, Layout, Slot, Spent};
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use symmetry::{Sym, Symmetry};
 
 /// How far to search, and which faults and client requests may happen on the way.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,6 +83,8 @@ pub struct ExploreOptions {
     pub crashes: u8,
     /// Timers may fire while older messages are still in flight (no bound on delay).
     pub asynchronous: bool,
+    /// Keep one state of each class of node renamings the protocol allows.
+    pub symmetry: bool,
 }
 
 impl Default for ExploreOptions {
@@ -93,6 +100,7 @@ impl Default for ExploreOptions {
             dups: 0,
             crashes: 0,
             asynchronous: false,
+            symmetry: false,
         }
     }
 }
@@ -141,6 +149,11 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
         "",
         "timers may fire before older messages arrive (default: messages arrive first)",
     ),
+    (
+        "symmetry",
+        "",
+        "one state per renaming of interchangeable nodes (Raft's servers; default: off)",
+    ),
 ];
 
 impl ExploreOptions {
@@ -181,6 +194,9 @@ impl ExploreOptions {
         if self.asynchronous {
             out.push(("async", String::new()));
         }
+        if self.symmetry {
+            out.push(("symmetry", String::new()));
+        }
         out
     }
 
@@ -207,6 +223,7 @@ impl ExploreOptions {
             "dups" => self.dups = small(v)?,
             "crashes" => self.crashes = small(v)?,
             "async" => self.asynchronous = true,
+            "symmetry" => self.symmetry = true,
             _ => return Ok(false),
         }
         Ok(true)
@@ -369,7 +386,7 @@ impl Search {
         macro_rules! dispatch {
             ($($kind:ident($ty:ty)),* $(,)?) => {
                 match settings.protocol {
-                    $(ProtocolKind::$kind => Box::new(Explorer::<$ty>::new(settings, opts)) as Box<dyn Resume>,)*
+                    $(ProtocolKind::$kind => Box::new(Explorer::<$ty>::new(settings, opts)?) as Box<dyn Resume>,)*
                 }
             };
         }
@@ -462,6 +479,8 @@ struct Tables<P: Model> {
     checkers: Interner<P::Checker>,
     /// The client requests issued after k requests, as the checker sees them.
     requests: Vec<imbl::OrdMap<u64, Request>>,
+    /// The renamings states are reduced by (`--symmetry`).
+    sym: Option<Sym<P>>,
 }
 
 /// What one thread expanding states keeps to itself.
@@ -477,6 +496,17 @@ struct Scratch<P: Model> {
     /// keeps its own: no lock on the hottest path, at the price of computing a transition
     /// once per thread.
     handled: HashMap<(u32, Handle), Arc<Handled>, FxBuild>,
+    /// `--symmetry`: a value renamed by the k-th renaming, by its kind ([`Part`]), number
+    /// and k: the renamed value's number and content hash.
+    renamed: HashMap<(Part, u32, u16), (u32, u64), FxBuild>,
+}
+
+/// The kinds of values a state row numbers, for [`Scratch::renamed`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Part {
+    Slot,
+    Msg,
+    Checker,
 }
 
 impl<P: Model> Default for Scratch<P> {
@@ -487,6 +517,7 @@ impl<P: Model> Default for Scratch<P> {
             loaded: Vec::new(),
             scratch: Vec::new(),
             handled: HashMap::default(),
+            renamed: HashMap::default(),
         }
     }
 }
@@ -519,8 +550,13 @@ struct Expanded {
     violation: Option<(Move, Violation)>,
 }
 
-impl<P: Model> Explorer<P> {
-    fn new(settings: &Settings, opts: &ExploreOptions) -> Self {
+impl<P: Symmetry> Explorer<P> {
+    fn new(settings: &Settings, opts: &ExploreOptions) -> Result<Self, String> {
+        let sym = if opts.symmetry {
+            Some(Sym::new(settings, opts.proposers)?)
+        } else {
+            None
+        };
         let proto = P::from_settings(settings);
         let n = settings.nodes;
         let mut requests = vec![imbl::OrdMap::new()];
@@ -529,7 +565,7 @@ impl<P: Model> Explorer<P> {
             m.insert(k, request(k));
             requests.push(m);
         }
-        Explorer {
+        Ok(Explorer {
             t: Tables {
                 settings: settings.clone(),
                 proto,
@@ -540,11 +576,12 @@ impl<P: Model> Explorer<P> {
                 msgs: Interner::new(),
                 checkers: Interner::new(),
                 requests,
+                sym,
             },
             visited: HashMap::default(),
             sc: Scratch::default(),
             at: Progress::default(),
-        }
+        })
     }
 }
 
@@ -896,6 +933,117 @@ impl<P: Model> Tables<P> {
         sc.scratch = msgs;
         violations
     }
+
+    /// Turns `row` into the representative of its class under the search's renamings (see
+    /// [`symmetry`]); without `--symmetry` it stays as it is. The renaming whose content
+    /// comes first wins, judged part by part (the slots in their new places, then the
+    /// checker, then the messages) among the renamings still tied.
+    fn canonical(&self, sc: &mut Scratch<P>, row: &mut [u32]) {
+        let Some(sym) = &self.sym else { return };
+        let (n, lay) = (self.n, &self.lay);
+        let mut tied: Vec<usize> = (0..sym.perms.len()).collect();
+        let mut best: Vec<u64> = Vec::new();
+        let mut key = Vec::new();
+        let mut keep = |tied: &mut Vec<usize>, key_of: &mut dyn FnMut(usize, &mut Vec<u64>)| {
+            let mut still = Vec::with_capacity(tied.len());
+            for &k in tied.iter() {
+                key.clear();
+                key_of(k, &mut key);
+                if still.is_empty() || key < best {
+                    still.clear();
+                    std::mem::swap(&mut best, &mut key);
+                    still.push(k);
+                } else if key == best {
+                    still.push(k);
+                }
+            }
+            *tied = still;
+        };
+        keep(&mut tied, &mut |k, key| {
+            key.resize(n, 0);
+            for (i, &slot) in row[..n].iter().enumerate() {
+                let to = sym.perms[k].id(NodeId::from_idx(i)).idx();
+                key[to] = self.renamed(sc, sym, Part::Slot, slot, k).1;
+            }
+        });
+        if tied.len() > 1 {
+            let checker = row[lay.checker()];
+            keep(&mut tied, &mut |k, key| {
+                key.push(self.renamed(sc, sym, Part::Checker, checker, k).1);
+            });
+        }
+        if tied.len() > 1 {
+            keep(&mut tied, &mut |k, key| {
+                for &m in &row[lay.msgs()..] {
+                    key.push(self.renamed(sc, sym, Part::Msg, m, k).1);
+                }
+                key.sort_unstable();
+            });
+        }
+        // Several left means the renamings give the same state (or a hash collision, which
+        // only keeps two representatives of one class): the first will do.
+        let k = tied[0];
+        if k == 0 {
+            return;
+        }
+        let old: Vec<u32> = row[..n].to_vec();
+        for (i, &slot) in old.iter().enumerate() {
+            let to = sym.perms[k].id(NodeId::from_idx(i)).idx();
+            row[to] = self.renamed(sc, sym, Part::Slot, slot, k).0;
+        }
+        row[lay.checker()] = self
+            .renamed(sc, sym, Part::Checker, row[lay.checker()], k)
+            .0;
+        let msgs = &mut row[lay.msgs()..];
+        for m in msgs.iter_mut() {
+            *m = self.renamed(sc, sym, Part::Msg, *m, k).0;
+        }
+        msgs.sort_unstable();
+    }
+
+    /// Value `id` of a kind renamed by the k-th renaming: its number and content hash,
+    /// computed once per thread.
+    fn renamed(
+        &self,
+        sc: &mut Scratch<P>,
+        sym: &Sym<P>,
+        part: Part,
+        id: u32,
+        k: usize,
+    ) -> (u32, u64) {
+        let at = (part, id, k as u16);
+        if let Some(&done) = sc.renamed.get(&at) {
+            return done;
+        }
+        fn hash(v: &impl Hash) -> u64 {
+            let mut h = Fx::default();
+            v.hash(&mut h);
+            h.finish()
+        }
+        let p = &sym.perms[k];
+        let done = match (part, k) {
+            (Part::Slot, 0) => (id, hash(self.slots.get(id))),
+            (Part::Msg, 0) => (id, hash(self.msgs.get(id))),
+            (Part::Checker, 0) => (id, hash(self.checkers.get(id))),
+            (Part::Slot, _) => {
+                let v = sym.slot(self.slots.get(id), p);
+                let h = hash(&v);
+                (self.slots.intern(v), h)
+            }
+            (Part::Msg, _) => {
+                let v = sym.envelope(self.msgs.get(id), p);
+                let h = hash(&v);
+                (self.msgs.intern(v), h)
+            }
+            (Part::Checker, _) => {
+                let v = (sym.renaming.checker)(self.checkers.get(id), p);
+                let h = hash(&v);
+                (self.checkers.intern(v), h)
+            }
+        };
+        sc.renamed.insert(at, done);
+        done
+    }
 }
 
 impl<P: Model> Explorer<P> {
@@ -907,7 +1055,8 @@ impl<P: Model> Explorer<P> {
             self.at.started = true;
             self.at.t0 = host.seconds();
             self.at.base = host.allocated();
-            let init = self.t.initial();
+            let mut init = self.t.initial();
+            self.t.canonical(&mut self.sc, &mut init);
             let init_fp = fingerprint(&init);
             self.visited.insert(init_fp, ROOT);
             self.at.stats.unique = 1;
@@ -935,13 +1084,14 @@ impl<P: Model> Explorer<P> {
                     let violations = self.t.successor(&mut self.sc, &row, mv, &mut child);
                     self.at.stats.states += 1;
                     if let Some(v) = violations.into_iter().next() {
-                        let path = self.path_to(fp, &row, mv)?;
+                        let (path, v) = self.path_to(fp, &row, mv, v)?;
                         self.at.stats.depth += 1;
                         self.at.stats.seconds = host.seconds() - t0;
                         break 'search Outcome::Violation(Box::new(
                             self.t.counterexample(path, v)?,
                         ));
                     }
+                    self.t.canonical(&mut self.sc, &mut child);
                     let child_fp = fingerprint(&child);
                     if let std::collections::hash_map::Entry::Vacant(e) =
                         self.visited.entry(child_fp)
@@ -1015,14 +1165,15 @@ impl<P: Model> Explorer<P> {
         Tables<P>: Sync,
         Scratch<P>: Send,
     {
-        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
         if let Some(report) = &self.at.done {
             return Ok(report.clone());
         }
         self.at.started = true;
         self.at.t0 = host.seconds();
         self.at.base = host.allocated();
-        let init = self.t.initial();
+        let mut init = self.t.initial();
+        self.t.canonical(&mut self.sc, &mut init);
         let init_fp = fingerprint(&init);
         self.visited.insert(init_fp, ROOT);
         self.at.stats.unique = 1;
@@ -1043,18 +1194,28 @@ impl<P: Model> Explorer<P> {
             // Runs after one with a violation are not needed: the merge stops there.
             let violated = AtomicUsize::new(usize::MAX);
             let mut expanded: Vec<Option<Vec<Expanded>>> = (0..runs).map(|_| None).collect();
+            // The host hears from the search while a level is expanded too (a deep level takes
+            // minutes), and may stop it there: workers then take no more runs.
+            let stop = AtomicBool::new(false);
+            let finished = AtomicUsize::new(0);
+            let main = std::thread::current();
             let (tables, visited, states) = (&self.t, &self.visited, &level);
+            let (stats, t0) = (&mut self.at.stats, self.at.t0);
             std::thread::scope(|scope| {
                 let workers: Vec<_> = scratches
                     .iter_mut()
                     .map(|sc| {
                         let (taken, violated) = (&taken, &violated);
+                        let (stop, finished, main) = (&stop, &finished, &main);
                         scope.spawn(move || {
                             let mut done = Vec::new();
                             loop {
                                 let r = taken.fetch_add(1, Ordering::Relaxed);
-                                if r >= runs || r > violated.load(Ordering::Relaxed) {
-                                    return done;
+                                if r >= runs
+                                    || r > violated.load(Ordering::Relaxed)
+                                    || stop.load(Ordering::Relaxed)
+                                {
+                                    break;
                                 }
                                 let part = &states[r * run..((r + 1) * run).min(states.len())];
                                 let out = tables.expand(sc, visited, part);
@@ -1063,9 +1224,22 @@ impl<P: Model> Explorer<P> {
                                 }
                                 done.push((r, out));
                             }
+                            if finished.fetch_add(1, Ordering::AcqRel) + 1 == threads {
+                                main.unpark();
+                            }
+                            done
                         })
                     })
                     .collect();
+                while finished.load(Ordering::Acquire) < threads {
+                    std::thread::park_timeout(std::time::Duration::from_millis(200));
+                    if finished.load(Ordering::Acquire) < threads {
+                        stats.seconds = host.seconds() - t0;
+                        if !host.progress(stats) {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
                 for w in workers {
                     // A panic in a handler is a bug to see, as in the sequential search.
                     for (r, out) in w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
@@ -1073,6 +1247,9 @@ impl<P: Model> Explorer<P> {
                     }
                 }
             });
+            if stop.into_inner() {
+                break 'search Outcome::Cancelled;
+            }
             let mut next = Vec::new();
             // Every run up to the first with a violation was expanded.
             for (r, out) in expanded.into_iter().map_while(|o| o).enumerate() {
@@ -1089,7 +1266,7 @@ impl<P: Model> Explorer<P> {
                         }
                     }
                     if let Some((mv, v)) = e.violation {
-                        let path = self.path_to(*fp, row, mv)?;
+                        let (path, v) = self.path_to(*fp, row, mv, v)?;
                         self.at.stats.depth += 1;
                         self.at.stats.seconds = host.seconds() - self.at.t0;
                         break 'search Outcome::Violation(Box::new(
@@ -1122,9 +1299,19 @@ impl<P: Model> Explorer<P> {
         Ok(self.finish(host, outcome))
     }
 
-    /// The steps from the initial state to `row` (fingerprint `fp`), then `last`: the chain of
-    /// parents gives the fingerprints, and re-expanding each state finds the move to the next.
-    fn path_to(&mut self, fp: u64, row: &[u32], last: Move) -> Result<Vec<Step<P>>, String> {
+    /// The steps from the initial state to `row` (fingerprint `fp`), then `last`, which
+    /// violates `v`: the chain of parents gives the fingerprints, and re-expanding each state
+    /// finds the move to the next. With `--symmetry` the chain holds representatives: the path
+    /// goes through the states themselves, each step chosen by the representative it leads
+    /// to, and the last move is found again on the renamed `row` the path reaches, with its
+    /// violation in the path's names.
+    fn path_to(
+        &mut self,
+        fp: u64,
+        row: &[u32],
+        last: Move,
+        v: Violation,
+    ) -> Result<(Vec<Step<P>>, Violation), String> {
         let mut chain = vec![fp];
         let mut at = fp;
         while let Some(&parent) = self.visited.get(&at).filter(|&&p| p != ROOT) {
@@ -1135,13 +1322,15 @@ impl<P: Model> Explorer<P> {
         let mut steps = Vec::new();
         let mut cur = self.t.initial();
         let mut moves = Vec::new();
+        let mut child = Vec::new();
         for &want in &chain[1..] {
             self.t.load(&mut self.sc, &cur);
             self.t.moves(&cur, &mut moves);
-            let mut child = Vec::new();
             let found = moves.iter().find_map(|&mv| {
                 self.t.successor(&mut self.sc, &cur, mv, &mut child);
-                (fingerprint(&child) == want).then(|| (mv, child.as_slice().into()))
+                let actual: Box<[u32]> = child.as_slice().into();
+                self.t.canonical(&mut self.sc, &mut child);
+                (fingerprint(&child) == want).then_some((mv, actual))
             });
             // Only a fingerprint collision could lose the way back.
             let (mv, child) =
@@ -1149,9 +1338,24 @@ impl<P: Model> Explorer<P> {
             steps.push(self.t.step_of(&cur, mv));
             cur = child;
         }
-        debug_assert_eq!(&*cur, row);
-        steps.push(self.t.step_of(row, last));
-        Ok(steps)
+        if self.t.sym.is_none() {
+            debug_assert_eq!(&*cur, row);
+            steps.push(self.t.step_of(row, last));
+            return Ok((steps, v));
+        }
+        self.t.load(&mut self.sc, &cur);
+        self.t.moves(&cur, &mut moves);
+        for &mv in &moves {
+            let found = self.t.successor(&mut self.sc, &cur, mv, &mut child);
+            if let Some(w) = found.into_iter().find(|w| w.invariant == v.invariant) {
+                steps.push(self.t.step_of(&cur, mv));
+                return Ok((steps, w));
+            }
+        }
+        Err(format!(
+            "the violation of {} was lost renaming the path back",
+            v.invariant
+        ))
     }
 }
 
@@ -1186,6 +1390,7 @@ impl<P: Model> Tables<P> {
                         e.violation = Some((mv, v));
                         break;
                     }
+                    self.canonical(sc, &mut child);
                     let fp = fingerprint(&child);
                     if !visited.contains_key(&fp) && seen.insert(fp) {
                         e.children.push((fp, child.as_slice().into()));

@@ -146,6 +146,10 @@ pub struct ExploreArgs {
     /// Threads expanding each level (default: every core); the result does not depend on it
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub threads: Option<u32>,
+    /// Stop after this much wall-clock time, e.g. 10m, and print how far the search got
+    /// (default: no bound)
+    #[arg(long, value_name = "TIME", value_parser = lab_engine::time::parse_time)]
+    pub max_time: Option<lab_engine::Time>,
 }
 
 #[derive(Args, Debug)]

@@ -16,6 +16,7 @@ mod leader_append_only;
 mod leader_completeness;
 mod lease_exclusivity;
 mod log_matching;
+mod permute;
 mod state_machine_safety;
 
 use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};

@@ -12,6 +12,7 @@
 
 mod election;
 pub mod membership;
+mod permute;
 mod present;
 mod reads;
 mod replication;

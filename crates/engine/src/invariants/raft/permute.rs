@@ -1,0 +1,104 @@
+//! The checker's memory with node ids renamed, for the explorer's symmetry reduction: the
+//! explorer keeps the checker's memory in the state, so a renamed state renames it too.
+
+use super::{Committed, RaftChecker};
+use crate::node::Perm;
+
+impl RaftChecker {
+    /// The memory the checker would hold had it watched the renamed run: every remembered id
+    /// renamed and every per-node vector reordered.
+    ///
+    /// Log prefixes are remembered by hash, and a hash cannot be renamed; so this is exact
+    /// only for logs whose entries hold no ids, that is without configuration entries, which
+    /// is the case under fixed membership (the only one the explorer reduces by symmetry).
+    pub fn permute_ids(&self, p: &Perm) -> RaftChecker {
+        let RaftChecker {
+            leaders,
+            leading,
+            shadows,
+            seen,
+            committed,
+            checked_commit,
+            overlap_reported,
+        } = self;
+        RaftChecker {
+            leaders: leaders.iter().map(|(&t, &l)| (t, p.id(l))).collect(),
+            leading: p.by_node(
+                &leading
+                    .iter()
+                    .map(|l| l.map(|(t, len, e)| (t, len, e.map(|e| e.permute_ids(p)))))
+                    .collect::<Vec<_>>(),
+            ),
+            shadows: p.by_node(
+                &shadows
+                    .iter()
+                    .map(|(log, hashes)| {
+                        (
+                            log.iter().map(|e| e.permute_ids(p)).collect(),
+                            hashes.clone(),
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            seen: seen
+                .iter()
+                .map(|(&k, &(h, id))| (k, (h, p.id(id))))
+                .collect(),
+            committed: committed
+                .iter()
+                .map(|c| Committed {
+                    entry: c.entry.permute_ids(p),
+                    ..*c
+                })
+                .collect(),
+            checked_commit: p.by_node(checked_commit),
+            overlap_reported: overlap_reported
+                .iter()
+                .map(|&(a, b)| (p.mask(a), p.mask(b)))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::NodeId;
+    use crate::node::Request;
+    use crate::protocols::raft::Entry;
+
+    #[test]
+    fn remembered_leaders_and_per_node_memory_are_renamed() {
+        let e = Entry {
+            term: 1,
+            request: Request::counter(1, 1),
+            config: None,
+        };
+        let c = RaftChecker {
+            leaders: [(1u64, NodeId(1)), (2, NodeId(3))].into_iter().collect(),
+            leading: vec![Some((2, 1, Some(e))), None, None],
+            shadows: vec![Default::default(); 3],
+            seen: [((1u64, 1u64), (7u64, NodeId(2)))].into_iter().collect(),
+            committed: [Committed {
+                entry: e,
+                term: 1,
+                value: 1,
+            }]
+            .into_iter()
+            .collect(),
+            checked_commit: vec![1, 0, 0],
+            overlap_reported: [(0b011u32, 0b110u32)].into_iter().collect(),
+        };
+        // S1 <-> S3.
+        let p = Perm::new(vec![NodeId(3), NodeId(2), NodeId(1)]).unwrap();
+        let r = c.permute_ids(&p);
+        assert_eq!(r.leaders.get(&1), Some(&NodeId(3)));
+        assert_eq!(r.leaders.get(&2), Some(&NodeId(1)));
+        assert_eq!(r.leading, vec![None, None, Some((2, 1, Some(e)))]);
+        assert_eq!(r.seen.get(&(1, 1)), Some(&(7, NodeId(2))));
+        assert_eq!(r.checked_commit, vec![0, 0, 1]);
+        assert!(r.overlap_reported.contains(&(0b110, 0b011)));
+        assert_eq!(r.committed, c.committed);
+        assert_eq!(r.permute_ids(&p.inverse()), c);
+    }
+}
