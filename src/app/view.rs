@@ -21,7 +21,7 @@ use lab_engine::any::AnySim;
 use lab_engine::explore::ExploreOptions;
 use lab_engine::lin::view::HistoryView;
 use lab_engine::node::StateTable;
-use lab_engine::session::{self, Arrow, Command, Lifecycle, Progress, Selection, Source};
+use lab_engine::session::{self, Arrows, Command, Lifecycle, Progress, Selection, Source};
 use lab_engine::sim::history::{Marker, ViolationRecord};
 use lab_engine::sim::view::Snapshot;
 use lab_engine::sim::LogLine;
@@ -42,7 +42,9 @@ pub(super) struct Memos {
     violations: Memo<(u64, u64), Vec<ViolationRecord>>,
     markers: Memo<(u64, usize), Vec<Marker>>,
     inspected: Memo<(u64, u64, Selection), Inspected>,
-    arrows: Memo<(u64, u64, Time, Window), Vec<Arrow>>,
+    arrows: Memo<(u64, u64, Time, Window, Selection), Arrows>,
+    /// The whole run's arrows, grown as it plays rather than rebuilt per frame.
+    whole_run: session::WholeRun,
     crashes: Memo<(u64, Time, Window), Vec<Lifecycle>>,
     right_snap: Memo<(u64, u64, Time), Snapshot>,
     right_violations: Memo<(u64, u64), Vec<ViolationRecord>>,
@@ -115,8 +117,17 @@ impl App {
         let cluster = if p.spacetime() {
             let window = self.st_window;
             let (t0, t1) = window.range(now);
-            let arrows = memos.arrows.get((gen, events, now, window), || {
-                session::arrows(sim, &snap, t0, t1)
+            let keep = match selected {
+                Selection::Message(id) => Some(id),
+                _ => None,
+            };
+            let whole_run = &mut memos.whole_run;
+            let arrows = memos.arrows.get((gen, events, now, window, selected), || {
+                if t0 == 0 && t1 >= now {
+                    whole_run.arrows(gen, sim, &snap, keep)
+                } else {
+                    session::arrows(sim, &snap, t0, t1, keep)
+                }
             });
             let crashes = memos
                 .crashes

@@ -6,7 +6,7 @@
 use crate::components::box_size::use_box_size;
 use crate::components::cluster::{kind_class, KIND_COLOURS};
 use crate::ui_state::Shared;
-use lab_engine::session::{Arrow, Lifecycle, Selection};
+use lab_engine::session::{Arrow, Arrows, Lifecycle, Selection};
 use lab_engine::sim::view::Snapshot;
 use lab_engine::time::fmt_time;
 use lab_engine::{NodeId, ProtocolKind, Time, MS};
@@ -29,8 +29,6 @@ pub const DEFAULT_SPAN: usize = 3;
 const LABELLED_SPAN: Time = 100 * MS;
 /// Beyond this many arrows, labels are left out (hover keeps the tooltip).
 const MAX_LABELS: usize = 400;
-/// At most about this many arrows are drawn; a long run zoomed out shows every nth.
-const MAX_ARROWS: usize = 3000;
 const TOP: f64 = 34.0;
 const LEFT: f64 = 70.0;
 
@@ -115,14 +113,68 @@ pub struct SpaceTimeProps {
     pub snap: Shared<Snapshot>,
     /// Whose message kinds the arrows are: their colours.
     pub protocol: ProtocolKind,
-    /// Messages in the air during the window (see `session::arrows`).
-    pub arrows: Shared<Vec<Arrow>>,
+    /// Messages in the air during the window, thinned in a busy one (see `session::arrows`).
+    pub arrows: Shared<Arrows>,
     /// Crashes and restarts in the window.
     pub crashes: Shared<Vec<Lifecycle>>,
     pub window: Window,
     pub selected: Selection,
     pub on_select: Callback<Selection>,
     pub on_window: Callback<Window>,
+}
+
+/// Where the whole run's diagram ends: the current moment rounded up to a quarter of a tick,
+/// so that while it plays the scale changes only every few percent of the run, and in between
+/// the arrows already drawn keep their places (and skip their render).
+fn drawn_end(now: Time) -> Time {
+    let q = (tick_step(now) / 4).max(1);
+    now.div_ceil(q) * q
+}
+
+#[derive(Properties, PartialEq)]
+struct ArrowProps {
+    arrow: Arrow,
+    protocol: ProtocolKind,
+    /// From the sending lane at the send time to where it is at the window's end (in px).
+    from: (f64, f64),
+    to: (f64, f64),
+    /// Drawn to its end: arrived (an arrowhead) or lost (a cross).
+    complete: bool,
+    /// A label element, shown or only on hover; none when the window has too many arrows.
+    label: Option<bool>,
+    selected: bool,
+    on_select: Callback<Selection>,
+}
+
+/// One message. A component of its own so that an arrow whose place did not change skips its
+/// render: playing the whole run, only the new arrows and those still flying draw.
+#[function_component]
+fn ArrowLine(p: &ArrowProps) -> Html {
+    let (m, kind, flying) = (&p.arrow.span, p.arrow.kind, p.arrow.flying);
+    let ((x1, y1), (x2, y2), id, sel) = (p.from, p.to, m.id, p.selected);
+    let cross = m.lost.filter(|_| p.complete).map(|_| {
+        html! {
+            <text class="cross" x={x2.to_string()} y={(y2 + 4.0).to_string()}>{ "✕" }</text>
+        }
+    });
+    let label = p.label.map(|shown| {
+        let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+        html! { <text class={classes!("arrow-label", shown.then_some("shown"))}
+        x={(mx + 4.0).to_string()} y={(my - 3.0).to_string()}>{ kind }</text> }
+    });
+    html! {
+        <g class={classes!(kind_class(p.protocol, kind), sel.then_some("selected"), m.lost.is_some().then_some("lost"))}
+            data-testid={format!("arrow-{id}")} onclick={p.on_select.reform(move |_| Selection::Message(id))}>
+            // A wide invisible stroke along the arrow: a 1.6 px line is too thin to click.
+            <path class="hit" d={format!("M{x1} {y1}L{x2} {y2}")} />
+            <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()}
+                marker-end={(m.lost.is_none() && !flying && p.complete).then_some("url(#arrowhead)")} />
+            { cross }
+            { label }
+            <title>{ format!("#{id} {kind} {} → {}: sent {}, {} {}", m.from, m.to, fmt_time(m.sent),
+                if m.lost.is_some() { "lost" } else if flying { "due" } else { "arrived" }, fmt_time(m.end)) }</title>
+        </g>
+    }
 }
 
 #[function_component]
@@ -134,18 +186,20 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
     let now = snap.now;
     let (t0, t1) = p.window.range(now);
     let span = (t1 - t0).max(1);
+    // The whole run, following the current moment: a scale that moves in steps.
+    let scale = if t0 == 0 && t1 >= now {
+        drawn_end(t1).max(1)
+    } else {
+        span
+    };
     let lane = |id: NodeId| LEFT + (width - LEFT - 20.0) * (id.idx() as f64 + 0.5) / n as f64;
-    let y = |t: Time| TOP + (height - TOP - 12.0) * (t.saturating_sub(t0)) as f64 / span as f64;
-    let labelled = span <= LABELLED_SPAN && p.arrows.len() <= MAX_LABELS;
-    let hover_labels = p.arrows.len() <= MAX_LABELS;
-    let stride = p.arrows.len() / MAX_ARROWS + 1;
-    let arrows = p.arrows.iter().enumerate().filter_map(|(i, a)| {
-        let sel = selected == Selection::Message(a.span.id);
-        (i % stride == 0 || sel).then_some(a)
-    });
-    let arrows = arrows.map(|a| {
-        let (m, flying, kind) = (&a.span, a.flying, a.kind);
-        let (x1, y1) = (lane(m.from), y(m.sent.max(t0)));
+    let y = |t: Time| TOP + (height - TOP - 12.0) * (t.saturating_sub(t0)) as f64 / scale as f64;
+    let list = &p.arrows.list;
+    let labelled = span <= LABELLED_SPAN && list.len() <= MAX_LABELS;
+    let hover_labels = list.len() <= MAX_LABELS;
+    let every = p.arrows.every;
+    let arrows = list.iter().map(|a| {
+        let m = &a.span;
         // A message may end after the window: draw it part way.
         let end = m.end.min(t1);
         let frac = if m.end > m.sent {
@@ -153,30 +207,12 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
         } else {
             1.0
         };
-        let x2 = lane(m.from) + (lane(m.to) - lane(m.from)) * frac;
-        let y2 = y(end);
-        let id = m.id;
-        let sel = selected == Selection::Message(id);
-        let cross = m.lost.filter(|_| m.end <= t1).map(|_| html! {
-            <text class="cross" x={x2.to_string()} y={(y2 + 4.0).to_string()}>{ "✕" }</text>
-        });
-        let label = (hover_labels || sel).then(|| {
-            let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
-            html! { <text class={classes!("arrow-label", (labelled || sel).then_some("shown"))}
-                x={(mx + 4.0).to_string()} y={(my - 3.0).to_string()}>{ kind }</text> }
-        });
+        let sel = selected == Selection::Message(m.id);
+        let to = (lane(m.from) + (lane(m.to) - lane(m.from)) * frac, y(end));
         html! {
-            <g key={id} class={classes!(kind_class(p.protocol, kind), sel.then_some("selected"), m.lost.is_some().then_some("lost"))}
-                data-testid={format!("arrow-{id}")} onclick={on_select.reform(move |_| Selection::Message(id))}>
-                // A wide invisible stroke along the arrow: a 1.6 px line is too thin to click.
-                <path class="hit" d={format!("M{x1} {y1}L{x2} {y2}")} />
-                <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()}
-                    marker-end={(m.lost.is_none() && !flying && m.end <= t1).then_some("url(#arrowhead)")} />
-                { cross }
-                { label }
-                <title>{ format!("#{id} {kind} {} → {}: sent {}, {} {}", m.from, m.to, fmt_time(m.sent),
-                    if m.lost.is_some() { "lost" } else if flying { "due" } else { "arrived" }, fmt_time(m.end)) }</title>
-            </g>
+            <ArrowLine key={m.id} arrow={a.clone()} protocol={p.protocol} from={(lane(m.from), y(m.sent.max(t0)))} {to}
+                complete={m.end <= t1} label={(hover_labels || sel).then_some(labelled || sel)} selected={sel}
+                on_select={on_select.clone()} />
         }
     });
     let faults = p.crashes.iter().map(|&Lifecycle { time, node, restart }| {
@@ -227,7 +263,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
         ..window
     });
     let kinds: Vec<&'static str> = {
-        let mut k: Vec<&'static str> = p.arrows.iter().map(|a| a.kind).collect();
+        let mut k: Vec<&'static str> = list.iter().map(|a| a.kind).collect();
         k.sort_unstable();
         k.dedup();
         k
@@ -241,8 +277,8 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
                 <button data-testid="st-follow" aria-pressed={window.end.is_none().to_string()} onclick={follow}
                     title="keep the end of the diagram at the current moment">{ "follow" }</button>
                 <span class="span" data-testid="st-span">{ format!("{} – {}", fmt_time(t0), fmt_time(t1)) }</span>
-                if stride > 1 {
-                    <span class="span">{ format!("(every {stride}th message: zoom in for all)") }</span>
+                if every > 1 {
+                    <span class="span">{ format!("(every {every}th message: zoom in for all)") }</span>
                 }
             </div>
             <svg ref={svg} class={classes!("spacetime", labelled.then_some("zoomed"))} id="spacetime" data-testid="spacetime"
@@ -303,6 +339,17 @@ mod tests {
         assert_eq!(tick_step(10 * MS), 2 * MS);
         assert_eq!(tick_step(3_105), 1_000);
         assert_eq!(tick_step(1), 1);
+    }
+
+    #[test]
+    fn the_whole_run_scale_moves_in_steps() {
+        assert_eq!(drawn_end(3000 * MS), 3000 * MS);
+        // From 3001 ms to 3125 ms the diagram ends at 3125 ms: arrows keep their places.
+        assert!((3001..=3125).all(|ms| drawn_end(ms * MS) == 3125 * MS));
+        for t in [1, 7, 999, 12_345 * MS, 3_600_000 * MS] {
+            let end = drawn_end(t);
+            assert!(end >= t && end - t <= t / 9 + 1, "{t}: {end}");
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ mod params;
 mod player;
 mod reader;
 
-pub use draw::{arrows, crashes, stale_leaders, Arrow, Lifecycle};
+pub use draw::{arrows, crashes, stale_leaders, Arrow, Arrows, Lifecycle, WholeRun, MAX_ARROWS};
 pub use embed::{embed_code, EmbedCode, Presenter, Theme, DEFAULT_HEIGHT, PRESENTER_KEYS};
 pub use history::{HistoryPanel, Progress, Source, STEPS_PER_FRAME};
 pub use intent::{current_groups, fault, fire_timeout, partition, request_to_leader, Fault};

@@ -562,42 +562,61 @@ impl History {
         self.sent.truncate(next_msg as usize - 1);
     }
 
+    /// The message event `e` ended (delivered or lost), if it ended one.
+    pub fn ended(&self, e: &EventRecord) -> Option<MessageSpan> {
+        let (msg, from, to, kind, lost) = match e.kind() {
+            EventKind::Deliver {
+                msg,
+                from,
+                to,
+                kind,
+            } => (msg, from, to, kind, None),
+            EventKind::Loss {
+                msg,
+                from,
+                to,
+                kind,
+                reason,
+            } => (msg, from, to, kind, Some(reason)),
+            _ => return None,
+        };
+        Some(MessageSpan {
+            id: msg,
+            from,
+            to,
+            kind,
+            sent: *self.sent.get(msg as usize - 1)?,
+            end: e.time,
+            lost,
+        })
+    }
+
+    /// The events that may end a message in the air at some point in `t0..=t1`.
+    pub fn ending_between(&self, t0: Time, t1: Time) -> std::ops::Range<usize> {
+        let first = self.events_until(t0.saturating_sub(1)) as usize;
+        let last = self.events_until(t1.saturating_add(self.max_travel)) as usize;
+        first..last
+    }
+
     /// Messages that ended (arrived or died) and were in the air at some point in `t0..=t1`.
     /// Those still in flight at the horizon are in the simulation's snapshot instead.
     pub fn messages_between(&self, t0: Time, t1: Time) -> Vec<MessageSpan> {
-        let first = self.events_until(t0.saturating_sub(1)) as usize;
-        let last = self.events_until(t1.saturating_add(self.max_travel)) as usize;
-        self.events[first..last]
+        self.events[self.ending_between(t0, t1)]
             .iter()
-            .filter_map(|e| {
-                let (msg, from, to, kind, lost) = match e.kind() {
-                    EventKind::Deliver {
-                        msg,
-                        from,
-                        to,
-                        kind,
-                    } => (msg, from, to, kind, None),
-                    EventKind::Loss {
-                        msg,
-                        from,
-                        to,
-                        kind,
-                        reason,
-                    } => (msg, from, to, kind, Some(reason)),
-                    _ => return None,
-                };
-                let sent = *self.sent.get(msg as usize - 1)?;
-                (sent <= t1).then_some(MessageSpan {
-                    id: msg,
-                    from,
-                    to,
-                    kind,
-                    sent,
-                    end: e.time,
-                    lost,
-                })
-            })
+            .filter_map(|e| self.ended(e))
+            .filter(|m| m.sent <= t1)
             .collect()
+    }
+
+    /// Message `id`'s span, if it ended within the first `k` events.
+    pub fn message(&self, id: MsgId, k: u64) -> Option<MessageSpan> {
+        let sent = *self.sent.get((id as usize).checked_sub(1)?)?;
+        let range = self.ending_between(sent, sent);
+        let last = range.end.min(k as usize);
+        self.events[range.start.min(last)..last]
+            .iter()
+            .filter_map(|e| self.ended(e))
+            .find(|m| m.id == id)
     }
 
     /// How many events happened at or before `t`.

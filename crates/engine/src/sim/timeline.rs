@@ -67,12 +67,22 @@ impl<P: Model> Simulation<P> {
     pub fn seek_event(&mut self, k: u64) {
         let far = k < self.world.events || k - self.world.events > CHECKPOINT_EVERY;
         if far {
-            // Start early enough that replaying also refills the event log.
-            let want = k.saturating_sub(LOG_LINES as u64);
-            let i = self.checkpoints.partition_point(|(e, _)| *e <= want);
-            self.world = self.checkpoints[i.saturating_sub(1)].1.clone();
-            self.log.clear();
+            self.restore_before(k);
         }
+        self.replay_to(k);
+    }
+
+    /// Restores the last checkpoint early enough that replaying to event `k` also refills the
+    /// event log.
+    fn restore_before(&mut self, k: u64) {
+        let want = k.saturating_sub(LOG_LINES as u64);
+        let i = self.checkpoints.partition_point(|(e, _)| *e <= want);
+        self.world = self.checkpoints[i.saturating_sub(1)].1.clone();
+        self.log.clear();
+    }
+
+    /// Replays recorded events up to event `k`.
+    fn replay_to(&mut self, k: u64) {
         let narrating = self.narrating;
         while self.world.events < k {
             // Only the events the log will show need sentences.
@@ -92,10 +102,28 @@ impl<P: Model> Simulation<P> {
             if self.world.events < horizon {
                 self.seek_event(horizon);
             }
-            self.run_until(t);
+            self.run_on(t);
         } else {
             self.seek_event(self.history.events_until(t));
             self.world.now = self.world.now.max(t);
+        }
+    }
+
+    /// Runs on from the horizon to `t`. Only the events the log will show need sentences, and
+    /// writing them costs more than running the event: a long stretch (opening a link to the
+    /// end of an hour) runs silently, then its last events are replayed, narrated, from the
+    /// checkpoint before them.
+    fn run_on(&mut self, t: Time) {
+        let (start, narrating) = (self.world.events, self.narrating);
+        self.narrating = false;
+        self.run_until(t);
+        self.narrating = narrating;
+        let k = self.world.events;
+        if narrating && k - start > LOG_LINES as u64 {
+            let now = self.world.now;
+            self.restore_before(k);
+            self.replay_to(k);
+            self.world.now = now;
         }
     }
 
@@ -225,6 +253,27 @@ mod tests {
             .all(|e| e.time <= SECOND));
         s.seek_time(3 * SECOND);
         assert!(s.horizon().1 > t && s.now() == 3 * SECOND);
+    }
+
+    #[test]
+    fn running_on_silently_ends_with_the_log_a_narrated_run_writes() {
+        // Every event narrated, as playing does.
+        let mut narrated = sim();
+        narrated.run_until(20 * SECOND);
+        // Opening a link at 20 s: the run goes on silently, then the log is refilled.
+        let mut opened = sim();
+        opened.seek_time(20 * SECOND);
+        assert!(opened.events() > CHECKPOINT_EVERY + LOG_LINES as u64);
+        assert_eq!(
+            (opened.events(), opened.now(), opened.trace_hash()),
+            (narrated.events(), narrated.now(), narrated.trace_hash())
+        );
+        assert_eq!(
+            opened.log().collect::<Vec<_>>(),
+            narrated.log().collect::<Vec<_>>()
+        );
+        assert_eq!(opened.history().markers, narrated.history().markers);
+        assert!(opened.violations().eq(narrated.violations()));
     }
 
     #[test]
