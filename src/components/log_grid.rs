@@ -100,12 +100,17 @@ fn cell(node: u8, c: &TableCell, log: bool, x: f64, y: f64, w: f64) -> Html {
     }
 }
 
-/// A Raft snapshot (log compaction): one box over the columns of the entries it replaced, at
-/// the left of the row; nothing when all of them scrolled out of the table.
+/// Columns a snapshot box spans: enough for "+N compacted", and no more, so it stays in view
+/// beside the log however long the compacted prefix.
+const SNAPSHOT_COLUMNS: usize = 3;
+
+/// A Raft snapshot (log compaction): one box just left of the row's first entry, over the
+/// columns of the last entries it replaced; nothing when those scrolled out of the table.
 fn snapshot(node: u8, c: &TableCell, t: &StateTable, xs: &[f64], ws: &[f64], y: f64) -> Html {
     let covered: Vec<usize> = (0..t.columns.len())
         .filter(|&i| t.columns[i].0 <= c.key)
         .collect();
+    let covered = &covered[covered.len().saturating_sub(SNAPSHOT_COLUMNS)..];
     let (Some(&a), Some(&b)) = (covered.first(), covered.last()) else {
         return Html::default();
     };
