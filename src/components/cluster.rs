@@ -186,6 +186,8 @@ pub struct ClusterProps {
     pub config: Option<ConfigView>,
 }
 
+/// Height of the badges' row when it sits under the configuration.
+const BADGE_ROOM: f64 = 24.0;
 /// Room the majority rings take around a circle: the outer ring at r + 13, its stroke.
 const RING_ROOM: f64 = 15.0;
 /// Below this width (times the text factor) the configuration may take two lines: room for
@@ -275,14 +277,21 @@ pub fn Cluster(props: &ClusterProps) -> Html {
     let n = props.snap.nodes.len();
     // Searched once per box and cluster size, not every frame.
     let k = if props.big { BIG } else { 1.0 };
-    let top = config_room(props.config.is_some(), size.0, k);
+    let text_room = config_room(props.config.is_some(), size.0, k);
+    // The badges go under the configuration's lines, in room of their own.
+    let badge_room = if text_room > 0.0 && !props.badges.is_empty() {
+        BADGE_ROOM
+    } else {
+        0.0
+    };
+    let top = text_room + badge_room;
     let layout = use_memo((n, size.0, size.1, k, top.to_bits()), |&(n, w, h, k, _)| {
         Layout::new(n, w, h, k, top)
     });
     let layout = &*layout;
     let badges = (!props.badges.is_empty()).then(|| {
         html! {
-            <ul class="badges" data-testid="badges" style={(layout.top > 0.0).then(|| format!("top: {}px", layout.top + 2.0))}>
+            <ul class="badges" data-testid="badges" style={(text_room > 0.0).then(|| format!("top: {}px", text_room + 2.0))}>
                 { for props.badges.iter().map(|(label, why)| html! { <li class="badge" title={why.clone()}>{ label }</li> }) }
             </ul>
         }
