@@ -9,8 +9,8 @@
 //! forgotten here without the compiler saying so.
 
 use super::{
-    AppendEntries, Config, Entry, FollowerRead, HeldRead, Pending, RaftDurable, RaftMsg, RaftState,
-    ReadPath,
+    AppendEntries, Config, Entry, FollowerRead, HeldRead, InstallSnapshot, Pending, RaftDurable,
+    RaftMsg, RaftState, ReadPath, Snapshot,
 };
 use crate::node::Perm;
 
@@ -48,17 +48,40 @@ fn permute_log(log: &imbl::Vector<Entry>, p: &Perm) -> imbl::Vector<Entry> {
     log.iter().map(|e| e.permute_ids(p)).collect()
 }
 
+impl Snapshot {
+    pub fn permute_ids(&self, p: &Perm) -> Snapshot {
+        let Snapshot {
+            last_index,
+            last_term,
+            config,
+            config_index,
+            value,
+            kv,
+        } = self;
+        Snapshot {
+            last_index: *last_index,
+            last_term: *last_term,
+            config: config.permute_ids(p),
+            config_index: *config_index,
+            value: *value,
+            kv: kv.clone(),
+        }
+    }
+}
+
 impl RaftDurable {
     pub fn permute_ids(&self, p: &Perm) -> RaftDurable {
         let RaftDurable {
             current_term,
             voted_for,
             log,
+            snapshot,
         } = self;
         RaftDurable {
             current_term: *current_term,
             voted_for: p.opt(*voted_for),
             log: permute_log(log, p),
+            snapshot: snapshot.as_ref().map(|s| s.permute_ids(p)),
         }
     }
 }
@@ -92,6 +115,12 @@ impl RaftMsg {
             | RaftMsg::LeaderCheckReply(_)
             | RaftMsg::ReadIndexAsk(_)
             | RaftMsg::ReadIndexAnswer(_) => self.clone(),
+            RaftMsg::InstallSnapshot(InstallSnapshot { term, snapshot }) => {
+                RaftMsg::InstallSnapshot(InstallSnapshot {
+                    term: *term,
+                    snapshot: snapshot.permute_ids(p),
+                })
+            }
         }
     }
 }
@@ -228,6 +257,7 @@ mod tests {
                 ]
                 .into_iter()
                 .collect(),
+                snapshot: None,
             },
             role: Role::Leader,
             leader: Some(NodeId(1)),
