@@ -3,9 +3,7 @@
 //! number of seeds, so the checker can never go blind.
 
 use lab_engine::catalog;
-mod common;
-
-use common::{assert_clean, first_catch, opts};
+use crate::common::{assert_clean, first_catch, opts};
 use lab_engine::check::CheckOptions;
 use lab_engine::{ProtocolKind, Settings, SECOND};
 

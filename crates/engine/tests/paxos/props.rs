@@ -3,9 +3,7 @@
 //! number of seeds, so the checker can never go blind.
 
 use lab_engine::any::AnySim;
-mod common;
-
-use common::{assert_clean, first_catch, opts};
+use crate::common::{assert_clean, first_catch, opts};
 use lab_engine::catalog;
 use lab_engine::check::check_seeds;
 use lab_engine::invariants::Violation;
