@@ -5,9 +5,9 @@
 mod common;
 #[path = "multi_paxos/handlers.rs"]
 mod handlers;
-#[path = "multi_paxos/rules.rs"]
-mod rules;
 #[path = "multi_paxos/invariants.rs"]
 mod invariants;
 #[path = "multi_paxos/props.rs"]
 mod props;
+#[path = "multi_paxos/rules.rs"]
+mod rules;

@@ -5,9 +5,9 @@
 mod common;
 #[path = "paxos/handlers.rs"]
 mod handlers;
-#[path = "paxos/rules.rs"]
-mod rules;
 #[path = "paxos/invariants.rs"]
 mod invariants;
 #[path = "paxos/props.rs"]
 mod props;
+#[path = "paxos/rules.rs"]
+mod rules;

@@ -5,15 +5,15 @@
 mod common;
 #[path = "raft/handlers.rs"]
 mod handlers;
-#[path = "raft/rules.rs"]
-mod rules;
 #[path = "raft/invariants.rs"]
 mod invariants;
-#[path = "raft/reads.rs"]
-mod reads;
 #[path = "raft/membership.rs"]
 mod membership;
-#[path = "raft/props.rs"]
-mod props;
 #[path = "raft/membership_props.rs"]
 mod membership_props;
+#[path = "raft/props.rs"]
+mod props;
+#[path = "raft/reads.rs"]
+mod reads;
+#[path = "raft/rules.rs"]
+mod rules;

@@ -5,9 +5,9 @@
 mod common;
 #[path = "three_phase_commit/handlers.rs"]
 mod handlers;
-#[path = "three_phase_commit/rules.rs"]
-mod rules;
 #[path = "three_phase_commit/invariants.rs"]
 mod invariants;
 #[path = "three_phase_commit/props.rs"]
 mod props;
+#[path = "three_phase_commit/rules.rs"]
+mod rules;

@@ -140,7 +140,11 @@ fn every_transcript_prints_what_it_expects() {
     let mut failures = Vec::new();
     for path in files {
         let text = fs::read_to_string(&path).unwrap();
-        let name = path.strip_prefix(&root).unwrap().to_string_lossy().to_string();
+        let name = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         let (expected, errors) = run_transcript(&text, &name);
         if rewrite {
             fs::write(&path, expected).unwrap();

@@ -7,11 +7,11 @@ mod common;
 mod fixtures;
 #[path = "zab/handlers.rs"]
 mod handlers;
-#[path = "zab/rules.rs"]
-mod rules;
 #[path = "zab/invariants.rs"]
 mod invariants;
-#[path = "zab/sessions.rs"]
-mod sessions;
 #[path = "zab/props.rs"]
 mod props;
+#[path = "zab/rules.rs"]
+mod rules;
+#[path = "zab/sessions.rs"]
+mod sessions;
