@@ -3,6 +3,7 @@
 //! address bar, the clipboard, animation frames, scrolling). Components get engine data as props
 //! and report through typed callbacks; none of them knows this module.
 
+mod browser;
 mod callbacks;
 mod files;
 mod keys;
@@ -15,11 +16,10 @@ use crate::ui_state::Shared;
 use callbacks::Callbacks;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
-use lab_engine::session::{Address, Command, Effects, Leave, Player, Selection, Welcome};
-use lab_engine::NodeId;
+use lab_engine::session::{Command, Effects, Player, Selection, Welcome};
 use std::cell::RefCell;
 use view::Memos;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use worker::Search;
 use yew::prelude::*;
 
@@ -68,30 +68,6 @@ pub struct App {
     _history: EventListener,
 }
 
-/// The page's query string, with its `?`.
-/// The localStorage key that remembers the welcome card was dismissed.
-const WELCOMED: &str = "consensus-lab.welcomed";
-
-/// The lab's own directory, as an embed loads it: the page's address less its query and file.
-fn lab_address() -> String {
-    let Some(w) = web_sys::window() else {
-        return "./".into();
-    };
-    let l = w.location();
-    let (origin, path) = (
-        l.origin().unwrap_or_default(),
-        l.pathname().unwrap_or_default(),
-    );
-    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-    format!("{origin}{dir}/")
-}
-
-fn query() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
-}
-
 impl App {
     fn apply(&mut self, ctx: &Context<Self>, cmd: Command) {
         let fx = self.player.apply(cmd);
@@ -99,47 +75,17 @@ impl App {
     }
 
     /// Does what the session asked for.
-    fn carry_out(&mut self, ctx: &Context<Self>, fx: Effects) {
-        self.notices.extend(fx.notices);
+    fn carry_out(&mut self, ctx: &Context<Self>, mut fx: Effects) {
+        self.notices.append(&mut fx.notices);
         if fx.frame && self.frame.is_none() {
             let link = ctx.link().clone();
             self.frame = Some(request_animation_frame(move |ts| {
                 link.send_message(Msg::Frame(ts))
             }));
         }
-        let Some(w) = web_sys::window() else { return };
-        let path = w.location().pathname().unwrap_or_default();
-        if let Ok(h) = w.history() {
-            for change in fx.address {
-                let _ = match change {
-                    Address::Replace(q) => {
-                        h.replace_state_with_url(&JsValue::NULL, "", Some(&format!("{path}?{q}")))
-                    }
-                    Address::Push(q) => {
-                        h.push_state_with_url(&JsValue::NULL, "", Some(&format!("{path}?{q}")))
-                    }
-                };
-            }
+        if let Some(link) = browser::carry_out(fx) {
+            self.shared = Some(link);
         }
-        if let Some(q) = fx.copy {
-            // The address bar holds the link now: copy it whole, origin and path included.
-            let full = w.location().href().unwrap_or(format!("{path}?{q}"));
-            let _ = w.navigator().clipboard().write_text(&full);
-            self.shared = Some(full);
-        }
-        if fx.welcomed {
-            if let Some(s) = w.local_storage().ok().flatten() {
-                let _ = s.set_item(WELCOMED, "1");
-            }
-        }
-        if fx.scroll_top {
-            w.scroll_to_with_x_and_y(0.0, 0.0);
-        }
-        let _ = match fx.leave {
-            Some(Leave::To(q)) => w.location().set_search(&q),
-            Some(Leave::Reload) => w.location().reload(),
-            None => Ok(()),
-        };
     }
 }
 
@@ -180,12 +126,9 @@ impl Component for App {
             _keys: keys,
             _history: history,
         };
-        app.apply(ctx, Command::Open(query()));
+        app.apply(ctx, Command::Open(browser::query()));
         // Dismissed on an earlier visit: the card stays away for good.
-        let welcomed = web_sys::window()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .is_some_and(|s| s.get_item(WELCOMED).ok().flatten().is_some());
-        if app.player.welcome() && welcomed {
+        if app.player.welcome() && browser::welcomed() {
             app.apply(ctx, Command::Welcome(Welcome::Close));
         }
         app
@@ -198,7 +141,7 @@ impl Component for App {
                 self.frame = None;
                 Command::Frame(ts)
             }
-            Msg::PopState => Command::Back(query()),
+            Msg::PopState => Command::Back(browser::query()),
             Msg::Key(e) => {
                 if let Some(msg) = keys::message(&e, self.help, self.player.selected()) {
                     e.prevent_default();
@@ -211,7 +154,7 @@ impl Component for App {
                 return true;
             }
             Msg::EmbedCode(open) => {
-                self.embedding = open.then(|| (lab_address(), self.player.link(false)));
+                self.embedding = open.then(|| (browser::lab_address(), self.player.link(false)));
                 return true;
             }
             Msg::Dismiss => {
@@ -260,39 +203,8 @@ impl Component for App {
         if sel != self.revealed {
             self.revealed = sel;
             if let Selection::Node(id) = sel {
-                reveal_above_sheet(id);
+                browser::reveal_above_sheet(id);
             }
         }
-    }
-}
-
-/// On a phone the inspector opens as a sheet over the lower screen: scrolls the page so the
-/// node just tapped sits above the sheet instead of under it. A side panel (wider screens)
-/// covers nothing, and nothing moves.
-fn reveal_above_sheet(id: NodeId) {
-    let Some(w) = web_sys::window() else { return };
-    let Some(doc) = w.document() else { return };
-    let (Ok(Some(sheet)), Ok(Some(node))) = (
-        doc.query_selector(".inspector.open"),
-        doc.query_selector(&format!("[data-testid=\"node-{}\"]", id.0)),
-    ) else {
-        return;
-    };
-    let width = w.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
-    let height = w
-        .inner_height()
-        .ok()
-        .and_then(|v| v.as_f64())
-        .unwrap_or(0.0);
-    let (s, n) = (
-        sheet.get_bounding_client_rect(),
-        node.get_bounding_client_rect(),
-    );
-    // The sheet spans the screen's width and rests on its bottom edge.
-    let is_sheet = s.width() >= width - 1.0 && s.bottom() >= height - 1.0 && s.top() > 0.0;
-    let below = n.bottom() + 8.0 - s.top();
-    if is_sheet && below > 0.0 {
-        // Not past the node's top: a tall node on a short screen keeps its top in view.
-        w.scroll_by_with_x_and_y(0.0, below.min(n.top().max(0.0)));
     }
 }

@@ -881,8 +881,8 @@ pub fn MessagesCanvas(props: &MessagesCanvasProps) -> Html {
 /// restyled every frame cost more than a frame has.
 pub const BUSY: usize = 150;
 
-/// The message colours of the stylesheet's `.msg.kN` classes, for the canvas and exports:
-/// twelve, as many as Zab's kinds.
+/// The message colours of the stylesheet's `.msg.kN` classes, for the canvas and exports: as
+/// many as the protocol with the most kinds has (Zab, thirteen), so no two kinds share one.
 pub const KIND_COLOURS: [&str; 13] = [
     "#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#ca8a04",
     "#4338ca", "#92400e", "#0f766e", "#64748b", "#be123c",
@@ -1046,6 +1046,29 @@ mod tests {
         assert_eq!(g.len(), 2);
         assert_eq!((g[0].x, g[0].y, g[0].what.len()), (100.0, 100.0, 554));
         assert_eq!(g[1].what, vec!["m554".to_string()]);
+    }
+
+    #[test]
+    fn every_message_kind_has_a_colour_of_its_own() {
+        // kind_index wraps past the last colour: two kinds of one protocol would look alike.
+        for &p in ProtocolKind::ALL {
+            assert!(
+                p.message_kinds().len() <= KIND_COLOURS.len(),
+                "{p:?} has {} message kinds and KIND_COLOURS {}",
+                p.message_kinds().len(),
+                KIND_COLOURS.len()
+            );
+        }
+        // The stylesheet draws the SVG's messages and the legend's swatches in the same colours.
+        let css = include_str!("../../static/style.css");
+        for (i, c) in KIND_COLOURS.iter().enumerate() {
+            for rule in [
+                format!(".msg.k{i} circle {{ fill: {c}; }}"),
+                format!(".swatch.dot.k{i} {{ background: {c}; }}"),
+            ] {
+                assert!(css.contains(&rule), "static/style.css lacks `{rule}`");
+            }
+        }
     }
 
     #[test]

@@ -263,7 +263,7 @@ test('the ring-rebalance tour: Next moves through its rings, the counts match th
   const app = await openRing('p=ring&tour=ring-rebalance');
   try {
     const { page, problems } = app;
-    // What each chapter's expectations say (crates/engine/tours/ring-rebalance.txt).
+    // What each chapter's expectations say (crates/engine/transcripts/tours/ring-rebalance.txt).
     const want = [
       { arcs: 0, moved: 0 },
       { arcs: 1, moved: 2, modMoved: 29, summary: 'S5 joined' },

@@ -37,7 +37,7 @@ use lab_ring::script::{self as ring_script, RingView};
 
 macro_rules! tours {
     ($($id:literal),* $(,)?) => {
-        &[$(($id, include_str!(concat!("../tours/", $id, ".txt")))),*]
+        &[$(($id, include_str!(concat!("../transcripts/tours/", $id, ".txt")))),*]
     };
 }
 

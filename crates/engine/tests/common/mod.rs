@@ -1,7 +1,7 @@
 //! Helpers the property tests share: checker options without shrinking, "every seed is clean",
 //! and "the first seed at which a buggy variant is caught".
 
-// Each test file compiles this module on its own and uses only some of it.
+// Each test binary compiles this module on its own and uses only some of it.
 #![allow(dead_code)]
 
 use lab_engine::check::{check_seeds, first_violation, CheckOptions};
@@ -47,5 +47,3 @@ pub fn first_catch(
     };
     first_violation(&s, 1..=limit, opts).map(|(seed, v)| (seed, v.invariant))
 }
-
-pub mod zab;

@@ -8,9 +8,7 @@
 //! comparison left out) is caught only by a test that states the rule. Each test here was seen
 //! failing with its rule broken: the comment under its name says how.
 
-mod common;
-
-use common::zab::*;
+use crate::fixtures::*;
 use lab_engine::catalog::{Model, ProtocolKind, Settings, ACK_EPOCH_TWICE, REUSE_EPOCH, SKIP_SYNC};
 use lab_engine::node::*;
 use lab_engine::protocols::zab::*;

@@ -2,10 +2,8 @@
 //! event, a value chosen after healing; and each Paxos bug must be caught within a bounded
 //! number of seeds, so the checker can never go blind.
 
+use crate::common::{assert_clean, first_catch, opts};
 use lab_engine::any::AnySim;
-mod common;
-
-use common::{assert_clean, first_catch, opts};
 use lab_engine::catalog;
 use lab_engine::check::check_seeds;
 use lab_engine::invariants::Violation;

@@ -3,9 +3,7 @@
 //! partitions and loses messages; every invariant holds after every event, the cluster recovers
 //! after healing, and the 2015 bug is caught with a short reproducer.
 
-mod common;
-
-use common::{assert_clean, first_catch, opts};
+use crate::common::{assert_clean, first_catch, opts};
 use lab_engine::any::AnySim;
 use lab_engine::catalog;
 use lab_engine::check::{check_seed, CheckOptions, FailureKind, FaultModel};

@@ -2,9 +2,7 @@
 //! after healing; and each Raft bug must be caught within a bounded number of seeds, so the
 //! checker can never go blind. A failure prints the seed: `lab check --seeds S..S` replays it.
 
-mod common;
-
-use common::{assert_clean, first_catch, opts};
+use crate::common::{assert_clean, first_catch, opts};
 use lab_engine::any::AnySim;
 use lab_engine::catalog;
 use lab_engine::check::{check_seed, check_seeds, CheckOptions, FailureKind};

@@ -8,7 +8,7 @@ use std::path::Path;
 
 #[test]
 fn every_tour_file_is_compiled_in_under_its_id() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tours");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts/tours");
     let mut files: Vec<String> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -18,7 +18,7 @@ fn every_tour_file_is_compiled_in_under_its_id() {
     files.sort();
     let mut ids: Vec<String> = tour::SOURCES.iter().map(|(id, _)| id.to_string()).collect();
     ids.sort();
-    assert_eq!(files, ids, "tours/ and tour::SOURCES disagree");
+    assert_eq!(files, ids, "transcripts/tours/ and tour::SOURCES disagree");
     for (id, text) in tour::SOURCES {
         let t = tour::parse(text).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(&t.id, id, "the '# tour:' line of {id}");

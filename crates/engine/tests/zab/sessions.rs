@@ -6,9 +6,7 @@
 //! FollowerRequestProcessor (forwarding), FinalRequestProcessor (local reads) and
 //! Leader.processSync.
 
-mod common;
-
-use common::zab::*;
+use crate::fixtures::*;
 use lab_engine::node::*;
 use lab_engine::protocols::machine::Reads;
 use lab_engine::protocols::zab::*;

@@ -2,9 +2,7 @@
 //! leader and answered requests after healing; and each Paxos bug must be caught within a
 //! bounded number of seeds, so the checker can never go blind.
 
-mod common;
-
-use common::{assert_clean, first_catch, opts};
+use crate::common::{assert_clean, first_catch, opts};
 use lab_engine::catalog;
 use lab_engine::check::{check_seeds, CheckOptions};
 use lab_engine::{ProtocolKind, Settings, SECOND};

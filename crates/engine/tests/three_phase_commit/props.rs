@@ -3,10 +3,8 @@
 //! too, the checker finds the known Atomicity violation; and each 3PC bug is caught under crash
 //! faults within a bounded number of seeds, so the checker can never go blind.
 
+use crate::common::{assert_clean, first_catch, opts};
 use lab_engine::catalog;
-mod common;
-
-use common::{assert_clean, first_catch, opts};
 use lab_engine::check::{first_violation, CheckOptions, FaultModel};
 use lab_engine::{ProtocolKind, Settings, SECOND};
 

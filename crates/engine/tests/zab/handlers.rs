@@ -2,9 +2,7 @@
 //! feeding it the messages that lead there, then feeds one event and asserts the exact effects
 //! it emits (`Out::actions()` compares without narration).
 
-mod common;
-
-use common::zab::*;
+use crate::fixtures::*;
 use lab_engine::node::*;
 use lab_engine::protocols::zab::*;
 

@@ -1,17 +1,23 @@
-//! Scenario transcripts, in the spirit of etcd raft's datadriven testdata: each file in
-//! `tests/scenarios/` is a script (see `lab_engine::script`) whose commands that print are
-//! followed by `----` and the expected output, up to a blank line. The first line
+//! The transcripts, in the spirit of etcd raft's datadriven testdata: every file under
+//! `crates/engine/transcripts/` (the guided tours in `tours/`, other stories in `scenarios/`) is a
+//! script (see `lab_engine::script`) whose commands that print are followed by `----` and the
+//! expected output, up to a blank line, and one walker here runs them all. The first line
 //! `# settings: key=value ...` sets up the run, or `# ring: n=4 vn=1 ...` the ring page of a
 //! tour told there, whose lines (`ring add`, `expect moved <= 30%`) change and check the ring.
+//! The tours' own structure (chapters, tasks, the ids the app and links use) is checked in
+//! `transcripts/tours.rs`.
 //!
-//! After an intended change of behaviour, `REWRITE=1 cargo test --test scenarios` rewrites the
-//! expected outputs; review the diff like any other change.
+//! After an intended change of behaviour, `REWRITE=1 cargo test -p lab-engine --test transcripts`
+//! rewrites the expected outputs; review the diff like any other change.
+
+#[path = "transcripts/tours.rs"]
+mod tours;
 
 use lab_engine::script::{parse_command, parse_settings, Command};
 use lab_engine::tour::{self, Runs};
 use lab_ring::script::{self as ring_script, RingView};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn header<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     line.strip_prefix("# ")?
@@ -105,22 +111,40 @@ fn run_transcript(text: &str, name: &str) -> (String, Vec<String>) {
     (out, errors)
 }
 
-fn check_dir(dir: &Path, at_least: usize) {
+/// Every `.txt` file under `dir`, at any depth, in path order.
+fn transcripts_under(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir:?}: {e}")) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            transcripts_under(&path, found);
+        } else if path.extension().is_some_and(|x| x == "txt") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_transcript_prints_what_it_expects() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts");
     let rewrite = std::env::var_os("REWRITE").is_some();
-    let mut files: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .collect();
+    let mut files = Vec::new();
+    transcripts_under(&root, &mut files);
     files.sort();
-    assert!(
-        files.len() >= at_least,
-        "the transcripts in {dir:?} are missing"
-    );
+    // Both kinds are there: a moved folder must not leave the walker checking nothing.
+    for kind in ["tours", "scenarios"] {
+        assert!(
+            files.iter().any(|f| f.starts_with(root.join(kind))),
+            "no transcripts in {root:?}/{kind}"
+        );
+    }
     let mut failures = Vec::new();
     for path in files {
         let text = fs::read_to_string(&path).unwrap();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let name = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         let (expected, errors) = run_transcript(&text, &name);
         if rewrite {
             fs::write(&path, expected).unwrap();
@@ -129,19 +153,4 @@ fn check_dir(dir: &Path, at_least: usize) {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
-}
-
-#[test]
-fn transcripts() {
-    check_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios"),
-        1,
-    );
-}
-
-/// The tours are transcripts too: their printed output and expectations are checked here,
-/// their chapters in `tests/tours.rs`.
-#[test]
-fn tour_transcripts() {
-    check_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tours"), 1);
 }

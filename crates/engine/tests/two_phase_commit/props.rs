@@ -2,10 +2,8 @@
 //! every transaction answered after healing; and each 2PC bug must be caught within a bounded
 //! number of seeds, so the checker can never go blind.
 
+use crate::common::{assert_clean, first_catch, opts};
 use lab_engine::catalog;
-mod common;
-
-use common::{assert_clean, first_catch, opts};
 use lab_engine::check::CheckOptions;
 use lab_engine::{ProtocolKind, Settings, SECOND};
 

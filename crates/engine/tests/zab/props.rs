@@ -2,9 +2,7 @@
 //! established leader and answered requests after healing; and each buggy variant must be
 //! caught within a bounded number of seeds, with a shortened reproducer.
 
-mod common;
-
-use common::{assert_clean, first_catch, opts};
+use crate::common::{assert_clean, first_catch, opts};
 use lab_engine::catalog;
 use lab_engine::check::{check_seed, CheckOptions, FailureKind};
 use lab_engine::{ProtocolKind, Settings, SECOND};
