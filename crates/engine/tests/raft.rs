@@ -17,3 +17,7 @@ mod props;
 mod reads;
 #[path = "raft/rules.rs"]
 mod rules;
+#[path = "raft/snapshot.rs"]
+mod snapshot;
+#[path = "raft/snapshot_props.rs"]
+mod snapshot_props;

@@ -2,6 +2,9 @@
 //! link, clicks, keys, animation frames), checked by what it shows and the effects it asks the
 //! browser for. Until the session moved into the engine only the end-to-end tests saw these.
 
+#[path = "session/membership.rs"]
+mod membership;
+
 use lab_engine::session::{Address, Command, Effects, Leave, Player, Reader, Selection, Speed};
 use lab_engine::session::{TourStage, LOOP_DEFAULT};
 use lab_engine::time::fmt_time;

@@ -3,9 +3,7 @@
 //! changes the membership); every invariant holds after every event, the cluster recovers after
 //! healing, and the buggy receiver is caught with a short reproducer.
 
-mod common;
-
-use common::{assert_clean, first_catch, opts};
+use crate::common::{assert_clean, first_catch, opts};
 use lab_engine::any::AnySim;
 use lab_engine::catalog::{self, Workload};
 use lab_engine::check::{check_seed, CheckOptions, FailureKind, FaultModel};
