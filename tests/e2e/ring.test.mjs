@@ -4,7 +4,7 @@
 // protocol menu leads there and back; readable at three sizes, light and dark.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, byTestId, screenshot, until, STRICT_CSP } from './harness.mjs';
+import { serve, launch, byTestId, screenshot, until, tourOpened, STRICT_CSP } from './harness.mjs';
 
 const SIZES = {
   desktop: { width: 1440, height: 900 },
@@ -20,6 +20,7 @@ async function openRing(q, { viewport = SIZES.desktop, scheme = 'light' } = {}) 
   await b.page.emulateMedia({ colorScheme: scheme });
   await b.page.goto(`${site.url}?${q}`);
   await b.page.waitForSelector(byTestId('ring'), { timeout: 20000 });
+  await tourOpened(b.page);
   return {
     ...b,
     site,
