@@ -136,7 +136,7 @@ impl RingPage {
                 return;
             }
         };
-        if let Some(r) = Reader::open(t, ch, &mut self.notices) {
+        if let Some(r) = Reader::open_ring(t, ch, &mut self.notices) {
             let k = r.index();
             self.reader = Some(r);
             self.go_to(k, new_entry);

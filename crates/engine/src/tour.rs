@@ -645,20 +645,25 @@ fn play_ring(view: &mut RingView, lines: &[Line]) -> Played {
     played
 }
 
+/// A ring tour played on its views; `None` for a tour told in simulations.
+pub fn play_ring_tour(tour: &Tour) -> Option<Story> {
+    let mut view = tour.ring.clone()?;
+    let prologue = play_ring(&mut view, &tour.prologue);
+    let chapters = tour
+        .chapters
+        .iter()
+        .map(|ch| play_ring(&mut view, &ch.lines))
+        .collect();
+    Some(Story {
+        chapters,
+        prologue_failures: prologue.failures,
+        runs: Vec::new(),
+    })
+}
+
 pub fn play(tour: &Tour) -> Result<Story, String> {
-    if let Some(start) = &tour.ring {
-        let mut view = start.clone();
-        let prologue = play_ring(&mut view, &tour.prologue);
-        let chapters = tour
-            .chapters
-            .iter()
-            .map(|ch| play_ring(&mut view, &ch.lines))
-            .collect();
-        return Ok(Story {
-            chapters,
-            prologue_failures: prologue.failures,
-            runs: Vec::new(),
-        });
+    if let Some(story) = play_ring_tour(tour) {
+        return Ok(story);
     }
     let mut runs = vec![Runs::new(tour, 0)?];
     let mut prologue_failures = Vec::new();

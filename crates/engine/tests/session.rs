@@ -444,7 +444,19 @@ fn a_trace_imports_whole_or_not_at_all() {
 fn the_ring_page_reads_its_tour_with_the_same_reader() {
     let mut notices = Vec::new();
     let t = tour::find("ring-rebalance").unwrap();
-    let mut r = Reader::open(t, Some("2"), &mut notices).unwrap();
+    let opened = Reader::open(t.clone(), Some("2"), &mut notices).unwrap();
+    let mut r = Reader::open_ring(t, Some("2"), &mut notices).unwrap();
+    assert_eq!(
+        r.played(),
+        opened.played(),
+        "the ring page's way in plays it alike"
+    );
+    let lab_tour = tour::find("raft-election").unwrap();
+    assert!(Reader::open_ring(lab_tour, None, &mut notices).is_none());
+    assert_eq!(
+        notices.drain(..).collect::<Vec<_>>(),
+        ["the tour 'raft-election' is told in the lab, not on the ring page"]
+    );
     assert_eq!(notices, Vec::<String>::new());
     assert_eq!(r.index(), 1);
     let view = r.ring_at(r.index()).unwrap();
