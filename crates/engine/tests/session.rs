@@ -454,7 +454,7 @@ fn the_ring_page_reads_its_tour_with_the_same_reader() {
     let lab_tour = tour::find("raft-election").unwrap();
     assert!(Reader::open_ring(lab_tour, None, &mut notices).is_none());
     assert_eq!(
-        notices.drain(..).collect::<Vec<_>>(),
+        std::mem::take(&mut notices),
         ["the tour 'raft-election' is told in the lab, not on the ring page"]
     );
     assert_eq!(notices, Vec::<String>::new());
