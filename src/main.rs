@@ -1,18 +1,13 @@
-//! Consensus Lab's web app: renders engine snapshots and sends the user's commands to the
-//! engine. No protocol logic lives here.
+//! Consensus Lab's protocol page: renders engine snapshots and sends the user's commands to the
+//! engine. No protocol logic lives here. The consistent-hashing page is another binary
+//! (`src/bin/ring-page.rs`): `static/loader.js` loads one or the other from the link.
 
 mod app;
-mod components;
-mod frame;
-mod ring_page;
-mod ui_state;
+
+// The shared pieces, under the names the page's modules use for them.
+use consensus_lab::{components, ui_state};
 
 fn main() {
-    frame::install();
-    // The consistent-hashing page is not a protocol: it has its own state and view.
-    if ring_page::wanted() {
-        yew::Renderer::<ring_page::RingPage>::new().render();
-    } else {
-        yew::Renderer::<app::App>::new().render();
-    }
+    consensus_lab::frame::install();
+    yew::Renderer::<app::App>::new().render();
 }

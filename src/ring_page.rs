@@ -15,6 +15,7 @@ use lab_ring::page::{Change, Params, Scene};
 use lab_ring::script::RingView;
 use lab_ring::RingNode;
 use std::rc::Rc;
+use yew::html::Scope;
 use yew::prelude::*;
 
 pub enum Msg {
@@ -28,6 +29,14 @@ pub enum Msg {
     PopState,
     Dismiss,
     OpenTour(String),
+    /// A tour's text, fetched: its id, the chapter to open it at (as links write it, from 1),
+    /// whether it opens as a new history entry, and the text or why it could not be fetched.
+    TourText {
+        id: String,
+        ch: Option<String>,
+        new_entry: bool,
+        text: Result<String, String>,
+    },
     /// Go to a chapter of the tour (0-based).
     Chapter(usize),
     CloseTour,
@@ -42,6 +51,8 @@ pub struct RingPage {
     notices: Vec<String>,
     /// A tour told on this page: its chapters' rings, and where the reader is.
     reader: Option<Reader>,
+    /// The tour whose text is on its way.
+    fetching: Option<String>,
     tour_groups: Shared<TourGroups>,
     _history: EventListener,
 }
@@ -59,7 +70,7 @@ pub fn wanted() -> bool {
 
 impl RingPage {
     /// Takes over the state a link describes (at start, or after Back).
-    fn load(&mut self, q: &str) {
+    fn load(&mut self, link: &Scope<Self>, q: &str) {
         let d = decode_ring_link(q);
         self.notices.extend(d.warnings);
         let view = RingViewParams::parse(&d.view, d.params.keys, &mut self.notices);
@@ -67,15 +78,17 @@ impl RingPage {
         self.selected = view.selected;
         self.show(d.params);
         self.reader = None;
+        self.fetching = None;
         if let Some(id) = view.tour {
-            self.open_tour(&id, view.chapter.as_deref());
+            self.open_tour(link, &id, view.chapter.as_deref(), false);
         }
     }
 
-    /// Opens a ring tour at chapter `ch` (as links write it, from 1).
-    fn open_tour(&mut self, id: &str, ch: Option<&str>) {
-        let t = match tour::find(id) {
-            Ok(t) if t.ring.is_some() => t,
+    /// Opens a ring tour at chapter `ch` (as links write it, from 1) once its text is fetched
+    /// ([`Msg::TourText`]).
+    fn open_tour(&mut self, link: &Scope<Self>, id: &str, ch: Option<&str>, new_entry: bool) {
+        let entry = match tour::entry(id) {
+            Ok(e) if e.on_ring_page() => e,
             Ok(_) => {
                 self.notices.push(format!(
                     "the tour '{id}' is told in the lab, not on the ring page"
@@ -87,22 +100,58 @@ impl RingPage {
                 return;
             }
         };
-        if let Some(r) = Reader::open(t, ch, &mut self.notices) {
+        self.fetching = Some(id.to_string());
+        let (link, id, ch, path) = (
+            link.clone(),
+            id.to_string(),
+            ch.map(str::to_string),
+            entry.path(),
+        );
+        wasm_bindgen_futures::spawn_local(async move {
+            let text = crate::fetch::text(&path).await;
+            link.send_message(Msg::TourText {
+                id,
+                ch,
+                new_entry,
+                text,
+            });
+        });
+    }
+
+    /// Reads a fetched tour and shows the chapter the link asked for.
+    fn read_tour(
+        &mut self,
+        id: &str,
+        ch: Option<&str>,
+        new_entry: bool,
+        text: Result<String, String>,
+    ) {
+        let read = text
+            .map_err(|e| format!("The tour '{id}' could not be loaded: {e}"))
+            .and_then(|t| tour::from_text(id, &t));
+        let t = match read {
+            Ok(t) => t,
+            Err(e) => {
+                self.notices.push(e);
+                return;
+            }
+        };
+        if let Some(r) = Reader::open_ring(t, ch, &mut self.notices) {
             let k = r.index();
             self.reader = Some(r);
-            self.go_to(k);
+            self.go_to(k, new_entry);
         }
     }
 
-    /// Shows chapter `k`'s ring and selection.
-    fn go_to(&mut self, k: usize) {
+    /// Shows chapter `k`'s ring and selection, in the same history entry or a new one.
+    fn go_to(&mut self, k: usize, new_entry: bool) {
         let Some(RingView { params, selected }) = self.reader.as_mut().and_then(|r| r.ring_at(k))
         else {
             return;
         };
         self.selected = selected;
         self.show(params);
-        self.record(false);
+        self.record(new_entry);
     }
 
     fn show(&mut self, params: Params) {
@@ -182,14 +231,15 @@ impl Component for RingPage {
             embed: false,
             notices: Vec::new(),
             reader: None,
+            fetching: None,
             tour_groups: Shared::new(tour_groups()),
             _history: history,
         };
-        page.load(&query());
+        page.load(ctx.link(), &query());
         page
     }
 
-    fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
             Msg::Set(word, value) => self.go(self.params.with(word, value.trim())),
             Msg::Add => self.go(self.params.then(Change::Add(self.params.next_id()))),
@@ -218,7 +268,7 @@ impl Component for RingPage {
             Msg::PopState => {
                 let q = query();
                 if is_ring_link(&q) {
-                    self.load(&q);
+                    self.load(ctx.link(), &q);
                 } else if let Some(w) = web_sys::window() {
                     // Back to a protocol: that is the other app, so load it afresh.
                     let _ = w.location().reload();
@@ -226,20 +276,35 @@ impl Component for RingPage {
             }
             Msg::Dismiss => self.notices.clear(),
             Msg::OpenTour(id) => {
-                let here_ring = tour::find(&id).is_ok_and(|t| t.ring.is_some());
+                let here_ring = tour::entry(&id).is_ok_and(|e| e.on_ring_page());
                 if here_ring {
                     self.record(false);
-                    self.open_tour(&id, None);
-                    self.record(true);
+                    self.open_tour(ctx.link(), &id, None, true);
                 } else if let Some(w) = web_sys::window() {
                     // A simulation's tour is the lab's: load it there.
                     let _ = w.location().set_search(&format!("tour={id}"));
                 }
             }
-            Msg::Chapter(k) => self.go_to(k),
+            Msg::TourText {
+                id,
+                ch,
+                new_entry,
+                text,
+            } => {
+                // Only the tour last asked for: a new link or tour since drops the answer.
+                if self.fetching.as_deref() != Some(id.as_str()) {
+                    return false;
+                }
+                self.fetching = None;
+                // From the menu, a new history entry (Back returns to the ring, as in the lab);
+                // from a link, the link's own.
+                self.read_tour(&id, ch.as_deref(), new_entry, text);
+            }
+            Msg::Chapter(k) => self.go_to(k, false),
             Msg::CloseTour => {
                 // The ring stays on screen to explore; only the story goes.
                 self.reader = None;
+                self.fetching = None;
                 self.record(false);
             }
             Msg::CopyLink => {

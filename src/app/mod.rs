@@ -75,8 +75,15 @@ impl App {
     }
 
     /// Does what the session asked for.
-    fn carry_out(&mut self, ctx: &Context<Self>, mut fx: Effects) {
-        self.notices.append(&mut fx.notices);
+    fn carry_out(&mut self, ctx: &Context<Self>, fx: Effects) {
+        self.notices.extend(fx.notices);
+        if let Some(tour) = fx.fetch_tour {
+            let (link, id, path) = (ctx.link().clone(), tour.id.to_string(), tour.path());
+            wasm_bindgen_futures::spawn_local(async move {
+                let text = consensus_lab::fetch::text(&path).await;
+                link.send_message(Msg::Do(Command::TourText { id, text }));
+            });
+        }
         if fx.frame && self.frame.is_none() {
             let link = ctx.link().clone();
             self.frame = Some(request_animation_frame(move |ts| {

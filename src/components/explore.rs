@@ -2,7 +2,7 @@
 //! (random-fault seeds), both run by the page's worker. The panel edits the budgets and shows
 //! progress and the outcome; the app runs the search and opens what it finds.
 
-use consensus_lab::search::Progress;
+use crate::search::Progress;
 use lab_engine::explore::ExploreOptions;
 use yew::prelude::*;
 

@@ -20,17 +20,17 @@ pub struct TourEntry {
 pub type TourGroups = Vec<(String, Vec<TourEntry>)>;
 
 /// The menu's tours, grouped by protocol (or "Consistent hashing") in the order the tour list
-/// first names each group.
+/// first names each group. The engine's index alone: a tour's text is fetched when it opens.
 pub fn tour_groups() -> TourGroups {
     let mut groups: TourGroups = Vec::new();
-    for t in lab_engine::tour::all() {
+    for t in lab_engine::tour::INDEX {
         let entry = TourEntry {
-            id: t.id,
-            title: t.title,
+            id: t.id.to_string(),
+            title: t.title.to_string(),
         };
-        match groups.iter_mut().find(|(g, _)| *g == t.group) {
+        match groups.iter_mut().find(|(g, _)| g == t.group) {
             Some((_, list)) => list.push(entry),
-            None => groups.push((t.group, vec![entry])),
+            None => groups.push((t.group.to_string(), vec![entry])),
         }
     }
     groups

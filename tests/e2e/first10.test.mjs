@@ -3,7 +3,7 @@
 // own legend, with requests and replies told apart; a first visit gets a first step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { open, byTestId, until, screenshot } from './harness.mjs';
+import { open, ready, byTestId, until, screenshot } from './harness.mjs';
 
 const SIZES = {
   desktop: { width: 1440, height: 900 },
@@ -104,7 +104,7 @@ test('2PC and 3PC nodes show their decision: colour, word and data-decision', as
       assert.ok(busy.every((n) => !ns.some((c) => c.fill === n.fill)), `${size}: undecided nodes look different`);
       // The tour's partition: S1 and S2 commit, S3 and S4 abort, and the nodes say so.
       await page.goto(`${app.site.url}?tour=3pc-partition&ch=3${embed}`);
-      await page.waitForSelector(byTestId('clock'));
+      await ready(page);
       await page.click(byTestId('play'));
       const split = await until(
         async () => {

@@ -20,6 +20,7 @@ const TYPES = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
   '.ico': 'image/x-icon',
 };
 
@@ -123,9 +124,17 @@ export async function screenshot(page, name) {
 
 export const byTestId = (id) => `[data-testid="${id}"]`;
 
-/** Waits until the app has mounted (the clock is shown). */
+/** Waits until the app has mounted (the clock is shown), and the tour a link names has opened:
+ * its text is fetched as it opens, so its chapter (or a notice why not) follows by a moment. */
 export async function ready(page) {
   await page.waitForSelector(byTestId('clock'), { timeout: 20000 });
+  await tourOpened(page);
+}
+
+/** Waits for the chapter of the tour the page's link names, or a notice why it did not open. */
+export async function tourOpened(page) {
+  if (!new URL(page.url()).searchParams.has('tour')) return;
+  await page.waitForSelector(`${byTestId('tour-chapter')}, ${byTestId('notice')}`, { timeout: 20000 });
 }
 
 /** The virtual time the app shows, in microseconds (from the clock's data-us attribute). */

@@ -4,7 +4,7 @@
 // protocol menu leads there and back; readable at three sizes, light and dark.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, byTestId, screenshot, until, STRICT_CSP } from './harness.mjs';
+import { serve, launch, byTestId, screenshot, until, tourOpened, STRICT_CSP } from './harness.mjs';
 
 const SIZES = {
   desktop: { width: 1440, height: 900 },
@@ -20,6 +20,7 @@ async function openRing(q, { viewport = SIZES.desktop, scheme = 'light' } = {}) 
   await b.page.emulateMedia({ colorScheme: scheme });
   await b.page.goto(`${site.url}?${q}`);
   await b.page.waitForSelector(byTestId('ring'), { timeout: 20000 });
+  await tourOpened(b.page);
   return {
     ...b,
     site,
@@ -258,6 +259,28 @@ test('the ring page reads at 1440x900, in the 640x400 embed and on a 390x844 pho
 
 /** The tour chapter's data attributes. */
 const chapterOf = (page) => page.$eval(byTestId('tour-chapter'), (e) => ({ ...e.dataset }));
+
+test('each page loads only its own WebAssembly, whichever link opens it', async () => {
+  const app = await openRing('p=ring');
+  const { page, site } = app;
+  try {
+    const loaded = () => site.requests.filter((r) => r.endsWith('.wasm')).map((r) => r.split('/').pop());
+    assert.deepEqual(loaded(), ['ring-page_bg.wasm'], 'the ring page');
+    site.requests.length = 0;
+    await page.goto(`${site.url}?protocol=raft&seed=2`);
+    await page.waitForSelector(byTestId('clock'), { timeout: 20000 });
+    assert.equal(loaded().length, 1, 'the protocol page');
+    assert.match(loaded()[0], /^consensus-lab-.*_bg\.wasm$/);
+    // The long form of p=ring opens it too.
+    site.requests.length = 0;
+    await page.goto(`${site.url}?protocol=ring&n=5`);
+    await page.waitForSelector(byTestId('ring'), { timeout: 20000 });
+    assert.deepEqual(loaded(), ['ring-page_bg.wasm'], 'protocol=ring');
+    assert.deepEqual(app.problems, []);
+  } finally {
+    await app.close();
+  }
+});
 
 test('the ring-rebalance tour: Next moves through its rings, the counts match the story, Close keeps the ring', async () => {
   const app = await openRing('p=ring&tour=ring-rebalance');

@@ -174,6 +174,29 @@ test('tour links: ch counts from 1, Copy link keeps the chapter, bad ids and cha
   }
 });
 
+test("a tour's text is fetched when it opens; a bad or missing file is a notice, not a broken page", async () => {
+  const app = await open('', {
+    viewport: SIZES.desktop,
+    serve: { pages: { '/lab/tours/raft-replication.txt': '<html>moved</html>' } },
+  });
+  const { page, site } = app;
+  try {
+    const texts = () => site.requests.filter((r) => r.includes('/tours/'));
+    assert.deepEqual(texts(), [], 'no tour text before a tour opens');
+    await page.click(`${byTestId('tours')} > summary`);
+    await page.click(`${byTestId('tours')} [data-tour="raft-election"]`);
+    await waitIndex(page, 0);
+    assert.deepEqual(texts(), ['/lab/tours/raft-election.txt']);
+    await page.goto(`${site.url}?tour=raft-replication`);
+    await page.waitForSelector(byTestId('notice'));
+    assert.match(await page.textContent(byTestId('notice')), /the tour 'raft-replication' does not read: line 1/);
+    assert.equal((await page.$$(byTestId('tour-panel'))).length, 0, 'no panel for a tour that did not read');
+    assert.deepEqual(app.problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
 test('a compare link shows both runs, each with its label, and where they first differ', async () => {
   const app = await open('protocol=raft&seed=3&cmp=prevote:on&t=2s', { viewport: SIZES.desktop });
   const { page } = app;

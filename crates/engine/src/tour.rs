@@ -36,51 +36,215 @@ use crate::sim::history::Action;
 use lab_ring::script::{self as ring_script, RingView};
 
 macro_rules! tours {
-    ($($id:literal),* $(,)?) => {
-        &[$(($id, include_str!(concat!("../transcripts/tours/", $id, ".txt")))),*]
+    ($(($id:literal, $group:literal, $title:literal)),* $(,)?) => {
+        /// Every tour's id, menu group and title, in the order menus list them (each
+        /// protocol's stories from the basics up). The page lists and routes tours from this
+        /// alone: it fetches a tour's text (`tours/ID.txt` beside the page) only when the tour
+        /// opens, so the texts stay out of its WebAssembly. The tests check it against the files.
+        pub const INDEX: &[Entry] = &[$(Entry { id: $id, group: $group, title: $title }),*];
+
+        /// Every tour's text, compiled in for native builds: `lab tour` runs them, the tests
+        /// and the guide read them.
+        #[cfg(not(target_arch = "wasm32"))]
+        pub const SOURCES: &[(&str, &str)] =
+            &[$(($id, include_str!(concat!("../transcripts/tours/", $id, ".txt")))),*];
     };
 }
 
-/// Every tour, compiled in, in the order menus list them (each protocol's stories from the
-/// basics up): the app lists these, `lab tour` runs them, the tests check them.
-pub const SOURCES: &[(&str, &str)] = tours![
-    "raft-election",
-    "raft-replication",
-    "raft-leader-crash",
-    "raft-split-vote",
-    "raft-stale-leader",
-    "raft-catch-up",
-    "raft-snapshot",
-    "raft-figure-8",
-    "raft-prevote",
-    "raft-check-quorum",
-    "raft-add-server",
-    "raft-remove-leader",
-    "raft-joint-consensus",
-    "raft-membership-bug",
-    "raft-stale-read",
-    "raft-lease-read",
-    "paxos-basic",
-    "paxos-adopt-value",
-    "paxos-duel",
-    "multi-paxos-leader-crash",
-    "2pc-commit",
-    "2pc-abort",
-    "2pc-blocking",
-    "2pc-cooperative-termination",
-    "3pc-commit",
-    "3pc-coordinator-crash",
-    "3pc-partition",
-    "zab-election",
-    "zab-recovery",
-    "zab-vs-raft",
-    "zab-epoch-twice",
-    "zab-sync-read",
-    "ring-rebalance",
-    "faq-network-delay",
-    "faq-node-failure",
-    "faq-consistency",
+tours![
+    ("raft-election", "Raft", "Electing a leader"),
+    ("raft-replication", "Raft", "Replicating the log"),
+    ("raft-leader-crash", "Raft", "The leader crashes"),
+    ("raft-split-vote", "Raft", "A split vote"),
+    (
+        "raft-stale-leader",
+        "Raft",
+        "A leader cut off in a minority"
+    ),
+    (
+        "raft-catch-up",
+        "Raft",
+        "A follower falls behind and catches up"
+    ),
+    (
+        "raft-snapshot",
+        "Raft",
+        "A slow follower gets a snapshot"
+    ),
+    (
+        "raft-figure-8",
+        "Raft",
+        "Figure 8: why a leader commits only entries of its own term"
+    ),
+    (
+        "raft-prevote",
+        "Raft",
+        "PreVote: a node that was cut off does not disrupt the cluster"
+    ),
+    (
+        "raft-check-quorum",
+        "Raft",
+        "CheckQuorum: a leader that cannot reach a majority steps down"
+    ),
+    (
+        "raft-add-server",
+        "Raft",
+        "A server joins: it catches up as a learner, then votes"
+    ),
+    (
+        "raft-remove-leader",
+        "Raft",
+        "The leader removes itself, then steps down"
+    ),
+    (
+        "raft-joint-consensus",
+        "Raft",
+        "Joint consensus: two servers replaced at once"
+    ),
+    (
+        "raft-membership-bug",
+        "Raft",
+        "The 2015 membership bug, beside the fixed rule"
+    ),
+    (
+        "raft-stale-read",
+        "Raft",
+        "A deposed leader's stale read, and the ReadIndex check that prevents it"
+    ),
+    (
+        "raft-lease-read",
+        "Raft",
+        "A read lease, and the clock drift that breaks it"
+    ),
+    ("paxos-basic", "Paxos", "Paxos: choosing one value"),
+    (
+        "paxos-adopt-value",
+        "Paxos",
+        "Why a proposer adopts the highest accepted value"
+    ),
+    ("paxos-duel", "Paxos", "Dueling proposers"),
+    (
+        "multi-paxos-leader-crash",
+        "Multi-Paxos",
+        "Multi-Paxos: a new leader fills the gaps"
+    ),
+    (
+        "2pc-commit",
+        "Two-Phase Commit",
+        "Two-Phase Commit: a transaction commits"
+    ),
+    (
+        "2pc-abort",
+        "Two-Phase Commit",
+        "Two-Phase Commit: one no aborts everyone"
+    ),
+    (
+        "2pc-blocking",
+        "Two-Phase Commit",
+        "Two-Phase Commit blocks when the coordinator fails"
+    ),
+    (
+        "2pc-cooperative-termination",
+        "Two-Phase Commit",
+        "Cooperative termination: asking the other participants"
+    ),
+    (
+        "3pc-commit",
+        "Three-Phase Commit",
+        "Three-Phase Commit: a transaction commits"
+    ),
+    (
+        "3pc-coordinator-crash",
+        "Three-Phase Commit",
+        "Where 2PC blocks, 3PC terminates"
+    ),
+    (
+        "3pc-partition",
+        "Three-Phase Commit",
+        "Three-Phase Commit breaks under a partition"
+    ),
+    (
+        "zab-election",
+        "Zab",
+        "Zab: electing a leader and starting an epoch"
+    ),
+    (
+        "zab-recovery",
+        "Zab",
+        "Zab: recovering from a crashed leader"
+    ),
+    ("zab-vs-raft", "Zab", "Zab and Raft, side by side"),
+    (
+        "zab-epoch-twice",
+        "Zab",
+        "Zab: why a follower acknowledges an epoch only once"
+    ),
+    (
+        "zab-sync-read",
+        "Zab",
+        "ZooKeeper's reads: local, or after a sync"
+    ),
+    (
+        "ring-rebalance",
+        "Consistent hashing",
+        "Consistent hashing: what moves when a node joins"
+    ),
+    (
+        "faq-network-delay",
+        "Common questions",
+        "Does a slow or lossy network break agreement?"
+    ),
+    (
+        "faq-node-failure",
+        "Common questions",
+        "What happens when a node fails?"
+    ),
+    (
+        "faq-consistency",
+        "Common questions",
+        "What does \"consistent\" mean here?"
+    ),
 ];
+
+/// A tour as the menu knows it before its text is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub id: &'static str,
+    pub group: &'static str,
+    pub title: &'static str,
+}
+
+impl Entry {
+    /// Told on the consistent-hashing page rather than in the lab.
+    pub fn on_ring_page(&self) -> bool {
+        self.group == RING_GROUP
+    }
+
+    /// Where the page fetches the tour's text from, relative to the page.
+    pub fn path(&self) -> String {
+        format!("tours/{}.txt", self.id)
+    }
+}
+
+/// The index entry of tour `id`, or a message that lists the tours there are.
+pub fn entry(id: &str) -> Result<&'static Entry, String> {
+    INDEX.iter().find(|e| e.id == id).ok_or_else(|| {
+        let ids: Vec<_> = INDEX.iter().map(|e| e.id).collect();
+        format!("unknown tour '{id}'; tours: {}", ids.join(", "))
+    })
+}
+
+/// Reads tour `id` from its text, fetched or compiled in: the text must be that tour's.
+pub fn from_text(id: &str, text: &str) -> Result<Tour, String> {
+    let t = parse(text).map_err(|e| format!("the tour '{id}' does not read: {e}"))?;
+    if t.id != id {
+        return Err(format!(
+            "the file of the tour '{id}' holds another tour ('{}')",
+            t.id
+        ));
+    }
+    Ok(t)
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tour {
@@ -496,20 +660,25 @@ fn play_ring(view: &mut RingView, lines: &[Line]) -> Played {
     played
 }
 
+/// A ring tour played on its views; `None` for a tour told in simulations.
+pub fn play_ring_tour(tour: &Tour) -> Option<Story> {
+    let mut view = tour.ring.clone()?;
+    let prologue = play_ring(&mut view, &tour.prologue);
+    let chapters = tour
+        .chapters
+        .iter()
+        .map(|ch| play_ring(&mut view, &ch.lines))
+        .collect();
+    Some(Story {
+        chapters,
+        prologue_failures: prologue.failures,
+        runs: Vec::new(),
+    })
+}
+
 pub fn play(tour: &Tour) -> Result<Story, String> {
-    if let Some(start) = &tour.ring {
-        let mut view = start.clone();
-        let prologue = play_ring(&mut view, &tour.prologue);
-        let chapters = tour
-            .chapters
-            .iter()
-            .map(|ch| play_ring(&mut view, &ch.lines))
-            .collect();
-        return Ok(Story {
-            chapters,
-            prologue_failures: prologue.failures,
-            runs: Vec::new(),
-        });
+    if let Some(story) = play_ring_tour(tour) {
+        return Ok(story);
     }
     let mut runs = vec![Runs::new(tour, 0)?];
     let mut prologue_failures = Vec::new();
@@ -533,20 +702,34 @@ pub fn play(tour: &Tour) -> Result<Story, String> {
 }
 
 /// Every compiled-in tour, parsed (the tests check that every one parses).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn all() -> Vec<Tour> {
     SOURCES.iter().filter_map(|(_, t)| parse(t).ok()).collect()
 }
 
+/// A compiled-in tour's text (native builds; the page fetches it instead).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn compiled(id: &str) -> Option<&'static str> {
+    SOURCES.iter().find(|(i, _)| *i == id).map(|(_, t)| *t)
+}
+
+/// The page's WebAssembly compiles no tour text in: it fetches each when it opens.
+#[cfg(target_arch = "wasm32")]
+pub fn compiled(_id: &str) -> Option<&'static str> {
+    None
+}
+
+/// A compiled-in tour, parsed.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn find(id: &str) -> Result<Tour, String> {
-    let (_, text) = SOURCES.iter().find(|(i, _)| *i == id).ok_or_else(|| {
-        let ids: Vec<_> = SOURCES.iter().map(|(i, _)| *i).collect();
-        format!("unknown tour '{id}'; tours: {}", ids.join(", "))
-    })?;
-    parse(text)
+    let e = entry(id)?;
+    let text = compiled(e.id).ok_or_else(|| format!("the tour '{id}' is not compiled in"))?;
+    from_text(id, text)
 }
 
 /// `lab tour list` and `lab tour run ID [--verbose]`: the text to print, and whether every
 /// check held. `--verbose` prints every narrated line of both runs, not just the last headlines.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn cli(args: &[String]) -> Result<(String, bool), String> {
     use std::fmt::Write;
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
@@ -564,9 +747,11 @@ pub fn cli(args: &[String]) -> Result<(String, bool), String> {
 }
 
 /// Headlines shown per chapter and run unless verbose.
+#[cfg(not(target_arch = "wasm32"))]
 const BRIEF: usize = 40;
 
 /// The narrated events of `sim` after event `from`, as `lab tour run` prints them.
+#[cfg(not(target_arch = "wasm32"))]
 fn events_since(sim: &AnySim, from: u64, label: &str, verbose: bool) -> String {
     use std::fmt::Write;
     let fmt = crate::time::fmt_time;
@@ -593,6 +778,7 @@ fn events_since(sim: &AnySim, from: u64, label: &str, verbose: bool) -> String {
     out
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn tell(t: &Tour, verbose: bool) -> Result<(String, bool), String> {
     use std::fmt::Write;
     let mut out = format!("{}\n", t.title);
@@ -640,6 +826,7 @@ fn tell(t: &Tour, verbose: bool) -> Result<(String, bool), String> {
 }
 
 /// `lab tour run` for a ring tour: each chapter, what the ring shows there and its link words.
+#[cfg(not(target_arch = "wasm32"))]
 fn tell_ring(t: &Tour, mut out: String) -> (String, bool) {
     use std::fmt::Write;
     let Ok(story) = play(t) else {

@@ -447,7 +447,19 @@ fn a_trace_imports_whole_or_not_at_all() {
 fn the_ring_page_reads_its_tour_with_the_same_reader() {
     let mut notices = Vec::new();
     let t = tour::find("ring-rebalance").unwrap();
-    let mut r = Reader::open(t, Some("2"), &mut notices).unwrap();
+    let opened = Reader::open(t.clone(), Some("2"), &mut notices).unwrap();
+    let mut r = Reader::open_ring(t, Some("2"), &mut notices).unwrap();
+    assert_eq!(
+        r.played(),
+        opened.played(),
+        "the ring page's way in plays it alike"
+    );
+    let lab_tour = tour::find("raft-election").unwrap();
+    assert!(Reader::open_ring(lab_tour, None, &mut notices).is_none());
+    assert_eq!(
+        std::mem::take(&mut notices),
+        ["the tour 'raft-election' is told in the lab, not on the ring page"]
+    );
     assert_eq!(notices, Vec::<String>::new());
     assert_eq!(r.index(), 1);
     let view = r.ring_at(r.index()).unwrap();
@@ -923,4 +935,82 @@ fn a_stale_read_in_a_run_shows_on_the_history_and_a_click_goes_to_it() {
     p.apply(Command::SeekOp(id));
     assert_eq!(p.sim().now(), at);
     assert_eq!(at, 1_176_139);
+}
+
+fn tour_file(id: &str) -> String {
+    let path = format!("{}/tours/{id}.txt", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path).unwrap()
+}
+
+#[test]
+fn the_page_fetches_a_tours_text_and_opens_it_at_the_links_chapter() {
+    let mut p = Player::new().fetching_tours();
+    let fx = p.apply(Command::Open(TASK.into()));
+    let entry = fx.fetch_tour.expect("the text is fetched");
+    assert_eq!(entry.path(), "tours/raft-leader-crash.txt");
+    assert!(p.reader().is_none(), "nothing to read yet");
+    // An answer for a tour no longer wanted opens nothing.
+    let fx = p.apply(Command::TourText {
+        id: "raft-election".into(),
+        text: Ok(tour_file("raft-election")),
+    });
+    assert!(p.reader().is_none() && fx.notices.is_empty());
+    let fx = p.apply(Command::TourText {
+        id: "raft-leader-crash".into(),
+        text: Ok(tour_file("raft-leader-crash")),
+    });
+    assert_eq!(fx.notices, Vec::<String>::new());
+    let r = p.reader().unwrap();
+    assert_eq!((r.index(), r.stage()), (1, &TourStage::Task));
+    // Exactly where the compiled-in text opens it.
+    let (q, _) = open(TASK);
+    assert_eq!(at(&p), at(&q));
+    assert_eq!(p.link(false), q.link(false));
+}
+
+#[test]
+fn a_tour_file_missing_or_wrong_gives_a_notice_and_opens_nothing() {
+    let mut p = Player::new().fetching_tours();
+    let answer = |p: &mut Player, text: Result<String, String>| {
+        let fx = p.apply(Command::OpenTour("raft-election".into()));
+        assert_eq!(fx.fetch_tour.map(|e| e.id), Some("raft-election"));
+        let id = "raft-election".into();
+        let fx = p.apply(Command::TourText { id, text });
+        assert!(p.reader().is_none());
+        fx.notices
+    };
+    assert_eq!(
+        answer(&mut p, Err("404 Not Found".into())),
+        ["The tour 'raft-election' could not be loaded: 404 Not Found"]
+    );
+    let n = answer(&mut p, Ok("<html>Not found</html>".into()));
+    assert!(
+        n[0].starts_with("the tour 'raft-election' does not read: line 1: the first line"),
+        "{n:?}"
+    );
+    assert_eq!(
+        answer(&mut p, Ok(tour_file("zab-election"))),
+        ["the file of the tour 'raft-election' holds another tour ('zab-election')"]
+    );
+
+    // What the index knows needs no fetch: an unknown tour, a tour told on the ring page.
+    let fx = p.apply(Command::OpenTour("no-such-tour".into()));
+    assert!(fx.fetch_tour.is_none());
+    assert!(fx.notices[0].starts_with("unknown tour 'no-such-tour'; tours: raft-election"));
+    let fx = p.apply(Command::OpenTour("ring-rebalance".into()));
+    assert!(fx.fetch_tour.is_none());
+    assert_eq!(
+        fx.leave,
+        Some(Leave::To("protocol=ring&tour=ring-rebalance".into()))
+    );
+
+    // A new run while the text is on its way: the text comes too late to open anything.
+    p.apply(Command::OpenTour("raft-election".into()));
+    p.apply(Command::Open("seed=3".into()));
+    p.apply(Command::TourText {
+        id: "raft-election".into(),
+        text: Ok(tour_file("raft-election")),
+    });
+    assert!(p.reader().is_none());
+    assert_eq!(p.sim().settings().seed, 3);
 }

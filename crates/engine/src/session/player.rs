@@ -74,6 +74,12 @@ pub enum Command {
     /// Leave for the consistent-hashing page.
     OpenRing,
     OpenTour(String),
+    /// The text of the tour [`Effects::fetch_tour`] asked for (`tours/ID.txt` beside the page),
+    /// or why it could not be fetched.
+    TourText {
+        id: String,
+        text: Result<String, String>,
+    },
     TourNext,
     TourPrev,
     /// Do a "try it yourself" chapter's task for the reader.
@@ -136,6 +142,9 @@ pub struct Effects {
     pub scroll_top: bool,
     /// The welcome card was dismissed: remember it, so it never shows again.
     pub welcomed: bool,
+    /// A tour to open whose text is not compiled in: fetch [`tour::Entry::path`] and answer
+    /// with [`Command::TourText`].
+    pub fetch_tour: Option<&'static tour::Entry>,
 }
 
 /// The event log's filter.
@@ -165,6 +174,11 @@ pub struct Player {
     /// The setting words the compare run changes (`bug=raft-commit-old-term`).
     compare: Option<String>,
     reader: Option<Reader>,
+    /// The tour being fetched and the chapter to open it at, as links write it.
+    fetching: Option<(String, Option<String>)>,
+    /// Tours come as text from the page's server ([`Command::TourText`]) rather than compiled
+    /// in: always in the page's WebAssembly, which compiles none in.
+    fetch_tours: bool,
     /// Bumped whenever the run changes other than by moving in time: with the event count and
     /// the time, it keys whatever a front end derives from the run.
     gen: u64,
@@ -209,6 +223,8 @@ impl Player {
             runs: Runs { left, right: None },
             compare: None,
             reader: None,
+            fetching: None,
+            fetch_tours: cfg!(target_arch = "wasm32"),
             gen: 0,
             playing: false,
             speed: Speed::default(),
@@ -228,6 +244,13 @@ impl Player {
             histories: 0,
             fx: Effects::default(),
         }
+    }
+
+    /// Tours are fetched as the page does it, even where their texts are compiled in (the
+    /// tests drive the page's way natively).
+    pub fn fetching_tours(mut self) -> Player {
+        self.fetch_tours = true;
+        self
     }
 
     pub fn sim(&self) -> &AnySim {
@@ -452,6 +475,17 @@ impl Player {
                 self.push(&format!("tour={id}"));
                 self.open_tour(&id, None)
             }
+            Command::TourText { id, text } => match self.fetching.take() {
+                Some((wanted, ch)) if wanted == id => match text {
+                    Ok(text) => self.read_tour(&id, &text, ch.as_deref()),
+                    Err(e) => self.notice(format!("The tour '{id}' could not be loaded: {e}")),
+                },
+                // A late answer for a tour no longer wanted (another opened, or a new run).
+                other => {
+                    self.fetching = other;
+                    Moved::Not
+                }
+            },
             Command::TourNext => self.go_to(|k| k + 1),
             Command::TourPrev => self.go_to(|k| k.saturating_sub(1)),
             Command::TourBack => self.go_to(|k| k),
@@ -473,6 +507,7 @@ impl Player {
             Command::TourClose => {
                 // The run stays on screen to explore; the story and its comparison go.
                 self.reader = None;
+                self.fetching = None;
                 self.runs.right = None;
                 self.compare = None;
                 self.gen += 1;
@@ -632,7 +667,7 @@ impl Player {
         self.filter = LogFilter::default();
         // New settings end a tour and its comparison; a comparison from a link goes on if it
         // still makes sense.
-        let touring = self.reader.take().is_some();
+        let touring = self.reader.take().is_some() || self.fetching.take().is_some();
         if let Some(words) = self.compare.take().filter(|_| !touring) {
             self.start_compare(&words);
         }
@@ -660,6 +695,7 @@ impl Player {
         self.playing = autoplay && p.autoplay;
         self.filter = LogFilter::default();
         self.reader = None;
+        self.fetching = None;
         self.compare = None;
         // A bare first visit (no run named, not embedded) gets the welcome card.
         self.welcome = autoplay && query.trim_start_matches('?').is_empty() && !self.embed;
@@ -872,17 +908,33 @@ impl Player {
         }
     }
 
-    /// Opens a tour at chapter `ch` (as links write it, from 1).
+    /// Opens a tour at chapter `ch` (as links write it, from 1), once its text is here.
     fn open_tour(&mut self, id: &str, ch: Option<&str>) -> Moved {
-        let t = match tour::find(id) {
-            Ok(t) if t.ring.is_some() => {
-                // Told on the consistent-hashing page: that is the other app, so load it.
-                let ch = ch.map(|c| format!("&ch={c}")).unwrap_or_default();
-                let embed = if self.embed { "&embed=1" } else { "" };
-                let q = format!("protocol=ring&tour={id}{ch}{embed}");
-                self.fx.leave = Some(Leave::To(q));
-                return Moved::Not;
+        let entry = match tour::entry(id) {
+            Ok(e) => e,
+            Err(e) => return self.notice(e),
+        };
+        if entry.on_ring_page() {
+            // Told on the consistent-hashing page: that is the other app, so load it.
+            let ch = ch.map(|c| format!("&ch={c}")).unwrap_or_default();
+            let embed = if self.embed { "&embed=1" } else { "" };
+            let q = format!("protocol=ring&tour={id}{ch}{embed}");
+            self.fx.leave = Some(Leave::To(q));
+            return Moved::Not;
+        }
+        match tour::compiled(id).filter(|_| !self.fetch_tours) {
+            Some(text) => self.read_tour(id, text, ch),
+            None => {
+                self.fetching = Some((id.to_string(), ch.map(str::to_string)));
+                self.fx.fetch_tour = Some(entry);
+                Moved::Not
             }
+        }
+    }
+
+    /// Opens tour `id` from its text at chapter `ch`.
+    fn read_tour(&mut self, id: &str, text: &str, ch: Option<&str>) -> Moved {
+        let t = match tour::from_text(id, text) {
             Ok(t) => t,
             Err(e) => return self.notice(e),
         };

@@ -7,7 +7,7 @@ use crate::any::AnySim;
 use crate::node::NodeId;
 use crate::sim::history::Action;
 use crate::time::fmt_time;
-use crate::tour::{self, Chapter, Moment, Played, Runs, Tour};
+use crate::tour::{self, Chapter, Moment, Played, Runs, Story, Tour};
 use lab_ring::script::RingView;
 
 /// Where the reader is with respect to the story.
@@ -42,14 +42,34 @@ impl Reader {
     /// Plays `tour` and opens it at chapter `ch` as links write it (from 1). What goes wrong
     /// is a notice; a chapter that does not exist opens the first.
     pub fn open(tour: Tour, ch: Option<&str>, notices: &mut Vec<String>) -> Option<Reader> {
-        let id = &tour.id;
         let story = match tour::play(&tour) {
             Ok(s) => s,
             Err(e) => {
-                notices.push(format!("the tour '{id}' could not start: {e}"));
+                notices.push(format!("the tour '{}' could not start: {e}", tour.id));
                 return None;
             }
         };
+        Reader::at(tour, story, ch, notices)
+    }
+
+    /// [`Reader::open`] for a tour told on the ring page: it plays no simulation, so the ring
+    /// page's own WebAssembly links none.
+    pub fn open_ring(tour: Tour, ch: Option<&str>, notices: &mut Vec<String>) -> Option<Reader> {
+        match tour::play_ring_tour(&tour) {
+            Some(story) => Reader::at(tour, story, ch, notices),
+            None => {
+                notices.push(format!(
+                    "the tour '{}' is told in the lab, not on the ring page",
+                    tour.id
+                ));
+                None
+            }
+        }
+    }
+
+    /// The reader of a played story, at chapter `ch`.
+    fn at(tour: Tour, story: Story, ch: Option<&str>, notices: &mut Vec<String>) -> Option<Reader> {
+        let id = &tour.id;
         let count = tour.chapters.len();
         if count == 0 {
             notices.push(format!("the tour '{id}' has no chapters"));

@@ -27,6 +27,22 @@ fn every_tour_file_is_compiled_in_under_its_id() {
 }
 
 #[test]
+fn the_index_the_page_lists_says_what_each_file_says() {
+    for e in tour::INDEX {
+        let t = tour::find(e.id).unwrap();
+        assert_eq!(
+            (e.title, e.group, e.on_ring_page()),
+            (t.title.as_str(), t.group.as_str(), t.ring.is_some()),
+            "tour::INDEX's entry for {}",
+            e.id
+        );
+        // The page fetches it from there: Trunk copies tours/ beside it.
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(e.path());
+        assert!(file.is_file(), "{}", file.display());
+    }
+}
+
+#[test]
 fn every_tour_plays_to_its_end_with_its_checks_met() {
     for t in tour::all() {
         assert!(t.chapters.len() >= 2, "{}: a tour has chapters", t.id);
