@@ -75,9 +75,9 @@ impl App {
     }
 
     /// Does what the session asked for.
-    fn carry_out(&mut self, ctx: &Context<Self>, fx: Effects) {
-        self.notices.extend(fx.notices);
-        if let Some(tour) = fx.fetch_tour {
+    fn carry_out(&mut self, ctx: &Context<Self>, mut fx: Effects) {
+        self.notices.append(&mut fx.notices);
+        if let Some(tour) = fx.fetch_tour.take() {
             let (link, id, path) = (ctx.link().clone(), tour.id.to_string(), tour.path());
             wasm_bindgen_futures::spawn_local(async move {
                 let text = consensus_lab::fetch::text(&path).await;

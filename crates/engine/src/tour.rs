@@ -66,11 +66,7 @@ tours![
         "Raft",
         "A follower falls behind and catches up"
     ),
-    (
-        "raft-snapshot",
-        "Raft",
-        "A slow follower gets a snapshot"
-    ),
+    ("raft-snapshot", "Raft", "A slow follower gets a snapshot"),
     (
         "raft-figure-8",
         "Raft",
