@@ -343,9 +343,11 @@ mod tests {
 
     #[test]
     fn the_whole_run_scale_moves_in_steps() {
-        assert_eq!(drawn_end(3000 * MS), 3000 * MS);
-        // From 3001 ms to 3125 ms the diagram ends at 3125 ms: arrows keep their places.
-        assert!((3001..=3125).all(|ms| drawn_end(ms * MS) == 3125 * MS));
+        // Ticks every 500 ms from 1.5 s to 3 s, so the end moves in steps of 125 ms: from
+        // 2001 ms to 2125 ms the diagram ends at 2125 ms and arrows keep their places.
+        assert_eq!(drawn_end(2000 * MS), 2000 * MS);
+        assert!((2001..=2125).all(|ms| drawn_end(ms * MS) == 2125 * MS));
+        assert_eq!(drawn_end(2126 * MS), 2250 * MS);
         for t in [1, 7, 999, 12_345 * MS, 3_600_000 * MS] {
             let end = drawn_end(t);
             assert!(end >= t && end - t <= t / 9 + 1, "{t}: {end}");
