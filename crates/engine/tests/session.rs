@@ -938,7 +938,7 @@ fn a_stale_read_in_a_run_shows_on_the_history_and_a_click_goes_to_it() {
 }
 
 fn tour_file(id: &str) -> String {
-    let path = format!("{}/tours/{id}.txt", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/transcripts/tours/{id}.txt", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(path).unwrap()
 }
 

@@ -37,7 +37,9 @@ fn the_index_the_page_lists_says_what_each_file_says() {
             e.id
         );
         // The page fetches it from there: Trunk copies tours/ beside it.
-        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(e.path());
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("transcripts")
+            .join(e.path());
         assert!(file.is_file(), "{}", file.display());
     }
 }
