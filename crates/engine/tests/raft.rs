@@ -3,6 +3,8 @@
 //! says how a new file joins). Each file's own header says what it asserts.
 
 mod common;
+#[path = "raft/config_overlap.rs"]
+mod config_overlap;
 #[path = "raft/handlers.rs"]
 mod handlers;
 #[path = "raft/invariants.rs"]

@@ -19,6 +19,8 @@ mod log_matching;
 mod permute;
 mod state_machine_safety;
 
+pub use config_overlap::can_disagree;
+
 use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
 use crate::node::NodeId;
 use crate::protocols::raft::{Entry, Raft, RaftState, Role};
