@@ -6,7 +6,9 @@ use lab_engine::invariants::raft::RaftChecker;
 use lab_engine::invariants::{CheckCtx, Checker, Violation};
 use lab_engine::node::{NodeId, Out, Protocol, Reply, Request};
 use lab_engine::protocols::machine::Reads;
-use lab_engine::protocols::raft::{Entry, Raft, RaftDurable, RaftState, ReadConfig, Role};
+use lab_engine::protocols::raft::{
+    Config, Entry, Membership, Raft, RaftDurable, RaftState, ReadConfig, Role,
+};
 use lab_engine::MS;
 
 fn raft() -> Raft {
@@ -408,4 +410,132 @@ fn a_lease_held_while_a_later_term_has_a_leader_is_caught() {
         [("Lease Exclusivity".to_string(), vec![NodeId(1), NodeId(2)])]
     );
     assert_eq!(run(Reads::ReadIndex, &old), []);
+}
+
+/// Four voters S1..S4 that change membership one server at a time (§4.1).
+fn raft_reconfiguring() -> Raft {
+    let mut r = raft();
+    r.nodes = 4;
+    r.reconfig.mode = Membership::Single;
+    r.reconfig.initial = Config::first(4);
+    r
+}
+
+fn config_entry(term: u64, id: u64, voters: &[u8]) -> Entry {
+    Entry {
+        config: Some(Config::of(
+            &voters.iter().map(|&i| NodeId(i)).collect::<Vec<_>>(),
+        )),
+        ..entry(term, id)
+    }
+}
+
+/// Node `id` of [`raft_reconfiguring`]'s cluster, as [`node`] makes them.
+fn member(id: u8, term: u64, log: &[Entry], commit: u64) -> RaftState {
+    let durable = RaftDurable {
+        current_term: term,
+        voted_for: None,
+        log: log.iter().copied().collect::<Vector<_>>(),
+        snapshot: None,
+    };
+    let mut s = raft_reconfiguring().on_start(NodeId(id), &durable, &mut Out::new(false));
+    s.commit_index = commit;
+    s.last_applied = commit;
+    s.value = commit as i64;
+    s
+}
+
+/// Configuration Overlap's checks on hand-made clusters, one event each.
+fn overlap(c: &mut RaftChecker, nodes: &[RaftState]) -> Vec<Violation> {
+    let r = raft_reconfiguring();
+    let durable: Vec<RaftDurable> = nodes.iter().map(|s| s.durable.clone()).collect();
+    let all: Vec<NodeId> = nodes.iter().map(|s| s.id).collect();
+    let nodes: Vec<Option<RaftState>> = nodes.iter().cloned().map(Some).collect();
+    c.check(&CheckCtx {
+        proto: &r,
+        nodes: &nodes,
+        durable: &durable,
+        changed: &all,
+        replies: &[],
+        requests: &imbl::OrdMap::new(),
+    })
+    .into_iter()
+    .filter(|v| v.invariant == "Configuration Overlap")
+    .collect()
+}
+
+/// The 2015 bug's shape with removals: S1 (term 1) removes S4 and S2 (term 2) removes S1, each
+/// only in its own log; {S1, S2} and {S3, S4} are majorities of the two. Each pair of
+/// configurations is reported once, and a second pair on its own.
+#[test]
+fn two_uncommitted_configurations_without_a_common_majority_are_reported_once_each() {
+    let mut c = RaftChecker::default();
+    let s1 = member(1, 1, &[config_entry(1, 1, &[1, 2, 3])], 0);
+    let s2 = member(2, 2, &[config_entry(2, 2, &[2, 3, 4])], 0);
+    let s3 = member(3, 2, &[], 0);
+    let s4 = member(4, 2, &[], 0);
+    let found = overlap(&mut c, &[s1.clone(), s2.clone(), s3.clone(), s4.clone()]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].nodes, vec![NodeId(1), NodeId(2)]);
+    assert!(
+        found[0]
+            .explanation
+            .starts_with("S1 uses the configuration"),
+        "{}",
+        found[0].explanation
+    );
+    // The same two configurations again: already reported.
+    assert!(overlap(&mut c, &[s1.clone(), s2.clone(), s3.clone(), s4.clone()]).is_empty());
+    // S3 (term 3) removes S3 instead: {S1, S2, S4} has disjoint majorities with both others'
+    // ({S1, S3} and {S2, S4}; {S1, S2} and {S3, S4}): two new pairs.
+    let s3 = member(3, 3, &[config_entry(3, 3, &[1, 2, 4])], 0);
+    let found = overlap(&mut c, &[s1, s2, s3, s4]);
+    assert_eq!(
+        found.iter().map(|v| v.nodes.clone()).collect::<Vec<_>>(),
+        vec![vec![NodeId(1), NodeId(3)], vec![NodeId(2), NodeId(3)]]
+    );
+}
+
+/// Configurations at or before the committed one are no longer active (Schultz et al.'s
+/// active configurations, CPP 2022): a follower that has not yet received the newest
+/// committed configuration does not count with its older one.
+#[test]
+fn a_lagging_server_older_configuration_is_not_active() {
+    let mut c = RaftChecker::default();
+    let log = [
+        entry(1, 1),
+        config_entry(1, 2, &[1, 2, 3]),
+        config_entry(1, 3, &[3, 4]),
+    ];
+    let s1 = member(1, 1, &log, 3);
+    let s2 = member(2, 1, &log[..2], 2);
+    let s3 = member(3, 1, &log, 3);
+    let s4 = member(4, 1, &log, 3);
+    assert!(overlap(&mut c, &[s1, s2, s3, s4]).is_empty());
+}
+
+/// A configuration beyond the committed one counts only while its log is as new as the
+/// newest committed term: an older log can no longer win an election nor commit.
+#[test]
+fn a_stale_log_configuration_is_not_active() {
+    let mut c = RaftChecker::default();
+    let committed = [entry(1, 1), entry(2, 2)];
+    let s1 = member(1, 2, &committed, 2);
+    let s2 = member(2, 2, &committed, 2);
+    let s3 = member(3, 2, &committed, 2);
+    // S4 holds a configuration entry of term 1 at index 2: beyond the committed configuration
+    // (the initial one, index 0) but older than term 2.
+    let s4 = member(4, 2, &[entry(1, 1), config_entry(1, 9, &[4])], 0);
+    assert!(overlap(&mut c, &[s1, s2, s3, s4.clone()]).is_empty());
+    // The same configuration in a log of the committed term counts.
+    let s4 = member(
+        4,
+        2,
+        &[entry(1, 1), entry(2, 2), config_entry(2, 9, &[4])],
+        2,
+    );
+    let s1 = member(1, 2, &committed, 2);
+    let s2 = member(2, 2, &committed, 2);
+    let s3 = member(3, 2, &committed, 2);
+    assert_eq!(overlap(&mut c, &[s1, s2, s3, s4]).len(), 1);
 }

@@ -592,3 +592,33 @@ fn only_joint_consensus_changes_several_servers_at_once() {
         .unwrap()
         .contains("no voters"));
 }
+
+#[test]
+fn the_membership_setting_reads_back_what_it_writes() {
+    for m in [Membership::Fixed, Membership::Single, Membership::Joint] {
+        assert_eq!(Membership::parse(m.slug()), Ok(m));
+    }
+    assert_eq!(Membership::Joint.slug(), "joint");
+    // `off` is how a link or script turns membership changes off.
+    assert_eq!(Membership::parse("off"), Ok(Membership::Fixed));
+    assert_eq!(
+        Membership::parse("dynamic"),
+        Err("'dynamic' is not fixed, single or joint".to_string())
+    );
+}
+
+#[test]
+fn a_configuration_is_written_with_c_old_only_during_joint_consensus() {
+    let plain = Config::of(&[S1, S2, S3]);
+    let joint = plain.joint(Config::of(&[S2, S3, S4]));
+    let text = serde_json::to_string(&plain).unwrap();
+    assert_eq!(text, r#"{"voters":7}"#);
+    assert_eq!(
+        serde_json::to_string(&joint).unwrap(),
+        r#"{"voters":14,"old":7}"#
+    );
+    for c in [plain, joint] {
+        let back: Config = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        assert_eq!(back, c);
+    }
+}

@@ -110,7 +110,7 @@ pub fn check(c: &mut RaftChecker, ctx: &CheckCtx<'_, Raft>, found: &mut Vec<Viol
     }
     for (i, &(x, a)) in active.iter().enumerate() {
         for &(y, b) in &active[i + 1..] {
-            let key = (a.voters | a.old << 16, b.voters | b.old << 16);
+            let key = (a, b);
             if c.overlap_reported.contains(&key)
                 || !can_disagree(&quorum_sets(ctx, a), &quorum_sets(ctx, b))
             {

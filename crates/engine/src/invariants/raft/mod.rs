@@ -23,7 +23,7 @@ pub use config_overlap::can_disagree;
 
 use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
 use crate::node::NodeId;
-use crate::protocols::raft::{Entry, Raft, RaftState, Role};
+use crate::protocols::raft::{Config, Entry, Raft, RaftState, Role};
 use imbl::{OrdMap, OrdSet, Vector};
 use std::hash::{Hash, Hasher};
 
@@ -52,8 +52,8 @@ pub struct RaftChecker {
     committed: Vector<Committed>,
     /// Per node, the commit index up to which its log was compared with `committed`.
     checked_commit: Vec<u64>,
-    /// Configuration Overlap: pairs of configurations (as voter sets) already reported.
-    overlap_reported: OrdSet<(u32, u32)>,
+    /// Configuration Overlap: pairs of configurations already reported.
+    overlap_reported: OrdSet<(Config, Config)>,
 }
 
 pub const INVARIANTS: &[InvariantInfo] = &[

@@ -1,7 +1,7 @@
 //! The checker's memory with node ids renamed, for the explorer's symmetry reduction: the
 //! explorer keeps the checker's memory in the state, so a renamed state renames it too.
 
-use super::{Committed, RaftChecker};
+use super::RaftChecker;
 use crate::node::Perm;
 
 impl RaftChecker {
@@ -44,17 +44,12 @@ impl RaftChecker {
                 .iter()
                 .map(|(&k, &(h, id))| (k, (h, p.id(id))))
                 .collect(),
-            committed: committed
-                .iter()
-                .map(|c| Committed {
-                    entry: c.entry.permute_ids(p),
-                    ..*c
-                })
-                .collect(),
+            // Only a configuration entry holds ids, and there are none under fixed membership.
+            committed: committed.clone(),
             checked_commit: p.by_node(checked_commit),
             overlap_reported: overlap_reported
                 .iter()
-                .map(|&(a, b)| (p.mask(a), p.mask(b)))
+                .map(|&(a, b)| (a.permute_ids(p), b.permute_ids(p)))
                 .collect(),
         }
     }
@@ -63,9 +58,10 @@ impl RaftChecker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::invariants::raft::Committed;
     use crate::node::NodeId;
     use crate::node::Request;
-    use crate::protocols::raft::Entry;
+    use crate::protocols::raft::{Config, Entry};
 
     #[test]
     fn remembered_leaders_and_per_node_memory_are_renamed() {
@@ -87,7 +83,9 @@ mod tests {
             .into_iter()
             .collect(),
             checked_commit: vec![1, 0, 0],
-            overlap_reported: [(0b011u32, 0b110u32)].into_iter().collect(),
+            overlap_reported: [(Config::first(2), Config::first(3).joint(Config::first(1)))]
+                .into_iter()
+                .collect(),
         };
         // S1 <-> S3.
         let p = Perm::new(vec![NodeId(3), NodeId(2), NodeId(1)]).unwrap();
@@ -97,7 +95,16 @@ mod tests {
         assert_eq!(r.leading, vec![None, None, Some((2, 1, Some(e)))]);
         assert_eq!(r.seen.get(&(1, 1)), Some(&(7, NodeId(2))));
         assert_eq!(r.checked_commit, vec![0, 0, 1]);
-        assert!(r.overlap_reported.contains(&(0b110, 0b011)));
+        // S1 S2 -> S3 S2; S1 S2 S3 -> itself, joint with S1 -> S3.
+        let s2_s3 = Config {
+            voters: 0b110,
+            old: 0,
+        };
+        let joint = Config {
+            voters: 0b100,
+            old: 0b111,
+        };
+        assert!(r.overlap_reported.contains(&(s2_s3, joint)));
         assert_eq!(r.committed, c.committed);
         assert_eq!(r.permute_ids(&p.inverse()), c);
     }

@@ -68,7 +68,9 @@ impl Membership {
 /// A configuration: the set of voting servers, as bits over node ids (bit i is S(i+1)), so an
 /// entry holding one stays `Copy`. During joint consensus (§4.3) it also holds C_old, and a
 /// decision needs a majority of each.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Config {
     /// The voters; C_new during joint consensus.
     pub voters: u32,
