@@ -4,8 +4,10 @@
 //! A state is every node's state, stable storage and pending timers, the multiset of messages
 //! in flight, which nodes are down, the budgets spent, and the checker's memory. Virtual time is
 //! abstracted away: any message may arrive next and any pending timer may fire. Within budgets
-//! a message may also be dropped or duplicated, a node crash (and restart whenever), and a
-//! client send a request.
+//! a message may also be dropped or duplicated, a node crash (and restart whenever), a
+//! client send a request, and the leader start a membership change (Raft with
+//! `membership=single` or `joint`: each add, remove or, under joint consensus, replacement of
+//! a server of the pool that it would not refuse).
 //!
 //! **Why the checker's memory is part of the state.** Some properties are about history, not
 //! the present: Paxos Agreement remembers every value ever chosen, though the acceptors that
