@@ -4,8 +4,10 @@
 //! A state is every node's state, stable storage and pending timers, the multiset of messages
 //! in flight, which nodes are down, the budgets spent, and the checker's memory. Virtual time is
 //! abstracted away: any message may arrive next and any pending timer may fire. Within budgets
-//! a message may also be dropped or duplicated, a node crash (and restart whenever), and a
-//! client send a request.
+//! a message may also be dropped or duplicated, a node crash (and restart whenever), a
+//! client send a request, and the leader start a membership change (Raft with
+//! `membership=single` or `joint`: each add, remove or, under joint consensus, replacement of
+//! a server of the pool that it would not refuse).
 //!
 //! **Why the checker's memory is part of the state.** Some properties are about history, not
 //! the present: Paxos Agreement remembers every value ever chosen, though the acceptors that
@@ -49,7 +51,8 @@ mod symmetry;
 
 use crate::catalog::{Model, ProtocolKind, Settings};
 use crate::invariants::{CheckCtx, Checker, Violation};
-use crate::node::{Effect, NodeId, Out, Protocol, Reply, Request, MS};
+use crate::node::{ConfChange, Effect, NodeId, Out, Protocol, Reply, Request, MS};
+use crate::protocols::raft::Membership;
 use crate::share;
 use crate::sim::history::{Action, ActionRecord};
 use crate::sim::Simulation;
@@ -81,6 +84,10 @@ pub struct ExploreOptions {
     pub dups: u8,
     /// Crashes in all; a crashed node may restart at any step.
     pub crashes: u8,
+    /// Membership changes in all, each offered to the leader (Raft with `membership=single`
+    /// or `joint`): adding or removing any server of the node pool, and under joint consensus
+    /// replacing one with another, where the leader does not refuse the change.
+    pub reconfigs: u8,
     /// Timers may fire while older messages are still in flight (no bound on delay).
     pub asynchronous: bool,
     /// Keep one state of each class of node renamings the protocol allows.
@@ -99,6 +106,7 @@ impl Default for ExploreOptions {
             drops: 0,
             dups: 0,
             crashes: 0,
+            reconfigs: 0,
             asynchronous: false,
             symmetry: false,
         }
@@ -143,6 +151,11 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
         "crashes",
         "N",
         "node crashes; a crashed node may restart (default 0)",
+    ),
+    (
+        "reconfigs",
+        "N",
+        "membership changes the leader may start, in all (Raft, membership=single or joint; default 0)",
     ),
     (
         "async",
@@ -191,6 +204,7 @@ impl ExploreOptions {
         put("drops", self.drops.into(), d.drops.into());
         put("dups", self.dups.into(), d.dups.into());
         put("crashes", self.crashes.into(), d.crashes.into());
+        put("reconfigs", self.reconfigs.into(), d.reconfigs.into());
         if self.asynchronous {
             out.push(("async", String::new()));
         }
@@ -222,6 +236,7 @@ impl ExploreOptions {
             "drops" => self.drops = small(v)?,
             "dups" => self.dups = small(v)?,
             "crashes" => self.crashes = small(v)?,
+            "reconfigs" => self.reconfigs = small(v)?,
             "async" => self.asynchronous = true,
             "symmetry" => self.symmetry = true,
             _ => return Ok(false),
@@ -415,6 +430,8 @@ enum Step<P: Protocol> {
     Crash(NodeId),
     Restart(NodeId),
     Request(NodeId),
+    /// A membership change offered to the leader (the simulator finds the same one).
+    Reconfigure(ConfChange),
 }
 
 /// What a step changes, by number: enough to enumerate successors without cloning content.
@@ -427,6 +444,8 @@ enum Move {
     Crash(NodeId),
     Restart(NodeId),
     Request(NodeId),
+    /// The leader starts the `k`-th of [`Tables::changes`].
+    Reconfigure(NodeId, usize),
 }
 
 /// A transition at one node, by number: a message delivered to it (which names the node), or
@@ -481,6 +500,8 @@ struct Tables<P: Model> {
     requests: Vec<imbl::OrdMap<u64, Request>>,
     /// The renamings states are reduced by (`--symmetry`).
     sym: Option<Sym<P>>,
+    /// The membership changes a leader may be offered (`--reconfigs`), in the order tried.
+    changes: Vec<ConfChange>,
 }
 
 /// What one thread expanding states keeps to itself.
@@ -559,6 +580,11 @@ impl<P: Symmetry> Explorer<P> {
         };
         let proto = P::from_settings(settings);
         let n = settings.nodes;
+        let changes = if opts.reconfigs > 0 {
+            changes(settings)?
+        } else {
+            Vec::new()
+        };
         let mut requests = vec![imbl::OrdMap::new()];
         for k in 1..=u64::from(opts.requests) {
             let mut m = requests.last().cloned().unwrap_or_default();
@@ -571,12 +597,16 @@ impl<P: Symmetry> Explorer<P> {
                 proto,
                 opts: opts.clone(),
                 n,
-                lay: Layout { n },
+                lay: Layout {
+                    n,
+                    reconfigs: opts.reconfigs > 0,
+                },
                 slots: Interner::new(),
                 msgs: Interner::new(),
                 checkers: Interner::new(),
                 requests,
                 sym,
+                changes,
             },
             visited: HashMap::default(),
             sc: Scratch::default(),
@@ -761,7 +791,7 @@ impl<P: Model> Tables<P> {
     /// requests within their budgets.
     fn moves(&self, row: &[u32], into: &mut Vec<Move>) {
         into.clear();
-        let spent = Spent::unpack(row[self.lay.spent()]);
+        let spent = self.spent(row);
         let msgs = &row[self.lay.msgs()..];
         let distinct = || {
             msgs.iter()
@@ -799,6 +829,38 @@ impl<P: Model> Tables<P> {
                 }
             }
         }
+        if spent.reconfigs < self.opts.reconfigs {
+            if let Some((leader, s)) = self.leader(row) {
+                // A refused change is no step: the simulator would not record it.
+                into.extend(
+                    (self.changes.iter().enumerate())
+                        .filter(|(_, c)| self.proto.reconfigure_refusal(s, c).is_none())
+                        .map(|(k, _)| Move::Reconfigure(leader, k)),
+                );
+            }
+        }
+    }
+
+    /// The budgets spent on the way to `row`.
+    fn spent(&self, row: &[u32]) -> Spent {
+        let mut spent = Spent::unpack(row[self.lay.spent()]);
+        if self.lay.reconfigs {
+            spent.reconfigs = row[self.lay.reconfigs()] as u8;
+        }
+        spent
+    }
+
+    /// The node membership changes go to, as the simulator picks it: the live node that leads
+    /// the highest term, the lowest id on a tie (a deposed leader may not know it yet).
+    fn leader<'a>(&'a self, row: &[u32]) -> Option<(NodeId, &'a P::State)> {
+        NodeId::all(self.n)
+            .filter_map(|id| {
+                let s = self.slots.get(row[id.idx()]).state.as_ref()?;
+                let p = self.proto.progress(s);
+                p.leader.then_some((id, p.term, s))
+            })
+            .max_by_key(|&(id, term, _)| (term, std::cmp::Reverse(id)))
+            .map(|(id, _, s)| (id, s))
     }
 
     /// The move as content, for the path and the simulator.
@@ -811,6 +873,7 @@ impl<P: Model> Tables<P> {
             Move::Crash(id) => Step::Crash(id),
             Move::Restart(id) => Step::Restart(id),
             Move::Request(id) => Step::Request(id),
+            Move::Reconfigure(_, k) => Step::Reconfigure(self.changes[k].clone()),
         }
     }
 
@@ -827,7 +890,7 @@ impl<P: Model> Tables<P> {
         let mut msgs = std::mem::take(&mut sc.scratch);
         msgs.clear();
         msgs.extend_from_slice(&row[self.lay.msgs()..]);
-        let mut spent = Spent::unpack(row[self.lay.spent()]);
+        let mut spent = self.spent(row);
         let mut checker = self.checkers.get(row[self.lay.checker()]).clone();
         let mut replies = Vec::new();
         let take = |msgs: &mut Vec<u32>, m: u32| {
@@ -884,6 +947,16 @@ impl<P: Model> Tables<P> {
                 self.hold(id, slot.timers.is_empty(), armed, &mut msgs);
                 changed = Some((id, self.slots.intern(slot)));
             }
+            Move::Reconfigure(leader, k) => {
+                spent.reconfigs += 1;
+                let mut slot = self.slots.get(row[leader.idx()]).clone();
+                let mut out = Out::new(false);
+                let s = slot.state.as_mut().expect("changes go to a live leader");
+                self.proto.on_reconfigure(s, &self.changes[k], &mut out);
+                let armed = self.effects(leader, &mut slot, out, &mut msgs, &mut replies, 0);
+                self.hold(leader, slot.timers.is_empty(), armed, &mut msgs);
+                changed = Some((leader, self.slots.intern(slot)));
+            }
         }
         // The checker sees the cluster after the move, as in the simulator: the new slot's
         // state and storage go into the scratch for the check, then the parent's come back.
@@ -928,6 +1001,9 @@ impl<P: Model> Tables<P> {
             child[self.lay.checker()] = self.checkers.intern(checker);
         }
         child[self.lay.spent()] = spent.pack();
+        if self.lay.reconfigs {
+            child[self.lay.reconfigs()] = spent.reconfigs.into();
+        }
         msgs.sort_unstable();
         child.extend_from_slice(&msgs);
         sc.scratch = msgs;
@@ -1447,6 +1523,13 @@ impl<P: Model> Tables<P> {
                     };
                     (0, action)
                 }
+                Step::Reconfigure(c) => {
+                    let action = Action::Reconfigure {
+                        add: c.add.clone(),
+                        remove: c.remove.clone(),
+                    };
+                    (0, action)
+                }
             };
             sim.run_until(natural.max(sim.now() + MS));
             last = sim.apply(action)?.violations;
@@ -1478,6 +1561,40 @@ where
     fn parallel(&mut self, host: &mut dyn Host, threads: usize) -> Result<Report, String> {
         self.search_parallel(host, threads)
     }
+}
+
+/// The membership changes `--reconfigs` offers, in the order tried: adding each server of the
+/// pool, removing each, and under joint consensus replacing one with another (the changes
+/// `lab check --faults membership` makes, one server at a time). Which of them a leader takes
+/// is its protocol's to say ([`Protocol::reconfigure_refusal`]), state by state.
+fn changes(settings: &Settings) -> Result<Vec<ConfChange>, String> {
+    if settings.membership.is_fixed() {
+        return Err(
+            "--reconfigs: the membership is fixed; set membership=single or joint (Raft) \
+             to explore membership changes"
+                .into(),
+        );
+    }
+    let pool = || NodeId::all(settings.nodes);
+    let mut out: Vec<ConfChange> = pool()
+        .map(|a| ConfChange {
+            add: vec![a],
+            remove: vec![],
+        })
+        .chain(pool().map(|r| ConfChange {
+            add: vec![],
+            remove: vec![r],
+        }))
+        .collect();
+    if settings.membership == Membership::Joint {
+        for a in pool() {
+            out.extend(pool().filter(|&r| r != a).map(|r| ConfChange {
+                add: vec![a],
+                remove: vec![r],
+            }));
+        }
+    }
+    Ok(out)
 }
 
 /// The explorer's k-th client request: `counter += k`, so values proposed tell apart.

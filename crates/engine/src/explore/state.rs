@@ -245,16 +245,20 @@ pub(super) struct Envelope<M> {
     pub(super) holds: u32,
 }
 
-/// The fault and client budgets spent on the way to a state, packed into one word of its row.
+/// The fault and client budgets spent on the way to a state: the first four packed into one
+/// word of its row; membership changes in a word of their own, which only searches that make
+/// them have (so the rows of every other search stay as they were).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Spent {
     pub(super) drops: u8,
     pub(super) dups: u8,
     pub(super) crashes: u8,
     pub(super) requests: u8,
+    pub(super) reconfigs: u8,
 }
 
 impl Spent {
+    /// The first word: all but `reconfigs`.
     pub(super) fn pack(self) -> u32 {
         u32::from_le_bytes([self.drops, self.dups, self.crashes, self.requests])
     }
@@ -265,14 +269,18 @@ impl Spent {
             dups,
             crashes,
             requests,
+            reconfigs: 0,
         }
     }
 }
 
 /// Where the parts sit in a state row: `n` slot numbers, the checker's number, the spent
-/// budgets, then the messages in flight as a sorted multiset of their numbers.
+/// budgets (one word, and one more for membership changes when the search makes them), then
+/// the messages in flight as a sorted multiset of their numbers.
 pub(super) struct Layout {
     pub(super) n: usize,
+    /// The row has the word of membership changes made (`--reconfigs`).
+    pub(super) reconfigs: bool,
 }
 
 impl Layout {
@@ -282,8 +290,11 @@ impl Layout {
     pub(super) fn spent(&self) -> usize {
         self.n + 1
     }
-    pub(super) fn msgs(&self) -> usize {
+    pub(super) fn reconfigs(&self) -> usize {
         self.n + 2
+    }
+    pub(super) fn msgs(&self) -> usize {
+        self.n + 2 + usize::from(self.reconfigs)
     }
 }
 
@@ -350,6 +361,7 @@ mod tests {
             dups: 2,
             crashes: 3,
             requests: 255,
+            reconfigs: 0,
         };
         assert_eq!(Spent::unpack(s.pack()), s);
     }
