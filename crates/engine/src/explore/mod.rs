@@ -36,9 +36,9 @@
 //! transitions repeat one taken before and skip the handler and the interning.
 //!
 //! **Symmetry** (`--symmetry`, off by default): where a protocol treats nodes alike (Raft's
-//! servers), the search keeps one state of each class of renamings ([`symmetry`] says which
-//! protocols allow it and why it is sound); elsewhere ids are not interchangeable (2PC's
-//! coordinator, ties broken by id in Paxos's ballots and Zab's votes).
+//! servers, 2PC's participants), the search keeps one state of each class of renamings
+//! ([`symmetry`] says which protocols allow it and why it is sound); elsewhere ids are not
+//! interchangeable (ties broken by id in Paxos's ballots and Zab's votes, 3PC's termination).
 //!
 //! **The counterexample** is replayed in the timed simulator as manual-scheduling actions at
 //! time 0 (`deliver #17`, `fire timer #9`, `crash S3`...), finding each message's and timer's
@@ -152,7 +152,8 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
     (
         "symmetry",
         "",
-        "one state per renaming of interchangeable nodes (Raft's servers; default: off)",
+        "one state per renaming of interchangeable nodes (Raft's servers, 2PC's participants; \
+         default: off)",
     ),
 ];
 
