@@ -49,7 +49,7 @@ mod symmetry;
 
 use crate::catalog::{Model, ProtocolKind, Settings};
 use crate::invariants::{CheckCtx, Checker, Violation};
-use crate::node::{Effect, NodeId, Out, Protocol, Reply, Request, MS};
+use crate::node::{Effect, NodeId, Out, Protocol, Reply, Request, TimerKind, MS};
 use crate::share;
 use crate::sim::history::{Action, ActionRecord};
 use crate::sim::Simulation;
@@ -85,6 +85,10 @@ pub struct ExploreOptions {
     pub asynchronous: bool,
     /// Keep one state of each class of node renamings the protocol allows.
     pub symmetry: bool,
+    /// Timers of a kind (by its name in the protocol's `TimerKind::KINDS`) fire at most this
+    /// many times on each node, within `timeouts`; kinds not named are bounded by `timeouts`
+    /// alone. In the order given.
+    pub timer_budget: Vec<(String, u8)>,
 }
 
 impl Default for ExploreOptions {
@@ -101,6 +105,7 @@ impl Default for ExploreOptions {
             crashes: 0,
             asynchronous: false,
             symmetry: false,
+            timer_budget: Vec::new(),
         }
     }
 }
@@ -126,6 +131,12 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
         "timeouts",
         "N",
         "timers fire at most N times per node (default 1)",
+    ),
+    (
+        "timer-budget",
+        "KIND=N,...",
+        "timers of a kind fire at most N times per node, e.g. finalize=2,heartbeat=0 \
+         (default: only --timeouts)",
     ),
     (
         "proposers",
@@ -198,6 +209,9 @@ impl ExploreOptions {
         if self.symmetry {
             out.push(("symmetry", String::new()));
         }
+        if !self.timer_budget.is_empty() {
+            out.push(("timer-budget", format_budget(&self.timer_budget)));
+        }
         out
     }
 
@@ -225,10 +239,44 @@ impl ExploreOptions {
             "crashes" => self.crashes = small(v)?,
             "async" => self.asynchronous = true,
             "symmetry" => self.symmetry = true,
+            "timer-budget" => self.timer_budget = parse_budget(v)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
+}
+
+/// `finalize=2,syncLimit=1`: a budget per kind of timer, each kind once. Whether the kinds are
+/// the protocol's is checked when the search starts.
+pub fn parse_budget(v: &str) -> Result<Vec<(String, u8)>, String> {
+    let mut out: Vec<(String, u8)> = Vec::new();
+    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let bad = || format!("--timer-budget: '{part}' is not KIND=N (N from 0 to 255)");
+        let (kind, n) = part.split_once('=').ok_or_else(bad)?;
+        let n = n.trim().parse::<u8>().map_err(|_| bad())?;
+        let kind = kind.trim();
+        if kind.is_empty() {
+            return Err(bad());
+        }
+        if out.iter().any(|(k, _)| k == kind) {
+            return Err(format!("--timer-budget: '{kind}' is given twice"));
+        }
+        out.push((kind.to_string(), n));
+    }
+    if out.is_empty() {
+        return Err(format!(
+            "--timer-budget: '{v}' names no kind (say e.g. finalize=2,heartbeat=0)"
+        ));
+    }
+    Ok(out)
+}
+
+/// The budget as `--timer-budget` reads it.
+fn format_budget(b: &[(String, u8)]) -> String {
+    b.iter()
+        .map(|(k, n)| format!("{k}={n}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// `512MB`, `2GB`, `100KB` or a number of bytes.
@@ -482,6 +530,8 @@ struct Tables<P: Model> {
     requests: Vec<imbl::OrdMap<u64, Request>>,
     /// The renamings states are reduced by (`--symmetry`).
     sym: Option<Sym<P>>,
+    /// `--timer-budget` by kind index (`None`: no budget of its own); empty without it.
+    kind_budget: Vec<Option<u8>>,
 }
 
 /// What one thread expanding states keeps to itself.
@@ -558,6 +608,8 @@ impl<P: Symmetry> Explorer<P> {
         } else {
             None
         };
+        let kind_budget = kind_budget::<P::Timer>(&opts.timer_budget)
+            .map_err(|e| format!("--timer-budget: {e} ({})", P::NAME))?;
         let proto = P::from_settings(settings);
         let n = settings.nodes;
         let mut requests = vec![imbl::OrdMap::new()];
@@ -578,12 +630,36 @@ impl<P: Symmetry> Explorer<P> {
                 checkers: Interner::new(),
                 requests,
                 sym,
+                kind_budget,
             },
             visited: HashMap::default(),
             sc: Scratch::default(),
             at: Progress::default(),
         })
     }
+}
+
+/// `--timer-budget` by kind index of the protocol's timers, or the name it does not know.
+fn kind_budget<T: TimerKind>(given: &[(String, u8)]) -> Result<Vec<Option<u8>>, String> {
+    if given.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Counts are kept a byte per kind in one word.
+    assert!(T::KINDS.len() <= 8, "at most 8 kinds of timer");
+    let mut out = vec![None; T::KINDS.len()];
+    for (name, n) in given {
+        let k = T::KINDS
+            .iter()
+            .position(|k| k.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!(
+                    "no timer is called '{name}' here; its timers are {}",
+                    T::KINDS.join(", ")
+                )
+            })?;
+        out[k] = Some(*n);
+    }
+    Ok(out)
 }
 
 impl<P: Model> Tables<P> {
@@ -598,6 +674,7 @@ impl<P: Model> Tables<P> {
                 durable: P::Durable::default(),
                 timers: Vec::new(),
                 fired: 0,
+                fired_kinds: 0,
             };
             let mut out = Out::new(false);
             slot.state = Some(self.proto.on_start(id, &slot.durable, &mut out));
@@ -683,6 +760,9 @@ impl<P: Model> Tables<P> {
             Handle::Fire(id, t) => {
                 let timer = slot.timers.remove(t);
                 slot.fired += 1;
+                if !self.kind_budget.is_empty() {
+                    slot.count_fired(timer.kind());
+                }
                 let mut out = Out::new(false);
                 let s = slot.state.as_mut().expect("timers die with their node");
                 self.proto.on_timer(s, timer, &mut out);
@@ -776,7 +856,19 @@ impl<P: Model> Tables<P> {
         for id in NodeId::all(self.n).filter(|&id| acts(id)) {
             let slot = self.slots.get(row[id.idx()]);
             if slot.fired < self.opts.timeouts && held & (1 << id.idx()) == 0 {
-                into.extend((0..slot.timers.len()).map(|t| Move::Fire(id, t)));
+                let within = |t: &P::Timer| {
+                    let k = t.kind();
+                    self.kind_budget
+                        .get(k)
+                        .copied()
+                        .flatten()
+                        .is_none_or(|b| slot.fired_of(k) < b)
+                };
+                into.extend(
+                    (0..slot.timers.len())
+                        .filter(|&t| within(&slot.timers[t]))
+                        .map(|t| Move::Fire(id, t)),
+                );
             }
         }
         if spent.drops < self.opts.drops {

@@ -180,6 +180,7 @@ impl<P: Model> Sym<P> {
             durable: (r.durable)(&s.durable, p),
             timers,
             fired: s.fired,
+            fired_kinds: s.fired_kinds,
         }
     }
 
