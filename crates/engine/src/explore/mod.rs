@@ -49,7 +49,7 @@ mod symmetry;
 
 use crate::catalog::{Model, ProtocolKind, Settings};
 use crate::invariants::{CheckCtx, Checker, Violation};
-use crate::node::{Effect, NodeId, Out, Protocol, Reply, Request, TimerKind, MS};
+use crate::node::{Effect, Message, NodeId, Out, Protocol, Reply, Request, TimerKind, MS};
 use crate::share;
 use crate::sim::history::{Action, ActionRecord};
 use crate::sim::Simulation;
@@ -89,6 +89,9 @@ pub struct ExploreOptions {
     /// many times on each node, within `timeouts`; kinds not named are bounded by `timeouts`
     /// alone. In the order given.
     pub timer_budget: Vec<(String, u8)>,
+    /// Only messages of these kinds (by the protocol's `Present::MESSAGE_KINDS` names) may be
+    /// lost or duplicated; empty: any.
+    pub lossy: Vec<String>,
 }
 
 impl Default for ExploreOptions {
@@ -106,6 +109,7 @@ impl Default for ExploreOptions {
             asynchronous: false,
             symmetry: false,
             timer_budget: Vec::new(),
+            lossy: Vec::new(),
         }
     }
 }
@@ -149,6 +153,12 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
         "dups",
         "N",
         "messages the network may duplicate (default 0)",
+    ),
+    (
+        "lossy",
+        "KIND,...",
+        "only messages of these kinds may be lost or duplicated, e.g. Notification \
+         (default: any)",
     ),
     (
         "crashes",
@@ -212,6 +222,9 @@ impl ExploreOptions {
         if !self.timer_budget.is_empty() {
             out.push(("timer-budget", format_budget(&self.timer_budget)));
         }
+        if !self.lossy.is_empty() {
+            out.push(("lossy", self.lossy.join(",")));
+        }
         out
     }
 
@@ -240,6 +253,19 @@ impl ExploreOptions {
             "async" => self.asynchronous = true,
             "symmetry" => self.symmetry = true,
             "timer-budget" => self.timer_budget = parse_budget(v)?,
+            "lossy" => {
+                self.lossy = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(String::from)
+                    .collect();
+                if self.lossy.is_empty() {
+                    return Err(format!(
+                        "--lossy: '{v}' names no kind of message (say e.g. Notification)"
+                    ));
+                }
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -532,6 +558,8 @@ struct Tables<P: Model> {
     sym: Option<Sym<P>>,
     /// `--timer-budget` by kind index (`None`: no budget of its own); empty without it.
     kind_budget: Vec<Option<u8>>,
+    /// `--lossy`: whether a message of each kind may be dropped or duplicated; empty: any.
+    lossy: Vec<bool>,
 }
 
 /// What one thread expanding states keeps to itself.
@@ -610,6 +638,8 @@ impl<P: Symmetry> Explorer<P> {
         };
         let kind_budget = kind_budget::<P::Timer>(&opts.timer_budget)
             .map_err(|e| format!("--timer-budget: {e} ({})", P::NAME))?;
+        let lossy = lossy_kinds(P::MESSAGE_KINDS, &opts.lossy)
+            .map_err(|e| format!("--lossy: {e} ({})", P::NAME))?;
         let proto = P::from_settings(settings);
         let n = settings.nodes;
         let mut requests = vec![imbl::OrdMap::new()];
@@ -631,12 +661,34 @@ impl<P: Symmetry> Explorer<P> {
                 requests,
                 sym,
                 kind_budget,
+                lossy,
             },
             visited: HashMap::default(),
             sc: Scratch::default(),
             at: Progress::default(),
         })
     }
+}
+
+/// `--lossy` as a flag per kind of the protocol's messages, or the name it does not know.
+fn lossy_kinds(kinds: &[&str], given: &[String]) -> Result<Vec<bool>, String> {
+    if given.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = vec![false; kinds.len()];
+    for name in given {
+        let k = kinds
+            .iter()
+            .position(|k| k.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!(
+                    "no message is called '{name}' here; its messages are {}",
+                    kinds.join(", ")
+                )
+            })?;
+        out[k] = true;
+    }
+    Ok(out)
 }
 
 /// `--timer-budget` by kind index of the protocol's timers, or the name it does not know.
@@ -871,11 +923,12 @@ impl<P: Model> Tables<P> {
                 );
             }
         }
+        let lossy = |&m: &u32| self.lossy.is_empty() || self.lossy[self.msgs.get(m).msg.kind()];
         if spent.drops < self.opts.drops {
-            into.extend(distinct().map(Move::Drop));
+            into.extend(distinct().filter(lossy).map(Move::Drop));
         }
         if spent.dups < self.opts.dups {
-            into.extend(distinct().map(Move::Duplicate));
+            into.extend(distinct().filter(lossy).map(Move::Duplicate));
         }
         for id in NodeId::all(self.n) {
             let up = self.slots.get(row[id.idx()]).state.is_some();

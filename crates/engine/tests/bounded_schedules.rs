@@ -1,7 +1,8 @@
-//! `lab explore --timer-budget KIND=N,...`: a budget per kind of timer, per node, within
-//! `--timeouts`. A bounded schedule like `--proposers`: it leaves schedules out, never adds
-//! one, so a violation it finds is real, and a clean search is clean for the schedules it
-//! allowed. Off by default, and then the search is the one it always was.
+//! Bounded schedules of `lab explore`: `--timer-budget KIND=N,...`, a budget per kind of timer,
+//! per node, within `--timeouts`; and `--lossy KIND,...`, the kinds of message that drops and
+//! duplicates may strike. Like `--proposers`, each leaves schedules out and never adds one, so
+//! a violation found is real, and a clean search is clean for the schedules it allowed. Off by
+//! default, and then the search is the one it always was.
 
 use lab_engine::catalog::{self, Bug};
 use lab_engine::explore::{
@@ -182,4 +183,51 @@ fn a_bug_is_found_as_deep_in_fewer_states_on_any_number_of_threads() {
         budgeted.stats.unique,
         full.stats.unique
     );
+}
+
+#[test]
+fn lossy_is_a_list_of_message_kinds_off_by_default() {
+    let mut o = ExploreOptions::default();
+    assert!(o.lossy.is_empty());
+    assert_eq!(o.set("lossy", "Notification, Ping"), Ok(true));
+    assert_eq!(
+        o.lossy,
+        vec!["Notification".to_string(), "Ping".to_string()]
+    );
+    assert_eq!(o.flags(), vec![("lossy", "Notification,Ping".to_string())]);
+    let err = ExploreOptions::default().set("lossy", " , ").unwrap_err();
+    assert!(err.starts_with("--lossy: "), "{err}");
+    let mut o = ExploreOptions::default();
+    o.set("lossy", "Notificaton").unwrap();
+    let err = explore(&settings(ProtocolKind::Zab, vec![]), &o, &mut Quiet).unwrap_err();
+    assert!(err.contains("no message is called 'Notificaton'"), "{err}");
+    assert!(err.contains("Notification, FollowerInfo"), "{err}");
+}
+
+#[test]
+fn only_the_lossy_kinds_are_dropped() {
+    // 2PC with one transaction and no timeouts: no participant ever asks for the decision, so
+    // a loss allowed only to DecisionRequest never happens and the search is the lossless one,
+    // state for state; a loss allowed to votes reaches more, and any loss more still.
+    let s = settings(ProtocolKind::TwoPc, vec![]);
+    let o = ExploreOptions {
+        requests: 1,
+        timeouts: 0,
+        ..ExploreOptions::default()
+    };
+    let lossless = explore(&s, &o, &mut Quiet).unwrap();
+    let one = ExploreOptions { drops: 1, ..o };
+    let never = explore(&s, &lossy(&one, "DecisionRequest"), &mut Quiet).unwrap();
+    assert_eq!(lossless.outcome, Outcome::Exhausted);
+    assert_eq!(never, lossless);
+    let votes = explore(&s, &lossy(&one, "vote"), &mut Quiet).unwrap();
+    let any = explore(&s, &one, &mut Quiet).unwrap();
+    assert!(lossless.stats.unique < votes.stats.unique);
+    assert!(votes.stats.unique < any.stats.unique);
+}
+
+fn lossy(o: &ExploreOptions, kinds: &str) -> ExploreOptions {
+    let mut o = o.clone();
+    assert_eq!(o.set("lossy", kinds), Ok(true));
+    o
 }
