@@ -38,9 +38,9 @@
 //! transitions repeat one taken before and skip the handler and the interning.
 //!
 //! **Symmetry** (`--symmetry`, off by default): where a protocol treats nodes alike (Raft's
-//! servers), the search keeps one state of each class of renamings ([`symmetry`] says which
-//! protocols allow it and why it is sound); elsewhere ids are not interchangeable (2PC's
-//! coordinator, ties broken by id in Paxos's ballots and Zab's votes).
+//! servers, 2PC's participants), the search keeps one state of each class of renamings
+//! ([`symmetry`] says which protocols allow it and why it is sound); elsewhere ids are not
+//! interchangeable (ties broken by id in Paxos's ballots and Zab's votes, 3PC's termination).
 //!
 //! **The counterexample** is replayed in the timed simulator as manual-scheduling actions at
 //! time 0 (`deliver #17`, `fire timer #9`, `crash S3`...), finding each message's and timer's
@@ -51,7 +51,9 @@ mod symmetry;
 
 use crate::catalog::{Model, ProtocolKind, Settings};
 use crate::invariants::{CheckCtx, Checker, Violation};
-use crate::node::{ConfChange, Effect, NodeId, Out, Protocol, Reply, Request, MS};
+use crate::node::{
+    ConfChange, Effect, Message, NodeId, Out, Protocol, Reply, Request, TimerKind, MS,
+};
 use crate::protocols::raft::Membership;
 use crate::share;
 use crate::sim::history::{Action, ActionRecord};
@@ -92,6 +94,13 @@ pub struct ExploreOptions {
     pub asynchronous: bool,
     /// Keep one state of each class of node renamings the protocol allows.
     pub symmetry: bool,
+    /// Timers of a kind (by its name in the protocol's `TimerKind::KINDS`) fire at most this
+    /// many times on each node, within `timeouts`; kinds not named are bounded by `timeouts`
+    /// alone. In the order given.
+    pub timer_budget: Vec<(String, u8)>,
+    /// Only messages of these kinds (by the protocol's `Present::MESSAGE_KINDS` names) may be
+    /// lost or duplicated; empty: any.
+    pub lossy: Vec<String>,
 }
 
 impl Default for ExploreOptions {
@@ -109,6 +118,8 @@ impl Default for ExploreOptions {
             reconfigs: 0,
             asynchronous: false,
             symmetry: false,
+            timer_budget: Vec::new(),
+            lossy: Vec::new(),
         }
     }
 }
@@ -136,6 +147,12 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
         "timers fire at most N times per node (default 1)",
     ),
     (
+        "timer-budget",
+        "KIND=N,...",
+        "timers of a kind fire at most N times per node, e.g. finalize=2,heartbeat=0 \
+         (default: only --timeouts)",
+    ),
+    (
         "proposers",
         "K",
         "only S1..SK fire timers and take requests (default: all)",
@@ -146,6 +163,12 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
         "dups",
         "N",
         "messages the network may duplicate (default 0)",
+    ),
+    (
+        "lossy",
+        "KIND,...",
+        "only messages of these kinds may be lost or duplicated, e.g. Notification \
+         (default: any)",
     ),
     (
         "crashes",
@@ -165,7 +188,8 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
     (
         "symmetry",
         "",
-        "one state per renaming of interchangeable nodes (Raft's servers; default: off)",
+        "one state per renaming of interchangeable nodes (Raft's servers, 2PC's participants; \
+         default: off)",
     ),
 ];
 
@@ -211,6 +235,12 @@ impl ExploreOptions {
         if self.symmetry {
             out.push(("symmetry", String::new()));
         }
+        if !self.timer_budget.is_empty() {
+            out.push(("timer-budget", format_budget(&self.timer_budget)));
+        }
+        if !self.lossy.is_empty() {
+            out.push(("lossy", self.lossy.join(",")));
+        }
         out
     }
 
@@ -239,10 +269,57 @@ impl ExploreOptions {
             "reconfigs" => self.reconfigs = small(v)?,
             "async" => self.asynchronous = true,
             "symmetry" => self.symmetry = true,
+            "timer-budget" => self.timer_budget = parse_budget(v)?,
+            "lossy" => {
+                self.lossy = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(String::from)
+                    .collect();
+                if self.lossy.is_empty() {
+                    return Err(format!(
+                        "--lossy: '{v}' names no kind of message (say e.g. Notification)"
+                    ));
+                }
+            }
             _ => return Ok(false),
         }
         Ok(true)
     }
+}
+
+/// `finalize=2,syncLimit=1`: a budget per kind of timer, each kind once. Whether the kinds are
+/// the protocol's is checked when the search starts.
+pub fn parse_budget(v: &str) -> Result<Vec<(String, u8)>, String> {
+    let mut out: Vec<(String, u8)> = Vec::new();
+    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let bad = || format!("--timer-budget: '{part}' is not KIND=N (N from 0 to 255)");
+        let (kind, n) = part.split_once('=').ok_or_else(bad)?;
+        let n = n.trim().parse::<u8>().map_err(|_| bad())?;
+        let kind = kind.trim();
+        if kind.is_empty() {
+            return Err(bad());
+        }
+        if out.iter().any(|(k, _)| k == kind) {
+            return Err(format!("--timer-budget: '{kind}' is given twice"));
+        }
+        out.push((kind.to_string(), n));
+    }
+    if out.is_empty() {
+        return Err(format!(
+            "--timer-budget: '{v}' names no kind (say e.g. finalize=2,heartbeat=0)"
+        ));
+    }
+    Ok(out)
+}
+
+/// The budget as `--timer-budget` reads it.
+fn format_budget(b: &[(String, u8)]) -> String {
+    b.iter()
+        .map(|(k, n)| format!("{k}={n}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// `512MB`, `2GB`, `100KB` or a number of bytes.
@@ -502,6 +579,10 @@ struct Tables<P: Model> {
     sym: Option<Sym<P>>,
     /// The membership changes a leader may be offered (`--reconfigs`), in the order tried.
     changes: Vec<ConfChange>,
+    /// `--timer-budget` by kind index (`None`: no budget of its own); empty without it.
+    kind_budget: Vec<Option<u8>>,
+    /// `--lossy`: whether a message of each kind may be dropped or duplicated; empty: any.
+    lossy: Vec<bool>,
 }
 
 /// What one thread expanding states keeps to itself.
@@ -578,6 +659,10 @@ impl<P: Symmetry> Explorer<P> {
         } else {
             None
         };
+        let kind_budget = kind_budget::<P::Timer>(&opts.timer_budget)
+            .map_err(|e| format!("--timer-budget: {e} ({})", P::NAME))?;
+        let lossy = lossy_kinds(P::MESSAGE_KINDS, &opts.lossy)
+            .map_err(|e| format!("--lossy: {e} ({})", P::NAME))?;
         let proto = P::from_settings(settings);
         let n = settings.nodes;
         let changes = if opts.reconfigs > 0 {
@@ -607,12 +692,58 @@ impl<P: Symmetry> Explorer<P> {
                 requests,
                 sym,
                 changes,
+                kind_budget,
+                lossy,
             },
             visited: HashMap::default(),
             sc: Scratch::default(),
             at: Progress::default(),
         })
     }
+}
+
+/// `--lossy` as a flag per kind of the protocol's messages, or the name it does not know.
+fn lossy_kinds(kinds: &[&str], given: &[String]) -> Result<Vec<bool>, String> {
+    if given.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = vec![false; kinds.len()];
+    for name in given {
+        let k = kinds
+            .iter()
+            .position(|k| k.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!(
+                    "no message is called '{name}' here; its messages are {}",
+                    kinds.join(", ")
+                )
+            })?;
+        out[k] = true;
+    }
+    Ok(out)
+}
+
+/// `--timer-budget` by kind index of the protocol's timers, or the name it does not know.
+fn kind_budget<T: TimerKind>(given: &[(String, u8)]) -> Result<Vec<Option<u8>>, String> {
+    if given.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Counts are kept a byte per kind in one word.
+    assert!(T::KINDS.len() <= 8, "at most 8 kinds of timer");
+    let mut out = vec![None; T::KINDS.len()];
+    for (name, n) in given {
+        let k = T::KINDS
+            .iter()
+            .position(|k| k.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!(
+                    "no timer is called '{name}' here; its timers are {}",
+                    T::KINDS.join(", ")
+                )
+            })?;
+        out[k] = Some(*n);
+    }
+    Ok(out)
 }
 
 impl<P: Model> Tables<P> {
@@ -627,6 +758,7 @@ impl<P: Model> Tables<P> {
                 durable: P::Durable::default(),
                 timers: Vec::new(),
                 fired: 0,
+                fired_kinds: 0,
             };
             let mut out = Out::new(false);
             slot.state = Some(self.proto.on_start(id, &slot.durable, &mut out));
@@ -712,6 +844,9 @@ impl<P: Model> Tables<P> {
             Handle::Fire(id, t) => {
                 let timer = slot.timers.remove(t);
                 slot.fired += 1;
+                if !self.kind_budget.is_empty() {
+                    slot.count_fired(timer.kind());
+                }
                 let mut out = Out::new(false);
                 let s = slot.state.as_mut().expect("timers die with their node");
                 self.proto.on_timer(s, timer, &mut out);
@@ -805,14 +940,27 @@ impl<P: Model> Tables<P> {
         for id in NodeId::all(self.n).filter(|&id| acts(id)) {
             let slot = self.slots.get(row[id.idx()]);
             if slot.fired < self.opts.timeouts && held & (1 << id.idx()) == 0 {
-                into.extend((0..slot.timers.len()).map(|t| Move::Fire(id, t)));
+                let within = |t: &P::Timer| {
+                    let k = t.kind();
+                    self.kind_budget
+                        .get(k)
+                        .copied()
+                        .flatten()
+                        .is_none_or(|b| slot.fired_of(k) < b)
+                };
+                into.extend(
+                    (0..slot.timers.len())
+                        .filter(|&t| within(&slot.timers[t]))
+                        .map(|t| Move::Fire(id, t)),
+                );
             }
         }
+        let lossy = |&m: &u32| self.lossy.is_empty() || self.lossy[self.msgs.get(m).msg.kind()];
         if spent.drops < self.opts.drops {
-            into.extend(distinct().map(Move::Drop));
+            into.extend(distinct().filter(lossy).map(Move::Drop));
         }
         if spent.dups < self.opts.dups {
-            into.extend(distinct().map(Move::Duplicate));
+            into.extend(distinct().filter(lossy).map(Move::Duplicate));
         }
         for id in NodeId::all(self.n) {
             let up = self.slots.get(row[id.idx()]).state.is_some();

@@ -184,12 +184,15 @@ impl<T> Store<T> {
 
 /// One node as the explorer sees it: its state (none while crashed), its stable storage, the
 /// timers it has pending (sorted, each kind once, as the simulator keeps them) and how many of
-/// its timers have fired (the budget `--timeouts` bounds).
+/// its timers have fired (the budget `--timeouts` bounds), in all and, under
+/// `--timer-budget`, of each kind (byte k for kind k; 0 without it, so a search without it
+/// keeps its states and hashes).
 pub(super) struct Slot<P: Protocol> {
     pub(super) state: Option<P::State>,
     pub(super) durable: P::Durable,
     pub(super) timers: Vec<P::Timer>,
     pub(super) fired: u8,
+    pub(super) fired_kinds: u64,
 }
 
 // By hand: derives would ask `P` itself (the configuration) to be comparable.
@@ -200,12 +203,14 @@ impl<P: Protocol> Clone for Slot<P> {
             durable: self.durable.clone(),
             timers: self.timers.clone(),
             fired: self.fired,
+            fired_kinds: self.fired_kinds,
         }
     }
 }
 impl<P: Protocol> PartialEq for Slot<P> {
     fn eq(&self, o: &Self) -> bool {
         self.fired == o.fired
+            && self.fired_kinds == o.fired_kinds
             && self.timers == o.timers
             && self.durable == o.durable
             && self.state == o.state
@@ -218,10 +223,21 @@ impl<P: Protocol> Hash for Slot<P> {
         self.durable.hash(h);
         self.timers.hash(h);
         self.fired.hash(h);
+        if self.fired_kinds != 0 {
+            self.fired_kinds.hash(h);
+        }
     }
 }
 
 impl<P: Protocol> Slot<P> {
+    /// How many timers of kind `k` fired here (counted under `--timer-budget` only).
+    pub(super) fn fired_of(&self, k: usize) -> u8 {
+        (self.fired_kinds >> (8 * k)) as u8
+    }
+    pub(super) fn count_fired(&mut self, k: usize) {
+        debug_assert!(self.fired_of(k) < u8::MAX, "budgets are u8");
+        self.fired_kinds += 1 << (8 * k);
+    }
     pub(super) fn arm(&mut self, timer: P::Timer) {
         if let Err(at) = self.timers.binary_search(&timer) {
             self.timers.insert(at, timer);
