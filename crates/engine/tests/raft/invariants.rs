@@ -161,6 +161,52 @@ fn log_matching_compares_whole_prefixes() {
     }
 }
 
+/// Log Matching keeps no hash per entry: a checked prefix's hash is the one remembered for its
+/// last (index, term), except where the log forked from the first one seen with it. A log that
+/// forked grows from its own hash, and one that leaves the fork forgets it.
+#[test]
+fn log_matching_follows_a_forked_log_by_its_own_hashes() {
+    let none = Vec::<String>::new();
+    let s1 = node(1, Role::Follower, 2, &[entry(1, 1), entry(2, 2)], 0);
+    let s3 = node(3, Role::Follower, 2, &[], 0);
+    let mut c = RaftChecker::default();
+    assert_eq!(
+        event(&mut c, &[s1.clone(), s3.clone(), s3.clone()], &[1]),
+        none
+    );
+    // S2 holds entry 2 of term 2 behind another first entry: it forks there.
+    let forked = [entry(2, 7), entry(2, 2)];
+    let s2 = node(2, Role::Follower, 2, &forked, 0);
+    assert_eq!(
+        event(&mut c, &[s1.clone(), s2, s3.clone()], &[2]),
+        ["Log Matching"]
+    );
+    // It grows from its own prefix: S3 holding the same log clashes with S1 only.
+    let grown = [entry(2, 7), entry(2, 2), entry(2, 3)];
+    let s2 = node(2, Role::Follower, 2, &grown, 0);
+    assert_eq!(
+        event(&mut c, &[s1.clone(), s2.clone(), s3.clone()], &[2]),
+        none
+    );
+    let s3 = node(3, Role::Follower, 2, &grown, 0);
+    let v = violations(&mut c, &[s1.clone(), s2, s3], &[3], &[]);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(
+        v[0].explanation,
+        "S1 and S3 both hold entry 2 of term 2, but their logs differ before it"
+    );
+    // S2 takes a new leader's log, which shares only S1's first entry, and extends it: its
+    // fork is gone, and S3 following it is silent.
+    let s3 = node(3, Role::Follower, 2, &[], 0);
+    let s2 = node(2, Role::Follower, 4, &[entry(1, 1), entry(4, 5)], 0);
+    assert_eq!(event(&mut c, &[s1.clone(), s2, s3.clone()], &[2]), none);
+    let healed = [entry(1, 1), entry(4, 5), entry(4, 6)];
+    let s2 = node(2, Role::Follower, 4, &healed, 0);
+    assert_eq!(event(&mut c, &[s1.clone(), s2.clone(), s3], &[2]), none);
+    let s3 = node(3, Role::Follower, 4, &healed, 0);
+    assert_eq!(event(&mut c, &[s1, s2, s3], &[3]), none);
+}
+
 /// Leader Completeness (§5.4) is checked when a commit becomes known, too: a leader already in
 /// office for a later term that lacks the entry breaks it then.
 #[test]
