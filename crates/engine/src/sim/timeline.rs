@@ -8,11 +8,8 @@ use super::{Simulation, StepReport};
 use crate::catalog::Model;
 use crate::node::{NodeId, Time};
 
-/// Events between checkpoints: a seek replays at most this many (plus the log's). Each
-/// checkpoint holds the chunks of the world's persistent collections that change after it,
-/// about 110 KB in the reference hour: at 8,192 events an hour holds 119 of them (13 MB)
-/// instead of 237 (26 MB), and a seek replays about 4 ms more on average.
-pub const CHECKPOINT_EVERY: u64 = 8192;
+/// Events between checkpoints: a seek replays at most this many.
+pub const CHECKPOINT_EVERY: u64 = 4096;
 /// Narrated lines kept for the event log.
 pub const LOG_LINES: usize = 400;
 /// A narrated event, for the app's event log.
@@ -214,16 +211,13 @@ mod tests {
     #[test]
     fn seeking_back_and_forth_lands_on_the_same_state() {
         let mut s = sim();
-        s.run_until(100 * SECOND);
+        s.run_until(20 * SECOND);
         let (k, hash, log) = (
             s.events(),
             s.trace_hash(),
             s.log().cloned().collect::<Vec<_>>(),
         );
-        assert!(
-            k > 2 * CHECKPOINT_EVERY,
-            "the run spans several checkpoints"
-        );
+        assert!(k > CHECKPOINT_EVERY, "the run spans several checkpoints");
         s.seek_event(10);
         assert_eq!(s.events(), 10);
         s.seek_event(k);
@@ -265,10 +259,10 @@ mod tests {
     fn running_on_silently_ends_with_the_log_a_narrated_run_writes() {
         // Every event narrated, as playing does.
         let mut narrated = sim();
-        narrated.run_until(40 * SECOND);
-        // Opening a link at 40 s: the run goes on silently, then the log is refilled.
+        narrated.run_until(20 * SECOND);
+        // Opening a link at 20 s: the run goes on silently, then the log is refilled.
         let mut opened = sim();
-        opened.seek_time(40 * SECOND);
+        opened.seek_time(20 * SECOND);
         assert!(opened.events() > CHECKPOINT_EVERY + LOG_LINES as u64);
         assert_eq!(
             (opened.events(), opened.now(), opened.trace_hash()),
