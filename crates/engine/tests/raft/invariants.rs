@@ -7,7 +7,7 @@ use lab_engine::invariants::{CheckCtx, Checker, Violation};
 use lab_engine::node::{NodeId, Out, Protocol, Reply, Request};
 use lab_engine::protocols::machine::Reads;
 use lab_engine::protocols::raft::{
-    Config, Entry, Membership, Raft, RaftDurable, RaftState, ReadConfig, Role,
+    Config, Entry, Membership, Raft, RaftDurable, RaftState, ReadConfig, Role, Snapshot,
 };
 use lab_engine::MS;
 
@@ -584,4 +584,39 @@ fn a_stale_log_configuration_is_not_active() {
     let s2 = member(2, 2, &committed, 2);
     let s3 = member(3, 2, &committed, 2);
     assert_eq!(overlap(&mut c, &[s1, s2, s3, s4]).len(), 1);
+}
+
+/// A server that compacted its log is checked on its whole log: the snapshot stands for the
+/// committed prefix when the checker never saw the server's own entries (here it got the
+/// snapshot by InstallSnapshot), so a differing entry after it is still caught.
+#[test]
+fn a_log_behind_a_snapshot_is_checked_against_the_committed_prefix() {
+    let mut c = RaftChecker::default();
+    let log: Vec<Entry> = (1..=5).map(|i| entry(1, i)).collect();
+    let s1 = node(1, Role::Leader, 1, &log, 5);
+    let s3 = node(3, Role::Follower, 1, &[], 0);
+    let fresh = node(2, Role::Follower, 1, &[], 0);
+    assert!(event(&mut c, &[s1.clone(), fresh, s3.clone()], &[1]).is_empty());
+    let durable = RaftDurable {
+        current_term: 2,
+        voted_for: None,
+        log: Vector::from(vec![entry(2, 99)]),
+        snapshot: Some(Snapshot {
+            last_index: 4,
+            last_term: 1,
+            config: Config::first(3),
+            config_index: 0,
+            value: 4,
+            kv: Default::default(),
+        }),
+    };
+    let mut s2 = raft().on_start(NodeId(2), &durable, &mut Out::new(false));
+    s2.commit_index = 5;
+    s2.last_applied = 5;
+    // Entry 5 differs, and so does the counter it leaves.
+    let found = event(&mut c, &[s1, s2, s3], &[2]);
+    assert!(
+        !found.is_empty() && found.iter().all(|v| v == "State Machine Safety"),
+        "{found:?}"
+    );
 }
