@@ -8,8 +8,8 @@ use imbl::Vector;
 use lab_engine::node::{Effect, NodeId, Out, Protocol, Request};
 use lab_engine::protocols::machine::Reads;
 use lab_engine::protocols::raft::{
-    AppendEntries, AppendReply, Compaction, Config, Entry, InstallSnapshot, Raft, RaftDurable,
-    RaftMsg, RaftState, RaftTimer, ReadConfig, Role, Snapshot,
+    AppendEntries, AppendReply, Compaction, Config, Entry, InstallSnapshot, Membership, Raft,
+    RaftDurable, RaftMsg, RaftState, RaftTimer, ReadConfig, Reconfig, Role, Snapshot,
 };
 use lab_engine::MS;
 
@@ -463,4 +463,95 @@ fn the_inspector_and_the_log_grid_show_the_snapshot() {
     assert_eq!(durable.snapshot.map(|c| c.key), Some(4));
     // Without a snapshot the row has none.
     assert_eq!(r.table_row(&node(&r, 3, 2, None, &log)).snapshot, None);
+}
+
+/// `raft(every, false)` with membership changes on, S1..S3 the bootstrap configuration.
+fn raft_reconfiguring(every: Option<u64>) -> Raft {
+    Raft {
+        reconfig: Reconfig {
+            mode: Membership::Single,
+            initial: Config::first(3),
+            ..Default::default()
+        },
+        ..raft(every, false)
+    }
+}
+
+fn config_entry(term: u64, ids: &[u8]) -> Entry {
+    let ids: Vec<NodeId> = ids.iter().map(|&i| NodeId(i)).collect();
+    Entry {
+        term,
+        request: Request::counter(0, 0),
+        config: Some(Config::of(&ids)),
+    }
+}
+
+fn heartbeat(prev_log_index: u64, leader_commit: u64) -> RaftMsg {
+    RaftMsg::AppendEntries(AppendEntries {
+        term: 1,
+        prev_log_index,
+        prev_log_term: 1,
+        entries: vec![],
+        leader_commit,
+    })
+}
+
+/// §5.1: the snapshot holds "the latest configuration as of the last included index", found
+/// back from that index through the log, else in the previous snapshot; a configuration entry
+/// after it stays in the log (and in force) but not in the snapshot. A second snapshot
+/// discards only what the first left.
+#[test]
+fn a_snapshot_holds_the_configuration_as_of_its_last_entry() {
+    let r = raft_reconfiguring(Some(2));
+    let log = vec![
+        entry(1, 1),
+        config_entry(1, &[1, 2]),
+        entry(1, 3),
+        entry(1, 4),
+        config_entry(1, &[1, 2, 3]),
+    ];
+    let mut s = node(&r, 2, 1, None, &log);
+    assert_eq!(s.config_index, 5);
+    r.on_msg(&mut s, NodeId(1), heartbeat(5, 2), &mut Out::new(false));
+    let first = Snapshot {
+        last_index: 2,
+        last_term: 1,
+        config: Config::of(&[NodeId(1), NodeId(2)]),
+        config_index: 2,
+        value: 1,
+        kv: Default::default(),
+    };
+    assert_eq!(s.durable.snapshot, Some(first.clone()));
+    r.on_msg(&mut s, NodeId(1), heartbeat(5, 4), &mut Out::new(false));
+    assert_eq!(
+        s.durable.snapshot,
+        Some(Snapshot {
+            last_index: 4,
+            value: 8,
+            ..first
+        })
+    );
+    assert_eq!(s.log().iter().copied().collect::<Vec<_>>(), log[4..]);
+    assert_eq!(
+        (s.last_index(), s.config, s.config_index),
+        (5, Config::first(3), 5)
+    );
+}
+
+/// §5.1: a restarted server takes its configuration from its snapshot when no configuration
+/// entry follows it in the log, not the bootstrap one.
+#[test]
+fn a_restarted_server_takes_its_configuration_from_its_snapshot() {
+    let r = raft_reconfiguring(Some(4));
+    let two = Config::of(&[NodeId(1), NodeId(2)]);
+    let snap = Snapshot {
+        last_index: 4,
+        last_term: 1,
+        config: two,
+        config_index: 3,
+        value: 7,
+        kv: Default::default(),
+    };
+    let s = node(&r, 2, 2, Some(snap), &[entry(2, 5)]);
+    assert_eq!((s.config, s.config_index, s.last_index()), (two, 3, 5));
 }
