@@ -808,6 +808,12 @@ fn the_page_sees_the_configuration_the_change_leaves_until_it_commits() {
     deliver(&r, &mut s, S4, ok_reply(5, 4));
     assert_eq!((s.config_index, s.commit_index), (4, 4));
     assert_eq!(r.members(&s), Some(members(&all, &[], false, &[])));
+    // Removing S4 again leaves the committed configuration entry, not the bootstrap.
+    r.on_reconfigure(&mut s, &remove(S4), &mut Out::new(false));
+    assert_eq!(
+        r.members(&s),
+        Some(members(&[S1, S2, S3], &all, false, &[]))
+    );
     // A follower that was told of the addition knows of no learner.
     let mut f = start(&r, S2, 5, &[entry(1, 1), entry(2, 2)]);
     deliver(

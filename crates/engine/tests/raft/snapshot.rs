@@ -555,3 +555,31 @@ fn a_restarted_server_takes_its_configuration_from_its_snapshot() {
     let s = node(&r, 2, 2, Some(snap), &[entry(2, 5)]);
     assert_eq!((s.config, s.config_index, s.last_index()), (two, 3, 5));
 }
+
+/// What the page draws of an uncommitted change whose predecessor is in the snapshot: the
+/// configuration it leaves is the snapshot's (§5.1 keeps it there), not the bootstrap.
+#[test]
+fn the_configuration_a_change_leaves_may_be_the_snapshots() {
+    use lab_engine::node::{Members, Present};
+    let r = raft_reconfiguring(Some(4));
+    let (s1, s2, s3) = (NodeId(1), NodeId(2), NodeId(3));
+    let snap = Snapshot {
+        last_index: 4,
+        last_term: 1,
+        config: Config::of(&[s1, s2]),
+        config_index: 3,
+        value: 7,
+        kv: Default::default(),
+    };
+    let s = node(&r, 2, 2, Some(snap), &[config_entry(2, &[1, 2, 3])]);
+    assert_eq!((s.config_index, s.commit_index), (5, 4));
+    assert_eq!(
+        r.members(&s),
+        Some(Members {
+            voters: vec![s1, s2, s3],
+            old: vec![s1, s2],
+            joint: false,
+            learners: vec![],
+        })
+    );
+}

@@ -607,15 +607,9 @@ impl Raft {
         let old = if c.is_joint() {
             c.old
         } else if s.config_index > s.commit_index {
-            // The latest configuration is the uncommitted entry itself; the one before it is
-            // the next configuration entry further back.
-            s.log()
-                .iter()
-                .rev()
-                .filter_map(|e| e.config)
-                .nth(1)
-                .unwrap_or_else(|| self.initial_config())
-                .voters
+            // The latest configuration is the uncommitted entry itself; the one before it is in
+            // force just before it: further back in the log, in the snapshot, or the bootstrap.
+            self.config_at(s, s.config_index - 1).0.voters
         } else {
             0
         };

@@ -75,7 +75,7 @@ pub struct InstallSnapshot {
 impl Raft {
     /// The configuration in force at `index` (at or after the snapshot): the latest
     /// configuration entry up to it, else the snapshot's, else the initial one.
-    fn config_at(&self, s: &RaftState, index: u64) -> (Config, u64) {
+    pub(super) fn config_at(&self, s: &RaftState, index: u64) -> (Config, u64) {
         // Back from `index` through the entries the log still holds: the walk ends where the
         // snapshot begins.
         let in_log = (1..=index)
