@@ -583,3 +583,47 @@ fn the_configuration_a_change_leaves_may_be_the_snapshots() {
         })
     );
 }
+
+#[test]
+fn rule_7_an_entry_at_the_last_included_index_of_another_term_is_discarded() {
+    // Rule 6 needs an entry with the same index *and* term as the last included one: S2's
+    // entry 4 of term 1 is not the snapshot's entry 4 of term 2, so its whole log goes (rule 7).
+    let r = raft(Some(10), false);
+    let log = entries(&[1, 1, 2, 2]);
+    let mut s = node(&r, 2, 2, None, &entries(&[1, 1, 1, 1, 1]));
+    let mut out = Out::new(false);
+    r.on_msg(
+        &mut s,
+        NodeId(1),
+        install(2, snapshot_of(&log, 4)),
+        &mut out,
+    );
+    assert_eq!((s.snapshot_index(), s.last_index(), s.value), (4, 4, 10));
+    assert_eq!(out.actions().last(), Some(&ack(2, 4, 4)));
+}
+
+#[test]
+fn append_entries_from_far_before_the_snapshot_keep_only_what_follows_it() {
+    // As above, with AppendEntries starting after entry 1: entries 2..4 are skipped, 5 kept.
+    let r = raft(Some(10), false);
+    let log = entries(&[1, 1, 2, 2, 2]);
+    let mut s = node(&r, 2, 2, Some(snapshot_of(&log, 4)), &[]);
+    let mut out = Out::new(false);
+    r.on_msg(
+        &mut s,
+        NodeId(1),
+        RaftMsg::AppendEntries(AppendEntries {
+            term: 2,
+            prev_log_index: 1,
+            prev_log_term: 1,
+            entries: log[1..].to_vec(),
+            leader_commit: 4,
+        }),
+        &mut out,
+    );
+    assert_eq!(
+        s.log().iter().copied().collect::<Vec<_>>(),
+        log[4..].to_vec()
+    );
+    assert_eq!(out.actions().last(), Some(&ack(2, 5, 5)));
+}
