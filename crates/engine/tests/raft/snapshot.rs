@@ -627,3 +627,28 @@ fn append_entries_from_far_before_the_snapshot_keep_only_what_follows_it() {
     );
     assert_eq!(out.actions().last(), Some(&ack(2, 5, 5)));
 }
+
+#[test]
+fn the_buggy_variant_says_so_when_an_older_snapshot_replaces_its_own() {
+    // S2's own snapshot covers entries 1..4; the bug installs a delayed snapshot up to entry 2,
+    // which S2 holds (inside its snapshot, so committed and the leader's), and narrates the bug.
+    let r = raft(Some(10), true);
+    let log = entries(&[1, 1, 2, 2, 2]);
+    let mut s = node(&r, 2, 2, Some(snapshot_of(&log, 4)), &log[4..]);
+    let mut out = Out::new(true);
+    r.on_msg(
+        &mut s,
+        NodeId(1),
+        install(2, snapshot_of(&log, 2)),
+        &mut out,
+    );
+    assert_eq!((s.snapshot_index(), s.last_index()), (2, 2));
+    assert!(
+        out.narration().contains(
+            &"S2 discards its whole log up to entry 5, although it holds entry 2 of term 1 and \
+              those after it (bug: raft-snapshot-drops-newer-entries)"
+        ),
+        "{:?}",
+        out.narration()
+    );
+}
