@@ -651,4 +651,20 @@ fn the_buggy_variant_says_so_when_an_older_snapshot_replaces_its_own() {
         "{:?}",
         out.narration()
     );
+    // A snapshot ending at the same index as its own but of another term (possible once the
+    // bug has let two leaders commit different entries there) is not one it holds.
+    let mut s = node(&r, 2, 2, Some(snapshot_of(&log, 4)), &log[4..]);
+    let other = Snapshot {
+        last_term: 3,
+        ..snapshot_of(&log, 4)
+    };
+    let mut out = Out::new(true);
+    r.on_msg(&mut s, NodeId(1), install(3, other), &mut out);
+    assert!(
+        out.narration()
+            .iter()
+            .any(|l| l.contains("discards its log and loads the snapshot up to entry 4 of term 3")),
+        "{:?}",
+        out.narration()
+    );
 }
