@@ -43,8 +43,10 @@ const [js, wasm] = ring ? ['./{RING}.js', './{RING}_bg.wasm'] : ['./{main.group(
 // The wasm download starts with the JS glue's, not after it.
 const body = fetch(wasm);
 const {{ default: init }} = await import(js);
-await init({{ module_or_path: body }});
-dispatchEvent(new CustomEvent('TrunkApplicationStarted', {{ detail: {{ page: ring ? 'ring' : 'lab' }} }}));
+// The instance's exports go with the event, as Trunk's own loader sends them (the page bench
+// reads the WebAssembly memory from them).
+const exports = await init({{ module_or_path: body }});
+dispatchEvent(new CustomEvent('TrunkApplicationStarted', {{ detail: {{ page: ring ? 'ring' : 'lab', wasm: exports }} }}));
 """)
 html = pattern.sub('<script type="module" src="./loader.js"></script>', html, count=1)
 html = re.sub(r'<link rel="(modulepreload|preload)" href="\./[^"]+"[^>]*>', "", html)

@@ -91,7 +91,7 @@ pub fn run(m: &dyn Meter, hours: u64, cores: usize) -> Result<String, String> {
     );
     let _ = writeln!(
         out,
-        "memory:      {:.1} MB held with full history, {:.1} MB peak (target < 64 MB)",
+        "memory:      {:.1} MB held with full history, {:.1} MB peak (target <= 32 MB)",
         mb(held),
         mb(peak)
     );

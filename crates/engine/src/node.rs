@@ -367,7 +367,12 @@ pub trait Message: Clone + Debug + PartialEq + Eq + Hash + Serialize {
 
 /// A timer's role, as the views describe it.
 pub trait TimerKind: Clone + Debug + Ord + Hash + Serialize {
+    /// The kinds of timer, by name, without what a timer carries (`votes`, not `votes #3`):
+    /// the names `lab explore --timer-budget` bounds each kind by.
+    const KINDS: &'static [&'static str];
     fn label(&self) -> String;
+    /// This timer's kind, an index into [`KINDS`](Self::KINDS).
+    fn kind(&self) -> usize;
 }
 
 /// How a node looks in the cluster view; built by the protocol, drawn by the app.

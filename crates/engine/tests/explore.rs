@@ -279,9 +279,8 @@ fn every_buggy_variant_of_every_protocol_has_an_exploration_case() {
                 // The read bugs break Linearizability, which is checked on a whole client
                 // history at the end of a `lab check` seed, not on each explored state; and a
                 // lease is a matter of clocks, while the explorer fires timers in any order.
-                // The membership bugs need membership changes, which the
-                // explorer does not make (it delivers, fires, requests and crashes);
-                // `lab check --faults membership` catches it. The snapshot bug needs a
+                // The membership bugs need four servers and `--reconfigs`: their cases are
+                // in tests/explore_membership.rs. The snapshot bug needs a
                 // compaction, a late InstallSnapshot and a leader crash after it;
                 // `lab check --snapshot-every 2` on a slow network catches it.
                 // Figure 8 of the Raft paper needs three terms, two leaders' entries and a

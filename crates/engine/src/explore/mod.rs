@@ -4,8 +4,10 @@
 //! A state is every node's state, stable storage and pending timers, the multiset of messages
 //! in flight, which nodes are down, the budgets spent, and the checker's memory. Virtual time is
 //! abstracted away: any message may arrive next and any pending timer may fire. Within budgets
-//! a message may also be dropped or duplicated, a node crash (and restart whenever), and a
-//! client send a request.
+//! a message may also be dropped or duplicated, a node crash (and restart whenever), a
+//! client send a request, and the leader start a membership change (Raft with
+//! `membership=single` or `joint`: each add, remove or, under joint consensus, replacement of
+//! a server of the pool that it would not refuse).
 //!
 //! **Why the checker's memory is part of the state.** Some properties are about history, not
 //! the present: Paxos Agreement remembers every value ever chosen, though the acceptors that
@@ -36,9 +38,9 @@
 //! transitions repeat one taken before and skip the handler and the interning.
 //!
 //! **Symmetry** (`--symmetry`, off by default): where a protocol treats nodes alike (Raft's
-//! servers), the search keeps one state of each class of renamings ([`symmetry`] says which
-//! protocols allow it and why it is sound); elsewhere ids are not interchangeable (2PC's
-//! coordinator, ties broken by id in Paxos's ballots and Zab's votes).
+//! servers, 2PC's participants), the search keeps one state of each class of renamings
+//! ([`symmetry`] says which protocols allow it and why it is sound); elsewhere ids are not
+//! interchangeable (ties broken by id in Paxos's ballots and Zab's votes, 3PC's termination).
 //!
 //! **The counterexample** is replayed in the timed simulator as manual-scheduling actions at
 //! time 0 (`deliver #17`, `fire timer #9`, `crash S3`...), finding each message's and timer's
@@ -49,7 +51,10 @@ mod symmetry;
 
 use crate::catalog::{Model, ProtocolKind, Settings};
 use crate::invariants::{CheckCtx, Checker, Violation};
-use crate::node::{Effect, NodeId, Out, Protocol, Reply, Request, MS};
+use crate::node::{
+    ConfChange, Effect, Message, NodeId, Out, Protocol, Reply, Request, TimerKind, MS,
+};
+use crate::protocols::raft::Membership;
 use crate::share;
 use crate::sim::history::{Action, ActionRecord};
 use crate::sim::Simulation;
@@ -81,10 +86,21 @@ pub struct ExploreOptions {
     pub dups: u8,
     /// Crashes in all; a crashed node may restart at any step.
     pub crashes: u8,
+    /// Membership changes in all, each offered to the leader (Raft with `membership=single`
+    /// or `joint`): adding or removing any server of the node pool, and under joint consensus
+    /// replacing one with another, where the leader does not refuse the change.
+    pub reconfigs: u8,
     /// Timers may fire while older messages are still in flight (no bound on delay).
     pub asynchronous: bool,
     /// Keep one state of each class of node renamings the protocol allows.
     pub symmetry: bool,
+    /// Timers of a kind (by its name in the protocol's `TimerKind::KINDS`) fire at most this
+    /// many times on each node, within `timeouts`; kinds not named are bounded by `timeouts`
+    /// alone. In the order given.
+    pub timer_budget: Vec<(String, u8)>,
+    /// Only messages of these kinds (by the protocol's `Present::MESSAGE_KINDS` names) may be
+    /// lost or duplicated; empty: any.
+    pub lossy: Vec<String>,
 }
 
 impl Default for ExploreOptions {
@@ -99,8 +115,11 @@ impl Default for ExploreOptions {
             drops: 0,
             dups: 0,
             crashes: 0,
+            reconfigs: 0,
             asynchronous: false,
             symmetry: false,
+            timer_budget: Vec::new(),
+            lossy: Vec::new(),
         }
     }
 }
@@ -128,6 +147,12 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
         "timers fire at most N times per node (default 1)",
     ),
     (
+        "timer-budget",
+        "KIND=N,...",
+        "timers of a kind fire at most N times per node, e.g. finalize=2,heartbeat=0 \
+         (default: only --timeouts)",
+    ),
+    (
         "proposers",
         "K",
         "only S1..SK fire timers and take requests (default: all)",
@@ -140,9 +165,20 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
         "messages the network may duplicate (default 0)",
     ),
     (
+        "lossy",
+        "KIND,...",
+        "only messages of these kinds may be lost or duplicated, e.g. Notification \
+         (default: any)",
+    ),
+    (
         "crashes",
         "N",
         "node crashes; a crashed node may restart (default 0)",
+    ),
+    (
+        "reconfigs",
+        "N",
+        "membership changes the leader may start, in all (Raft, membership=single or joint; default 0)",
     ),
     (
         "async",
@@ -152,7 +188,8 @@ pub const OPTIONS_HELP: &[(&str, &str, &str)] = &[
     (
         "symmetry",
         "",
-        "one state per renaming of interchangeable nodes (Raft's servers; default: off)",
+        "one state per renaming of interchangeable nodes (Raft's servers, 2PC's participants; \
+         default: off)",
     ),
 ];
 
@@ -191,11 +228,18 @@ impl ExploreOptions {
         put("drops", self.drops.into(), d.drops.into());
         put("dups", self.dups.into(), d.dups.into());
         put("crashes", self.crashes.into(), d.crashes.into());
+        put("reconfigs", self.reconfigs.into(), d.reconfigs.into());
         if self.asynchronous {
             out.push(("async", String::new()));
         }
         if self.symmetry {
             out.push(("symmetry", String::new()));
+        }
+        if !self.timer_budget.is_empty() {
+            out.push(("timer-budget", format_budget(&self.timer_budget)));
+        }
+        if !self.lossy.is_empty() {
+            out.push(("lossy", self.lossy.join(",")));
         }
         out
     }
@@ -222,12 +266,60 @@ impl ExploreOptions {
             "drops" => self.drops = small(v)?,
             "dups" => self.dups = small(v)?,
             "crashes" => self.crashes = small(v)?,
+            "reconfigs" => self.reconfigs = small(v)?,
             "async" => self.asynchronous = true,
             "symmetry" => self.symmetry = true,
+            "timer-budget" => self.timer_budget = parse_budget(v)?,
+            "lossy" => {
+                self.lossy = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(String::from)
+                    .collect();
+                if self.lossy.is_empty() {
+                    return Err(format!(
+                        "--lossy: '{v}' names no kind of message (say e.g. Notification)"
+                    ));
+                }
+            }
             _ => return Ok(false),
         }
         Ok(true)
     }
+}
+
+/// `finalize=2,syncLimit=1`: a budget per kind of timer, each kind once. Whether the kinds are
+/// the protocol's is checked when the search starts.
+pub fn parse_budget(v: &str) -> Result<Vec<(String, u8)>, String> {
+    let mut out: Vec<(String, u8)> = Vec::new();
+    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let bad = || format!("--timer-budget: '{part}' is not KIND=N (N from 0 to 255)");
+        let (kind, n) = part.split_once('=').ok_or_else(bad)?;
+        let n = n.trim().parse::<u8>().map_err(|_| bad())?;
+        let kind = kind.trim();
+        if kind.is_empty() {
+            return Err(bad());
+        }
+        if out.iter().any(|(k, _)| k == kind) {
+            return Err(format!("--timer-budget: '{kind}' is given twice"));
+        }
+        out.push((kind.to_string(), n));
+    }
+    if out.is_empty() {
+        return Err(format!(
+            "--timer-budget: '{v}' names no kind (say e.g. finalize=2,heartbeat=0)"
+        ));
+    }
+    Ok(out)
+}
+
+/// The budget as `--timer-budget` reads it.
+fn format_budget(b: &[(String, u8)]) -> String {
+    b.iter()
+        .map(|(k, n)| format!("{k}={n}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// `512MB`, `2GB`, `100KB` or a number of bytes.
@@ -415,6 +507,8 @@ enum Step<P: Protocol> {
     Crash(NodeId),
     Restart(NodeId),
     Request(NodeId),
+    /// A membership change offered to the leader (the simulator finds the same one).
+    Reconfigure(ConfChange),
 }
 
 /// What a step changes, by number: enough to enumerate successors without cloning content.
@@ -427,6 +521,8 @@ enum Move {
     Crash(NodeId),
     Restart(NodeId),
     Request(NodeId),
+    /// The leader starts the `k`-th of [`Tables::changes`].
+    Reconfigure(NodeId, usize),
 }
 
 /// A transition at one node, by number: a message delivered to it (which names the node), or
@@ -481,6 +577,12 @@ struct Tables<P: Model> {
     requests: Vec<imbl::OrdMap<u64, Request>>,
     /// The renamings states are reduced by (`--symmetry`).
     sym: Option<Sym<P>>,
+    /// The membership changes a leader may be offered (`--reconfigs`), in the order tried.
+    changes: Vec<ConfChange>,
+    /// `--timer-budget` by kind index (`None`: no budget of its own); empty without it.
+    kind_budget: Vec<Option<u8>>,
+    /// `--lossy`: whether a message of each kind may be dropped or duplicated; empty: any.
+    lossy: Vec<bool>,
 }
 
 /// What one thread expanding states keeps to itself.
@@ -557,8 +659,17 @@ impl<P: Symmetry> Explorer<P> {
         } else {
             None
         };
+        let kind_budget = kind_budget::<P::Timer>(&opts.timer_budget)
+            .map_err(|e| format!("--timer-budget: {e} ({})", P::NAME))?;
+        let lossy = lossy_kinds(P::MESSAGE_KINDS, &opts.lossy)
+            .map_err(|e| format!("--lossy: {e} ({})", P::NAME))?;
         let proto = P::from_settings(settings);
         let n = settings.nodes;
+        let changes = if opts.reconfigs > 0 {
+            changes(settings)?
+        } else {
+            Vec::new()
+        };
         let mut requests = vec![imbl::OrdMap::new()];
         for k in 1..=u64::from(opts.requests) {
             let mut m = requests.last().cloned().unwrap_or_default();
@@ -571,18 +682,68 @@ impl<P: Symmetry> Explorer<P> {
                 proto,
                 opts: opts.clone(),
                 n,
-                lay: Layout { n },
+                lay: Layout {
+                    n,
+                    reconfigs: opts.reconfigs > 0,
+                },
                 slots: Interner::new(),
                 msgs: Interner::new(),
                 checkers: Interner::new(),
                 requests,
                 sym,
+                changes,
+                kind_budget,
+                lossy,
             },
             visited: HashMap::default(),
             sc: Scratch::default(),
             at: Progress::default(),
         })
     }
+}
+
+/// `--lossy` as a flag per kind of the protocol's messages, or the name it does not know.
+fn lossy_kinds(kinds: &[&str], given: &[String]) -> Result<Vec<bool>, String> {
+    if given.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = vec![false; kinds.len()];
+    for name in given {
+        let k = kinds
+            .iter()
+            .position(|k| k.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!(
+                    "no message is called '{name}' here; its messages are {}",
+                    kinds.join(", ")
+                )
+            })?;
+        out[k] = true;
+    }
+    Ok(out)
+}
+
+/// `--timer-budget` by kind index of the protocol's timers, or the name it does not know.
+fn kind_budget<T: TimerKind>(given: &[(String, u8)]) -> Result<Vec<Option<u8>>, String> {
+    if given.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Counts are kept a byte per kind in one word.
+    assert!(T::KINDS.len() <= 8, "at most 8 kinds of timer");
+    let mut out = vec![None; T::KINDS.len()];
+    for (name, n) in given {
+        let k = T::KINDS
+            .iter()
+            .position(|k| k.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!(
+                    "no timer is called '{name}' here; its timers are {}",
+                    T::KINDS.join(", ")
+                )
+            })?;
+        out[k] = Some(*n);
+    }
+    Ok(out)
 }
 
 impl<P: Model> Tables<P> {
@@ -597,6 +758,7 @@ impl<P: Model> Tables<P> {
                 durable: P::Durable::default(),
                 timers: Vec::new(),
                 fired: 0,
+                fired_kinds: 0,
             };
             let mut out = Out::new(false);
             slot.state = Some(self.proto.on_start(id, &slot.durable, &mut out));
@@ -682,6 +844,9 @@ impl<P: Model> Tables<P> {
             Handle::Fire(id, t) => {
                 let timer = slot.timers.remove(t);
                 slot.fired += 1;
+                if !self.kind_budget.is_empty() {
+                    slot.count_fired(timer.kind());
+                }
                 let mut out = Out::new(false);
                 let s = slot.state.as_mut().expect("timers die with their node");
                 self.proto.on_timer(s, timer, &mut out);
@@ -761,7 +926,7 @@ impl<P: Model> Tables<P> {
     /// requests within their budgets.
     fn moves(&self, row: &[u32], into: &mut Vec<Move>) {
         into.clear();
-        let spent = Spent::unpack(row[self.lay.spent()]);
+        let spent = self.spent(row);
         let msgs = &row[self.lay.msgs()..];
         let distinct = || {
             msgs.iter()
@@ -775,14 +940,27 @@ impl<P: Model> Tables<P> {
         for id in NodeId::all(self.n).filter(|&id| acts(id)) {
             let slot = self.slots.get(row[id.idx()]);
             if slot.fired < self.opts.timeouts && held & (1 << id.idx()) == 0 {
-                into.extend((0..slot.timers.len()).map(|t| Move::Fire(id, t)));
+                let within = |t: &P::Timer| {
+                    let k = t.kind();
+                    self.kind_budget
+                        .get(k)
+                        .copied()
+                        .flatten()
+                        .is_none_or(|b| slot.fired_of(k) < b)
+                };
+                into.extend(
+                    (0..slot.timers.len())
+                        .filter(|&t| within(&slot.timers[t]))
+                        .map(|t| Move::Fire(id, t)),
+                );
             }
         }
+        let lossy = |&m: &u32| self.lossy.is_empty() || self.lossy[self.msgs.get(m).msg.kind()];
         if spent.drops < self.opts.drops {
-            into.extend(distinct().map(Move::Drop));
+            into.extend(distinct().filter(lossy).map(Move::Drop));
         }
         if spent.dups < self.opts.dups {
-            into.extend(distinct().map(Move::Duplicate));
+            into.extend(distinct().filter(lossy).map(Move::Duplicate));
         }
         for id in NodeId::all(self.n) {
             let up = self.slots.get(row[id.idx()]).state.is_some();
@@ -799,6 +977,38 @@ impl<P: Model> Tables<P> {
                 }
             }
         }
+        if spent.reconfigs < self.opts.reconfigs {
+            if let Some((leader, s)) = self.leader(row) {
+                // A refused change is no step: the simulator would not record it.
+                into.extend(
+                    (self.changes.iter().enumerate())
+                        .filter(|(_, c)| self.proto.reconfigure_refusal(s, c).is_none())
+                        .map(|(k, _)| Move::Reconfigure(leader, k)),
+                );
+            }
+        }
+    }
+
+    /// The budgets spent on the way to `row`.
+    fn spent(&self, row: &[u32]) -> Spent {
+        let mut spent = Spent::unpack(row[self.lay.spent()]);
+        if self.lay.reconfigs {
+            spent.reconfigs = row[self.lay.reconfigs()] as u8;
+        }
+        spent
+    }
+
+    /// The node membership changes go to, as the simulator picks it: the live node that leads
+    /// the highest term, the lowest id on a tie (a deposed leader may not know it yet).
+    fn leader<'a>(&'a self, row: &[u32]) -> Option<(NodeId, &'a P::State)> {
+        NodeId::all(self.n)
+            .filter_map(|id| {
+                let s = self.slots.get(row[id.idx()]).state.as_ref()?;
+                let p = self.proto.progress(s);
+                p.leader.then_some((id, p.term, s))
+            })
+            .max_by_key(|&(id, term, _)| (term, std::cmp::Reverse(id)))
+            .map(|(id, _, s)| (id, s))
     }
 
     /// The move as content, for the path and the simulator.
@@ -811,6 +1021,7 @@ impl<P: Model> Tables<P> {
             Move::Crash(id) => Step::Crash(id),
             Move::Restart(id) => Step::Restart(id),
             Move::Request(id) => Step::Request(id),
+            Move::Reconfigure(_, k) => Step::Reconfigure(self.changes[k].clone()),
         }
     }
 
@@ -827,7 +1038,7 @@ impl<P: Model> Tables<P> {
         let mut msgs = std::mem::take(&mut sc.scratch);
         msgs.clear();
         msgs.extend_from_slice(&row[self.lay.msgs()..]);
-        let mut spent = Spent::unpack(row[self.lay.spent()]);
+        let mut spent = self.spent(row);
         let mut checker = self.checkers.get(row[self.lay.checker()]).clone();
         let mut replies = Vec::new();
         let take = |msgs: &mut Vec<u32>, m: u32| {
@@ -884,6 +1095,16 @@ impl<P: Model> Tables<P> {
                 self.hold(id, slot.timers.is_empty(), armed, &mut msgs);
                 changed = Some((id, self.slots.intern(slot)));
             }
+            Move::Reconfigure(leader, k) => {
+                spent.reconfigs += 1;
+                let mut slot = self.slots.get(row[leader.idx()]).clone();
+                let mut out = Out::new(false);
+                let s = slot.state.as_mut().expect("changes go to a live leader");
+                self.proto.on_reconfigure(s, &self.changes[k], &mut out);
+                let armed = self.effects(leader, &mut slot, out, &mut msgs, &mut replies, 0);
+                self.hold(leader, slot.timers.is_empty(), armed, &mut msgs);
+                changed = Some((leader, self.slots.intern(slot)));
+            }
         }
         // The checker sees the cluster after the move, as in the simulator: the new slot's
         // state and storage go into the scratch for the check, then the parent's come back.
@@ -928,6 +1149,9 @@ impl<P: Model> Tables<P> {
             child[self.lay.checker()] = self.checkers.intern(checker);
         }
         child[self.lay.spent()] = spent.pack();
+        if self.lay.reconfigs {
+            child[self.lay.reconfigs()] = spent.reconfigs.into();
+        }
         msgs.sort_unstable();
         child.extend_from_slice(&msgs);
         sc.scratch = msgs;
@@ -1447,6 +1671,13 @@ impl<P: Model> Tables<P> {
                     };
                     (0, action)
                 }
+                Step::Reconfigure(c) => {
+                    let action = Action::Reconfigure {
+                        add: c.add.clone(),
+                        remove: c.remove.clone(),
+                    };
+                    (0, action)
+                }
             };
             sim.run_until(natural.max(sim.now() + MS));
             last = sim.apply(action)?.violations;
@@ -1478,6 +1709,40 @@ where
     fn parallel(&mut self, host: &mut dyn Host, threads: usize) -> Result<Report, String> {
         self.search_parallel(host, threads)
     }
+}
+
+/// The membership changes `--reconfigs` offers, in the order tried: adding each server of the
+/// pool, removing each, and under joint consensus replacing one with another (the changes
+/// `lab check --faults membership` makes, one server at a time). Which of them a leader takes
+/// is its protocol's to say ([`Protocol::reconfigure_refusal`]), state by state.
+fn changes(settings: &Settings) -> Result<Vec<ConfChange>, String> {
+    if settings.membership.is_fixed() {
+        return Err(
+            "--reconfigs: the membership is fixed; set membership=single or joint (Raft) \
+             to explore membership changes"
+                .into(),
+        );
+    }
+    let pool = || NodeId::all(settings.nodes);
+    let mut out: Vec<ConfChange> = pool()
+        .map(|a| ConfChange {
+            add: vec![a],
+            remove: vec![],
+        })
+        .chain(pool().map(|r| ConfChange {
+            add: vec![],
+            remove: vec![r],
+        }))
+        .collect();
+    if settings.membership == Membership::Joint {
+        for a in pool() {
+            out.extend(pool().filter(|&r| r != a).map(|r| ConfChange {
+                add: vec![a],
+                remove: vec![r],
+            }));
+        }
+    }
+    Ok(out)
 }
 
 /// The explorer's k-th client request: `counter += k`, so values proposed tell apart.

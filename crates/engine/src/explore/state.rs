@@ -184,12 +184,15 @@ impl<T> Store<T> {
 
 /// One node as the explorer sees it: its state (none while crashed), its stable storage, the
 /// timers it has pending (sorted, each kind once, as the simulator keeps them) and how many of
-/// its timers have fired (the budget `--timeouts` bounds).
+/// its timers have fired (the budget `--timeouts` bounds), in all and, under
+/// `--timer-budget`, of each kind (byte k for kind k; 0 without it, so a search without it
+/// keeps its states and hashes).
 pub(super) struct Slot<P: Protocol> {
     pub(super) state: Option<P::State>,
     pub(super) durable: P::Durable,
     pub(super) timers: Vec<P::Timer>,
     pub(super) fired: u8,
+    pub(super) fired_kinds: u64,
 }
 
 // By hand: derives would ask `P` itself (the configuration) to be comparable.
@@ -200,12 +203,14 @@ impl<P: Protocol> Clone for Slot<P> {
             durable: self.durable.clone(),
             timers: self.timers.clone(),
             fired: self.fired,
+            fired_kinds: self.fired_kinds,
         }
     }
 }
 impl<P: Protocol> PartialEq for Slot<P> {
     fn eq(&self, o: &Self) -> bool {
         self.fired == o.fired
+            && self.fired_kinds == o.fired_kinds
             && self.timers == o.timers
             && self.durable == o.durable
             && self.state == o.state
@@ -218,10 +223,21 @@ impl<P: Protocol> Hash for Slot<P> {
         self.durable.hash(h);
         self.timers.hash(h);
         self.fired.hash(h);
+        if self.fired_kinds != 0 {
+            self.fired_kinds.hash(h);
+        }
     }
 }
 
 impl<P: Protocol> Slot<P> {
+    /// How many timers of kind `k` fired here (counted under `--timer-budget` only).
+    pub(super) fn fired_of(&self, k: usize) -> u8 {
+        (self.fired_kinds >> (8 * k)) as u8
+    }
+    pub(super) fn count_fired(&mut self, k: usize) {
+        debug_assert!(self.fired_of(k) < u8::MAX, "budgets are u8");
+        self.fired_kinds += 1 << (8 * k);
+    }
     pub(super) fn arm(&mut self, timer: P::Timer) {
         if let Err(at) = self.timers.binary_search(&timer) {
             self.timers.insert(at, timer);
@@ -245,16 +261,20 @@ pub(super) struct Envelope<M> {
     pub(super) holds: u32,
 }
 
-/// The fault and client budgets spent on the way to a state, packed into one word of its row.
+/// The fault and client budgets spent on the way to a state: the first four packed into one
+/// word of its row; membership changes in a word of their own, which only searches that make
+/// them have (so the rows of every other search stay as they were).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Spent {
     pub(super) drops: u8,
     pub(super) dups: u8,
     pub(super) crashes: u8,
     pub(super) requests: u8,
+    pub(super) reconfigs: u8,
 }
 
 impl Spent {
+    /// The first word: all but `reconfigs`.
     pub(super) fn pack(self) -> u32 {
         u32::from_le_bytes([self.drops, self.dups, self.crashes, self.requests])
     }
@@ -265,14 +285,18 @@ impl Spent {
             dups,
             crashes,
             requests,
+            reconfigs: 0,
         }
     }
 }
 
 /// Where the parts sit in a state row: `n` slot numbers, the checker's number, the spent
-/// budgets, then the messages in flight as a sorted multiset of their numbers.
+/// budgets (one word, and one more for membership changes when the search makes them), then
+/// the messages in flight as a sorted multiset of their numbers.
 pub(super) struct Layout {
     pub(super) n: usize,
+    /// The row has the word of membership changes made (`--reconfigs`).
+    pub(super) reconfigs: bool,
 }
 
 impl Layout {
@@ -282,8 +306,11 @@ impl Layout {
     pub(super) fn spent(&self) -> usize {
         self.n + 1
     }
-    pub(super) fn msgs(&self) -> usize {
+    pub(super) fn reconfigs(&self) -> usize {
         self.n + 2
+    }
+    pub(super) fn msgs(&self) -> usize {
+        self.n + 2 + usize::from(self.reconfigs)
     }
 }
 
@@ -350,6 +377,7 @@ mod tests {
             dups: 2,
             crashes: 3,
             requests: 255,
+            reconfigs: 0,
         };
         assert_eq!(Spent::unpack(s.pack()), s);
     }

@@ -12,9 +12,9 @@
 //!   so renaming two proposers changes which of their ballots wins.
 //! - Zab: none. Fast Leader Election orders votes by (epoch, zxid, server id), the highest id
 //!   winning a tie, so renaming servers changes who is elected.
-//! - 2PC and 3PC: S1 is the coordinator; the participants S2..Sn are alike, but 3PC's
-//!   termination protocol picks its new coordinator by id, and neither protocol's values are
-//!   renamed yet, so neither is reduced.
+//! - 2PC: S1 is the coordinator and keeps its name; the participants S2..Sn are alike (see
+//!   `protocols/two_phase_commit/permute.rs`).
+//! - 3PC: none. S1 coordinates, and the termination protocol picks its new coordinator by id.
 //!
 //! `--proposers K` splits the nodes further: S1..SK act, the rest only answer, so a renaming
 //! must keep each group to itself.
@@ -37,7 +37,9 @@
 use super::state::{Envelope, Slot};
 use crate::catalog::{Model, Settings};
 use crate::invariants::raft::RaftChecker;
+use crate::invariants::two_phase_commit::TwoPcChecker;
 use crate::node::{NodeId, Perm};
+use crate::protocols::atomic_commit;
 use crate::protocols::multi_paxos::MultiPaxos;
 use crate::protocols::paxos::Paxos;
 use crate::protocols::raft::Raft;
@@ -112,8 +114,21 @@ impl Symmetry for Zab {
 }
 
 impl Symmetry for TwoPc {
-    fn symmetry(_: &Settings) -> Result<(Vec<u32>, Renaming<Self>), &'static str> {
-        Err("S1 is the coordinator; the participants' renaming is not written yet")
+    fn symmetry(settings: &Settings) -> Result<(Vec<u32>, Renaming<Self>), &'static str> {
+        let participants =
+            atomic_commit::participants(settings.nodes).fold(0, |m, id| m | 1 << id.idx());
+        Ok((
+            vec![participants],
+            Renaming {
+                state: |s, p| s.permute_ids(p),
+                // The log, the lock and the counter name transactions, never nodes.
+                durable: |d, _| d.clone(),
+                timer: |t, _| *t,
+                // The sender and receiver are the envelope's; the messages name transactions.
+                msg: |m, _| m.clone(),
+                checker: |c: &TwoPcChecker, p| c.permute_ids(p),
+            },
+        ))
     }
 }
 
@@ -165,6 +180,7 @@ impl<P: Model> Sym<P> {
             durable: (r.durable)(&s.durable, p),
             timers,
             fired: s.fired,
+            fired_kinds: s.fired_kinds,
         }
     }
 
@@ -255,5 +271,19 @@ mod tests {
         };
         let err = Sym::<Paxos>::new(&paxos, 2).err().unwrap();
         assert!(err.contains("not interchangeable"), "{err}");
+    }
+
+    #[test]
+    fn two_pc_renames_its_participants_and_never_the_coordinator() {
+        let s = Settings {
+            nodes: 4,
+            ..Settings::for_protocol(crate::ProtocolKind::TwoPc)
+        };
+        let all = Sym::<TwoPc>::new(&s, u8::MAX).unwrap().perms;
+        assert_eq!(all.len(), 6);
+        assert!(all.iter().all(|p| p.id(NodeId(1)) == NodeId(1)));
+        // With --proposers 2, S2 acts (it may take requests, which it redirects) and the
+        // others only answer: S3 and S4 may swap.
+        assert_eq!(Sym::<TwoPc>::new(&s, 2).unwrap().perms.len(), 2);
     }
 }

@@ -6,6 +6,7 @@ use crate::invariants::Violation;
 use crate::node::{NodeId, Time};
 use crate::time::{fmt_time, parse_probability, parse_time_range};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 pub type MsgId = u64;
@@ -545,8 +546,8 @@ pub struct History {
     pub markers: Vec<Marker>,
     pub violations: Vec<ViolationRecord>,
     /// When each message was sent: message `id` is entry `id - 1`. Everything else about a
-    /// message is in the event that ended it, so an hour of messages costs 8 bytes each.
-    pub sent: Vec<Time>,
+    /// message is in the event that ended it, so an hour of messages costs 4 bytes each.
+    pub sent: SendTimes,
     /// The longest any message travelled, to bound searches by time.
     pub max_travel: Time,
 }
@@ -585,7 +586,7 @@ impl History {
             from,
             to,
             kind,
-            sent: *self.sent.get(msg as usize - 1)?,
+            sent: self.sent.get(msg as usize - 1)?,
             end: e.time,
             lost,
         })
@@ -610,7 +611,7 @@ impl History {
 
     /// Message `id`'s span, if it ended within the first `k` events.
     pub fn message(&self, id: MsgId, k: u64) -> Option<MessageSpan> {
-        let sent = *self.sent.get((id as usize).checked_sub(1)?)?;
+        let sent = self.sent.get((id as usize).checked_sub(1)?)?;
         let range = self.ending_between(sent, sent);
         let last = range.end.min(k as usize);
         self.events[range.start.min(last)..last]
@@ -622,5 +623,136 @@ impl History {
     /// How many events happened at or before `t`.
     pub fn events_until(&self, t: Time) -> u64 {
         self.events.partition_point(|e| e.time <= t) as u64
+    }
+}
+
+/// When each message was sent, in 4 bytes a message instead of 8: a run's clock never goes
+/// back, so each block of [`SendTimes::BLOCK`] messages keeps the time of its first and every
+/// message its offset from that. A time an offset cannot hold is kept whole on the side.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Vec<Time>", into = "Vec<Time>")]
+pub struct SendTimes {
+    /// The time of each block's first message.
+    bases: Vec<Time>,
+    /// Each message's time after its block's base; [`FAR`](Self::FAR) when kept in `far`.
+    offsets: Vec<u32>,
+    /// The times before their block's base or too long after it, by position.
+    far: BTreeMap<usize, Time>,
+}
+
+impl SendTimes {
+    /// Messages per block: a block spans seconds of a busy run, far below an offset's reach
+    /// (71 minutes of microseconds).
+    pub const BLOCK: usize = 256;
+    const FAR: u32 = u32::MAX;
+
+    pub fn len(&self) -> usize {
+        self.offsets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.offsets.is_empty()
+    }
+
+    /// The time of entry `i`.
+    pub fn get(&self, i: usize) -> Option<Time> {
+        match *self.offsets.get(i)? {
+            Self::FAR => self.far.get(&i).copied(),
+            off => Some(self.bases[i / Self::BLOCK] + Time::from(off)),
+        }
+    }
+
+    pub fn push(&mut self, t: Time) {
+        let i = self.offsets.len();
+        if i % Self::BLOCK == 0 {
+            super::push_tight(&mut self.bases, t);
+        }
+        let off = t
+            .checked_sub(self.bases[i / Self::BLOCK])
+            .and_then(|d| u32::try_from(d).ok())
+            .filter(|&d| d != Self::FAR);
+        if off.is_none() {
+            self.far.insert(i, t);
+        }
+        super::push_tight(&mut self.offsets, off.unwrap_or(Self::FAR));
+    }
+
+    /// Keeps the first `n` entries.
+    pub fn truncate(&mut self, n: usize) {
+        self.offsets.truncate(n);
+        self.bases.truncate(n.div_ceil(Self::BLOCK));
+        self.far.split_off(&n);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Time> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+impl From<Vec<Time>> for SendTimes {
+    fn from(times: Vec<Time>) -> Self {
+        let mut s = SendTimes::default();
+        for t in times {
+            s.push(t);
+        }
+        s
+    }
+}
+
+impl From<SendTimes> for Vec<Time> {
+    fn from(s: SendTimes) -> Self {
+        s.iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod send_times_tests {
+    use super::*;
+
+    /// Every kind of time: steady, equal, a block boundary, a long silence that an offset
+    /// cannot hold, and one before its block's base (which a run never makes, but a file could).
+    fn times() -> Vec<Time> {
+        let mut t: Vec<Time> = (0..600).map(|i| 1_000 + i * 37).collect();
+        t.push(t[599]);
+        t.push(10_000_000_000);
+        t.extend((0..300).map(|i| 10_000_000_000 + i));
+        t.push(5);
+        t.push(10_000_000_400);
+        t
+    }
+
+    #[test]
+    fn every_time_comes_back_exactly() {
+        let want = times();
+        let s = SendTimes::from(want.clone());
+        assert_eq!(s.len(), want.len());
+        assert_eq!(s.iter().collect::<Vec<_>>(), want);
+        assert_eq!(s.get(want.len()), None);
+        // The silence and the rest of its block (entries 601 to 767), and the time that went
+        // back; the next block starts after the silence.
+        assert_eq!(s.far.len(), (768 - 601) + 1);
+        assert_eq!(s.bases.len(), want.len().div_ceil(SendTimes::BLOCK));
+    }
+
+    #[test]
+    fn truncating_forgets_the_tail_then_pushes_as_if_it_never_was() {
+        let all = times();
+        for n in [0, 1, 255, 256, 257, 601, 602, 700, all.len()] {
+            let mut s = SendTimes::from(all.clone());
+            s.truncate(n);
+            assert_eq!(s, SendTimes::from(all[..n].to_vec()), "at {n}");
+            s.push(20_000_000_000);
+            let mut want = all[..n].to_vec();
+            want.push(20_000_000_000);
+            assert_eq!(s, SendTimes::from(want), "at {n}");
+        }
+    }
+
+    #[test]
+    fn it_serializes_as_the_list_of_times() {
+        let s = SendTimes::from(vec![3, 5, 8]);
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(json, "[3,5,8]");
+        assert_eq!(serde_json::from_str::<SendTimes>(&json).unwrap(), s);
     }
 }

@@ -543,7 +543,7 @@ impl<P: Model> Simulation<P> {
     }
 
     fn end_message(&mut self, id: MsgId) {
-        if let Some(&sent) = self.history.sent.get(id as usize - 1) {
+        if let Some(sent) = self.history.sent.get(id as usize - 1) {
             let travel = self.world.now - sent;
             self.history.max_travel = self.history.max_travel.max(travel);
         }

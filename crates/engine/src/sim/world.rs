@@ -380,7 +380,7 @@ impl<P: Model> World<P> {
             self.next_msg += 1;
             self.seq += 1;
             if history.sent.len() as u64 == id - 1 {
-                super::push_tight(&mut history.sent, self.now);
+                history.sent.push(self.now);
             }
             self.inflight.insert(
                 id,
@@ -573,7 +573,7 @@ mod tests {
             (NodeId(1), NodeId(2), 0, None)
         );
         assert!((10 * MS..=15 * MS).contains(&m.deliver_at));
-        assert_eq!(h.sent, [0]);
+        assert_eq!(h.sent.iter().collect::<Vec<_>>(), [0]);
         assert_eq!(w.next_msg, 2);
     }
 

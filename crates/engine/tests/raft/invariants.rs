@@ -7,7 +7,7 @@ use lab_engine::invariants::{CheckCtx, Checker, Violation};
 use lab_engine::node::{NodeId, Out, Protocol, Reply, Request};
 use lab_engine::protocols::machine::Reads;
 use lab_engine::protocols::raft::{
-    Config, Entry, Membership, Raft, RaftDurable, RaftState, ReadConfig, Role,
+    Config, Entry, Membership, Raft, RaftDurable, RaftState, ReadConfig, Role, Snapshot,
 };
 use lab_engine::MS;
 
@@ -159,6 +159,52 @@ fn log_matching_compares_whole_prefixes() {
         let v = event(&mut c, &[a, b, c3], &[2]);
         assert_eq!(v, ["Log Matching", "Log Matching"], "{other:?}");
     }
+}
+
+/// Log Matching keeps no hash per entry: a checked prefix's hash is the one remembered for its
+/// last (index, term), except where the log forked from the first one seen with it. A log that
+/// forked grows from its own hash, and one that leaves the fork forgets it.
+#[test]
+fn log_matching_follows_a_forked_log_by_its_own_hashes() {
+    let none = Vec::<String>::new();
+    let s1 = node(1, Role::Follower, 2, &[entry(1, 1), entry(2, 2)], 0);
+    let s3 = node(3, Role::Follower, 2, &[], 0);
+    let mut c = RaftChecker::default();
+    assert_eq!(
+        event(&mut c, &[s1.clone(), s3.clone(), s3.clone()], &[1]),
+        none
+    );
+    // S2 holds entry 2 of term 2 behind another first entry: it forks there.
+    let forked = [entry(2, 7), entry(2, 2)];
+    let s2 = node(2, Role::Follower, 2, &forked, 0);
+    assert_eq!(
+        event(&mut c, &[s1.clone(), s2, s3.clone()], &[2]),
+        ["Log Matching"]
+    );
+    // It grows from its own prefix: S3 holding the same log clashes with S1 only.
+    let grown = [entry(2, 7), entry(2, 2), entry(2, 3)];
+    let s2 = node(2, Role::Follower, 2, &grown, 0);
+    assert_eq!(
+        event(&mut c, &[s1.clone(), s2.clone(), s3.clone()], &[2]),
+        none
+    );
+    let s3 = node(3, Role::Follower, 2, &grown, 0);
+    let v = violations(&mut c, &[s1.clone(), s2, s3], &[3], &[]);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(
+        v[0].explanation,
+        "S1 and S3 both hold entry 2 of term 2, but their logs differ before it"
+    );
+    // S2 takes a new leader's log, which shares only S1's first entry, and extends it: its
+    // fork is gone, and S3 following it is silent.
+    let s3 = node(3, Role::Follower, 2, &[], 0);
+    let s2 = node(2, Role::Follower, 4, &[entry(1, 1), entry(4, 5)], 0);
+    assert_eq!(event(&mut c, &[s1.clone(), s2, s3.clone()], &[2]), none);
+    let healed = [entry(1, 1), entry(4, 5), entry(4, 6)];
+    let s2 = node(2, Role::Follower, 4, &healed, 0);
+    assert_eq!(event(&mut c, &[s1.clone(), s2.clone(), s3], &[2]), none);
+    let s3 = node(3, Role::Follower, 4, &healed, 0);
+    assert_eq!(event(&mut c, &[s1, s2, s3], &[3]), none);
 }
 
 /// Leader Completeness (§5.4) is checked when a commit becomes known, too: a leader already in
@@ -538,4 +584,39 @@ fn a_stale_log_configuration_is_not_active() {
     let s2 = member(2, 2, &committed, 2);
     let s3 = member(3, 2, &committed, 2);
     assert_eq!(overlap(&mut c, &[s1, s2, s3, s4]).len(), 1);
+}
+
+/// A server that compacted its log is checked on its whole log: the snapshot stands for the
+/// committed prefix when the checker never saw the server's own entries (here it got the
+/// snapshot by InstallSnapshot), so a differing entry after it is still caught.
+#[test]
+fn a_log_behind_a_snapshot_is_checked_against_the_committed_prefix() {
+    let mut c = RaftChecker::default();
+    let log: Vec<Entry> = (1..=5).map(|i| entry(1, i)).collect();
+    let s1 = node(1, Role::Leader, 1, &log, 5);
+    let s3 = node(3, Role::Follower, 1, &[], 0);
+    let fresh = node(2, Role::Follower, 1, &[], 0);
+    assert!(event(&mut c, &[s1.clone(), fresh, s3.clone()], &[1]).is_empty());
+    let durable = RaftDurable {
+        current_term: 2,
+        voted_for: None,
+        log: Vector::from(vec![entry(2, 99)]),
+        snapshot: Some(Snapshot {
+            last_index: 4,
+            last_term: 1,
+            config: Config::first(3),
+            config_index: 0,
+            value: 4,
+            kv: Default::default(),
+        }),
+    };
+    let mut s2 = raft().on_start(NodeId(2), &durable, &mut Out::new(false));
+    s2.commit_index = 5;
+    s2.last_applied = 5;
+    // Entry 5 differs, and so does the counter it leaves.
+    let found = event(&mut c, &[s1, s2, s3], &[2]);
+    assert!(
+        !found.is_empty() && found.iter().all(|v| v == "State Machine Safety"),
+        "{found:?}"
+    );
 }

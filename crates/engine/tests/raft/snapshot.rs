@@ -326,6 +326,47 @@ fn rules_7_and_8_a_follower_without_it_discards_its_log_and_loads_the_snapshot()
 }
 
 #[test]
+fn rule_7_an_entry_of_another_term_at_the_last_included_index_is_discarded() {
+    // Rule 6 keeps the log only for "same index and term as snapshot's last included entry":
+    // S2 holds an index 4, but of term 1, never committed.
+    let r = raft(Some(10), false);
+    let log = entries(&[1, 1, 2, 2]);
+    let mut stale = log[..2].to_vec();
+    stale.extend([entry(1, 8), entry(1, 9), entry(1, 10)]);
+    let mut s = node(&r, 2, 2, None, &stale);
+    s.commit_index = 2;
+    s.last_applied = 2;
+    let mut out = Out::new(true);
+    let snap = snapshot_of(&log, 4);
+    r.on_msg(&mut s, NodeId(1), install(2, snap.clone()), &mut out);
+    assert_eq!(s.durable.snapshot, Some(snap));
+    assert_eq!((s.log().len(), s.last_index(), s.last_term()), (0, 4, 2));
+    assert_eq!(out.actions().last(), Some(&ack(2, 4, 4)));
+}
+
+#[test]
+fn the_buggy_variant_replaces_even_a_newer_snapshot_of_its_own() {
+    // A snapshot up to entry 4 reaches S2, which compacted up to entry 6 itself: the fixed
+    // rule ignores it (entry 4 is committed here), the bug loads it over its own.
+    let r = raft(Some(10), true);
+    let log = entries(&[1, 1, 2, 2, 2, 2, 2]);
+    let mut s = node(&r, 2, 2, Some(snapshot_of(&log, 6)), &log[6..]);
+    let mut out = Out::new(true);
+    let snap = snapshot_of(&log, 4);
+    r.on_msg(&mut s, NodeId(1), install(2, snap.clone()), &mut out);
+    assert_eq!(s.durable.snapshot, Some(snap));
+    assert_eq!(s.last_index(), 4, "entries 5 to 7 it held are gone");
+    // It held entry 4 (inside its own snapshot), and the narration says so.
+    assert!(
+        out.narration()
+            .iter()
+            .any(|l| l.contains("although it holds entry 4 of term 2")),
+        "{:?}",
+        out.narration()
+    );
+}
+
+#[test]
 fn a_snapshot_no_newer_than_the_commit_index_is_ignored() {
     // etcd raft.go restore(): "if s.Metadata.Index <= r.raftLog.committed { return false }";
     // the reply says how far it committed.
@@ -393,6 +434,32 @@ fn append_entries_reaching_into_the_snapshot_checks_only_what_follows_it() {
             prev_log_index: 2,
             prev_log_term: 1,
             entries: log[2..].to_vec(),
+            leader_commit: 4,
+        }),
+        &mut out,
+    );
+    assert_eq!(
+        s.log().iter().copied().collect::<Vec<_>>(),
+        log[4..].to_vec()
+    );
+    assert_eq!(out.actions().last(), Some(&ack(2, 5, 5)));
+}
+
+#[test]
+fn append_entries_from_further_back_skips_every_entry_the_snapshot_covers() {
+    // The same with the leader's previous entry at index 1: entries 2 to 4 are skipped.
+    let r = raft(Some(10), false);
+    let log = entries(&[1, 1, 2, 2, 2]);
+    let mut s = node(&r, 2, 2, Some(snapshot_of(&log, 4)), &[]);
+    let mut out = Out::new(false);
+    r.on_msg(
+        &mut s,
+        NodeId(1),
+        RaftMsg::AppendEntries(AppendEntries {
+            term: 2,
+            prev_log_index: 1,
+            prev_log_term: 1,
+            entries: log[1..].to_vec(),
             leader_commit: 4,
         }),
         &mut out,

@@ -22,37 +22,43 @@ pub fn check(
     found: &mut Vec<Violation>,
 ) -> u64 {
     let i = s.id.idx();
-    let (old, hashes) = &c.shadows[i];
+    let old = &c.shadows[i];
     // Logs change only by truncating a suffix and appending, and every entry carries its term
     // and a unique request id: the last equal entry marks the unchanged prefix.
     let mut p = log.len().min(old.len());
     while p > 0 && log[p - 1] != old[p - 1] {
         p -= 1;
     }
-    let mut hashes: Vector<u64> = hashes.clone();
-    hashes.truncate(p);
-    let mut h = if p == 0 { 0 } else { hashes[p - 1] };
+    let mut h = c.prefix_hash(i, p);
+    let mut forks = c.forks[i].clone();
+    if forks.get_max().is_some_and(|&(k, _)| k > p as u64) {
+        forks = forks.into_iter().filter(|&(k, _)| k <= p as u64).collect();
+    }
     // Indexing, not iter().skip(): skipping through an imbl vector is linear.
     for k in p..log.len() {
         let e = &log[k];
         h = extend_hash(h, e);
-        hashes.push_back(h);
         let index = k as u64 + 1;
         match c.seen.get(&(index, e.term)) {
-            Some(&(other_hash, other)) if other_hash != h => found.push(Violation {
-                invariant: INFO.name.into(),
-                nodes: vec![other, s.id],
-                explanation: format!(
-                    "{} and {} both hold entry {index} of term {}, but their logs differ before it",
-                    other, s.id, e.term
-                ),
-            }),
+            Some(&(other_hash, other)) if other_hash != h => {
+                found.push(Violation {
+                    invariant: INFO.name.into(),
+                    nodes: vec![other, s.id],
+                    explanation: format!(
+                        "{} and {} both hold entry {index} of term {}, but their logs differ \
+                         before it",
+                        other, s.id, e.term
+                    ),
+                });
+                forks.insert(index, h);
+            }
             Some(_) => {}
             None => {
                 c.seen.insert((index, e.term), (h, s.id));
             }
         }
     }
-    c.shadows[i] = (log.clone(), hashes);
+    c.shadows[i] = log.clone();
+    c.forks[i] = forks;
     p as u64
 }

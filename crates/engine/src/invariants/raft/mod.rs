@@ -44,8 +44,13 @@ pub struct RaftChecker {
     leaders: OrdMap<u64, NodeId>,
     /// Leader Append-Only: per node, (term, log length, last entry) when last seen leading.
     leading: Vec<Option<(u64, u64, Option<Entry>)>>,
-    /// Log Matching: each node's log as last checked, and the prefix hash per entry.
-    shadows: Vec<(Vector<Entry>, Vector<u64>)>,
+    /// Log Matching: each node's log as last checked (shared with the node's own log).
+    shadows: Vec<Vector<Entry>>,
+    /// Log Matching: per node, the prefix hashes of its last checked log that differ from the
+    /// one `seen` holds for the same (index, term); empty unless Log Matching was violated.
+    /// With `seen` they give the hash of any checked prefix, so no log needs a hash per entry
+    /// (which every checkpoint of time travel would partly copy).
+    forks: Vec<OrdMap<u64, u64>>,
     /// Log Matching: (index, term) -> (prefix hash, first node seen with it).
     seen: OrdMap<(u64, u64), (u64, NodeId)>,
     /// State Machine Safety: the committed prefix of the log, as it was ever seen.
@@ -76,7 +81,8 @@ impl Checker<Raft> for RaftChecker {
         let n = ctx.nodes.len();
         if self.leading.len() != n {
             self.leading = vec![None; n];
-            self.shadows = vec![(Vector::new(), Vector::new()); n];
+            self.shadows = vec![Vector::new(); n];
+            self.forks = vec![OrdMap::new(); n];
             self.checked_commit = vec![0; n];
         }
         let mut found = Vec::new();
@@ -125,7 +131,7 @@ impl RaftChecker {
             return Some(s.log().clone());
         };
         let n = snap.last_index as usize;
-        let own = &self.shadows[s.id.idx()].0;
+        let own = &self.shadows[s.id.idx()];
         let mut prefix = if own.len() >= n && own[n - 1].term == snap.last_term {
             own.take(n)
         } else if self.committed.len() >= n {
@@ -139,7 +145,26 @@ impl RaftChecker {
 
     /// A node's whole log as last checked.
     fn shadow(&self, id: NodeId) -> &Vector<Entry> {
-        &self.shadows[id.idx()].0
+        &self.shadows[id.idx()]
+    }
+
+    /// The hash of the first `p` entries of node `i`'s log as last checked: its own where it
+    /// forked from the first log seen with that entry, that log's otherwise.
+    fn prefix_hash(&self, i: usize, p: usize) -> u64 {
+        if p == 0 {
+            return 0;
+        }
+        let index = p as u64;
+        let shadow = &self.shadows[i];
+        if let Some(&h) = self.forks[i].get(&index) {
+            return h;
+        }
+        match self.seen.get(&(index, shadow[p - 1].term)) {
+            Some(&(h, _)) => h,
+            // Every checked entry is in `seen`; hashing the prefix anew is the exact answer
+            // should a checker ever be built otherwise.
+            None => (0..p).fold(0, |h, k| extend_hash(h, &shadow[k])),
+        }
     }
 }
 

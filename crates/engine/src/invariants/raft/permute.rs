@@ -16,6 +16,7 @@ impl RaftChecker {
             leaders,
             leading,
             shadows,
+            forks,
             seen,
             committed,
             checked_commit,
@@ -32,14 +33,10 @@ impl RaftChecker {
             shadows: p.by_node(
                 &shadows
                     .iter()
-                    .map(|(log, hashes)| {
-                        (
-                            log.iter().map(|e| e.permute_ids(p)).collect(),
-                            hashes.clone(),
-                        )
-                    })
+                    .map(|log| log.iter().map(|e| e.permute_ids(p)).collect())
                     .collect::<Vec<_>>(),
             ),
+            forks: p.by_node(forks),
             seen: seen
                 .iter()
                 .map(|(&k, &(h, id))| (k, (h, p.id(id))))
@@ -74,6 +71,7 @@ mod tests {
             leaders: [(1u64, NodeId(1)), (2, NodeId(3))].into_iter().collect(),
             leading: vec![Some((2, 1, Some(e))), None, None],
             shadows: vec![Default::default(); 3],
+            forks: vec![Default::default(); 3],
             seen: [((1u64, 1u64), (7u64, NodeId(2)))].into_iter().collect(),
             committed: [Committed {
                 entry: e,

@@ -10,6 +10,7 @@
 pub mod atomicity;
 pub mod commit_validity;
 pub mod decision_stability;
+mod permute;
 
 use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
 use crate::node::NodeId;

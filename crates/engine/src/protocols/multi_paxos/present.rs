@@ -20,6 +20,13 @@ impl fmt::Display for Cmd {
 }
 
 impl TimerKind for MpTimer {
+    const KINDS: &'static [&'static str] = &["election", "heartbeat"];
+    fn kind(&self) -> usize {
+        match self {
+            MpTimer::Election => 0,
+            MpTimer::Heartbeat => 1,
+        }
+    }
     fn label(&self) -> String {
         match self {
             MpTimer::Election => "election".into(),

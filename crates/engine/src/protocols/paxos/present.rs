@@ -25,6 +25,10 @@ impl fmt::Display for Value {
 }
 
 impl TimerKind for PaxosTimer {
+    const KINDS: &'static [&'static str] = &["propose"];
+    fn kind(&self) -> usize {
+        0
+    }
     fn label(&self) -> String {
         "propose".into()
     }

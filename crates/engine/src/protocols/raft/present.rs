@@ -10,6 +10,24 @@ use crate::node::{
 use crate::protocols::machine::{self, Reads};
 
 impl TimerKind for RaftTimer {
+    const KINDS: &'static [&'static str] = &[
+        "election",
+        "heartbeat",
+        "check-quorum",
+        "catch-up",
+        "lease",
+        "vote-hold",
+    ];
+    fn kind(&self) -> usize {
+        match self {
+            RaftTimer::Election => 0,
+            RaftTimer::Heartbeat => 1,
+            RaftTimer::CheckQuorum => 2,
+            RaftTimer::CatchUp => 3,
+            RaftTimer::Lease(_) => 4,
+            RaftTimer::VoteHold => 5,
+        }
+    }
     fn label(&self) -> String {
         match self {
             RaftTimer::Election => "election".into(),

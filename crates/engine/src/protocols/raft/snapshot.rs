@@ -237,9 +237,9 @@ impl Raft {
             out.send(from, reply(s, true, s.commit_index));
             return;
         }
-        // Entries inside its own snapshot are committed, so they are the leader's too.
-        let holds = index <= s.last_index()
-            && (index < s.snapshot_index() || s.term_at(index) == last_term);
+        // Entries inside its own snapshot are committed, so they are the leader's too (only the
+        // buggy variant gets here with such a snapshot); past its log, `term_at` is 0.
+        let holds = index < s.snapshot_index() || s.term_at(index) == last_term;
         if holds && !bug {
             // Rule 6; like etcd, commit up to it and apply from the log it already holds.
             narrate!(

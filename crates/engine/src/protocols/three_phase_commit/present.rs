@@ -11,6 +11,15 @@ use crate::node::{
 };
 
 impl TimerKind for ThreePcTimer {
+    const KINDS: &'static [&'static str] = &["votes", "acks", "wait", "gather"];
+    fn kind(&self) -> usize {
+        match self {
+            ThreePcTimer::Votes(_) => 0,
+            ThreePcTimer::Acks(_) => 1,
+            ThreePcTimer::Wait(_) => 2,
+            ThreePcTimer::Gather(_) => 3,
+        }
+    }
     fn label(&self) -> String {
         match self {
             ThreePcTimer::Votes(t) => format!("votes #{t}"),

@@ -31,6 +31,7 @@
 
 mod coordinator;
 mod participant;
+mod permute;
 mod present;
 mod termination;
 

@@ -10,6 +10,13 @@ use crate::node::{
 };
 
 impl TimerKind for TpcTimer {
+    const KINDS: &'static [&'static str] = &["votes", "decision"];
+    fn kind(&self) -> usize {
+        match self {
+            TpcTimer::Votes(_) => 0,
+            TpcTimer::Decision(_) => 1,
+        }
+    }
     fn label(&self) -> String {
         match self {
             TpcTimer::Votes(t) => format!("votes #{t}"),

@@ -11,6 +11,15 @@ use crate::node::{
 use imbl::Vector;
 
 impl TimerKind for ZabTimer {
+    const KINDS: &'static [&'static str] = &["election", "finalize", "heartbeat", "syncLimit"];
+    fn kind(&self) -> usize {
+        match self {
+            ZabTimer::Election => 0,
+            ZabTimer::Finalize => 1,
+            ZabTimer::Heartbeat => 2,
+            ZabTimer::SyncLimit => 3,
+        }
+    }
     fn label(&self) -> String {
         match self {
             ZabTimer::Election => "election".into(),
