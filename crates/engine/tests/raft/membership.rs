@@ -5,7 +5,9 @@
 
 use imbl::Vector;
 use lab_engine::catalog::Model;
-use lab_engine::node::{ConfChange, Effect, NodeId, Out, Protocol, Request, MS, SECOND};
+use lab_engine::node::{
+    ConfChange, Effect, Members, NodeId, Out, Present, Protocol, Request, MS, SECOND,
+};
 use lab_engine::protocols::raft::{
     AppendEntries, AppendReply, Config, Entry, Membership, Pending, Raft, RaftDurable, RaftMsg,
     RaftState, RaftTimer, RequestVote, Role, VoteReply,
@@ -621,4 +623,257 @@ fn a_configuration_is_written_with_c_old_only_during_joint_consensus() {
         let back: Config = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
         assert_eq!(back, c);
     }
+}
+
+/// §4.3: C_old,new is "the union of the old and new configurations": a server in both is one
+/// server, counted once, and a server named twice is still one server.
+#[test]
+fn section_4_3_a_joint_configuration_holds_each_server_once() {
+    let old = Config::of(&[S1, S2, S3]);
+    let joint = old.joint(Config::of(&[S2, S3, S4]));
+    assert!([S1, S2, S3, S4].iter().all(|&n| joint.contains(n)));
+    assert_eq!((joint.len(), joint.ids()), (4, vec![S1, S2, S3, S4]));
+    let unchanged = old.joint(old);
+    assert_eq!((unchanged.is_empty(), unchanged.len()), (false, 3));
+    assert_eq!(Config::of(&[S1, S2, S2]), Config::of(&[S1, S2]));
+    assert!(old.quorum(&[S1, S2, S2]), "S1 and S2 are two of three");
+    assert_eq!(Config::of(&[S1]).with(S1), Config::of(&[S1]));
+}
+
+/// §4.3: the leader replicates C_old,new to every server of either configuration, those in
+/// both included (etcd-io/raft's `ProgressTracker.Visit` walks the union of both majorities).
+#[test]
+fn section_4_3_the_joint_entry_goes_to_the_servers_of_both_configurations() {
+    let r = joint_raft(false);
+    let mut s = settled_leader(&r);
+    let mut out = Out::new(false);
+    r.on_reconfigure(&mut s, &replace(&[S3], &[S4]), &mut out);
+    let joint = Config::of(&[S1, S2, S3]).joint(Config::of(&[S1, S2, S4]));
+    let sent = |to| Effect::Send {
+        to,
+        msg: RaftMsg::AppendEntries(AppendEntries {
+            term: 5,
+            prev_log_index: 3,
+            prev_log_term: 5,
+            entries: vec![Entry {
+                term: 5,
+                request: Request::counter(0, 0),
+                config: Some(joint),
+            }],
+            leader_commit: 3,
+        }),
+    };
+    let sends: Vec<Effect<Raft>> = out
+        .actions()
+        .into_iter()
+        .filter(|e| matches!(e, Effect::Send { .. }))
+        .collect();
+    assert_eq!(sends, [sent(S2), sent(S3), sent(S4)]);
+}
+
+/// A change naming a server twice (`add S4 S4`, which the action parser takes) adds it once:
+/// C_new is C_old with S4.
+#[test]
+fn section_4_3_a_server_named_twice_joins_once() {
+    let r = joint_raft(false);
+    let mut s = settled_leader(&r);
+    let twice = ConfChange {
+        add: vec![S4, S4],
+        remove: Vec::new(),
+    };
+    assert_eq!(r.reconfigure_refusal(&s, &twice), None);
+    r.on_reconfigure(&mut s, &twice, &mut Out::new(false));
+    let old = Config::of(&[S1, S2, S3]);
+    assert_eq!(s.config, old.joint(old.with(S4)));
+    assert_eq!(s.config.new_part(), Config::of(&[S1, S2, S3, S4]));
+}
+
+/// Figure 2 (RequestVoteReply): a candidate wins with votes from a majority of its
+/// configuration, and the narration counts against that majority: 3 of a 4-voter one.
+#[test]
+fn a_candidate_counts_votes_against_its_configurations_majority() {
+    let r = raft();
+    let mut s = start(&r, S1, 1, &[config_entry(1, &[S1, S2, S3, S4])]);
+    r.on_timer(&mut s, RaftTimer::Election, &mut Out::new(false));
+    let mut out = Out::new(true);
+    let granted = RaftMsg::RequestVoteReply(VoteReply {
+        term: 2,
+        vote_granted: true,
+    });
+    r.on_msg(&mut s, S2, granted.clone(), &mut out);
+    assert!(
+        out.narration()
+            .contains(&"S1 has 2 of the 3 votes it needs"),
+        "{:?}",
+        out.narration()
+    );
+    assert_eq!(s.role, Role::Candidate);
+    r.on_msg(&mut s, S3, granted, &mut Out::new(false));
+    assert_eq!(s.role, Role::Leader);
+}
+
+/// The buggy variant raft-reconfig-before-term-commit says so when, and only when, the rule it
+/// breaks (the errata's) would have refused the change.
+#[test]
+fn the_2015_bug_is_narrated_when_it_changes_the_configuration_early() {
+    let r = Raft::from_settings(&settings(true));
+    let early = "S1 changes the configuration before committing an entry of its term 5 (bug: \
+                 raft-reconfig-before-term-commit)";
+    let mut s = new_leader(&r);
+    let mut out = Out::new(true);
+    r.on_reconfigure(&mut s, &remove(S3), &mut out);
+    assert!(out.narration().contains(&early), "{:?}", out.narration());
+    let mut s = settled_leader(&r);
+    let mut out = Out::new(true);
+    r.on_reconfigure(&mut s, &remove(S3), &mut out);
+    assert!(
+        out.narration().iter().all(|l| !l.contains("bug")),
+        "{:?}",
+        out.narration()
+    );
+}
+
+/// §4.2.2: the removed leader steps down "once the C_new entry is committed", not when an
+/// entry before it commits.
+#[test]
+fn section_4_2_2_a_removed_leader_keeps_leading_until_c_new_itself_commits() {
+    let r = raft();
+    let mut s = settled_leader(&r);
+    r.on_request(&mut s, Request::counter(4, 1), &mut Out::new(false));
+    r.on_reconfigure(&mut s, &remove(S1), &mut Out::new(false));
+    assert_eq!(s.config_index, 5);
+    deliver(&r, &mut s, S2, ok_reply(5, 4));
+    deliver(&r, &mut s, S3, ok_reply(5, 4));
+    assert_eq!((s.commit_index, s.role), (4, Role::Leader));
+    deliver(&r, &mut s, S2, ok_reply(5, 5));
+    deliver(&r, &mut s, S3, ok_reply(5, 5));
+    assert_eq!((s.commit_index, s.role), (5, Role::Follower));
+}
+
+/// §4.2.2 and §4.3: the configuration entry may commit together with entries after it; it is
+/// committed all the same, so a removed leader steps down and a joint configuration moves on
+/// to C_new.
+#[test]
+fn a_configuration_committed_with_later_entries_completes_its_change() {
+    let r = raft();
+    let mut s = settled_leader(&r);
+    r.on_reconfigure(&mut s, &remove(S1), &mut Out::new(false));
+    r.on_request(&mut s, Request::counter(5, 1), &mut Out::new(false));
+    deliver(&r, &mut s, S2, ok_reply(5, 5));
+    deliver(&r, &mut s, S3, ok_reply(5, 5));
+    assert_eq!(
+        (s.config_index, s.commit_index, s.role),
+        (4, 5, Role::Follower)
+    );
+
+    let r = joint_raft(false);
+    let mut s = settled_leader(&r);
+    r.on_reconfigure(&mut s, &replace(&[S3], &[S4]), &mut Out::new(false));
+    r.on_request(&mut s, Request::counter(5, 1), &mut Out::new(false));
+    deliver(&r, &mut s, S2, ok_reply(5, 5));
+    deliver(&r, &mut s, S4, ok_reply(5, 5));
+    assert_eq!(s.commit_index, 5);
+    assert_eq!((s.config, s.config_index), (Config::of(&[S1, S2, S4]), 6));
+}
+
+fn members(voters: &[NodeId], old: &[NodeId], joint: bool, learners: &[NodeId]) -> Members {
+    Members {
+        voters: voters.to_vec(),
+        old: old.to_vec(),
+        joint,
+        learners: learners.to_vec(),
+    }
+}
+
+/// What the page draws of a change (§4.1, §4.2.1, §4.3): the latest configuration; the one it
+/// replaces while that is uncommitted (or, joint, C_old); the learner on the leader.
+#[test]
+fn the_page_sees_the_configuration_the_change_leaves_until_it_commits() {
+    let r = raft();
+    let mut s = settled_leader(&r);
+    let all = [S1, S2, S3, S4];
+    assert_eq!(r.members(&s), Some(members(&[S1, S2, S3], &[], false, &[])));
+    r.on_reconfigure(&mut s, &add(S4), &mut Out::new(false));
+    assert_eq!(
+        r.members(&s),
+        Some(members(&[S1, S2, S3], &[], false, &[S4]))
+    );
+    deliver(&r, &mut s, S4, ok_reply(5, 3));
+    assert_eq!((s.config_index, s.commit_index), (4, 3));
+    assert_eq!(
+        r.members(&s),
+        Some(members(&all, &[S1, S2, S3], false, &[]))
+    );
+    deliver(&r, &mut s, S2, ok_reply(5, 4));
+    deliver(&r, &mut s, S4, ok_reply(5, 4));
+    assert_eq!((s.config_index, s.commit_index), (4, 4));
+    assert_eq!(r.members(&s), Some(members(&all, &[], false, &[])));
+    // Removing S4 again leaves the committed configuration entry, not the bootstrap.
+    r.on_reconfigure(&mut s, &remove(S4), &mut Out::new(false));
+    assert_eq!(
+        r.members(&s),
+        Some(members(&[S1, S2, S3], &all, false, &[]))
+    );
+    // A follower that was told of the addition knows of no learner.
+    let mut f = start(&r, S2, 5, &[entry(1, 1), entry(2, 2)]);
+    deliver(
+        &r,
+        &mut f,
+        S1,
+        RaftMsg::AppendEntries(AppendEntries {
+            term: 5,
+            prev_log_index: 2,
+            prev_log_term: 2,
+            entries: vec![config_entry(5, &all)],
+            leader_commit: 2,
+        }),
+    );
+    assert_eq!(
+        r.members(&f),
+        Some(members(&all, &[S1, S2, S3], false, &[]))
+    );
+
+    let r = joint_raft(false);
+    let mut s = settled_leader(&r);
+    r.on_reconfigure(&mut s, &replace(&[S3], &[S4]), &mut Out::new(false));
+    assert_eq!(
+        r.members(&s),
+        Some(members(&[S1, S2, S4], &[S1, S2, S3], true, &[]))
+    );
+    let fixed = Raft::from_settings(&Settings::for_protocol(ProtocolKind::Raft));
+    assert_eq!(fixed.members(&start(&fixed, S1, 0, &[])), None);
+}
+
+/// §4.2.3 holds votes only "within the minimum election timeout of hearing from a current
+/// leader": a server left outside the configuration whose election timeout passed without a
+/// leader's word (it still remembers that leader) handles a RequestVote as usual again.
+#[test]
+fn section_4_2_3_a_server_whose_leader_went_quiet_hears_request_vote_again() {
+    let r = raft();
+    let mut s = start(&r, S4, 5, &[]);
+    deliver(
+        &r,
+        &mut s,
+        S1,
+        RaftMsg::AppendEntries(AppendEntries {
+            term: 5,
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: vec![],
+            leader_commit: 0,
+        }),
+    );
+    r.on_timer(&mut s, RaftTimer::Election, &mut Out::new(false));
+    assert_eq!((s.leader, s.heard_leader), (Some(S1), false));
+    deliver(
+        &r,
+        &mut s,
+        S2,
+        RaftMsg::RequestVote(RequestVote {
+            term: 9,
+            last_log_index: 0,
+            last_log_term: 0,
+        }),
+    );
+    assert_eq!(s.term(), 9);
 }

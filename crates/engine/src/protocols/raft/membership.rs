@@ -536,10 +536,11 @@ impl Raft {
         out.set_timer(RaftTimer::CatchUp, lo, lo);
     }
 
-    /// The leader's commit index moved: once its latest configuration is committed, a leader
-    /// outside it steps down (§4.2.2), and the second half of a replace begins.
+    /// The leader's commit index moved (only a leader counts replicas to commit, so only a
+    /// leader gets here): once its latest configuration is committed, a leader outside it steps
+    /// down (§4.2.2), and the second half of a replace begins.
     pub(super) fn config_committed(&self, s: &mut RaftState, out: &mut Out<Self>) {
-        if self.fixed() || s.role != Role::Leader || s.config_index > s.commit_index {
+        if self.fixed() || s.config_index > s.commit_index {
             return;
         }
         if s.config.is_joint() {
@@ -575,9 +576,9 @@ impl Raft {
         }) = s.pending
         {
             s.pending = None;
-            if s.config.contains(r) && s.config.len() > 1 {
-                self.append_config(s, s.config.without(r), out);
-            }
+            // The addition that just committed kept `r` (a voter when the change was accepted)
+            // and added a server, so removing `r` leaves a voter.
+            self.append_config(s, s.config.without(r), out);
         }
     }
 
@@ -606,15 +607,9 @@ impl Raft {
         let old = if c.is_joint() {
             c.old
         } else if s.config_index > s.commit_index {
-            // The latest configuration is the uncommitted entry itself; the one before it is
-            // the next configuration entry further back.
-            s.log()
-                .iter()
-                .rev()
-                .filter_map(|e| e.config)
-                .nth(1)
-                .unwrap_or_else(|| self.initial_config())
-                .voters
+            // The latest configuration is the uncommitted entry itself; the one before it is in
+            // force just before it: further back in the log, in the snapshot, or the bootstrap.
+            self.config_at(s, s.config_index - 1).0.voters
         } else {
             0
         };

@@ -75,17 +75,17 @@ pub struct InstallSnapshot {
 impl Raft {
     /// The configuration in force at `index` (at or after the snapshot): the latest
     /// configuration entry up to it, else the snapshot's, else the initial one.
-    fn config_at(&self, s: &RaftState, index: u64) -> (Config, u64) {
-        let base = s.snapshot_index();
-        for i in (base + 1..=index).rev() {
-            if let Some(c) = s.entry(i).and_then(|e| e.config) {
-                return (c, i);
-            }
-        }
-        match &s.durable.snapshot {
+    pub(super) fn config_at(&self, s: &RaftState, index: u64) -> (Config, u64) {
+        // Back from `index` through the entries the log still holds: the walk ends where the
+        // snapshot begins.
+        let in_log = (1..=index)
+            .rev()
+            .map_while(|i| s.entry(i).map(|e| (i, e)))
+            .find_map(|(i, e)| e.config.map(|c| (c, i)));
+        in_log.unwrap_or_else(|| match &s.durable.snapshot {
             Some(snap) => (snap.config, snap.config_index),
             None => (self.initial_config(), 0),
-        }
+        })
     }
 
     /// §5.1: after `every` applied entries since the last snapshot, snapshot the state machine
