@@ -620,3 +620,27 @@ fn a_log_behind_a_snapshot_is_checked_against_the_committed_prefix() {
         "{found:?}"
     );
 }
+
+/// Symmetry reduction renames a server's read-path memory with the rest of its state: the
+/// per-node acknowledgements of a read round and the follower a held read answers.
+#[test]
+fn a_renamed_leader_renames_its_pending_reads() {
+    use lab_engine::node::Perm;
+    use lab_engine::protocols::raft::HeldRead;
+    let mut s = node(1, Role::Leader, 2, &[entry(2, 1)], 1);
+    s.read.round = 3;
+    s.read.acked = vec![3, 2, 0];
+    s.read.held = vec![HeldRead {
+        request: Request::counter(7, 0),
+        round: 3,
+        asker: Some(NodeId(2)),
+    }];
+    // S1 and S2 swap; S3 stays.
+    let p = Perm::new(vec![NodeId(2), NodeId(1), NodeId(3)]).unwrap();
+    let r = s.permute_ids(&p);
+    assert_eq!(r.id, NodeId(2));
+    assert_eq!(r.read.round, 3);
+    assert_eq!(r.read.acked, vec![2, 3, 0]);
+    assert_eq!(r.read.held[0].asker, Some(NodeId(1)));
+    assert_eq!(r.permute_ids(&p.inverse()), s);
+}
