@@ -12,6 +12,30 @@ use crate::protocols::machine;
 const MAX_BATCH: usize = 64;
 
 impl Raft {
+    /// A current leader's AppendEntries or InstallSnapshot: follow `from` in `term` (§5.2: a
+    /// candidate or stale leader that hears from the current leader returns to follower).
+    pub(super) fn follow_leader(
+        &self,
+        s: &mut RaftState,
+        from: NodeId,
+        term: u64,
+        out: &mut Out<Self>,
+    ) {
+        if s.role != Role::Follower {
+            narrate!(
+                out,
+                "{} learns that {from} leads term {term} and returns to follower",
+                s.id
+            );
+            s.role = Role::Follower;
+            s.votes.clear();
+        }
+        s.leader = Some(from);
+        self.reset_election_timer(s, out);
+        s.heard_leader = true;
+        self.hold_votes(s, out);
+    }
+
     /// Sends the entries from nextIndex on and assumes they arrive (etcd's "replicate" state):
     /// nextIndex moves past them, so a later send does not repeat them; a rejection backs it off.
     pub(super) fn send_append(&self, s: &mut RaftState, to: NodeId, out: &mut Out<Self>) {
@@ -126,19 +150,7 @@ impl Raft {
             );
             return;
         }
-        if s.role != Role::Follower {
-            narrate!(
-                out,
-                "{} learns that {from} leads term {term} and returns to follower",
-                s.id
-            );
-            s.role = Role::Follower;
-            s.votes.clear();
-        }
-        s.leader = Some(from);
-        self.reset_election_timer(s, out);
-        s.heard_leader = true;
-        self.hold_votes(s, out);
+        self.follow_leader(s, from, term, out);
         // Entries up to the snapshot are committed, so they match the leader's (§5.1): only
         // what follows the snapshot is checked and appended (etcd's maybeAppend does the same).
         let (prev_log_index, prev_log_term, entries) =

@@ -24,7 +24,7 @@
 //! holds the snapshot's last entry and newer ones it acknowledged: a delayed or duplicated
 //! InstallSnapshot then takes committed entries from a majority.
 
-use super::{AppendReply, Config, Entry, Raft, RaftMsg, RaftState, Role};
+use super::{AppendReply, Config, Entry, Raft, RaftMsg, RaftState};
 use crate::node::narrate;
 use crate::node::{NodeId, Out};
 use crate::protocols::machine::Store;
@@ -212,19 +212,7 @@ impl Raft {
             out.send(from, reply(s, false, 0));
             return;
         }
-        if s.role != Role::Follower {
-            narrate!(
-                out,
-                "{} learns that {from} leads term {term} and returns to follower",
-                s.id
-            );
-            s.role = Role::Follower;
-            s.votes.clear();
-        }
-        s.leader = Some(from);
-        self.reset_election_timer(s, out);
-        s.heard_leader = true;
-        self.hold_votes(s, out);
+        self.follow_leader(s, from, term, out);
         let (index, last_term) = (snap.last_index, snap.last_term);
         let bug = self.compaction.bug_drops_newer_entries;
         if index <= s.commit_index && !bug {
