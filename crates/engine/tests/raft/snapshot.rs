@@ -380,28 +380,32 @@ fn the_buggy_variant_discards_entries_it_holds_after_the_snapshot() {
 #[test]
 fn append_entries_reaching_into_the_snapshot_checks_only_what_follows_it() {
     // Entries up to the snapshot are committed, so they match the leader's; etcd's maybeAppend
-    // skips what is already committed the same way.
+    // skips what is already committed the same way. From entry 2 or from entry 1 on (where
+    // base - prev and base / prev differ), entries up to 4 are skipped and 5 is kept.
     let r = raft(Some(10), false);
     let log = entries(&[1, 1, 2, 2, 2]);
-    let mut s = node(&r, 2, 2, Some(snapshot_of(&log, 4)), &[]);
-    let mut out = Out::new(false);
-    r.on_msg(
-        &mut s,
-        NodeId(1),
-        RaftMsg::AppendEntries(AppendEntries {
-            term: 2,
-            prev_log_index: 2,
-            prev_log_term: 1,
-            entries: log[2..].to_vec(),
-            leader_commit: 4,
-        }),
-        &mut out,
-    );
-    assert_eq!(
-        s.log().iter().copied().collect::<Vec<_>>(),
-        log[4..].to_vec()
-    );
-    assert_eq!(out.actions().last(), Some(&ack(2, 5, 5)));
+    for prev in [2u64, 1] {
+        let mut s = node(&r, 2, 2, Some(snapshot_of(&log, 4)), &[]);
+        let mut out = Out::new(false);
+        r.on_msg(
+            &mut s,
+            NodeId(1),
+            RaftMsg::AppendEntries(AppendEntries {
+                term: 2,
+                prev_log_index: prev,
+                prev_log_term: 1,
+                entries: log[prev as usize..].to_vec(),
+                leader_commit: 4,
+            }),
+            &mut out,
+        );
+        assert_eq!(
+            s.log().iter().copied().collect::<Vec<_>>(),
+            log[4..].to_vec(),
+            "from entry {prev}"
+        );
+        assert_eq!(out.actions().last(), Some(&ack(2, 5, 5)));
+    }
 }
 
 #[test]
@@ -600,32 +604,6 @@ fn rule_7_an_entry_at_the_last_included_index_of_another_term_is_discarded() {
     );
     assert_eq!((s.snapshot_index(), s.last_index(), s.value), (4, 4, 10));
     assert_eq!(out.actions().last(), Some(&ack(2, 4, 4)));
-}
-
-#[test]
-fn append_entries_from_far_before_the_snapshot_keep_only_what_follows_it() {
-    // As above, with AppendEntries starting after entry 1: entries 2..4 are skipped, 5 kept.
-    let r = raft(Some(10), false);
-    let log = entries(&[1, 1, 2, 2, 2]);
-    let mut s = node(&r, 2, 2, Some(snapshot_of(&log, 4)), &[]);
-    let mut out = Out::new(false);
-    r.on_msg(
-        &mut s,
-        NodeId(1),
-        RaftMsg::AppendEntries(AppendEntries {
-            term: 2,
-            prev_log_index: 1,
-            prev_log_term: 1,
-            entries: log[1..].to_vec(),
-            leader_commit: 4,
-        }),
-        &mut out,
-    );
-    assert_eq!(
-        s.log().iter().copied().collect::<Vec<_>>(),
-        log[4..].to_vec()
-    );
-    assert_eq!(out.actions().last(), Some(&ack(2, 5, 5)));
 }
 
 #[test]
