@@ -295,6 +295,7 @@ pub fn guarantee(settings: &Settings) -> &'static str {
 }
 
 /// One seed's run: its outcome and how much it simulated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeedRun {
     pub failure: Option<Failure>,
     pub events: u64,
@@ -914,7 +915,7 @@ pub fn check_seeds_parallel(
     use std::sync::mpsc;
 
     let total = seeds.len();
-    let mut report = CheckReport::default();
+    let mut order = InSeedOrder::new(seeds, false);
     let next = AtomicU64::new(0);
     let (tx, rx) = mpsc::channel::<(u64, SeedRun)>();
     std::thread::scope(|scope| {
@@ -938,18 +939,119 @@ pub fn check_seeds_parallel(
             });
         }
         drop(tx);
-        let mut early = BTreeMap::new();
-        let mut due = 0;
         for (k, run) in rx {
-            early.insert(k, run);
-            while let Some(run) = early.remove(&due) {
-                progress(&run);
-                report.add(seeds.nth(due), run);
-                due += 1;
-            }
+            // Each position is sent once, by the thread that took it: never refused.
+            let _ = order.add(seeds.nth(k), run, &mut progress);
         }
     });
-    report
+    order.into_report()
+}
+
+/// Seeds' runs that arrive in any order (from threads, or from the page's workers each on a
+/// shard of the range) counted in seed order: the report is the one a single sequential run
+/// makes. With `stop_at_failure` the count ends at the first failing seed, as a hunt that stops
+/// there (the page's) reports it: every seed before it, that seed, and none after, whichever
+/// run finished first.
+#[derive(Clone, Debug)]
+pub struct InSeedOrder {
+    seeds: SeedRange,
+    stop_at_failure: bool,
+    /// Runs that came before some earlier seed's, by position in `seeds`.
+    early: BTreeMap<u64, SeedRun>,
+    /// The position of the next seed to count.
+    due: u64,
+    report: CheckReport,
+    /// The lowest failing seed received so far.
+    lowest_failure: Option<u64>,
+}
+
+impl InSeedOrder {
+    pub fn new(seeds: SeedRange, stop_at_failure: bool) -> Self {
+        InSeedOrder {
+            seeds,
+            stop_at_failure,
+            early: BTreeMap::new(),
+            due: 0,
+            report: CheckReport::default(),
+            lowest_failure: None,
+        }
+    }
+
+    /// Takes the run of `seed`, and calls `each` on every run now due, in seed order. A seed
+    /// outside the range, or one given twice, is refused: the report would not be the
+    /// sequential run's. Runs after the end (the first failure) are ignored.
+    pub fn add(
+        &mut self,
+        seed: u64,
+        run: SeedRun,
+        mut each: impl FnMut(&SeedRun),
+    ) -> Result<(), String> {
+        let k = self
+            .position(seed)
+            .ok_or_else(|| format!("seed {seed} is not one of this check's seeds"))?;
+        if k < self.due || self.early.contains_key(&k) {
+            return Err(format!("seed {seed} was run twice"));
+        }
+        if self.finished() {
+            return Ok(());
+        }
+        if run.failure.is_some() && self.lowest_failure.is_none_or(|s| seed < s) {
+            self.lowest_failure = Some(seed);
+        }
+        self.early.insert(k, run);
+        while let Some(run) = self.early.remove(&self.due) {
+            each(&run);
+            let failed = run.failure.is_some();
+            self.report.add(self.seeds.nth(self.due), run);
+            self.due += 1;
+            if failed && self.stop_at_failure {
+                // What came after the first failure is not part of the run.
+                self.early.clear();
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The position of `seed` in the range, if it is one of its seeds.
+    fn position(&self, seed: u64) -> Option<u64> {
+        let SeedRange {
+            lo, shard, shards, ..
+        } = self.seeds;
+        let offset = seed.checked_sub(lo.checked_add(shard)?)?;
+        let k = offset / shards;
+        (offset % shards == 0 && k < self.seeds.len()).then_some(k)
+    }
+
+    /// Every seed is counted, or (when stopping at a failure) the first failure is.
+    pub fn finished(&self) -> bool {
+        self.due == self.seeds.len() || (self.stop_at_failure && !self.report.failures.is_empty())
+    }
+
+    /// The lowest failing seed received so far: when stopping at a failure, no seed above it
+    /// can change the report, so whoever runs them may stop.
+    pub fn bound(&self) -> Option<u64> {
+        self.lowest_failure
+    }
+
+    /// Seeds and simulated events received so far, those still waiting for an earlier seed
+    /// included: the progress to show while the runs go on.
+    pub fn received(&self) -> (u64, u64) {
+        let waiting = self.early.values().map(|r| r.events).sum::<u64>();
+        (
+            self.report.seeds + self.early.len() as u64,
+            self.report.events + waiting,
+        )
+    }
+
+    /// The report of the seeds counted so far.
+    pub fn report(&self) -> &CheckReport {
+        &self.report
+    }
+
+    pub fn into_report(self) -> CheckReport {
+        self.report
+    }
 }
 
 /// The first seed in `seeds` at which a safety property breaks, with the violation. The tests
@@ -1060,6 +1162,109 @@ mod tests {
             check_seeds_parallel(&base, seeds, &opts, 2, |_| {})
         });
         assert_eq!(CheckReport::merge(shards), seq);
+    }
+
+    /// The page's hunt: workers each run a shard of the range in order and stop at their own
+    /// first failure; whatever order their runs arrive in, the count is the one-worker hunt's,
+    /// which stops at the range's first failing seed.
+    #[test]
+    fn shards_counted_in_seed_order_report_the_one_worker_hunt() {
+        let base = Settings {
+            bugs: vec![crate::catalog::Bug::parse("paxos-ignore-promised-value").unwrap()],
+            ..Settings::for_protocol(crate::catalog::ProtocolKind::Paxos)
+        };
+        let opts = CheckOptions::default();
+        let runs: BTreeMap<u64, SeedRun> = (1..=16)
+            .map(|seed| {
+                (
+                    seed,
+                    check_seed(
+                        &Settings {
+                            seed,
+                            ..base.clone()
+                        },
+                        &opts,
+                    ),
+                )
+            })
+            .collect();
+        let first = runs
+            .iter()
+            .find(|(_, r)| r.failure.is_some())
+            .map(|(s, _)| *s);
+        let first = first.expect("a failing seed in 1..=16");
+        assert!(
+            runs.range(first + 1..).any(|(_, r)| r.failure.is_some()),
+            "a later failure too, which must not count"
+        );
+        let one = check_seeds(&base, 1..=first, &opts, |_| {});
+        let whole = SeedRange::new(1, 16);
+        for workers in 1..=4 {
+            // What each worker runs: its shard in order, up to its first failure.
+            let mut shards: Vec<Vec<u64>> = (0..workers)
+                .map(|i| {
+                    let shard = whole.shard(i, workers).unwrap();
+                    let mut seeds: Vec<u64> = Vec::new();
+                    for s in shard.iter() {
+                        seeds.push(s);
+                        if runs[&s].failure.is_some() {
+                            break;
+                        }
+                    }
+                    seeds
+                })
+                .collect();
+            // Arrivals: the last worker's runs all come first, then the others in turn.
+            let mut arrivals: Vec<u64> = shards.pop().unwrap();
+            while shards.iter().any(|s| !s.is_empty()) {
+                for s in shards.iter_mut().filter(|s| !s.is_empty()) {
+                    arrivals.push(s.remove(0));
+                }
+            }
+            let mut order = InSeedOrder::new(whole, true);
+            let mut counted = Vec::new();
+            for s in arrivals {
+                assert!(
+                    !order.finished() || s > first,
+                    "{workers} workers: ended early"
+                );
+                order
+                    .add(s, runs[&s].clone(), |r| counted.push(r.end))
+                    .unwrap();
+            }
+            assert!(order.finished(), "{workers} workers");
+            assert_eq!(order.bound(), Some(first), "{workers} workers");
+            assert_eq!(order.report(), &one, "{workers} workers");
+            let ends: Vec<u64> = runs.range(..=first).map(|(_, r)| r.end).collect();
+            assert_eq!(counted, ends, "{workers} workers: in seed order");
+        }
+    }
+
+    #[test]
+    fn seeds_counted_in_order_are_refused_outside_the_range_or_twice() {
+        let run = || SeedRun {
+            failure: None,
+            events: 10,
+            end: SECOND,
+            unknown: false,
+        };
+        let mut order = InSeedOrder::new(SeedRange::new(5, 14).shard(1, 3).unwrap(), true);
+        // Seeds 6, 9, 12.
+        assert!(order.add(5, run(), |_| {}).is_err());
+        assert!(order.add(7, run(), |_| {}).is_err());
+        assert!(order.add(15, run(), |_| {}).is_err());
+        order.add(9, run(), |_| {}).unwrap();
+        assert_eq!(order.received(), (1, 10));
+        assert_eq!(order.report().seeds, 0, "9 waits for 6");
+        assert!(order.add(9, run(), |_| {}).is_err());
+        order.add(6, run(), |_| {}).unwrap();
+        assert!(order.add(6, run(), |_| {}).is_err());
+        assert!(!order.finished());
+        order.add(12, run(), |_| {}).unwrap();
+        assert!(order.finished());
+        assert_eq!(order.report().seeds, 3);
+        assert_eq!(order.report().events, 30);
+        assert_eq!(order.bound(), None);
     }
 
     #[test]
