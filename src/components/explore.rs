@@ -161,11 +161,16 @@ fn progress_text(hunt: bool, p: &Progress) -> String {
     };
     if hunt {
         format!(
-            "{} of {} seeds · {} events simulated · {} seeds/s · {:.1} s",
+            "{} of {} seeds · {} events simulated · {} seeds/s on {} · {:.1} s",
             thousands(p.seeds_done),
             thousands(p.seeds),
             thousands(p.states),
             rate(p.seeds_done),
+            if p.workers == 1 {
+                "1 worker".to_string()
+            } else {
+                format!("{} workers", p.workers)
+            },
             p.seconds
         )
     } else {
@@ -364,7 +369,8 @@ pub fn ExplorePanel(p: &ExploreProps) -> Html {
             progress,
             summary,
         } => html! {
-            <div class="search-result found" data-testid="explore-result" data-found="true" role="alert">
+            <div class="search-result found" data-testid="explore-result" data-found="true" role="alert"
+                data-seeds={progress.seeds_done.to_string()} data-events={progress.states.to_string()}>
                 <p><strong>{ "✗ Found: " }</strong>{ summary }</p>
                 <p class="hint">{ "It is open in the timeline: step through it with ← and →, or watch the space-time view. " }
                     <button data-testid="explore-show" onclick={p.on_show.reform(|_| ())}>{ "Show it again" }</button></p>
@@ -376,7 +382,8 @@ pub fn ExplorePanel(p: &ExploreProps) -> Html {
             progress,
             why,
         } => html! {
-            <div class="search-result clean" data-testid="explore-result" data-found="false" role="status">
+            <div class="search-result clean" data-testid="explore-result" data-found="false" role="status"
+                data-seeds={progress.seeds_done.to_string()} data-events={progress.states.to_string()}>
                 <p><strong>{ "No violation: " }</strong>{ why }</p>
                 <p class="figures">{ progress_text(*hunt, progress) }</p>
             </div>
