@@ -9,7 +9,7 @@
 //! the timeline.
 
 use gloo::timers::callback::Timeout;
-use gloo::worker::{HandlerId, Worker, WorkerScope};
+use gloo::worker::{Codec, HandlerId, Worker, WorkerScope};
 use lab_engine::check::{
     check_seed, CheckOptions, Failure, FailureKind, InSeedOrder, SeedRange, SeedRun,
 };
@@ -17,9 +17,27 @@ use lab_engine::explore::{ExploreOptions, Host, Outcome, Search, Stats};
 use lab_engine::share;
 use lab_engine::Settings;
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsValue, UnwrapThrowExt};
 
 /// How long the worker searches before it looks at its messages again, in seconds.
 const SLICE: f64 = 0.1;
+
+/// The workers' messages, as JSON text: a failing seed's actions are an internally tagged enum
+/// (`{"do": "crash", ...}`), which gloo's default encoding (bincode) cannot read back.
+pub struct Json;
+
+impl Codec for Json {
+    fn encode<I: Serialize>(input: I) -> JsValue {
+        // The messages are plain data (no maps with keys other than strings): this never fails.
+        JsValue::from_str(&serde_json::to_string(&input).expect_throw("a search message as JSON"))
+    }
+
+    fn decode<O: for<'de> Deserialize<'de>>(input: JsValue) -> O {
+        // The page and the worker are built from the same source, so they agree on the form.
+        let text = input.as_string().expect_throw("a search message is text");
+        serde_json::from_str(&text).expect_throw("a search message of this build")
+    }
+}
 
 /// What to search, with the run's settings as a link's query string (the form every part of
 /// the lab already reads and checks).
@@ -581,9 +599,15 @@ mod tests {
             }
         }
         (runs.chunks(2))
-            .map(|c| Output::Ran {
-                runs: c.to_vec(),
-                seconds: 0.0,
+            .map(|c| {
+                let out = Output::Ran {
+                    runs: c.to_vec(),
+                    seconds: 0.0,
+                };
+                // What crosses to the page ([`Json`]) reads back the same.
+                let text = serde_json::to_string(&out).unwrap();
+                assert_eq!(serde_json::from_str::<Output>(&text).unwrap(), out);
+                out
             })
             .collect()
     }

@@ -4,7 +4,7 @@
 
 use super::{App, Msg as AppMsg};
 use crate::components::explore::SearchView;
-use consensus_lab::search::{Hunt, Input, Job, Output, Searcher};
+use consensus_lab::search::{Hunt, Input, Job, Json, Output, Searcher};
 use gloo::worker::{Spawnable, WorkerBridge};
 use lab_engine::explore::ExploreOptions;
 use lab_engine::share::encode_link;
@@ -107,6 +107,7 @@ impl Search {
             .map(|(i, job)| {
                 let link = ctx.link().clone();
                 let bridge = Searcher::spawner()
+                    .encoding::<Json>()
                     .callback(move |out| {
                         link.send_message(AppMsg::Search(Msg::Heard(generation, i, out)))
                     })

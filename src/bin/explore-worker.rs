@@ -4,5 +4,6 @@
 use gloo::worker::Registrable;
 
 fn main() {
-    consensus_lab::search::Searcher::registrar().register();
+    use consensus_lab::search::{Json, Searcher};
+    Searcher::registrar().encoding::<Json>().register();
 }

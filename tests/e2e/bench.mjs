@@ -1,40 +1,46 @@
 // Browser budgets, printed (never asserted): bundle size, frame times with 9 nodes and about a
 // thousand messages in flight, a one-hour link (load time, memory, seeks, the whole-run
-// space-time view while playing), and the search worker's rates. Run by `make bench` after a
-// release build.
-import { availableParallelism } from 'node:os';
+// space-time view while playing), and the search workers' rates (Hunt on one worker and on one
+// per core). Run by `make bench` after a release build.
+import { availableParallelism, loadavg } from 'node:os';
 import { byTestId, launch, open, serve } from './harness.mjs';
 import { printBundleSizes } from './sizes.mjs';
 
 const HOUR_US = 3600 * 1e6;
 // LAB_DIST=DIR measures another build (an older one, for a before/after), dist/ otherwise.
+// LAB_ONLY=search measures only the search worker (Explore and Hunt), for quick alternate runs.
 const dir = process.env.LAB_DIST;
 const served = dir ? { serve: { dir } } : {};
-console.log(`machine:     ${availableParallelism()} cores (figures from a shared machine vary)`);
+const cores = availableParallelism();
+const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`machine:     ${cores} cores, load average ${load} (figures from a shared machine vary)`);
 
-// What a page loads at start, and the bug search's worker, loaded only when a search starts.
-await printBundleSizes(dir);
+if (process.env.LAB_ONLY !== 'search') await pageFigures();
 
-/** Frame intervals over `n` animation frames: median, p95 and max in ms, as text. */
-async function frameTimes(page, n = 300) {
-  const frames = await page.evaluate(
-    (n) =>
-      new Promise((done) => {
-        const times = [];
-        let last = performance.now();
-        const tick = (now) => {
-          times.push(now - last);
-          last = now;
-          if (times.length < n) requestAnimationFrame(tick);
-          else done(times);
-        };
-        requestAnimationFrame(tick);
-      }),
-    n,
-  );
-  frames.sort((a, b) => a - b);
-  const p = (q) => frames[Math.floor(q * (frames.length - 1))].toFixed(1);
-  return `median ${p(0.5)} ms, p95 ${p(0.95)} ms, max ${p(1)} ms`;
+async function pageFigures() {
+  // What a page loads at start, and the bug search's worker, loaded only when a search starts.
+  await printBundleSizes(dir);
+
+  /** Frame intervals over `n` animation frames: median, p95 and max in ms, as text. */
+  async function frameTimes(page, n = 300) {
+    const frames = await page.evaluate(
+      (n) =>
+        new Promise((done) => {
+          const times = [];
+          let last = performance.now();
+          const tick = (now) => {
+            times.push(now - last);
+            last = now;
+            if (times.length < n) requestAnimationFrame(tick);
+            else done(times);
+          };
+          requestAnimationFrame(tick);
+        }),
+      n,
+    );
+    frames.sort((a, b) => a - b);
+    const p = (q) => frames[Math.floor(q * (frames.length - 1))].toFixed(1);
+    return `median ${p(0.5)} ms, p95 ${p(0.95)} ms, max ${p(1)} ms`;
 }
 
 // 9 nodes, heartbeats every 5 ms over a 300-400 ms network: about a thousand messages in flight.
@@ -126,6 +132,7 @@ console.log(
 );
 await hour.browser.close();
 await site.close();
+}
 
 // Explore in the page's worker: correct Paxos on 3 nodes with the panel's budgets for Paxos,
 // to its state bound (the figures the panel shows when it stops).
@@ -137,14 +144,17 @@ const figures = await search.page.textContent('[data-testid="explore-result"] .f
 console.log(`explore:     in the page, Paxos 3 nodes, 2 proposers, 1 crash: ${figures}`);
 await search.close();
 
-// Hunt in the page's worker: 100 seeds of correct Raft under random faults, none failing.
-const hunt = await open('p=raft', served);
-await hunt.page.click('[data-testid="explore"] summary');
-await hunt.page.click(byTestId('hunt-tab'));
-await hunt.page.fill(byTestId('hunt-from'), '1');
-await hunt.page.fill(byTestId('hunt-to'), '100');
-await hunt.page.click(byTestId('hunt-start'));
-await hunt.page.waitForSelector('[data-testid="explore-result"]', { timeout: 300000 });
-const hunted = await hunt.page.textContent('[data-testid="explore-result"] .figures');
-console.log(`hunt:        in the page, correct Raft, seeds 1-100 with random faults: ${hunted}`);
-await hunt.close();
+// Hunt in the page's workers: 400 seeds of correct Raft under random faults, none failing, on
+// one worker, then on one per core (the page sees as many cores as this machine has).
+for (const n of [1, cores]) {
+  const hunt = await open('p=raft', { ...served, cores: n });
+  await hunt.page.click('[data-testid="explore"] summary');
+  await hunt.page.click(byTestId('hunt-tab'));
+  await hunt.page.fill(byTestId('hunt-from'), '1');
+  await hunt.page.fill(byTestId('hunt-to'), '400');
+  await hunt.page.click(byTestId('hunt-start'));
+  await hunt.page.waitForSelector('[data-testid="explore-result"]', { timeout: 300000 });
+  const hunted = await hunt.page.textContent('[data-testid="explore-result"] .figures');
+  console.log(`hunt:        in the page, correct Raft, seeds 1-400 with random faults: ${hunted}`);
+  await hunt.close();
+}

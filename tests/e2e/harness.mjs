@@ -171,10 +171,18 @@ export async function until(fn, { timeout = 15000, every = 100, what = 'conditio
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
-/** Opens the app with query `q` and waits for it; returns the harness pieces. */
+/**
+ * Opens the app with query `q` and waits for it; returns the harness pieces. `opts.cores`
+ * makes the page see that many cores (navigator.hardwareConcurrency).
+ */
 export async function open(q = '', opts = {}) {
   const site = await serve(opts.serve);
   const b = await launch(opts);
+  if (opts.cores) {
+    await b.page.addInitScript((n) => {
+      Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n });
+    }, opts.cores);
+  }
   await b.page.goto(site.url + (q ? `?${q}` : ''));
   await ready(b.page);
   return {
