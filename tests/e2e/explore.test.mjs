@@ -190,6 +190,38 @@ test('Hunt over every core reports what one worker reports: the lowest failing s
   assert.deepEqual(spread.got, clean.got);
 });
 
+test('Cancel stops every worker of a hunt', async () => {
+  const app = await open('p=raft', { ...strict, cores: 2 });
+  try {
+    const { page, problems } = app;
+    const closed = [];
+    const workers = [];
+    page.on('worker', (w) => {
+      workers.push(w);
+      w.on('close', () => closed.push(w));
+    });
+    await openPanel(page);
+    await page.click(byTestId('hunt-tab'));
+    await page.fill(byTestId('hunt-from'), '1');
+    await page.fill(byTestId('hunt-to'), '100000');
+    await page.click(byTestId('hunt-start'));
+    const seeds = async () => Number(await page.getAttribute(byTestId('explore-progress'), 'data-seeds'));
+    await until(async () => (await page.$(byTestId('explore-progress'))) && (await seeds()) > 4, {
+      what: 'the hunt to report seeds',
+      timeout: 30000,
+    });
+    assert.match(await page.textContent(byTestId('explore-progress')), /of 100,000 seeds .* on 2 workers/);
+    await page.click(byTestId('explore-cancel'));
+    const result = await until(() => page.$(byTestId('explore-result')), { what: 'the hunt to stop' });
+    assert.match(await result.textContent(), /cancelled/);
+    await until(() => closed.length === 2, { what: 'both workers to end' });
+    assert.equal(workers.length, 2);
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});
+
 test('Bad budgets are refused with a reason, and the panel reads on a phone and in the dark', async () => {
   const app = await open('p=raft&n=3', { ...strict, viewport: { width: 390, height: 844 } });
   try {
