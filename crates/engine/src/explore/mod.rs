@@ -601,6 +601,11 @@ struct Scratch<P: Model> {
     /// `--symmetry`: a value renamed by the k-th renaming, by its kind ([`Part`]), number
     /// and k: the renamed value's number and content hash.
     renamed: HashMap<(Part, u32, u16), (u32, u64), FxBuild>,
+    /// Bounded delay: message number `m` with node `i`'s hold bit set (or cleared), keyed
+    /// `m << 6 | i << 1 | set`, as [`Tables::hold`] found it. A value keeps its number, so this
+    /// is the number interning would give, without cloning, hashing and looking the message
+    /// up again for every message in flight of every successor.
+    held: HashMap<u64, u32, FxBuild>,
 }
 
 /// The kinds of values a state row numbers, for [`Scratch::renamed`].
@@ -620,6 +625,7 @@ impl<P: Model> Default for Scratch<P> {
             scratch: Vec::new(),
             handled: HashMap::default(),
             renamed: HashMap::default(),
+            held: HashMap::default(),
         }
     }
 }
@@ -763,7 +769,8 @@ impl<P: Model> Tables<P> {
             let mut out = Out::new(false);
             slot.state = Some(self.proto.on_start(id, &slot.durable, &mut out));
             let armed = self.effects(id, &mut slot, out, &mut msgs, &mut Vec::new(), 0);
-            self.hold(id, slot.timers.is_empty(), armed, &mut msgs);
+            let memo = &mut HashMap::default();
+            self.hold(memo, id, slot.timers.is_empty(), armed, &mut msgs);
             row[id.idx()] = self.slots.intern(slot);
         }
         let mut checker = P::Checker::default();
@@ -880,27 +887,39 @@ impl<P: Model> Tables<P> {
         msgs.extend_from_slice(&done.sent);
         replies.extend_from_slice(&done.replies);
         if let Some(armed) = done.armed {
-            self.hold(node, done.timers_empty, armed, msgs);
+            self.hold(&mut sc.held, node, done.timers_empty, armed, msgs);
         }
         (node, done.slot)
     }
 
     /// Bounded delay: a node that armed a timer makes every message now in flight (those it
     /// just sent included) hold its timers back until they arrive. A node with no timer left
-    /// is held by nothing, so its bit is cleared and equal states stay equal.
-    fn hold(&self, node: NodeId, timers_empty: bool, armed: bool, msgs: &mut [u32]) {
+    /// is held by nothing, so its bit is cleared and equal states stay equal. `memo` keeps
+    /// what each message became ([`Scratch::held`]).
+    fn hold(
+        &self,
+        memo: &mut HashMap<u64, u32, FxBuild>,
+        node: NodeId,
+        timers_empty: bool,
+        armed: bool,
+        msgs: &mut [u32],
+    ) {
         let bit = 1u32 << node.idx();
         let set = armed && !timers_empty;
         if self.opts.asynchronous || !(set || timers_empty) {
             return;
         }
         for m in msgs.iter_mut() {
-            let e = self.msgs.get(*m);
-            if (e.holds & bit != 0) != set {
+            let key = (u64::from(*m) << 6) | ((node.idx() as u64) << 1) | u64::from(set);
+            *m = *memo.entry(key).or_insert_with(|| {
+                let e = self.msgs.get(*m);
+                if (e.holds & bit != 0) == set {
+                    return *m;
+                }
                 let mut e = e.clone();
                 e.holds ^= bit;
-                *m = self.msgs.intern(e);
-            }
+                self.msgs.intern(e)
+            });
         }
     }
 
@@ -1072,7 +1091,7 @@ impl<P: Model> Tables<P> {
                 let mut slot = self.slots.get(row[id.idx()]).clone();
                 slot.state = None;
                 slot.timers.clear();
-                self.hold(id, true, false, &mut msgs);
+                self.hold(&mut sc.held, id, true, false, &mut msgs);
                 spent.crashes += 1;
                 changed = Some((id, self.slots.intern(slot)));
             }
@@ -1081,7 +1100,7 @@ impl<P: Model> Tables<P> {
                 let mut out = Out::new(false);
                 slot.state = Some(self.proto.on_start(id, &slot.durable, &mut out));
                 let armed = self.effects(id, &mut slot, out, &mut msgs, &mut replies, 0);
-                self.hold(id, slot.timers.is_empty(), armed, &mut msgs);
+                self.hold(&mut sc.held, id, slot.timers.is_empty(), armed, &mut msgs);
                 changed = Some((id, self.slots.intern(slot)));
             }
             Move::Request(id) => {
@@ -1092,7 +1111,7 @@ impl<P: Model> Tables<P> {
                 self.proto
                     .on_request(s, request(u64::from(spent.requests)), &mut out);
                 let armed = self.effects(id, &mut slot, out, &mut msgs, &mut replies, 0);
-                self.hold(id, slot.timers.is_empty(), armed, &mut msgs);
+                self.hold(&mut sc.held, id, slot.timers.is_empty(), armed, &mut msgs);
                 changed = Some((id, self.slots.intern(slot)));
             }
             Move::Reconfigure(leader, k) => {
@@ -1102,7 +1121,7 @@ impl<P: Model> Tables<P> {
                 let s = slot.state.as_mut().expect("changes go to a live leader");
                 self.proto.on_reconfigure(s, &self.changes[k], &mut out);
                 let armed = self.effects(leader, &mut slot, out, &mut msgs, &mut replies, 0);
-                self.hold(leader, slot.timers.is_empty(), armed, &mut msgs);
+                self.hold(&mut sc.held, leader, slot.timers.is_empty(), armed, &mut msgs);
                 changed = Some((leader, self.slots.intern(slot)));
             }
         }
