@@ -1121,7 +1121,13 @@ impl<P: Model> Tables<P> {
                 let s = slot.state.as_mut().expect("changes go to a live leader");
                 self.proto.on_reconfigure(s, &self.changes[k], &mut out);
                 let armed = self.effects(leader, &mut slot, out, &mut msgs, &mut replies, 0);
-                self.hold(&mut sc.held, leader, slot.timers.is_empty(), armed, &mut msgs);
+                self.hold(
+                    &mut sc.held,
+                    leader,
+                    slot.timers.is_empty(),
+                    armed,
+                    &mut msgs,
+                );
                 changed = Some((leader, self.slots.intern(slot)));
             }
         }
