@@ -13,12 +13,21 @@ pub struct EventLogProps {
     pub lines: Shared<Vec<LogLine>>,
     pub filter: LogFilter,
     pub nodes: usize,
+    /// The clock runs: fewer lines, see [`SHOWN_PLAYING`].
+    pub playing: bool,
     pub on_filter: Callback<LogFilter>,
     /// Go to the moment right after this event.
     pub on_seek_event: Callback<u64>,
 }
 
 const CATEGORIES: [&str; 5] = ["message", "timer", "request", "loss", "action"];
+
+/// The newest lines shown: about fifteen screens of the panel when the clock stands still.
+const SHOWN: usize = 120;
+/// While the clock runs, five screens: a fast run replaces dozens of lines every frame, each a
+/// handful of elements, and nobody reads that far down a list that moves; pausing brings the
+/// rest back.
+const SHOWN_PLAYING: usize = 40;
 
 #[function_component]
 pub fn EventLog(p: &EventLogProps) -> Html {
@@ -29,7 +38,7 @@ pub fn EventLog(p: &EventLogProps) -> Html {
         .rev()
         .filter(|l| f.node.is_none() || l.node == f.node)
         .filter(|l| f.category.as_deref().is_none_or(|c| c == l.category))
-        .take(120);
+        .take(if p.playing { SHOWN_PLAYING } else { SHOWN });
     let on_node = {
         let f = f.clone();
         p.on_filter.reform(move |e: Event| {
