@@ -59,6 +59,18 @@ pub fn EventLog(p: &EventLogProps) -> Html {
             }
         })
     };
+    // One listener for the list rather than one per line: a line says which event it is.
+    let on_click = {
+        let seek = p.on_seek_event.clone();
+        Callback::from(move |e: MouseEvent| {
+            let line = e
+                .target_dyn_into::<web_sys::Element>()
+                .and_then(|t| t.closest("li[data-event]").ok().flatten());
+            if let Some(k) = line.and_then(|l| l.get_attribute("data-event")?.parse().ok()) {
+                seek.emit(k);
+            }
+        })
+    };
     html! {
         <section class="panel log" data-testid="event-log" aria-label="event log">
             <h2>{ "Events" }
@@ -71,16 +83,25 @@ pub fn EventLog(p: &EventLogProps) -> Html {
                     { for CATEGORIES.iter().map(|c| html! { <option value={*c} selected={f.category.as_deref() == Some(*c)}>{ *c }</option> }) }
                 </select>
             </h2>
-            <ol>
+            <ol onclick={on_click}>
                 { for shown.map(|l| {
-                    let k = l.index;
-                    html! {
-                        <li key={k} class={classes!(l.category, l.violation.then_some("violation"))} data-event={k.to_string()}
-                            title="go to this event" onclick={p.on_seek_event.reform(move |_| k)}>
+                    let class = classes!(l.category, l.violation.then_some("violation"));
+                    let event = l.index.to_string();
+                    let inner = html! {
+                        <>
                             <span class="t">{ fmt_time(l.time) }</span>
                             <span class="h">{ &l.headline }</span>
                             { for l.lines.iter().map(|x| html! { <span class="n">{ x }</span> }) }
-                        </li>
+                        </>
+                    };
+                    // Playing, a few new lines arrive at the top each frame: keyed, the others
+                    // stay as they are. Standing still, a seek or a step changes every line:
+                    // unkeyed, each element is kept and only its text changes, instead of every
+                    // line being torn down and built again.
+                    if p.playing {
+                        html! { <li key={l.index} {class} data-event={event} title="go to this event">{ inner }</li> }
+                    } else {
+                        html! { <li {class} data-event={event} title="go to this event">{ inner }</li> }
                     }
                 }) }
             </ol>
