@@ -385,7 +385,7 @@ impl App {
                         suggested={ExploreOptions::for_protocol(settings.protocol)} state={self.search.view.clone()}
                         on_explore={cb.explore.clone()} on_hunt={cb.hunt.clone()}
                         on_cancel={cb.cancel_search.clone()} on_show={cb.show_found.clone()} />
-                    <EventLog {lines} filter={p.filter().clone()} nodes={settings.nodes}
+                    <EventLog {lines} filter={p.filter().clone()} nodes={settings.nodes} playing={p.playing()}
                         on_filter={cb.filter.clone()} on_seek_event={cb.seek_event.clone()} />
                 </aside>
                 if self.help {

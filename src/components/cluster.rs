@@ -307,7 +307,7 @@ pub fn Cluster(props: &ClusterProps) -> Html {
                 aria-label={format!("cluster of {n} nodes at {}", lab_engine::time::fmt_time(props.snap.now))}>
                 { ring(props, layout, *hovered, &on_hover) }
             </svg>
-            <MessagesCanvas snap={props.snap.clone()} layout={layout.clone()} protocol={props.protocol} />
+            <MessagesCanvas snap={props.snap.clone()} layout={layout.clone()} protocol={props.protocol} {size} />
             { badges }
         </div>
     }
@@ -856,6 +856,10 @@ pub struct MessagesCanvasProps {
     pub snap: Shared<Snapshot>,
     pub layout: Layout,
     pub protocol: ProtocolKind,
+    /// The SVG's measured box, which the canvas covers (the stylesheet lays it over the
+    /// cluster's box, which is the SVG's): reading the canvas's own size
+    /// would force a layout of the whole page in the middle of every frame.
+    pub size: (f64, f64),
 }
 
 /// A canvas laid over the ring that paints the messages when there are too many for SVG.
@@ -863,13 +867,25 @@ pub struct MessagesCanvasProps {
 #[function_component]
 pub fn MessagesCanvas(props: &MessagesCanvasProps) -> Html {
     let canvas = use_node_ref();
+    // Whether the canvas holds dots: a quiet cluster (the usual case) then costs nothing.
+    let painted = use_mut_ref(|| false);
     {
         let canvas = canvas.clone();
         use_effect_with(
-            (props.snap.clone(), props.layout.clone(), props.protocol),
-            move |(snap, layout, protocol)| {
+            (
+                props.snap.clone(),
+                props.layout.clone(),
+                props.protocol,
+                props.size,
+            ),
+            move |(snap, layout, protocol, size)| {
+                let busy = snap.messages.len() > BUSY;
+                if !busy && !*painted.borrow() {
+                    return;
+                }
                 if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                    paint_messages(&c, snap, layout, *protocol);
+                    paint_messages(&c, *size, snap, layout, *protocol);
+                    *painted.borrow_mut() = busy;
                 }
             },
         );
@@ -892,12 +908,12 @@ pub const KIND_COLOURS: [&str; 13] = [
 /// CSS pixel), when there are too many for SVG elements; clears it otherwise.
 fn paint_messages(
     canvas: &web_sys::HtmlCanvasElement,
+    (w, h): (f64, f64),
     snap: &Snapshot,
     layout: &Layout,
     protocol: ProtocolKind,
 ) {
     use wasm_bindgen::JsCast;
-    let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
     let (pw, ph) = ((w * ratio) as u32, (h * ratio) as u32);
     if canvas.width() != pw || canvas.height() != ph {

@@ -13,12 +13,21 @@ pub struct EventLogProps {
     pub lines: Shared<Vec<LogLine>>,
     pub filter: LogFilter,
     pub nodes: usize,
+    /// The clock runs: fewer lines, see [`SHOWN_PLAYING`].
+    pub playing: bool,
     pub on_filter: Callback<LogFilter>,
     /// Go to the moment right after this event.
     pub on_seek_event: Callback<u64>,
 }
 
 const CATEGORIES: [&str; 5] = ["message", "timer", "request", "loss", "action"];
+
+/// The newest lines shown: about fifteen screens of the panel when the clock stands still.
+const SHOWN: usize = 120;
+/// While the clock runs, five screens: a fast run replaces dozens of lines every frame, each a
+/// handful of elements, and nobody reads that far down a list that moves; pausing brings the
+/// rest back.
+const SHOWN_PLAYING: usize = 40;
 
 #[function_component]
 pub fn EventLog(p: &EventLogProps) -> Html {
@@ -29,7 +38,7 @@ pub fn EventLog(p: &EventLogProps) -> Html {
         .rev()
         .filter(|l| f.node.is_none() || l.node == f.node)
         .filter(|l| f.category.as_deref().is_none_or(|c| c == l.category))
-        .take(120);
+        .take(if p.playing { SHOWN_PLAYING } else { SHOWN });
     let on_node = {
         let f = f.clone();
         p.on_filter.reform(move |e: Event| {
@@ -50,6 +59,18 @@ pub fn EventLog(p: &EventLogProps) -> Html {
             }
         })
     };
+    // One listener for the list rather than one per line: a line says which event it is.
+    let on_click = {
+        let seek = p.on_seek_event.clone();
+        Callback::from(move |e: MouseEvent| {
+            let line = e
+                .target_dyn_into::<web_sys::Element>()
+                .and_then(|t| t.closest("li[data-event]").ok().flatten());
+            if let Some(k) = line.and_then(|l| l.get_attribute("data-event")?.parse().ok()) {
+                seek.emit(k);
+            }
+        })
+    };
     html! {
         <section class="panel log" data-testid="event-log" aria-label="event log">
             <h2>{ "Events" }
@@ -62,12 +83,15 @@ pub fn EventLog(p: &EventLogProps) -> Html {
                     { for CATEGORIES.iter().map(|c| html! { <option value={*c} selected={f.category.as_deref() == Some(*c)}>{ *c }</option> }) }
                 </select>
             </h2>
-            <ol>
+            <ol onclick={on_click}>
                 { for shown.map(|l| {
-                    let k = l.index;
+                    let class = classes!(l.category, l.violation.then_some("violation"));
+                    let event = l.index.to_string();
+                    // Keyed: while playing, a few new lines arrive at the top each frame and
+                    // the others stay. (A seek changes every line; patching each in place
+                    // measured slower than building the list again.)
                     html! {
-                        <li key={k} class={classes!(l.category, l.violation.then_some("violation"))} data-event={k.to_string()}
-                            title="go to this event" onclick={p.on_seek_event.reform(move |_| k)}>
+                        <li key={l.index} {class} data-event={event} title="go to this event">
                             <span class="t">{ fmt_time(l.time) }</span>
                             <span class="h">{ &l.headline }</span>
                             { for l.lines.iter().map(|x| html! { <span class="n">{ x }</span> }) }

@@ -79,3 +79,30 @@ test('manual scheduling: nothing happens until the user picks the next message o
     await app.close();
   }
 });
+
+test('a click on a line of the event log goes to that event, paused or playing', async () => {
+  const app = await open('t=1s');
+  try {
+    const { page, problems } = app;
+    const line = page.locator(`${byTestId('event-log')} li`).nth(4);
+    const k = Number(await line.getAttribute('data-event'));
+    // On the headline, not the line itself: the list has one listener for all its lines.
+    await line.locator('.h').click();
+    await until(async () => (await events(page)) === k, { what: `the moment after event ${k}` });
+    assert.equal(await page.getAttribute(`${byTestId('event-log')} li >> nth=0`, 'data-event'), String(k));
+    // Playing, the lines are keyed and new ones arrive at the top: a click still finds its event.
+    await page.click(byTestId('play'));
+    await until(async () => (await events(page)) > k + 20, { what: 'the run plays on' });
+    // Read and clicked in one go: while the run plays the list moves under any slower hand.
+    const j = await page.evaluate(() => {
+      const li = document.querySelectorAll('[data-testid="event-log"] li')[2];
+      li.querySelector('.t').click();
+      return Number(li.dataset.event);
+    });
+    await until(async () => (await events(page)) === j, { what: `the moment after event ${j}` });
+    assert.equal(await page.getAttribute(byTestId('play'), 'aria-pressed'), 'false');
+    assert.deepEqual(problems, []);
+  } finally {
+    await app.close();
+  }
+});

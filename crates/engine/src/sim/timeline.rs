@@ -110,16 +110,21 @@ impl<P: Model> Simulation<P> {
     }
 
     /// Runs on from the horizon to `t`. Only the events the log will show need sentences, and
-    /// writing them costs more than running the event: a long stretch (opening a link to the
-    /// end of an hour) runs silently, then its last events are replayed, narrated, from the
+    /// writing them costs more than running the event: the first events are narrated as they
+    /// run, as many as the log holds; past those, a long stretch (opening a link to the end of
+    /// an hour) runs silently, then its last events are replayed, narrated, from the
     /// checkpoint before them.
     fn run_on(&mut self, t: Time) {
         let (start, narrating) = (self.world.events, self.narrating);
+        let short = start + LOG_LINES as u64;
+        while self.world.events < short && self.next_event_time().is_some_and(|nt| nt <= t) {
+            self.step();
+        }
         self.narrating = false;
         self.run_until(t);
         self.narrating = narrating;
         let k = self.world.events;
-        if narrating && k - start > LOG_LINES as u64 {
+        if narrating && k > short {
             let now = self.world.now;
             self.restore_before(k);
             self.replay_to(k);
@@ -256,24 +261,35 @@ mod tests {
     }
 
     #[test]
-    fn running_on_silently_ends_with_the_log_a_narrated_run_writes() {
-        // Every event narrated, as playing does.
-        let mut narrated = sim();
-        narrated.run_until(20 * SECOND);
-        // Opening a link at 20 s: the run goes on silently, then the log is refilled.
-        let mut opened = sim();
-        opened.seek_time(20 * SECOND);
-        assert!(opened.events() > CHECKPOINT_EVERY + LOG_LINES as u64);
-        assert_eq!(
-            (opened.events(), opened.now(), opened.trace_hash()),
-            (narrated.events(), narrated.now(), narrated.trace_hash())
-        );
-        assert_eq!(
-            opened.log().collect::<Vec<_>>(),
-            narrated.log().collect::<Vec<_>>()
-        );
-        assert_eq!(opened.history().markers, narrated.history().markers);
-        assert!(opened.violations().eq(narrated.violations()));
+    fn running_on_ends_with_the_log_a_narrated_run_writes() {
+        // Opening a link: a stretch shorter than the log (whose every line must be written, a
+        // link to t=1s once showed an empty log), one just longer, and one long enough to run
+        // past a checkpoint silently before the log is refilled.
+        for (t, at_least, at_most) in [
+            (SECOND, 1, LOG_LINES as u64),
+            (2 * SECOND, LOG_LINES as u64 + 1, CHECKPOINT_EVERY),
+            (20 * SECOND, CHECKPOINT_EVERY + LOG_LINES as u64, u64::MAX),
+        ] {
+            // Every event narrated, as playing does.
+            let mut narrated = sim();
+            narrated.run_until(t);
+            let mut opened = sim();
+            opened.seek_time(t);
+            let k = opened.events();
+            assert!((at_least..=at_most).contains(&k), "{k} events by {t}");
+            assert_eq!(
+                (k, opened.now(), opened.trace_hash()),
+                (narrated.events(), narrated.now(), narrated.trace_hash())
+            );
+            assert_eq!(
+                opened.log().collect::<Vec<_>>(),
+                narrated.log().collect::<Vec<_>>(),
+                "the log at {t}"
+            );
+            assert_eq!(opened.log().count() as u64, k.min(LOG_LINES as u64));
+            assert_eq!(opened.history().markers, narrated.history().markers);
+            assert!(opened.violations().eq(narrated.violations()));
+        }
     }
 
     #[test]
