@@ -114,6 +114,10 @@ impl AnySim {
     pub fn trace_hash(&self) -> u64 {
         each!(self, s => s.trace_hash())
     }
+    /// See [`Simulation::drop_checkpoints`].
+    pub fn drop_checkpoints(&mut self) -> usize {
+        each!(self, s => s.drop_checkpoints())
+    }
     pub fn step(&mut self) -> Option<StepReport> {
         each!(self, s => s.step())
     }

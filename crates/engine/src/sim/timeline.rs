@@ -139,6 +139,15 @@ impl<P: Model> Simulation<P> {
         }
     }
 
+    /// Forgets every checkpoint but the start's and says how many there were: `lab bench`
+    /// weighs them so. Seeking still works, replaying from the start.
+    pub fn drop_checkpoints(&mut self) -> usize {
+        let n = self.checkpoints.len();
+        self.checkpoints.truncate(1);
+        self.checkpoints.shrink_to_fit();
+        n
+    }
+
     /// Adds a narrated event to the log, forgetting the oldest beyond [`LOG_LINES`].
     pub(super) fn log_event(&mut self, r: &StepReport, changed: &[NodeId], is_action: bool) {
         let (record, violations) = (&r.record, &r.violations);
