@@ -4,7 +4,7 @@
 //! the last narrated events.
 
 use super::history::{EventKind, Marker, MarkerKind};
-use super::{Simulation, StepReport};
+use super::{push_tight, Simulation, StepReport};
 use crate::catalog::Model;
 use crate::node::{NodeId, Time};
 
@@ -42,24 +42,31 @@ impl<P: Model> Simulation<P> {
             return;
         }
         if after.leader && (!before.leader || before.term != after.term) {
-            self.history.markers.push(Marker {
-                event: self.world.events + 1,
-                time: self.world.now,
-                kind: MarkerKind::Leader {
-                    node: id,
-                    term: after.term,
+            push_tight(
+                &mut self.history.markers,
+                Marker {
+                    event: self.world.events + 1,
+                    time: self.world.now,
+                    kind: MarkerKind::Leader {
+                        node: id,
+                        term: after.term,
+                    },
                 },
-            });
+            );
         }
         if after.committed > self.world.committed_max {
             self.world.committed_max = after.committed;
-            self.history.markers.push(Marker {
-                event: self.world.events + 1,
-                time: self.world.now,
-                kind: MarkerKind::Commit {
-                    committed: after.committed,
+            // A marker per commit: the list grows as long as the logs, so without doubling.
+            push_tight(
+                &mut self.history.markers,
+                Marker {
+                    event: self.world.events + 1,
+                    time: self.world.now,
+                    kind: MarkerKind::Commit {
+                        committed: after.committed,
+                    },
                 },
-            });
+            );
         }
     }
 
