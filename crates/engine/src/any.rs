@@ -63,7 +63,7 @@ impl AnySim {
             version: share::TRACE_VERSION,
             settings: self.settings().clone(),
             actions: h.actions.clone(),
-            events: h.events.clone(),
+            events: h.events.iter().collect(),
             now: self.now(),
         };
         serde_json::to_string(&t).expect("traces serialize")

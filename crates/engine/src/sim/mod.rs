@@ -587,7 +587,7 @@ impl<P: Model> Simulation<P> {
             .is_ok();
         self.record_client_events(index, new_event);
         if new_event {
-            push_tight(&mut self.history.events, record);
+            self.history.events.push(record);
             for v in &violations {
                 self.history.violations.push(ViolationRecord {
                     event: index,

@@ -264,8 +264,10 @@ mod tests {
         let (k, t) = s.horizon();
         s.seek_time(SECOND);
         assert!(s.events() < k && s.now() == SECOND);
-        assert!(s.history().events[..s.events() as usize]
-            .iter()
+        assert!(s
+            .history()
+            .events
+            .range(0..s.events() as usize)
             .all(|e| e.time <= SECOND));
         s.seek_time(3 * SECOND);
         assert!(s.horizon().1 > t && s.now() == 3 * SECOND);
