@@ -294,6 +294,40 @@ mod tests {
         assert!(opened.violations().eq(narrated.violations()));
     }
 
+    /// Requests live beside the world: a request made in a changed past takes the id one of the
+    /// forgotten future had, with its own contents, as in a run that never had that future.
+    #[test]
+    fn a_request_made_in_a_changed_past_is_the_one_remembered() {
+        use crate::sim::history::Action;
+        let settings = Settings {
+            request_every: Some(100 * crate::node::MS),
+            ..Settings::for_protocol(ProtocolKind::Raft)
+        };
+        let mut s = Simulation::<Raft>::new(settings.clone());
+        s.run_until(5 * SECOND);
+        s.seek_time(2 * SECOND);
+        // A follower redirects it, and the client resends it as the list holds it.
+        let follower = NodeId::all(5)
+            .find(|&id| !s.progress(id).leader)
+            .expect("followers");
+        s.apply(Action::Request {
+            node: follower,
+            delta: 1000,
+        })
+        .unwrap();
+        s.run_until(5 * SECOND);
+        let mut fresh = Simulation::<Raft>::replay(settings, s.history().actions.clone());
+        fresh.run_until(5 * SECOND);
+        let values = |s: &Simulation<Raft>| -> Vec<Option<i64>> {
+            NodeId::all(5)
+                .map(|id| s.node(id).map(|n| n.value))
+                .collect()
+        };
+        assert!(values(&s).iter().flatten().any(|&v| v >= 1000));
+        assert_eq!(values(&s), values(&fresh));
+        assert_eq!(s.trace_hash(), fresh.trace_hash());
+    }
+
     #[test]
     fn markers_are_recorded_once_however_often_a_moment_is_revisited() {
         let mut s = sim();

@@ -3,7 +3,7 @@
 
 use imbl::Vector;
 use lab_engine::invariants::raft::RaftChecker;
-use lab_engine::invariants::{CheckCtx, Checker, Violation};
+use lab_engine::invariants::{CheckCtx, Checker, Requests, Violation};
 use lab_engine::node::{NodeId, Out, Protocol, Reply, Request};
 use lab_engine::protocols::machine::Reads;
 use lab_engine::protocols::raft::{
@@ -84,7 +84,7 @@ fn violations(
         durable: &durable,
         changed: &changed,
         replies,
-        requests: &imbl::OrdMap::new(),
+        requests: &Requests::default(),
     })
 }
 
@@ -426,7 +426,7 @@ fn a_lease_held_while_a_later_term_has_a_leader_is_caught() {
                 durable: &durable,
                 changed: &[NodeId(1), NodeId(2), NodeId(3)],
                 replies: &[],
-                requests: &imbl::OrdMap::new(),
+                requests: &Requests::default(),
             })
             .into_iter()
             .map(|v| (v.invariant, v.nodes))
@@ -487,7 +487,7 @@ fn overlap(c: &mut RaftChecker, nodes: &[RaftState]) -> Vec<Violation> {
         durable: &durable,
         changed: &all,
         replies: &[],
-        requests: &imbl::OrdMap::new(),
+        requests: &Requests::default(),
     })
     .into_iter()
     .filter(|v| v.invariant == "Configuration Overlap")
