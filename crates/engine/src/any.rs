@@ -63,7 +63,7 @@ impl AnySim {
             version: share::TRACE_VERSION,
             settings: self.settings().clone(),
             actions: h.actions.clone(),
-            events: h.events.clone(),
+            events: h.events.iter().collect(),
             now: self.now(),
         };
         serde_json::to_string(&t).expect("traces serialize")
@@ -113,6 +113,10 @@ impl AnySim {
     }
     pub fn trace_hash(&self) -> u64 {
         each!(self, s => s.trace_hash())
+    }
+    /// See [`Simulation::drop_checkpoints`].
+    pub fn drop_checkpoints(&mut self) -> usize {
+        each!(self, s => s.drop_checkpoints())
     }
     pub fn step(&mut self) -> Option<StepReport> {
         each!(self, s => s.step())

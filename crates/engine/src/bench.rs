@@ -132,6 +132,29 @@ pub fn run(m: &dyn Meter, hours: u64, cores: usize) -> Result<String, String> {
         "seek+log:    seek with the narrated event log rebuilt: {:.2} ms",
         (m.seconds() - t0) * 1e3
     );
+    // Where the hour's memory goes: the history weighed by copying it (a copy has none of the
+    // slack its vectors grew), the checkpoints by freeing them, the live world (logs, checker,
+    // requests, in flight) as what is left.
+    let a = m.allocated();
+    let copy = sim.history().events.clone();
+    let events_bytes = m.allocated().saturating_sub(a);
+    drop(copy);
+    let a = m.allocated();
+    let copy = sim.history().clone();
+    let history_bytes = m.allocated().saturating_sub(a);
+    drop(copy);
+    let a = m.allocated();
+    let checkpoints = sim.drop_checkpoints();
+    let checkpoint_bytes = a.saturating_sub(m.allocated());
+    let _ = writeln!(
+        out,
+        "held:        events {:.1} MB, rest of the history {:.1} MB, {checkpoints} checkpoints \
+         {:.1} MB, the live world and the rest {:.1} MB",
+        mb(events_bytes),
+        mb(history_bytes.saturating_sub(events_bytes)),
+        mb(checkpoint_bytes),
+        mb(held.saturating_sub(history_bytes + checkpoint_bytes))
+    );
     drop(sim);
 
     // Opening a link to the end of the run, as the page does (narration on): the run goes on

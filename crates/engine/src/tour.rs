@@ -975,7 +975,7 @@ mod tests {
         let (a, b) = (story.chapters[0].moment, story.chapters[1].moment);
         // "run until 1s" pauses after its last event; "step" pauses between events.
         assert_eq!(a.time, 1000 * MS);
-        assert!(sim.history().events[a.event as usize - 1].time < a.time);
+        assert!(sim.history().events.get(a.event as usize - 1).unwrap().time < a.time);
         sim.seek_event(0);
         seek(&mut sim, a);
         assert_eq!((sim.events(), sim.now()), (a.event, a.time));

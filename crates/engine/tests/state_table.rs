@@ -22,18 +22,14 @@ fn raft() -> Raft {
 }
 
 fn entry(term: u64, id: u64, delta: i64) -> Entry {
-    Entry {
-        term,
-        request: Request::counter(id, delta),
-        config: None,
-    }
+    Entry::new(term, Request::counter(id, delta))
 }
 
 fn raft_node(r: &Raft, id: u8, term: u64, log: &[Entry]) -> RaftState {
     let durable = RaftDurable {
         current_term: term,
         voted_for: None,
-        log: log.iter().copied().collect::<Vector<_>>(),
+        log: log.iter().cloned().collect::<Vector<_>>(),
         snapshot: None,
     };
     r.on_start(NodeId(id), &durable, &mut Out::new(false))

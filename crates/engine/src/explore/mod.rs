@@ -50,7 +50,7 @@ mod state;
 mod symmetry;
 
 use crate::catalog::{Model, ProtocolKind, Settings};
-use crate::invariants::{CheckCtx, Checker, Violation};
+use crate::invariants::{CheckCtx, Checker, Requests, Violation};
 use crate::node::{
     ConfChange, Effect, Message, NodeId, Out, Protocol, Reply, Request, TimerKind, MS,
 };
@@ -574,7 +574,7 @@ struct Tables<P: Model> {
     msgs: Interner<Envelope<P::Msg>>,
     checkers: Interner<P::Checker>,
     /// The client requests issued after k requests, as the checker sees them.
-    requests: Vec<imbl::OrdMap<u64, Request>>,
+    requests: Vec<Requests>,
     /// The renamings states are reduced by (`--symmetry`).
     sym: Option<Sym<P>>,
     /// The membership changes a leader may be offered (`--reconfigs`), in the order tried.
@@ -676,10 +676,10 @@ impl<P: Symmetry> Explorer<P> {
         } else {
             Vec::new()
         };
-        let mut requests = vec![imbl::OrdMap::new()];
+        let mut requests = vec![Requests::default()];
         for k in 1..=u64::from(opts.requests) {
             let mut m = requests.last().cloned().unwrap_or_default();
-            m.insert(k, request(k));
+            m.record(request(k));
             requests.push(m);
         }
         Ok(Explorer {

@@ -89,21 +89,23 @@ fn ended(sim: &AnySim, span: MessageSpan) -> Arrow {
 pub fn arrows(sim: &AnySim, snap: &Snapshot, t0: Time, t1: Time, keep: Option<MsgId>) -> Arrows {
     let t1 = t1.min(snap.now);
     let h = sim.history();
-    let events = &h.events[h.ending_between(t0, t1)];
+    let events = h.ending_between(t0, t1);
     let in_window = |m: &MessageSpan| m.end > t0 && m.sent <= t1;
     // Counted before anything is built: a whole minute of a busy run is a million messages.
-    let count = events
-        .iter()
-        .filter_map(|e| h.ended(e))
+    let count = h
+        .events
+        .range(events.clone())
+        .filter_map(|e| h.ended(&e))
         .filter(in_window)
         .count();
     let every = stride_for(count + snap.messages.len());
     let kept = |id: MsgId| id % every == 0 || Some(id) == keep;
     let flying = flying(sim, snap, t1, kept);
     let in_air: BTreeSet<MsgId> = flying.iter().map(|a| a.span.id).collect();
-    let mut list: Vec<Arrow> = events
-        .iter()
-        .filter_map(|e| h.ended(e))
+    let mut list: Vec<Arrow> = h
+        .events
+        .range(events)
+        .filter_map(|e| h.ended(&e))
         .filter(|m| in_window(m) && kept(m.id) && !in_air.contains(&m.id))
         .map(|m| ended(sim, m))
         .collect();
@@ -165,8 +167,9 @@ impl WholeRun {
     /// Starts over at event `k` with the stride its messages need.
     fn rebuild(&mut self, run: u64, sim: &AnySim, k: u64) {
         let h = sim.history();
-        let count = h.events[..k as usize]
-            .iter()
+        let count = h
+            .events
+            .range(0..k as usize)
             .filter(|e| h.ended(e).is_some())
             .count();
         *self = WholeRun {
@@ -182,8 +185,8 @@ impl WholeRun {
     /// outgrows [`MAX_ARROWS`].
     fn scan(&mut self, sim: &AnySim, k: u64) {
         let h = sim.history();
-        for (i, e) in h.events[self.upto as usize..k as usize].iter().enumerate() {
-            match h.ended(e) {
+        for (i, e) in h.events.range(self.upto as usize..k as usize).enumerate() {
+            match h.ended(&e) {
                 Some(m) if m.id % self.every == 0 => self.ended.push((self.upto + i as u64, m)),
                 _ => {}
             }
@@ -287,9 +290,10 @@ mod tests {
     /// Every message of `0..=now` unthinned, by id: those that ended, then those in flight.
     fn every_message(sim: &AnySim) -> BTreeMap<MsgId, Arrow> {
         let (h, snap) = (sim.history(), sim.snapshot());
-        let ended = h.events[..sim.events() as usize]
-            .iter()
-            .filter_map(|e| h.ended(e))
+        let ended = h
+            .events
+            .range(0..sim.events() as usize)
+            .filter_map(|e| h.ended(&e))
             .map(|m| ended(sim, m));
         ended
             .chain(flying(sim, &snap, snap.now, |_| true))

@@ -24,6 +24,7 @@ impl<P: Model> Simulation<P> {
                 .truncate(self.world.events, self.world.next_msg);
             let k = self.world.events;
             self.checkpoints.retain(|(e, _)| *e <= k);
+            self.requests.truncate(self.world.next_request - 1);
             self.truncate_clients(k);
         }
         self.execute_action(action, false)

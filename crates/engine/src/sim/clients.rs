@@ -131,7 +131,7 @@ impl<P: Model> Simulation<P> {
         let kv = self.draw_op();
         let req = Request::kv(self.world.next_request, kv);
         self.world.next_request += 1;
-        self.world.requests.insert(req.id, req);
+        self.requests.record(req);
         let op = self.world.next_op;
         self.world.next_op += 1;
         let now = self.world.now;
@@ -188,8 +188,10 @@ impl<P: Model> Simulation<P> {
         let next = self.next_server(p.server);
         self.world.clients[c].target = next;
         if self.narrating {
-            let kv = self.world.requests[&p.request]
-                .op
+            let kv = self
+                .requests
+                .get(p.request)
+                .and_then(|r| r.op)
                 .map_or(String::new(), |o| o.to_string());
             *headline = format!(
                 "C{} hears nothing about {kv} for {} and gives up: it may or may not take \
@@ -309,8 +311,10 @@ impl<P: Model> Simulation<P> {
             Reply::Committed { .. } | Reply::Rejected(_) => Outcome::Fail,
         };
         if self.narrating {
-            let kv = self.world.requests[&request]
-                .op
+            let kv = self
+                .requests
+                .get(request)
+                .and_then(|r| r.op)
                 .map_or(String::new(), |o| o.to_string());
             let said = match &outcome {
                 Outcome::Ok(Value::Nil) if kv.starts_with("read") => "returns nil".to_string(),

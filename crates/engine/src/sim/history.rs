@@ -541,13 +541,13 @@ pub struct MessageSpan {
 /// A run's full history up to the furthest point reached (the horizon).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct History {
-    pub events: Vec<EventRecord>,
+    pub events: Events,
     pub actions: Vec<ActionRecord>,
     pub markers: Vec<Marker>,
     pub violations: Vec<ViolationRecord>,
     /// When each message was sent: message `id` is entry `id - 1`. Everything else about a
     /// message is in the event that ended it, so an hour of messages costs 4 bytes each.
-    pub sent: SendTimes,
+    pub sent: Times,
     /// The longest any message travelled, to bound searches by time.
     pub max_travel: Time,
 }
@@ -602,9 +602,9 @@ impl History {
     /// Messages that ended (arrived or died) and were in the air at some point in `t0..=t1`.
     /// Those still in flight at the horizon are in the simulation's snapshot instead.
     pub fn messages_between(&self, t0: Time, t1: Time) -> Vec<MessageSpan> {
-        self.events[self.ending_between(t0, t1)]
-            .iter()
-            .filter_map(|e| self.ended(e))
+        self.events
+            .range(self.ending_between(t0, t1))
+            .filter_map(|e| self.ended(&e))
             .filter(|m| m.sent <= t1)
             .collect()
     }
@@ -614,24 +614,95 @@ impl History {
         let sent = self.sent.get((id as usize).checked_sub(1)?)?;
         let range = self.ending_between(sent, sent);
         let last = range.end.min(k as usize);
-        self.events[range.start.min(last)..last]
-            .iter()
-            .filter_map(|e| self.ended(e))
+        self.events
+            .range(range.start.min(last)..last)
+            .filter_map(|e| self.ended(&e))
             .find(|m| m.id == id)
     }
 
     /// How many events happened at or before `t`.
     pub fn events_until(&self, t: Time) -> u64 {
-        self.events.partition_point(|e| e.time <= t) as u64
+        self.events.times.partition_point(|e| e <= t) as u64
     }
 }
 
-/// When each message was sent, in 4 bytes a message instead of 8: a run's clock never goes
-/// back, so each block of [`SendTimes::BLOCK`] messages keeps the time of its first and every
-/// message its offset from that. A time an offset cannot hold is kept whole on the side.
+/// The events of a run, in 12 bytes each instead of 16: the packed kinds beside a column of
+/// [`Times`]. An hour of the reference workload is about a million events.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Vec<EventRecord>", into = "Vec<EventRecord>")]
+pub struct Events {
+    times: Times,
+    kinds: Vec<u64>,
+}
+
+impl Events {
+    pub fn len(&self) -> usize {
+        self.kinds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    /// Event `i` (0-based: the event numbered `i + 1`).
+    pub fn get(&self, i: usize) -> Option<EventRecord> {
+        Some(EventRecord {
+            time: self.times.get(i)?,
+            packed: self.kinds[i],
+        })
+    }
+
+    pub fn last(&self) -> Option<EventRecord> {
+        self.get(self.len().checked_sub(1)?)
+    }
+
+    pub fn push(&mut self, e: EventRecord) {
+        self.times.push(e.time);
+        super::push_tight(&mut self.kinds, e.packed);
+    }
+
+    /// Keeps the first `n` events.
+    pub fn truncate(&mut self, n: usize) {
+        self.times.truncate(n);
+        self.kinds.truncate(n);
+    }
+
+    /// Events `r` (0-based, clamped to those recorded), in order.
+    pub fn range(
+        &self,
+        r: std::ops::Range<usize>,
+    ) -> impl DoubleEndedIterator<Item = EventRecord> + '_ {
+        (r.start.min(self.len())..r.end.min(self.len())).filter_map(|i| self.get(i))
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = EventRecord> + '_ {
+        self.range(0..self.len())
+    }
+}
+
+impl From<Vec<EventRecord>> for Events {
+    fn from(events: Vec<EventRecord>) -> Self {
+        let mut all = Events::default();
+        for e in events {
+            all.push(e);
+        }
+        all
+    }
+}
+
+impl From<Events> for Vec<EventRecord> {
+    fn from(all: Events) -> Self {
+        all.iter().collect()
+    }
+}
+
+/// A column of times in 4 bytes each instead of 8, for when each message was sent and when
+/// each event happened: a run's clock never goes back, so each block of [`Times::BLOCK`]
+/// entries keeps the time of its first and every entry its offset from that. A time an
+/// offset cannot hold is kept whole on the side.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "Vec<Time>", into = "Vec<Time>")]
-pub struct SendTimes {
+pub struct Times {
     /// The time of each block's first message.
     bases: Vec<Time>,
     /// Each message's time after its block's base; [`FAR`](Self::FAR) when kept in `far`.
@@ -640,8 +711,8 @@ pub struct SendTimes {
     far: BTreeMap<usize, Time>,
 }
 
-impl SendTimes {
-    /// Messages per block: a block spans seconds of a busy run, far below an offset's reach
+impl Times {
+    /// Entries per block: a block spans about a second of a busy run, far below an offset's reach
     /// (71 minutes of microseconds).
     pub const BLOCK: usize = 256;
     const FAR: u32 = u32::MAX;
@@ -687,11 +758,26 @@ impl SendTimes {
     pub fn iter(&self) -> impl Iterator<Item = Time> + '_ {
         (0..self.len()).filter_map(|i| self.get(i))
     }
+
+    /// How many entries come before the first for which `pred` is false, if `pred` holds for
+    /// a prefix (as `<= t` does of times that never go back): a binary search.
+    pub fn partition_point(&self, pred: impl Fn(Time) -> bool) -> usize {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.get(mid).is_some_and(&pred) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
 }
 
-impl From<Vec<Time>> for SendTimes {
+impl From<Vec<Time>> for Times {
     fn from(times: Vec<Time>) -> Self {
-        let mut s = SendTimes::default();
+        let mut s = Times::default();
         for t in times {
             s.push(t);
         }
@@ -699,14 +785,14 @@ impl From<Vec<Time>> for SendTimes {
     }
 }
 
-impl From<SendTimes> for Vec<Time> {
-    fn from(s: SendTimes) -> Self {
+impl From<Times> for Vec<Time> {
+    fn from(s: Times) -> Self {
         s.iter().collect()
     }
 }
 
 #[cfg(test)]
-mod send_times_tests {
+mod times_tests {
     use super::*;
 
     /// Every kind of time: steady, equal, a block boundary, a long silence that an offset
@@ -724,35 +810,132 @@ mod send_times_tests {
     #[test]
     fn every_time_comes_back_exactly() {
         let want = times();
-        let s = SendTimes::from(want.clone());
+        let s = Times::from(want.clone());
         assert_eq!(s.len(), want.len());
         assert_eq!(s.iter().collect::<Vec<_>>(), want);
         assert_eq!(s.get(want.len()), None);
         // The silence and the rest of its block (entries 601 to 767), and the time that went
         // back; the next block starts after the silence.
         assert_eq!(s.far.len(), (768 - 601) + 1);
-        assert_eq!(s.bases.len(), want.len().div_ceil(SendTimes::BLOCK));
+        assert_eq!(s.bases.len(), want.len().div_ceil(Times::BLOCK));
     }
 
     #[test]
     fn truncating_forgets_the_tail_then_pushes_as_if_it_never_was() {
         let all = times();
         for n in [0, 1, 255, 256, 257, 601, 602, 700, all.len()] {
-            let mut s = SendTimes::from(all.clone());
+            let mut s = Times::from(all.clone());
             s.truncate(n);
-            assert_eq!(s, SendTimes::from(all[..n].to_vec()), "at {n}");
+            assert_eq!(s, Times::from(all[..n].to_vec()), "at {n}");
             s.push(20_000_000_000);
             let mut want = all[..n].to_vec();
             want.push(20_000_000_000);
-            assert_eq!(s, SendTimes::from(want), "at {n}");
+            assert_eq!(s, Times::from(want), "at {n}");
         }
     }
 
     #[test]
     fn it_serializes_as_the_list_of_times() {
-        let s = SendTimes::from(vec![3, 5, 8]);
+        let s = Times::from(vec![3, 5, 8]);
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(json, "[3,5,8]");
-        assert_eq!(serde_json::from_str::<SendTimes>(&json).unwrap(), s);
+        assert_eq!(serde_json::from_str::<Times>(&json).unwrap(), s);
+    }
+}
+
+#[cfg(test)]
+mod events_tests {
+    use super::*;
+
+    /// Events of every kind at the times of `times_tests`: steady, a block boundary, a silence
+    /// an offset cannot hold, and (from a file) a time that goes back.
+    fn events() -> Vec<EventRecord> {
+        let kinds = [
+            EventKind::Deliver {
+                msg: 17,
+                from: NodeId(1),
+                to: NodeId(2),
+                kind: 3,
+            },
+            EventKind::Loss {
+                msg: ID_MASK,
+                from: NodeId(9),
+                to: NodeId(1),
+                kind: 31,
+                reason: LossReason::Dropped,
+            },
+            EventKind::Timer {
+                timer: 5,
+                node: NodeId(4),
+            },
+            EventKind::Request {
+                request: 8,
+                node: NodeId(3),
+            },
+            EventKind::Action { index: u32::MAX },
+        ];
+        let mut times: Vec<Time> = (0..600).map(|i| 1_000 + i * 37).collect();
+        times.extend([30_000_000_000, 30_000_000_001, 5, 30_000_000_002]);
+        times
+            .into_iter()
+            .zip(kinds.iter().cycle())
+            .map(|(t, &k)| EventRecord::new(t, k))
+            .collect()
+    }
+
+    #[test]
+    fn every_event_comes_back_exactly() {
+        let want = events();
+        let all = Events::from(want.clone());
+        assert_eq!(all.len(), want.len());
+        assert_eq!(all.iter().collect::<Vec<_>>(), want);
+        assert_eq!(all.last(), want.last().copied());
+        assert_eq!(all.get(want.len()), None);
+        for r in [0..0, 0..1, 255..257, 598..604, 600..9_999] {
+            let slice = &want[r.start.min(want.len())..r.end.min(want.len())];
+            assert_eq!(all.range(r.clone()).collect::<Vec<_>>(), slice, "{r:?}");
+        }
+        assert_eq!(Events::default().last(), None);
+    }
+
+    #[test]
+    fn truncating_then_pushing_is_as_if_the_tail_never_was() {
+        let all = events();
+        for n in [0, 1, 255, 256, 257, 600, 601, all.len()] {
+            let mut e = Events::from(all.clone());
+            e.truncate(n);
+            assert_eq!(e, Events::from(all[..n].to_vec()), "at {n}");
+            e.push(all[0]);
+            let mut want = all[..n].to_vec();
+            want.push(all[0]);
+            assert_eq!(e, Events::from(want), "at {n}");
+        }
+    }
+
+    #[test]
+    fn events_until_a_time_counts_by_binary_search() {
+        let mut h = History::default();
+        for e in events().into_iter().take(602) {
+            h.events.push(e);
+        }
+        assert_eq!(h.events_until(0), 0);
+        assert_eq!(h.events_until(1_000), 1);
+        assert_eq!(h.events_until(1_036), 1);
+        assert_eq!(h.events_until(1_037), 2);
+        assert_eq!(h.events_until(1_000 + 599 * 37), 600);
+        assert_eq!(h.events_until(29_999_999_999), 600);
+        assert_eq!(h.events_until(30_000_000_000), 601);
+        assert_eq!(h.events_until(Time::MAX), 602);
+    }
+
+    #[test]
+    fn it_serializes_as_the_list_of_events() {
+        let want = events()[..3].to_vec();
+        let json = serde_json::to_string(&Events::from(want.clone())).unwrap();
+        assert_eq!(json, serde_json::to_string(&want).unwrap());
+        assert_eq!(
+            serde_json::from_str::<Events>(&json).unwrap(),
+            Events::from(want)
+        );
     }
 }

@@ -28,7 +28,7 @@ pub use world::{Dropped, InFlight, KvClient, Pending, PendingTimer, DROP_FADE, M
 use world::{Item, Scheduled, World};
 
 use crate::catalog::{Model, NetworkSettings, Progress, Settings, Workload};
-use crate::invariants::{CheckCtx, Checker, InvariantInfo, Violation};
+use crate::invariants::{CheckCtx, Checker, InvariantInfo, Requests, Violation};
 use crate::node::{Message, NodeId, Out, Reply, Request, Time, TimerKind};
 use clients::ClientEvent;
 use history::*;
@@ -58,6 +58,10 @@ pub struct Simulation<P: Model> {
     world: World<P>,
     history: History,
     checkpoints: Vec<(u64, World<P>)>,
+    /// The client requests issued up to the horizon. They never change once issued and a
+    /// replay issues them again as they were, so they live beside the world, not in it: a
+    /// checkpoint would copy the end of the list.
+    requests: Requests,
     narrating: bool,
     log: VecDeque<LogLine>,
     skipped: Vec<String>,
@@ -98,6 +102,7 @@ impl<P: Model> Simulation<P> {
             world,
             history: sim_history,
             checkpoints: Vec::new(),
+            requests: Requests::default(),
             narrating: true,
             log: VecDeque::new(),
             skipped: Vec::new(),
@@ -111,7 +116,7 @@ impl<P: Model> Simulation<P> {
         for i in 0..n {
             sim.world.progress[i] = sim.progress_of(i);
         }
-        sim.world.prune();
+        sim.world.prune(&sim.requests);
         // Writes at boot belong to no event.
         sim.world.persisted.clear();
         sim.checkpoints.push((0, sim.world.clone()));
@@ -268,7 +273,7 @@ impl<P: Model> Simulation<P> {
             );
         }
         self.scheduled()?;
-        let s = self.world.pop_live()?;
+        let s = self.world.pop_live(&self.requests)?;
         self.world.now = s.time;
         Some(self.execute(s.item))
     }
@@ -393,7 +398,10 @@ impl<P: Model> Simulation<P> {
                 node,
                 hops,
             } => {
-                let req = self.world.requests[&request];
+                let req = *self
+                    .requests
+                    .get(request)
+                    .expect("a retry follows its request");
                 if req.op.is_some() {
                     self.kv_resent(request, node);
                 }
@@ -411,7 +419,7 @@ impl<P: Model> Simulation<P> {
     fn new_request(&mut self, delta: i64) -> Request {
         let req = Request::counter(self.world.next_request, delta);
         self.world.next_request += 1;
-        self.world.requests.insert(req.id, req);
+        self.requests.record(req);
         req
     }
 
@@ -499,11 +507,7 @@ impl<P: Model> Simulation<P> {
         self.world
             .apply_effects(&mut self.history, node, out, lines, &mut new_replies);
         for (from, request, reply) in new_replies {
-            let kv = self
-                .world
-                .requests
-                .get(&request)
-                .is_some_and(|r| r.op.is_some());
+            let kv = self.requests.get(request).is_some_and(|r| r.op.is_some());
             if kv {
                 self.kv_reply(from, request, &reply, hops, lines);
                 replies.push((from, request, reply));
@@ -558,7 +562,7 @@ impl<P: Model> Simulation<P> {
         lines: Vec<String>,
         replies: Vec<(NodeId, u64, Reply)>,
     ) -> StepReport {
-        self.world.prune();
+        self.world.prune(&self.requests);
         // Taken before any checkpoint, so a restored world starts with none.
         let persisted = std::mem::take(&mut self.world.persisted);
         for &id in &changed {
@@ -571,7 +575,7 @@ impl<P: Model> Simulation<P> {
             durable: &w.durable,
             changed: &changed,
             replies: &replies,
-            requests: &w.requests,
+            requests: &self.requests,
         };
         let mut violations = w.checker.check(&ctx);
         violations.retain(|v| w.violated.insert(v.invariant.clone()));
@@ -587,7 +591,7 @@ impl<P: Model> Simulation<P> {
             .is_ok();
         self.record_client_events(index, new_event);
         if new_event {
-            push_tight(&mut self.history.events, record);
+            self.history.events.push(record);
             for v in &violations {
                 self.history.violations.push(ViolationRecord {
                     event: index,

@@ -7,9 +7,9 @@ use super::history::{History, LossReason, MsgId, TimerId};
 use super::network::Network;
 use super::rng::SimRng;
 use crate::catalog::{Model, Progress, Settings, Workload};
-use crate::invariants::Checker;
+use crate::invariants::{Checker, Requests};
 use crate::lin::OpId;
-use crate::node::{Effect, NodeId, NodeSummary, Out, Reply, Request, Time, MS};
+use crate::node::{Effect, NodeId, NodeSummary, Out, Reply, Time, MS};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 
@@ -131,7 +131,6 @@ pub(super) struct World<P: Model> {
     pub(super) clients: Vec<KvClient>,
     /// The id the next client operation gets in the client history.
     pub(super) next_op: OpId,
-    pub(super) requests: imbl::OrdMap<u64, Request>,
     pub(super) acked: u64,
     /// Invariants already reported: each is reported once, at its first violation.
     pub(super) violated: BTreeSet<String>,
@@ -173,7 +172,6 @@ impl<P: Model> World<P> {
             link_last: BTreeMap::new(),
             clients: Vec::new(),
             next_op: 0,
-            requests: imbl::OrdMap::new(),
             acked: 0,
             violated: BTreeSet::new(),
             committed_max: 0,
@@ -221,14 +219,15 @@ impl<P: Model> World<P> {
     }
 
     /// A queue entry is stale once its timer was cancelled or re-armed, or its message ended.
-    fn is_live(&self, s: &Scheduled) -> bool {
+    /// `requests` are those issued so far, which the simulator keeps beside the world.
+    fn is_live(&self, s: &Scheduled, requests: &Requests) -> bool {
         match s.item {
             Item::Deliver(id) => self.inflight.get(&id).is_some_and(|m| m.seq == s.seq),
             Item::Timer(id) => self.timers.get(&id).is_some_and(|t| t.seq == s.seq),
             Item::ClientTick | Item::KvInvoke { .. } => true,
             Item::KvTimeout { client, request } => self.waits_for(client, request),
             // A key-value client resends only what it still waits for.
-            Item::ClientRetry { request, .. } => self.requests.get(&request).is_none_or(|r| {
+            Item::ClientRetry { request, .. } => requests.get(request).is_none_or(|r| {
                 r.op.is_none() || self.clients.iter().any(|c| c.waits_for(request))
             }),
         }
@@ -240,15 +239,15 @@ impl<P: Model> World<P> {
         self.queue.peek().map(|Reverse(s)| s)
     }
 
-    pub(super) fn pop_live(&mut self) -> Option<Scheduled> {
+    pub(super) fn pop_live(&mut self, requests: &Requests) -> Option<Scheduled> {
         let top = self.queue.pop().map(|Reverse(s)| s);
-        self.prune();
+        self.prune(requests);
         top
     }
 
-    pub(super) fn prune(&mut self) {
+    pub(super) fn prune(&mut self, requests: &Requests) {
         while let Some(Reverse(s)) = self.queue.peek() {
-            if self.is_live(s) {
+            if self.is_live(s, requests) {
                 break;
             }
             self.queue.pop();
@@ -470,7 +469,7 @@ mod tests {
         let t = w.timers.values().next().unwrap();
         assert_eq!((t.id, t.fires_at), (2, 300 * MS));
         assert_eq!(w.queue.len(), 2, "the first entry is still queued");
-        w.prune();
+        w.prune(&Requests::default());
         assert_eq!(w.peek_live().map(|s| s.time), Some(300 * MS));
         effects(
             &mut w,
@@ -478,7 +477,7 @@ mod tests {
             vec![Effect::CancelTimer(RaftTimer::Election)],
         );
         assert!(w.timers.is_empty() && w.timer_ids.is_empty());
-        w.prune();
+        w.prune(&Requests::default());
         assert_eq!(w.peek_live(), None);
     }
 

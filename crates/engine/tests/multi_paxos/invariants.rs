@@ -3,7 +3,7 @@
 
 use lab_engine::catalog::{Model, ProtocolKind, Settings};
 use lab_engine::invariants::multi_paxos::*;
-use lab_engine::invariants::{CheckCtx, Checker};
+use lab_engine::invariants::{CheckCtx, Checker, Requests};
 use lab_engine::node::*;
 use lab_engine::protocols::multi_paxos::*;
 use lab_engine::protocols::paxos::Ballot;
@@ -28,7 +28,7 @@ fn two_nodes_applying_different_commands_in_a_slot_are_caught() {
     let nodes: Vec<Option<MpState>> = (0..3)
         .map(|i| Some(p.on_start(NodeId::from_idx(i), &d[i], &mut Out::new(false))))
         .collect();
-    let requests = imbl::OrdMap::new();
+    let requests = Requests::default();
     let mut c = MultiPaxosChecker::default();
     let changed = [NodeId(1), NodeId(2), NodeId(3)];
     let v = c.check(&CheckCtx {
@@ -79,7 +79,7 @@ fn a_slot_value_is_chosen_by_a_majority_of_five_not_by_two() {
     );
     let mut d = vec![MpDurable::default(); n];
     let mut c = MultiPaxosChecker::default();
-    let requests = imbl::OrdMap::new();
+    let requests = Requests::default();
     // Each step: these nodes accept `cmd` in slot 1 with ballot `bal`; the violations seen.
     let mut step = |who: &[u8], bal: Ballot, cmd: Cmd| -> Vec<String> {
         for &i in who {
@@ -127,7 +127,7 @@ fn a_counter_that_does_not_match_the_applied_commands_is_caught() {
         n.accepted.insert(1, (b, five));
         n.chosen.insert(1, five);
     }
-    let requests = imbl::OrdMap::new();
+    let requests = Requests::default();
     for (counter, broken) in [(5, false), (7, true)] {
         let mut nodes: Vec<Option<MpState>> = (0..3)
             .map(|i| Some(p.on_start(NodeId::from_idx(i), &d[i], &mut Out::new(false))))

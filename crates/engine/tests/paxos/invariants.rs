@@ -3,7 +3,7 @@
 
 use lab_engine::catalog::{Model, ProtocolKind, Settings};
 use lab_engine::invariants::paxos::*;
-use lab_engine::invariants::{CheckCtx, Checker, Violation};
+use lab_engine::invariants::{CheckCtx, Checker, Requests, Violation};
 use lab_engine::node::*;
 use lab_engine::protocols::paxos::*;
 
@@ -29,7 +29,7 @@ fn event(
 ) -> Vec<Violation> {
     let p = proto();
     let changed: Vec<NodeId> = changed.iter().map(|&i| NodeId(i)).collect();
-    let requests = imbl::OrdMap::new();
+    let requests = Requests::default();
     c.check(&CheckCtx {
         proto: &p,
         nodes,
@@ -94,7 +94,10 @@ fn event_with_requests(
 ) -> Vec<Violation> {
     let p = proto();
     let changed: Vec<NodeId> = changed.iter().map(|&i| NodeId(i)).collect();
-    let requests: imbl::OrdMap<u64, Request> = requests.iter().map(|r| (r.id, *r)).collect();
+    let mut issued = Requests::default();
+    for &r in requests {
+        issued.record(r);
+    }
     let nodes = vec![None; durable.len()];
     c.check(&CheckCtx {
         proto: &p,
@@ -102,7 +105,7 @@ fn event_with_requests(
         durable,
         changed: &changed,
         replies: &[],
-        requests: &requests,
+        requests: &issued,
     })
 }
 
@@ -141,10 +144,10 @@ fn two_values_chosen_break_agreement_and_one_value_twice_does_not() {
 
 #[test]
 fn validity_accepts_exactly_the_values_proposed() {
-    let asked = Request::counter(4, 7);
+    let asked = Request::counter(1, 7);
     let from_client = |value| Value {
         value,
-        origin: Origin::Request(4),
+        origin: Origin::Request(1),
     };
     let s3_start = Value {
         value: 30,

@@ -29,18 +29,14 @@ fn raft(bugs: (bool, bool)) -> Raft {
 }
 
 fn entry(term: u64, id: u64) -> Entry {
-    Entry {
-        term,
-        request: Request::counter(id, 1),
-        config: None,
-    }
+    Entry::new(term, Request::counter(id, 1))
 }
 
 fn node(r: &Raft, id: u8, term: u64, log: &[Entry]) -> RaftState {
     let durable = RaftDurable {
         current_term: term,
         voted_for: None,
-        log: log.iter().copied().collect::<Vector<_>>(),
+        log: log.iter().cloned().collect::<Vector<_>>(),
         snapshot: None,
     };
     r.on_start(NodeId(id), &durable, &mut Out::new(false))
@@ -186,7 +182,7 @@ fn conflicting_entries_are_truncated_and_replaced() {
         leader_commit: 2,
     };
     r.on_msg(&mut s, NodeId(1), RaftMsg::AppendEntries(ae), &mut out);
-    let log: Vec<Entry> = s.durable.log.iter().copied().collect();
+    let log: Vec<Entry> = s.durable.log.iter().cloned().collect();
     assert_eq!(log, vec![entry(1, 1), entry(3, 7)]);
     assert_eq!(
         out.actions(),
@@ -206,6 +202,43 @@ fn conflicting_entries_are_truncated_and_replaced() {
     );
     assert_eq!((s.commit_index, s.last_applied, s.value), (2, 2, 2));
     assert!(out.narration()[0].contains("deletes entries 2..3"));
+}
+
+/// Entries are shared, not copied: the follower's log holds the very entries the leader sent
+/// (an hour's five logs and their checkpoints hold a pointer per entry), and an entry still
+/// reads, compares, prints and serializes as the term and request it holds.
+#[test]
+fn a_follower_keeps_the_entries_it_is_sent_not_copies() {
+    let r = raft((false, false));
+    let mut s = node(&r, 2, 1, &[entry(1, 1)]);
+    let sent = vec![entry(1, 2), entry(1, 3)];
+    let ae = AppendEntries {
+        term: 1,
+        prev_log_index: 1,
+        prev_log_term: 1,
+        entries: sent.clone(),
+        leader_commit: 0,
+    };
+    r.on_msg(
+        &mut s,
+        NodeId(1),
+        RaftMsg::AppendEntries(ae),
+        &mut Out::new(false),
+    );
+    for (kept, sent) in s.durable.log.iter().skip(1).zip(&sent) {
+        assert!(std::ptr::eq(&**kept, &**sent));
+    }
+    let e = entry(2, 7);
+    assert_eq!((e.term, e.request), (2, Request::counter(7, 1)));
+    assert_eq!(e, entry(2, 7), "equal by what they hold");
+    assert_ne!(e, entry(3, 7));
+    assert_eq!(
+        format!("{e:?}"),
+        "Entry { term: 2, request: Request { id: 7, delta: 1, op: None }, config: None }"
+    );
+    let json = serde_json::to_string(&e).unwrap();
+    assert_eq!(json, r#"{"term":2,"request":{"id":7,"delta":1}}"#);
+    assert_eq!(serde_json::from_str::<Entry>(&json).unwrap(), e);
 }
 
 /// A leader of term 4 whose follower S2 just acknowledged everything up to `acked`.

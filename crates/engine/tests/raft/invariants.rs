@@ -3,11 +3,11 @@
 
 use imbl::Vector;
 use lab_engine::invariants::raft::RaftChecker;
-use lab_engine::invariants::{CheckCtx, Checker, Violation};
+use lab_engine::invariants::{CheckCtx, Checker, Requests, Violation};
 use lab_engine::node::{NodeId, Out, Protocol, Reply, Request};
 use lab_engine::protocols::machine::Reads;
 use lab_engine::protocols::raft::{
-    Config, Entry, Membership, Raft, RaftDurable, RaftState, ReadConfig, Role, Snapshot,
+    Config, Entry, EntryData, Membership, Raft, RaftDurable, RaftState, ReadConfig, Role, Snapshot,
 };
 use lab_engine::MS;
 
@@ -30,11 +30,7 @@ fn raft() -> Raft {
 }
 
 fn entry(term: u64, id: u64) -> Entry {
-    Entry {
-        term,
-        request: Request::counter(id, 1),
-        config: None,
-    }
+    Entry::new(term, Request::counter(id, 1))
 }
 
 /// Node `id` in `term` with `log`, of which `commit` entries are committed (and applied).
@@ -42,7 +38,7 @@ fn node(id: u8, role: Role, term: u64, log: &[Entry], commit: u64) -> RaftState 
     let durable = RaftDurable {
         current_term: term,
         voted_for: None,
-        log: log.iter().copied().collect::<Vector<_>>(),
+        log: log.iter().cloned().collect::<Vector<_>>(),
         snapshot: None,
     };
     let mut s = raft().on_start(NodeId(id), &durable, &mut Out::new(false));
@@ -88,7 +84,7 @@ fn violations(
         durable: &durable,
         changed: &changed,
         replies,
-        requests: &imbl::OrdMap::new(),
+        requests: &Requests::default(),
     })
 }
 
@@ -122,7 +118,7 @@ fn log_matching_compares_whole_prefixes() {
     for (first, broken) in [(entry(2, 7), true), (entry(1, 1), false)] {
         let mut c = RaftChecker::default();
         let a = node(1, Role::Follower, 2, &[entry(1, 1), entry(2, 2)], 0);
-        let b = node(2, Role::Follower, 2, &[first, entry(2, 2)], 0);
+        let b = node(2, Role::Follower, 2, &[first.clone(), entry(2, 2)], 0);
         let c3 = node(3, Role::Follower, 2, &[], 0);
         let none = Vec::<String>::new();
         assert_eq!(
@@ -143,17 +139,10 @@ fn log_matching_compares_whole_prefixes() {
     }
     // Same-term first entries that differ only in their request's id or delta clash at 1 and
     // at 2.
-    for other in [
-        Entry {
-            term: 1,
-            request: Request::counter(1, 2),
-            config: None,
-        },
-        entry(1, 2),
-    ] {
+    for other in [Entry::new(1, Request::counter(1, 2)), entry(1, 2)] {
         let mut c = RaftChecker::default();
         let a = node(1, Role::Follower, 3, &[entry(1, 1), entry(3, 9)], 0);
-        let b = node(2, Role::Follower, 3, &[other, entry(3, 9)], 0);
+        let b = node(2, Role::Follower, 3, &[other.clone(), entry(3, 9)], 0);
         let c3 = node(3, Role::Follower, 3, &[], 0);
         event(&mut c, &[a.clone(), b.clone(), c3.clone()], &[1]);
         let v = event(&mut c, &[a, b, c3], &[2]);
@@ -300,15 +289,11 @@ fn two_leaders_of_one_term_break_election_safety() {
 #[test]
 fn different_entries_committed_at_one_index_break_state_machine_safety() {
     let none = Vec::<String>::new();
-    let other = Entry {
-        term: 1,
-        request: Request::counter(2, 1),
-        config: None,
-    };
+    let other = Entry::new(1, Request::counter(2, 1));
     for (second, broken) in [(other, true), (entry(1, 1), false)] {
         let mut c = RaftChecker::default();
         let s1 = node(1, Role::Follower, 1, &[entry(1, 1)], 1);
-        let s2 = node(2, Role::Follower, 1, &[second], 1);
+        let s2 = node(2, Role::Follower, 1, std::slice::from_ref(&second), 1);
         let s3 = node(3, Role::Follower, 1, &[], 0);
         let nodes = [s1, s2, s3];
         assert_eq!(event(&mut c, &nodes, &[1]), none);
@@ -338,15 +323,13 @@ fn different_entries_committed_at_one_index_break_state_machine_safety() {
 /// its term; appending is fine, and so is a new term (it may have been a follower between).
 #[test]
 fn a_leader_that_drops_or_replaces_its_own_entries_breaks_append_only() {
-    let e1 = entry(2, 1);
-    let e2 = entry(2, 2);
-    let other = entry(2, 9);
+    let (e1, e2, other) = (entry(2, 1), entry(2, 2), entry(2, 9));
     let cases: [(&[Entry], u64, bool); 5] = [
-        (&[e1, e2], 2, false),
-        (&[e1, e2, entry(2, 3)], 2, false),
-        (&[e1], 2, true),
-        (&[e1, other], 2, true),
-        (&[e1], 3, false),
+        (&[e1.clone(), e2.clone()], 2, false),
+        (&[e1.clone(), e2.clone(), entry(2, 3)], 2, false),
+        (std::slice::from_ref(&e1), 2, true),
+        (&[e1.clone(), other], 2, true),
+        (std::slice::from_ref(&e1), 3, false),
     ];
     for (now, term, broken) in cases {
         let mut c = RaftChecker::default();
@@ -354,7 +337,7 @@ fn a_leader_that_drops_or_replaces_its_own_entries_breaks_append_only() {
             node(2, Role::Follower, 2, &[], 0),
             node(3, Role::Follower, 2, &[], 0),
         ];
-        let before = node(1, Role::Leader, 2, &[e1, e2], 0);
+        let before = node(1, Role::Leader, 2, &[e1.clone(), e2.clone()], 0);
         let v = event(
             &mut c,
             &[before, others[0].clone(), others[1].clone()],
@@ -443,7 +426,7 @@ fn a_lease_held_while_a_later_term_has_a_leader_is_caught() {
                 durable: &durable,
                 changed: &[NodeId(1), NodeId(2), NodeId(3)],
                 replies: &[],
-                requests: &imbl::OrdMap::new(),
+                requests: &Requests::default(),
             })
             .into_iter()
             .map(|v| (v.invariant, v.nodes))
@@ -468,12 +451,13 @@ fn raft_reconfiguring() -> Raft {
 }
 
 fn config_entry(term: u64, id: u64, voters: &[u8]) -> Entry {
-    Entry {
+    EntryData {
         config: Some(Config::of(
             &voters.iter().map(|&i| NodeId(i)).collect::<Vec<_>>(),
         )),
-        ..entry(term, id)
+        ..*entry(term, id)
     }
+    .into()
 }
 
 /// Node `id` of [`raft_reconfiguring`]'s cluster, as [`node`] makes them.
@@ -481,7 +465,7 @@ fn member(id: u8, term: u64, log: &[Entry], commit: u64) -> RaftState {
     let durable = RaftDurable {
         current_term: term,
         voted_for: None,
-        log: log.iter().copied().collect::<Vector<_>>(),
+        log: log.iter().cloned().collect::<Vector<_>>(),
         snapshot: None,
     };
     let mut s = raft_reconfiguring().on_start(NodeId(id), &durable, &mut Out::new(false));
@@ -503,7 +487,7 @@ fn overlap(c: &mut RaftChecker, nodes: &[RaftState]) -> Vec<Violation> {
         durable: &durable,
         changed: &all,
         replies: &[],
-        requests: &imbl::OrdMap::new(),
+        requests: &Requests::default(),
     })
     .into_iter()
     .filter(|v| v.invariant == "Configuration Overlap")

@@ -41,26 +41,18 @@ fn raft() -> Raft {
 }
 
 fn entry(term: u64, id: u64) -> Entry {
-    Entry {
-        term,
-        request: Request::counter(id, 1),
-        config: None,
-    }
+    Entry::new(term, Request::counter(id, 1))
 }
 
 fn config_entry(term: u64, ids: &[NodeId]) -> Entry {
-    Entry {
-        term,
-        request: Request::counter(0, 0),
-        config: Some(Config::of(ids)),
-    }
+    Entry::config(term, Config::of(ids))
 }
 
 fn start(r: &Raft, id: NodeId, term: u64, log: &[Entry]) -> RaftState {
     let d = RaftDurable {
         current_term: term,
         voted_for: None,
-        log: log.iter().copied().collect::<Vector<_>>(),
+        log: log.iter().cloned().collect::<Vector<_>>(),
         snapshot: None,
     };
     r.on_start(id, &d, &mut Out::new(false))
@@ -230,7 +222,7 @@ fn section_4_2_1_a_caught_up_learner_is_added_by_a_configuration_entry() {
     let out = deliver(&r, &mut s, S4, ok_reply(5, 3));
     let actions = out.actions();
     assert_eq!(actions[0], Effect::CancelTimer(RaftTimer::CatchUp));
-    let mut log: Vec<Entry> = s.durable.log.iter().copied().collect();
+    let mut log: Vec<Entry> = s.durable.log.iter().cloned().collect();
     assert_eq!(log.pop(), Some(config_entry(5, &[S1, S2, S3, S4])));
     assert_eq!(
         actions[1],
@@ -655,11 +647,7 @@ fn section_4_3_the_joint_entry_goes_to_the_servers_of_both_configurations() {
             term: 5,
             prev_log_index: 3,
             prev_log_term: 5,
-            entries: vec![Entry {
-                term: 5,
-                request: Request::counter(0, 0),
-                config: Some(joint),
-            }],
+            entries: vec![Entry::config(5, joint)],
             leader_commit: 3,
         }),
     };

@@ -31,11 +31,7 @@ fn raft(reads: Reads) -> Raft {
 }
 
 fn write(term: u64, id: u64, value: i64) -> Entry {
-    Entry {
-        term,
-        request: Request::kv(id, KvOp::Write { key: 0, value }),
-        config: None,
-    }
+    Entry::new(term, Request::kv(id, KvOp::Write { key: 0, value }))
 }
 
 fn read(id: u64) -> Request {
@@ -56,7 +52,7 @@ fn leader(r: &Raft, committed: u64) -> RaftState {
     let durable = RaftDurable {
         current_term: 2,
         voted_for: Some(NodeId(1)),
-        log: log.iter().copied().collect::<Vector<_>>(),
+        log: log.iter().cloned().collect::<Vector<_>>(),
         snapshot: None,
     };
     let mut s = r.on_start(NodeId(1), &durable, &mut Out::new(false));

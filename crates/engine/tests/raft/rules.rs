@@ -25,18 +25,14 @@ fn raft() -> Raft {
 }
 
 fn entry(term: u64, id: u64) -> Entry {
-    Entry {
-        term,
-        request: Request::counter(id, 1),
-        config: None,
-    }
+    Entry::new(term, Request::counter(id, 1))
 }
 
 fn durable(term: u64, voted_for: Option<NodeId>, log: &[Entry]) -> RaftDurable {
     RaftDurable {
         current_term: term,
         voted_for,
-        log: log.iter().copied().collect::<Vector<_>>(),
+        log: log.iter().cloned().collect::<Vector<_>>(),
         snapshot: None,
     }
 }

@@ -36,11 +36,7 @@ fn raft(every: Option<u64>, bug: bool) -> Raft {
 
 /// Entry `id` of `term`: `counter += id`, so the counter tells which entries were applied.
 fn entry(term: u64, id: u64) -> Entry {
-    Entry {
-        term,
-        request: Request::counter(id, id as i64),
-        config: None,
-    }
+    Entry::new(term, Request::counter(id, id as i64))
 }
 
 fn entries(terms: &[u64]) -> Vec<Entry> {
@@ -67,7 +63,7 @@ fn node(r: &Raft, id: u8, term: u64, snapshot: Option<Snapshot>, log: &[Entry]) 
     let durable = RaftDurable {
         current_term: term,
         voted_for: None,
-        log: log.iter().copied().collect::<Vector<_>>(),
+        log: log.iter().cloned().collect::<Vector<_>>(),
         snapshot,
     };
     r.on_start(NodeId(id), &durable, &mut Out::new(false))
@@ -120,7 +116,7 @@ fn a_follower_snapshots_after_n_applied_entries_and_discards_the_prefix() {
             Effect::Persist(RaftDurable {
                 current_term: 1,
                 voted_for: None,
-                log: log[3..].iter().copied().collect(),
+                log: log[3..].iter().cloned().collect(),
                 snapshot: Some(snap.clone()),
             }),
             ack(1, 4, 4),
@@ -400,7 +396,7 @@ fn append_entries_reaching_into_the_snapshot_checks_only_what_follows_it() {
             &mut out,
         );
         assert_eq!(
-            s.log().iter().copied().collect::<Vec<_>>(),
+            s.log().iter().cloned().collect::<Vec<_>>(),
             log[4..].to_vec(),
             "from entry {prev}"
         );
@@ -483,11 +479,7 @@ fn raft_reconfiguring(every: Option<u64>) -> Raft {
 
 fn config_entry(term: u64, ids: &[u8]) -> Entry {
     let ids: Vec<NodeId> = ids.iter().map(|&i| NodeId(i)).collect();
-    Entry {
-        term,
-        request: Request::counter(0, 0),
-        config: Some(Config::of(&ids)),
-    }
+    Entry::config(term, Config::of(&ids))
 }
 
 fn heartbeat(prev_log_index: u64, leader_commit: u64) -> RaftMsg {
@@ -535,7 +527,7 @@ fn a_snapshot_holds_the_configuration_as_of_its_last_entry() {
             ..first
         })
     );
-    assert_eq!(s.log().iter().copied().collect::<Vec<_>>(), log[4..]);
+    assert_eq!(s.log().iter().cloned().collect::<Vec<_>>(), log[4..]);
     assert_eq!(
         (s.last_index(), s.config, s.config_index),
         (5, Config::first(3), 5)

@@ -4,7 +4,7 @@
 use imbl::{OrdMap, OrdSet};
 use lab_engine::catalog::{Model, ProtocolKind, Settings};
 use lab_engine::invariants::three_phase_commit::*;
-use lab_engine::invariants::{CheckCtx, Checker, Violation};
+use lab_engine::invariants::{CheckCtx, Checker, Requests, Violation};
 use lab_engine::node::*;
 use lab_engine::protocols::three_phase_commit::*;
 
@@ -40,7 +40,7 @@ fn event(
         ..Settings::for_protocol(ProtocolKind::ThreePc)
     });
     let changed: Vec<NodeId> = changed.iter().map(|&i| NodeId(i)).collect();
-    let requests = imbl::OrdMap::new();
+    let requests = Requests::default();
     c.check(&CheckCtx {
         proto: &p,
         nodes,

@@ -3,7 +3,7 @@
 
 use lab_engine::catalog::{Model, ProtocolKind, Settings};
 use lab_engine::invariants::two_phase_commit::*;
-use lab_engine::invariants::{CheckCtx, Checker, Violation};
+use lab_engine::invariants::{CheckCtx, Checker, Requests, Violation};
 use lab_engine::node::*;
 use lab_engine::protocols::two_phase_commit::*;
 
@@ -23,7 +23,7 @@ fn event(c: &mut TwoPcChecker, durable: &[TpcDurable], changed: &[u8]) -> Vec<Vi
     });
     let nodes = vec![None; durable.len()];
     let changed: Vec<NodeId> = changed.iter().map(|&i| NodeId(i)).collect();
-    let requests = imbl::OrdMap::new();
+    let requests = Requests::default();
     c.check(&CheckCtx {
         proto: &p,
         nodes: &nodes,

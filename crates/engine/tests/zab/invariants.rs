@@ -3,7 +3,7 @@
 
 use lab_engine::catalog::{Model, ProtocolKind, Settings};
 use lab_engine::invariants::zab::*;
-use lab_engine::invariants::{CheckCtx, Checker, Violation};
+use lab_engine::invariants::{CheckCtx, Checker, Requests, Violation};
 use lab_engine::node::*;
 use lab_engine::protocols::zab::*;
 
@@ -77,7 +77,7 @@ fn event(
         .map(|s| s.as_ref().map(|s| s.durable.clone()).unwrap_or_default())
         .collect();
     let changed: Vec<NodeId> = changed.iter().map(|&i| NodeId(i)).collect();
-    let requests = imbl::OrdMap::new();
+    let requests = Requests::default();
     c.check(&CheckCtx {
         proto: &p,
         nodes,

@@ -12,7 +12,7 @@ pub const INFO: InvariantInfo = InvariantInfo {
 /// A value was proposed if a client asked for it or a demo proposer starts with it.
 pub fn check(ctx: &CheckCtx<'_, Paxos>, b: Ballot, v: Value, found: &mut Vec<Violation>) {
     let proposed = match v.origin {
-        Origin::Request(id) => ctx.requests.get(&id).is_some_and(|r| r.delta == v.value),
+        Origin::Request(id) => ctx.requests.get(id).is_some_and(|r| r.delta == v.value),
         Origin::Start(n) => ctx.proto.proposes_at_start(n) && start_value(n) == v,
     };
     if !proposed {

@@ -14,14 +14,14 @@ pub const INFO: InvariantInfo = InvariantInfo {
 
 pub fn check(c: &mut RaftChecker, s: &RaftState, log: &Vector<Entry>, found: &mut Vec<Violation>) {
     let len = log.len() as u64;
-    let last = log.last().copied();
+    let last = log.last().cloned();
     let i = s.id.idx();
-    if let Some((term, old_len, old_last)) = c.leading[i] {
+    if let Some((term, old_len, old_last)) = c.leading[i].clone() {
         if term == s.term() {
             // Entries only change by truncating a suffix, so the old last entry standing
             // where it was means nothing before it changed either.
             let kept = old_len == 0
-                || (len >= old_len && log.get(old_len as usize - 1).copied() == old_last);
+                || (len >= old_len && log.get(old_len as usize - 1) == old_last.as_ref());
             if !kept {
                 found.push(Violation {
                     invariant: INFO.name.into(),

@@ -28,7 +28,7 @@ use imbl::{OrdMap, OrdSet, Vector};
 use std::hash::{Hash, Hasher};
 
 /// An entry known to be committed, with what the checker learned when it saw it committed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Committed {
     pub entry: Entry,
     /// The term of the first node seen to commit it: an upper bound on the term it was committed in.
@@ -135,7 +135,11 @@ impl RaftChecker {
         let mut prefix = if own.len() >= n && own[n - 1].term == snap.last_term {
             own.take(n)
         } else if self.committed.len() >= n {
-            self.committed.take(n).iter().map(|c| c.entry).collect()
+            self.committed
+                .take(n)
+                .iter()
+                .map(|c| c.entry.clone())
+                .collect()
         } else {
             return None;
         };

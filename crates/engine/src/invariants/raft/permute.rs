@@ -27,7 +27,10 @@ impl RaftChecker {
             leading: p.by_node(
                 &leading
                     .iter()
-                    .map(|l| l.map(|(t, len, e)| (t, len, e.map(|e| e.permute_ids(p)))))
+                    .map(|l| {
+                        l.as_ref()
+                            .map(|(t, len, e)| (*t, *len, e.as_ref().map(|e| e.permute_ids(p))))
+                    })
                     .collect::<Vec<_>>(),
             ),
             shadows: p.by_node(
@@ -62,19 +65,15 @@ mod tests {
 
     #[test]
     fn remembered_leaders_and_per_node_memory_are_renamed() {
-        let e = Entry {
-            term: 1,
-            request: Request::counter(1, 1),
-            config: None,
-        };
+        let e = Entry::new(1, Request::counter(1, 1));
         let c = RaftChecker {
             leaders: [(1u64, NodeId(1)), (2, NodeId(3))].into_iter().collect(),
-            leading: vec![Some((2, 1, Some(e))), None, None],
+            leading: vec![Some((2, 1, Some(e.clone()))), None, None],
             shadows: vec![Default::default(); 3],
             forks: vec![Default::default(); 3],
             seen: [((1u64, 1u64), (7u64, NodeId(2)))].into_iter().collect(),
             committed: [Committed {
-                entry: e,
+                entry: e.clone(),
                 term: 1,
                 value: 1,
             }]

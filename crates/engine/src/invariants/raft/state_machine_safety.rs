@@ -39,9 +39,9 @@ pub fn check(
     }
     let mut grew = None;
     for index in checked + 1..=s.commit_index {
-        let e = log[index as usize - 1];
+        let e = &log[index as usize - 1];
         match c.committed.get(index as usize - 1) {
-            Some(known) if known.entry != e => {
+            Some(known) if known.entry != *e => {
                 found.push(Violation {
                     invariant: INFO.name.into(),
                     nodes: vec![s.id],
@@ -61,7 +61,7 @@ pub fn check(
             None => {
                 let before = c.committed.last().map_or(0, |k| k.value);
                 c.committed.push_back(Committed {
-                    entry: e,
+                    entry: e.clone(),
                     term: s.term(),
                     value: before + e.request.delta,
                 });

@@ -100,11 +100,9 @@ impl Raft {
     /// leader's confirmation rounds afresh.
     fn append_no_op(&self, s: &mut RaftState, out: &mut Out<Self>) {
         s.read.acked = vec![0; self.nodes];
-        s.durable.log.push_back(Entry {
-            term: s.term(),
-            request: Request::counter(0, 0),
-            config: None,
-        });
+        s.durable
+            .log
+            .push_back(Entry::new(s.term(), Request::counter(0, 0)));
         s.match_index[s.id.idx()] = s.last_index();
         self.persist(s, out);
         narrate!(

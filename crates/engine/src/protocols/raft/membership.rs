@@ -458,11 +458,7 @@ impl Raft {
     /// Appends a configuration entry; it takes effect at once, in the leader's log (§4.1).
     pub(super) fn append_config(&self, s: &mut RaftState, config: Config, out: &mut Out<Self>) {
         let old = s.config;
-        s.durable.log.push_back(Entry {
-            term: s.term(),
-            request: Request::counter(0, 0),
-            config: Some(config),
-        });
+        s.durable.log.push_back(Entry::config(s.term(), config));
         let index = s.last_index();
         s.config = config;
         s.config_index = index;

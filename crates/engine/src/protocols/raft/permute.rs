@@ -9,8 +9,8 @@
 //! forgotten here without the compiler saying so.
 
 use super::{
-    AppendEntries, Config, Entry, FollowerRead, HeldRead, InstallSnapshot, Pending, RaftDurable,
-    RaftMsg, RaftState, ReadPath, Snapshot,
+    AppendEntries, Config, Entry, EntryData, FollowerRead, HeldRead, InstallSnapshot, Pending,
+    RaftDurable, RaftMsg, RaftState, ReadPath, Snapshot,
 };
 use crate::node::Perm;
 
@@ -25,16 +25,14 @@ impl Config {
 }
 
 impl Entry {
-    pub fn permute_ids(self, p: &Perm) -> Entry {
-        let Entry {
-            term,
-            request,
-            config,
-        } = self;
-        Entry {
-            term,
-            request,
-            config: config.map(|c| c.permute_ids(p)),
+    pub fn permute_ids(&self, p: &Perm) -> Entry {
+        match self.config {
+            Some(c) => EntryData {
+                config: Some(c.permute_ids(p)),
+                ..**self
+            }
+            .into(),
+            None => self.clone(),
         }
     }
 }
@@ -232,11 +230,12 @@ mod tests {
     use crate::protocols::raft::{AppendReply, Role};
 
     fn entry(term: u64, config: Option<Config>) -> Entry {
-        Entry {
+        EntryData {
             term,
             request: Request::counter(term, 1),
             config,
         }
+        .into()
     }
 
     /// S1 -> S2, S2 -> S3, S3 -> S1.

@@ -273,11 +273,11 @@ impl Present for Raft {
             term_label: format!("term {}", s.term()),
             log: (from + 1..=len)
                 .map(|i| {
-                    let e = s.durable.log[(i - s.snapshot_index()) as usize - 1];
+                    let e = &s.durable.log[(i - s.snapshot_index()) as usize - 1];
                     LogCell {
                         index: i,
                         term: e.term,
-                        text: short(&e),
+                        text: short(e),
                         committed: i <= s.commit_index,
                         outcome: None,
                     }
@@ -533,7 +533,7 @@ fn log_table(d: &RaftDurable, commit: u64, applied: u64) -> Section {
         rows: (from + 1..=len)
             .rev()
             .map(|i| {
-                let e = d.log[(i - d.snapshot_index()) as usize - 1];
+                let e = &d.log[(i - d.snapshot_index()) as usize - 1];
                 let status = if i <= applied {
                     "applied"
                 } else if i <= commit {
@@ -541,12 +541,7 @@ fn log_table(d: &RaftDurable, commit: u64, applied: u64) -> Section {
                 } else {
                     ""
                 };
-                vec![
-                    i.to_string(),
-                    e.term.to_string(),
-                    command(&e),
-                    status.into(),
-                ]
+                vec![i.to_string(), e.term.to_string(), command(e), status.into()]
             })
             .collect(),
     }
@@ -557,19 +552,19 @@ fn log_cells(d: &RaftDurable, commit: Option<u64>) -> Vec<TableCell> {
     let len = d.snapshot_index() + d.log.len() as u64;
     (len.saturating_sub(TABLE_COLUMNS).max(d.snapshot_index()) + 1..=len)
         .map(|i| {
-            let e = d.log[(i - d.snapshot_index()) as usize - 1];
+            let e = &d.log[(i - d.snapshot_index()) as usize - 1];
             let committed = commit.is_some_and(|c| i <= c);
             TableCell {
                 key: i,
                 term: e.term,
                 text: e.term.to_string(),
-                sub: short(&e),
+                sub: short(e),
                 committed,
                 tone: "",
                 detail: format!(
                     "index {i}, term {}: {}, {}",
                     e.term,
-                    command(&e),
+                    command(e),
                     match commit {
                         None => "commitIndex lost in the crash",
                         Some(_) if committed => "committed",

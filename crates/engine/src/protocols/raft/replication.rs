@@ -48,7 +48,7 @@ impl Raft {
         let end = s.last_index().min(prev_log_index + MAX_BATCH as u64);
         // Indexing, not iter().skip(): skipping through an imbl vector is linear.
         let entries: Vec<Entry> = (prev_log_index + 1..=end)
-            .filter_map(|i| s.entry(i).copied())
+            .filter_map(|i| s.entry(i).cloned())
             .collect();
         s.next_index[to.idx()] = prev_log_index + entries.len() as u64 + 1;
         out.send(
@@ -98,7 +98,7 @@ impl Raft {
     /// Applies committed entries to the state machine; the leader answers the clients waiting.
     pub(super) fn apply(&self, s: &mut RaftState, out: &mut Out<Self>) {
         while s.last_applied < s.commit_index {
-            let Some(&e) = s.entry(s.last_applied + 1) else {
+            let Some(e) = s.entry(s.last_applied + 1).cloned() else {
                 break;
             };
             s.last_applied += 1;
@@ -196,7 +196,7 @@ impl Raft {
                     .log
                     .truncate((index - s.snapshot_index()) as usize - 1);
             }
-            s.durable.log.push_back(*e);
+            s.durable.log.push_back(e.clone());
             changed = true;
             first_changed = first_changed.min(index);
         }
