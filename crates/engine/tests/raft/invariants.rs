@@ -628,3 +628,31 @@ fn a_renamed_leader_renames_its_pending_reads() {
     assert_eq!(r.read.held[0].asker, Some(NodeId(1)));
     assert_eq!(r.permute_ids(&p.inverse()), s);
 }
+
+/// Symmetry reduction renames the servers a configuration entry names (§4.1), with the term it
+/// was made in kept, and leaves a client's entry, which names none, as it was.
+#[test]
+fn a_renamed_log_renames_its_configuration_entries() {
+    use lab_engine::node::Perm;
+    // S1 becomes S2, S2 becomes S3, S3 becomes S1.
+    let p = Perm::new(vec![NodeId(2), NodeId(3), NodeId(1)]).unwrap();
+    let joint = Entry::config(
+        2,
+        Config {
+            voters: 0b011,
+            old: 0b110,
+        },
+    );
+    let r = joint.permute_ids(&p);
+    assert_eq!(r.term, 2);
+    assert_eq!(
+        r.config,
+        Some(Config {
+            voters: 0b110,
+            old: 0b101
+        })
+    );
+    assert_eq!(r.permute_ids(&p.inverse()), joint);
+    let client = Entry::new(2, Request::counter(7, 0));
+    assert_eq!(client.permute_ids(&p), client);
+}
