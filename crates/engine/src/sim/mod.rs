@@ -28,7 +28,7 @@ pub use world::{Dropped, InFlight, KvClient, Pending, PendingTimer, DROP_FADE, M
 use world::{Item, Scheduled, World};
 
 use crate::catalog::{Model, NetworkSettings, Progress, Settings, Workload};
-use crate::invariants::{CheckCtx, Checker, InvariantInfo, Requests, Violation};
+use crate::invariants::{push_tight, CheckCtx, Checker, InvariantInfo, Requests, Violation};
 use crate::node::{Message, NodeId, Out, Reply, Request, Time, TimerKind};
 use clients::ClientEvent;
 use history::*;
@@ -622,15 +622,6 @@ impl<P: Model> Simulation<P> {
         }
         report
     }
-}
-
-/// Pushes with at most 1/8 spare capacity: an hour's history is tens of megabytes, and
-/// doubling would hold up to twice that.
-pub(crate) fn push_tight<T>(v: &mut Vec<T>, x: T) {
-    if v.len() == v.capacity() {
-        v.reserve_exact(v.len() / 8 + 1024);
-    }
-    v.push(x);
 }
 
 fn hash_kind(k: &EventKind) -> u64 {

@@ -656,3 +656,37 @@ fn a_renamed_log_renames_its_configuration_entries() {
     let client = Entry::new(2, Request::counter(7, 0));
     assert_eq!(client.permute_ids(&p), client);
 }
+
+/// The requests the checkers look up (Acknowledged Writes Durable reads what a client asked):
+/// ids from 1 without gaps; a replay issuing one again leaves it as first made; when the past
+/// changes, the later ones are forgotten and their ids issued anew.
+#[test]
+fn requests_are_found_by_id_from_1_and_forgotten_when_the_past_changes() {
+    let mut r = Requests::default();
+    assert_eq!((r.next_id(), r.get(0), r.get(1)), (1, None, None));
+    for id in 1..=100 {
+        r.record(Request::counter(id, -(id as i64)));
+    }
+    assert_eq!(r.next_id(), 101);
+    assert_eq!(r.get(0), None);
+    assert_eq!(r.get(1), Some(&Request::counter(1, -1)));
+    r.record(Request::counter(65, 7));
+    assert_eq!(r.get(65), Some(&Request::counter(65, -65)));
+    assert_eq!(r.next_id(), 101);
+    assert_eq!(r.get(100), Some(&Request::counter(100, -100)));
+    assert_eq!(r.get(101), None);
+    assert_eq!(r.get(u64::MAX), None);
+    r.truncate(64);
+    assert_eq!(
+        (r.next_id(), r.get(64).map(|r| r.id), r.get(65)),
+        (65, Some(64), None)
+    );
+    r.record(Request::counter(65, 5));
+    assert_eq!(r.get(65), Some(&Request::counter(65, 5)));
+}
+
+#[test]
+#[should_panic(expected = "without gaps")]
+fn a_request_out_of_turn_is_a_bug() {
+    Requests::default().record(Request::counter(2, 0));
+}
