@@ -41,32 +41,20 @@ impl<P: Model> Simulation<P> {
         if !new_event {
             return;
         }
+        let (event, time) = (self.world.events + 1, self.world.now);
+        // A marker per commit: the list grows as long as the logs, so without doubling.
+        let mut mark = |kind| push_tight(&mut self.history.markers, Marker { event, time, kind });
         if after.leader && (!before.leader || before.term != after.term) {
-            push_tight(
-                &mut self.history.markers,
-                Marker {
-                    event: self.world.events + 1,
-                    time: self.world.now,
-                    kind: MarkerKind::Leader {
-                        node: id,
-                        term: after.term,
-                    },
-                },
-            );
+            mark(MarkerKind::Leader {
+                node: id,
+                term: after.term,
+            });
         }
         if after.committed > self.world.committed_max {
             self.world.committed_max = after.committed;
-            // A marker per commit: the list grows as long as the logs, so without doubling.
-            push_tight(
-                &mut self.history.markers,
-                Marker {
-                    event: self.world.events + 1,
-                    time: self.world.now,
-                    kind: MarkerKind::Commit {
-                        committed: after.committed,
-                    },
-                },
-            );
+            mark(MarkerKind::Commit {
+                committed: after.committed,
+            });
         }
     }
 
